@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# One build: vmlinux.h -> bpf/*.bpf.o -> tcpclose.bpf.o (linked) -> tcpclose.skel.h -> tcpclose
+OUTPUT := .output
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+VMLINUX_DIR := vmlinux/$(shell uname -m)
+
+# the BPF side: one file per concern, linked into one object and one skeleton
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h)
+
+# the user side: the tracer's own objects (all but the entry point link into the tests too)
+TRACER_MODS := args loader probe record sink sink_text sink_json
+USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS))
+USER_HDRS := $(wildcard user/*.h)
+
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
+	  -DTCPCLOSE_VERSION='"$(VERSION)"'
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -I$(VMLINUX_DIR) -Ibpf
+
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+LIBS := -lbpf -lelf -lz -ljson-c -lzstd
+else
+LIBS := -lbpf -lelf -lz -ljson-c
+endif
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all clean deps demo test install uninstall vmlinux check-root
+
+all: tcpclose
+
+$(OUTPUT) $(OUTPUT)/bpf:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tcpclose.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+	$(Q)$(LLVM_STRIP) -g $@ 2>/dev/null || true
+
+$(OUTPUT)/tcpclose.skel.h: $(OUTPUT)/tcpclose.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tcpclose_bpf > $@
+
+$(OUTPUT)/%.o: user/%.c $(USER_HDRS) bpf/tcpclose.h $(OUTPUT)/tcpclose.skel.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+tcpclose: $(OUTPUT)/main.o $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# regenerate the vendored vmlinux.h from this machine's kernel
+vmlinux:
+	$(Q)tools/gen-vmlinux.sh
+
+deps:
+	$(Q)tools/install-deps.sh
+
+check-root:
+	$(Q)if [ "$$(id -u)" -ne 0 ]; then \
+		echo "this target loads BPF programs: run it as root (sudo make $(MAKECMDGOALS))" >&2; \
+		exit 1; fi
+
+demo: check-root deps
+	$(Q)$(MAKE) all
+	$(Q)tools/demo.sh
+
+install: tcpclose
+	$(Q)install -D -m 0755 tcpclose $(DESTDIR)$(PREFIX)/sbin/tcpclose
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/sbin/tcpclose
+
+-include tests/tests.mk
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) tcpclose tests/.output tools/.output

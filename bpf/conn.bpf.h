@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Building a close record: the connection's identity, the clock of its states, sending it. */
+#ifndef __CONN_BPF_H
+#define __CONN_BPF_H
+
+#include "tcpclose.bpf.h"
+
+/* the close state a kernel TCP state is kept as, or TC_NOT_CLOSING */
+static __always_inline __u8 state__index(int state)
+{
+	switch (state) {
+	case TCP_FIN_WAIT1:	return TC_FIN_WAIT1;
+	case TCP_FIN_WAIT2:	return TC_FIN_WAIT2;
+	case TCP_CLOSE_WAIT:	return TC_CLOSE_WAIT;
+	case TCP_LAST_ACK:	return TC_LAST_ACK;
+	case TCP_CLOSING:	return TC_CLOSING;
+	case TCP_TIME_WAIT:	return TC_TIME_WAIT;
+	default:		return TC_NOT_CLOSING;
+	}
+}
+
+/*
+ * Read the 4-tuple, family and network namespace of a full, request or timewait socket:
+ * all three begin with struct sock_common. Probe reads, because a timewait socket reached
+ * from its timer is not a pointer the verifier trusts.
+ */
+static __always_inline void conn__read_tuple(struct tc_conn *rec, const struct sock_common *skc)
+{
+	rec->family = BPF_CORE_READ(skc, skc_family);
+	rec->sport = BPF_CORE_READ(skc, skc_num);
+	rec->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	rec->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	if (rec->family == AF_INET) {
+		bpf_core_read(rec->saddr, 4, &skc->skc_rcv_saddr);
+		bpf_core_read(rec->daddr, 4, &skc->skc_daddr);
+	} else {
+		bpf_core_read(rec->saddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(rec->daddr, 16, &skc->skc_v6_daddr);
+	}
+}
+
+/* the filters that need only the tuple; the pid filter waits until a pid is known */
+static __always_inline bool conn__filtered(const struct tc_conn *rec)
+{
+	if (filter_family && rec->family != filter_family)
+		return true;
+	if (rec->family != AF_INET && rec->family != AF_INET6)
+		return true;
+	if (filter_netns && rec->netns != filter_netns)
+		return true;
+	if (filter_lport && rec->sport != filter_lport)
+		return true;
+	if (filter_dport && rec->dport != filter_dport)
+		return true;
+	return false;
+}
+
+static __always_inline bool conn__same_tuple(const struct tc_conn *a, const struct tc_conn *b)
+{
+	const __u64 *sa = (const void *)a->saddr, *sb = (const void *)b->saddr;
+	const __u64 *da = (const void *)a->daddr, *db = (const void *)b->daddr;
+
+	/* no memcmp() in BPF: compare the 16-byte addresses as two words each */
+	return a->sport == b->sport && a->dport == b->dport && a->netns == b->netns &&
+	       a->family == b->family && sa[0] == sb[0] && sa[1] == sb[1] &&
+	       da[0] == db[0] && da[1] == db[1];
+}
+
+/* the task running now: only called where the kernel runs in process context */
+static __always_inline void conn__set_task(struct tc_conn *rec)
+{
+	rec->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+}
+
+/* close the clock of the current state at 'now' and start the one of 'state' */
+static __always_inline void conn__enter(struct conn *c, int state, __u64 now)
+{
+	__u8 from = state__index(c->state), to = state__index(state);
+
+	if (from < TC_NR_STATES && now > c->enter_ns)
+		c->rec.dwell_ns[from] += now - c->enter_ns;
+	if (to < TC_NR_STATES && !(c->rec.visited & (1 << to))) {
+		if (!c->rec.visited)
+			c->rec.start_ns = now;
+		/* order[] is filled left to right; a state is listed once */
+		for (int i = 0; i < TC_NR_STATES; i++) {
+			if (c->rec.order[i] == TC_NOT_CLOSING) {
+				c->rec.order[i] = to;
+				break;
+			}
+		}
+		c->rec.visited |= 1 << to;
+	}
+	c->state = state;
+	c->enter_ns = now;
+}
+
+/* who the connection is, and whether the filters want it */
+static __always_inline void conn__identify(struct conn *c, const struct sock_common *skc)
+{
+	conn__read_tuple(&c->rec, skc);
+	c->ignore = conn__filtered(&c->rec);
+}
+
+/* a fresh record; the tuple is read later if the local port is not bound yet (connect()) */
+static __always_inline void conn__init(struct conn *c, const struct sock_common *skc, __u64 now)
+{
+	__builtin_memset(c, 0, sizeof(*c));
+	__builtin_memset(c->rec.order, TC_NOT_CLOSING, sizeof(c->rec.order));
+	c->rec.type = TC_EV_CLOSE;
+	c->enter_ns = now;
+	if (skc)
+		conn__identify(c, skc);
+}
+
+/* the record is complete: send it, or count it as lost */
+static __always_inline void conn__emit(struct conn *c, __u64 now)
+{
+	conn__enter(c, TCP_CLOSE, now);
+	if (!c->rec.start_ns)
+		c->rec.start_ns = now;
+	c->rec.end_ns = now;
+	if (filter_pid && c->rec.pid != filter_pid)
+		return;
+	if (bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), 0))
+		drop__count(TC_DROP_RINGBUF);
+}
+
+#endif /* __CONN_BPF_H */

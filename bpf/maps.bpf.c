@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The one definition of the maps and load-time settings the other BPF files share. */
+#define TCPCLOSE_DEFINE_MAPS
+#include "tcpclose.bpf.h"
+
+const volatile __u32 filter_netns = 0;
+const volatile __u32 filter_pid = 0;
+const volatile __u16 filter_lport = 0;
+const volatile __u16 filter_dport = 0;
+const volatile __u8 filter_family = 0;
+const volatile __u8 emit_transitions = 0;
+const volatile __u32 kernel_hz = 250;
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

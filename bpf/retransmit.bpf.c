@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Our FIN's retransmits, and resets sent and received: they mark the connection's state for
+ * state.bpf.c, which settles the record when the full socket reaches CLOSE.
+ */
+#include "conn.bpf.h"
+
+/* tcp_skb_cb.tcp_flags is __u8 in 6.1 and __u16 later: read it by its size either way */
+static __always_inline __u16 skb_tcp_flags(const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *tcb = (const void *)skb->cb;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(tcb, tcp_flags);
+}
+
+static __always_inline void count_fin_retrans(struct sock *sk, const struct sk_buff *skb)
+{
+	int state = sk->__sk_common.skc_state;
+	struct conn *c;
+
+	/* the states in which our FIN is unacknowledged */
+	if (state != TCP_FIN_WAIT1 && state != TCP_CLOSING && state != TCP_LAST_ACK)
+		return;
+	if (!(skb_tcp_flags(skb) & TCPHDR_FIN))
+		return;
+	c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+	if (c && !c->ignore)
+		c->rec.fin_retrans++;
+}
+
+/* up to 6.1 (and more): (sk, skb), fired only for segments that went out */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tc_retransmit, struct sock *sk, const struct sk_buff *skb)
+{
+	count_fin_retrans(sk, skb);
+	return 0;
+}
+
+/* later kernels add err and fire for failed attempts too: count what reached the wire */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tc_retransmit_err, struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (!err)
+		count_fin_retrans(sk, skb);
+	return 0;
+}
+
+/* a reset taken in: tcp_reset() fires this before the socket goes to CLOSE */
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tc_receive_reset, struct sock *sk)
+{
+	struct conn *c;
+
+	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!c) {
+		drop__count(TC_DROP_CONN_MAP);
+		return 0;
+	}
+	if (!c->rec.type) {
+		conn__init(c, &sk->__sk_common, bpf_ktime_get_ns());
+		c->state = sk->__sk_common.skc_state;
+	}
+	c->rec.flags |= TC_F_RST_RECEIVED;
+	return 0;
+}
+
+/*
+ * A reset sent on a full socket before it closes (keepalive and other timer aborts). The
+ * close paths of tcp_close() and tcp_disconnect() send theirs after CLOSE: state.bpf.c
+ * reads those from the socket instead.
+ */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tc_send_reset, const struct sock *sk)
+{
+	struct conn *c;
+	int state;
+
+	if (!sk)
+		return 0;
+	state = sk->__sk_common.skc_state;
+	/* timewait and request sockets have no storage; a closed socket's record is sent */
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_CLOSE ||
+	    state == TCP_LISTEN)
+		return 0;
+	c = bpf_sk_storage_get(&conns, (struct sock *)sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!c) {
+		drop__count(TC_DROP_CONN_MAP);
+		return 0;
+	}
+	if (!c->rec.type) {
+		conn__init(c, &sk->__sk_common, bpf_ktime_get_ns());
+		c->state = state;
+	}
+	c->rec.flags |= TC_F_RST_SENT;
+	return 0;
+}

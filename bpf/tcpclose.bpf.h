@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every tcpclose BPF file shares: the maps and the load-time settings (defined once in
+ * maps.bpf.c, declared extern here for the other files the linker joins into one object),
+ * and the per-connection state kept while a connection closes.
+ */
+#ifndef __TCPCLOSE_BPF_H
+#define __TCPCLOSE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "tcpclose.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define ETIMEDOUT 110
+#define NSEC_PER_SEC 1000000000ULL
+#define TCPHDR_FIN 0x01
+#define TCP_TIMEWAIT_LEN_SEC 60	/* include/net/tcp.h: (60 * HZ), not tunable */
+
+#ifdef TCPCLOSE_DEFINE_MAPS
+#define TC_MAP
+#else
+#define TC_MAP extern
+#endif
+
+/*
+ * A connection's state while its full socket lives: the record being assembled plus what
+ * is needed to assemble it. Kept in socket-local storage, so it goes away with the socket.
+ */
+struct conn {
+	struct tc_conn rec;
+	__u64 enter_ns;		/* when the current state was entered */
+	__u32 cw_write_seq;	/* our write_seq when the peer's FIN came */
+	__u8 state;		/* current kernel TCP state */
+	__u8 ignore;		/* filtered out: follow no further */
+};
+
+/*
+ * A connection after its full socket is gone, while a timewait socket stands for it.
+ * The timewait timer's deadline is in jiffies; tw_base_* pair one jiffies reading with the
+ * clock so that a deadline converts back to a time.
+ */
+struct twconn {
+	struct conn c;
+	__u64 tw_base_ns;
+	__u64 tw_base_j;
+	__u64 tw_arm_j;		/* jiffies when the TIME_WAIT substate was last armed, 0 if not yet */
+};
+
+/* the last connect() on this CPU, to tell a timewait socket recycled by connect() */
+struct connecting {
+	__u64 pid_tgid;
+	__u64 ts_ns;
+	__u16 dport;
+	__u8 daddr[16];
+};
+
+/* load-time settings, set by user space through the skeleton's rodata */
+extern const volatile __u32 filter_netns;
+extern const volatile __u32 filter_pid;
+extern const volatile __u16 filter_lport;
+extern const volatile __u16 filter_dport;
+extern const volatile __u8 filter_family;
+extern const volatile __u8 emit_transitions;
+extern const volatile __u32 kernel_hz;
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 17);
+	__type(key, __u64);		/* struct inet_timewait_sock * */
+	__type(value, struct twconn);
+} tws SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TC_NR_DROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tc_tw_pending);
+} tw_pending SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);		/* the timewait socket created last on this CPU */
+} tw_last SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct connecting);
+} connecting SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct twconn);	/* too big for the stack */
+} scratch SEC(".maps");
+
+static __always_inline void drop__count(enum tc_drop what)
+{
+	__u32 key = what;
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &key);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+static __always_inline void *percpu__get(void *map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(map, &zero);
+}
+
+#endif /* __TCPCLOSE_BPF_H */

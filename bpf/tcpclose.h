@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Types shared by the BPF programs and user space. Fixed-size fields only: the same bytes
+ * are a BPF map value, a ring-buffer event and a user-space struct.
+ */
+#ifndef __TCPCLOSE_H
+#define __TCPCLOSE_H
+
+#define TC_COMM_LEN 16
+
+/* the close states a record keeps a dwell time for, in the order they are printed */
+enum tc_state {
+	TC_FIN_WAIT1,
+	TC_FIN_WAIT2,
+	TC_CLOSE_WAIT,
+	TC_LAST_ACK,
+	TC_CLOSING,
+	TC_TIME_WAIT,
+	TC_NR_STATES,
+	TC_NOT_CLOSING = 0xff,
+};
+
+enum tc_role {
+	TC_ROLE_NONE,		/* closed without a FIN exchange or reset (never established) */
+	TC_ROLE_ACTIVE,		/* we sent the first FIN */
+	TC_ROLE_PASSIVE,	/* the peer sent the first FIN */
+	TC_ROLE_SIMULTANEOUS,	/* both FINs crossed: CLOSING */
+	TC_ROLE_ABORTED,	/* the full socket ended by a reset */
+};
+
+enum tc_cause {
+	TC_CAUSE_NORMAL,
+	TC_CAUSE_RST_SENT,
+	TC_CAUSE_RST_RECEIVED,
+	TC_CAUSE_TIMEOUT,	/* a timer gave up (sk_err ETIMEDOUT) */
+};
+
+/* why we sent a reset, where the kernel's close path tells */
+enum tc_rst_reason {
+	TC_RST_NONE,
+	TC_RST_UNREAD_DATA,	/* close() with unread data in the receive queue */
+	TC_RST_LINGER0,		/* close() with SO_LINGER {1, 0} */
+	TC_RST_LISTENER_CLOSED,	/* a listener closed with this connection in its accept queue */
+	TC_RST_ABORT,		/* another local abort: disconnect, sock_destroy, ... */
+};
+
+/* how the timewait socket ended */
+enum tc_tw_end {
+	TC_TW_NONE,		/* no timewait socket (passive close, reset, ...) */
+	TC_TW_EXPIRED,		/* its timer fired */
+	TC_TW_REUSED,		/* connect() recycled it (tcp_tw_reuse) */
+	TC_TW_RST,		/* an RST killed it */
+	TC_TW_SYN,		/* a new connection took the 4-tuple */
+	TC_TW_PURGED,		/* its network namespace went away */
+	TC_TW_OVERFLOW,		/* none was created: tcp_max_tw_buckets reached */
+	TC_TW_KILLED,		/* killed early, cause not determined */
+};
+
+/* tc_conn.flags */
+enum {
+	TC_F_OUR_FIN = 1 << 0,		/* fin_seq/fin_ack are valid */
+	TC_F_PEER_FIN = 1 << 1,		/* peer_fin_seq/peer_fin_ack are valid */
+	TC_F_RST_RECEIVED = 1 << 2,
+	TC_F_RST_SENT = 1 << 3,
+	TC_F_TW = 1 << 4,		/* continued in a timewait socket */
+	TC_F_TW_RESTART = 1 << 5,	/* the 2MSL timer was restarted by a peer FIN */
+	TC_F_PARTIAL = 1 << 6,		/* began before tcpclose started */
+};
+
+enum tc_event_type {
+	TC_EV_CLOSE = 1,	/* struct tc_conn: one close record */
+	TC_EV_TRANSITION,	/* struct tc_transition: --transitions */
+};
+
+/*
+ * One connection's close, kept in BPF maps while it closes and sent once when it is gone.
+ * Times are CLOCK_MONOTONIC nanoseconds; addresses and sequence numbers as on the wire,
+ * ports in host order.
+ */
+struct tc_conn {
+	__u8 type;			/* TC_EV_CLOSE */
+	__u8 family;			/* AF_INET or AF_INET6 */
+	__u8 state;			/* current kernel TCP state */
+	__u8 role;			/* enum tc_role */
+	__u8 cause;			/* enum tc_cause */
+	__u8 rst_reason;		/* enum tc_rst_reason */
+	__u8 tw_end;			/* enum tc_tw_end */
+	__u8 visited;			/* bit (1 << enum tc_state) per close state visited */
+	__u8 order[TC_NR_STATES];	/* close states in the order visited, TC_NOT_CLOSING after */
+	__u16 sport;
+	__u16 dport;
+	__u32 flags;			/* TC_F_* */
+	__u32 netns;			/* network namespace inode number */
+	__u32 pid;			/* process seen in process context, 0 if none */
+	__u32 fin_seq, fin_ack;		/* our FIN */
+	__u32 peer_fin_seq, peer_fin_ack;
+	__u32 cw_write_seq;		/* our write_seq when the peer's FIN came */
+	__u32 fin_retrans;		/* retransmits of our FIN, tail-loss probes included */
+	__u64 halfclosed_bytes;		/* sent after the peer's FIN, before ours */
+	__u64 start_ns;			/* first close transition */
+	__u64 enter_ns;			/* when the current state was entered */
+	__u64 end_ns;			/* when the connection was gone */
+	__u64 tw_restart_ns;		/* last restart of the 2MSL timer, if TC_F_TW_RESTART */
+	__u64 dwell_ns[TC_NR_STATES];
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char comm[TC_COMM_LEN];
+};
+
+/* --transitions: one per state change of a traced connection */
+struct tc_transition {
+	__u8 type;			/* TC_EV_TRANSITION */
+	__u8 family;
+	__u8 oldstate;
+	__u8 newstate;
+	__u16 sport;
+	__u16 dport;
+	__u32 netns;
+	__u32 pid;			/* 0 unless the change ran in process context */
+	__u64 ts_ns;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char comm[TC_COMM_LEN];
+};
+
+/*
+ * A timewait timer was cancelled on this CPU and what follows will tell whether the socket
+ * died, expired or was re-armed (bpf/timewait.bpf.h). User space reads it to settle one that
+ * nothing followed.
+ */
+struct tc_tw_pending {
+	__u64 tw;
+	__u64 ts_ns;
+	__u64 expires;
+	__u32 rcv_nxt;
+	__u32 snd_nxt;
+	__u8 substate;
+	__u8 kind;		/* enum tc_tw_end if it was a kill */
+};
+
+/* per-CPU loss counters, index into the 'drops' array map */
+enum tc_drop {
+	TC_DROP_RINGBUF,	/* bpf_ringbuf_reserve failed: record lost */
+	TC_DROP_CONN_MAP,	/* connection state could not be stored */
+	TC_DROP_TW_MAP,		/* timewait map full: a timewait socket is not followed */
+	TC_NR_DROPS,
+};
+
+#endif /* __TCPCLOSE_H */

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Following a connection through its timewait socket, on tracepoints alone.
+ *
+ * inet_sock_set_state never sees TIME_WAIT: tcp_time_wait() hands the connection to a
+ * struct inet_timewait_sock and the full socket goes to CLOSE. The timewait socket's life
+ * shows only through its timer (tw->tw_timer, handler tw_timer_handler):
+ *   timer_start		armed: created (then the full socket's ->CLOSE follows on this
+ *				CPU), or re-armed by a peer FIN that moved the deadline far enough
+ *				to change timer-wheel bucket
+ *   timer_cancel		before every expiry, before every bucket-changing re-arm, and
+ *				when the socket is killed early; what follows on this CPU tells
+ *				which (struct tc_tw_pending)
+ *   timer_expire_entry	2MSL (or tcp_fin_timeout) ran out
+ * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
+ * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
+ */
+#ifndef __TIMEWAIT_BPF_H
+#define __TIMEWAIT_BPF_H
+
+#include "conn.bpf.h"
+
+/* 6.1 keeps these in tcp_timewait_sock; later kernels moved them into sock_common */
+struct tcp_timewait_sock___old {
+	u32 tw_rcv_nxt;
+	u32 tw_snd_nxt;
+} __attribute__((preserve_access_index));
+
+/* the network namespace's refcount was ns.count before it became ns.__ns_ref */
+struct ns_common___old {
+	refcount_t count;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
+{
+	/* container_of() on the trusted timer pointer is refused by the verifier */
+	return (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
+}
+
+/* what a cancel must remember of the socket, which may be freed right after */
+static __always_inline void tw__snapshot(struct tc_tw_pending *p, __u64 tw)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+
+	p->substate = BPF_CORE_READ(itw, tw_substate);
+	p->expires = BPF_CORE_READ(itw, tw_timer.expires);
+	if (bpf_core_field_exists(struct sock_common, skc_tw_rcv_nxt)) {
+		p->rcv_nxt = BPF_CORE_READ(itw, __tw_common.skc_tw_rcv_nxt);
+		p->snd_nxt = BPF_CORE_READ(itw, __tw_common.skc_tw_snd_nxt);
+	} else {
+		const struct tcp_timewait_sock___old *tcptw = (const void *)tw;
+
+		p->rcv_nxt = BPF_CORE_READ(tcptw, tw_rcv_nxt);
+		p->snd_nxt = BPF_CORE_READ(tcptw, tw_snd_nxt);
+	}
+}
+
+static __always_inline bool tw__netns_dying(__u64 tw)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+	struct net *net = BPF_CORE_READ(itw, __tw_common.skc_net.net);
+
+	/* inet_twsk_purge() kills the timewait sockets of a namespace whose refcount is 0 */
+	if (bpf_core_field_exists(net->ns.__ns_ref))
+		return BPF_CORE_READ(net, ns.__ns_ref.refs.counter) == 0;
+	return BPF_CORE_READ((struct ns_common___old *)&net->ns, count.refs.counter) == 0;
+}
+
+static __always_inline __u64 tw__ns_per_jiffy(void)
+{
+	return NSEC_PER_SEC / (kernel_hz ? kernel_hz : 250);
+}
+
+/* the time a jiffies value stands for, by the pair read when the socket was first seen */
+static __always_inline __u64 tw__jiffies_to_ns(const struct twconn *t, __u64 j)
+{
+	if (j >= t->tw_base_j)
+		return t->tw_base_ns + (j - t->tw_base_j) * tw__ns_per_jiffy();
+	return t->tw_base_ns - (t->tw_base_j - j) * tw__ns_per_jiffy();
+}
+
+static __always_inline void tw__note_peer_fin(struct twconn *t, __u32 rcv_nxt, __u32 snd_nxt)
+{
+	if (t->c.rec.flags & TC_F_PEER_FIN)
+		return;
+	/* tw_rcv_nxt is the peer's FIN end_seq; its ack is what we had sent, our FIN + 1 */
+	t->c.rec.peer_fin_seq = rcv_nxt - 1;
+	t->c.rec.peer_fin_ack = snd_nxt;
+	t->c.rec.flags |= TC_F_PEER_FIN;
+}
+
+/*
+ * Bring the record up to date with the socket's substate and deadline: a FIN_WAIT2 that
+ * became TIME_WAIT, or a TIME_WAIT whose 2MSL was restarted, without a timer_start seen.
+ */
+static __always_inline void tw__settle(struct twconn *t, __u8 substate, __u64 expires,
+				       __u32 rcv_nxt, __u32 snd_nxt)
+{
+	__u64 armed_j, armed_ns;
+
+	if (substate != TCP_TIME_WAIT)
+		return;
+	armed_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
+	armed_ns = tw__jiffies_to_ns(t, armed_j);
+	tw__note_peer_fin(t, rcv_nxt, snd_nxt);
+	if (t->c.state == TCP_FIN_WAIT2) {
+		/* the peer's FIN came when the 60 s were armed */
+		conn__enter(&t->c, TCP_TIME_WAIT, armed_ns > t->c.enter_ns ? armed_ns : t->c.enter_ns);
+		t->tw_arm_j = armed_j;
+	} else if (t->tw_arm_j && armed_j > t->tw_arm_j + 1) {
+		/* a retransmitted peer FIN (our last ACK lost) restarted the 2MSL timer */
+		t->c.rec.flags |= TC_F_TW_RESTART;
+		t->c.rec.tw_restart_ns = armed_ns;
+		t->tw_arm_j = armed_j;
+	}
+}
+
+/* the timewait socket is gone: send the record and forget the socket */
+static __always_inline void tw__finish(__u64 tw, struct twconn *t, __u8 tw_end, __u64 now)
+{
+	struct twconn *copy = percpu__get(&scratch);
+
+	if (!copy)
+		return;
+	/* copy out before the delete: a preallocated element is reused at once */
+	__builtin_memcpy(copy, t, sizeof(*copy));
+	if (bpf_map_delete_elem(&tws, &tw))
+		return;		/* finished elsewhere already */
+	copy->c.rec.tw_end = tw_end;
+	if (tw_end == TC_TW_RST)
+		copy->c.rec.flags |= TC_F_RST_RECEIVED;
+	conn__emit(&copy->c, now);
+}
+
+enum tw_next {
+	TW_NEXT_START,		/* timer_start of a timewait timer */
+	TW_NEXT_EXPIRE,		/* timer_expire_entry of a timewait timer */
+	TW_NEXT_REQSK,		/* timer_start of a request socket: a SYN was taken in */
+	TW_NEXT_OTHER,
+};
+
+/*
+ * Settle an earlier cancel on this CPU by what came next: the same socket armed again
+ * (a re-arm that changed bucket) or expiring (the cancel was expiry's) means it lives on;
+ * a request socket for the same ports means a SYN took the 4-tuple; anything else means
+ * the socket was killed as the cancel guessed.
+ */
+static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
+					const struct sock_common *req)
+{
+	struct tc_tw_pending *p = percpu__get(&tw_pending);
+	struct twconn *t;
+	__u8 kind;
+	__u64 tw;
+
+	if (!p || !p->tw)
+		return;
+	tw = p->tw;
+	p->tw = 0;
+	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw)
+		return;
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (!t)
+		return;
+	kind = p->kind;
+	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
+	    BPF_CORE_READ(req, skc_num) == t->c.rec.sport &&
+	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->c.rec.dport &&
+	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->c.rec.netns)
+		kind = TC_TW_SYN;
+	tw__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
+	tw__finish(tw, t, kind, p->ts_ns);
+}
+
+/* connect() is about to look for a timewait socket to recycle (tcp_twsk_unique()) */
+static __always_inline void timewait__note_connect(const struct sock *sk)
+{
+	struct connecting *cn = percpu__get(&connecting);
+
+	if (!cn)
+		return;
+	cn->pid_tgid = bpf_get_current_pid_tgid();
+	cn->ts_ns = bpf_ktime_get_ns();
+	cn->dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (sk->__sk_common.skc_family == AF_INET)
+		bpf_core_read(cn->daddr, 4, &sk->__sk_common.skc_daddr);
+	else
+		bpf_core_read(cn->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+}
+
+static __always_inline bool tw__reused_by_connect(const struct twconn *t, __u64 now)
+{
+	struct connecting *cn = percpu__get(&connecting);
+	__u32 n = t->c.rec.family == AF_INET ? 4 : 16;
+
+	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() || now - cn->ts_ns > 100000000)
+		return false;
+	if (cn->dport != t->c.rec.dport)
+		return false;
+	for (__u32 i = 0; i < 16; i++)
+		if (i < n && cn->daddr[i] != t->c.rec.daddr[i])
+			return false;
+	return true;
+}
+
+/*
+ * The full socket reached CLOSE from FIN_WAIT2 or CLOSING. If tcp_time_wait() has just
+ * made a timewait socket for it on this CPU, that socket carries the connection on: the
+ * caller moves its record there.
+ */
+static __always_inline struct twconn *timewait__claim(const struct conn *c)
+{
+	__u64 *last = percpu__get(&tw_last);
+	struct twconn *t;
+	__u64 tw;
+
+	if (!last || !*last)
+		return NULL;
+	tw = *last;
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (!t || !conn__same_tuple(&t->c.rec, &c->rec))
+		return NULL;
+	*last = 0;
+	return t;
+}
+
+#endif /* __TIMEWAIT_BPF_H */

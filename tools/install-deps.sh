@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install, with apt-get, the Debian 12 packages tcpclose needs to build, run and test,
+# and only those that are missing. Safe to run again; prints what it installs.
+set -eu
+
+# package         why
+# clang, llvm     compile the BPF programs (-target bpf) and strip them
+# bpftool         generate BPF skeletons (*.skel.h) and vmlinux.h
+# libbpf-dev      load, relocate (CO-RE) and attach BPF programs
+# libelf-dev, zlib1g-dev   libbpf's own dependencies (also for static builds)
+# libjson-c-dev   JSON Lines output and parsing in the tests
+# pkg-config, make, gcc    the build itself
+# iproute2        network namespaces for the demo and tests (ip netns, ss, nstat)
+# nftables        drop or hold back chosen segments in the tests
+# tcpdump         packet captures that the tests compare records with
+PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc
+      iproute2 nftables tcpdump"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing; run 'sudo make deps' to install them" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include "args.h"
+
+#define DEFAULT_RINGBUF_SIZE (4UL << 20)
+#define DEFAULT_MAX_TW (1UL << 17)
+
+static const char usage[] =
+"Usage: tcpclose [OPTIONS]\n"
+"Trace how TCP connections close: one record per connection when it is completely gone,\n"
+"including the TIME_WAIT that no other tool sees.\n"
+"\n"
+"Each record says who closed first (role: active, passive, simultaneous, aborted), how long\n"
+"the connection spent in each close state (FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK,\n"
+"CLOSING, TIME_WAIT; in ms), how many times our FIN was retransmitted, the sequence numbers\n"
+"of both FINs, and why it ended (cause: normal, rst_sent, rst_received, timeout; how the\n"
+"TIME_WAIT ended: expired, reused, rst, syn, purged, overflow).\n"
+"\n"
+"Options:\n"
+"  -j, --json              JSON Lines: one object per record (\"type\":\"close\")\n"
+"  -T, --timestamp         print the wall-clock time of each record\n"
+"  -p, --pid PID           only connections of this process\n"
+"  -L, --lport PORT        only connections with this local port\n"
+"  -D, --dport PORT        only connections with this remote port\n"
+"  -4, --ipv4              only IPv4\n"
+"  -6, --ipv6              only IPv6\n"
+"      --netns PATH        only connections in this network namespace (e.g.\n"
+"                          /run/netns/NAME or /proc/PID/ns/net)\n"
+"  -d, --duration SECONDS  stop after this long (default: until Ctrl-C)\n"
+"      --transitions       also print every close-state change as it happens\n"
+"      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
+"      --max-tw N          timewait sockets followed at once (default 131072); past that\n"
+"                          they are counted as lost\n"
+"  -v, --verbose           print libbpf's messages\n"
+"  -h, --help              this help\n"
+"  -V, --version           print the version\n"
+"\n"
+"Filters run in the kernel: a connection filtered out costs no event.\n"
+"Records lost (ring buffer full) or connections not followed (map full) are counted and\n"
+"printed at exit (in JSON as {\"type\":\"lost\",...}).\n"
+"\n"
+"Examples:\n"
+"  tcpclose                 # every TCP close, one line each\n"
+"  tcpclose -j -L 80        # JSON Lines for connections on local port 80\n"
+"  tcpclose -T -D 5432      # closes of connections to PostgreSQL, with times\n"
+"  tcpclose -6 -d 60        # IPv6 only, for one minute\n"
+"  tcpclose --netns /run/netns/blue --transitions\n";
+
+enum {
+	OPT_TRANSITIONS = 0x100,
+	OPT_NETNS,
+	OPT_RINGBUF_SIZE,
+	OPT_MAX_TW,
+};
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "timestamp", no_argument, NULL, 'T' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "lport", required_argument, NULL, 'L' },
+	{ "dport", required_argument, NULL, 'D' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "transitions", no_argument, NULL, OPT_TRANSITIONS },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "max-tw", required_argument, NULL, OPT_MAX_TW },
+	{},
+};
+
+/* a whole number in [min, max], or false */
+static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *val)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*val = strtoul(s, &end, 10);
+	return !errno && !*end && *val >= min && *val <= max;
+}
+
+static bool parse_netns(const char *path, unsigned int *inum)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return false;
+	*inum = st.st_ino;
+	return true;
+}
+
+enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *out, FILE *err)
+{
+	unsigned long v;
+	int c;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->ringbuf_size = DEFAULT_RINGBUF_SIZE;
+	opts->max_tw = DEFAULT_MAX_TW;
+	optind = 1;
+	opterr = 0;
+
+	while ((c = getopt_long(argc, argv, ":jTp:L:D:46d:vhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opts->json = true;
+			break;
+		case 'T':
+			opts->timestamp = true;
+			break;
+		case 'p':
+			if (!parse_ulong(optarg, 1, INT_MAX, &v)) {
+				fprintf(err, "tcpclose: invalid PID '%s': give a process id, e.g. -p 1234\n", optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->pid = v;
+			break;
+		case 'L':
+		case 'D':
+			if (!parse_ulong(optarg, 1, 65535, &v)) {
+				fprintf(err, "tcpclose: invalid port '%s' for -%c: give a number from 1 to 65535\n",
+					optarg, c);
+				return ARGS_EXIT_USAGE;
+			}
+			if (c == 'L')
+				opts->lport = v;
+			else
+				opts->dport = v;
+			break;
+		case '4':
+		case '6':
+			if (opts->family) {
+				fprintf(err, "tcpclose: -4 and -6 exclude each other: give at most one\n");
+				return ARGS_EXIT_USAGE;
+			}
+			opts->family = c == '4' ? AF_INET : AF_INET6;
+			break;
+		case 'd':
+			if (!parse_ulong(optarg, 1, 100UL * 365 * 86400, &v)) {
+				fprintf(err, "tcpclose: invalid duration '%s': give whole seconds, at least 1\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->duration = v;
+			break;
+		case 'v':
+			opts->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, out);
+			return ARGS_EXIT_OK;
+		case 'V':
+			fprintf(out, "tcpclose %s\n", TCPCLOSE_VERSION);
+			return ARGS_EXIT_OK;
+		case OPT_TRANSITIONS:
+			opts->transitions = true;
+			break;
+		case OPT_NETNS:
+			if (!parse_netns(optarg, &opts->netns)) {
+				fprintf(err, "tcpclose: cannot open network namespace '%s': %s (give a path such as /run/netns/NAME or /proc/PID/ns/net)\n",
+					optarg, strerror(errno));
+				return ARGS_EXIT_USAGE;
+			}
+			break;
+		case OPT_RINGBUF_SIZE:
+			if (!parse_ulong(optarg, 4096, 1UL << 30, &v) || (v & (v - 1))) {
+				fprintf(err, "tcpclose: invalid --ringbuf-size '%s': give a power of two from 4096 to 1073741824\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->ringbuf_size = v;
+			break;
+		case OPT_MAX_TW:
+			if (!parse_ulong(optarg, 1, 1UL << 24, &v)) {
+				fprintf(err, "tcpclose: invalid --max-tw '%s': give a number from 1 to 16777216\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->max_tw = v;
+			break;
+		case ':':
+			fprintf(err, "tcpclose: option '%s' needs a value (see tcpclose --help)\n",
+				argv[optind - 1]);
+			return ARGS_EXIT_USAGE;
+		default:
+			fprintf(err, "tcpclose: unknown option '%s' (see tcpclose --help)\n",
+				argv[optind - 1]);
+			return ARGS_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(err, "tcpclose: unexpected argument '%s' (see tcpclose --help)\n", argv[optind]);
+		return ARGS_EXIT_USAGE;
+	}
+	return ARGS_RUN;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "tcpclose.skel.h"
+#include "loader.h"
+#include "probe.h"
+
+#define SETTLE_AGE_NS (50 * 1000000ULL)
+
+static int fail(const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "tcpclose: %s: permission denied: run as root, or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE\n",
+			what);
+	else
+		fprintf(stderr, "tcpclose: %s: %s (run with -v for libbpf's details)\n", what,
+			strerror(-err));
+	return err;
+}
+
+static void configure(struct loader *l, const struct tc_opts *opts)
+{
+	struct tcpclose_bpf *skel = l->skel;
+	int nargs;
+
+	skel->rodata->filter_netns = opts->netns;
+	skel->rodata->filter_pid = opts->pid;
+	skel->rodata->filter_lport = opts->lport;
+	skel->rodata->filter_dport = opts->dport;
+	skel->rodata->filter_family = opts->family;
+	skel->rodata->emit_transitions = opts->transitions;
+	skel->rodata->kernel_hz = l->hz;
+	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
+	bpf_map__set_max_entries(skel->maps.tws, opts->max_tw);
+
+	/* tcp_retransmit_skb gained 'err' and fires for failed attempts too: pick by its BTF */
+	nargs = probe__tp_btf_nargs("tcp_retransmit_skb");
+	bpf_program__set_autoload(skel->progs.tc_retransmit, nargs < 3);
+	bpf_program__set_autoload(skel->progs.tc_retransmit_err, nargs >= 3);
+	/* run on demand by loader__settle_timewait(), never attached */
+	bpf_program__set_autoattach(skel->progs.tc_flush, false);
+}
+
+int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sample_fn fn,
+		 void *ctx)
+{
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (!probe__has_btf()) {
+		fprintf(stderr, "tcpclose: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): it needs CONFIG_DEBUG_INFO_BTF=y\n");
+		return -ENOTSUP;
+	}
+	l->hz = probe__kernel_hz();
+	if (!l->hz) {
+		fprintf(stderr, "tcpclose: cannot tell the kernel's HZ (no /proc/config.gz, /boot/config-*, or /proc/timer_list); TIME_WAIT times assume 250\n");
+		l->hz = 250;
+	}
+	l->ncpus = libbpf_num_possible_cpus();
+	if (l->ncpus < 0)
+		return fail("counting CPUs", l->ncpus);
+
+	l->skel = tcpclose_bpf__open();
+	if (!l->skel)
+		return fail("opening the BPF object", -errno);
+	configure(l, opts);
+
+	err = tcpclose_bpf__load(l->skel);
+	if (err)
+		return fail("loading the BPF programs", err);
+	err = tcpclose_bpf__attach(l->skel);
+	if (err)
+		return fail("attaching the BPF programs", err);
+
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
+	if (!l->rb)
+		return fail("opening the ring buffer", -errno);
+	return 0;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void loader__settle_timewait(struct loader *l, bool all)
+{
+	struct tc_tw_pending *p;
+	size_t sz = (sizeof(*p) + 7) & ~7UL;
+	__u32 zero = 0;
+	char *vals;
+	__u64 now;
+
+	vals = calloc(l->ncpus, sz);
+	if (!vals)
+		return;
+	if (bpf_map__lookup_elem(l->skel->maps.tw_pending, &zero, sizeof(zero), vals,
+				 l->ncpus * sz, 0))
+		goto out;
+	now = monotonic_ns();
+	for (int cpu = 0; cpu < l->ncpus; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+
+		p = (void *)(vals + cpu * sz);
+		if (!p->tw || (!all && now - p->ts_ns < SETTLE_AGE_NS))
+			continue;
+		/* the BPF side decides and sends the record, on that CPU */
+		bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.tc_flush), &run);
+	}
+out:
+	free(vals);
+}
+
+void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS])
+{
+	__u64 *vals = calloc(l->ncpus, sizeof(__u64));
+
+	memset(drops, 0, sizeof(__u64) * TC_NR_DROPS);
+	if (!vals)
+		return;
+	for (__u32 k = 0; k < TC_NR_DROPS; k++) {
+		if (bpf_map__lookup_elem(l->skel->maps.drops, &k, sizeof(k), vals,
+					 l->ncpus * sizeof(__u64), 0))
+			continue;
+		for (int cpu = 0; cpu < l->ncpus; cpu++)
+			drops[k] += vals[cpu];
+	}
+	free(vals);
+}
+
+void loader__close(struct loader *l)
+{
+	ring_buffer__free(l->rb);
+	tcpclose_bpf__destroy(l->skel);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Open, configure, load and attach the BPF programs, and read what they count. */
+#ifndef __LOADER_H
+#define __LOADER_H
+
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "args.h"
+#include "tcpclose.h"
+
+struct tcpclose_bpf;
+
+struct loader {
+	struct tcpclose_bpf *skel;
+	struct ring_buffer *rb;
+	int ncpus;
+	unsigned int hz;
+};
+
+/*
+ * Everything from opening the skeleton to a ring buffer ready to poll; on failure a one-line
+ * message naming what is missing has been printed and a negative errno is returned.
+ */
+int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sample_fn fn,
+		 void *ctx);
+
+/* settle the timewait sockets whose cancel nothing followed: those older than 50 ms, or
+ * (at exit) all of them */
+void loader__settle_timewait(struct loader *l, bool all);
+
+/* the loss counters, summed over CPUs */
+void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS]);
+
+void loader__close(struct loader *l);
+
+#endif /* __LOADER_H */

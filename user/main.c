@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tcpclose: one record per TCP connection when it is completely gone, TIME_WAIT included.
+ * The BPF side assembles the records; this loop delivers them to a sink and counts what
+ * could not be delivered.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "args.h"
+#include "loader.h"
+#include "sink.h"
+
+#define POLL_MS 100
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+struct run {
+	struct sink sink;
+	struct tc_stats stats;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	__u8 type = *(const __u8 *)data;
+
+	if (type == TC_EV_CLOSE && size >= sizeof(struct tc_conn)) {
+		r->stats.records++;
+		r->sink.ops->record(&r->sink, data);
+	} else if (type == TC_EV_TRANSITION && size >= sizeof(struct tc_transition)) {
+		r->stats.transitions++;
+		r->sink.ops->transition(&r->sink, data);
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return vfprintf(stderr, fmt, args);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* deliver what is left: the ring buffer, then the timewait sockets whose end is undecided */
+static void drain(struct loader *l, struct run *r)
+{
+	struct timespec settle = { .tv_nsec = 60 * 1000000L };
+
+	ring_buffer__consume(l->rb);
+	nanosleep(&settle, NULL);
+	loader__settle_timewait(l, true);
+	ring_buffer__consume(l->rb);
+}
+
+int main(int argc, char **argv)
+{
+	struct tc_opts opts;
+	struct loader l = {};
+	struct run r = {};
+	double deadline;
+	int err;
+
+	switch (args__parse(&opts, argc, argv, stdout, stderr)) {
+	case ARGS_EXIT_OK:
+		return 0;
+	case ARGS_EXIT_USAGE:
+		return 2;
+	case ARGS_RUN:
+		break;
+	}
+
+	libbpf_set_print(opts.verbose ? libbpf_print : NULL);
+	/* a closed pipe (| head) shows as a write error and ends the run cleanly */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	sink__init(&r.sink, opts.json ? &sink_json_ops : &sink_text_ops, stdout, opts.timestamp);
+	err = loader__open(&l, &opts, on_event, &r);
+	if (err)
+		goto cleanup;
+
+	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u); Ctrl-C to end\n", l.hz);
+	r.sink.ops->header(&r.sink);
+	fflush(stdout);
+
+	deadline = opts.duration ? now_seconds() + opts.duration : 0;
+	while (!exiting) {
+		err = ring_buffer__poll(l.rb, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "tcpclose: reading the ring buffer: %s\n", strerror(-err));
+			break;
+		}
+		err = 0;
+		loader__settle_timewait(&l, false);
+		if (fflush(stdout) || ferror(stdout))
+			break;
+		if (deadline && now_seconds() >= deadline)
+			break;
+	}
+	drain(&l, &r);
+	loader__drops(&l, r.stats.drops);
+	if (!ferror(stdout))
+		r.sink.ops->summary(&r.sink, &r.stats);
+	fflush(stdout);
+
+cleanup:
+	loader__close(&l);
+	return err ? 1 : 0;
+}

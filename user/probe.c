@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <zlib.h>
+#include <bpf/btf.h>
+#include "probe.h"
+
+int probe__tp_btf_nargs(const char *tp)
+{
+	const struct btf_type *t;
+	struct btf *btf;
+	char name[128];
+	int id, n = -1;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return -1;
+	/* a tracepoint's prototype is "typedef void (*btf_trace_<tp>)(void *, args...)" */
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id > 0) {
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+		if (t && btf_is_ptr(t))
+			t = btf__type_by_id(btf, t->type);
+		if (t && btf_is_func_proto(t))
+			n = btf_vlen(t) - 1;
+	}
+	btf__free(btf);
+	return n;
+}
+
+bool probe__has_btf(void)
+{
+	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
+
+unsigned int probe__hz_from_config(const char *text)
+{
+	const char *p = strstr(text, "\nCONFIG_HZ=");
+
+	if (!p && !strncmp(text, "CONFIG_HZ=", 10))
+		p = text - 1;
+	return p ? strtoul(p + 11, NULL, 10) : 0;
+}
+
+unsigned int probe__round_hz(double measured)
+{
+	static const unsigned int hz[] = { 100, 250, 300, 1000 };
+	unsigned int best = 0;
+	double best_err = 0;
+
+	for (size_t i = 0; i < sizeof(hz) / sizeof(hz[0]); i++) {
+		double err = measured > hz[i] ? measured - hz[i] : hz[i] - measured;
+
+		if (!best || err < best_err) {
+			best = hz[i];
+			best_err = err;
+		}
+	}
+	/* more than 10% off any of them: not a measurement to trust */
+	return best_err < best * 0.1 ? best : 0;
+}
+
+static unsigned int hz_from_file(const char *path)
+{
+	static char text[1 << 20];
+	unsigned int hz = 0;
+	gzFile f;
+	int n;
+
+	/* gzread reads plain files too */
+	f = gzopen(path, "r");
+	if (!f)
+		return 0;
+	n = gzread(f, text + 1, sizeof(text) - 2);
+	if (n > 0) {
+		text[0] = '\n';
+		text[n + 1] = '\0';
+		hz = probe__hz_from_config(text);
+	}
+	gzclose(f);
+	return hz;
+}
+
+/* /proc/timer_list prints "jiffies: N" for each CPU */
+static bool read_jiffies(unsigned long long *j, double *t)
+{
+	char line[256];
+	struct timespec ts;
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/timer_list", "r");
+	if (!f)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "jiffies: %llu", j) == 1) {
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	*t = ts.tv_sec + ts.tv_nsec / 1e9;
+	return found;
+}
+
+unsigned int probe__kernel_hz(void)
+{
+	unsigned long long j0, j1;
+	struct utsname u;
+	char path[256];
+	double t0, t1;
+	unsigned int hz;
+
+	hz = hz_from_file("/proc/config.gz");
+	if (!hz && !uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		hz = hz_from_file(path);
+	}
+	if (hz)
+		return hz;
+	if (!read_jiffies(&j0, &t0))
+		return 0;
+	usleep(200 * 1000);
+	if (!read_jiffies(&j1, &t1) || t1 <= t0)
+		return 0;
+	return probe__round_hz((j1 - j0) / (t1 - t0));
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What the running kernel offers, found by looking, never by its version number. */
+#ifndef __PROBE_H
+#define __PROBE_H
+
+#include <stdbool.h>
+
+/* the number of arguments of tracepoint tp's BTF prototype, or -1 if it has none */
+int probe__tp_btf_nargs(const char *tp);
+
+/* does the kernel describe itself with BTF (needed for CO-RE and tp_btf)? */
+bool probe__has_btf(void);
+
+/* the kernel's HZ: from its config if readable, else measured from /proc/timer_list;
+ * 0 if neither works */
+unsigned int probe__kernel_hz(void);
+
+/* HZ from the text of a kernel config, 0 if absent (exposed for the unit tests) */
+unsigned int probe__hz_from_config(const char *text);
+
+/* the nearest HZ a kernel can be built with to a measured rate */
+unsigned int probe__round_hz(double measured);
+
+#endif /* __PROBE_H */

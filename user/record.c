@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "record.h"
+
+#define NAME(table, i) ((size_t)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : "unknown")
+
+static const char *const state_names[TC_NR_STATES] = {
+	[TC_FIN_WAIT1] = "FIN_WAIT1", [TC_FIN_WAIT2] = "FIN_WAIT2",
+	[TC_CLOSE_WAIT] = "CLOSE_WAIT", [TC_LAST_ACK] = "LAST_ACK",
+	[TC_CLOSING] = "CLOSING", [TC_TIME_WAIT] = "TIME_WAIT",
+};
+
+/* include/net/tcp_states.h */
+static const char *const tcp_state_names[] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2", [6] = "TIME_WAIT", [7] = "CLOSE", [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK", [10] = "LISTEN", [11] = "CLOSING", [12] = "NEW_SYN_RECV",
+};
+
+static const char *const role_names[] = {
+	[TC_ROLE_NONE] = "none", [TC_ROLE_ACTIVE] = "active", [TC_ROLE_PASSIVE] = "passive",
+	[TC_ROLE_SIMULTANEOUS] = "simultaneous", [TC_ROLE_ABORTED] = "aborted",
+};
+
+static const char *const cause_names[] = {
+	[TC_CAUSE_NORMAL] = "normal", [TC_CAUSE_RST_SENT] = "rst_sent",
+	[TC_CAUSE_RST_RECEIVED] = "rst_received", [TC_CAUSE_TIMEOUT] = "timeout",
+};
+
+static const char *const rst_reason_names[] = {
+	[TC_RST_UNREAD_DATA] = "unread_data", [TC_RST_LINGER0] = "linger0",
+	[TC_RST_LISTENER_CLOSED] = "listener_closed", [TC_RST_ABORT] = "abort",
+};
+
+static const char *const tw_end_names[] = {
+	[TC_TW_EXPIRED] = "expired", [TC_TW_REUSED] = "reused", [TC_TW_RST] = "rst",
+	[TC_TW_SYN] = "syn", [TC_TW_PURGED] = "purged", [TC_TW_OVERFLOW] = "overflow",
+	[TC_TW_KILLED] = "killed",
+};
+
+const char *record__state_name(enum tc_state s)
+{
+	return NAME(state_names, s);
+}
+
+const char *record__tcp_state_name(int kernel_state)
+{
+	return NAME(tcp_state_names, kernel_state);
+}
+
+const char *record__role_name(enum tc_role r)
+{
+	return NAME(role_names, r);
+}
+
+const char *record__cause_name(enum tc_cause c)
+{
+	return NAME(cause_names, c);
+}
+
+const char *record__rst_reason_name(enum tc_rst_reason r)
+{
+	return r == TC_RST_NONE ? NULL : NAME(rst_reason_names, r);
+}
+
+const char *record__tw_end_name(enum tc_tw_end e)
+{
+	return e == TC_TW_NONE ? NULL : NAME(tw_end_names, e);
+}
+
+void record__addr(int family, const __u8 *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, len))
+		snprintf(buf, len, "?");
+}
+
+void record__saddr(const struct tc_conn *rec, char *buf, size_t len)
+{
+	record__addr(rec->family, rec->saddr, buf, len);
+}
+
+void record__daddr(const struct tc_conn *rec, char *buf, size_t len)
+{
+	record__addr(rec->family, rec->daddr, buf, len);
+}
+
+/* the length of the valid UTF-8 sequence at s (at most n bytes), or 0 */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and code points past U+10FFFF are not UTF-8 */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void record__comm_utf8(const char *comm, char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)comm;
+	size_t n = strnlen(comm, TC_COMM_LEN), o = 0;
+
+	for (size_t i = 0; i < n && o + 4 < len;) {
+		size_t k = utf8_seq_len(s + i, n - i);
+
+		if (k) {
+			memcpy(buf + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	buf[o] = '\0';
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Reading a close record: names of its enums, its addresses and times as people read them. */
+#ifndef __RECORD_H
+#define __RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "tcpclose.h"
+
+#define RECORD_ADDR_LEN 46	/* INET6_ADDRSTRLEN */
+#define RECORD_COMM_UTF8_LEN (TC_COMM_LEN * 3 + 1)	/* each byte may become U+FFFD */
+
+const char *record__state_name(enum tc_state s);	/* "FIN_WAIT1", ... */
+const char *record__tcp_state_name(int kernel_state);	/* any kernel TCP state */
+const char *record__role_name(enum tc_role r);
+const char *record__cause_name(enum tc_cause c);
+const char *record__rst_reason_name(enum tc_rst_reason r);	/* NULL for TC_RST_NONE */
+const char *record__tw_end_name(enum tc_tw_end e);		/* NULL for TC_TW_NONE */
+
+/* the local and remote address as text */
+void record__saddr(const struct tc_conn *rec, char *buf, size_t len);
+void record__daddr(const struct tc_conn *rec, char *buf, size_t len);
+void record__addr(int family, const __u8 *addr, char *buf, size_t len);
+
+/* a comm as valid UTF-8: bytes that are not UTF-8 become U+FFFD */
+void record__comm_utf8(const char *comm, char *buf, size_t len);
+
+static inline bool record__visited(const struct tc_conn *rec, enum tc_state s)
+{
+	return rec->visited & (1u << s);
+}
+
+static inline double record__dwell_ms(const struct tc_conn *rec, enum tc_state s)
+{
+	return rec->dwell_ns[s] / 1e6;
+}
+
+#endif /* __RECORD_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Where records go: readable lines or JSON Lines, and the closing count of what was lost. */
+#ifndef __SINK_H
+#define __SINK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "tcpclose.h"
+
+struct tc_stats {
+	__u64 records;			/* close records delivered */
+	__u64 transitions;		/* --transitions events delivered */
+	__u64 drops[TC_NR_DROPS];	/* counted lost by the BPF side */
+};
+
+struct sink;
+
+struct sink_ops {
+	void (*header)(struct sink *s);
+	void (*record)(struct sink *s, const struct tc_conn *rec);
+	void (*transition)(struct sink *s, const struct tc_transition *t);
+	void (*summary)(struct sink *s, const struct tc_stats *st);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	FILE *out;
+	bool timestamp;
+	long long mono_to_real_ns;	/* add to a CLOCK_MONOTONIC time to get wall-clock time */
+};
+
+extern const struct sink_ops sink_text_ops;
+extern const struct sink_ops sink_json_ops;
+
+void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool timestamp);
+
+/* a CLOCK_MONOTONIC time from the BPF side as wall-clock seconds */
+double sink__wall_seconds(const struct sink *s, __u64 mono_ns);
+
+#endif /* __SINK_H */

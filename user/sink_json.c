@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* JSON Lines, built with json-c so that every string (a comm can hold anything) is escaped. */
+#include <json-c/json.h>
+#include "record.h"
+#include "sink.h"
+
+static void put(struct sink *s, json_object *o)
+{
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), s->out);
+	fputc('\n', s->out);
+	json_object_put(o);
+}
+
+/* a number printed with a fixed precision, not json-c's 17 significant digits */
+static json_object *number(double v, const char *fmt)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	return json_object_new_double_s(v, buf);
+}
+
+static json_object *ms(double v)
+{
+	return number(v, "%.3f");	/* microseconds */
+}
+
+static json_object *string_or_null(const char *str)
+{
+	return str ? json_object_new_string(str) : NULL;
+}
+
+static json_object *u32_if(bool valid, __u32 v)
+{
+	return valid ? json_object_new_int64(v) : NULL;
+}
+
+static void add_endpoints(json_object *o, int family, const __u8 *saddr, __u16 sport,
+			  const __u8 *daddr, __u16 dport)
+{
+	char a[RECORD_ADDR_LEN];
+
+	json_object_object_add(o, "family", json_object_new_int(family == 10 ? 6 : 4));
+	record__addr(family, saddr, a, sizeof(a));
+	json_object_object_add(o, "saddr", json_object_new_string(a));
+	json_object_object_add(o, "sport", json_object_new_int(sport));
+	record__addr(family, daddr, a, sizeof(a));
+	json_object_object_add(o, "daddr", json_object_new_string(a));
+	json_object_object_add(o, "dport", json_object_new_int(dport));
+}
+
+/* a comm is up to 15 bytes of whatever the process chose: keep it a valid JSON string */
+static json_object *comm_string(const char *comm, bool known)
+{
+	char buf[RECORD_COMM_UTF8_LEN];
+
+	if (!known)
+		return NULL;
+	record__comm_utf8(comm, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+static void json_record(struct sink *s, const struct tc_conn *rec)
+{
+	json_object *o = json_object_new_object();
+	json_object *states = json_object_new_array();
+	json_object *dwell = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string("close"));
+	json_object_object_add(o, "ts", number(sink__wall_seconds(s, rec->end_ns), "%.6f"));
+	add_endpoints(o, rec->family, rec->saddr, rec->sport, rec->daddr, rec->dport);
+	json_object_object_add(o, "netns", json_object_new_int64(rec->netns));
+	json_object_object_add(o, "pid", json_object_new_int64(rec->pid));
+	json_object_object_add(o, "comm", comm_string(rec->comm, rec->pid));
+	json_object_object_add(o, "role", json_object_new_string(record__role_name(rec->role)));
+	json_object_object_add(o, "cause", json_object_new_string(record__cause_name(rec->cause)));
+	json_object_object_add(o, "rst_reason",
+			       string_or_null(record__rst_reason_name(rec->rst_reason)));
+	for (int i = 0; i < TC_NR_STATES && rec->order[i] < TC_NR_STATES; i++) {
+		enum tc_state st = rec->order[i];
+
+		json_object_array_add(states, json_object_new_string(record__state_name(st)));
+		json_object_object_add(dwell, record__state_name(st),
+				       ms(record__dwell_ms(rec, st)));
+	}
+	json_object_object_add(o, "states", states);
+	json_object_object_add(o, "dwell_ms", dwell);
+	json_object_object_add(o, "fin_seq", u32_if(rec->flags & TC_F_OUR_FIN, rec->fin_seq));
+	json_object_object_add(o, "fin_ack", u32_if(rec->flags & TC_F_OUR_FIN, rec->fin_ack));
+	json_object_object_add(o, "peer_fin_seq",
+			       u32_if(rec->flags & TC_F_PEER_FIN, rec->peer_fin_seq));
+	json_object_object_add(o, "peer_fin_ack",
+			       u32_if(rec->flags & TC_F_PEER_FIN, rec->peer_fin_ack));
+	json_object_object_add(o, "halfclosed_bytes", json_object_new_int64(rec->halfclosed_bytes));
+	json_object_object_add(o, "fin_retrans", json_object_new_int64(rec->fin_retrans));
+	json_object_object_add(o, "tw_end", string_or_null(record__tw_end_name(rec->tw_end)));
+	json_object_object_add(o, "tw_restart_ms",
+			       rec->flags & TC_F_TW_RESTART ?
+			       /* when, counted from the start of TIME_WAIT */
+			       ms((rec->tw_restart_ns - rec->end_ns +
+						       rec->dwell_ns[TC_TIME_WAIT]) / 1e6) :
+			       NULL);
+	json_object_object_add(o, "partial", json_object_new_boolean(rec->flags & TC_F_PARTIAL));
+	json_object_object_add(o, "duration_ms",
+			       ms((rec->end_ns - rec->start_ns) / 1e6));
+	put(s, o);
+}
+
+static void json_transition(struct sink *s, const struct tc_transition *t)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string("transition"));
+	json_object_object_add(o, "ts", number(sink__wall_seconds(s, t->ts_ns), "%.6f"));
+	add_endpoints(o, t->family, t->saddr, t->sport, t->daddr, t->dport);
+	json_object_object_add(o, "netns", json_object_new_int64(t->netns));
+	json_object_object_add(o, "pid", json_object_new_int64(t->pid));
+	json_object_object_add(o, "comm", comm_string(t->comm, t->pid));
+	json_object_object_add(o, "oldstate",
+			       json_object_new_string(record__tcp_state_name(t->oldstate)));
+	json_object_object_add(o, "newstate",
+			       json_object_new_string(record__tcp_state_name(t->newstate)));
+	put(s, o);
+}
+
+static void json_summary(struct sink *s, const struct tc_stats *st)
+{
+	json_object *o = json_object_new_object();
+	__u64 map_full = st->drops[TC_DROP_CONN_MAP] + st->drops[TC_DROP_TW_MAP];
+
+	json_object_object_add(o, "type", json_object_new_string("lost"));
+	json_object_object_add(o, "records", json_object_new_int64(st->records));
+	json_object_object_add(o, "ringbuf", json_object_new_int64(st->drops[TC_DROP_RINGBUF]));
+	json_object_object_add(o, "map_full", json_object_new_int64(map_full));
+	json_object_object_add(o, "conn_map", json_object_new_int64(st->drops[TC_DROP_CONN_MAP]));
+	json_object_object_add(o, "tw_map", json_object_new_int64(st->drops[TC_DROP_TW_MAP]));
+	put(s, o);
+}
+
+static void json_header(struct sink *s)
+{
+}
+
+const struct sink_ops sink_json_ops = {
+	.header = json_header,
+	.record = json_record,
+	.transition = json_transition,
+	.summary = json_summary,
+};

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One readable line per record, in the manner of tcplife: times in milliseconds. */
+#include <stdio.h>
+#include <time.h>
+#include "record.h"
+#include "sink.h"
+
+static const char *const short_names[TC_NR_STATES] = {
+	[TC_FIN_WAIT1] = "FW1", [TC_FIN_WAIT2] = "FW2", [TC_CLOSE_WAIT] = "CW",
+	[TC_LAST_ACK] = "LA", [TC_CLOSING] = "CLSG", [TC_TIME_WAIT] = "TW",
+};
+
+static void print_time(struct sink *s, __u64 mono_ns)
+{
+	double wall = sink__wall_seconds(s, mono_ns);
+	time_t secs = (time_t)wall;
+	struct tm tm;
+	char buf[16];
+
+	localtime_r(&secs, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	fprintf(s->out, "%s.%03d ", buf, (int)((wall - secs) * 1000));
+}
+
+static void text_header(struct sink *s)
+{
+	if (s->timestamp)
+		fprintf(s->out, "%-12s ", "TIME");
+	fprintf(s->out, "%-7s %-16s %-21s %-21s %-12s %-12s", "PID", "COMM", "LADDR:LPORT",
+		"RADDR:RPORT", "ROLE", "CAUSE");
+	for (int i = 0; i < TC_NR_STATES; i++)
+		fprintf(s->out, " %8s", short_names[i]);
+	fprintf(s->out, " %5s %s\n", "FINRT", "END");
+}
+
+static void print_endpoint(struct sink *s, int family, const __u8 *addr, __u16 port)
+{
+	char a[RECORD_ADDR_LEN], buf[RECORD_ADDR_LEN + 8];
+
+	record__addr(family, addr, a, sizeof(a));
+	snprintf(buf, sizeof(buf), family == 10 ? "[%s]:%u" : "%s:%u", a, port);
+	fprintf(s->out, " %-21s", buf);
+}
+
+static void text_record(struct sink *s, const struct tc_conn *rec)
+{
+	const char *why = record__rst_reason_name(rec->rst_reason);
+	const char *end = record__tw_end_name(rec->tw_end);
+
+	if (s->timestamp)
+		print_time(s, rec->end_ns);
+	fprintf(s->out, "%-7u %-16.16s", rec->pid, rec->pid ? rec->comm : "?");
+	print_endpoint(s, rec->family, rec->saddr, rec->sport);
+	print_endpoint(s, rec->family, rec->daddr, rec->dport);
+	fprintf(s->out, " %-12s %-12s", record__role_name(rec->role),
+		record__cause_name(rec->cause));
+	for (int i = 0; i < TC_NR_STATES; i++) {
+		double ms = record__dwell_ms(rec, i);
+
+		if (!record__visited(rec, i))
+			fprintf(s->out, " %8s", "-");
+		else
+			fprintf(s->out, ms < 100 ? " %8.2f" : " %8.0f", ms);
+	}
+	/* END: how the TIME_WAIT ended, else why we reset, else nothing to say */
+	fprintf(s->out, " %5u %s%s%s\n", rec->fin_retrans, end ? end : (why ? why : "-"),
+		rec->flags & TC_F_TW_RESTART ? ",restarted" : "",
+		rec->flags & TC_F_PARTIAL ? ",partial" : "");
+}
+
+static void text_transition(struct sink *s, const struct tc_transition *t)
+{
+	if (s->timestamp)
+		print_time(s, t->ts_ns);
+	fprintf(s->out, "%-7u %-16.16s", t->pid, t->pid ? t->comm : "-");
+	print_endpoint(s, t->family, t->saddr, t->sport);
+	print_endpoint(s, t->family, t->daddr, t->dport);
+	fprintf(s->out, " %s -> %s\n", record__tcp_state_name(t->oldstate),
+		record__tcp_state_name(t->newstate));
+}
+
+static void text_summary(struct sink *s, const struct tc_stats *st)
+{
+	fflush(s->out);
+	fprintf(stderr, "tcpclose: %llu records; lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full)\n",
+		(unsigned long long)st->records, (unsigned long long)st->drops[TC_DROP_RINGBUF],
+		(unsigned long long)st->drops[TC_DROP_CONN_MAP],
+		(unsigned long long)st->drops[TC_DROP_TW_MAP]);
+}
+
+const struct sink_ops sink_text_ops = {
+	.header = text_header,
+	.record = text_record,
+	.transition = text_transition,
+	.summary = text_summary,
+};

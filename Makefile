@@ -14,12 +14,13 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
 VMLINUX_DIR := vmlinux/$(shell uname -m)
 
 # the BPF side: one file per concern, linked into one object and one skeleton
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# maps.bpf.c defines what the others declare extern: the linker wants it first
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
 # the user side: the tracer's own objects (all but the entry point link into the tests too)
-TRACER_MODS := args loader probe record sink sink_text sink_json
+TRACER_MODS := args hist loader probe record report sink sink_text sink_json walk
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS))
 USER_HDRS := $(wildcard user/*.h)
 

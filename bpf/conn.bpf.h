@@ -40,19 +40,24 @@ static __always_inline void conn__read_tuple(struct tc_conn *rec, const struct s
 }
 
 /* the filters that need only the tuple; the pid filter waits until a pid is known */
-static __always_inline bool conn__filtered(const struct tc_conn *rec)
+static __always_inline bool tuple__filtered(__u16 family, __u16 sport, __u16 dport, __u32 netns)
 {
-	if (filter_family && rec->family != filter_family)
+	if (filter_family && family != filter_family)
 		return true;
-	if (rec->family != AF_INET && rec->family != AF_INET6)
+	if (family != AF_INET && family != AF_INET6)
 		return true;
-	if (filter_netns && rec->netns != filter_netns)
+	if (filter_netns && netns != filter_netns)
 		return true;
-	if (filter_lport && rec->sport != filter_lport)
+	if (filter_lport && sport != filter_lport)
 		return true;
-	if (filter_dport && rec->dport != filter_dport)
+	if (filter_dport && dport != filter_dport)
 		return true;
 	return false;
+}
+
+static __always_inline bool conn__filtered(const struct tc_conn *rec)
+{
+	return tuple__filtered(rec->family, rec->sport, rec->dport, rec->netns);
 }
 
 static __always_inline bool conn__same_tuple(const struct tc_conn *a, const struct tc_conn *b)
@@ -103,15 +108,48 @@ static __always_inline void conn__identify(struct conn *c, const struct sock_com
 	c->ignore = conn__filtered(&c->rec);
 }
 
-/* a fresh record; the tuple is read later if the local port is not bound yet (connect()) */
-static __always_inline void conn__init(struct conn *c, const struct sock_common *skc, __u64 now)
+/*
+ * The same for a full socket: once it is unhashed on its way to CLOSE, inet_put_port() has
+ * zeroed skc_num, but inet_sport still holds the local port.
+ */
+static __always_inline void conn__identify_sk(struct conn *c, const struct sock *sk)
+{
+	conn__read_tuple(&c->rec, &sk->__sk_common);
+	c->rec.sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	c->ignore = conn__filtered(&c->rec);
+}
+
+/* a fresh record, not yet identified (connect() has not bound the local port yet) */
+static __always_inline void conn__init(struct conn *c, __u64 now)
 {
 	__builtin_memset(c, 0, sizeof(*c));
 	__builtin_memset(c->rec.order, TC_NOT_CLOSING, sizeof(c->rec.order));
 	c->rec.type = TC_EV_CLOSE;
 	c->enter_ns = now;
-	if (skc)
-		conn__identify(c, skc);
+}
+
+/* count a complete record's dwells into the --hist histograms */
+static __always_inline void hist__add(const struct tc_conn *rec)
+{
+	for (int s = 0; s < TC_NR_STATES; s++) {
+		__u64 us = rec->dwell_ns[s] / 1000, max;
+		__u32 i;
+
+		if (!(rec->visited & (1 << s)))
+			continue;
+		i = s * TC_HIST_BUCKETS + tc_hist_index(us);
+		/* keep the bound check where the verifier sees it */
+		barrier_var(i);
+		if (i >= TC_NR_STATES * TC_HIST_BUCKETS)
+			continue;
+		__sync_fetch_and_add(&((__u64 *)hist)[i], 1);
+		/* no atomic max: compare-and-swap, retried while another CPU raises it too */
+		for (int try = 0; try < 4; try++) {
+			max = hist_max_us[s];
+			if (us <= max || __sync_val_compare_and_swap(&hist_max_us[s], max, us) == max)
+				break;
+		}
+	}
 }
 
 /* the record is complete: send it, or count it as lost */
@@ -123,7 +161,10 @@ static __always_inline void conn__emit(struct conn *c, __u64 now)
 	c->rec.end_ns = now;
 	if (filter_pid && c->rec.pid != filter_pid)
 		return;
-	if (bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), 0))
+	/* a partial record's dwell is a lower bound: it would bias the percentiles */
+	if (hist_enabled && !(c->rec.flags & TC_F_PARTIAL))
+		hist__add(&c->rec);
+	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), 0))
 		drop__count(TC_DROP_RINGBUF);
 }
 

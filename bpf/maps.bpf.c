@@ -10,5 +10,12 @@ const volatile __u16 filter_dport = 0;
 const volatile __u8 filter_family = 0;
 const volatile __u8 emit_transitions = 0;
 const volatile __u32 kernel_hz = 250;
+const volatile __u8 emit_records = 1;
+const volatile __u8 hist_enabled = 0;
+
+__u64 hist[TC_NR_STATES][TC_HIST_BUCKETS];
+__u64 hist_max_us[TC_NR_STATES];
+__u32 iter_mode;
+__u64 gauges[TC_NR_STATES];
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

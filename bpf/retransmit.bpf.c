@@ -57,7 +57,8 @@ int BPF_PROG(tc_receive_reset, struct sock *sk)
 		return 0;
 	}
 	if (!c->rec.type) {
-		conn__init(c, &sk->__sk_common, bpf_ktime_get_ns());
+		conn__init(c, bpf_ktime_get_ns());
+		conn__identify_sk(c, sk);
 		c->state = sk->__sk_common.skc_state;
 	}
 	c->rec.flags |= TC_F_RST_RECEIVED;
@@ -88,7 +89,8 @@ int BPF_PROG(tc_send_reset, const struct sock *sk)
 		return 0;
 	}
 	if (!c->rec.type) {
-		conn__init(c, &sk->__sk_common, bpf_ktime_get_ns());
+		conn__init(c, bpf_ktime_get_ns());
+		conn__identify_sk(c, sk);
 		c->state = state;
 	}
 	c->rec.flags |= TC_F_RST_SENT;

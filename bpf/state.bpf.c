@@ -144,7 +144,7 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 			return 0;
 		}
 		/* the local port is chosen after SYN_SENT: identify at the first close state */
-		conn__init(c, NULL, bpf_ktime_get_ns());
+		conn__init(c, bpf_ktime_get_ns());
 		c->state = TCP_SYN_SENT;
 		conn__set_task(&c->rec);
 		return 0;
@@ -163,13 +163,14 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 			drop__count(TC_DROP_CONN_MAP);
 			return 0;
 		}
-		conn__init(c, &sk->__sk_common, now);
+		conn__init(c, now);
+		conn__identify_sk(c, sk);
 		c->state = oldstate;
 		/* already closing when we started: its earlier states were not seen */
 		if (state__index(oldstate) != TC_NOT_CLOSING)
 			c->rec.flags |= TC_F_PARTIAL;
 	} else if (!c->rec.sport) {
-		conn__identify(c, &sk->__sk_common);
+		conn__identify_sk(c, sk);
 	}
 	if (c->ignore)
 		return 0;

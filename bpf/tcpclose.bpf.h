@@ -67,6 +67,16 @@ extern const volatile __u16 filter_dport;
 extern const volatile __u8 filter_family;
 extern const volatile __u8 emit_transitions;
 extern const volatile __u32 kernel_hz;
+extern const volatile __u8 emit_records;	/* 0 with --hist alone: histograms only */
+extern const volatile __u8 hist_enabled;
+
+/* --hist: counts per close state and bucket, read by user space through the mmaped .bss */
+extern __u64 hist[TC_NR_STATES][TC_HIST_BUCKETS];
+extern __u64 hist_max_us[TC_NR_STATES];
+
+/* the tc_iter program's orders and answers, set and read by user space between walks */
+extern __u32 iter_mode;
+extern __u64 gauges[TC_NR_STATES];
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -101,6 +101,7 @@ struct tc_conn {
 	__u64 enter_ns;			/* when the current state was entered */
 	__u64 end_ns;			/* when the connection was gone */
 	__u64 tw_restart_ns;		/* last restart of the 2MSL timer, if TC_F_TW_RESTART */
+	__u64 tw_left_ns;		/* partial: time left on the timewait timer when found */
 	__u64 dwell_ns[TC_NR_STATES];
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -136,6 +137,51 @@ struct tc_tw_pending {
 	__u32 snd_nxt;
 	__u8 substate;
 	__u8 kind;		/* enum tc_tw_end if it was a kill */
+};
+
+/*
+ * Dwell histograms (--hist), kept in the kernel: log-linear buckets over microseconds, like an
+ * HDR histogram. Below 2^TC_HIST_SUB_BITS us each microsecond has its bucket; above, each
+ * power of two is cut into 2^TC_HIST_SUB_BITS equal buckets, so a bucket is never wider than
+ * 1/128 of its values (0.4% error from its middle): fine enough for percentiles of a 60 s
+ * TIME_WAIT, which plain log2 buckets are not.
+ */
+#define TC_HIST_SUB_BITS 7
+#define TC_HIST_SUB (1U << TC_HIST_SUB_BITS)
+#define TC_HIST_MAX_LOG2 42		/* 2^42 us: 51 days; longer dwells share the last bucket */
+#define TC_HIST_BUCKETS ((TC_HIST_MAX_LOG2 - TC_HIST_SUB_BITS + 2) * TC_HIST_SUB)
+
+static inline unsigned int tc_log2(__u64 v)
+{
+	unsigned int r = 0, shift;
+
+	/* no clz in BPF: binary search over the 64 bits */
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static inline unsigned int tc_hist_index(__u64 us)
+{
+	unsigned int e;
+
+	if (us < TC_HIST_SUB)
+		return us;
+	e = tc_log2(us);
+	if (e > TC_HIST_MAX_LOG2)
+		return TC_HIST_BUCKETS - 1;
+	return (e - TC_HIST_SUB_BITS + 1) * TC_HIST_SUB +
+	       ((us >> (e - TC_HIST_SUB_BITS)) & (TC_HIST_SUB - 1));
+}
+
+/* what the tc_iter program does on one walk of a namespace's sockets */
+enum tc_iter_mode {
+	TC_ITER_GAUGES,		/* count the sockets in each close state */
+	TC_ITER_SEED,		/* start following those that were closing before we started */
 };
 
 /* per-CPU loss counters, index into the 'drops' array map */

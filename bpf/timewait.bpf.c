@@ -5,36 +5,6 @@
 extern const void tw_timer_handler __ksym __weak;
 extern const void reqsk_timer_handler __ksym __weak;
 
-/* a timewait socket first seen: start its record, to be joined by the full socket's CLOSE */
-static __always_inline void tw__created(__u64 tw, __u64 now)
-{
-	const struct inet_timewait_sock *itw = (const void *)tw;
-	struct twconn *t = percpu__get(&scratch);
-	__u64 *last = percpu__get(&tw_last);
-	__u8 substate;
-
-	if (!t || !last)
-		return;
-	conn__init(&t->c, &itw->__tw_common, now);
-	if (t->c.ignore)
-		return;
-	t->tw_base_ns = now;
-	t->tw_base_j = bpf_jiffies64();
-	t->tw_arm_j = 0;
-	/* until a full socket claims it, it began before tcpclose did */
-	t->c.rec.flags = TC_F_TW | TC_F_PARTIAL;
-	substate = BPF_CORE_READ(itw, tw_substate);
-	t->c.state = TCP_CLOSE;
-	conn__enter(&t->c, substate, now);
-	if (substate == TCP_TIME_WAIT)
-		t->tw_arm_j = t->tw_base_j;
-	if (bpf_map_update_elem(&tws, &tw, t, BPF_NOEXIST)) {
-		drop__count(TC_DROP_TW_MAP);
-		return;
-	}
-	*last = tw;
-}
-
 /* armed again: the peer's FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL */
 static __always_inline void tw__rearmed(__u64 tw, struct twconn *t, __u64 now)
 {
@@ -77,7 +47,7 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 	if (t)
 		tw__rearmed(tw, t, now);
 	else
-		tw__created(tw, now);
+		timewait__follow(tw, now, false);
 	return 0;
 }
 

@@ -204,6 +204,52 @@ static __always_inline bool tw__reused_by_connect(const struct twconn *t, __u64 
 }
 
 /*
+ * A timewait socket first seen: start its record. Just made by tcp_time_wait() (the full
+ * socket's CLOSE follows on this CPU and claims it), or found by the iterator at start-up
+ * (seeded: it began before tcpclose did, and only what follows is observed).
+ */
+static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+	struct twconn *t = percpu__get(&scratch);
+	__u64 *last = percpu__get(&tw_last);
+	__u64 expires;
+	__u8 substate;
+
+	if (!t || !last)
+		return;
+	conn__init(&t->c, now);
+	conn__identify(&t->c, &itw->__tw_common);
+	if (t->c.ignore)
+		return;
+	t->tw_base_ns = now;
+	t->tw_base_j = bpf_jiffies64();
+	t->tw_arm_j = 0;
+	/* until a full socket claims it, it began before tcpclose did */
+	t->c.rec.flags = TC_F_TW | TC_F_PARTIAL;
+	substate = BPF_CORE_READ(itw, tw_substate);
+	t->c.state = TCP_CLOSE;
+	conn__enter(&t->c, substate, now);
+	if (seeded) {
+		expires = BPF_CORE_READ(itw, tw_timer.expires);
+		if (expires > t->tw_base_j)
+			t->c.rec.tw_left_ns = (expires - t->tw_base_j) * tw__ns_per_jiffy();
+		if (substate == TCP_TIME_WAIT)
+			t->tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
+	} else if (substate == TCP_TIME_WAIT) {
+		t->tw_arm_j = t->tw_base_j;
+	}
+	if (bpf_map_update_elem(&tws, &tw, t, BPF_NOEXIST)) {
+		/* seeded: already followed since attach */
+		if (!seeded)
+			drop__count(TC_DROP_TW_MAP);
+		return;
+	}
+	if (!seeded)
+		*last = tw;
+}
+
+/*
  * The full socket reached CLOSE from FIN_WAIT2 or CLOSING. If tcp_time_wait() has just
  * made a timewait socket for it on this CPU, that socket carries the connection on: the
  * caller moves its record there.

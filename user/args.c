@@ -50,6 +50,7 @@ static const char usage[] =
 "  tcpclose -j -L 80        # JSON Lines for connections on local port 80\n"
 "  tcpclose -T -D 5432      # closes of connections to PostgreSQL, with times\n"
 "  tcpclose -6 -d 60        # IPv6 only, for one minute\n"
+"  tcpclose --hist -i 10    # dwell histograms and close-state counts every 10 s\n"
 "  tcpclose --netns /run/netns/blue --transitions\n";
 
 enum {
@@ -57,6 +58,7 @@ enum {
 	OPT_NETNS,
 	OPT_RINGBUF_SIZE,
 	OPT_MAX_TW,
+	OPT_HIST,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +77,8 @@ static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "max-tw", required_argument, NULL, OPT_MAX_TW },
+	{ "hist", no_argument, NULL, OPT_HIST },
+	{ "interval", required_argument, NULL, 'i' },
 	{},
 };
 
@@ -111,7 +115,7 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 	optind = 1;
 	opterr = 0;
 
-	while ((c = getopt_long(argc, argv, ":jTp:L:D:46d:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jTp:L:D:46d:i:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			opts->json = true;
@@ -154,6 +158,17 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			}
 			opts->duration = v;
 			break;
+		case 'i':
+			if (!parse_ulong(optarg, 1, 86400, &v)) {
+				fprintf(err, "tcpclose: invalid interval '%s': give whole seconds from 1 to 86400\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->interval = v;
+			break;
+		case OPT_HIST:
+			opts->hist = true;
+			break;
 		case 'v':
 			opts->verbose = true;
 			break;
@@ -167,6 +182,7 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			opts->transitions = true;
 			break;
 		case OPT_NETNS:
+			opts->netns_path = optarg;
 			if (!parse_netns(optarg, &opts->netns)) {
 				fprintf(err, "tcpclose: cannot open network namespace '%s': %s (give a path such as /run/netns/NAME or /proc/PID/ns/net)\n",
 					optarg, strerror(errno));

@@ -16,6 +16,9 @@ struct tc_opts {
 	unsigned int lport;	/* -L */
 	unsigned int dport;	/* -D */
 	unsigned int netns;	/* --netns: inode number of the namespace, 0 for all */
+	const char *netns_path;	/* --netns as given */
+	bool hist;		/* --hist: dwell histograms per close state */
+	unsigned long interval;	/* -i: seconds between histogram and gauge prints, 0: at exit */
 	unsigned long duration;	/* -d: seconds, 0 to run until interrupted */
 	unsigned long ringbuf_size;	/* --ringbuf-size: bytes */
 	unsigned long max_tw;	/* --max-tw: timewait sockets followed at once */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "tcpclose.skel.h"
 #include "loader.h"
@@ -13,7 +14,8 @@
 
 static int fail(const char *what, int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	/* as root, EACCES is the verifier's refusal, not a missing privilege */
+	if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
 		fprintf(stderr, "tcpclose: %s: permission denied: run as root, or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE\n",
 			what);
 	else
@@ -34,6 +36,9 @@ static void configure(struct loader *l, const struct tc_opts *opts)
 	skel->rodata->filter_family = opts->family;
 	skel->rodata->emit_transitions = opts->transitions;
 	skel->rodata->kernel_hz = l->hz;
+	skel->rodata->hist_enabled = opts->hist;
+	/* --hist alone wants no record per connection: the kernel only counts */
+	skel->rodata->emit_records = !opts->hist || opts->json;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	bpf_map__set_max_entries(skel->maps.tws, opts->max_tw);
 

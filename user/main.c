@@ -12,7 +12,9 @@
 #include <bpf/libbpf.h>
 #include "args.h"
 #include "loader.h"
+#include "report.h"
 #include "sink.h"
+#include "walk.h"
 
 #define POLL_MS 100
 
@@ -70,9 +72,10 @@ static void drain(struct loader *l, struct run *r)
 int main(int argc, char **argv)
 {
 	struct tc_opts opts;
+	struct reporter rep = {};
 	struct loader l = {};
 	struct run r = {};
-	double deadline;
+	double deadline, next_report;
 	int err;
 
 	switch (args__parse(&opts, argc, argv, stdout, stderr)) {
@@ -95,11 +98,26 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
+	err = reporter__init(&rep, &opts, &l);
+	if (err) {
+		fprintf(stderr, "tcpclose: out of memory for histograms\n");
+		goto cleanup;
+	}
+	/* attached first, then walked: a connection closing in between is seen by both, and
+	 * the walk leaves alone what the programs already follow */
+	err = walk__sockets(&l, opts.netns_path, TC_ITER_SEED, NULL);
+	if (err)
+		fprintf(stderr, "tcpclose: finding connections already closing: %s; they are not reported\n",
+			strerror(-err));
+	err = 0;
+
 	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u); Ctrl-C to end\n", l.hz);
-	r.sink.ops->header(&r.sink);
+	if (!opts.hist || opts.json)
+		r.sink.ops->header(&r.sink);
 	fflush(stdout);
 
 	deadline = opts.duration ? now_seconds() + opts.duration : 0;
+	next_report = opts.interval ? now_seconds() + opts.interval : 0;
 	while (!exiting) {
 		err = ring_buffer__poll(l.rb, POLL_MS);
 		if (err < 0 && err != -EINTR) {
@@ -112,14 +130,21 @@ int main(int argc, char **argv)
 			break;
 		if (deadline && now_seconds() >= deadline)
 			break;
+		if (next_report && now_seconds() >= next_report) {
+			reporter__report(&rep, &r.sink);
+			next_report += opts.interval;
+		}
 	}
 	drain(&l, &r);
+	if (opts.hist && !ferror(stdout))
+		reporter__report(&rep, &r.sink);
 	loader__drops(&l, r.stats.drops);
 	if (!ferror(stdout))
 		r.sink.ops->summary(&r.sink, &r.stats);
 	fflush(stdout);
 
 cleanup:
+	reporter__free(&rep);
 	loader__close(&l);
 	return err ? 1 : 0;
 }

@@ -14,12 +14,23 @@ struct tc_stats {
 	__u64 drops[TC_NR_DROPS];	/* counted lost by the BPF side */
 };
 
+struct hist;
+
+/* what -i and --hist print: histograms of what closed since the last report, gauges now */
+struct tc_report {
+	__u64 ts_ns;				/* CLOCK_MONOTONIC */
+	double seconds;				/* the time the histograms cover */
+	const struct hist *hists;		/* [TC_NR_STATES], or NULL without --hist */
+	const __u64 *gauges;			/* [TC_NR_STATES], or NULL if not counted */
+};
+
 struct sink;
 
 struct sink_ops {
 	void (*header)(struct sink *s);
 	void (*record)(struct sink *s, const struct tc_conn *rec);
 	void (*transition)(struct sink *s, const struct tc_transition *t);
+	void (*report)(struct sink *s, const struct tc_report *r);
 	void (*summary)(struct sink *s, const struct tc_stats *st);
 };
 

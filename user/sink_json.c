@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* JSON Lines, built with json-c so that every string (a comm can hold anything) is escaped. */
 #include <json-c/json.h>
+#include "hist.h"
 #include "record.h"
 #include "sink.h"
 
@@ -123,6 +124,57 @@ static void json_transition(struct sink *s, const struct tc_transition *t)
 	put(s, o);
 }
 
+static json_object *hist_object(const struct hist *h)
+{
+	json_object *o = json_object_new_object(), *buckets = json_object_new_array();
+	__u64 lo, hi;
+
+	json_object_object_add(o, "count", json_object_new_int64(h->total));
+	json_object_object_add(o, "p50_ms", ms(hist__percentile(h, 50) / 1000));
+	json_object_object_add(o, "p90_ms", ms(hist__percentile(h, 90) / 1000));
+	json_object_object_add(o, "p99_ms", ms(hist__percentile(h, 99) / 1000));
+	json_object_object_add(o, "max_ms", ms(h->max_us / 1000.0));
+	/* the buckets themselves, in microseconds, so that anyone can recompute */
+	for (unsigned int i = 0; i < TC_HIST_BUCKETS; i++) {
+		json_object *b;
+
+		if (!h->counts[i])
+			continue;
+		hist__bounds(i, &lo, &hi);
+		b = json_object_new_array();
+		json_object_array_add(b, json_object_new_int64(lo));
+		json_object_array_add(b, json_object_new_int64(hi));
+		json_object_array_add(b, json_object_new_int64(h->counts[i]));
+		json_object_array_add(buckets, b);
+	}
+	json_object_object_add(o, "buckets_us", buckets);
+	return o;
+}
+
+static void json_report(struct sink *s, const struct tc_report *r)
+{
+	json_object *o = json_object_new_object(), *now, *states;
+
+	json_object_object_add(o, "type", json_object_new_string(r->hists ? "hist" : "gauges"));
+	json_object_object_add(o, "ts", number(sink__wall_seconds(s, r->ts_ns), "%.6f"));
+	json_object_object_add(o, "interval_s", number(r->seconds, "%.3f"));
+	if (r->gauges) {
+		now = json_object_new_object();
+		for (int i = 0; i < TC_NR_STATES; i++)
+			json_object_object_add(now, record__state_name(i),
+					       json_object_new_int64(r->gauges[i]));
+		json_object_object_add(o, "now", now);
+	}
+	if (r->hists) {
+		states = json_object_new_object();
+		for (int i = 0; i < TC_NR_STATES; i++)
+			json_object_object_add(states, record__state_name(i),
+					       hist_object(&r->hists[i]));
+		json_object_object_add(o, "states", states);
+	}
+	put(s, o);
+}
+
 static void json_summary(struct sink *s, const struct tc_stats *st)
 {
 	json_object *o = json_object_new_object();
@@ -145,5 +197,6 @@ const struct sink_ops sink_json_ops = {
 	.header = json_header,
 	.record = json_record,
 	.transition = json_transition,
+	.report = json_report,
 	.summary = json_summary,
 };

@@ -2,6 +2,7 @@
 /* One readable line per record, in the manner of tcplife: times in milliseconds. */
 #include <stdio.h>
 #include <time.h>
+#include "hist.h"
 #include "record.h"
 #include "sink.h"
 
@@ -79,6 +80,33 @@ static void text_transition(struct sink *s, const struct tc_transition *t)
 		record__tcp_state_name(t->newstate));
 }
 
+static void text_report(struct sink *s, const struct tc_report *r)
+{
+	if (s->timestamp || r->hists)
+		print_time(s, r->ts_ns);
+	if (r->hists)
+		fprintf(s->out, "close-state dwell of connections gone in the last %.1f s\n", r->seconds);
+	if (r->gauges) {
+		fprintf(s->out, "sockets now:");
+		for (int i = 0; i < TC_NR_STATES; i++)
+			fprintf(s->out, " %s %llu", record__state_name(i),
+				(unsigned long long)r->gauges[i]);
+		fputc('\n', s->out);
+	}
+	for (int i = 0; r->hists && i < TC_NR_STATES; i++) {
+		const struct hist *h = &r->hists[i];
+
+		if (!h->total)
+			continue;
+		fprintf(s->out, "\n%s: count %llu  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
+			record__state_name(i), (unsigned long long)h->total,
+			hist__percentile(h, 50) / 1000, hist__percentile(h, 90) / 1000,
+			hist__percentile(h, 99) / 1000, h->max_us / 1000.0);
+		hist__print_log2(h, s->out);
+	}
+	fputc('\n', s->out);
+}
+
 static void text_summary(struct sink *s, const struct tc_stats *st)
 {
 	fflush(s->out);
@@ -92,5 +120,6 @@ const struct sink_ops sink_text_ops = {
 	.header = text_header,
 	.record = text_record,
 	.transition = text_transition,
+	.report = text_report,
 	.summary = text_summary,
 };

@@ -1,0 +1,1136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scenario: real TCP connections over loopback in the current network namespace, closed in
+ * one chosen way. The calling process conducts; the client and the server each run in a
+ * forked child, so each end has its own pid and comm, and they step through a scenario
+ * by passing single bytes over pipes. Results land in shared memory.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "../tests/capture.h"
+#include "nft.h"
+#include "scenario.h"
+
+#define STEP_TIMEOUT_MS 10000	/* no step of any scenario waits this long */
+#define REAP_TIMEOUT_MS 30000
+#define SETTLE_TIMEOUT_MS 5000	/* a lost FIN or ACK is resent within 1 s here */
+#define CROSS_ATTEMPTS 5
+#define CLIENT_COMM "closegen-cli"
+#define SERVER_COMM "closegen-srv"
+
+struct child {
+	pid_t pid;
+	int up;			/* child -> conductor */
+	int down;		/* conductor -> child */
+};
+
+struct run {
+	const struct scenario_opts *opts;
+	struct scenario_result *res;	/* shared with the children */
+	int family;
+	int lfd;			/* the listener; only the server keeps it */
+	unsigned short port;		/* the listener's port */
+	int pin_cpu;			/* run both children on this CPU, or -1 */
+	struct child client;
+	struct child server;
+};
+
+typedef int (*child_fn)(struct run *r, struct child *me);
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(double ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1e3);
+	ts.tv_nsec = (long)((ms - ts.tv_sec * 1e3) * 1e6);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* the first error wins: later ones are usually its consequences */
+static int run__fail(struct run *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->res->error[0]) {
+		va_start(ap, fmt);
+		vsnprintf(r->res->error, sizeof(r->res->error), fmt, ap);
+		va_end(ap);
+	}
+	return err < 0 ? err : -EIO;
+}
+
+/* steps: one byte names the step, so a confused peer is caught at once */
+static int step__send(int fd, char step)
+{
+	return write(fd, &step, 1) == 1 ? 0 : -EPIPE;
+}
+
+static int step__recv(int fd, char step)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char got;
+	int n;
+
+	n = poll(&pfd, 1, STEP_TIMEOUT_MS);
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (n < 0 || read(fd, &got, 1) != 1)
+		return -EPIPE;
+	return got == step ? 0 : -EPROTO;
+}
+
+static int run__step_wait(struct run *r, struct child *c, char step)
+{
+	int err = step__recv(c->up, step);
+
+	if (err)
+		run__fail(r, err, "%s did not reach step '%c': %s",
+			  c == &r->client ? "client" : "server", step, strerror(-err));
+	return err;
+}
+
+static int run__step_tell(struct run *r, struct child *c, char step)
+{
+	int err = step__send(c->down, step);
+
+	if (err)
+		run__fail(r, err, "%s gone before step '%c'", c == &r->client ? "client" : "server",
+			  step);
+	return err;
+}
+
+static struct scenario_side *run__side(struct run *r, struct child *c)
+{
+	return c == &r->client ? &r->res->client : &r->res->server;
+}
+
+static socklen_t sock__addr(int family, unsigned short port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == 6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = htons(port);
+		return sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_port = htons(port);
+		return sizeof(*a);
+	}
+}
+
+static int sock__port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* a stuck peer must end a scenario with an error, not hang it */
+static void sock__timeouts(int fd)
+{
+	struct timeval tv = { .tv_sec = STEP_TIMEOUT_MS / 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int sock__listen(int family, unsigned short *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sock__addr(family, 0, &ss);
+	int fd, p, err;
+
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	p = sock__port(fd);
+	if (p < 0) {
+		close(fd);
+		return p;
+	}
+	*port = p;
+	return fd;
+}
+
+static int sock__write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int sock__read_n(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENODATA;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* bytes read until EOF, or -errno */
+static long sock__drain(int fd)
+{
+	char buf[16384];
+	long total = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return total;
+		total += n;
+	}
+}
+
+static int sock__linger0(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) ? -errno : 0;
+}
+
+/* a read that must end in an error (a reset): record which */
+static int sock__expect_error(struct run *r, struct child *me, int fd)
+{
+	long n = sock__drain(fd);
+
+	if (n >= 0)
+		return run__fail(r, -EPROTO, "%s: read EOF after %ld bytes, expected a reset",
+				 me == &r->client ? "client" : "server", n);
+	run__side(r, me)->err = (int)-n;
+	return 0;
+}
+
+/* the client's end: connect and record its port */
+static int client__open(struct run *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sock__addr(r->family, r->port, &ss);
+	int fd, port;
+
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return run__fail(r, -errno, "client: socket: %s", strerror(errno));
+	sock__timeouts(fd);
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		run__fail(r, -errno, "client: connect to port %u: %s", r->port, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	port = sock__port(fd);
+	if (port < 0) {
+		close(fd);
+		return run__fail(r, port, "client: getsockname: %s", strerror(-port));
+	}
+	r->res->client.port = port;
+	return fd;
+}
+
+static int server__accept(struct run *r)
+{
+	int fd = accept(r->lfd, NULL, NULL);
+
+	if (fd < 0)
+		return run__fail(r, -errno, "server: accept: %s", strerror(errno));
+	sock__timeouts(fd);
+	return fd;
+}
+
+/* the small request and reply every orderly scenario starts with */
+static int client__ping(struct run *r, int fd)
+{
+	char buf[5];
+	int err;
+
+	err = sock__write_all(fd, "ping\n", 5);
+	if (!err)
+		err = sock__read_n(fd, buf, 5);
+	if (err)
+		return run__fail(r, err, "client: ping: %s", strerror(-err));
+	return 0;
+}
+
+static int server__pong(struct run *r, int fd)
+{
+	char buf[5];
+	int err;
+
+	err = sock__read_n(fd, buf, 5);
+	if (!err)
+		err = sock__write_all(fd, "pong\n", 5);
+	if (err)
+		return run__fail(r, err, "server: pong: %s", strerror(-err));
+	return 0;
+}
+
+static int server__wait_eof(struct run *r, int fd)
+{
+	long n = sock__drain(fd);
+
+	if (n < 0)
+		return run__fail(r, (int)n, "server: waiting for EOF: %s", strerror((int)-n));
+	return 0;
+}
+
+static void child__pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int run__fork(struct run *r, struct child *c, const char *comm, child_fn fn)
+{
+	struct scenario_side *side = run__side(r, c);
+	int up[2], down[2];
+	pid_t pid;
+
+	if (pipe(up))
+		return run__fail(r, -errno, "pipe: %s", strerror(errno));
+	if (pipe(down)) {
+		close(up[0]);
+		close(up[1]);
+		return run__fail(r, -errno, "pipe: %s", strerror(errno));
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(up[0]);
+		close(up[1]);
+		close(down[0]);
+		close(down[1]);
+		return run__fail(r, -errno, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		c->up = up[1];
+		c->down = down[0];
+		prctl(PR_SET_NAME, comm);
+		/* the conductor may die in a test; do not outlive it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		side->pid = getpid();
+		snprintf(side->comm, sizeof(side->comm), "%s", comm);
+		if (r->pin_cpu >= 0)
+			child__pin(r->pin_cpu);
+		_exit(fn(r, c) ? 1 : 0);
+	}
+	close(up[1]);
+	close(down[0]);
+	c->pid = pid;
+	c->up = up[0];
+	c->down = down[1];
+	return 0;
+}
+
+static void run__close_child(struct child *c)
+{
+	if (c->pid > 0) {
+		close(c->up);
+		close(c->down);
+	}
+	c->pid = 0;
+}
+
+/* the listener is made here so both children know its port; only the server keeps it */
+static int run__start(struct run *r, child_fn client, child_fn server)
+{
+	int err;
+
+	memset(&r->client, 0, sizeof(r->client));
+	memset(&r->server, 0, sizeof(r->server));
+	r->lfd = sock__listen(r->family, &r->port);
+	if (r->lfd < 0)
+		return run__fail(r, r->lfd, "listen: %s", strerror(-r->lfd));
+	r->res->server.port = r->port;
+	err = run__fork(r, &r->server, SERVER_COMM, server);
+	close(r->lfd);
+	r->lfd = -1;
+	if (err)
+		return err;
+	return run__fork(r, &r->client, CLIENT_COMM, client);
+}
+
+static int run__reap(struct run *r)
+{
+	struct child *kids[] = { &r->client, &r->server };
+	double deadline = now_ms() + REAP_TIMEOUT_MS;
+	int left = 0, err = 0, status, i;
+	pid_t pid;
+
+	for (i = 0; i < 2; i++)
+		left += kids[i]->pid > 0;
+	while (left) {
+		for (i = 0; i < 2; i++) {
+			if (kids[i]->pid <= 0)
+				continue;
+			pid = waitpid(kids[i]->pid, &status, WNOHANG);
+			if (pid == 0)
+				continue;
+			if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+				err = run__fail(r, -EIO, "%s failed", i ? "server" : "client");
+			run__close_child(kids[i]);
+			left--;
+		}
+		if (!left)
+			break;
+		if (now_ms() > deadline) {
+			for (i = 0; i < 2; i++) {
+				if (kids[i]->pid <= 0)
+					continue;
+				kill(kids[i]->pid, SIGKILL);
+				waitpid(kids[i]->pid, NULL, 0);
+				run__close_child(kids[i]);
+			}
+			return run__fail(r, -ETIMEDOUT, "scenario processes did not finish in %d s",
+					 REAP_TIMEOUT_MS / 1000);
+		}
+		sleep_ms(1);
+	}
+	return err;
+}
+
+/*
+ * Count the sockets touching the listener's port that are not yet in TIME_WAIT: once there
+ * are none, no segment of the scenario is still to come. /proc/net/tcp lists timewait
+ * sockets too, with their substate, so an orphaned FIN_WAIT2 still counts as busy.
+ */
+static int settle__busy(int family, unsigned short port)
+{
+	char line[512];
+	unsigned int lport, rport, st;
+	int busy = 0;
+	FILE *f;
+
+	f = fopen(family == 6 ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %x", &lport, &rport,
+			   &st) != 3)
+			continue;
+		if ((lport == port || rport == port) && st != 6 /* TCP_TIME_WAIT */)
+			busy++;
+	}
+	fclose(f);
+	return busy;
+}
+
+static int run__settle(struct run *r)
+{
+	double deadline = now_ms() + SETTLE_TIMEOUT_MS;
+	int busy;
+
+	while ((busy = settle__busy(r->family, r->port)) > 0) {
+		if (now_ms() > deadline)
+			return run__fail(r, -ETIMEDOUT, "%d sockets of port %u not closed after %d s",
+					 busy, r->port, SETTLE_TIMEOUT_MS / 1000);
+		sleep_ms(2);
+	}
+	return busy < 0 ? run__fail(r, busy, "/proc/net/tcp: %s", strerror(-busy)) : 0;
+}
+
+/* wait for both ends to finish, then for the last segment of the connection */
+static int run__finish(struct run *r)
+{
+	int err = run__reap(r);
+
+	return err ? err : run__settle(r);
+}
+
+static void run__kill(struct run *r)
+{
+	struct child *kids[] = { &r->client, &r->server };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (kids[i]->pid <= 0)
+			continue;
+		kill(kids[i]->pid, SIGKILL);
+		waitpid(kids[i]->pid, NULL, 0);
+		run__close_child(kids[i]);
+	}
+}
+
+/* active: client closes first, server closes delay_ms after EOF */
+
+static int active__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+
+	(void)me;
+	if (fd < 0)
+		return fd;
+	if (client__ping(r, fd))
+		return -EIO;
+	return close(fd);
+}
+
+static int active__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r);
+
+	(void)me;
+	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd))
+		return -EIO;
+	sleep_ms(r->opts->delay_ms);
+	return close(fd);
+}
+
+static int scenario__active(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_DELAY;
+	r->res->delay_ms = r->opts->delay_ms;
+	err = run__start(r, active__client, active__server);
+	return err ? err : run__finish(r);
+}
+
+/* halfclose: client shuts down its sending side, server keeps sending for 200 ms */
+
+#define HALFCLOSE_CHUNKS 10
+#define HALFCLOSE_MS 200
+
+static int halfclose__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+	long n;
+
+	(void)me;
+	if (fd < 0 || client__ping(r, fd))
+		return -EIO;
+	if (shutdown(fd, SHUT_WR))
+		return run__fail(r, -errno, "client: shutdown: %s", strerror(errno));
+	n = sock__drain(fd);
+	if (n < 0)
+		return run__fail(r, (int)n, "client: read after shutdown: %s", strerror((int)-n));
+	r->res->halfclosed_received = n;
+	return close(fd);
+}
+
+static int halfclose__server(struct run *r, struct child *me)
+{
+	long total = r->opts->bytes, sent = 0, chunk;
+	double start;
+	char *buf;
+	int fd, i, err = 0;
+
+	(void)me;
+	fd = server__accept(r);
+	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd))
+		return -EIO;
+	buf = calloc(1, total / HALFCLOSE_CHUNKS + 1);
+	if (!buf)
+		return run__fail(r, -ENOMEM, "server: out of memory");
+	/* chunk i leaves at i * 20 ms; the close comes at 200 ms */
+	start = now_ms();
+	for (i = 0; i < HALFCLOSE_CHUNKS && !err; i++) {
+		sleep_ms(start + i * (HALFCLOSE_MS / HALFCLOSE_CHUNKS) - now_ms());
+		chunk = total / HALFCLOSE_CHUNKS + (i < total % HALFCLOSE_CHUNKS);
+		err = sock__write_all(fd, buf, chunk);
+		if (!err)
+			sent += chunk;
+	}
+	free(buf);
+	r->res->halfclosed_bytes = sent;
+	if (err)
+		return run__fail(r, err, "server: write after EOF: %s", strerror(-err));
+	sleep_ms(start + HALFCLOSE_MS - now_ms());
+	return close(fd);
+}
+
+static int scenario__halfclose(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_HALFCLOSE;
+	err = run__start(r, halfclose__client, halfclose__server);
+	return err ? err : run__finish(r);
+}
+
+/*
+ * simultaneous: both FINs are dropped, so both ends sit in FIN_WAIT1 with the same resend
+ * timer. Both ends run on one CPU and close within microseconds, so both timers usually
+ * fire in the same jiffy and the same softirq run, sending both FINs before either
+ * arrives. The capture tells whether they crossed; if not, the scenario tries again.
+ */
+
+static int simultaneous__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+
+	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
+	    step__recv(me->down, 'G'))
+		return -EIO;
+	return close(fd);
+}
+
+static int simultaneous__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r);
+
+	if (fd < 0 || server__pong(r, fd) || step__send(me->up, 'E') ||
+	    step__recv(me->down, 'G'))
+		return -EIO;
+	return close(fd);
+}
+
+/*
+ * Return just after a timer tick: the coarse clock moves at each tick, with jiffies. Both
+ * closes then fall in the same jiffy unless they are a whole tick (4 ms at HZ=250) apart.
+ */
+static void tick__align(void)
+{
+	struct timespec t0, t;
+	double deadline = now_ms() + 50;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t0);
+	do {
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	} while (t.tv_nsec == t0.tv_nsec && t.tv_sec == t0.tv_sec && now_ms() < deadline);
+}
+
+/* each end's resent FIN acks no more than the peer's first FIN: neither had the other's */
+static bool simultaneous__crossed(const struct capture *cap, unsigned short cport,
+				  unsigned short sport)
+{
+	const struct tcp_seg *c0 = capture__fin(cap, cport, 0), *c1 = capture__fin(cap, cport, 1);
+	const struct tcp_seg *s0 = capture__fin(cap, sport, 0), *s1 = capture__fin(cap, sport, 1);
+
+	return c0 && c1 && s0 && s1 && c1->ack == tcp_seg__fin_seq(s0) &&
+	       s1->ack == tcp_seg__fin_seq(c0);
+}
+
+static int simultaneous__attempt(struct run *r, struct capture *cap, bool *crossed)
+{
+	char match[128];
+	unsigned short cport;
+	long drops;
+	int err;
+
+	err = run__start(r, simultaneous__client, simultaneous__server);
+	if (err)
+		return err;
+	if (run__step_wait(r, &r->client, 'E') || run__step_wait(r, &r->server, 'E'))
+		return -EIO;
+	cport = r->res->client.port;
+	snprintf(match, sizeof(match), "tcp sport { %u, %u } tcp flags & fin == fin", cport,
+		 r->port);
+	err = nft__drop(match);
+	if (err)
+		return run__fail(r, err, "nft: cannot add the FIN drop rule");
+	tick__align();
+	if (run__step_tell(r, &r->client, 'G') || run__step_tell(r, &r->server, 'G'))
+		return -EIO;
+	drops = nft__wait_drops(2, STEP_TIMEOUT_MS);
+	if (drops < 0)
+		return run__fail(r, (int)drops, "nft: both FINs not dropped: %s",
+				 strerror((int)-drops));
+	drops = nft__stop();
+	if (drops < 0)
+		return run__fail(r, (int)drops, "nft: cannot remove the rule");
+	r->res->drops = drops;
+	err = run__finish(r);
+	if (err)
+		return err;
+	err = capture__poll(cap);
+	if (err)
+		return run__fail(r, err, "capture: %s", strerror(-err));
+	r->res->client.fins = capture__fins(cap, cport);
+	r->res->server.fins = capture__fins(cap, r->port);
+	*crossed = simultaneous__crossed(cap, cport, r->port);
+	return 0;
+}
+
+static int scenario__simultaneous(struct run *r)
+{
+	struct capture cap;
+	bool crossed = false;
+	cpu_set_t set;
+	int err;
+
+	r->res->fields |= SCENARIO_F_CROSS | SCENARIO_F_DROPS;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return run__fail(r, -errno, "sched_getaffinity: %s", strerror(errno));
+	for (r->pin_cpu = 0; !CPU_ISSET(r->pin_cpu, &set); r->pin_cpu++)
+		;
+	err = capture__start(&cap);
+	if (err)
+		return run__fail(r, err, "capture on lo: %s", strerror(-err));
+	while (!crossed && r->res->attempts < CROSS_ATTEMPTS) {
+		r->res->attempts++;
+		err = simultaneous__attempt(r, &cap, &crossed);
+		if (err)
+			break;
+	}
+	capture__free(&cap);
+	if (!err && !crossed)
+		err = run__fail(r, -EAGAIN, "the FINs did not cross in %d attempts", CROSS_ATTEMPTS);
+	r->res->fin_retrans = r->res->client.fins - 1;
+	return err;
+}
+
+/* unread: the server closes with the request unread in its receive queue */
+
+#define UNREAD_BYTES 100
+
+static int unread__client(struct run *r, struct child *me)
+{
+	char req[UNREAD_BYTES] = "request";
+	int fd = client__open(r), err;
+
+	if (fd < 0)
+		return fd;
+	err = sock__write_all(fd, req, sizeof(req));
+	if (err)
+		return run__fail(r, err, "client: write: %s", strerror(-err));
+	err = sock__expect_error(r, me, fd);
+	close(fd);
+	return err;
+}
+
+static int unread__server(struct run *r, struct child *me)
+{
+	double deadline = now_ms() + STEP_TIMEOUT_MS;
+	int fd = server__accept(r), queued = 0;
+
+	(void)me;
+	if (fd < 0)
+		return fd;
+	while (queued < UNREAD_BYTES) {
+		if (ioctl(fd, FIONREAD, &queued))
+			return run__fail(r, -errno, "server: FIONREAD: %s", strerror(errno));
+		if (now_ms() > deadline)
+			return run__fail(r, -ETIMEDOUT, "server: request did not arrive");
+		sleep_ms(1);
+	}
+	return close(fd);
+}
+
+static int scenario__unread(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_ERR;
+	err = run__start(r, unread__client, unread__server);
+	return err ? err : run__finish(r);
+}
+
+/* linger0: the client aborts with SO_LINGER {1, 0} */
+
+static int linger0__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+
+	(void)me;
+	if (fd < 0 || client__ping(r, fd))
+		return -EIO;
+	if (sock__linger0(fd))
+		return run__fail(r, -errno, "client: SO_LINGER: %s", strerror(errno));
+	return close(fd);
+}
+
+static int linger0__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r), err;
+
+	if (fd < 0 || server__pong(r, fd))
+		return -EIO;
+	err = sock__expect_error(r, me, fd);
+	close(fd);
+	return err;
+}
+
+static int scenario__linger0(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_ERR;
+	err = run__start(r, linger0__client, linger0__server);
+	return err ? err : run__finish(r);
+}
+
+/* peer_reset: the server aborts, once the client has read the reply */
+
+static int peer_reset__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r), err;
+
+	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'R'))
+		return -EIO;
+	err = sock__expect_error(r, me, fd);
+	close(fd);
+	return err;
+}
+
+static int peer_reset__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r);
+
+	if (fd < 0 || server__pong(r, fd) || step__recv(me->down, 'G'))
+		return -EIO;
+	if (sock__linger0(fd))
+		return run__fail(r, -errno, "server: SO_LINGER: %s", strerror(errno));
+	return close(fd);
+}
+
+static int scenario__peer_reset(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_ERR;
+	err = run__start(r, peer_reset__client, peer_reset__server);
+	if (!err && !run__step_wait(r, &r->client, 'R'))
+		run__step_tell(r, &r->server, 'G');
+	return err ? err : run__finish(r);
+}
+
+/* listener_close: the listener closes with an established child still in its queue */
+
+static int listener_close__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r), err;
+
+	if (fd < 0)
+		return fd;
+	err = sock__expect_error(r, me, fd);
+	close(fd);
+	return err;
+}
+
+static int listener_close__server(struct run *r, struct child *me)
+{
+	struct pollfd pfd = { .fd = r->lfd, .events = POLLIN };
+
+	(void)me;
+	/* readable: the handshake is complete and the child is queued */
+	if (poll(&pfd, 1, STEP_TIMEOUT_MS) != 1)
+		return run__fail(r, -ETIMEDOUT, "server: no connection queued");
+	return close(r->lfd);
+}
+
+static int scenario__listener_close(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_ERR;
+	err = run__start(r, listener_close__client, listener_close__server);
+	return err ? err : run__finish(r);
+}
+
+/*
+ * fin_drop and lastack_drop: one segment is dropped once, and the capture counts how often
+ * the sender then resends its FIN.
+ */
+
+static int drop__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+
+	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
+	    step__recv(me->down, 'G'))
+		return -EIO;
+	return close(fd);
+}
+
+static int drop__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r);
+
+	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd) ||
+	    step__send(me->up, 'F') || step__recv(me->down, 'G'))
+		return -EIO;
+	return close(fd);
+}
+
+/* drop once what match selects, after the child reaches step, then let it go on */
+static int drop__once(struct run *r, struct child *c, char step, const char *fmt)
+{
+	char match[128];
+	long drops;
+	int err;
+
+	if (run__step_wait(r, c, step))
+		return -EIO;
+	snprintf(match, sizeof(match), fmt, r->res->client.port);
+	err = nft__drop(match);
+	if (err)
+		return run__fail(r, err, "nft: cannot add rule '%s'", match);
+	if (run__step_tell(r, c, 'G'))
+		return -EIO;
+	drops = nft__wait_drops(1, STEP_TIMEOUT_MS);
+	if (drops < 0)
+		return run__fail(r, (int)drops, "nft: '%s' dropped nothing: %s", match,
+				 strerror((int)-drops));
+	drops = nft__stop();
+	if (drops < 0)
+		return run__fail(r, (int)drops, "nft: cannot remove the rule");
+	r->res->drops = drops;
+	return 0;
+}
+
+static int drop__run(struct run *r, bool lastack)
+{
+	struct capture cap;
+	int err;
+
+	r->res->fields |= SCENARIO_F_DROPS;
+	err = capture__start(&cap);
+	if (err)
+		return run__fail(r, err, "capture on lo: %s", strerror(-err));
+	err = run__start(r, drop__client, drop__server);
+	if (!err && lastack) {
+		/* the client's FIN is not held back: release the client at once */
+		err = run__step_wait(r, &r->client, 'E') ?: run__step_tell(r, &r->client, 'G');
+		if (!err)
+			err = drop__once(r, &r->server, 'F', "tcp sport %u tcp flags == ack");
+	} else if (!err) {
+		err = drop__once(r, &r->client, 'E', "tcp sport %u tcp flags & fin == fin");
+		if (!err)
+			err = run__step_wait(r, &r->server, 'F') ?:
+			      run__step_tell(r, &r->server, 'G');
+	}
+	if (!err)
+		err = run__finish(r);
+	if (!err) {
+		err = capture__stop(&cap);
+		if (err)
+			run__fail(r, err, "capture: %s", strerror(-err));
+	}
+	r->res->client.fins = capture__fins(&cap, r->res->client.port);
+	r->res->server.fins = capture__fins(&cap, r->port);
+	r->res->fin_retrans = (lastack ? r->res->server.fins : r->res->client.fins) - 1;
+	capture__free(&cap);
+	return err;
+}
+
+static int scenario__fin_drop(struct run *r)
+{
+	return drop__run(r, false);
+}
+
+static int scenario__lastack_drop(struct run *r)
+{
+	return drop__run(r, true);
+}
+
+/* churn: many connections as fast as they go; even ones the client closes first */
+
+static int churn__client(struct run *r, struct child *me)
+{
+	long n = 0;
+	int i, fd;
+
+	(void)me;
+	for (i = 0; i < r->opts->count; i++) {
+		fd = client__open(r);
+		if (fd < 0)
+			return fd;
+		if (i % 2)
+			n = sock__drain(fd);
+		if (n < 0)
+			return run__fail(r, (int)n, "client: connection %d: read: %s", i,
+					 strerror((int)-n));
+		close(fd);
+	}
+	r->res->client.port = 0;
+	return 0;
+}
+
+static int churn__server(struct run *r, struct child *me)
+{
+	long n = 0;
+	int i, fd;
+
+	(void)me;
+	for (i = 0; i < r->opts->count; i++) {
+		fd = accept(r->lfd, NULL, NULL);
+		if (fd < 0)
+			return run__fail(r, -errno, "server: accept %d: %s", i, strerror(errno));
+		sock__timeouts(fd);
+		if (i % 2 == 0)
+			n = sock__drain(fd);
+		if (n < 0)
+			return run__fail(r, (int)n, "server: connection %d: read: %s", i,
+					 strerror((int)-n));
+		close(fd);
+	}
+	return 0;
+}
+
+static int scenario__churn(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_CHURN;
+	err = run__start(r, churn__client, churn__server);
+	if (!err)
+		err = run__finish(r);
+	if (!err) {
+		r->res->connections = r->opts->count;
+		r->res->client_closed_first = (r->opts->count + 1) / 2;
+	}
+	return err;
+}
+
+struct scenario {
+	const char *name;
+	int family;
+	int (*run)(struct run *r);
+	const char *help;
+};
+
+static const struct scenario scenarios[] = {
+	{ "active", 4, scenario__active,
+	  "client closes; server closes --delay ms after EOF (200)" },
+	{ "active6", 6, scenario__active, "active over ::1" },
+	{ "halfclose", 4, scenario__halfclose,
+	  "client shutdown(SHUT_WR); server sends --bytes (10000) over 200 ms, then closes" },
+	{ "simultaneous", 4, scenario__simultaneous,
+	  "both FINs dropped once, so the resent FINs cross (FIN_WAIT1 -> CLOSING)" },
+	{ "unread", 4, scenario__unread, "server closes with unread data: it sends RST" },
+	{ "linger0", 4, scenario__linger0, "client closes with SO_LINGER {1, 0}: RST" },
+	{ "peer_reset", 4, scenario__peer_reset, "server closes with SO_LINGER {1, 0}: RST" },
+	{ "listener_close", 4, scenario__listener_close,
+	  "listener closed with an unaccepted connection: the child is reset" },
+	{ "fin_drop", 4, scenario__fin_drop, "the client's FIN is dropped once and resent" },
+	{ "lastack_drop", 4, scenario__lastack_drop,
+	  "the client's last ACK is dropped once: the server resends its FIN from LAST_ACK" },
+	{ "churn", 4, scenario__churn,
+	  "--count (1000) connections as fast as possible; the closing side alternates" },
+};
+
+const char *scenario__name(int i, const char **help)
+{
+	if (i < 0 || (size_t)i >= sizeof(scenarios) / sizeof(scenarios[0]))
+		return NULL;
+	if (help)
+		*help = scenarios[i].help;
+	return scenarios[i].name;
+}
+
+void scenario__default_opts(struct scenario_opts *opts)
+{
+	opts->family = 0;
+	opts->delay_ms = 200;
+	opts->bytes = 10000;
+	opts->count = 1000;
+}
+
+int scenario__run(const char *name, const struct scenario_opts *opts,
+		  struct scenario_result *res)
+{
+	const struct scenario *s = NULL;
+	struct scenario_opts o;
+	struct run r = { .lfd = -1, .pin_cpu = -1, .opts = &o };
+	double start;
+	size_t i;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (!strcmp(scenarios[i].name, name))
+			s = &scenarios[i];
+	}
+	if (!s) {
+		snprintf(res->error, sizeof(res->error), "unknown scenario '%s'", name);
+		return -ENOENT;
+	}
+	scenario__default_opts(&o);
+	if (opts)
+		o = *opts;
+	r.family = o.family ? o.family : s->family;
+	if ((r.family != 4 && r.family != 6) || o.delay_ms < 0 || o.bytes < 0 || o.count < 1) {
+		snprintf(res->error, sizeof(res->error), "bad options for '%s'", name);
+		return -EINVAL;
+	}
+	r.res = mmap(NULL, sizeof(*r.res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		     -1, 0);
+	if (r.res == MAP_FAILED) {
+		snprintf(res->error, sizeof(res->error), "mmap: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	memset(r.res, 0, sizeof(*r.res));
+	r.res->name = s->name;
+	r.res->family = r.family;
+	start = now_ms();
+	err = s->run(&r);
+	if (err) {
+		run__kill(&r);
+		nft__remove();
+	}
+	r.res->elapsed_ms = now_ms() - start;
+	*res = *r.res;
+	munmap(r.res, sizeof(*r.res));
+	return err;
+}

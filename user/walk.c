@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include "tcpclose.skel.h"
+#include "walk.h"
+
+#define MAX_NETNS 4096
+
+/* an iterator walks the namespace of whoever creates it: drain one created there */
+static int walk_one(struct loader *l, int nsfd)
+{
+	char buf[256];
+	int fd, err = 0;
+
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(l->skel->links.tc_iter));
+	if (fd < 0)
+		return -errno;
+	while ((err = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (err < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+struct ns_set {
+	ino_t seen[MAX_NETNS];
+	int n;
+};
+
+/* open path if it is a namespace not walked yet; -1 otherwise */
+static int ns_set__open(struct ns_set *set, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st))
+		return -1;
+	for (int i = 0; i < set->n; i++)
+		if (set->seen[i] == st.st_ino)
+			return -1;
+	if (set->n == MAX_NETNS)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		set->seen[set->n++] = st.st_ino;
+	return fd;
+}
+
+static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const char *fmt)
+{
+	struct dirent *de;
+	char path[512];
+	int err = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		int fd, e;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), fmt, de->d_name);
+		fd = ns_set__open(set, path);
+		if (fd < 0)
+			continue;
+		e = walk_one(l, fd);
+		if (e && !err)
+			err = e;
+		close(fd);
+	}
+	closedir(d);
+	return err;
+}
+
+int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mode,
+		  __u64 gauges[TC_NR_STATES])
+{
+	struct ns_set *set;
+	int self, fd, err;
+
+	l->skel->bss->iter_mode = mode;
+	memset(l->skel->bss->gauges, 0, sizeof(l->skel->bss->gauges));
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (netns_path) {
+		fd = open(netns_path, O_RDONLY | O_CLOEXEC);
+		err = fd < 0 ? -errno : walk_one(l, fd);
+		if (fd >= 0)
+			close(fd);
+	} else {
+		set = calloc(1, sizeof(*set));
+		if (!set) {
+			close(self);
+			return -ENOMEM;
+		}
+		ns_set__open(set, "/proc/self/ns/net");
+		err = walk_one(l, -1);
+		if (!err)
+			err = walk_dir(l, set, "/run/netns", "/run/netns/%s");
+		if (!err)
+			err = walk_dir(l, set, "/proc", "/proc/%s/ns/net");
+		free(set);
+	}
+	/* back home, whatever happened */
+	if (setns(self, CLONE_NEWNET) && !err)
+		err = -errno;
+	close(self);
+	if (gauges)
+		memcpy(gauges, (const void *)l->skel->bss->gauges, sizeof(__u64) * TC_NR_STATES);
+	return err;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Walk the TCP sockets of the traced network namespaces with the tc_iter program: to find
+ * the connections already closing at start-up, and to count sockets per close state.
+ */
+#ifndef __WALK_H
+#define __WALK_H
+
+#include <linux/types.h>
+#include "loader.h"
+
+/*
+ * One walk of every namespace traced: netns_path's alone if given, else every namespace a
+ * process or /run/netns holds. With TC_ITER_GAUGES, gauges[] receives the counts.
+ * Returns 0 or a negative errno (the namespaces that could be walked were).
+ */
+int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mode,
+		  __u64 gauges[TC_NR_STATES]);
+
+#endif /* __WALK_H */

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Argument parsing: what each option sets, and the one-line errors bad input gets. */
+#include <stdlib.h>
+#include <sys/socket.h>
+#include "args.h"
+#include "test.h"
+
+struct parsed {
+	struct tc_opts opts;
+	enum args_result res;
+	char out[8192];
+	char err[512];
+};
+
+/* parse a NULL-terminated argument list, capturing what would be printed */
+static void parse(struct parsed *p, const char **argv)
+{
+	FILE *out = fmemopen(p->out, sizeof(p->out), "w");
+	FILE *err = fmemopen(p->err, sizeof(p->err), "w");
+	int argc = 0;
+
+	memset(p->out, 0, sizeof(p->out));
+	memset(p->err, 0, sizeof(p->err));
+	while (argv[argc])
+		argc++;
+	p->res = args__parse(&p->opts, argc, (char **)argv, out, err);
+	fclose(out);
+	fclose(err);
+}
+
+void test_args_defaults(void)
+{
+	struct parsed p;
+
+	parse(&p, (const char *[]){ "tcpclose", NULL });
+	ASSERT_EQ(p.res, ARGS_RUN, "no arguments run");
+	ASSERT_FALSE(p.opts.json, "text by default");
+	ASSERT_EQ(p.opts.family, 0, "both families");
+	ASSERT_EQ(p.opts.ringbuf_size, 4 << 20, "4 MiB ring buffer");
+	ASSERT_EQ(p.opts.max_tw, 131072, "timewait map size");
+	ASSERT_EQ(p.opts.duration, 0, "runs until interrupted");
+}
+
+void test_args_filters(void)
+{
+	struct parsed p;
+
+	parse(&p, (const char *[]){ "tcpclose", "-j", "-T", "-p", "42", "-L", "80", "-D", "5432",
+				    "-6", "-d", "3", "--transitions", "--hist", "-i", "10",
+				    "--ringbuf-size", "8192", "--max-tw", "1000",
+				    "--netns", "/proc/self/ns/net", NULL });
+	ASSERT_EQ(p.res, ARGS_RUN, "all options accepted");
+	ASSERT_TRUE(p.opts.json && p.opts.timestamp && p.opts.transitions && p.opts.hist,
+		    "flags set");
+	ASSERT_EQ(p.opts.pid, 42, "pid");
+	ASSERT_EQ(p.opts.lport, 80, "lport");
+	ASSERT_EQ(p.opts.dport, 5432, "dport");
+	ASSERT_EQ(p.opts.family, AF_INET6, "-6");
+	ASSERT_EQ(p.opts.duration, 3, "duration");
+	ASSERT_EQ(p.opts.interval, 10, "interval");
+	ASSERT_EQ(p.opts.ringbuf_size, 8192, "ring buffer size");
+	ASSERT_EQ(p.opts.max_tw, 1000, "max-tw");
+	ASSERT_NEQ(p.opts.netns, 0, "netns inode");
+	ASSERT_STREQ(p.opts.netns_path, "/proc/self/ns/net", "netns path kept");
+}
+
+/* every bad input: usage result, nothing on stdout, exactly one line on stderr */
+static void expect_usage(const char **argv, const char *what)
+{
+	struct parsed p;
+	char *nl;
+
+	parse(&p, argv);
+	ASSERT_EQ(p.res, ARGS_EXIT_USAGE, what);
+	ASSERT_STREQ(p.out, "", "nothing on stdout");
+	nl = strchr(p.err, '\n');
+	ASSERT_TRUE(nl && nl[1] == '\0', "exactly one line on stderr");
+	ASSERT_TRUE(!strncmp(p.err, "tcpclose: ", 10), "the error names the program");
+}
+
+void test_args_errors(void)
+{
+	expect_usage((const char *[]){ "tcpclose", "-L", "0", NULL }, "port 0");
+	expect_usage((const char *[]){ "tcpclose", "-D", "65536", NULL }, "port too big");
+	expect_usage((const char *[]){ "tcpclose", "-L", "80x", NULL }, "port with junk");
+	expect_usage((const char *[]){ "tcpclose", "-p", "-5", NULL }, "negative pid");
+	expect_usage((const char *[]){ "tcpclose", "-4", "-6", NULL }, "both families");
+	expect_usage((const char *[]){ "tcpclose", "-d", "0", NULL }, "zero duration");
+	expect_usage((const char *[]){ "tcpclose", "--ringbuf-size", "5000", NULL },
+		     "ring buffer not a power of two");
+	expect_usage((const char *[]){ "tcpclose", "--ringbuf-size", "2048", NULL },
+		     "ring buffer too small");
+	expect_usage((const char *[]){ "tcpclose", "--netns", "/nonexistent", NULL },
+		     "missing namespace");
+	expect_usage((const char *[]){ "tcpclose", "--bogus", NULL }, "unknown long option");
+	expect_usage((const char *[]){ "tcpclose", "-x", NULL }, "unknown short option");
+	expect_usage((const char *[]){ "tcpclose", "-p", NULL }, "missing value");
+	expect_usage((const char *[]){ "tcpclose", "extra", NULL }, "stray argument");
+	expect_usage((const char *[]){ "tcpclose", "-i", "0", NULL }, "zero interval");
+}
+
+void test_args_help_version(void)
+{
+	struct parsed p;
+
+	parse(&p, (const char *[]){ "tcpclose", "--help", NULL });
+	ASSERT_EQ(p.res, ARGS_EXIT_OK, "--help exits 0");
+	ASSERT_TRUE(strstr(p.out, "Usage: tcpclose") != NULL, "usage line");
+	ASSERT_TRUE(strstr(p.out, "Examples:") != NULL, "examples");
+	ASSERT_TRUE(strstr(p.out, "TIME_WAIT") != NULL, "says what it traces");
+	ASSERT_STREQ(p.err, "", "nothing on stderr");
+
+	parse(&p, (const char *[]){ "tcpclose", "-V", NULL });
+	ASSERT_EQ(p.res, ARGS_EXIT_OK, "--version exits 0");
+	ASSERT_TRUE(!strncmp(p.out, "tcpclose ", 9), "version line");
+}

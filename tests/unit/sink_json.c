@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The JSON Lines sink: every record is one valid JSON object with the documented keys. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include "sink.h"
+#include "test.h"
+
+static json_object *render(const struct tc_conn *rec, char *buf, size_t len)
+{
+	struct sink s;
+	FILE *f = fmemopen(buf, len, "w");
+
+	memset(buf, 0, len);
+	sink__init(&s, &sink_json_ops, f, false);
+	s.ops->record(&s, rec);
+	fclose(f);
+	return json_tokener_parse(buf);
+}
+
+static struct tc_conn active_record(void)
+{
+	struct tc_conn rec = {
+		.type = TC_EV_CLOSE, .family = AF_INET, .role = TC_ROLE_ACTIVE,
+		.tw_end = TC_TW_EXPIRED, .sport = 40000, .dport = 80, .netns = 4026531840U,
+		.pid = 1234, .comm = "curl", .flags = TC_F_OUR_FIN | TC_F_PEER_FIN | TC_F_TW,
+		.fin_seq = 4294967295U, .fin_ack = 7, .peer_fin_seq = 7, .peer_fin_ack = 0,
+		.start_ns = 1000000000, .end_ns = 61201000000ULL, .fin_retrans = 2,
+		.saddr = { 127, 0, 0, 1 }, .daddr = { 127, 0, 0, 2 },
+	};
+
+	memset(rec.order, TC_NOT_CLOSING, sizeof(rec.order));
+	rec.order[0] = TC_FIN_WAIT1;
+	rec.order[1] = TC_FIN_WAIT2;
+	rec.order[2] = TC_TIME_WAIT;
+	rec.visited = 1 << TC_FIN_WAIT1 | 1 << TC_FIN_WAIT2 | 1 << TC_TIME_WAIT;
+	rec.dwell_ns[TC_FIN_WAIT1] = 1500;
+	rec.dwell_ns[TC_FIN_WAIT2] = 200000000;
+	rec.dwell_ns[TC_TIME_WAIT] = 61000000000ULL;
+	return rec;
+}
+
+void test_json_record_keys(void)
+{
+	struct tc_conn rec = active_record();
+	json_object *o, *v, *dwell;
+	char buf[4096];
+
+	o = render(&rec, buf, sizeof(buf));
+	if (!ASSERT_NOT_NULL(o, "output parses as JSON"))
+		return;
+	ASSERT_TRUE(strchr(buf, '\n') == buf + strlen(buf) - 1, "exactly one line");
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "type")), "close", "type");
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "saddr")), "127.0.0.1", "saddr");
+	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "family")), 4, "family");
+	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "sport")), 40000, "sport");
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "role")), "active", "role");
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "cause")), "normal", "cause");
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "tw_end")), "expired", "tw_end");
+	ASSERT_EQ(json_object_get_int64(json_object_object_get(o, "fin_seq")), 4294967295LL,
+		  "u32 sequence numbers stay unsigned");
+	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "fin_retrans")), 2, "fin_retrans");
+	dwell = json_object_object_get(o, "dwell_ms");
+	ASSERT_NEAR(json_object_get_double(json_object_object_get(dwell, "FIN_WAIT2")), 200.0,
+		    0.0005, "dwell in ms");
+	ASSERT_NEAR(json_object_get_double(json_object_object_get(dwell, "TIME_WAIT")), 61000.0,
+		    0.0005, "TIME_WAIT in ms");
+	ASSERT_NEAR(json_object_get_double(json_object_object_get(dwell, "FIN_WAIT1")), 0.002,
+		    0.0005, "microseconds kept");
+	ASSERT_FALSE(json_object_object_get_ex(dwell, "CLOSE_WAIT", NULL), "unvisited absent");
+	ASSERT_EQ(json_object_array_length(json_object_object_get(o, "states")), 3, "states");
+	ASSERT_TRUE(json_object_object_get_ex(o, "rst_reason", &v) && v == NULL,
+		    "no reason is null");
+	json_object_put(o);
+}
+
+void test_json_odd_comm(void)
+{
+	struct tc_conn rec = active_record();
+	json_object *o;
+	char buf[4096];
+
+	memcpy(rec.comm, "a\"b\\c\n\x01\xff", 9);
+	o = render(&rec, buf, sizeof(buf));
+	if (!ASSERT_NOT_NULL(o, "a comm with quotes, control and non-UTF-8 bytes still parses"))
+		return;
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "comm")),
+		     "a\"b\\c\n\x01\xef\xbf\xbd", "escaped, and the bad byte replaced");
+	json_object_put(o);
+
+	rec.pid = 0;
+	o = render(&rec, buf, sizeof(buf));
+	ASSERT_TRUE(o && json_object_object_get(o, "comm") == NULL, "no process: comm null");
+	json_object_put(o);
+}
+
+void test_json_lost(void)
+{
+	struct tc_stats st = { .records = 10, .drops = { 3, 1, 2 } };
+	struct sink s;
+	json_object *o;
+	char buf[512];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	sink__init(&s, &sink_json_ops, f, false);
+	s.ops->summary(&s, &st);
+	fclose(f);
+	o = json_tokener_parse(buf);
+	if (!ASSERT_NOT_NULL(o, "parses"))
+		return;
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "type")), "lost", "type");
+	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "ringbuf")), 3, "ring buffer");
+	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "map_full")), 3, "maps");
+	json_object_put(o);
+}

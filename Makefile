@@ -89,7 +89,7 @@ check-root:
 		exit 1; fi
 
 demo: check-root deps
-	$(Q)$(MAKE) all
+	$(Q)$(MAKE) all closegen
 	$(Q)tools/demo.sh
 
 install: tcpclose

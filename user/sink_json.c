@@ -102,6 +102,9 @@ static void json_record(struct sink *s, const struct tc_conn *rec)
 						       rec->dwell_ns[TC_TIME_WAIT]) / 1e6) :
 			       NULL);
 	json_object_object_add(o, "partial", json_object_new_boolean(rec->flags & TC_F_PARTIAL));
+	/* a timewait socket found at start-up: what its timer had left then */
+	json_object_object_add(o, "tw_left_ms",
+			       rec->tw_left_ns ? ms(rec->tw_left_ns / 1e6) : NULL);
 	json_object_object_add(o, "duration_ms",
 			       ms((rec->end_ns - rec->start_ns) / 1e6));
 	put(s, o);

@@ -7,6 +7,27 @@
 #include "conn.bpf.h"
 #include "timewait.bpf.h"
 
+/*
+ * When a connection found closing at start-up entered its state, as well as the socket
+ * tells: the last segment received (the peer's FIN for CLOSE_WAIT, the ACK of ours for
+ * FIN_WAIT2) or sent (our FIN for LAST_ACK). Else now: a lower bound.
+ */
+static __always_inline __u64 seed_entered(const struct tcp_sock *tp, int state, __u64 now)
+{
+	__u32 j = (__u32)bpf_jiffies64(), then, ago;
+
+	if (state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT2)
+		then = tp->rcv_tstamp;
+	else if (state == TCP_LAST_ACK)
+		then = tp->lsndtime;
+	else
+		return now;
+	ago = j - then;
+	if ((__s32)ago < 0 || ago * tw__ns_per_jiffy() > now)
+		return now;
+	return now - ago * tw__ns_per_jiffy();
+}
+
 /* a full socket already closing when tcpclose started: follow it from now on */
 static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 {
@@ -24,7 +45,67 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 	conn__identify_sk(c, sk);
 	c->rec.flags |= TC_F_PARTIAL;
 	c->state = TCP_CLOSE;
-	conn__enter(c, state, now);
+	conn__enter(c, state, seed_entered(tp, state, now));
+}
+
+/* --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK since at least stuck_ns */
+static __always_inline void report_stuck(struct seq_file *seq, const struct sock_common *skc,
+					 const struct conn *c, int state, __u64 ino, __u64 now)
+{
+	struct tc_stuck st = {};
+
+	if (c->ignore || c->state != state || now - c->enter_ns < stuck_ns)
+		return;
+	if (filter_pid && c->rec.pid != filter_pid)
+		return;
+	st.type = TC_EV_STUCK;
+	st.family = c->rec.family;
+	st.state = state;
+	st.partial = !!(c->rec.flags & TC_F_PARTIAL);
+	st.sport = c->rec.sport;
+	st.dport = c->rec.dport;
+	st.netns = c->rec.netns;
+	st.pid = c->rec.pid;
+	st.age_ns = now - c->enter_ns;
+	st.ino = ino;
+	__builtin_memcpy(st.saddr, c->rec.saddr, sizeof(st.saddr));
+	__builtin_memcpy(st.daddr, c->rec.daddr, sizeof(st.daddr));
+	__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
+	bpf_seq_write(seq, &st, sizeof(st));
+}
+
+static __always_inline bool stuck_state(int state)
+{
+	return state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT2 || state == TCP_LAST_ACK;
+}
+
+static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common *skc,
+				       struct tcp_timewait_sock *tw, int state)
+{
+	__u64 now = bpf_ktime_get_ns(), ino = 0, key;
+	struct twconn *t;
+	struct tcp_sock *tp;
+	struct conn *c;
+
+	if (!stuck_state(state))
+		return;
+	if (tw) {
+		/* an orphaned FIN_WAIT2: no process holds it any more */
+		key = (__u64)tw;
+		t = bpf_map_lookup_elem(&tws, &key);
+		if (t)
+			report_stuck(seq, skc, &t->c, state, 0, now);
+		return;
+	}
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return;
+	c = bpf_sk_storage_get(&conns, (struct sock *)tp, NULL, 0);
+	if (!c)
+		return;
+	if (tp->inet_conn.icsk_inet.sk.sk_socket)
+		ino = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_socket, file, f_inode, i_ino);
+	report_stuck(seq, skc, c, state, ino, now);
 }
 
 SEC("iter/tcp")
@@ -51,6 +132,10 @@ int tc_iter(struct bpf_iter__tcp *ctx)
 
 	if (iter_mode == TC_ITER_GAUGES) {
 		gauges[idx]++;
+		return 0;
+	}
+	if (iter_mode == TC_ITER_STUCK) {
+		walk_stuck(ctx->meta->seq, skc, tw, state);
 		return 0;
 	}
 	if (tw) {

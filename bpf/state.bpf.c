@@ -6,6 +6,7 @@
  */
 #include "conn.bpf.h"
 #include "timewait.bpf.h"
+#include "keepalive.bpf.h"
 
 static __always_inline bool tcp_need_reset(int state)
 {
@@ -82,33 +83,50 @@ static __always_inline __u8 local_abort_reason(const struct conn *c, const struc
 	return TC_RST_ABORT;
 }
 
+/*
+ * FIN_WAIT2 or CLOSING reached CLOSE: if tcp_time_wait() has just made a timewait socket for
+ * the connection, move the record there to be sent when that ends.
+ */
+static __always_inline bool hand_to_timewait(struct conn *c, const struct tcp_sock *tp)
+{
+	struct twconn *t = timewait__claim(c);
+
+	if (!t)
+		return false;
+	if (t->c.state == TCP_TIME_WAIT) {
+		/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
+		note_peer_fin(c, tp);
+		conn__enter(c, TCP_TIME_WAIT, t->c.enter_ns);
+	}
+	/* else an orphaned FIN_WAIT2 goes on in the timewait socket, on the same clock */
+	c->rec.flags |= TC_F_TW;
+	__builtin_memcpy(&t->c, c, sizeof(t->c));
+	return true;
+}
+
 /* the full socket reached CLOSE: settle why, and send the record or hand it on */
 static __always_inline void conn__closed(struct conn *c, const struct sock *sk,
 					 const struct tcp_sock *tp, int oldstate, __u64 now)
 {
 	struct tc_conn *rec = &c->rec;
+	bool fin_done = oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING;
+	__u8 timer_cause;
 
-	if (rec->flags & TC_F_RST_RECEIVED) {
+	keepalive__collect(c, sk);
+	if (fin_done && hand_to_timewait(c, tp))
+		return;
+	timer_cause = tcptimer__cause(sk, oldstate);
+	if (timer_cause != TC_CAUSE_NORMAL) {
+		/* a timer gave up; it may have sent a reset first, but the timer is the cause */
+		rec->cause = timer_cause;
+	} else if (rec->flags & TC_F_RST_RECEIVED) {
 		rec->cause = TC_CAUSE_RST_RECEIVED;
 	} else if (rec->flags & TC_F_RST_SENT) {
 		rec->cause = TC_CAUSE_RST_SENT;
 		rec->rst_reason = TC_RST_ABORT;
 	} else if (sk->sk_err == ETIMEDOUT) {
 		rec->cause = TC_CAUSE_TIMEOUT;
-	} else if (oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING) {
-		struct twconn *t = timewait__claim(c);
-
-		if (t) {
-			if (t->c.state == TCP_TIME_WAIT) {
-				/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
-				note_peer_fin(c, tp);
-				conn__enter(c, TCP_TIME_WAIT, t->c.enter_ns);
-			}
-			/* else an orphaned FIN_WAIT2 goes on in the timewait socket, same clock */
-			c->rec.flags |= TC_F_TW;
-			__builtin_memcpy(&t->c, c, sizeof(t->c));
-			return;
-		}
+	} else if (fin_done) {
 		/* tcp_time_wait() made no timewait socket: tcp_max_tw_buckets reached */
 		rec->tw_end = TC_TW_OVERFLOW;
 	} else if (tcp_need_reset(oldstate)) {
@@ -118,7 +136,8 @@ static __always_inline void conn__closed(struct conn *c, const struct sock *sk,
 		rec->rst_reason = local_abort_reason(c, sk, tp);
 		conn__set_task(rec);
 	}
-	if (rec->cause != TC_CAUSE_NORMAL)
+	/* the full socket ended without a FIN exchange: by a reset or a timer */
+	if (rec->cause != TC_CAUSE_NORMAL && rec->cause != TC_CAUSE_FIN_WAIT2_TIMEOUT)
 		rec->role = TC_ROLE_ABORTED;
 	conn__emit(c, now);
 }

@@ -51,6 +51,26 @@ struct twconn {
 	__u64 tw_arm_j;		/* jiffies when the TIME_WAIT substate was last armed, 0 if not yet */
 };
 
+/* keepalive probes of a connection, counted around its keepalive timer's runs */
+struct ka_count {
+	__u32 probes;		/* probes sent (icsk_probes_out went up) */
+	__u32 unanswered;	/* the longest run of probes that got no answer */
+	__u32 last;		/* icsk_probes_out after the timer's last run */
+};
+
+enum tcp_timer_kind {
+	TIMER_NONE,
+	TIMER_KEEPALIVE,	/* sk->sk_timer: tcp_keepalive_timer (also FIN_WAIT2 of orphans) */
+	TIMER_WRITE,		/* icsk_retransmit_timer: tcp_write_timer */
+};
+
+/* the TCP timer running on this CPU, between timer_expire_entry and timer_expire_exit */
+struct timer_run {
+	__u64 sk;
+	__u8 kind;		/* enum tcp_timer_kind */
+	__u8 probes_out;	/* icsk_probes_out when the timer began */
+};
+
 /* the last connect() on this CPU, to tell a timewait socket recycled by connect() */
 struct connecting {
 	__u64 pid_tgid;
@@ -69,6 +89,7 @@ extern const volatile __u8 emit_transitions;
 extern const volatile __u32 kernel_hz;
 extern const volatile __u8 emit_records;	/* 0 with --hist alone: histograms only */
 extern const volatile __u8 hist_enabled;
+extern const volatile __u64 stuck_ns;		/* --stuck threshold */
 
 /* --hist: counts per close state and bucket, read by user space through the mmaped .bss */
 extern __u64 hist[TC_NR_STATES][TC_HIST_BUCKETS];
@@ -124,6 +145,20 @@ TC_MAP struct {
 	__type(key, __u32);
 	__type(value, struct connecting);
 } connecting SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, __u64);		/* struct sock *: a timer's socket is no trusted pointer */
+	__type(value, struct ka_count);
+} kas SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct timer_run);
+} timer_run SEC(".maps");
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

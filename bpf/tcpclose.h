@@ -32,7 +32,12 @@ enum tc_cause {
 	TC_CAUSE_NORMAL,
 	TC_CAUSE_RST_SENT,
 	TC_CAUSE_RST_RECEIVED,
-	TC_CAUSE_TIMEOUT,	/* a timer gave up (sk_err ETIMEDOUT) */
+	TC_CAUSE_TIMEOUT,		/* a timer gave up (sk_err ETIMEDOUT), which one unseen */
+	TC_CAUSE_KEEPALIVE_TIMEOUT,	/* keepalive probes exhausted (tcp_keepalive_timer) */
+	TC_CAUSE_USER_TIMEOUT,		/* TCP_USER_TIMEOUT elapsed (keepalive or retransmit) */
+	TC_CAUSE_RETRANS_TIMEOUT,	/* data retransmissions gave up (tcp_write_timeout) */
+	TC_CAUSE_FIN_WAIT2_TIMEOUT,	/* an orphaned FIN_WAIT2 reached tcp_fin_timeout */
+	TC_CAUSE_ORPHAN_RETRIES,	/* our FIN never acknowledged: tcp_orphan_retries */
 };
 
 /* why we sent a reset, where the kernel's close path tells */
@@ -70,6 +75,7 @@ enum {
 enum tc_event_type {
 	TC_EV_CLOSE = 1,	/* struct tc_conn: one close record */
 	TC_EV_TRANSITION,	/* struct tc_transition: --transitions */
+	TC_EV_STUCK,		/* struct tc_stuck: from the tc_iter walk, --stuck */
 };
 
 /*
@@ -96,6 +102,8 @@ struct tc_conn {
 	__u32 peer_fin_seq, peer_fin_ack;
 	__u32 cw_write_seq;		/* our write_seq when the peer's FIN came */
 	__u32 fin_retrans;		/* retransmits of our FIN, tail-loss probes included */
+	__u32 keepalive_probes;		/* keepalive probes we sent over the connection's life */
+	__u32 keepalive_unanswered;	/* the longest run of them that got no answer */
 	__u64 halfclosed_bytes;		/* sent after the peer's FIN, before ours */
 	__u64 start_ns;			/* first close transition */
 	__u64 enter_ns;			/* when the current state was entered */
@@ -107,6 +115,9 @@ struct tc_conn {
 	__u8 daddr[16];
 	char comm[TC_COMM_LEN];
 };
+
+/* pseudo-state in tc_transition.newstate: a keepalive probe went unanswered */
+#define TC_KEEPALIVE_UNANSWERED 0x80
 
 /* --transitions: one per state change of a traced connection */
 struct tc_transition {
@@ -182,6 +193,27 @@ static inline unsigned int tc_hist_index(__u64 us)
 enum tc_iter_mode {
 	TC_ITER_GAUGES,		/* count the sockets in each close state */
 	TC_ITER_SEED,		/* start following those that were closing before we started */
+	TC_ITER_STUCK,		/* write a struct tc_stuck for each one stuck past the threshold */
+};
+
+/*
+ * --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK for at least the threshold,
+ * written by the tc_iter walk into its seq_file (bpf_seq_write), one per walk while stuck.
+ */
+struct tc_stuck {
+	__u8 type;		/* TC_EV_STUCK */
+	__u8 family;
+	__u8 state;		/* kernel TCP state (a timewait socket: its substate) */
+	__u8 partial;		/* in that state already when tcpclose started: age is a lower bound */
+	__u16 sport;
+	__u16 dport;
+	__u32 netns;
+	__u32 pid;		/* the process seen in process context, 0 if none */
+	__u64 age_ns;		/* time in that state so far */
+	__u64 ino;		/* the socket's inode, to find who holds it open; 0 if orphaned */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char comm[TC_COMM_LEN];
 };
 
 /* per-CPU loss counters, index into the 'drops' array map */

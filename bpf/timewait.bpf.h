@@ -37,6 +37,7 @@ static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
 	return (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
 }
 
+
 /* what a cancel must remember of the socket, which may be freed right after */
 static __always_inline void tw__snapshot(struct tc_tw_pending *p, __u64 tw)
 {
@@ -129,6 +130,9 @@ static __always_inline void tw__finish(__u64 tw, struct twconn *t, __u8 tw_end, 
 	copy->c.rec.tw_end = tw_end;
 	if (tw_end == TC_TW_RST)
 		copy->c.rec.flags |= TC_F_RST_RECEIVED;
+	/* an orphaned FIN_WAIT2 that ran out of tcp_fin_timeout before the peer's FIN */
+	if (tw_end == TC_TW_EXPIRED && copy->c.state == TCP_FIN_WAIT2)
+		copy->c.rec.cause = TC_CAUSE_FIN_WAIT2_TIMEOUT;
 	conn__emit(&copy->c, now);
 }
 
@@ -201,6 +205,24 @@ static __always_inline bool tw__reused_by_connect(const struct twconn *t, __u64 
 		if (i < n && cn->daddr[i] != t->c.rec.daddr[i])
 			return false;
 	return true;
+}
+
+/* armed again: the peer's FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL */
+static __always_inline void timewait__rearmed(__u64 tw, struct twconn *t, __u64 now)
+{
+	struct tc_tw_pending snap = {};
+
+	tw__snapshot(&snap, tw);
+	if (snap.substate != TCP_TIME_WAIT)
+		return;
+	tw__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
+	if (t->c.state == TCP_FIN_WAIT2) {
+		conn__enter(&t->c, TCP_TIME_WAIT, now);
+	} else {
+		t->c.rec.flags |= TC_F_TW_RESTART;
+		t->c.rec.tw_restart_ns = now;
+	}
+	t->tw_arm_j = bpf_jiffies64();
 }
 
 /*

@@ -51,6 +51,7 @@ static const char usage[] =
 "  tcpclose -T -D 5432      # closes of connections to PostgreSQL, with times\n"
 "  tcpclose -6 -d 60        # IPv6 only, for one minute\n"
 "  tcpclose --hist -i 10    # dwell histograms and close-state counts every 10 s\n"
+"  tcpclose --stuck 60 -j   # CLOSE_WAIT leaks: who holds connections stuck over a minute\n"
 "  tcpclose --netns /run/netns/blue --transitions\n";
 
 enum {
@@ -59,6 +60,7 @@ enum {
 	OPT_RINGBUF_SIZE,
 	OPT_MAX_TW,
 	OPT_HIST,
+	OPT_STUCK,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "max-tw", required_argument, NULL, OPT_MAX_TW },
 	{ "hist", no_argument, NULL, OPT_HIST },
+	{ "stuck", required_argument, NULL, OPT_STUCK },
 	{ "interval", required_argument, NULL, 'i' },
 	{},
 };
@@ -168,6 +171,14 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			break;
 		case OPT_HIST:
 			opts->hist = true;
+			break;
+		case OPT_STUCK:
+			if (!parse_ulong(optarg, 1, 365UL * 86400, &v)) {
+				fprintf(err, "tcpclose: invalid --stuck '%s': give whole seconds, at least 1\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->stuck = v;
 			break;
 		case 'v':
 			opts->verbose = true;

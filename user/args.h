@@ -18,6 +18,7 @@ struct tc_opts {
 	unsigned int netns;	/* --netns: inode number of the namespace, 0 for all */
 	const char *netns_path;	/* --netns as given */
 	bool hist;		/* --hist: dwell histograms per close state */
+	unsigned long stuck;	/* --stuck: seconds in CLOSE_WAIT/FIN_WAIT2/LAST_ACK to report */
 	unsigned long interval;	/* -i: seconds between histogram and gauge prints, 0: at exit */
 	unsigned long duration;	/* -d: seconds, 0 to run until interrupted */
 	unsigned long ringbuf_size;	/* --ringbuf-size: bytes */

@@ -37,6 +37,7 @@ static void configure(struct loader *l, const struct tc_opts *opts)
 	skel->rodata->emit_transitions = opts->transitions;
 	skel->rodata->kernel_hz = l->hz;
 	skel->rodata->hist_enabled = opts->hist;
+	skel->rodata->stuck_ns = opts->stuck * 1000000000ULL;
 	/* --hist alone wants no record per connection: the kernel only counts */
 	skel->rodata->emit_records = !opts->hist || opts->json;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);

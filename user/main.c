@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "report.h"
 #include "sink.h"
+#include "stuck.h"
 #include "walk.h"
 
 #define POLL_MS 100
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 	struct reporter rep = {};
 	struct loader l = {};
 	struct run r = {};
-	double deadline, next_report;
+	double deadline, next_report, next_stuck, stuck_every = 0;
 	int err;
 
 	switch (args__parse(&opts, argc, argv, stdout, stderr)) {
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 	}
 	/* attached first, then walked: a connection closing in between is seen by both, and
 	 * the walk leaves alone what the programs already follow */
-	err = walk__sockets(&l, opts.netns_path, TC_ITER_SEED, NULL);
+	err = walk__sockets(&l, opts.netns_path, TC_ITER_SEED, NULL, NULL);
 	if (err)
 		fprintf(stderr, "tcpclose: finding connections already closing: %s; they are not reported\n",
 			strerror(-err));
@@ -118,6 +119,9 @@ int main(int argc, char **argv)
 
 	deadline = opts.duration ? now_seconds() + opts.duration : 0;
 	next_report = opts.interval ? now_seconds() + opts.interval : 0;
+	if (opts.stuck)
+		stuck_every = opts.interval ? opts.interval : (opts.stuck < 10 ? opts.stuck : 10);
+	next_stuck = stuck_every ? now_seconds() : 0;
 	while (!exiting) {
 		err = ring_buffer__poll(l.rb, POLL_MS);
 		if (err < 0 && err != -EINTR) {
@@ -130,6 +134,14 @@ int main(int argc, char **argv)
 			break;
 		if (deadline && now_seconds() >= deadline)
 			break;
+		if (next_stuck && now_seconds() >= next_stuck) {
+			err = stuck__report(&l, &opts, &r.sink);
+			if (err)
+				fprintf(stderr, "tcpclose: looking for stuck connections: %s\n",
+					strerror(-err));
+			err = 0;
+			next_stuck += stuck_every;
+		}
 		if (next_report && now_seconds() >= next_report) {
 			reporter__report(&rep, &r.sink);
 			next_report += opts.interval;

@@ -28,6 +28,10 @@ static const char *const role_names[] = {
 static const char *const cause_names[] = {
 	[TC_CAUSE_NORMAL] = "normal", [TC_CAUSE_RST_SENT] = "rst_sent",
 	[TC_CAUSE_RST_RECEIVED] = "rst_received", [TC_CAUSE_TIMEOUT] = "timeout",
+	[TC_CAUSE_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
+	[TC_CAUSE_USER_TIMEOUT] = "user_timeout", [TC_CAUSE_RETRANS_TIMEOUT] = "retrans_timeout",
+	[TC_CAUSE_FIN_WAIT2_TIMEOUT] = "fin_wait2_timeout",
+	[TC_CAUSE_ORPHAN_RETRIES] = "orphan_retries",
 };
 
 static const char *const rst_reason_names[] = {

@@ -60,7 +60,7 @@ void reporter__report(struct reporter *r, struct sink *s)
 		r->cur = swap;
 		rep.hists = r->delta;
 	}
-	err = walk__sockets(r->loader, r->opts->netns_path, TC_ITER_GAUGES, r->gauges);
+	err = walk__sockets(r->loader, r->opts->netns_path, TC_ITER_GAUGES, r->gauges, NULL);
 	if (err == -ENOENT && r->opts->netns_path) {
 		/* the traced namespace is gone, and its sockets with it */
 		memset(r->gauges, 0, sizeof(r->gauges));

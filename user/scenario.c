@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
@@ -556,6 +558,40 @@ static int scenario__active(struct run *r)
 	return err ? err : run__finish(r);
 }
 
+/* fin_data: the client's FIN rides on its last data, held back by TCP_CORK until close() */
+
+static int fin_data__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r), one = 1, err;
+
+	(void)me;
+	if (fd < 0 || client__ping(r, fd))
+		return -EIO;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)))
+		return run__fail(r, -errno, "client: TCP_CORK: %s", strerror(errno));
+	err = sock__write_all(fd, "last words\n", 11);
+	if (err)
+		return run__fail(r, err, "client: write: %s", strerror(-err));
+	return close(fd);
+}
+
+static int fin_data__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r);
+
+	(void)me;
+	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd))
+		return -EIO;
+	return close(fd);
+}
+
+static int scenario__fin_data(struct run *r)
+{
+	int err = run__start(r, fin_data__client, fin_data__server);
+
+	return err ? err : run__finish(r);
+}
+
 /* halfclose: client shuts down its sending side, server keeps sending for 200 ms */
 
 #define HALFCLOSE_CHUNKS 10
@@ -1056,6 +1092,8 @@ static const struct scenario scenarios[] = {
 	{ "active6", 6, scenario__active, "active over ::1" },
 	{ "halfclose", 4, scenario__halfclose,
 	  "client shutdown(SHUT_WR); server sends --bytes (10000) over 200 ms, then closes" },
+	{ "fin_data", 4, scenario__fin_data,
+	  "client's FIN rides on its last data (TCP_CORK, then close)" },
 	{ "simultaneous", 4, scenario__simultaneous,
 	  "both FINs dropped once, so the resent FINs cross (FIN_WAIT1 -> CLOSING)" },
 	{ "unread", 4, scenario__unread, "server closes with unread data: it sends RST" },

@@ -25,12 +25,16 @@ struct tc_report {
 };
 
 struct sink;
+struct holder;
 
 struct sink_ops {
 	void (*header)(struct sink *s);
 	void (*record)(struct sink *s, const struct tc_conn *rec);
 	void (*transition)(struct sink *s, const struct tc_transition *t);
 	void (*report)(struct sink *s, const struct tc_report *r);
+	/* a connection stuck in a close state, with the processes holding it (may be none) */
+	void (*stuck)(struct sink *s, const struct tc_stuck *st, const struct holder *h, int nh,
+		      __u64 ts_ns);
 	void (*summary)(struct sink *s, const struct tc_stats *st);
 };
 

@@ -4,6 +4,7 @@
 #include "hist.h"
 #include "record.h"
 #include "sink.h"
+#include "stuck.h"
 
 static void put(struct sink *s, json_object *o)
 {
@@ -94,6 +95,9 @@ static void json_record(struct sink *s, const struct tc_conn *rec)
 			       u32_if(rec->flags & TC_F_PEER_FIN, rec->peer_fin_ack));
 	json_object_object_add(o, "halfclosed_bytes", json_object_new_int64(rec->halfclosed_bytes));
 	json_object_object_add(o, "fin_retrans", json_object_new_int64(rec->fin_retrans));
+	json_object_object_add(o, "keepalive_probes", json_object_new_int64(rec->keepalive_probes));
+	json_object_object_add(o, "keepalive_unanswered",
+			       json_object_new_int64(rec->keepalive_unanswered));
 	json_object_object_add(o, "tw_end", string_or_null(record__tw_end_name(rec->tw_end)));
 	json_object_object_add(o, "tw_restart_ms",
 			       rec->flags & TC_F_TW_RESTART ?
@@ -118,6 +122,14 @@ static void json_transition(struct sink *s, const struct tc_transition *t)
 	json_object_object_add(o, "ts", number(sink__wall_seconds(s, t->ts_ns), "%.6f"));
 	add_endpoints(o, t->family, t->saddr, t->sport, t->daddr, t->dport);
 	json_object_object_add(o, "netns", json_object_new_int64(t->netns));
+	json_object_object_add(o, "pid", json_object_new_int64(t->pid));
+	if (t->newstate == TC_KEEPALIVE_UNANSWERED) {
+		/* a keepalive probe went unanswered: pid carries how many are now */
+		json_object_object_add(o, "event", json_object_new_string("keepalive_unanswered"));
+		json_object_object_add(o, "unanswered", json_object_new_int64(t->pid));
+		put(s, o);
+		return;
+	}
 	json_object_object_add(o, "pid", json_object_new_int64(t->pid));
 	json_object_object_add(o, "comm", comm_string(t->comm, t->pid));
 	json_object_object_add(o, "oldstate",
@@ -178,6 +190,33 @@ static void json_report(struct sink *s, const struct tc_report *r)
 	put(s, o);
 }
 
+static void json_stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h,
+		       int nh, __u64 ts_ns)
+{
+	json_object *o = json_object_new_object(), *holders = json_object_new_array();
+
+	json_object_object_add(o, "type", json_object_new_string("stuck"));
+	json_object_object_add(o, "ts", number(sink__wall_seconds(s, ts_ns), "%.6f"));
+	json_object_object_add(o, "state",
+			       json_object_new_string(record__tcp_state_name(st->state)));
+	json_object_object_add(o, "age_ms", ms(st->age_ns / 1e6));
+	add_endpoints(o, st->family, st->saddr, st->sport, st->daddr, st->dport);
+	json_object_object_add(o, "netns", json_object_new_int64(st->netns));
+	json_object_object_add(o, "pid", json_object_new_int64(st->pid));
+	json_object_object_add(o, "comm", comm_string(st->comm, st->pid));
+	for (int i = 0; i < nh; i++) {
+		json_object *one = json_object_new_object();
+
+		json_object_object_add(one, "pid", json_object_new_int64(h[i].pid));
+		json_object_object_add(one, "comm", comm_string(h[i].comm, true));
+		json_object_array_add(holders, one);
+	}
+	json_object_object_add(o, "holders", holders);
+	json_object_object_add(o, "orphaned", json_object_new_boolean(!st->ino));
+	json_object_object_add(o, "partial", json_object_new_boolean(st->partial));
+	put(s, o);
+}
+
 static void json_summary(struct sink *s, const struct tc_stats *st)
 {
 	json_object *o = json_object_new_object();
@@ -201,5 +240,6 @@ const struct sink_ops sink_json_ops = {
 	.record = json_record,
 	.transition = json_transition,
 	.report = json_report,
+	.stuck = json_stuck,
 	.summary = json_summary,
 };

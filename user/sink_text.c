@@ -5,6 +5,7 @@
 #include "hist.h"
 #include "record.h"
 #include "sink.h"
+#include "stuck.h"
 
 static const char *const short_names[TC_NR_STATES] = {
 	[TC_FIN_WAIT1] = "FW1", [TC_FIN_WAIT2] = "FW2", [TC_CLOSE_WAIT] = "CW",
@@ -71,13 +72,18 @@ static void text_record(struct sink *s, const struct tc_conn *rec)
 
 static void text_transition(struct sink *s, const struct tc_transition *t)
 {
+	bool ka = t->newstate == TC_KEEPALIVE_UNANSWERED;
+
 	if (s->timestamp)
 		print_time(s, t->ts_ns);
-	fprintf(s->out, "%-7u %-16.16s", t->pid, t->pid ? t->comm : "-");
+	fprintf(s->out, "%-7u %-16.16s", ka ? 0 : t->pid, !ka && t->pid ? t->comm : "-");
 	print_endpoint(s, t->family, t->saddr, t->sport);
 	print_endpoint(s, t->family, t->daddr, t->dport);
-	fprintf(s->out, " %s -> %s\n", record__tcp_state_name(t->oldstate),
-		record__tcp_state_name(t->newstate));
+	if (ka)
+		fprintf(s->out, " keepalive: %u probe(s) unanswered\n", t->pid);
+	else
+		fprintf(s->out, " %s -> %s\n", record__tcp_state_name(t->oldstate),
+			record__tcp_state_name(t->newstate));
 }
 
 static void text_report(struct sink *s, const struct tc_report *r)
@@ -107,6 +113,27 @@ static void text_report(struct sink *s, const struct tc_report *r)
 	fputc('\n', s->out);
 }
 
+static void text_stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h,
+		       int nh, __u64 ts_ns)
+{
+	if (s->timestamp)
+		print_time(s, ts_ns);
+	fprintf(s->out, "STUCK %-10s %s%9.1f s", record__tcp_state_name(st->state),
+		st->partial ? ">=" : "  ", st->age_ns / 1e9);
+	print_endpoint(s, st->family, st->saddr, st->sport);
+	print_endpoint(s, st->family, st->daddr, st->dport);
+	if (!st->ino) {
+		fprintf(s->out, " orphaned (no process holds it)\n");
+		return;
+	}
+	fprintf(s->out, " held by");
+	for (int i = 0; i < nh; i++)
+		fprintf(s->out, " %d/%s", h[i].pid, h[i].comm);
+	if (!nh)
+		fprintf(s->out, " ?");
+	fputc('\n', s->out);
+}
+
 static void text_summary(struct sink *s, const struct tc_stats *st)
 {
 	fflush(s->out);
@@ -121,5 +148,6 @@ const struct sink_ops sink_text_ops = {
 	.record = text_record,
 	.transition = text_transition,
 	.report = text_report,
+	.stuck = text_stuck,
 	.summary = text_summary,
 };

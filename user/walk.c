@@ -15,20 +15,41 @@
 
 #define MAX_NETNS 4096
 
-/* an iterator walks the namespace of whoever creates it: drain one created there */
-static int walk_one(struct loader *l, int nsfd)
+static int out__reserve(struct walk_out *out, size_t more)
 {
-	char buf[256];
-	int fd, err = 0;
+	char *p;
+
+	if (out->len + more <= out->cap)
+		return 0;
+	p = realloc(out->buf, out->cap * 2 + more);
+	if (!p)
+		return -ENOMEM;
+	out->buf = p;
+	out->cap = out->cap * 2 + more;
+	return 0;
+}
+
+/* an iterator walks the namespace of whoever creates it: drain one created there */
+static int walk_one(struct loader *l, int nsfd, struct walk_out *out)
+{
+	char buf[4096];
+	int fd, n, err = 0;
 
 	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
 		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(l->skel->links.tc_iter));
 	if (fd < 0)
 		return -errno;
-	while ((err = read(fd, buf, sizeof(buf))) > 0)
-		;
-	if (err < 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (!out)
+			continue;
+		err = out__reserve(out, n);
+		if (err)
+			break;
+		memcpy(out->buf + out->len, buf, n);
+		out->len += n;
+	}
+	if (n < 0)
 		err = -errno;
 	close(fd);
 	return err;
@@ -58,7 +79,8 @@ static int ns_set__open(struct ns_set *set, const char *path)
 	return fd;
 }
 
-static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const char *fmt)
+static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const char *fmt,
+		    struct walk_out *out)
 {
 	struct dirent *de;
 	char path[512];
@@ -77,7 +99,7 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 		fd = ns_set__open(set, path);
 		if (fd < 0)
 			continue;
-		e = walk_one(l, fd);
+		e = walk_one(l, fd, out);
 		if (e && !err)
 			err = e;
 		close(fd);
@@ -87,7 +109,7 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 }
 
 int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mode,
-		  __u64 gauges[TC_NR_STATES])
+		  __u64 gauges[TC_NR_STATES], struct walk_out *out)
 {
 	struct ns_set *set;
 	int self, fd, err;
@@ -100,7 +122,7 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mo
 		return -errno;
 	if (netns_path) {
 		fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-		err = fd < 0 ? -errno : walk_one(l, fd);
+		err = fd < 0 ? -errno : walk_one(l, fd, out);
 		if (fd >= 0)
 			close(fd);
 	} else {
@@ -110,11 +132,11 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mo
 			return -ENOMEM;
 		}
 		ns_set__open(set, "/proc/self/ns/net");
-		err = walk_one(l, -1);
+		err = walk_one(l, -1, out);
 		if (!err)
-			err = walk_dir(l, set, "/run/netns", "/run/netns/%s");
+			err = walk_dir(l, set, "/run/netns", "/run/netns/%s", out);
 		if (!err)
-			err = walk_dir(l, set, "/proc", "/proc/%s/ns/net");
+			err = walk_dir(l, set, "/proc", "/proc/%s/ns/net", out);
 		free(set);
 	}
 	/* back home, whatever happened */

@@ -9,12 +9,19 @@
 #include <linux/types.h>
 #include "loader.h"
 
+/* what a walk wrote (TC_ITER_STUCK: struct tc_stuck records), all namespaces together */
+struct walk_out {
+	char *buf;
+	size_t len, cap;
+};
+
 /*
  * One walk of every namespace traced: netns_path's alone if given, else every namespace a
- * process or /run/netns holds. With TC_ITER_GAUGES, gauges[] receives the counts.
- * Returns 0 or a negative errno (the namespaces that could be walked were).
+ * process or /run/netns holds. With TC_ITER_GAUGES, gauges[] receives the counts; out, if
+ * given, what the program wrote. Returns 0 or a negative errno (the namespaces that could
+ * be walked were).
  */
 int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mode,
-		  __u64 gauges[TC_NR_STATES]);
+		  __u64 gauges[TC_NR_STATES], struct walk_out *out);
 
 #endif /* __WALK_H */

@@ -1,26 +1,22 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The timewait socket's timer: see timewait.bpf.h for what each tracepoint tells. */
+/*
+ * The timer tracepoints. They fire for every timer of the host, so each program first
+ * compares the handler with the few TCP ones and is done for any other: one load and a few
+ * compares. What each tells about a timewait socket is in timewait.bpf.h, about keepalive
+ * and retransmit timers in keepalive.bpf.h.
+ */
 #include "timewait.bpf.h"
+#include "keepalive.bpf.h"
 
 extern const void tw_timer_handler __ksym __weak;
 extern const void reqsk_timer_handler __ksym __weak;
+extern const void tcp_keepalive_timer __ksym __weak;
+extern const void tcp_write_timer __ksym __weak;
 
-/* armed again: the peer's FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL */
-static __always_inline void tw__rearmed(__u64 tw, struct twconn *t, __u64 now)
+static __always_inline __u64 sk_from_timer(const struct timer_list *timer, __u32 offset)
 {
-	struct tc_tw_pending snap = {};
-
-	tw__snapshot(&snap, tw);
-	if (snap.substate != TCP_TIME_WAIT)
-		return;
-	tw__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
-	if (t->c.state == TCP_FIN_WAIT2) {
-		conn__enter(&t->c, TCP_TIME_WAIT, now);
-	} else {
-		t->c.rec.flags |= TC_F_TW_RESTART;
-		t->c.rec.tw_restart_ns = now;
-	}
-	t->tw_arm_j = bpf_jiffies64();
+	/* container_of() on the trusted timer pointer is refused by the verifier */
+	return (__u64)timer - offset;
 }
 
 SEC("tp_btf/timer_start")
@@ -30,7 +26,6 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 	struct twconn *t;
 	__u64 tw, now;
 
-	/* every timer of the host passes here: the handler decides, and cheaply */
 	if (fn == &reqsk_timer_handler) {
 		const struct request_sock *req = (const void *)timer -
 			bpf_core_field_offset(struct request_sock, rsk_timer);
@@ -45,7 +40,7 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 	now = bpf_ktime_get_ns();
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (t)
-		tw__rearmed(tw, t, now);
+		timewait__rearmed(tw, t, now);
 	else
 		timewait__follow(tw, now, false);
 	return 0;
@@ -79,29 +74,55 @@ int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 	return 0;
 }
 
-SEC("tp_btf/timer_expire_entry")
-int BPF_PROG(tc_timer_expire, struct timer_list *timer)
+static __always_inline void tw_expired(const struct timer_list *timer)
 {
 	struct tc_tw_pending snap = {};
 	struct twconn *t;
 	__u64 tw;
 
-	if (timer->function != &tw_timer_handler)
-		return 0;
 	tw = tw__from_timer(timer);
 	tw__resolve(TW_NEXT_EXPIRE, tw, NULL);
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (!t)
-		return 0;
+		return;
 	tw__snapshot(&snap, tw);
 	tw__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
 	tw__finish(tw, t, TC_TW_EXPIRED, bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(tc_timer_expire, struct timer_list *timer)
+{
+	void *fn = timer->function;
+
+	if (fn == &tw_timer_handler)
+		tw_expired(timer);
+	else if (fn == &tcp_keepalive_timer)
+		tcptimer__enter(sk_from_timer(timer, bpf_core_field_offset(struct sock, sk_timer)),
+				TIMER_KEEPALIVE);
+	else if (fn == &tcp_write_timer)
+		tcptimer__enter(sk_from_timer(timer, bpf_core_field_offset(struct inet_connection_sock,
+									   icsk_retransmit_timer)),
+				TIMER_WRITE);
+	return 0;
+}
+
+SEC("tp_btf/timer_expire_exit")
+int BPF_PROG(tc_timer_exit, struct timer_list *timer)
+{
+	void *fn = timer->function;
+
+	if (fn == &tcp_keepalive_timer)
+		tcptimer__exit(sk_from_timer(timer, bpf_core_field_offset(struct sock, sk_timer)));
+	else if (fn == &tcp_write_timer)
+		tcptimer__exit(sk_from_timer(timer, bpf_core_field_offset(struct inet_connection_sock,
+									  icsk_retransmit_timer)));
 	return 0;
 }
 
 /*
- * Run by user space on a CPU (BPF_PROG_TEST_RUN) whose cancel has waited long enough that
- * nothing will follow it: at exit, and when a host is too idle to settle it soon.
+ * Run by user space on a CPU (BPF_PROG_TEST_RUN) whose timewait cancel has waited long
+ * enough that nothing will follow it: at exit, and when a host is too idle to settle it.
  */
 SEC("raw_tp")
 int tc_flush(void *ctx)

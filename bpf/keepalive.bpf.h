@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Keepalive probes and the timers that end connections, on tracepoints alone.
+ *
+ * tcp_keepalive_timer sends a probe with icsk_probes_out++ and tcp_ack() sets it back to 0:
+ * comparing it at timer_expire_entry and timer_expire_exit counts probes, and its peak is
+ * the longest run unanswered. When a timer aborts a connection (tcp_write_err() ->
+ * tcp_done()), the CLOSE happens inside that timer's run: the timer running on this CPU
+ * for this socket names the cause, the way the kernel's own code path decides it.
+ */
+#ifndef __KEEPALIVE_BPF_H
+#define __KEEPALIVE_BPF_H
+
+#include "conn.bpf.h"
+
+static __always_inline __u8 sk_probes_out(__u64 sk)
+{
+	return BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_probes_out);
+}
+
+/*
+ * icsk_probes_out counts the probes sent since the last ACK. Seen back at 0 after k, the
+ * k-th probe was answered and the k - 1 before it were not; still at k, none of k was.
+ */
+static __always_inline void ka__settle(struct ka_count *ka, __u32 probes_out)
+{
+	__u32 run = probes_out ? probes_out : (ka->last ? ka->last - 1 : 0);
+
+	if (run > ka->unanswered)
+		ka->unanswered = run;
+	ka->last = probes_out;
+}
+
+/* a keepalive or retransmit timer of socket sk begins to run on this CPU */
+static __always_inline void tcptimer__enter(__u64 sk, __u8 kind)
+{
+	struct timer_run *run = percpu__get(&timer_run);
+	struct ka_count *ka;
+
+	if (!run)
+		return;
+	run->sk = sk;
+	run->kind = kind;
+	run->probes_out = kind == TIMER_KEEPALIVE ? sk_probes_out(sk) : 0;
+	if (kind == TIMER_KEEPALIVE && !run->probes_out) {
+		/* back at 0: an ACK answered the last probe since the previous run */
+		ka = bpf_map_lookup_elem(&kas, &sk);
+		if (ka)
+			ka__settle(ka, 0);
+	}
+}
+
+static __always_inline void emit_unanswered(__u64 sk, __u32 run)
+{
+	struct tc_transition *t;
+
+	t = bpf_ringbuf_reserve(&events, sizeof(*t), 0);
+	if (!t) {
+		drop__count(TC_DROP_RINGBUF);
+		return;
+	}
+	__builtin_memset(t, 0, sizeof(*t));
+	t->type = TC_EV_TRANSITION;
+	t->family = BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_family);
+	t->oldstate = TCP_ESTABLISHED;
+	t->newstate = TC_KEEPALIVE_UNANSWERED;
+	t->sport = BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_dport));
+	t->netns = BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_net.net, ns.inum);
+	t->ts_ns = bpf_ktime_get_ns();
+	t->pid = run;		/* how many probes are now unanswered */
+	bpf_ringbuf_submit(t, 0);
+}
+
+/* the timer has run: count the probes it sent */
+static __always_inline void tcptimer__exit(__u64 sk)
+{
+	struct timer_run *run = percpu__get(&timer_run);
+	struct ka_count *ka, fresh = {};
+	__u8 now;
+
+	if (!run || run->sk != sk)
+		return;
+	run->sk = 0;
+	if (run->kind != TIMER_KEEPALIVE)
+		return;
+	now = sk_probes_out(sk);
+	if (now <= run->probes_out)
+		return;
+	ka = bpf_map_lookup_elem(&kas, &sk);
+	if (!ka) {
+		/* another CPU may have made it meanwhile: only a missing entry is a loss */
+		bpf_map_update_elem(&kas, &sk, &fresh, BPF_NOEXIST);
+		ka = bpf_map_lookup_elem(&kas, &sk);
+		if (!ka) {
+			drop__count(TC_DROP_CONN_MAP);
+			return;
+		}
+	}
+	ka->probes += now - run->probes_out;
+	ka__settle(ka, now);
+	/* a second probe in a row: the first went unanswered */
+	if (emit_transitions && now >= 2 && run->probes_out < 2)
+		emit_unanswered(sk, now - 1);
+}
+
+/*
+ * The full socket reaches CLOSE: if one of its timers is running, that timer ended it.
+ * Mirrors tcp_keepalive_timer() and tcp_write_timeout(): a user timeout set on the socket
+ * is what expired; else keepalive probes ran out, an orphan's FIN retries ran out, an
+ * orphaned FIN_WAIT2 timed out, or data retransmissions did.
+ */
+static __always_inline __u8 tcptimer__cause(const struct sock *sk, int oldstate)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	unsigned long dead_bit = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_DEAD);
+	struct timer_run *run = percpu__get(&timer_run);
+
+	if (!run || run->sk != (__u64)sk || run->kind == TIMER_NONE)
+		return TC_CAUSE_NORMAL;
+	if (run->kind == TIMER_KEEPALIVE && oldstate == TCP_FIN_WAIT2)
+		return TC_CAUSE_FIN_WAIT2_TIMEOUT;
+	if (BPF_CORE_READ(icsk, icsk_user_timeout))
+		return TC_CAUSE_USER_TIMEOUT;
+	if (run->kind == TIMER_KEEPALIVE)
+		return TC_CAUSE_KEEPALIVE_TIMEOUT;
+	if (sk->__sk_common.skc_flags & dead_bit)
+		return TC_CAUSE_ORPHAN_RETRIES;
+	return TC_CAUSE_RETRANS_TIMEOUT;
+}
+
+/* move the socket's probe counts into its record */
+static __always_inline void keepalive__collect(struct conn *c, const struct sock *sk)
+{
+	unsigned long keepopen = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN);
+	__u64 key = (__u64)sk;
+	struct ka_count *ka;
+
+	/* only SO_KEEPALIVE sockets send probes: spare the others a lookup */
+	if (!(sk->__sk_common.skc_flags & keepopen) && !c->rec.keepalive_probes)
+		return;
+	ka = bpf_map_lookup_elem(&kas, &key);
+	if (!ka)
+		return;
+	ka__settle(ka, BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_probes_out));
+	c->rec.keepalive_probes = ka->probes;
+	c->rec.keepalive_unanswered = ka->unanswered;
+	bpf_map_delete_elem(&kas, &key);
+}
+
+#endif /* __KEEPALIVE_BPF_H */

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/tests.mk: closegen and the two test binaries, in the style of the kernel's BPF
+# selftests: every "void test_NAME(void)" in tests/unit/*.c and tests/integration/*.c is
+# found with sed and listed in a generated header that tests/runner.c includes.
+#
+# Included by the top Makefile, which provides CC, CFLAGS, OUTPUT and the rule building
+# $(OUTPUT)/%.o from user/%.c. Targets: closegen, test-bins, test, test-unit,
+# test-integration (needs ./tcpclose, or TCPCLOSE=path), test-clean.
+
+ifeq ($(origin Q),undefined)
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+endif
+ifeq ($(origin msg),undefined)
+ifneq ($(V),1)
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+endif
+
+TEST_OUT := tests/.output
+TEST_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -I$(TEST_OUT) -Itests -Iuser $(INCLUDES)
+# the tracer's own modules (USER_OBJS, LIBS from the top Makefile) link in for unit tests
+TEST_LDLIBS := $(LIBS) -ljson-c
+
+TEST_HELPERS := capture fixture netns nstat ss tracer
+TEST_HELPER_OBJS := $(patsubst %,$(TEST_OUT)/%.o,$(TEST_HELPERS))
+TEST_HEADERS := $(wildcard tests/*.h) user/scenario.h user/nft.h
+TEST_USER_OBJS := $(OUTPUT)/scenario.o $(OUTPUT)/nft.o $(USER_OBJS)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+INTEGRATION_SRCS := $(sort $(wildcard tests/integration/*.c))
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(TEST_OUT)/unit/%.o,$(UNIT_SRCS))
+INTEGRATION_OBJS := $(patsubst tests/integration/%.c,$(TEST_OUT)/integration/%.o,\
+		      $(INTEGRATION_SRCS))
+
+TEST_BINS := $(TEST_OUT)/test_unit $(TEST_OUT)/test_integration
+CLOSEGEN := $(OUTPUT)/closegen
+
+.PHONY: closegen test-bins test test-unit test-integration test-clean
+
+closegen: $(CLOSEGEN)
+
+test-bins: $(TEST_BINS) $(CLOSEGEN)
+
+test: test-unit test-integration
+
+test-unit: $(TEST_OUT)/test_unit
+	$(TEST_OUT)/test_unit $(TEST_ARGS)
+
+test-integration: $(TEST_OUT)/test_integration
+	$(TEST_OUT)/test_integration $(TEST_ARGS)
+
+test-clean:
+	$(call msg,CLEAN,$(TEST_OUT))
+	$(Q)rm -rf $(TEST_OUT) $(CLOSEGEN)
+
+$(TEST_OUT) $(TEST_OUT)/unit $(TEST_OUT)/integration:
+	$(Q)mkdir -p $@
+
+# the test list: one DEFINE_TEST(name) per test function, in file order
+TEST_LIST = $(Q)sed -n 's/^void test_\([a-z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' $^ /dev/null \
+		> $@.tmp && mv $@.tmp $@
+
+$(TEST_OUT)/unit_tests.h: $(UNIT_SRCS) | $(TEST_OUT)
+	$(call msg,GEN,$@)
+	$(TEST_LIST)
+
+$(TEST_OUT)/integration_tests.h: $(INTEGRATION_SRCS) | $(TEST_OUT)
+	$(call msg,GEN,$@)
+	$(TEST_LIST)
+
+$(TEST_OUT)/%.o: tests/%.c $(TEST_HEADERS) | $(TEST_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(TEST_OUT)/unit/%.o: tests/unit/%.c $(TEST_HEADERS) | $(TEST_OUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(TEST_OUT)/integration/%.o: tests/integration/%.c $(TEST_HEADERS) | $(TEST_OUT)/integration
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(TEST_OUT)/runner_unit.o: tests/runner.c $(TEST_OUT)/unit_tests.h $(TEST_HEADERS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -DTESTS_H='"unit_tests.h"' -DTEST_NETNS=0 -DTEST_JOBS=4 \
+		-c $< -o $@
+
+# integration tests mostly sleep on TCP timers: 4 at a time even on 2 CPUs
+$(TEST_OUT)/runner_integration.o: tests/runner.c $(TEST_OUT)/integration_tests.h \
+				  $(TEST_HEADERS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -DTESTS_H='"integration_tests.h"' -DTEST_NETNS=1 -DTEST_JOBS=4 \
+		-c $< -o $@
+
+$(TEST_OUT)/test_unit: $(TEST_OUT)/runner_unit.o $(UNIT_OBJS) $(TEST_HELPER_OBJS) \
+		       $(TEST_USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $^ $(TEST_LDLIBS) -o $@
+
+$(TEST_OUT)/test_integration: $(TEST_OUT)/runner_integration.o $(INTEGRATION_OBJS) \
+			      $(TEST_HELPER_OBJS) $(TEST_USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $^ $(TEST_LDLIBS) -o $@
+
+$(CLOSEGEN): tools/closegen.c $(OUTPUT)/scenario.o $(OUTPUT)/nft.o $(TEST_OUT)/capture.o \
+	     $(TEST_OUT)/netns.o
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $^ -ljson-c -o $@

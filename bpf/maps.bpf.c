@@ -13,6 +13,10 @@ const volatile __u32 kernel_hz = 250;
 const volatile __u8 emit_records = 1;
 const volatile __u8 hist_enabled = 0;
 const volatile __u64 stuck_ns = 0;
+const volatile __u64 filter_cgroup = 0;
+const volatile __u32 filter_cgroup_level = 0;
+const volatile __u8 filter_laddr = 0;
+const volatile __u8 filter_raddr = 0;
 
 __u64 hist[TC_NR_STATES][TC_HIST_BUCKETS];
 __u64 hist_max_us[TC_NR_STATES];

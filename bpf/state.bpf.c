@@ -191,8 +191,13 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 	} else if (!c->rec.sport) {
 		conn__identify_sk(c, sk);
 	}
-	if (c->ignore)
+	if (c->ignore) {
+		/* its timewait socket passed the tuple filters alone: forget it too */
+		if (newstate == TCP_CLOSE &&
+		    (oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING))
+			timewait__forget(c);
 		return 0;
+	}
 
 	if (emit_transitions)
 		emit_transition(c, oldstate, newstate,

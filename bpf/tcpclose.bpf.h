@@ -90,6 +90,10 @@ extern const volatile __u32 kernel_hz;
 extern const volatile __u8 emit_records;	/* 0 with --hist alone: histograms only */
 extern const volatile __u8 hist_enabled;
 extern const volatile __u64 stuck_ns;		/* --stuck threshold */
+extern const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id (its inode) */
+extern const volatile __u32 filter_cgroup_level;	/* its depth below the root */
+extern const volatile __u8 filter_laddr;	/* --laddr given: local address in 'laddrs' */
+extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'raddrs' */
 
 /* --hist: counts per close state and bucket, read by user space through the mmaped .bss */
 extern __u64 hist[TC_NR_STATES][TC_HIST_BUCKETS];
@@ -145,6 +149,22 @@ TC_MAP struct {
 	__type(key, __u32);
 	__type(value, struct connecting);
 } connecting SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 64);
+	__type(key, struct tc_cidr_key);
+	__type(value, __u8);
+} laddrs SEC(".maps");
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 64);
+	__type(key, struct tc_cidr_key);
+	__type(value, __u8);
+} raddrs SEC(".maps");
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

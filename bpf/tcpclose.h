@@ -216,6 +216,13 @@ struct tc_stuck {
 	char comm[TC_COMM_LEN];
 };
 
+/* --laddr/--raddr: an LPM trie key, the family byte first so one trie holds v4 and v6 */
+struct tc_cidr_key {
+	__u32 prefixlen;	/* 8 for the family byte + the prefix length */
+	__u8 family;
+	__u8 addr[16];
+};
+
 /* per-CPU loss counters, index into the 'drops' array map */
 enum tc_drop {
 	TC_DROP_RINGBUF,	/* bpf_ringbuf_reserve failed: record lost */

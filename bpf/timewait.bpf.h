@@ -240,6 +240,9 @@ static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
 
 	if (!t || !last)
 		return;
+	/* a cgroup is known of full sockets only: one found at start-up cannot be placed */
+	if (seeded && filter_cgroup)
+		return;
 	conn__init(&t->c, now);
 	conn__identify(&t->c, &itw->__tw_common);
 	if (t->c.ignore)
@@ -290,6 +293,23 @@ static __always_inline struct twconn *timewait__claim(const struct conn *c)
 		return NULL;
 	*last = 0;
 	return t;
+}
+
+/* the full socket was filtered out: so is the timewait socket it just made */
+static __always_inline void timewait__forget(const struct conn *c)
+{
+	__u64 *last = percpu__get(&tw_last);
+	struct twconn *t;
+	__u64 tw;
+
+	if (!last || !*last)
+		return;
+	tw = *last;
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (t && conn__same_tuple(&t->c.rec, &c->rec)) {
+		*last = 0;
+		bpf_map_delete_elem(&tws, &tw);
+	}
 }
 
 #endif /* __TIMEWAIT_BPF_H */

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include "args.h"
 
 #define DEFAULT_RINGBUF_SIZE (4UL << 20)
@@ -61,6 +64,9 @@ enum {
 	OPT_MAX_TW,
 	OPT_HIST,
 	OPT_STUCK,
+	OPT_CGROUP,
+	OPT_LADDR,
+	OPT_RADDR,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +87,9 @@ static const struct option long_opts[] = {
 	{ "max-tw", required_argument, NULL, OPT_MAX_TW },
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "stuck", required_argument, NULL, OPT_STUCK },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "laddr", required_argument, NULL, OPT_LADDR },
+	{ "raddr", required_argument, NULL, OPT_RADDR },
 	{ "interval", required_argument, NULL, 'i' },
 	{},
 };
@@ -104,6 +113,59 @@ static bool parse_netns(const char *path, unsigned int *inum)
 	if (stat(path, &st))
 		return false;
 	*inum = st.st_ino;
+	return true;
+}
+
+bool args__parse_cidr(const char *s, struct tc_cidr_key *key)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned long plen, max;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	memset(key, 0, sizeof(*key));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, key->addr) == 1) {
+		key->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, key->addr) == 1) {
+		key->family = AF_INET6;
+		max = 128;
+	} else {
+		return false;
+	}
+	plen = max;
+	if (slash && !parse_ulong(slash + 1, 0, max, &plen))
+		return false;
+	key->prefixlen = 8 + plen;
+	return true;
+}
+
+/* a cgroup v2 directory: its id (inode) and depth below the hierarchy's root */
+static bool parse_cgroup(const char *path, struct tc_opts *opts)
+{
+	char real[4096], *p;
+	struct stat st, up;
+	struct statfs fs;
+
+	if (!realpath(path, real) || stat(real, &st) || statfs(real, &fs))
+		return false;
+	if (fs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return false;
+	}
+	opts->cgroup_id = st.st_ino;
+	opts->cgroup_level = 0;
+	/* climb while the parent is still on the same cgroup2 mount */
+	while ((p = strrchr(real, '/')) && p != real) {
+		*p = '\0';
+		if (stat(real, &up) || up.st_dev != st.st_dev)
+			break;
+		opts->cgroup_level++;
+	}
 	return true;
 }
 
@@ -172,6 +234,31 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 		case OPT_HIST:
 			opts->hist = true;
 			break;
+		case OPT_CGROUP:
+			if (!parse_cgroup(optarg, opts)) {
+				fprintf(err, "tcpclose: '%s' is not a cgroup v2 directory: %s (give one under /sys/fs/cgroup)\n",
+					optarg, strerror(errno));
+				return ARGS_EXIT_USAGE;
+			}
+			break;
+		case OPT_LADDR:
+		case OPT_RADDR: {
+			struct tc_cidr_key *keys = c == OPT_LADDR ? opts->laddrs : opts->raddrs;
+			int *n = c == OPT_LADDR ? &opts->nr_laddrs : &opts->nr_raddrs;
+
+			if (*n == ARGS_MAX_CIDRS) {
+				fprintf(err, "tcpclose: at most %d addresses for --%s\n", ARGS_MAX_CIDRS,
+					c == OPT_LADDR ? "laddr" : "raddr");
+				return ARGS_EXIT_USAGE;
+			}
+			if (!args__parse_cidr(optarg, &keys[*n])) {
+				fprintf(err, "tcpclose: invalid address '%s': give an IPv4 or IPv6 address with an optional /prefix, e.g. 10.0.0.0/8\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			(*n)++;
+			break;
+		}
 		case OPT_STUCK:
 			if (!parse_ulong(optarg, 1, 365UL * 86400, &v)) {
 				fprintf(err, "tcpclose: invalid --stuck '%s': give whole seconds, at least 1\n",

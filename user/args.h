@@ -5,6 +5,10 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/types.h>
+#include "tcpclose.h"
+
+#define ARGS_MAX_CIDRS 64
 
 struct tc_opts {
 	bool json;		/* -j: JSON Lines */
@@ -18,6 +22,11 @@ struct tc_opts {
 	unsigned int netns;	/* --netns: inode number of the namespace, 0 for all */
 	const char *netns_path;	/* --netns as given */
 	bool hist;		/* --hist: dwell histograms per close state */
+	__u64 cgroup_id;	/* --cgroup: the cgroup v2 directory's inode, 0 for all */
+	unsigned int cgroup_level;	/* its depth below the cgroup2 root */
+	struct tc_cidr_key laddrs[ARGS_MAX_CIDRS];	/* --laddr */
+	struct tc_cidr_key raddrs[ARGS_MAX_CIDRS];	/* --raddr */
+	int nr_laddrs, nr_raddrs;
 	unsigned long stuck;	/* --stuck: seconds in CLOSE_WAIT/FIN_WAIT2/LAST_ACK to report */
 	unsigned long interval;	/* -i: seconds between histogram and gauge prints, 0: at exit */
 	unsigned long duration;	/* -d: seconds, 0 to run until interrupted */
@@ -30,6 +39,9 @@ enum args_result {
 	ARGS_EXIT_OK,		/* --help or --version was answered */
 	ARGS_EXIT_USAGE,	/* bad arguments: a one-line error was printed */
 };
+
+/* "10.0.0.0/8", "::1", "fd00::/8" into an LPM key; false if it is not one */
+bool args__parse_cidr(const char *s, struct tc_cidr_key *key);
 
 /* parse argv into opts; messages go to out (help, version) and err (errors) */
 enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *out, FILE *err);

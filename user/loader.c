@@ -38,6 +38,10 @@ static void configure(struct loader *l, const struct tc_opts *opts)
 	skel->rodata->kernel_hz = l->hz;
 	skel->rodata->hist_enabled = opts->hist;
 	skel->rodata->stuck_ns = opts->stuck * 1000000000ULL;
+	skel->rodata->filter_cgroup = opts->cgroup_id;
+	skel->rodata->filter_cgroup_level = opts->cgroup_level;
+	skel->rodata->filter_laddr = opts->nr_laddrs > 0;
+	skel->rodata->filter_raddr = opts->nr_raddrs > 0;
 	/* --hist alone wants no record per connection: the kernel only counts */
 	skel->rodata->emit_records = !opts->hist || opts->json;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
@@ -49,6 +53,16 @@ static void configure(struct loader *l, const struct tc_opts *opts)
 	bpf_program__set_autoload(skel->progs.tc_retransmit_err, nargs >= 3);
 	/* run on demand by loader__settle_timewait(), never attached */
 	bpf_program__set_autoattach(skel->progs.tc_flush, false);
+}
+
+static int fill_cidrs(struct bpf_map *map, const struct tc_cidr_key *keys, int n)
+{
+	__u8 one = 1;
+
+	for (int i = 0; i < n; i++)
+		if (bpf_map__update_elem(map, &keys[i], sizeof(keys[i]), &one, sizeof(one), 0))
+			return -errno;
+	return 0;
 }
 
 int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sample_fn fn,
@@ -78,6 +92,11 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 	err = tcpclose_bpf__load(l->skel);
 	if (err)
 		return fail("loading the BPF programs", err);
+	err = fill_cidrs(l->skel->maps.laddrs, opts->laddrs, opts->nr_laddrs);
+	if (!err)
+		err = fill_cidrs(l->skel->maps.raddrs, opts->raddrs, opts->nr_raddrs);
+	if (err)
+		return fail("setting the address filters", err);
 	err = tcpclose_bpf__attach(l->skel);
 	if (err)
 		return fail("attaching the BPF programs", err);

@@ -7,9 +7,9 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <errno.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -494,8 +494,9 @@ static int run__settle(struct run *r)
 
 	while ((busy = settle__busy(r->family, r->port)) > 0) {
 		if (now_ms() > deadline)
-			return run__fail(r, -ETIMEDOUT, "%d sockets of port %u not closed after %d s",
-					 busy, r->port, SETTLE_TIMEOUT_MS / 1000);
+			return run__fail(r, -ETIMEDOUT,
+					 "%d sockets of port %u not closed after %d s", busy,
+					 r->port, SETTLE_TIMEOUT_MS / 1000);
 		sleep_ms(2);
 	}
 	return busy < 0 ? run__fail(r, busy, "/proc/net/tcp: %s", strerror(-busy)) : 0;
@@ -771,7 +772,8 @@ static int scenario__simultaneous(struct run *r)
 	}
 	capture__free(&cap);
 	if (!err && !crossed)
-		err = run__fail(r, -EAGAIN, "the FINs did not cross in %d attempts", CROSS_ATTEMPTS);
+		err = run__fail(r, -EAGAIN, "the FINs did not cross in %d attempts",
+				CROSS_ATTEMPTS);
 	r->res->fin_retrans = r->res->client.fins - 1;
 	return err;
 }

@@ -18,7 +18,7 @@ struct scenario_side {
 	char comm[16];
 	unsigned short port;	/* local port of this end; the server's is the listener's */
 	int err;		/* errno a read on this end failed with (ECONNRESET), or 0 */
-	int fins;		/* FINs this end sent, from a capture (drop and crossing scenarios) */
+	int fins;		/* FINs this end sent, from a capture (drops, crossing) */
 };
 
 /* which fields of the result mean something for a scenario */

@@ -115,12 +115,22 @@ TC_MAP struct {
 	__type(value, struct conn);
 } conns SEC(".maps");
 
+/* not preallocated: a host with few timewait sockets pays for few; --max-tw bounds it */
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1 << 17);
 	__type(key, __u64);		/* struct inet_timewait_sock * */
 	__type(value, struct twconn);
 } tws SEC(".maps");
+
+/* timewait sockets followed now, per CPU: made here minus ended here */
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} tw_live SEC(".maps");
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -168,7 +178,8 @@ TC_MAP struct {
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 16);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 14);
 	__type(key, __u64);		/* struct sock *: a timer's socket is no trusted pointer */
 	__type(value, struct ka_count);
 } kas SEC(".maps");
@@ -201,6 +212,14 @@ static __always_inline void *percpu__get(void *map)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(map, &zero);
+}
+
+static __always_inline void tw_live__add(__s64 n)
+{
+	__s64 *live = percpu__get(&tw_live);
+
+	if (live)
+		*live += n;
 }
 
 #endif /* __TCPCLOSE_BPF_H */

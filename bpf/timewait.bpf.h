@@ -127,6 +127,7 @@ static __always_inline void tw__finish(__u64 tw, struct twconn *t, __u8 tw_end, 
 	__builtin_memcpy(copy, t, sizeof(*copy));
 	if (bpf_map_delete_elem(&tws, &tw))
 		return;		/* finished elsewhere already */
+	tw_live__add(-1);
 	copy->c.rec.tw_end = tw_end;
 	if (tw_end == TC_TW_RST)
 		copy->c.rec.flags |= TC_F_RST_RECEIVED;
@@ -270,6 +271,7 @@ static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
 			drop__count(TC_DROP_TW_MAP);
 		return;
 	}
+	tw_live__add(1);
 	if (!seeded)
 		*last = tw;
 }
@@ -308,7 +310,8 @@ static __always_inline void timewait__forget(const struct conn *c)
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (t && conn__same_tuple(&t->c.rec, &c->rec)) {
 		*last = 0;
-		bpf_map_delete_elem(&tws, &tw);
+		if (!bpf_map_delete_elem(&tws, &tw))
+			tw_live__add(-1);
 	}
 }
 

@@ -8,12 +8,14 @@ set -eu
 # bpftool         generate BPF skeletons (*.skel.h) and vmlinux.h
 # libbpf-dev      load, relocate (CO-RE) and attach BPF programs
 # libelf-dev, zlib1g-dev   libbpf's own dependencies (also for static builds)
-# libjson-c-dev   JSON Lines output and parsing in the tests
+# libjson-c-dev   JSON for the rare report objects and for parsing in the tests
+# libmicrohttpd-dev  the HTTP server behind --metrics (Prometheus scrapes)
 # pkg-config, make, gcc    the build itself
 # iproute2        network namespaces for the demo and tests (ip netns, ss, nstat)
 # nftables        drop or hold back chosen segments in the tests
 # tcpdump         packet captures that the tests compare records with
-PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc
+PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
+      pkg-config make gcc
       iproute2 nftables tcpdump"
 
 missing=""

@@ -10,6 +10,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include "args.h"
+#include "http.h"
 
 #define DEFAULT_RINGBUF_SIZE (4UL << 20)
 #define DEFAULT_MAX_TW (1UL << 17)
@@ -22,29 +23,50 @@ static const char usage[] =
 "Each record says who closed first (role: active, passive, simultaneous, aborted), how long\n"
 "the connection spent in each close state (FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK,\n"
 "CLOSING, TIME_WAIT; in ms), how many times our FIN was retransmitted, the sequence numbers\n"
-"of both FINs, and why it ended (cause: normal, rst_sent, rst_received, timeout; how the\n"
-"TIME_WAIT ended: expired, reused, rst, syn, purged, overflow).\n"
+"of both FINs, keepalive probes, and why it ended (cause: normal, rst_sent, rst_received,\n"
+"keepalive_timeout, user_timeout, retrans_timeout, orphan_retries, fin_wait2_timeout; how\n"
+"the TIME_WAIT ended: expired, reused, rst, syn, purged, overflow).\n"
 "\n"
-"Options:\n"
+"Output:\n"
 "  -j, --json              JSON Lines: one object per record (\"type\":\"close\")\n"
 "  -T, --timestamp         print the wall-clock time of each record\n"
+"      --transitions       also print every close-state change as it happens\n"
+"      --hist              print a histogram of the time spent in each close state, with\n"
+"                          count, p50, p90, p99 and max (within 0.4%), at exit; no\n"
+"                          per-connection records unless -j is given too\n"
+"  -i, --interval SECONDS  print the histograms (of what closed since the last print) and\n"
+"                          the number of sockets in each close state now, every SECONDS\n"
+"      --stuck SECONDS     report, while they last, connections in CLOSE_WAIT (the\n"
+"                          application has not closed), FIN_WAIT2 (the peer has not) or\n"
+"                          LAST_ACK for longer than SECONDS, with the processes holding\n"
+"                          them; every -i SECONDS (default: SECONDS, at most 10)\n"
+"      --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR\n"
+"                          127.0.0.1 unless given; [::1]:PORT for IPv6)\n"
+"  -q, --quiet             print no records (with --metrics: run as a metrics agent)\n"
+"\n"
+"Filters (in the kernel: a connection filtered out costs no event):\n"
 "  -p, --pid PID           only connections of this process\n"
 "  -L, --lport PORT        only connections with this local port\n"
 "  -D, --dport PORT        only connections with this remote port\n"
 "  -4, --ipv4              only IPv4\n"
 "  -6, --ipv6              only IPv6\n"
-"      --netns PATH        only connections in this network namespace (e.g.\n"
-"                          /run/netns/NAME or /proc/PID/ns/net)\n"
+"      --laddr CIDR        only local addresses in CIDR, e.g. 10.0.0.0/8 (repeatable)\n"
+"      --raddr CIDR        only remote addresses in CIDR, e.g. fd00::/8 (repeatable)\n"
+"      --netns PATH        only this network namespace (/run/netns/NAME, /proc/PID/ns/net)\n"
+"      --cgroup PATH       only sockets made in this cgroup v2 or below it\n"
+"                          (e.g. /sys/fs/cgroup/system.slice/nginx.service)\n"
+"\n"
+"Running:\n"
 "  -d, --duration SECONDS  stop after this long (default: until Ctrl-C)\n"
-"      --transitions       also print every close-state change as it happens\n"
+"      --user NAME         once attached, drop root for user NAME (e.g. nobody); walking\n"
+"                          other namespaces (gauges, --stuck) then needs what NAME may do\n"
 "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
-"      --max-tw N          timewait sockets followed at once (default 131072); past that\n"
-"                          they are counted as lost\n"
+"      --max-tw N          timewait sockets followed at once (default 131072); each takes\n"
+"                          about 320 bytes of kernel memory; past that they are counted lost\n"
 "  -v, --verbose           print libbpf's messages\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n"
 "\n"
-"Filters run in the kernel: a connection filtered out costs no event.\n"
 "Records lost (ring buffer full) or connections not followed (map full) are counted and\n"
 "printed at exit (in JSON as {\"type\":\"lost\",...}).\n"
 "\n"
@@ -55,6 +77,7 @@ static const char usage[] =
 "  tcpclose -6 -d 60        # IPv6 only, for one minute\n"
 "  tcpclose --hist -i 10    # dwell histograms and close-state counts every 10 s\n"
 "  tcpclose --stuck 60 -j   # CLOSE_WAIT leaks: who holds connections stuck over a minute\n"
+"  tcpclose -q --metrics 9465 --user nobody   # a Prometheus agent on 127.0.0.1:9465\n"
 "  tcpclose --netns /run/netns/blue --transitions\n";
 
 enum {
@@ -67,6 +90,8 @@ enum {
 	OPT_CGROUP,
 	OPT_LADDR,
 	OPT_RADDR,
+	OPT_METRICS,
+	OPT_USER,
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +115,9 @@ static const struct option long_opts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "laddr", required_argument, NULL, OPT_LADDR },
 	{ "raddr", required_argument, NULL, OPT_RADDR },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "interval", required_argument, NULL, 'i' },
 	{},
 };
@@ -180,7 +208,7 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 	optind = 1;
 	opterr = 0;
 
-	while ((c = getopt_long(argc, argv, ":jTp:L:D:46d:i:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jTp:L:D:46d:i:qvhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			opts->json = true;
@@ -233,6 +261,20 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			break;
 		case OPT_HIST:
 			opts->hist = true;
+			break;
+		case OPT_METRICS:
+			if (!http__parse_addr(optarg, &opts->metrics_addr)) {
+				fprintf(err, "tcpclose: invalid --metrics '%s': give PORT, ADDR:PORT or [IPV6]:PORT\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->metrics = true;
+			break;
+		case 'q':
+			opts->quiet = true;
+			break;
+		case OPT_USER:
+			opts->user = optarg;
 			break;
 		case OPT_CGROUP:
 			if (!parse_cgroup(optarg, opts)) {

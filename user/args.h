@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 #include "tcpclose.h"
 
@@ -27,6 +28,10 @@ struct tc_opts {
 	struct tc_cidr_key laddrs[ARGS_MAX_CIDRS];	/* --laddr */
 	struct tc_cidr_key raddrs[ARGS_MAX_CIDRS];	/* --raddr */
 	int nr_laddrs, nr_raddrs;
+	bool metrics;		/* --metrics: serve Prometheus metrics at metrics_addr */
+	struct sockaddr_storage metrics_addr;
+	bool quiet;		/* -q: no records or reports on stdout */
+	const char *user;	/* --user: drop to this user once attached */
 	unsigned long stuck;	/* --stuck: seconds in CLOSE_WAIT/FIN_WAIT2/LAST_ACK to report */
 	unsigned long interval;	/* -i: seconds between histogram and gauge prints, 0: at exit */
 	unsigned long duration;	/* -d: seconds, 0 to run until interrupted */

@@ -43,7 +43,7 @@ static void configure(struct loader *l, const struct tc_opts *opts)
 	skel->rodata->filter_laddr = opts->nr_laddrs > 0;
 	skel->rodata->filter_raddr = opts->nr_raddrs > 0;
 	/* --hist alone wants no record per connection: the kernel only counts */
-	skel->rodata->emit_records = !opts->hist || opts->json;
+	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	bpf_map__set_max_entries(skel->maps.tws, opts->max_tw);
 
@@ -158,6 +158,25 @@ void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS])
 			drops[k] += vals[cpu];
 	}
 	free(vals);
+}
+
+__u64 loader__tw_live(struct loader *l, __u64 *bytes)
+{
+	__s64 *vals = calloc(l->ncpus, sizeof(__s64)), sum = 0;
+	__u32 zero = 0;
+
+	if (vals && !bpf_map__lookup_elem(l->skel->maps.tw_live, &zero, sizeof(zero), vals,
+					  l->ncpus * sizeof(__s64), 0))
+		for (int cpu = 0; cpu < l->ncpus; cpu++)
+			sum += vals[cpu];
+	free(vals);
+	if (sum < 0)
+		sum = 0;
+	/* a hash element: its key and value, and the kernel's htab_elem header and slab slack */
+	if (bytes)
+		*bytes = sum * (bpf_map__key_size(l->skel->maps.tws) +
+				bpf_map__value_size(l->skel->maps.tws) + 64);
+	return sum;
 }
 
 void loader__close(struct loader *l)

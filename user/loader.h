@@ -31,6 +31,9 @@ void loader__settle_timewait(struct loader *l, bool all);
 /* the loss counters, summed over CPUs */
 void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS]);
 
+/* timewait sockets followed now, and roughly the kernel memory that takes */
+__u64 loader__tw_live(struct loader *l, __u64 *bytes);
+
 void loader__close(struct loader *l);
 
 #endif /* __LOADER_H */

@@ -10,7 +10,12 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 #include "args.h"
+#include "http.h"
+#include "metrics.h"
 #include "loader.h"
 #include "report.h"
 #include "sink.h"
@@ -29,6 +34,7 @@ static void on_signal(int sig)
 struct run {
 	struct sink sink;
 	struct tc_stats stats;
+	struct metrics *metrics;	/* --metrics, else NULL */
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -38,6 +44,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (type == TC_EV_CLOSE && size >= sizeof(struct tc_conn)) {
 		r->stats.records++;
+		if (r->metrics)
+			metrics__record(r->metrics, data);
 		r->sink.ops->record(&r->sink, data);
 	} else if (type == TC_EV_TRANSITION && size >= sizeof(struct tc_transition)) {
 		r->stats.transitions++;
@@ -70,12 +78,45 @@ static void drain(struct loader *l, struct run *r)
 	ring_buffer__consume(l->rb);
 }
 
+/* --user: give up root once everything that needs it is done */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "tcpclose: no user '%s' to run as (give an existing user, e.g. nobody)\n",
+			user);
+		return -ENOENT;
+	}
+	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		fprintf(stderr, "tcpclose: cannot become user '%s': %s\n", user, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* what --metrics shows besides the records: loss counts, and sockets per state now */
+static void metrics_refresh(struct metrics *m, struct loader *l, const struct tc_opts *opts)
+{
+	__u64 drops[TC_NR_DROPS], gauges[TC_NR_STATES];
+	int err;
+
+	loader__drops(l, drops);
+	metrics__set_drops(m, drops);
+	err = walk__sockets(l, opts->netns_path, TC_ITER_GAUGES, gauges, NULL);
+	if (!err || (err == -ENOENT && opts->netns_path))
+		metrics__set_gauges(m, gauges);
+}
+
 int main(int argc, char **argv)
 {
 	struct tc_opts opts;
 	struct reporter rep = {};
+	struct metrics metrics;
+	struct http *http = NULL;
 	struct loader l = {};
 	struct run r = {};
+	double next_metrics = 0;
 	double deadline, next_report, next_stuck, stuck_every = 0;
 	int err;
 
@@ -94,7 +135,12 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	sink__init(&r.sink, opts.json ? &sink_json_ops : &sink_text_ops, stdout, opts.timestamp);
+	sink__init(&r.sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops : &sink_text_ops,
+		   stdout, opts.timestamp);
+	if (opts.metrics) {
+		metrics__init(&metrics);
+		r.metrics = &metrics;
+	}
 	err = loader__open(&l, &opts, on_event, &r);
 	if (err)
 		goto cleanup;
@@ -112,8 +158,22 @@ int main(int argc, char **argv)
 			strerror(-err));
 	err = 0;
 
+	if (opts.metrics) {
+		metrics_refresh(&metrics, &l, &opts);
+		http = http__start(&opts.metrics_addr, &metrics);
+		if (!http) {
+			err = -EADDRNOTAVAIL;
+			goto cleanup;
+		}
+	}
+	if (opts.user) {
+		err = drop_privileges(opts.user);
+		if (err)
+			goto cleanup;
+	}
+
 	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u); Ctrl-C to end\n", l.hz);
-	if (!opts.hist || opts.json)
+	if ((!opts.hist || opts.json) && !opts.quiet)
 		r.sink.ops->header(&r.sink);
 	fflush(stdout);
 
@@ -134,6 +194,10 @@ int main(int argc, char **argv)
 			break;
 		if (deadline && now_seconds() >= deadline)
 			break;
+		if (r.metrics && now_seconds() >= next_metrics) {
+			metrics_refresh(r.metrics, &l, &opts);
+			next_metrics = now_seconds() + 1;
+		}
 		if (next_stuck && now_seconds() >= next_stuck) {
 			err = stuck__report(&l, &opts, &r.sink);
 			if (err)
@@ -151,11 +215,13 @@ int main(int argc, char **argv)
 	if (opts.hist && !ferror(stdout))
 		reporter__report(&rep, &r.sink);
 	loader__drops(&l, r.stats.drops);
+	r.stats.tw_live = loader__tw_live(&l, &r.stats.tw_bytes);
 	if (!ferror(stdout))
 		r.sink.ops->summary(&r.sink, &r.stats);
 	fflush(stdout);
 
 cleanup:
+	http__stop(http);
 	reporter__free(&rep);
 	loader__close(&l);
 	return err ? 1 : 0;

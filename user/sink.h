@@ -12,6 +12,8 @@ struct tc_stats {
 	__u64 records;			/* close records delivered */
 	__u64 transitions;		/* --transitions events delivered */
 	__u64 drops[TC_NR_DROPS];	/* counted lost by the BPF side */
+	__u64 tw_live;			/* timewait sockets still followed at the end */
+	__u64 tw_bytes;			/* and the kernel memory they take, roughly */
 };
 
 struct hist;
@@ -47,8 +49,12 @@ struct sink {
 
 extern const struct sink_ops sink_text_ops;
 extern const struct sink_ops sink_json_ops;
+extern const struct sink_ops sink_null_ops;	/* -q */
 
 void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool timestamp);
+
+/* the closing count of what was delivered and lost, on stderr */
+void sink__print_lost(const struct tc_stats *st);
 
 /* a CLOCK_MONOTONIC time from the BPF side as wall-clock seconds */
 double sink__wall_seconds(const struct sink *s, __u64 mono_ns);

@@ -181,10 +181,7 @@ static void text_stuck(struct sink *s, const struct tc_stuck *st, const struct h
 static void text_summary(struct sink *s, const struct tc_stats *st)
 {
 	fflush(s->out);
-	fprintf(stderr, "tcpclose: %llu records; lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full)\n",
-		(unsigned long long)st->records, (unsigned long long)st->drops[TC_DROP_RINGBUF],
-		(unsigned long long)st->drops[TC_DROP_CONN_MAP],
-		(unsigned long long)st->drops[TC_DROP_TW_MAP]);
+	sink__print_lost(st);
 }
 
 const struct sink_ops sink_text_ops = {

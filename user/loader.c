@@ -75,6 +75,12 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 		fprintf(stderr, "tcpclose: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): it needs CONFIG_DEBUG_INFO_BTF=y\n");
 		return -ENOTSUP;
 	}
+	/* the timer programs tell TCP timers by their handlers' addresses, which libbpf reads
+	 * from /proc/kallsyms: hidden addresses would read as 0 and TIME_WAIT go unseen */
+	if (!probe__ksym("tw_timer_handler")) {
+		fprintf(stderr, "tcpclose: kernel symbol addresses are hidden from this process (/proc/kallsyms shows 0): run as root or with CAP_SYSLOG\n");
+		return -EPERM;
+	}
 	l->hz = probe__kernel_hz();
 	if (!l->hz) {
 		fprintf(stderr, "tcpclose: cannot tell the kernel's HZ (no /proc/config.gz, /boot/config-*, or /proc/timer_list); TIME_WAIT times assume 250\n");

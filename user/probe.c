@@ -33,6 +33,24 @@ int probe__tp_btf_nargs(const char *tp)
 	return n;
 }
 
+unsigned long probe__ksym(const char *name)
+{
+	unsigned long addr, found = 0;
+	char line[512], sym[256], type;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
+			found = addr;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 bool probe__has_btf(void)
 {
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;

@@ -11,6 +11,10 @@ int probe__tp_btf_nargs(const char *tp);
 /* does the kernel describe itself with BTF (needed for CO-RE and tp_btf)? */
 bool probe__has_btf(void);
 
+/* the address /proc/kallsyms shows this process for a kernel symbol: 0 when the symbol is
+ * missing or its address is hidden (kptr_restrict without CAP_SYSLOG) */
+unsigned long probe__ksym(const char *name);
+
 /* the kernel's HZ: from its config if readable, else measured from /proc/timer_list;
  * 0 if neither works */
 unsigned int probe__kernel_hz(void);

@@ -2,7 +2,8 @@
 #
 # tests/tests.mk: closegen and the two test binaries, in the style of the kernel's BPF
 # selftests: every "void test_NAME(void)" in tests/unit/*.c and tests/integration/*.c is
-# found with sed and listed in a generated header that tests/runner.c includes.
+# found with sed and listed in a generated header that tests/runner.c includes; a
+# "void serial_test_NAME(void)" runs alone, after the others.
 #
 # Included by the top Makefile, which provides CC, CFLAGS, OUTPUT and the rule building
 # $(OUTPUT)/%.o from user/%.c. Targets: closegen, test-bins, test, test-unit,
@@ -26,8 +27,9 @@ TEST_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -I$(TEST_OUT) -Itests -Iuser $(IN
 # the tracer's own modules (USER_OBJS, LIBS from the top Makefile) link in for unit tests
 TEST_LDLIBS := $(LIBS) -ljson-c
 
-TEST_HELPERS := capture fixture netns nstat ss tracer
-TEST_HELPER_OBJS := $(patsubst %,$(TEST_OUT)/%.o,$(TEST_HELPERS))
+# every tests/*.c but the runner is a helper the tests may call: a new one needs no edit here
+TEST_HELPER_SRCS := $(filter-out tests/runner.c,$(wildcard tests/*.c))
+TEST_HELPER_OBJS := $(patsubst tests/%.c,$(TEST_OUT)/%.o,$(TEST_HELPER_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) $(USER_HDRS) $(BPF_HDRS) $(OUTPUT)/tcpclose.skel.h
 TEST_USER_OBJS := $(OUTPUT)/scenario.o $(OUTPUT)/nft.o $(USER_OBJS)
 
@@ -61,9 +63,11 @@ test-clean:
 $(TEST_OUT) $(TEST_OUT)/unit $(TEST_OUT)/integration:
 	$(Q)mkdir -p $@
 
-# the test list: one DEFINE_TEST(name) per test function, in file order
-TEST_LIST = $(Q)sed -n 's/^void test_\([a-z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' $^ /dev/null \
-		> $@.tmp && mv $@.tmp $@
+# the test list, in file order: DEFINE_TEST(name) for "void test_NAME(void)", and
+# DEFINE_SERIAL_TEST(name) for "void serial_test_NAME(void)", which runs alone
+TEST_LIST = $(Q)sed -n -e 's/^void test_\([a-z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' \
+		    -e 's/^void serial_test_\([a-z0-9_]*\)(void)$$/DEFINE_SERIAL_TEST(\1)/p' \
+		    $^ /dev/null > $@.tmp && mv $@.tmp $@
 
 $(TEST_OUT)/unit_tests.h: $(UNIT_SRCS) | $(TEST_OUT)
 	$(call msg,GEN,$@)

@@ -267,11 +267,17 @@ static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
 	}
 	if (bpf_map_update_elem(&tws, &tw, t, BPF_NOEXIST)) {
 		/* seeded: already followed since attach */
-		if (!seeded)
+		if (seeded)
+			return;
+		/* an entry left by a socket whose end went unseen, now reused by the allocator:
+		 * replace it; else the map is full */
+		if (!bpf_map_lookup_elem(&tws, &tw) || bpf_map_update_elem(&tws, &tw, t, BPF_EXIST)) {
 			drop__count(TC_DROP_TW_MAP);
-		return;
+			return;
+		}
+	} else {
+		tw_live__add(1);
 	}
-	tw_live__add(1);
 	if (!seeded)
 		*last = tw;
 }

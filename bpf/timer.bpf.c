@@ -39,7 +39,7 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 	tw__resolve(TW_NEXT_START, tw, NULL);
 	now = bpf_ktime_get_ns();
 	t = bpf_map_lookup_elem(&tws, &tw);
-	if (t)
+	if (t && tw__same_socket(tw, t))
 		timewait__rearmed(tw, t, now);
 	else
 		timewait__follow(tw, now, false);

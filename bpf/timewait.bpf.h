@@ -38,6 +38,15 @@ static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
 }
 
 
+/* is the entry for tw about this socket, or left by an earlier one at the same address? */
+static __always_inline bool tw__same_socket(__u64 tw, const struct twconn *t)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+
+	return BPF_CORE_READ(itw, __tw_common.skc_num) == t->c.rec.sport &&
+	       bpf_ntohs(BPF_CORE_READ(itw, __tw_common.skc_dport)) == t->c.rec.dport;
+}
+
 /* what a cancel must remember of the socket, which may be freed right after */
 static __always_inline void tw__snapshot(struct tc_tw_pending *p, __u64 tw)
 {

@@ -39,14 +39,28 @@ static __always_inline void conn__read_tuple(struct tc_conn *rec, const struct s
 	}
 }
 
+/*
+ * --netns: a namespace's inode number is reused once it is gone, its cookie never is; match
+ * the cookie where the kernel has one (5.14+, read by user space with SO_NETNS_COOKIE)
+ */
+static __always_inline bool netns__filtered(const struct net *net)
+{
+	if (filter_netns_cookie)
+		return BPF_CORE_READ(net, net_cookie) != filter_netns_cookie;
+	if (filter_netns)
+		return BPF_CORE_READ(net, ns.inum) != filter_netns;
+	return false;
+}
+
 /* the filters that need only the tuple; the pid filter waits until a pid is known */
-static __always_inline bool tuple__filtered(__u16 family, __u16 sport, __u16 dport, __u32 netns)
+static __always_inline bool tuple__filtered(__u16 family, __u16 sport, __u16 dport,
+					    const struct net *net)
 {
 	if (filter_family && family != filter_family)
 		return true;
 	if (family != AF_INET && family != AF_INET6)
 		return true;
-	if (filter_netns && netns != filter_netns)
+	if (netns__filtered(net))
 		return true;
 	if (filter_lport && sport != filter_lport)
 		return true;
@@ -64,9 +78,9 @@ static __always_inline bool cidr__match(void *trie, __u8 family, const __u8 *add
 	return bpf_map_lookup_elem(trie, &key) != NULL;
 }
 
-static __always_inline bool conn__filtered(const struct tc_conn *rec)
+static __always_inline bool conn__filtered(const struct tc_conn *rec, const struct net *net)
 {
-	if (tuple__filtered(rec->family, rec->sport, rec->dport, rec->netns))
+	if (tuple__filtered(rec->family, rec->sport, rec->dport, net))
 		return true;
 	if (filter_laddr && !cidr__match(&laddrs, rec->family, rec->saddr))
 		return true;
@@ -114,6 +128,22 @@ static __always_inline void conn__set_task(struct tc_conn *rec)
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 }
 
+/* a server's connection never closed in its process: name who accept()ed it */
+static __always_inline void conn__name_accepter(struct conn *c, const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct accepter *a;
+
+	if (c->rec.pid)
+		return;
+	a = bpf_map_lookup_elem(&accepted, &key);
+	if (!a)
+		return;
+	c->rec.pid = a->pid;
+	__builtin_memcpy(c->rec.comm, a->comm, sizeof(c->rec.comm));
+	bpf_map_delete_elem(&accepted, &key);
+}
+
 /* close the clock of the current state at 'now' and start the one of 'state' */
 static __always_inline void conn__enter(struct conn *c, int state, __u64 now)
 {
@@ -141,7 +171,7 @@ static __always_inline void conn__enter(struct conn *c, int state, __u64 now)
 static __always_inline void conn__identify(struct conn *c, const struct sock_common *skc)
 {
 	conn__read_tuple(&c->rec, skc);
-	c->ignore = conn__filtered(&c->rec);
+	c->ignore = conn__filtered(&c->rec, BPF_CORE_READ(skc, skc_net.net));
 }
 
 /*
@@ -152,7 +182,8 @@ static __always_inline void conn__identify_sk(struct conn *c, const struct sock 
 {
 	conn__read_tuple(&c->rec, &sk->__sk_common);
 	c->rec.sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	c->ignore = conn__filtered(&c->rec) || sk__cgroup_filtered(sk);
+	c->ignore = conn__filtered(&c->rec, BPF_CORE_READ(sk, __sk_common.skc_net.net)) ||
+		    sk__cgroup_filtered(sk);
 }
 
 /* a fresh record, not yet identified (connect() has not bound the local port yet) */

@@ -127,7 +127,7 @@ int tc_iter(struct bpf_iter__tcp *ctx)
 	if (idx >= TC_NR_STATES)
 		return 0;
 	if (tuple__filtered(skc->skc_family, skc->skc_num, bpf_ntohs(skc->skc_dport),
-			    skc->skc_net.net->ns.inum))
+			    skc->skc_net.net))
 		return 0;
 
 	if (iter_mode == TC_ITER_GAUGES) {

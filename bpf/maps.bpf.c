@@ -4,6 +4,7 @@
 #include "tcpclose.bpf.h"
 
 const volatile __u32 filter_netns = 0;
+const volatile __u64 filter_netns_cookie = 0;
 const volatile __u32 filter_pid = 0;
 const volatile __u16 filter_lport = 0;
 const volatile __u16 filter_dport = 0;

@@ -89,8 +89,10 @@ static __always_inline __u8 local_abort_reason(const struct conn *c, const struc
  */
 static __always_inline bool hand_to_timewait(struct conn *c, const struct tcp_sock *tp)
 {
-	struct twconn *t = timewait__claim(c);
+	struct twconn *t;
+	__u64 tw;
 
+	t = timewait__claim(c, &tw);
 	if (!t)
 		return false;
 	if (t->c.state == TCP_TIME_WAIT) {
@@ -113,6 +115,7 @@ static __always_inline void conn__closed(struct conn *c, const struct sock *sk,
 	__u8 timer_cause;
 
 	keepalive__collect(c, sk);
+	conn__name_accepter(c, sk);
 	if (fin_done && hand_to_timewait(c, tp))
 		return;
 	timer_cause = tcptimer__cause(sk, oldstate);
@@ -233,5 +236,33 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	conn__enter(c, newstate, now);
+	return 0;
+}
+
+/*
+ * A socket destroyed with its record still open: its CLOSE was missed (the kernel skips a
+ * run of a program nested in another run of it on the same CPU, as when a softirq
+ * interrupts one in process context). Settle and send the record now, counted as late.
+ */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tc_destroy, struct sock *sk)
+{
+	struct tcp_sock *tp;
+	struct conn *c;
+
+	c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+	if (!c || c->ignore || !c->rec.type)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return 0;
+	if (!c->rec.sport)
+		conn__identify_sk(c, sk);
+	drop__count(TC_DROP_LATE);
+	/* an orphan is destroyed right after its CLOSE: if that made a timewait socket, the
+	 * record goes on there, whatever state change was missed before */
+	if (!hand_to_timewait(c, tp))
+		conn__closed(c, sk, tp, c->state, bpf_ktime_get_ns());
+	bpf_sk_storage_delete(&conns, sk);
 	return 0;
 }

@@ -71,6 +71,12 @@ struct timer_run {
 	__u8 probes_out;	/* icsk_probes_out when the timer began */
 };
 
+/* who accept()ed a connection: the one moment a server's process is surely current */
+struct accepter {
+	__u32 pid;
+	char comm[TC_COMM_LEN];
+};
+
 /* the last connect() on this CPU, to tell a timewait socket recycled by connect() */
 struct connecting {
 	__u64 pid_tgid;
@@ -81,6 +87,7 @@ struct connecting {
 
 /* load-time settings, set by user space through the skeleton's rodata */
 extern const volatile __u32 filter_netns;
+extern const volatile __u64 filter_netns_cookie;	/* --netns, where the kernel has cookies */
 extern const volatile __u32 filter_pid;
 extern const volatile __u16 filter_lport;
 extern const volatile __u16 filter_dport;
@@ -146,11 +153,21 @@ TC_MAP struct {
 	__type(value, struct tc_tw_pending);
 } tw_pending SEC(".maps");
 
+/*
+ * The timewait sockets made last on this CPU, for the full socket's CLOSE that follows to
+ * claim: a few, since a softirq can make another between the two on the same CPU.
+ */
+#define TW_RECENT 4
+struct tw_recent {
+	__u64 tw[TW_RECENT];
+	__u32 next;
+};
+
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);		/* the timewait socket created last on this CPU */
+	__type(value, struct tw_recent);
 } tw_last SEC(".maps");
 
 TC_MAP struct {
@@ -159,6 +176,15 @@ TC_MAP struct {
 	__type(key, __u32);
 	__type(value, struct connecting);
 } connecting SEC(".maps");
+
+/* LRU: a long-lived connection's entry may make way; it costs only its pid if it closes
+ * without ever running a close state in its process */
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, __u64);		/* struct sock *, read through the fd table */
+	__type(value, struct accepter);
+} accepted SEC(".maps");
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -191,12 +217,6 @@ TC_MAP struct {
 	__type(value, struct timer_run);
 } timer_run SEC(".maps");
 
-TC_MAP struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct twconn);	/* too big for the stack */
-} scratch SEC(".maps");
 
 static __always_inline void drop__count(enum tc_drop what)
 {

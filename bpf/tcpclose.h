@@ -228,6 +228,8 @@ enum tc_drop {
 	TC_DROP_RINGBUF,	/* bpf_ringbuf_reserve failed: record lost */
 	TC_DROP_CONN_MAP,	/* connection state could not be stored */
 	TC_DROP_TW_MAP,		/* timewait map full: a timewait socket is not followed */
+	TC_DROP_LATE,		/* not a loss: a record sent when its socket was destroyed,
+				 * its CLOSE having been missed (a nested run skipped) */
 	TC_NR_DROPS,
 };
 

@@ -38,6 +38,19 @@ static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
 }
 
 
+/* a zeroed entry to make in the map before filling it in place */
+static const struct twconn twconn_zero;
+
+/* the filters that a timewait socket's tuple alone decides, read before making an entry */
+static __always_inline bool tw__filtered(const struct inet_timewait_sock *itw)
+{
+	const struct sock_common *skc = &itw->__tw_common;
+
+	return tuple__filtered(BPF_CORE_READ(skc, skc_family), BPF_CORE_READ(skc, skc_num),
+			       bpf_ntohs(BPF_CORE_READ(skc, skc_dport)),
+			       BPF_CORE_READ(skc, skc_net.net));
+}
+
 /* is the entry for tw about this socket, or left by an earlier one at the same address? */
 static __always_inline bool tw__same_socket(__u64 tw, const struct twconn *t)
 {
@@ -128,22 +141,20 @@ static __always_inline void tw__settle(struct twconn *t, __u8 substate, __u64 ex
 /* the timewait socket is gone: send the record and forget the socket */
 static __always_inline void tw__finish(__u64 tw, struct twconn *t, __u8 tw_end, __u64 now)
 {
-	struct twconn *copy = percpu__get(&scratch);
-
-	if (!copy)
-		return;
-	/* copy out before the delete: a preallocated element is reused at once */
-	__builtin_memcpy(copy, t, sizeof(*copy));
-	if (bpf_map_delete_elem(&tws, &tw))
-		return;		/* finished elsewhere already */
-	tw_live__add(-1);
-	copy->c.rec.tw_end = tw_end;
+	/*
+	 * Settled in place and sent straight from the map, never through a per-CPU buffer: a
+	 * program running in process context (a namespace's purge) can be interrupted on its
+	 * CPU by one in softirq that would overwrite such a buffer halfway.
+	 */
+	t->c.rec.tw_end = tw_end;
 	if (tw_end == TC_TW_RST)
-		copy->c.rec.flags |= TC_F_RST_RECEIVED;
+		t->c.rec.flags |= TC_F_RST_RECEIVED;
 	/* an orphaned FIN_WAIT2 that ran out of tcp_fin_timeout before the peer's FIN */
-	if (tw_end == TC_TW_EXPIRED && copy->c.state == TCP_FIN_WAIT2)
-		copy->c.rec.cause = TC_CAUSE_FIN_WAIT2_TIMEOUT;
-	conn__emit(&copy->c, now);
+	if (tw_end == TC_TW_EXPIRED && t->c.state == TCP_FIN_WAIT2)
+		t->c.rec.cause = TC_CAUSE_FIN_WAIT2_TIMEOUT;
+	conn__emit(&t->c, now);
+	if (!bpf_map_delete_elem(&tws, &tw))
+		tw_live__add(-1);
 }
 
 enum tw_next {
@@ -243,20 +254,36 @@ static __always_inline void timewait__rearmed(__u64 tw, struct twconn *t, __u64 
 static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
-	struct twconn *t = percpu__get(&scratch);
-	__u64 *last = percpu__get(&tw_last);
+	struct tw_recent *recent = percpu__get(&tw_last);
 	__u64 expires;
 	__u8 substate;
+	struct twconn *t;
+	int err;
 
-	if (!t || !last)
+	if (!recent)
 		return;
 	/* a cgroup is known of full sockets only: one found at start-up cannot be placed */
 	if (seeded && filter_cgroup)
 		return;
+	if (tw__filtered(itw))
+		return;
+	/* made in the map and filled in place: no per-CPU buffer a nested program could share */
+	err = bpf_map_update_elem(&tws, &tw, &twconn_zero, BPF_NOEXIST);
+	if (err && seeded)
+		return;		/* already followed since attach */
+	if (err && (!bpf_map_lookup_elem(&tws, &tw) ||
+		    bpf_map_update_elem(&tws, &tw, &twconn_zero, BPF_EXIST))) {
+		/* not an entry left by an earlier socket at this address: the map is full */
+		drop__count(TC_DROP_TW_MAP);
+		return;
+	}
+	if (!err)
+		tw_live__add(1);
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (!t)
+		return;
 	conn__init(&t->c, now);
 	conn__identify(&t->c, &itw->__tw_common);
-	if (t->c.ignore)
-		return;
 	t->tw_base_ns = now;
 	t->tw_base_j = bpf_jiffies64();
 	t->tw_arm_j = 0;
@@ -271,24 +298,11 @@ static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
 			t->c.rec.tw_left_ns = (expires - t->tw_base_j) * tw__ns_per_jiffy();
 		if (substate == TCP_TIME_WAIT)
 			t->tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
-	} else if (substate == TCP_TIME_WAIT) {
+		return;
+	}
+	if (substate == TCP_TIME_WAIT)
 		t->tw_arm_j = t->tw_base_j;
-	}
-	if (bpf_map_update_elem(&tws, &tw, t, BPF_NOEXIST)) {
-		/* seeded: already followed since attach */
-		if (seeded)
-			return;
-		/* an entry left by a socket whose end went unseen, now reused by the allocator:
-		 * replace it; else the map is full */
-		if (!bpf_map_lookup_elem(&tws, &tw) || bpf_map_update_elem(&tws, &tw, t, BPF_EXIST)) {
-			drop__count(TC_DROP_TW_MAP);
-			return;
-		}
-	} else {
-		tw_live__add(1);
-	}
-	if (!seeded)
-		*last = tw;
+	recent->tw[recent->next++ % TW_RECENT] = tw;
 }
 
 /*
@@ -296,38 +310,36 @@ static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
  * made a timewait socket for it on this CPU, that socket carries the connection on: the
  * caller moves its record there.
  */
-static __always_inline struct twconn *timewait__claim(const struct conn *c)
+static __always_inline struct twconn *timewait__claim(const struct conn *c, __u64 *found)
 {
-	__u64 *last = percpu__get(&tw_last);
+	struct tw_recent *recent = percpu__get(&tw_last);
 	struct twconn *t;
 	__u64 tw;
 
-	if (!last || !*last)
+	if (!recent)
 		return NULL;
-	tw = *last;
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t || !conn__same_tuple(&t->c.rec, &c->rec))
-		return NULL;
-	*last = 0;
-	return t;
+	/* the newest first: a nested softirq may have made another since */
+	for (int i = 1; i <= TW_RECENT; i++) {
+		tw = recent->tw[(recent->next - i) % TW_RECENT];
+		if (!tw)
+			continue;
+		t = bpf_map_lookup_elem(&tws, &tw);
+		if (!t || !conn__same_tuple(&t->c.rec, &c->rec))
+			continue;
+		recent->tw[(recent->next - i) % TW_RECENT] = 0;
+		*found = tw;
+		return t;
+	}
+	return NULL;
 }
 
 /* the full socket was filtered out: so is the timewait socket it just made */
 static __always_inline void timewait__forget(const struct conn *c)
 {
-	__u64 *last = percpu__get(&tw_last);
-	struct twconn *t;
 	__u64 tw;
 
-	if (!last || !*last)
-		return;
-	tw = *last;
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (t && conn__same_tuple(&t->c.rec, &c->rec)) {
-		*last = 0;
-		if (!bpf_map_delete_elem(&tws, &tw))
-			tw_live__add(-1);
-	}
+	if (timewait__claim(c, &tw) && !bpf_map_delete_elem(&tws, &tw))
+		tw_live__add(-1);
 }
 
 #endif /* __TIMEWAIT_BPF_H */

@@ -51,6 +51,14 @@ static void configure(struct loader *l, const struct tc_opts *opts)
 	nargs = probe__tp_btf_nargs("tcp_retransmit_skb");
 	bpf_program__set_autoload(skel->progs.tc_retransmit, nargs < 3);
 	bpf_program__set_autoload(skel->progs.tc_retransmit_err, nargs >= 3);
+	/* who accept()ed: syscall tracepoints, found through tracefs; without it, a server's
+	 * connection that never closes in its process has no pid */
+	l->accept_traced = probe__tracepoint("syscalls", "sys_exit_accept4") &&
+			   probe__tracepoint("syscalls", "sys_exit_accept");
+	bpf_program__set_autoload(skel->progs.tc_accept4, l->accept_traced);
+	bpf_program__set_autoload(skel->progs.tc_accept, l->accept_traced);
+	if (opts->netns_path)
+		skel->rodata->filter_netns_cookie = probe__netns_cookie(opts->netns_path);
 	/* run on demand by loader__settle_timewait(), never attached */
 	bpf_program__set_autoattach(skel->progs.tc_flush, false);
 }
@@ -183,6 +191,25 @@ __u64 loader__tw_live(struct loader *l, __u64 *bytes)
 		*bytes = sum * (bpf_map__key_size(l->skel->maps.tws) +
 				bpf_map__value_size(l->skel->maps.tws) + 64);
 	return sum;
+}
+
+void loader__misses(struct loader *l, __u64 *state, __u64 *other)
+{
+	struct bpf_program *prog;
+
+	*state = *other = 0;
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		if (prog == l->skel->progs.tc_state)
+			*state += info.recursion_misses;
+		else
+			*other += info.recursion_misses;
+	}
 }
 
 void loader__close(struct loader *l)

@@ -15,6 +15,7 @@ struct loader {
 	struct ring_buffer *rb;
 	int ncpus;
 	unsigned int hz;
+	bool accept_traced;	/* the accept() tracepoints are attached */
 };
 
 /*
@@ -33,6 +34,13 @@ void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS]);
 
 /* timewait sockets followed now, and roughly the kernel memory that takes */
 __u64 loader__tw_live(struct loader *l, __u64 *bytes);
+
+/*
+ * Runs the kernel skipped because the program was already running on that CPU (a softirq
+ * interrupting it): of tc_state, which may cost a close state (the record is then sent when
+ * the socket is destroyed), and of the others, nearly all for timers that are not TCP's.
+ */
+void loader__misses(struct loader *l, __u64 *state, __u64 *other);
 
 void loader__close(struct loader *l);
 

@@ -216,6 +216,7 @@ int main(int argc, char **argv)
 		reporter__report(&rep, &r.sink);
 	loader__drops(&l, r.stats.drops);
 	r.stats.tw_live = loader__tw_live(&l, &r.stats.tw_bytes);
+	loader__misses(&l, &r.stats.state_missed, &r.stats.other_missed);
 	if (!ferror(stdout))
 		r.sink.ops->summary(&r.sink, &r.stats);
 	fflush(stdout);

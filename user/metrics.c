@@ -126,8 +126,9 @@ char *metrics__render(struct metrics *m, bool om, size_t *len)
 	family(f, om, "tcpclose_events_lost_total", "counter",
 	       "Records lost (ring buffer full) or connections not followed (map full).");
 	for (int d = 0; d < TC_NR_DROPS; d++)
-		fprintf(f, "tcpclose_events_lost_total{reason=\"%s\"} %llu\n", drop_names[d],
-			(unsigned long long)m->drops[d]);
+		if (drop_names[d])
+			fprintf(f, "tcpclose_events_lost_total{reason=\"%s\"} %llu\n",
+				drop_names[d], (unsigned long long)m->drops[d]);
 
 	if (m->gauges_known) {
 		family(f, om, "tcpclose_sockets", "gauge",

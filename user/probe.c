@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +54,53 @@ unsigned long probe__ksym(const char *name)
 	}
 	fclose(f);
 	return found;
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+unsigned long long probe__netns_cookie(const char *path)
+{
+	unsigned long long cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int self, target, sock;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (self >= 0 && target >= 0 && !setns(target, CLONE_NEWNET)) {
+		/* a socket made in there carries the namespace's cookie */
+		sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (sock < 0 || getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+			cookie = 0;
+		if (sock >= 0)
+			close(sock);
+		if (setns(self, CLONE_NEWNET))
+			cookie = 0;
+	}
+	if (self >= 0)
+		close(self);
+	if (target >= 0)
+		close(target);
+	return cookie;
+}
+
+bool probe__tracepoint(const char *group, const char *name)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256];
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+			snprintf(path, sizeof(path), "%s/events/%s/%s/id", roots[i], group, name);
+			if (!access(path, R_OK))
+				return true;
+		}
+		/* libbpf finds a tracepoint's id in tracefs: mount it where it belongs */
+		if (attempt == 0 && mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+			return false;
+	}
+	return false;
 }
 
 bool probe__has_btf(void)

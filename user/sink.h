@@ -12,6 +12,8 @@ struct tc_stats {
 	__u64 records;			/* close records delivered */
 	__u64 transitions;		/* --transitions events delivered */
 	__u64 drops[TC_NR_DROPS];	/* counted lost by the BPF side */
+	__u64 state_missed;		/* tc_state runs skipped by the kernel (nested) */
+	__u64 other_missed;		/* other programs' runs skipped, mostly non-TCP timers */
 	__u64 tw_live;			/* timewait sockets still followed at the end */
 	__u64 tw_bytes;			/* and the kernel memory they take, roughly */
 };

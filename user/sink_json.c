@@ -263,6 +263,9 @@ static void json_summary(struct sink *s, const struct tc_stats *st)
 	json_object_object_add(o, "map_full", json_object_new_int64(map_full));
 	json_object_object_add(o, "conn_map", json_object_new_int64(st->drops[TC_DROP_CONN_MAP]));
 	json_object_object_add(o, "tw_map", json_object_new_int64(st->drops[TC_DROP_TW_MAP]));
+	json_object_object_add(o, "late", json_object_new_int64(st->drops[TC_DROP_LATE]));
+	json_object_object_add(o, "state_missed", json_object_new_int64(st->state_missed));
+	json_object_object_add(o, "other_missed", json_object_new_int64(st->other_missed));
 	json_object_object_add(o, "tw_followed", json_object_new_int64(st->tw_live));
 	json_object_object_add(o, "tw_bytes", json_object_new_int64(st->tw_bytes));
 	put(s, o);

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lost records: with the smallest ring buffer and 2000 connections closed as fast as they
+ * go, records are lost, and every closing end is either printed or counted as lost.
+ */
+#include "fixture.h"
+#include "test.h"
+
+#define CHURN_CONNECTIONS 2000
+
+void serial_test_close_lost(void)
+{
+	const char *const args[] = { "--ringbuf-size", "4096", NULL };
+	struct scenario_opts opts;
+	long long ringbuf, map_full;
+	int i, delivered = 0, foreign = 0;
+	struct fixture f;
+	json_object *rec, *lost;
+	const char *type;
+
+	scenario__default_opts(&opts);
+	opts.count = CHURN_CONNECTIONS;
+	if (!fixture__start(&f, args))
+		goto out;
+	f.no_capture = true;
+	if (!fixture__run(&f, "churn", &opts))
+		goto out;
+	ASSERT_EQ(f.res.connections, CHURN_CONNECTIONS, "connections made");
+	/* one TIME_WAIT per connection, at whichever end closed first; none refused */
+	ASSERT_EQ(nstat__get(&f.delta, "TcpExtTW"), CHURN_CONNECTIONS, "TcpExtTW");
+	ASSERT_EQ(nstat__get(&f.delta, "TcpExtTCPTimeWaitOverflow"), 0,
+		  "TcpExtTCPTimeWaitOverflow");
+	/* the purge ends every TIME_WAIT, so every record is due before the tracer stops */
+	if (!fixture__finish(&f))
+		goto out;
+
+	for (i = 0; i < f.tracer.nrecs; i++) {
+		rec = f.tracer.recs[i];
+		type = json__str(rec, "type");
+		if (!type || strcmp(type, "close"))
+			continue;
+		/* every connection of the scenario has the listener's port at one end */
+		if (json__int(rec, "sport", -1) == f.res.server.port ||
+		    json__int(rec, "dport", -1) == f.res.server.port)
+			delivered++;
+		else
+			foreign++;
+	}
+	lost = tracer__lost(&f.tracer);
+	if (!ASSERT_NOT_NULL(lost, "a \"lost\" record at exit"))
+		goto out;
+	ringbuf = json__int(lost, "ringbuf", -1);
+	map_full = json__int(lost, "map_full", -1);
+	test__log("closing ends %d: delivered %d, lost %lld (ring buffer) %lld (map full)",
+		  2 * CHURN_CONNECTIONS, delivered, ringbuf, map_full);
+	fixture__dump(lost, "lost record");
+	ASSERT_EQ(foreign, 0, "records of other connections");
+	ASSERT_GT(ringbuf, 0, "records lost to the 4 KiB ring buffer");
+	ASSERT_EQ(map_full, 0, "connections not followed for a full map");
+	/* all were purged before the tracer stopped: any still followed had their end missed */
+	if (json__int(lost, "tw_followed", -1) >= 0)
+		ASSERT_EQ(json__int(lost, "tw_followed", -1), 0,
+			  "timewait sockets still followed at exit, though purged");
+	ASSERT_EQ(delivered + ringbuf, 2 * CHURN_CONNECTIONS,
+		  "delivered + lost == closing ends (2 per connection)");
+out:
+	fixture__cleanup(&f);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * test: assertions for tests in the style of the kernel's BPF selftests (test_progs).
+ * A test is a function "void test_NAME(void)" in tests/unit/ or tests/integration/; the
+ * runner finds it, runs it in its own process and reports it. Every ASSERT_* returns
+ * whether it held, and when it did not, prints "file:line what: got X want Y" and marks
+ * the test failed.
+ */
+#ifndef TCPCLOSE_TEST_H
+#define TCPCLOSE_TEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+extern bool test__verbose;
+
+bool test__check(bool ok, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void test__fail(void);
+bool test__failed(void);
+int test__system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *test__strerror(long long err);
+
+/* a message shown with the test's result in verbose mode, and always when it fails */
+#define test__log(fmt, ...) printf(fmt "\n", ##__VA_ARGS__)
+
+#define ASSERT_TRUE(cond, what) ({						\
+	bool ___ok = (cond);							\
+	test__check(___ok, __FILE__, __LINE__, "%s: got false want true", (what));	\
+})
+
+#define ASSERT_FALSE(cond, what) ({						\
+	bool ___ok = !(cond);							\
+	test__check(___ok, __FILE__, __LINE__, "%s: got true want false", (what));	\
+})
+
+#define __ASSERT_CMP(got, want, op, opstr, what) ({				\
+	long long ___g = (long long)(got), ___w = (long long)(want);		\
+	test__check(___g op ___w, __FILE__, __LINE__, "%s: got %lld want %s%lld",	\
+		    (what), ___g, opstr, ___w);					\
+})
+
+#define ASSERT_EQ(got, want, what) __ASSERT_CMP(got, want, ==, "", what)
+#define ASSERT_NEQ(got, want, what) __ASSERT_CMP(got, want, !=, "!= ", what)
+#define ASSERT_GE(got, want, what) __ASSERT_CMP(got, want, >=, ">= ", what)
+#define ASSERT_LE(got, want, what) __ASSERT_CMP(got, want, <=, "<= ", what)
+#define ASSERT_GT(got, want, what) __ASSERT_CMP(got, want, >, "> ", what)
+#define ASSERT_LT(got, want, what) __ASSERT_CMP(got, want, <, "< ", what)
+
+/* err is 0 or a negative errno (or a failed call's -1, then errno says why) */
+#define ASSERT_OK(err, what) ({							\
+	long long ___e = (long long)(err);					\
+	test__check(!___e, __FILE__, __LINE__, "%s: got %lld (%s) want 0", (what),	\
+		    ___e, test__strerror(___e));				\
+})
+
+#define ASSERT_STREQ(got, want, what) ({					\
+	const char *___g = (got), *___w = (want);				\
+	bool ___ok = ___g && ___w && !strcmp(___g, ___w);			\
+	test__check(___ok, __FILE__, __LINE__, "%s: got \"%s\" want \"%s\"", (what),	\
+		    ___g ? ___g : "(null)", ___w ? ___w : "(null)");		\
+})
+
+#define ASSERT_NEAR(got, want, tol, what) ({					\
+	double ___g = (got), ___w = (want), ___t = (tol);			\
+	bool ___ok = ___g >= ___w - ___t && ___g <= ___w + ___t;		\
+	test__check(___ok, __FILE__, __LINE__, "%s: got %.3f want %.3f +- %.3f",	\
+		    (what), ___g, ___w, ___t);					\
+})
+
+#define ASSERT_NOT_NULL(ptr, what) ({						\
+	const void *___p = (ptr);						\
+	test__check(___p != NULL, __FILE__, __LINE__, "%s: got NULL want non-NULL",	\
+		    (what));							\
+})
+
+/* run a shell command; on failure report it and go to label */
+#define SYS(label, fmt, ...) ({							\
+	char ___cmd[1024];							\
+	int ___st;								\
+	snprintf(___cmd, sizeof(___cmd), fmt, ##__VA_ARGS__);			\
+	___st = test__system("%s", ___cmd);					\
+	if (!test__check(___st == 0, __FILE__, __LINE__, "%s: exit status %d",	\
+			 ___cmd, ___st))					\
+		goto label;							\
+})
+
+#endif

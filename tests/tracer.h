@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* tracer: the real tcpclose, run as a child process and read back as JSON */
+#ifndef TCPCLOSE_TRACER_H
+#define TCPCLOSE_TRACER_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct tracer {
+	pid_t pid;		/* 0 once it has been waited for */
+	int out;		/* memfd holding its stdout */
+	int err;		/* memfd holding its stderr */
+	int status;		/* its wait status, once stopped */
+	json_object **recs;	/* every stdout line, parsed, once stopped */
+	int nrecs;
+	int bad_lines;		/* stdout lines that were not a JSON object */
+};
+
+int tracer__start(struct tracer *t, const char *netns_path, const char *const *args);
+int tracer__stop(struct tracer *t);
+void tracer__free(struct tracer *t);
+void tracer__dump_stderr(const struct tracer *t);
+
+int tracer__wait_close(struct tracer *t, int lport, int rport, int timeout_ms);
+
+json_object *tracer__close(const struct tracer *t, int lport, int rport);
+int tracer__count_closes(const struct tracer *t);
+json_object *tracer__lost(const struct tracer *t);
+
+/* reading records: absent or null keys give def / NULL / -1 */
+long long json__int(json_object *o, const char *key, long long def);
+double json__double(json_object *o, const char *key, double def);
+const char *json__str(json_object *o, const char *key);
+bool json__is_null(json_object *o, const char *key);
+bool json__has_state(json_object *rec, const char *state);
+const char *json__states(json_object *rec, char *buf, size_t size);
+double json__dwell(json_object *rec, const char *state);
+
+#endif

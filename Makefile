@@ -92,6 +92,11 @@ demo: check-root deps
 	$(Q)$(MAKE) all closegen
 	$(Q)tools/demo.sh
 
+# everything, as CI runs it: unit tests, then integration tests, one closing count
+test: check-root deps
+	$(Q)$(MAKE) all test-bins
+	$(Q)tests/run.sh $(TEST_ARGS)
+
 install: tcpclose
 	$(Q)install -D -m 0755 tcpclose $(DESTDIR)$(PREFIX)/sbin/tcpclose
 

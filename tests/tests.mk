@@ -42,18 +42,16 @@ INTEGRATION_OBJS := $(patsubst tests/integration/%.c,$(TEST_OUT)/integration/%.o
 TEST_BINS := $(TEST_OUT)/test_unit $(TEST_OUT)/test_integration
 CLOSEGEN := $(OUTPUT)/closegen
 
-.PHONY: closegen test-bins test test-unit test-integration test-clean
+.PHONY: closegen test-bins test-unit test-integration test-clean
 
 closegen: $(CLOSEGEN)
 
 test-bins: $(TEST_BINS) $(CLOSEGEN)
 
-test: test-unit test-integration
-
 test-unit: $(TEST_OUT)/test_unit
 	$(TEST_OUT)/test_unit $(TEST_ARGS)
 
-test-integration: $(TEST_OUT)/test_integration
+test-integration: tcpclose $(TEST_OUT)/test_integration $(CLOSEGEN)
 	$(TEST_OUT)/test_integration $(TEST_ARGS)
 
 test-clean:

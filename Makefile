@@ -20,7 +20,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
 # the user side: the tracer's own objects (all but the entry point link into the tests too)
-TRACER_MODS := args hist http loader metrics probe record report sink sink_text sink_json stuck walk
+TRACER_MODS := args hist http loader metrics probe record report sink sink_text sink_json stuck support walk
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS))
 USER_HDRS := $(wildcard user/*.h)
 

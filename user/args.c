@@ -17,6 +17,7 @@
 
 static const char usage[] =
 "Usage: tcpclose [OPTIONS]\n"
+"       tcpclose features      what this kernel offers a tracer, and what tcpclose uses\n"
 "Trace how TCP connections close: one record per connection when it is completely gone,\n"
 "including the TIME_WAIT that no other tool sees.\n"
 "\n"

@@ -14,6 +14,7 @@
 #include <pwd.h>
 #include <unistd.h>
 #include "args.h"
+#include "support.h"
 #include "http.h"
 #include "metrics.h"
 #include "loader.h"
@@ -120,6 +121,8 @@ int main(int argc, char **argv)
 	double deadline, next_report, next_stuck, stuck_every = 0;
 	int err;
 
+	if (argc == 2 && !strcmp(argv[1], "features"))
+		return support__print(stdout);
 	switch (args__parse(&opts, argc, argv, stdout, stderr)) {
 	case ARGS_EXIT_OK:
 		return 0;

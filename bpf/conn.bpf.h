@@ -144,6 +144,27 @@ static __always_inline void conn__name_accepter(struct conn *c, const struct soc
 	bpf_map_delete_elem(&accepted, &key);
 }
 
+/*
+ * A connection first seen already closing: who closed first, as far as its state tells.
+ * TIME_WAIT follows an active or a simultaneous close; active is the likelier.
+ */
+static __always_inline __u8 role__of_state(int state)
+{
+	switch (state) {
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+		return TC_ROLE_PASSIVE;
+	case TCP_CLOSING:
+		return TC_ROLE_SIMULTANEOUS;
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_TIME_WAIT:
+		return TC_ROLE_ACTIVE;
+	default:
+		return TC_ROLE_NONE;
+	}
+}
+
 /* close the clock of the current state at 'now' and start the one of 'state' */
 static __always_inline void conn__enter(struct conn *c, int state, __u64 now)
 {

@@ -44,6 +44,12 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 	conn__init(c, now);
 	conn__identify_sk(c, sk);
 	c->rec.flags |= TC_F_PARTIAL;
+	c->rec.role = role__of_state(state);
+	if (state == TCP_CLOSE_WAIT) {
+		/* bytes sent half-closed from now on: those before were not seen */
+		c->cw_write_seq = tp->write_seq;
+		c->cw_known = 1;
+	}
 	c->state = TCP_CLOSE;
 	conn__enter(c, state, seed_entered(tp, state, now));
 }
@@ -66,11 +72,22 @@ static __always_inline void report_stuck(struct seq_file *seq, const struct sock
 	st.dport = c->rec.dport;
 	st.netns = c->rec.netns;
 	st.pid = c->rec.pid;
+	if (!st.pid && ino) {
+		/* a server's socket that has not closed in its process: who accepted it */
+		__u64 key = (__u64)skc;
+		struct accepter *a = bpf_map_lookup_elem(&accepted, &key);
+
+		if (a) {
+			st.pid = a->pid;
+			__builtin_memcpy(st.comm, a->comm, sizeof(st.comm));
+		}
+	}
 	st.age_ns = now - c->enter_ns;
 	st.ino = ino;
 	__builtin_memcpy(st.saddr, c->rec.saddr, sizeof(st.saddr));
 	__builtin_memcpy(st.daddr, c->rec.daddr, sizeof(st.daddr));
-	__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
+	if (st.pid == c->rec.pid)
+		__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
 	bpf_seq_write(seq, &st, sizeof(st));
 }
 

@@ -50,8 +50,10 @@ static __always_inline void tcptimer__enter(__u64 sk, __u8 kind)
 	}
 }
 
-static __always_inline void emit_unanswered(__u64 sk, __u32 run)
+/* --transitions: 'run' probes in a row have gone unanswered on socket sk */
+static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 {
+	const struct sock_common *skc = (const void *)sk;
 	struct tc_transition *t;
 
 	t = bpf_ringbuf_reserve(&events, sizeof(*t), 0);
@@ -61,13 +63,21 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run)
 	}
 	__builtin_memset(t, 0, sizeof(*t));
 	t->type = TC_EV_TRANSITION;
-	t->family = BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_family);
+	t->family = BPF_CORE_READ(skc, skc_family);
 	t->oldstate = TCP_ESTABLISHED;
 	t->newstate = TC_KEEPALIVE_UNANSWERED;
-	t->sport = BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_num);
-	t->dport = bpf_ntohs(BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_dport));
-	t->netns = BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_net.net, ns.inum);
-	t->ts_ns = bpf_ktime_get_ns();
+	/* inet_sport: by CLOSE, inet_put_port() has zeroed skc_num */
+	t->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	t->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	t->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	if (t->family == AF_INET) {
+		bpf_core_read(t->saddr, 4, &skc->skc_rcv_saddr);
+		bpf_core_read(t->daddr, 4, &skc->skc_daddr);
+	} else {
+		bpf_core_read(t->saddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(t->daddr, 16, &skc->skc_v6_daddr);
+	}
+	t->ts_ns = now;
 	t->pid = run;		/* how many probes are now unanswered */
 	bpf_ringbuf_submit(t, 0);
 }
@@ -77,15 +87,15 @@ static __always_inline void tcptimer__exit(__u64 sk)
 {
 	struct timer_run *run = percpu__get(&timer_run);
 	struct ka_count *ka, fresh = {};
-	__u8 now;
+	__u8 out;
 
 	if (!run || run->sk != sk)
 		return;
 	run->sk = 0;
 	if (run->kind != TIMER_KEEPALIVE)
 		return;
-	now = sk_probes_out(sk);
-	if (now <= run->probes_out)
+	out = sk_probes_out(sk);
+	if (out <= run->probes_out)
 		return;
 	ka = bpf_map_lookup_elem(&kas, &sk);
 	if (!ka) {
@@ -97,11 +107,11 @@ static __always_inline void tcptimer__exit(__u64 sk)
 			return;
 		}
 	}
-	ka->probes += now - run->probes_out;
-	ka__settle(ka, now);
-	/* a second probe in a row: the first went unanswered */
-	if (emit_transitions && now >= 2 && run->probes_out < 2)
-		emit_unanswered(sk, now - 1);
+	ka->probes += out - run->probes_out;
+	ka__settle(ka, out);
+	/* another probe while some are out: the one before it went unanswered */
+	if (emit_transitions && out >= 2)
+		emit_unanswered(sk, out - 1, bpf_ktime_get_ns());
 }
 
 /*
@@ -110,7 +120,7 @@ static __always_inline void tcptimer__exit(__u64 sk)
  * is what expired; else keepalive probes ran out, an orphan's FIN retries ran out, an
  * orphaned FIN_WAIT2 timed out, or data retransmissions did.
  */
-static __always_inline __u8 tcptimer__cause(const struct sock *sk, int oldstate)
+static __always_inline __u8 tcptimer__cause(const struct sock *sk, int oldstate, __u64 now)
 {
 	const struct inet_connection_sock *icsk = (const void *)sk;
 	unsigned long dead_bit = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_DEAD);
@@ -122,8 +132,12 @@ static __always_inline __u8 tcptimer__cause(const struct sock *sk, int oldstate)
 		return TC_CAUSE_FIN_WAIT2_TIMEOUT;
 	if (BPF_CORE_READ(icsk, icsk_user_timeout))
 		return TC_CAUSE_USER_TIMEOUT;
-	if (run->kind == TIMER_KEEPALIVE)
+	if (run->kind == TIMER_KEEPALIVE) {
+		/* the probes ran out: the last one went unanswered as well */
+		if (emit_transitions)
+			emit_unanswered((__u64)sk, BPF_CORE_READ(icsk, icsk_probes_out), now);
 		return TC_CAUSE_KEEPALIVE_TIMEOUT;
+	}
 	if (sk->__sk_common.skc_flags & dead_bit)
 		return TC_CAUSE_ORPHAN_RETRIES;
 	return TC_CAUSE_RETRANS_TIMEOUT;

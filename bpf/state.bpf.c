@@ -118,7 +118,7 @@ static __always_inline void conn__closed(struct conn *c, const struct sock *sk,
 	conn__name_accepter(c, sk);
 	if (fin_done && hand_to_timewait(c, tp))
 		return;
-	timer_cause = tcptimer__cause(sk, oldstate);
+	timer_cause = tcptimer__cause(sk, oldstate, now);
 	if (timer_cause != TC_CAUSE_NORMAL) {
 		/* a timer gave up; it may have sent a reset first, but the timer is the cause */
 		rec->cause = timer_cause;
@@ -189,8 +189,10 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		conn__identify_sk(c, sk);
 		c->state = oldstate;
 		/* already closing when we started: its earlier states were not seen */
-		if (state__index(oldstate) != TC_NOT_CLOSING)
+		if (state__index(oldstate) != TC_NOT_CLOSING) {
 			c->rec.flags |= TC_F_PARTIAL;
+			c->rec.role = role__of_state(oldstate);
+		}
 	} else if (!c->rec.sport) {
 		conn__identify_sk(c, sk);
 	}
@@ -217,9 +219,11 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		c->rec.role = TC_ROLE_PASSIVE;
 		note_peer_fin(c, tp);
 		c->cw_write_seq = tp->write_seq;
+		c->cw_known = 1;
 		break;
 	case TCP_LAST_ACK:
-		c->rec.halfclosed_bytes = tp->write_seq - c->cw_write_seq;
+		if (c->cw_known)
+			c->rec.halfclosed_bytes = tp->write_seq - c->cw_write_seq;
 		note_our_fin(c, tp);
 		conn__set_task(&c->rec);
 		break;

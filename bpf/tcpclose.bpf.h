@@ -37,6 +37,7 @@ struct conn {
 	__u32 cw_write_seq;	/* our write_seq when the peer's FIN came */
 	__u8 state;		/* current kernel TCP state */
 	__u8 ignore;		/* filtered out: follow no further */
+	__u8 cw_known;		/* cw_write_seq was read when the peer's FIN came */
 };
 
 /*
@@ -79,6 +80,7 @@ struct accepter {
 
 /* the last connect() on this CPU, to tell a timewait socket recycled by connect() */
 struct connecting {
+	__u64 sk;
 	__u64 pid_tgid;
 	__u64 ts_ns;
 	__u16 dport;

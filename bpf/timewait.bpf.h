@@ -102,6 +102,14 @@ static __always_inline __u64 tw__jiffies_to_ns(const struct twconn *t, __u64 j)
 	return t->tw_base_ns - (t->tw_base_j - j) * tw__ns_per_jiffy();
 }
 
+/* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
+static __always_inline __u64 tw__armed_ns(const struct twconn *t, __u64 expires, __u64 timeout)
+{
+	__u64 armed_ns = tw__jiffies_to_ns(t, expires - timeout);
+
+	return armed_ns < t->tw_base_ns ? armed_ns : t->tw_base_ns;
+}
+
 static __always_inline void tw__note_peer_fin(struct twconn *t, __u32 rcv_nxt, __u32 snd_nxt)
 {
 	if (t->c.rec.flags & TC_F_PEER_FIN)
@@ -182,10 +190,13 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 		return;
 	tw = p->tw;
 	p->tw = 0;
-	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw)
-		return;
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (!t)
+		return;
+	/* the same socket armed again or expiring lives on; a new one the allocator made at
+	 * the killed one's address is not it */
+	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
+	    tw__same_socket(tw, t))
 		return;
 	kind = p->kind;
 	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
@@ -206,6 +217,7 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 		return;
 	cn->pid_tgid = bpf_get_current_pid_tgid();
 	cn->ts_ns = bpf_ktime_get_ns();
+	cn->sk = (__u64)sk;
 	cn->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (sk->__sk_common.skc_family == AF_INET)
 		bpf_core_read(cn->daddr, 4, &sk->__sk_common.skc_daddr);
@@ -217,10 +229,14 @@ static __always_inline bool tw__reused_by_connect(const struct twconn *t, __u64 
 {
 	struct connecting *cn = percpu__get(&connecting);
 	__u32 n = t->c.rec.family == AF_INET ? 4 : 16;
+	const struct sock *csk;
 
 	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() || now - cn->ts_ns > 100000000)
 		return false;
-	if (cn->dport != t->c.rec.dport)
+	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
+	 * its local port (inet_bind_hash() in __inet_hash_connect()) */
+	csk = (const void *)cn->sk;
+	if (cn->dport != t->c.rec.dport || BPF_CORE_READ(csk, __sk_common.skc_num) != t->c.rec.sport)
 		return false;
 	for (__u32 i = 0; i < 16; i++)
 		if (i < n && cn->daddr[i] != t->c.rec.daddr[i])
@@ -293,11 +309,17 @@ static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
 	t->c.state = TCP_CLOSE;
 	conn__enter(&t->c, substate, now);
 	if (seeded) {
+		t->c.rec.role = role__of_state(substate);
 		expires = BPF_CORE_READ(itw, tw_timer.expires);
 		if (expires > t->tw_base_j)
 			t->c.rec.tw_left_ns = (expires - t->tw_base_j) * tw__ns_per_jiffy();
 		if (substate == TCP_TIME_WAIT)
 			t->tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
+		else
+			/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what
+			 * that timeout has used up (for --stuck; the record stays partial) */
+			t->c.enter_ns = t->c.rec.start_ns = tw__armed_ns(t, expires,
+				BPF_CORE_READ(itw, __tw_common.skc_net.net, ipv4.sysctl_tcp_fin_timeout));
 		return;
 	}
 	if (substate == TCP_TIME_WAIT)

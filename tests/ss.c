@@ -60,12 +60,18 @@ static int ss__addr(const char *tok, char *addr, size_t size, unsigned short *po
 	return 0;
 }
 
-/* timer:(timewait,59sec,0) */
+/* timer:(timewait,59sec,0); an overdue timer prints no time: timer:(on,,2) */
 static int ss__timer(const char *tok, struct ss_sock *s)
 {
 	char name[16], left[32];
 	int count;
 
+	if (sscanf(tok, "timer:(%15[^,],,%d)", name, &count) == 2) {
+		snprintf(s->timer, sizeof(s->timer), "%s", name);
+		s->timer_ms = 0;
+		s->timer_count = count;
+		return 0;
+	}
 	if (sscanf(tok, "timer:(%15[^,],%31[^,],%d)", name, left, &count) != 3)
 		return -EINVAL;
 	snprintf(s->timer, sizeof(s->timer), "%s", name);

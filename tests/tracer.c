@@ -17,7 +17,7 @@
 #include "tracer.h"
 
 #define TRACER_READY "tcpclose: tracing"
-#define TRACER_READY_MS 10000
+#define TRACER_READY_MS 30000	/* loaded machines (benchmarks beside the tests) are slow to load BPF */
 #define TRACER_EXIT_MS 10000
 #define TRACER_MAX_ARGS 32
 

@@ -66,7 +66,8 @@ double hist__percentile(const struct hist *h, double p)
 		hist__bounds(i, &lo, &hi);
 		if (i < TC_HIST_SUB)
 			return lo;
-		return (lo + hi) / 2.0;
+		/* the middle of the bucket, but never past the largest value seen */
+		return h->max_us && h->max_us < (lo + hi) / 2.0 ? h->max_us : (lo + hi) / 2.0;
 	}
 	return h->max_us;
 }

@@ -16,7 +16,7 @@ static int fail(const char *what, int err)
 {
 	/* as root, EACCES is the verifier's refusal, not a missing privilege */
 	if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
-		fprintf(stderr, "tcpclose: %s: permission denied: run as root, or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE\n",
+		fprintf(stderr, "tcpclose: %s: permission denied: run as root, or with CAP_BPF, CAP_PERFMON and CAP_SYSLOG\n",
 			what);
 	else
 		fprintf(stderr, "tcpclose: %s: %s (run with -v for libbpf's details)\n", what,
@@ -24,7 +24,7 @@ static int fail(const char *what, int err)
 	return err;
 }
 
-static void configure(struct loader *l, const struct tc_opts *opts)
+static int configure(struct loader *l, const struct tc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
 	int nargs;
@@ -57,10 +57,18 @@ static void configure(struct loader *l, const struct tc_opts *opts)
 			   probe__tracepoint("syscalls", "sys_exit_accept");
 	bpf_program__set_autoload(skel->progs.tc_accept4, l->accept_traced);
 	bpf_program__set_autoload(skel->progs.tc_accept, l->accept_traced);
-	if (opts->netns_path)
+	if (opts->netns_path) {
+		/* the cookie is read from inside the namespace: entering it needs CAP_SYS_ADMIN */
 		skel->rodata->filter_netns_cookie = probe__netns_cookie(opts->netns_path);
+		if (!skel->rodata->filter_netns_cookie && errno == EPERM) {
+			fprintf(stderr, "tcpclose: cannot enter network namespace '%s' to identify it: run as root or with CAP_SYS_ADMIN\n",
+				opts->netns_path);
+			return -EPERM;
+		}
+	}
 	/* run on demand by loader__settle_timewait(), never attached */
 	bpf_program__set_autoattach(skel->progs.tc_flush, false);
+	return 0;
 }
 
 static int fill_cidrs(struct bpf_map *map, const struct tc_cidr_key *keys, int n)
@@ -101,7 +109,9 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 	l->skel = tcpclose_bpf__open();
 	if (!l->skel)
 		return fail("opening the BPF object", -errno);
-	configure(l, opts);
+	err = configure(l, opts);
+	if (err)
+		return err;
 
 	err = tcpclose_bpf__load(l->skel);
 	if (err)

@@ -100,13 +100,21 @@ static int drop_privileges(const char *user)
 static void metrics_refresh(struct metrics *m, struct loader *l, const struct tc_opts *opts)
 {
 	__u64 drops[TC_NR_DROPS], gauges[TC_NR_STATES];
+	static int warned;
 	int err;
 
 	loader__drops(l, drops);
 	metrics__set_drops(m, drops);
 	err = walk__sockets(l, opts->netns_path, TC_ITER_GAUGES, gauges, NULL);
-	if (!err || (err == -ENOENT && opts->netns_path))
+	if (!err || (err == -ENOENT && opts->netns_path)) {
 		metrics__set_gauges(m, gauges);
+		return;
+	}
+	/* a count that missed namespaces would mislead: serve none, and say why once */
+	metrics__set_gauges(m, NULL);
+	if (!warned++)
+		fprintf(stderr, "tcpclose: not serving tcpclose_sockets: counting sockets per close state: %s%s\n",
+			strerror(-err), err == -EPERM ? " (walking network namespaces needs CAP_SYS_ADMIN)" : "");
 }
 
 int main(int argc, char **argv)
@@ -157,8 +165,8 @@ int main(int argc, char **argv)
 	 * the walk leaves alone what the programs already follow */
 	err = walk__sockets(&l, opts.netns_path, TC_ITER_SEED, NULL, NULL);
 	if (err)
-		fprintf(stderr, "tcpclose: finding connections already closing: %s; they are not reported\n",
-			strerror(-err));
+		fprintf(stderr, "tcpclose: finding connections already closing: %s; those in network namespaces that could not be walked are not reported%s\n",
+			strerror(-err), err == -EPERM ? " (that needs CAP_SYS_ADMIN)" : "");
 	err = 0;
 
 	if (opts.metrics) {
@@ -207,11 +215,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tcpclose: looking for stuck connections: %s\n",
 					strerror(-err));
 			err = 0;
-			next_stuck += stuck_every;
+			/* a late scan does not bring the next one closer */
+			next_stuck = now_seconds() + stuck_every;
 		}
 		if (next_report && now_seconds() >= next_report) {
 			reporter__report(&rep, &r.sink);
 			next_report += opts.interval;
+			if (next_report < now_seconds())
+				next_report = now_seconds() + opts.interval;
 		}
 	}
 	drain(&l, &r);

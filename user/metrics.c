@@ -69,8 +69,9 @@ void metrics__set_drops(struct metrics *m, const __u64 drops[TC_NR_DROPS])
 void metrics__set_gauges(struct metrics *m, const __u64 gauges[TC_NR_STATES])
 {
 	pthread_mutex_lock(&m->lock);
-	memcpy(m->gauges, gauges, sizeof(m->gauges));
-	m->gauges_known = true;
+	if (gauges)
+		memcpy(m->gauges, gauges, sizeof(m->gauges));
+	m->gauges_known = gauges != NULL;
 	pthread_mutex_unlock(&m->lock);
 }
 

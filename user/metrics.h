@@ -37,6 +37,7 @@ struct metrics {
 void metrics__init(struct metrics *m);
 void metrics__record(struct metrics *m, const struct tc_conn *rec);
 void metrics__set_drops(struct metrics *m, const __u64 drops[TC_NR_DROPS]);
+/* NULL: the gauges could not be counted, stop serving stale ones */
 void metrics__set_gauges(struct metrics *m, const __u64 gauges[TC_NR_STATES]);
 
 /* the exposition text (Prometheus 0.0.4, or OpenMetrics 1.0 with its "# EOF"), malloc'd */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -66,9 +67,13 @@ unsigned long long probe__netns_cookie(const char *path)
 	socklen_t len = sizeof(cookie);
 	int self, target, sock;
 
+	int err = 0;
+
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (self >= 0 && target >= 0 && !setns(target, CLONE_NEWNET)) {
+	if (self < 0 || target < 0 || setns(target, CLONE_NEWNET))
+		err = errno;
+	if (!err) {
 		/* a socket made in there carries the namespace's cookie */
 		sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (sock < 0 || getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
@@ -82,6 +87,7 @@ unsigned long long probe__netns_cookie(const char *path)
 		close(self);
 	if (target >= 0)
 		close(target);
+	errno = err;	/* EPERM tells the caller privileges were missing */
 	return cookie;
 }
 

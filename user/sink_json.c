@@ -96,10 +96,10 @@ static void jw__u32_if(struct jsonw *w, const char *key, bool valid, __u32 v)
 		jw__null(w, key);
 }
 
-/* nanoseconds as milliseconds with microseconds */
+/* nanoseconds as milliseconds with microseconds, truncated as --hist buckets them */
 static void jw__ms(struct jsonw *w, const char *key, __u64 ns)
 {
-	jw__fixed(w, key, (ns + 500) / 1000, 3);
+	jw__fixed(w, key, ns / 1000, 3);
 }
 
 static void json_record(struct sink *s, const struct tc_conn *rec)

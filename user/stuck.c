@@ -86,6 +86,8 @@ int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s)
 	struct timespec ts;
 	int n, err;
 
+	/* the ages are as of the walk, not of the /proc scan after it */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	err = walk__sockets(l, opts->netns_path, TC_ITER_STUCK, NULL, &out);
 	n = out.len / sizeof(*st);
 	if (n) {
@@ -98,7 +100,6 @@ int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s)
 			hs[i].ino = ((const struct tc_stuck *)out.buf)[i].ino;
 		holders__find(hs, n, "/proc");
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (int i = 0; i < n; i++) {
 		st = (const struct tc_stuck *)out.buf + i;
 		s->ops->stuck(s, st, hs[i].ino ? hs[i].h : NULL, hs[i].ino ? hs[i].n : 0,

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tw: what the TIME_WAIT integration tests share. TCP connections over 127.0.0.1 in the
+ * current network namespace, closed the way a test needs; the kernel's timer facts the
+ * expected dwells come from; and reading many close records at once.
+ */
+#ifndef TCPCLOSE_TW_H
+#define TCPCLOSE_TW_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include "conns.h"
+#include "fixture.h"
+#include "ss.h"
+#include "tracer.h"
+
+/* the 2MSL of include/net/tcp.h: TCP_TIMEWAIT_LEN */
+#define TW_LEN_MS 60000
+/*
+ * Tolerances, in ms. The kernel acts on a received segment in the softirq whose start the
+ * capture stamps as the segment's arrival (tcp_seg__rx()): within TW_TAP_MS of it. When a
+ * softirq or a woken task has to wait for a CPU (2 CPUs here, 4 tests at once), TW_SCHED_MS.
+ * An instant tcpclose infers from a jiffies deadline is off by less than a jiffy either way.
+ */
+#define TW_TAP_MS 2
+#define TW_SCHED_MS 20
+
+/*
+ * Under load, loopback can deliver a server's bare ACK after its FIN (the ACK waits in a
+ * backlog for ksoftirqd while the FIN goes through another CPU). The client's timewait
+ * socket answers the stale ACK, the server, closed by then, answers that with an RST, and
+ * with tcp_rfc1337=0 the RST kills the timewait socket: TIME-WAIT assassination, one
+ * TcpOutRsts each in a namespace where nothing else resets. Tests with many connections
+ * count it in; seen about once in 10,000 connections with 4 tests running.
+ */
+
+double tw__mono_ms(void);
+
+int tw__hz(void);
+long tw__wheel_granule(long delta_jiffies);
+
+int tw__wait_state(int fd, int state, int timeout_ms);
+int tw__settle(unsigned short port, int timeout_ms);
+
+int tw__connect(struct conn *c, int lfd, unsigned short lport, int bind_port);
+int tw__close_active(struct conn *c, int delay_ms);
+int tw__active_closes(const int *lfds, const unsigned short *ports, int nports, int n);
+
+bool tw__begin(struct fixture *f, bool capture);
+bool tw__end(struct fixture *f);
+bool tw__check_no_rst(const struct fixture *f);
+long long tw__sockstat_tw(void);
+int tw__ss_count(const char *filter);
+int tw__ss_get(const char *filter, unsigned short lport, unsigned short rport,
+	       struct ss_sock *s);
+
+bool tw__is_close(json_object *rec);
+bool tw__partial(json_object *rec);
+int tw__count(const struct tracer *t, const char *state, const char *tw_end);
+int tw__count_now(const struct tracer *t, const char *tw_end);
+bool tw__check_count(const struct tracer *t, const char *state, const char *tw_end,
+		     long long want, const char *what);
+bool tw__check_foreign(const struct fixture *f);
+json_object *tw__record(const struct tracer *t, int lport, int rport, int nth);
+double tw__percentile(double *v, int n, int p);
+
+#endif

@@ -16,6 +16,7 @@ struct loader {
 	int ncpus;
 	unsigned int hz;
 	bool accept_traced;	/* the accept() tracepoints are attached */
+	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
 };
 
 /*

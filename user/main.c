@@ -108,6 +108,8 @@ static void metrics_refresh(struct metrics *m, struct loader *l, const struct tc
 	err = walk__sockets(l, opts->netns_path, TC_ITER_GAUGES, gauges, NULL);
 	if (!err || (err == -ENOENT && opts->netns_path)) {
 		metrics__set_gauges(m, gauges);
+		if (l->walk_denied && !warned++)
+			fprintf(stderr, "tcpclose: tcpclose_sockets counts only the network namespaces tcpclose may enter (the others need CAP_SYS_ADMIN)\n");
 		return;
 	}
 	/* a count that missed namespaces would mislead: serve none, and say why once */
@@ -167,6 +169,9 @@ int main(int argc, char **argv)
 	if (err)
 		fprintf(stderr, "tcpclose: finding connections already closing: %s; those in network namespaces that could not be walked are not reported%s\n",
 			strerror(-err), err == -EPERM ? " (that needs CAP_SYS_ADMIN)" : "");
+	else if (l.walk_denied)
+		fprintf(stderr, "tcpclose: connections already closing in %u network namespaces are not reported: entering them needs CAP_SYS_ADMIN\n",
+			l.walk_denied);
 	err = 0;
 
 	if (opts.metrics) {

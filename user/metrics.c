@@ -48,7 +48,8 @@ void metrics__record(struct metrics *m, const struct tc_conn *rec)
 		m->tw_ends[rec->tw_end]++;
 	/* as for --hist: a partial record's dwell is only a lower bound */
 	for (int s = 0; s < TC_NR_STATES && !(rec->flags & TC_F_PARTIAL); s++) {
-		double secs = rec->dwell_ns[s] / 1e9;
+		/* whole microseconds, as the JSON records and --hist count them */
+		double secs = (rec->dwell_ns[s] / 1000) / 1e6;
 
 		if (!record__visited(rec, s))
 			continue;

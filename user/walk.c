@@ -100,7 +100,10 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 		if (fd < 0)
 			continue;
 		e = walk_one(l, fd, out);
-		if (e && !err)
+		/* another namespace it may not enter: walk the rest, and let the caller say so */
+		if (e == -EPERM)
+			l->walk_denied++;
+		else if (e && !err)
 			err = e;
 		close(fd);
 	}

@@ -196,15 +196,35 @@ static __always_inline void conn__identify(struct conn *c, const struct sock_com
 }
 
 /*
- * The same for a full socket: once it is unhashed on its way to CLOSE, inet_put_port() has
- * zeroed skc_num, but inet_sport still holds the local port.
+ * The same for a full socket the program was handed (a pointer the verifier trusts): plain
+ * loads instead of probe reads, a few nanoseconds instead of tens each. Once the socket is
+ * unhashed on its way to CLOSE, inet_put_port() has zeroed skc_num, but inet_sport still holds
+ * the local port.
  */
 static __always_inline void conn__identify_sk(struct conn *c, const struct sock *sk)
 {
-	conn__read_tuple(&c->rec, &sk->__sk_common);
-	c->rec.sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	c->ignore = conn__filtered(&c->rec, BPF_CORE_READ(sk, __sk_common.skc_net.net)) ||
-		    sk__cgroup_filtered(sk);
+	const struct sock_common *skc = &sk->__sk_common;
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	struct tc_conn *rec = &c->rec;
+	const struct net *net = skc->skc_net.net;
+
+	if (!tp || !net) {
+		/* not a TCP socket after all: read it the slow way */
+		conn__identify(c, skc);
+		return;
+	}
+	rec->family = skc->skc_family;
+	rec->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	rec->dport = bpf_ntohs(skc->skc_dport);
+	rec->netns = net->ns.inum;
+	if (rec->family == AF_INET) {
+		*(__u32 *)rec->saddr = skc->skc_rcv_saddr;
+		*(__u32 *)rec->daddr = skc->skc_daddr;
+	} else {
+		__builtin_memcpy(rec->saddr, &skc->skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(rec->daddr, &skc->skc_v6_daddr, 16);
+	}
+	c->ignore = conn__filtered(rec, net) || sk__cgroup_filtered(sk);
 }
 
 /* a fresh record, not yet identified (connect() has not bound the local port yet) */
@@ -255,7 +275,7 @@ static __always_inline void conn__emit(struct conn *c, __u64 now)
 	/* a partial record's dwell is a lower bound: it would bias the percentiles */
 	if (hist_enabled && !(c->rec.flags & TC_F_PARTIAL))
 		hist__add(&c->rec);
-	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), 0))
+	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), ringbuf__flags()))
 		drop__count(TC_DROP_RINGBUF);
 }
 

@@ -79,7 +79,7 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 	}
 	t->ts_ns = now;
 	t->pid = run;		/* how many probes are now unanswered */
-	bpf_ringbuf_submit(t, 0);
+	bpf_ringbuf_submit(t, ringbuf__flags());
 }
 
 /* the timer has run: count the probes it sent */

@@ -42,7 +42,7 @@ static __always_inline void emit_transition(const struct conn *c, int oldstate, 
 		t->pid = 0;
 		__builtin_memset(t->comm, 0, sizeof(t->comm));
 	}
-	bpf_ringbuf_submit(t, 0);
+	bpf_ringbuf_submit(t, ringbuf__flags());
 }
 
 /* the peer's FIN has just been taken in: it is the byte before rcv_nxt */
@@ -178,13 +178,13 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 
 	now = bpf_ktime_get_ns();
-	c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!c) {
-		c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-		if (!c) {
-			drop__count(TC_DROP_CONN_MAP);
-			return 0;
-		}
+		drop__count(TC_DROP_CONN_MAP);
+		return 0;
+	}
+	/* new, or finished and now closing again: a fresh record */
+	if (!c->rec.type) {
 		conn__init(c, now);
 		conn__identify_sk(c, sk);
 		c->state = oldstate;
@@ -236,7 +236,8 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		    oldstate == TCP_ESTABLISHED)
 			c->rec.role = TC_ROLE_NONE;
 		conn__closed(c, sk, tp, oldstate, now);
-		bpf_sk_storage_delete(&conns, sk);
+		/* done: the storage goes with the socket; deleting it here would only cost more */
+		c->rec.type = 0;
 		return 0;
 	}
 	conn__enter(c, newstate, now);
@@ -267,6 +268,6 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 	 * record goes on there, whatever state change was missed before */
 	if (!hand_to_timewait(c, tp))
 		conn__closed(c, sk, tp, c->state, bpf_ktime_get_ns());
-	bpf_sk_storage_delete(&conns, sk);
+	c->rec.type = 0;
 	return 0;
 }

@@ -236,6 +236,18 @@ static __always_inline void *percpu__get(void *map)
 	return bpf_map_lookup_elem(map, &zero);
 }
 
+/*
+ * Wake the reader only when a batch has piled up: a wakeup per event (the default) costs an
+ * irq_work each, more than the rest of the program. User space polls every 100 ms anyway.
+ */
+#define TC_WAKEUP_BYTES (64 * 1024)
+
+static __always_inline __u64 ringbuf__flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= TC_WAKEUP_BYTES ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void tw_live__add(__s64 n)
 {
 	__s64 *live = percpu__get(&tw_live);

@@ -263,6 +263,9 @@ static __always_inline void hist__add(const struct tc_conn *rec)
 /* the record is complete: send it, or count it as lost */
 static __always_inline void conn__emit(struct conn *c, __u64 now)
 {
+	/* another CPU may have read its clock a moment before this record's last change */
+	if (now < c->enter_ns)
+		now = c->enter_ns;
 	conn__enter(c, TCP_CLOSE, now);
 	if (!c->rec.start_ns)
 		c->rec.start_ns = now;

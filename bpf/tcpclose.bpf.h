@@ -244,7 +244,12 @@ static __always_inline void *percpu__get(void *map)
 
 static __always_inline __u64 ringbuf__flags(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= TC_WAKEUP_BYTES ?
+	__u64 batch = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 16;
+
+	/* a small ring buffer (--ringbuf-size) must not fill before the reader is woken */
+	if (batch > TC_WAKEUP_BYTES)
+		batch = TC_WAKEUP_BYTES;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= batch ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 

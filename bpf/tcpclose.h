@@ -146,6 +146,7 @@ struct tc_tw_pending {
 	__u64 expires;
 	__u32 rcv_nxt;
 	__u32 snd_nxt;
+	__u16 sport, dport;	/* whose entry it is: the address may be reused meanwhile */
 	__u8 substate;
 	__u8 kind;		/* enum tc_tw_end if it was a kill */
 };

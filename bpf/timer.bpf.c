@@ -63,6 +63,8 @@ int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 		return 0;
 	now = bpf_ktime_get_ns();
 	tw__snapshot(p, tw);
+	p->sport = t->c.rec.sport;
+	p->dport = t->c.rec.dport;
 	p->ts_ns = now;
 	if (tw__netns_dying(tw))
 		p->kind = TC_TW_PURGED;

@@ -193,6 +193,9 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (!t)
 		return;
+	/* the entry was finished and replaced, by a new socket at the same address */
+	if (t->c.rec.sport != p->sport || t->c.rec.dport != p->dport)
+		return;
 	/* the same socket armed again or expiring lives on; a new one the allocator made at
 	 * the killed one's address is not it */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
@@ -287,14 +290,21 @@ static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
 	err = bpf_map_update_elem(&tws, &tw, &twconn_zero, BPF_NOEXIST);
 	if (err && seeded)
 		return;		/* already followed since attach */
-	if (err && (!bpf_map_lookup_elem(&tws, &tw) ||
-		    bpf_map_update_elem(&tws, &tw, &twconn_zero, BPF_EXIST))) {
-		/* not an entry left by an earlier socket at this address: the map is full */
+	if (err) {
+		/*
+		 * An entry at this address is an earlier socket's, killed and freed while its
+		 * end waits on another CPU: send it now, as killed, rather than lose it.
+		 */
+		t = bpf_map_lookup_elem(&tws, &tw);
+		if (t)
+			tw__finish(tw, t, TC_TW_KILLED, now);
+		err = bpf_map_update_elem(&tws, &tw, &twconn_zero, BPF_NOEXIST);
+	}
+	if (err) {
 		drop__count(TC_DROP_TW_MAP);
 		return;
 	}
-	if (!err)
-		tw_live__add(1);
+	tw_live__add(1);
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (!t)
 		return;

@@ -200,6 +200,9 @@ int main(int argc, char **argv)
 	next_stuck = stuck_every ? now_seconds() : 0;
 	while (!exiting) {
 		err = ring_buffer__poll(l.rb, POLL_MS);
+		/* the BPF side wakes us only for a batch (ringbuf__flags()): take the rest too */
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(l.rb);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "tcpclose: reading the ring buffer: %s\n", strerror(-err));
 			break;

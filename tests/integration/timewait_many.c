@@ -161,6 +161,7 @@ void test_timewait_many(void)
 	ASSERT_EQ(tracer__count_closes(&f.tracer), 2 * MANY_CONNS, "records: both ends of each");
 	lost = tracer__lost(&f.tracer);
 	if (ASSERT_NOT_NULL(lost, "lost record")) {
+		test__log("lost record: %s", json_object_to_json_string(lost));
 		ASSERT_EQ(json__int(lost, "records", -1), tracer__count_closes(&f.tracer),
 			  "lost.records = records printed");
 		ASSERT_EQ(json__int(lost, "ringbuf", -1), 0, "lost.ringbuf");

@@ -107,7 +107,12 @@ out:
 	free(v);
 }
 
-void test_timewait_many(void)
+/*
+ * Alone, after the others: 40,000 sockets and their records are a load of their own, and
+ * with other tests' namespaces churning beside it a timewait socket at a reused address has
+ * lost its record about once in 40,000 (see the closing note of the TIME_WAIT issue).
+ */
+void serial_test_timewait_many(void)
 {
 	static const char *const args[] = { "--hist", NULL };
 	json_object *lost, *hist, *hstates = NULL;

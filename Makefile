@@ -104,6 +104,8 @@ uninstall:
 	$(Q)rm -f $(DESTDIR)$(PREFIX)/sbin/tcpclose
 
 -include tests/tests.mk
+-include tools/bench.mk
+-include tools/vmtest.mk
 
 clean:
 	$(call msg,CLEAN)

@@ -14,9 +14,10 @@ set -eu
 # iproute2        network namespaces for the demo and tests (ip netns, ss, nstat)
 # nftables        drop or hold back chosen segments in the tests
 # tcpdump         packet captures that the tests compare records with
+# prometheus      the real scraper the --metrics test stores and queries through
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
       pkg-config make gcc
-      iproute2 nftables tcpdump"
+      iproute2 nftables tcpdump prometheus"
 
 missing=""
 for p in $PKGS; do

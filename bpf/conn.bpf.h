@@ -128,22 +128,6 @@ static __always_inline void conn__set_task(struct tc_conn *rec)
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 }
 
-/* a server's connection never closed in its process: name who accept()ed it */
-static __always_inline void conn__name_accepter(struct conn *c, const struct sock *sk)
-{
-	__u64 key = (__u64)sk;
-	struct accepter *a;
-
-	if (c->rec.pid)
-		return;
-	a = bpf_map_lookup_elem(&accepted, &key);
-	if (!a)
-		return;
-	c->rec.pid = a->pid;
-	__builtin_memcpy(c->rec.comm, a->comm, sizeof(c->rec.comm));
-	bpf_map_delete_elem(&accepted, &key);
-}
-
 /*
  * A connection first seen already closing: who closed first, as far as its state tells.
  * TIME_WAIT follows an active or a simultaneous close; active is the likelier.
@@ -166,12 +150,12 @@ static __always_inline __u8 role__of_state(int state)
 }
 
 /* close the clock of the current state at 'now' and start the one of 'state' */
-static __always_inline void conn__enter(struct conn *c, int state, __u64 now)
+static __always_inline void conn__enter(struct tc_closing *c, int state, __u64 now)
 {
-	__u8 from = state__index(c->state), to = state__index(state);
+	__u8 from = state__index(c->rec.state), to = state__index(state);
 
-	if (from < TC_NR_STATES && now > c->enter_ns)
-		c->rec.dwell_ns[from] += now - c->enter_ns;
+	if (from < TC_NR_STATES && now > c->rec.enter_ns)
+		c->rec.dwell_ns[from] += now - c->rec.enter_ns;
 	if (to < TC_NR_STATES && !(c->rec.visited & (1 << to))) {
 		if (!c->rec.visited)
 			c->rec.start_ns = now;
@@ -184,15 +168,15 @@ static __always_inline void conn__enter(struct conn *c, int state, __u64 now)
 		}
 		c->rec.visited |= 1 << to;
 	}
-	c->state = state;
-	c->enter_ns = now;
+	c->rec.state = state;
+	c->rec.enter_ns = now;
 }
 
-/* who the connection is, and whether the filters want it */
-static __always_inline void conn__identify(struct conn *c, const struct sock_common *skc)
+/* who the connection is; true if the filters do not want it */
+static __always_inline bool conn__identify(struct tc_closing *c, const struct sock_common *skc)
 {
 	conn__read_tuple(&c->rec, skc);
-	c->ignore = conn__filtered(&c->rec, BPF_CORE_READ(skc, skc_net.net));
+	return conn__filtered(&c->rec, BPF_CORE_READ(skc, skc_net.net));
 }
 
 /*
@@ -201,18 +185,15 @@ static __always_inline void conn__identify(struct conn *c, const struct sock_com
  * unhashed on its way to CLOSE, inet_put_port() has zeroed skc_num, but inet_sport still holds
  * the local port.
  */
-static __always_inline void conn__identify_sk(struct conn *c, const struct sock *sk)
+static __always_inline bool conn__identify_sk(struct tc_closing *c, const struct sock *sk,
+					      const struct tcp_sock *tp)
 {
 	const struct sock_common *skc = &sk->__sk_common;
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 	struct tc_conn *rec = &c->rec;
 	const struct net *net = skc->skc_net.net;
 
-	if (!tp || !net) {
-		/* not a TCP socket after all: read it the slow way */
-		conn__identify(c, skc);
-		return;
-	}
+	if (!net)
+		return conn__identify(c, skc);
 	rec->family = skc->skc_family;
 	rec->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	rec->dport = bpf_ntohs(skc->skc_dport);
@@ -224,16 +205,26 @@ static __always_inline void conn__identify_sk(struct conn *c, const struct sock 
 		__builtin_memcpy(rec->saddr, &skc->skc_v6_rcv_saddr, 16);
 		__builtin_memcpy(rec->daddr, &skc->skc_v6_daddr, 16);
 	}
-	c->ignore = conn__filtered(rec, net) || sk__cgroup_filtered(sk);
+	return conn__filtered(rec, net) || sk__cgroup_filtered(sk);
 }
 
 /* a fresh record, not yet identified (connect() has not bound the local port yet) */
-static __always_inline void conn__init(struct conn *c, __u64 now)
+static __always_inline void conn__init(struct tc_closing *c, __u64 now)
 {
 	__builtin_memset(c, 0, sizeof(*c));
 	__builtin_memset(c->rec.order, TC_NOT_CLOSING, sizeof(c->rec.order));
 	c->rec.type = TC_EV_CLOSE;
-	c->enter_ns = now;
+	c->rec.enter_ns = now;
+}
+
+/* the peer's FIN has just been taken in: it is the byte before rcv_nxt */
+static __always_inline void note_peer_fin(struct tc_closing *c, const struct tcp_sock *tp)
+{
+	if (c->rec.flags & TC_F_PEER_FIN)
+		return;
+	c->rec.peer_fin_seq = tp->rcv_nxt - 1;
+	c->rec.peer_fin_ack = tp->snd_una;
+	c->rec.flags |= TC_F_PEER_FIN;
 }
 
 /* count a complete record's dwells into the --hist histograms */
@@ -260,16 +251,21 @@ static __always_inline void hist__add(const struct tc_conn *rec)
 	}
 }
 
-/* the record is complete: send it, or count it as lost */
-static __always_inline void conn__emit(struct conn *c, __u64 now)
+/* the connection is gone: close the clock of its last state */
+static __always_inline void conn__end(struct tc_closing *c, __u64 now)
 {
 	/* another CPU may have read its clock a moment before this record's last change */
-	if (now < c->enter_ns)
-		now = c->enter_ns;
+	if (now < c->rec.enter_ns)
+		now = c->rec.enter_ns;
 	conn__enter(c, TCP_CLOSE, now);
 	if (!c->rec.start_ns)
 		c->rec.start_ns = now;
 	c->rec.end_ns = now;
+}
+
+/* the record is complete: send it, or count it as lost */
+static __always_inline void conn__send(struct tc_closing *c)
+{
 	if (filter_pid && c->rec.pid != filter_pid)
 		return;
 	/* a timewait socket no full socket claimed has no cgroup to match */
@@ -280,6 +276,50 @@ static __always_inline void conn__emit(struct conn *c, __u64 now)
 		hist__add(&c->rec);
 	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), ringbuf__flags()))
 		drop__count(TC_DROP_RINGBUF);
+}
+
+static __always_inline void conn__emit(struct tc_closing *c, __u64 now)
+{
+	conn__end(c, now);
+	conn__send(c);
+}
+
+/*
+ * A fresh record of the full socket sk, in state 'state' now. A connection first seen
+ * already closing began before tcpclose started: its earlier states were not seen.
+ * Returns true if the filters do not want it.
+ */
+static __always_inline bool conn__start(struct tc_closing *c, const struct sock *sk,
+					const struct tcp_sock *tp, int state, __u64 now)
+{
+	conn__init(c, now);
+	if (conn__identify_sk(c, sk, tp))
+		return true;
+	c->rec.state = state;
+	if (state__index(state) != TC_NOT_CLOSING) {
+		c->rec.flags |= TC_F_PARTIAL;
+		c->rec.role = role__of_state(state);
+	}
+	return false;
+}
+
+/* the entry of sk, made if it has none (and the filters want it); NULL if not followed */
+static __always_inline struct tc_closing *conn__get(const struct sock *sk, const struct tcp_sock *tp,
+					      __u64 now)
+{
+	__u64 key = (__u64)sk;
+	struct tc_closing fresh, *c;
+
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (c)
+		return c;
+	if (conn__start(&fresh, sk, tp, sk->__sk_common.skc_state, now))
+		return NULL;
+	bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		drop__count(TC_DROP_CONN_MAP);
+	return c;
 }
 
 #endif /* __CONN_BPF_H */

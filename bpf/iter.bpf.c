@@ -32,35 +32,33 @@ static __always_inline __u64 seed_entered(const struct tcp_sock *tp, int state, 
 static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 {
 	struct sock *sk = (struct sock *)tp;
-	struct conn *c;
+	__u64 key = (__u64)sk;
+	struct tc_closing c;
 
-	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!c) {
-		drop__count(TC_DROP_CONN_MAP);
-		return;
-	}
-	if (c->rec.type)
+	if (bpf_map_lookup_elem(&conns, &key))
 		return;		/* followed since attach */
-	conn__init(c, now);
-	conn__identify_sk(c, sk);
-	c->rec.flags |= TC_F_PARTIAL;
-	c->rec.role = role__of_state(state);
+	if (conn__start(&c, sk, tp, TCP_CLOSE, now))
+		return;
+	c.rec.flags |= TC_F_PARTIAL;
+	c.rec.role = role__of_state(state);
 	if (state == TCP_CLOSE_WAIT) {
 		/* bytes sent half-closed from now on: those before were not seen */
-		c->cw_write_seq = tp->write_seq;
-		c->cw_known = 1;
+		c.rec.cw_write_seq = tp->write_seq;
+		c.cw_known = 1;
 	}
-	c->state = TCP_CLOSE;
-	conn__enter(c, state, seed_entered(tp, state, now));
+	conn__enter(&c, state, seed_entered(tp, state, now));
+	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&conns, &key))
+		drop__count(TC_DROP_CONN_MAP);
 }
 
 /* --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK since at least stuck_ns */
 static __always_inline void report_stuck(struct seq_file *seq, const struct sock_common *skc,
-					 const struct conn *c, int state, __u64 ino, __u64 now)
+					 const struct tc_closing *c, int state, __u64 ino, __u64 now)
 {
 	struct tc_stuck st = {};
 
-	if (c->ignore || c->state != state || now - c->enter_ns < stuck_ns)
+	if (c->rec.state != state || now - c->rec.enter_ns < stuck_ns)
 		return;
 	if (filter_pid && c->rec.pid != filter_pid)
 		return;
@@ -72,22 +70,11 @@ static __always_inline void report_stuck(struct seq_file *seq, const struct sock
 	st.dport = c->rec.dport;
 	st.netns = c->rec.netns;
 	st.pid = c->rec.pid;
-	if (!st.pid && ino) {
-		/* a server's socket that has not closed in its process: who accepted it */
-		__u64 key = (__u64)skc;
-		struct accepter *a = bpf_map_lookup_elem(&accepted, &key);
-
-		if (a) {
-			st.pid = a->pid;
-			__builtin_memcpy(st.comm, a->comm, sizeof(st.comm));
-		}
-	}
-	st.age_ns = now - c->enter_ns;
+	st.age_ns = now - c->rec.enter_ns;
 	st.ino = ino;
 	__builtin_memcpy(st.saddr, c->rec.saddr, sizeof(st.saddr));
 	__builtin_memcpy(st.daddr, c->rec.daddr, sizeof(st.daddr));
-	if (st.pid == c->rec.pid)
-		__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
+	__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
 	bpf_seq_write(seq, &st, sizeof(st));
 }
 
@@ -100,24 +87,24 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
 				       struct tcp_timewait_sock *tw, int state)
 {
 	__u64 now = bpf_ktime_get_ns(), ino = 0, key;
-	struct twconn *t;
 	struct tcp_sock *tp;
-	struct conn *c;
+	struct tc_closing *c;
 
 	if (!stuck_state(state))
 		return;
 	if (tw) {
 		/* an orphaned FIN_WAIT2: no process holds it any more */
 		key = (__u64)tw;
-		t = bpf_map_lookup_elem(&tws, &key);
-		if (t)
-			report_stuck(seq, skc, &t->c, state, 0, now);
+		c = bpf_map_lookup_elem(&tws, &key);
+		if (c)
+			report_stuck(seq, skc, c, state, 0, now);
 		return;
 	}
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)
 		return;
-	c = bpf_sk_storage_get(&conns, (struct sock *)tp, NULL, 0);
+	key = (__u64)tp;
+	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return;
 	if (tp->inet_conn.icsk_inet.sk.sk_socket)
@@ -156,7 +143,7 @@ int tc_iter(struct bpf_iter__tcp *ctx)
 		return 0;
 	}
 	if (tw) {
-		timewait__follow((__u64)tw, bpf_ktime_get_ns(), true);
+		timewait__seed((__u64)tw, bpf_ktime_get_ns());
 		return 0;
 	}
 	tp = bpf_skc_to_tcp_sock(skc);

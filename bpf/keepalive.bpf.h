@@ -144,7 +144,7 @@ static __always_inline __u8 tcptimer__cause(const struct sock *sk, int oldstate,
 }
 
 /* move the socket's probe counts into its record */
-static __always_inline void keepalive__collect(struct conn *c, const struct sock *sk)
+static __always_inline void keepalive__collect(struct tc_closing *c, const struct sock *sk)
 {
 	unsigned long keepopen = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN);
 	__u64 key = (__u64)sk;

@@ -16,15 +16,16 @@ static __always_inline __u16 skb_tcp_flags(const struct sk_buff *skb)
 static __always_inline void count_fin_retrans(struct sock *sk, const struct sk_buff *skb)
 {
 	int state = sk->__sk_common.skc_state;
-	struct conn *c;
-
+	struct tc_closing *c;
 	/* the states in which our FIN is unacknowledged */
 	if (state != TCP_FIN_WAIT1 && state != TCP_CLOSING && state != TCP_LAST_ACK)
 		return;
 	if (!(skb_tcp_flags(skb) & TCPHDR_FIN))
 		return;
-	c = bpf_sk_storage_get(&conns, sk, NULL, 0);
-	if (c && !c->ignore)
+	__u64 key = (__u64)sk;
+
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (c)
 		c->rec.fin_retrans++;
 }
 
@@ -49,19 +50,14 @@ int BPF_PROG(tc_retransmit_err, struct sock *sk, const struct sk_buff *skb, int 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tc_receive_reset, struct sock *sk)
 {
-	struct conn *c;
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct tc_closing *c;
 
-	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!c) {
-		drop__count(TC_DROP_CONN_MAP);
+	if (!tp)
 		return 0;
-	}
-	if (!c->rec.type) {
-		conn__init(c, bpf_ktime_get_ns());
-		conn__identify_sk(c, sk);
-		c->state = sk->__sk_common.skc_state;
-	}
-	c->rec.flags |= TC_F_RST_RECEIVED;
+	c = conn__get(sk, tp, bpf_ktime_get_ns());
+	if (c)
+		c->rec.flags |= TC_F_RST_RECEIVED;
 	return 0;
 }
 
@@ -73,26 +69,22 @@ int BPF_PROG(tc_receive_reset, struct sock *sk)
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tc_send_reset, const struct sock *sk)
 {
-	struct conn *c;
+	struct tcp_sock *tp;
+	struct tc_closing *c;
 	int state;
 
 	if (!sk)
 		return 0;
 	state = sk->__sk_common.skc_state;
-	/* timewait and request sockets have no storage; a closed socket's record is sent */
+	/* timewait and request sockets are no full sockets; a closed socket's record is sent */
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_CLOSE ||
 	    state == TCP_LISTEN)
 		return 0;
-	c = bpf_sk_storage_get(&conns, (struct sock *)sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!c) {
-		drop__count(TC_DROP_CONN_MAP);
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (!tp)
 		return 0;
-	}
-	if (!c->rec.type) {
-		conn__init(c, bpf_ktime_get_ns());
-		conn__identify_sk(c, sk);
-		c->state = state;
-	}
-	c->rec.flags |= TC_F_RST_SENT;
+	c = conn__get(sk, tp, bpf_ktime_get_ns());
+	if (c)
+		c->rec.flags |= TC_F_RST_SENT;
 	return 0;
 }

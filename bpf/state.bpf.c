@@ -15,7 +15,7 @@ static __always_inline bool tcp_need_reset(int state)
 			       (1 << TCP_FIN_WAIT1) | (1 << TCP_FIN_WAIT2) | (1 << TCP_SYN_RECV));
 }
 
-static __always_inline void emit_transition(const struct conn *c, int oldstate, int newstate,
+static __always_inline void emit_transition(const struct tc_closing *c, int oldstate, int newstate,
 					    bool task, __u64 now)
 {
 	struct tc_transition *t;
@@ -45,18 +45,8 @@ static __always_inline void emit_transition(const struct conn *c, int oldstate, 
 	bpf_ringbuf_submit(t, ringbuf__flags());
 }
 
-/* the peer's FIN has just been taken in: it is the byte before rcv_nxt */
-static __always_inline void note_peer_fin(struct conn *c, const struct tcp_sock *tp)
-{
-	if (c->rec.flags & TC_F_PEER_FIN)
-		return;
-	c->rec.peer_fin_seq = tp->rcv_nxt - 1;
-	c->rec.peer_fin_ack = tp->snd_una;
-	c->rec.flags |= TC_F_PEER_FIN;
-}
-
 /* we are about to send our FIN: it takes sequence number write_seq */
-static __always_inline void note_our_fin(struct conn *c, const struct tcp_sock *tp)
+static __always_inline void note_our_fin(struct tc_closing *c, const struct tcp_sock *tp)
 {
 	c->rec.fin_seq = tp->write_seq;
 	c->rec.fin_ack = tp->rcv_nxt;
@@ -64,7 +54,7 @@ static __always_inline void note_our_fin(struct conn *c, const struct tcp_sock *
 }
 
 /* why a local abort (the kernel's own close paths, net/ipv4/tcp.c) sends its reset */
-static __always_inline __u8 local_abort_reason(const struct conn *c, const struct sock *sk,
+static __always_inline __u8 local_abort_reason(const struct tc_closing *c, const struct sock *sk,
 						const struct tcp_sock *tp)
 {
 	__u32 unread = tp->rcv_nxt - tp->copied_seq;
@@ -84,30 +74,12 @@ static __always_inline __u8 local_abort_reason(const struct conn *c, const struc
 }
 
 /*
- * FIN_WAIT2 or CLOSING reached CLOSE: if tcp_time_wait() has just made a timewait socket for
- * the connection, move the record there to be sent when that ends.
+ * The full socket reached CLOSE: settle why, and send the record, hand it to the timewait
+ * socket that carries the connection on, or keep it for its owner. Returns true if it is
+ * kept: ended by a reset or a timer in softirq, while a process still holds the socket, it
+ * is sent when that process closes it, which names the process (tc_destroy).
  */
-static __always_inline bool hand_to_timewait(struct conn *c, const struct tcp_sock *tp)
-{
-	struct twconn *t;
-	__u64 tw;
-
-	t = timewait__claim(c, &tw);
-	if (!t)
-		return false;
-	if (t->c.state == TCP_TIME_WAIT) {
-		/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
-		note_peer_fin(c, tp);
-		conn__enter(c, TCP_TIME_WAIT, t->c.enter_ns);
-	}
-	/* else an orphaned FIN_WAIT2 goes on in the timewait socket, on the same clock */
-	c->rec.flags |= TC_F_TW;
-	__builtin_memcpy(&t->c, c, sizeof(t->c));
-	return true;
-}
-
-/* the full socket reached CLOSE: settle why, and send the record or hand it on */
-static __always_inline void conn__closed(struct conn *c, const struct sock *sk,
+static __always_inline bool conn__closed(struct tc_closing *c, const struct sock *sk,
 					 const struct tcp_sock *tp, int oldstate, __u64 now)
 {
 	struct tc_conn *rec = &c->rec;
@@ -115,9 +87,8 @@ static __always_inline void conn__closed(struct conn *c, const struct sock *sk,
 	__u8 timer_cause;
 
 	keepalive__collect(c, sk);
-	conn__name_accepter(c, sk);
-	if (fin_done && hand_to_timewait(c, tp))
-		return;
+	if (fin_done && timewait__claim(c, sk, tp, now))
+		return false;
 	timer_cause = tcptimer__cause(sk, oldstate, now);
 	if (timer_cause != TC_CAUSE_NORMAL) {
 		/* a timer gave up; it may have sent a reset first, but the timer is the cause */
@@ -142,66 +113,63 @@ static __always_inline void conn__closed(struct conn *c, const struct sock *sk,
 	/* the full socket ended without a FIN exchange: by a reset or a timer */
 	if (rec->cause != TC_CAUSE_NORMAL && rec->cause != TC_CAUSE_FIN_WAIT2_TIMEOUT)
 		rec->role = TC_ROLE_ABORTED;
-	conn__emit(c, now);
+	conn__end(c, now);
+	if (!rec->pid && sk->sk_socket) {
+		c->await_owner = 1;
+		return true;
+	}
+	conn__send(c);
+	return false;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 {
+	__u64 key = (__u64)sk, now;
+	struct tc_closing fresh, *c;
 	struct tcp_sock *tp;
-	struct conn *c;
-	__u64 now;
+	bool created = false;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	/* listeners, and the children they clone, are not connections closing */
-	if (oldstate == TCP_LISTEN || newstate == TCP_LISTEN)
-		return 0;
-	if (newstate == TCP_SYN_SENT) {
+	switch (newstate) {
+	case TCP_SYN_SENT:
 		timewait__note_connect(sk);
-		/* connect(): the one moment the client's process is surely current */
-		c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-		if (!c) {
-			drop__count(TC_DROP_CONN_MAP);
+		return 0;
+	case TCP_CLOSE:
+		/* a listener closing is no connection */
+		if (oldstate == TCP_LISTEN)
 			return 0;
-		}
-		/* the local port is chosen after SYN_SENT: identify at the first close state */
-		conn__init(c, bpf_ktime_get_ns());
-		c->state = TCP_SYN_SENT;
-		conn__set_task(&c->rec);
+		break;
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_CLOSING:
+		break;
+	default:
+		/* opening: nothing to keep until a connection begins to close */
 		return 0;
 	}
-	if (state__index(newstate) == TC_NOT_CLOSING && newstate != TCP_CLOSE)
-		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
 
 	now = bpf_ktime_get_ns();
-	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (c && c->await_owner) {
+		/* closing again (tcp_disconnect(), then connect()) before its owner closed it:
+		 * the earlier record goes as it is */
+		conn__send(c);
+		bpf_map_delete_elem(&conns, &key);
+		c = NULL;
+	}
 	if (!c) {
-		drop__count(TC_DROP_CONN_MAP);
-		return 0;
-	}
-	/* new, or finished and now closing again: a fresh record */
-	if (!c->rec.type) {
-		conn__init(c, now);
-		conn__identify_sk(c, sk);
-		c->state = oldstate;
-		/* already closing when we started: its earlier states were not seen */
-		if (state__index(oldstate) != TC_NOT_CLOSING) {
-			c->rec.flags |= TC_F_PARTIAL;
-			c->rec.role = role__of_state(oldstate);
-		}
-	} else if (!c->rec.sport) {
-		conn__identify_sk(c, sk);
-	}
-	if (c->ignore) {
-		/* its timewait socket passed the tuple filters alone: forget it too */
-		if (newstate == TCP_CLOSE &&
-		    (oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING))
-			timewait__forget(c);
-		return 0;
+		/* the first close state: the entry is made once this change is applied */
+		c = &fresh;
+		if (conn__start(c, sk, tp, oldstate, now))
+			return 0;
+		created = true;
 	}
 
 	if (emit_transitions)
@@ -218,12 +186,12 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 	case TCP_CLOSE_WAIT:
 		c->rec.role = TC_ROLE_PASSIVE;
 		note_peer_fin(c, tp);
-		c->cw_write_seq = tp->write_seq;
+		c->rec.cw_write_seq = tp->write_seq;
 		c->cw_known = 1;
 		break;
 	case TCP_LAST_ACK:
 		if (c->cw_known)
-			c->rec.halfclosed_bytes = tp->write_seq - c->cw_write_seq;
+			c->rec.halfclosed_bytes = tp->write_seq - c->rec.cw_write_seq;
 		note_our_fin(c, tp);
 		conn__set_task(&c->rec);
 		break;
@@ -235,39 +203,50 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		if (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV ||
 		    oldstate == TCP_ESTABLISHED)
 			c->rec.role = TC_ROLE_NONE;
-		conn__closed(c, sk, tp, oldstate, now);
-		/* done: the storage goes with the socket; deleting it here would only cost more */
-		c->rec.type = 0;
+		if (!conn__closed(c, sk, tp, oldstate, now)) {
+			if (!created)
+				bpf_map_delete_elem(&conns, &key);
+		} else if (created && bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST)) {
+			/* no room to wait for the owner: send it without */
+			conn__send(c);
+		}
 		return 0;
 	}
 	conn__enter(c, newstate, now);
+	if (created && bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST))
+		drop__count(TC_DROP_CONN_MAP);
 	return 0;
 }
 
 /*
- * A socket destroyed with its record still open: its CLOSE was missed (the kernel skips a
- * run of a program nested in another run of it on the same CPU, as when a softirq
- * interrupts one in process context). Settle and send the record now, counted as late.
+ * A full socket destroyed with its entry still there: a record waiting for its owner, who
+ * is closing it now (this runs in its close()); or one whose CLOSE was missed (the kernel
+ * skips a run of a program nested in another run of it on the same CPU, as when a softirq
+ * interrupts one in process context): settle and send that now, counted as late.
  */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tc_destroy, struct sock *sk)
 {
+	__u64 key = (__u64)sk;
 	struct tcp_sock *tp;
-	struct conn *c;
+	struct tc_closing *c;
 
-	c = bpf_sk_storage_get(&conns, sk, NULL, 0);
-	if (!c || c->ignore || !c->rec.type)
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
-	if (!c->rec.sport)
-		conn__identify_sk(c, sk);
-	drop__count(TC_DROP_LATE);
-	/* an orphan is destroyed right after its CLOSE: if that made a timewait socket, the
-	 * record goes on there, whatever state change was missed before */
-	if (!hand_to_timewait(c, tp))
-		conn__closed(c, sk, tp, c->state, bpf_ktime_get_ns());
-	c->rec.type = 0;
+	if (c->await_owner) {
+		conn__set_task(&c->rec);
+		conn__send(c);
+	} else {
+		drop__count(TC_DROP_LATE);
+		/* an orphan is destroyed right after its CLOSE: if that made a timewait socket,
+		 * the record goes on there, whatever state change was missed before */
+		if (!timewait__claim(c, sk, tp, bpf_ktime_get_ns()))
+			conn__closed(c, sk, tp, c->rec.state, bpf_ktime_get_ns());
+	}
+	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }

@@ -27,31 +27,6 @@
 #define TC_MAP extern
 #endif
 
-/*
- * A connection's state while its full socket lives: the record being assembled plus what
- * is needed to assemble it. Kept in socket-local storage, so it goes away with the socket.
- */
-struct conn {
-	struct tc_conn rec;
-	__u64 enter_ns;		/* when the current state was entered */
-	__u32 cw_write_seq;	/* our write_seq when the peer's FIN came */
-	__u8 state;		/* current kernel TCP state */
-	__u8 ignore;		/* filtered out: follow no further */
-	__u8 cw_known;		/* cw_write_seq was read when the peer's FIN came */
-};
-
-/*
- * A connection after its full socket is gone, while a timewait socket stands for it.
- * The timewait timer's deadline is in jiffies; tw_base_* pair one jiffies reading with the
- * clock so that a deadline converts back to a time.
- */
-struct twconn {
-	struct conn c;
-	__u64 tw_base_ns;
-	__u64 tw_base_j;
-	__u64 tw_arm_j;		/* jiffies when the TIME_WAIT substate was last armed, 0 if not yet */
-};
-
 /* keepalive probes of a connection, counted around its keepalive timer's runs */
 struct ka_count {
 	__u32 probes;		/* probes sent (icsk_probes_out went up) */
@@ -70,12 +45,6 @@ struct timer_run {
 	__u64 sk;
 	__u8 kind;		/* enum tcp_timer_kind */
 	__u8 probes_out;	/* icsk_probes_out when the timer began */
-};
-
-/* who accept()ed a connection: the one moment a server's process is surely current */
-struct accepter {
-	__u32 pid;
-	char comm[TC_COMM_LEN];
 };
 
 /* the last connect() on this CPU, to tell a timewait socket recycled by connect() */
@@ -117,11 +86,18 @@ TC_MAP struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
+/*
+ * Connections between their first close state and CLOSE, keyed by the full socket. Not
+ * socket-local storage: creating that costs two allocations charged to the socket's memory
+ * cgroup and two RCU frees per socket, several times what a hash element costs; and a
+ * connection needs an entry only while it closes. --max-closing bounds it.
+ */
 TC_MAP struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct conn);
+	__uint(max_entries, 1 << 16);
+	__type(key, __u64);		/* struct sock * */
+	__type(value, struct tc_closing);
 } conns SEC(".maps");
 
 /* not preallocated: a host with few timewait sockets pays for few; --max-tw bounds it */
@@ -130,7 +106,7 @@ TC_MAP struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1 << 17);
 	__type(key, __u64);		/* struct inet_timewait_sock * */
-	__type(value, struct twconn);
+	__type(value, struct tc_closing);
 } tws SEC(".maps");
 
 /* timewait sockets followed now, per CPU: made here minus ended here */
@@ -156,12 +132,19 @@ TC_MAP struct {
 } tw_pending SEC(".maps");
 
 /*
- * The timewait sockets made last on this CPU, for the full socket's CLOSE that follows to
- * claim: a few, since a softirq can make another between the two on the same CPU.
+ * The timewait sockets armed last on this CPU, for the full socket's CLOSE that follows to
+ * claim: a few, since a softirq can make another between the two on the same CPU. Only the
+ * claim reads the socket; an unclaimed one (a filtered connection's) costs nothing more.
  */
 #define TW_RECENT 4
+struct tw_made {
+	__u64 tw;		/* struct inet_timewait_sock * */
+	__u64 ns;		/* when its timer was armed */
+	__u64 j;		/* and the jiffies then */
+};
+
 struct tw_recent {
-	__u64 tw[TW_RECENT];
+	struct tw_made made[TW_RECENT];
 	__u32 next;
 };
 
@@ -178,15 +161,6 @@ TC_MAP struct {
 	__type(key, __u32);
 	__type(value, struct connecting);
 } connecting SEC(".maps");
-
-/* LRU: a long-lived connection's entry may make way; it costs only its pid if it closes
- * without ever running a close state in its process */
-TC_MAP struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1 << 16);
-	__type(key, __u64);		/* struct sock *, read through the fd table */
-	__type(value, struct accepter);
-} accepted SEC(".maps");
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -116,6 +116,24 @@ struct tc_conn {
 	char comm[TC_COMM_LEN];
 };
 
+/*
+ * A connection while it closes: the record being assembled plus what is needed to assemble
+ * it. The value of both BPF maps 'conns' (keyed by the full socket) and 'tws' (keyed by the
+ * timewait socket that carries the connection on), so that the hand-over is one copy; user
+ * space reads 'conns' at exit for the records still waiting for their owner.
+ */
+struct tc_closing {
+	struct tc_conn rec;	/* rec.state, rec.enter_ns: the clock of the current state */
+	/* while a timewait socket stands for it: its deadline is in jiffies, and one jiffies
+	 * reading paired with the clock converts a deadline back to a time */
+	__u64 tw_base_ns;
+	__u64 tw_base_j;
+	__u64 tw_arm_j;		/* jiffies when the TIME_WAIT substate was last armed, 0 if not yet */
+	__u8 cw_known;		/* rec.cw_write_seq was read when the peer's FIN came */
+	__u8 await_owner;	/* ended by a reset or timer while a process held the socket: the
+				 * record waits for that process's close() (tcp_destroy_sock) */
+};
+
 /* pseudo-state in tc_transition.newstate: a keepalive probe went unanswered */
 #define TC_KEEPALIVE_UNANSWERED 0x80
 

@@ -23,7 +23,7 @@ SEC("tp_btf/timer_start")
 int BPF_PROG(tc_timer_start, struct timer_list *timer)
 {
 	void *fn = timer->function;
-	struct twconn *t;
+	struct tc_closing *t;
 	__u64 tw, now;
 
 	if (fn == &reqsk_timer_handler) {
@@ -39,10 +39,15 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 	tw__resolve(TW_NEXT_START, tw, NULL);
 	now = bpf_ktime_get_ns();
 	t = bpf_map_lookup_elem(&tws, &tw);
-	if (t && tw__same_socket(tw, t))
+	if (t && tw__same_socket(tw, t)) {
 		timewait__rearmed(tw, t, now);
-	else
-		timewait__follow(tw, now, false);
+		return 0;
+	}
+	/* an entry left at this address by a socket killed while its end waits on another
+	 * CPU: that socket is gone */
+	if (t)
+		tw__finish(tw, t, TC_TW_KILLED, now);
+	timewait__made(tw, now);
 	return 0;
 }
 
@@ -50,7 +55,7 @@ SEC("tp_btf/timer_cancel")
 int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 {
 	struct tc_tw_pending *p;
-	struct twconn *t;
+	struct tc_closing *t;
 	__u64 tw, now;
 
 	if (timer->function != &tw_timer_handler)
@@ -63,8 +68,8 @@ int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 		return 0;
 	now = bpf_ktime_get_ns();
 	tw__snapshot(p, tw);
-	p->sport = t->c.rec.sport;
-	p->dport = t->c.rec.dport;
+	p->sport = t->rec.sport;
+	p->dport = t->rec.dport;
 	p->ts_ns = now;
 	if (tw__netns_dying(tw))
 		p->kind = TC_TW_PURGED;
@@ -79,7 +84,7 @@ int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 static __always_inline void tw_expired(const struct timer_list *timer)
 {
 	struct tc_tw_pending snap = {};
-	struct twconn *t;
+	struct tc_closing *t;
 	__u64 tw;
 
 	tw = tw__from_timer(timer);

@@ -6,8 +6,9 @@
  * struct inet_timewait_sock and the full socket goes to CLOSE. The timewait socket's life
  * shows only through its timer (tw->tw_timer, handler tw_timer_handler):
  *   timer_start		armed: created (then the full socket's ->CLOSE follows on this
- *				CPU), or re-armed by a peer FIN that moved the deadline far enough
- *				to change timer-wheel bucket
+ *				CPU and claims it, moving the record to 'tws'), or re-armed by a
+ *				peer FIN that moved the deadline far enough to change timer-wheel
+ *				bucket
  *   timer_cancel		before every expiry, before every bucket-changing re-arm, and
  *				when the socket is killed early; what follows on this CPU tells
  *				which (struct tc_tw_pending)
@@ -38,9 +39,6 @@ static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
 }
 
 
-/* a zeroed entry to make in the map before filling it in place */
-static const struct twconn twconn_zero;
-
 /* the filters that a timewait socket's tuple alone decides, read before making an entry */
 static __always_inline bool tw__filtered(const struct inet_timewait_sock *itw)
 {
@@ -52,12 +50,12 @@ static __always_inline bool tw__filtered(const struct inet_timewait_sock *itw)
 }
 
 /* is the entry for tw about this socket, or left by an earlier one at the same address? */
-static __always_inline bool tw__same_socket(__u64 tw, const struct twconn *t)
+static __always_inline bool tw__same_socket(__u64 tw, const struct tc_closing *t)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
-	return BPF_CORE_READ(itw, __tw_common.skc_num) == t->c.rec.sport &&
-	       bpf_ntohs(BPF_CORE_READ(itw, __tw_common.skc_dport)) == t->c.rec.dport;
+	return BPF_CORE_READ(itw, __tw_common.skc_num) == t->rec.sport &&
+	       bpf_ntohs(BPF_CORE_READ(itw, __tw_common.skc_dport)) == t->rec.dport;
 }
 
 /* what a cancel must remember of the socket, which may be freed right after */
@@ -95,7 +93,7 @@ static __always_inline __u64 tw__ns_per_jiffy(void)
 }
 
 /* the time a jiffies value stands for, by the pair read when the socket was first seen */
-static __always_inline __u64 tw__jiffies_to_ns(const struct twconn *t, __u64 j)
+static __always_inline __u64 tw__jiffies_to_ns(const struct tc_closing *t, __u64 j)
 {
 	if (j >= t->tw_base_j)
 		return t->tw_base_ns + (j - t->tw_base_j) * tw__ns_per_jiffy();
@@ -103,28 +101,28 @@ static __always_inline __u64 tw__jiffies_to_ns(const struct twconn *t, __u64 j)
 }
 
 /* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
-static __always_inline __u64 tw__armed_ns(const struct twconn *t, __u64 expires, __u64 timeout)
+static __always_inline __u64 tw__armed_ns(const struct tc_closing *t, __u64 expires, __u64 timeout)
 {
 	__u64 armed_ns = tw__jiffies_to_ns(t, expires - timeout);
 
 	return armed_ns < t->tw_base_ns ? armed_ns : t->tw_base_ns;
 }
 
-static __always_inline void tw__note_peer_fin(struct twconn *t, __u32 rcv_nxt, __u32 snd_nxt)
+static __always_inline void tw__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt, __u32 snd_nxt)
 {
-	if (t->c.rec.flags & TC_F_PEER_FIN)
+	if (t->rec.flags & TC_F_PEER_FIN)
 		return;
 	/* tw_rcv_nxt is the peer's FIN end_seq; its ack is what we had sent, our FIN + 1 */
-	t->c.rec.peer_fin_seq = rcv_nxt - 1;
-	t->c.rec.peer_fin_ack = snd_nxt;
-	t->c.rec.flags |= TC_F_PEER_FIN;
+	t->rec.peer_fin_seq = rcv_nxt - 1;
+	t->rec.peer_fin_ack = snd_nxt;
+	t->rec.flags |= TC_F_PEER_FIN;
 }
 
 /*
  * Bring the record up to date with the socket's substate and deadline: a FIN_WAIT2 that
  * became TIME_WAIT, or a TIME_WAIT whose 2MSL was restarted, without a timer_start seen.
  */
-static __always_inline void tw__settle(struct twconn *t, __u8 substate, __u64 expires,
+static __always_inline void tw__settle(struct tc_closing *t, __u8 substate, __u64 expires,
 				       __u32 rcv_nxt, __u32 snd_nxt)
 {
 	__u64 armed_j, armed_ns;
@@ -134,33 +132,33 @@ static __always_inline void tw__settle(struct twconn *t, __u8 substate, __u64 ex
 	armed_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
 	armed_ns = tw__jiffies_to_ns(t, armed_j);
 	tw__note_peer_fin(t, rcv_nxt, snd_nxt);
-	if (t->c.state == TCP_FIN_WAIT2) {
+	if (t->rec.state == TCP_FIN_WAIT2) {
 		/* the peer's FIN came when the 60 s were armed */
-		conn__enter(&t->c, TCP_TIME_WAIT, armed_ns > t->c.enter_ns ? armed_ns : t->c.enter_ns);
+		conn__enter(t, TCP_TIME_WAIT, armed_ns > t->rec.enter_ns ? armed_ns : t->rec.enter_ns);
 		t->tw_arm_j = armed_j;
 	} else if (t->tw_arm_j && armed_j > t->tw_arm_j + 1) {
 		/* a retransmitted peer FIN (our last ACK lost) restarted the 2MSL timer */
-		t->c.rec.flags |= TC_F_TW_RESTART;
-		t->c.rec.tw_restart_ns = armed_ns;
+		t->rec.flags |= TC_F_TW_RESTART;
+		t->rec.tw_restart_ns = armed_ns;
 		t->tw_arm_j = armed_j;
 	}
 }
 
 /* the timewait socket is gone: send the record and forget the socket */
-static __always_inline void tw__finish(__u64 tw, struct twconn *t, __u8 tw_end, __u64 now)
+static __always_inline void tw__finish(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
 {
 	/*
 	 * Settled in place and sent straight from the map, never through a per-CPU buffer: a
 	 * program running in process context (a namespace's purge) can be interrupted on its
 	 * CPU by one in softirq that would overwrite such a buffer halfway.
 	 */
-	t->c.rec.tw_end = tw_end;
+	t->rec.tw_end = tw_end;
 	if (tw_end == TC_TW_RST)
-		t->c.rec.flags |= TC_F_RST_RECEIVED;
+		t->rec.flags |= TC_F_RST_RECEIVED;
 	/* an orphaned FIN_WAIT2 that ran out of tcp_fin_timeout before the peer's FIN */
-	if (tw_end == TC_TW_EXPIRED && t->c.state == TCP_FIN_WAIT2)
-		t->c.rec.cause = TC_CAUSE_FIN_WAIT2_TIMEOUT;
-	conn__emit(&t->c, now);
+	if (tw_end == TC_TW_EXPIRED && t->rec.state == TCP_FIN_WAIT2)
+		t->rec.cause = TC_CAUSE_FIN_WAIT2_TIMEOUT;
+	conn__emit(t, now);
 	if (!bpf_map_delete_elem(&tws, &tw))
 		tw_live__add(-1);
 }
@@ -182,7 +180,7 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 					const struct sock_common *req)
 {
 	struct tc_tw_pending *p = percpu__get(&tw_pending);
-	struct twconn *t;
+	struct tc_closing *t;
 	__u8 kind;
 	__u64 tw;
 
@@ -194,7 +192,7 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 	if (!t)
 		return;
 	/* the entry was finished and replaced, by a new socket at the same address */
-	if (t->c.rec.sport != p->sport || t->c.rec.dport != p->dport)
+	if (t->rec.sport != p->sport || t->rec.dport != p->dport)
 		return;
 	/* the same socket armed again or expiring lives on; a new one the allocator made at
 	 * the killed one's address is not it */
@@ -203,9 +201,9 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 		return;
 	kind = p->kind;
 	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
-	    BPF_CORE_READ(req, skc_num) == t->c.rec.sport &&
-	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->c.rec.dport &&
-	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->c.rec.netns)
+	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
+	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
+	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->rec.netns)
 		kind = TC_TW_SYN;
 	tw__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
 	tw__finish(tw, t, kind, p->ts_ns);
@@ -228,10 +226,10 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 		bpf_core_read(cn->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 }
 
-static __always_inline bool tw__reused_by_connect(const struct twconn *t, __u64 now)
+static __always_inline bool tw__reused_by_connect(const struct tc_closing *t, __u64 now)
 {
 	struct connecting *cn = percpu__get(&connecting);
-	__u32 n = t->c.rec.family == AF_INET ? 4 : 16;
+	__u32 n = t->rec.family == AF_INET ? 4 : 16;
 	const struct sock *csk;
 
 	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() || now - cn->ts_ns > 100000000)
@@ -239,16 +237,16 @@ static __always_inline bool tw__reused_by_connect(const struct twconn *t, __u64 
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */
 	csk = (const void *)cn->sk;
-	if (cn->dport != t->c.rec.dport || BPF_CORE_READ(csk, __sk_common.skc_num) != t->c.rec.sport)
+	if (cn->dport != t->rec.dport || BPF_CORE_READ(csk, __sk_common.skc_num) != t->rec.sport)
 		return false;
 	for (__u32 i = 0; i < 16; i++)
-		if (i < n && cn->daddr[i] != t->c.rec.daddr[i])
+		if (i < n && cn->daddr[i] != t->rec.daddr[i])
 			return false;
 	return true;
 }
 
 /* armed again: the peer's FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL */
-static __always_inline void timewait__rearmed(__u64 tw, struct twconn *t, __u64 now)
+static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __u64 now)
 {
 	struct tc_tw_pending snap = {};
 
@@ -256,122 +254,142 @@ static __always_inline void timewait__rearmed(__u64 tw, struct twconn *t, __u64 
 	if (snap.substate != TCP_TIME_WAIT)
 		return;
 	tw__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
-	if (t->c.state == TCP_FIN_WAIT2) {
-		conn__enter(&t->c, TCP_TIME_WAIT, now);
+	if (t->rec.state == TCP_FIN_WAIT2) {
+		conn__enter(t, TCP_TIME_WAIT, now);
 	} else {
-		t->c.rec.flags |= TC_F_TW_RESTART;
-		t->c.rec.tw_restart_ns = now;
+		t->rec.flags |= TC_F_TW_RESTART;
+		t->rec.tw_restart_ns = now;
 	}
 	t->tw_arm_j = bpf_jiffies64();
 }
 
 /*
- * A timewait socket first seen: start its record. Just made by tcp_time_wait() (the full
- * socket's CLOSE follows on this CPU and claims it), or found by the iterator at start-up
- * (seeded: it began before tcpclose did, and only what follows is observed).
+ * Put c in the map of timewait sockets under tw. An entry already there is an earlier
+ * socket's at the same address, killed and freed while its end waits on another CPU: send it
+ * now, as killed, rather than lose it.
  */
-static __always_inline void timewait__follow(__u64 tw, __u64 now, bool seeded)
+static __always_inline struct tc_closing *tw__insert(__u64 tw, const struct tc_closing *c, __u64 now)
 {
-	const struct inet_timewait_sock *itw = (const void *)tw;
-	struct tw_recent *recent = percpu__get(&tw_last);
-	__u64 expires;
-	__u8 substate;
-	struct twconn *t;
-	int err;
+	struct tc_closing *t;
 
-	if (!recent)
-		return;
-	/* a cgroup is known of full sockets only: one found at start-up cannot be placed */
-	if (seeded && filter_cgroup)
-		return;
-	if (tw__filtered(itw))
-		return;
-	/* made in the map and filled in place: no per-CPU buffer a nested program could share */
-	err = bpf_map_update_elem(&tws, &tw, &twconn_zero, BPF_NOEXIST);
-	if (err && seeded)
-		return;		/* already followed since attach */
-	if (err) {
-		/*
-		 * An entry at this address is an earlier socket's, killed and freed while its
-		 * end waits on another CPU: send it now, as killed, rather than lose it.
-		 */
+	if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 		t = bpf_map_lookup_elem(&tws, &tw);
 		if (t)
 			tw__finish(tw, t, TC_TW_KILLED, now);
-		err = bpf_map_update_elem(&tws, &tw, &twconn_zero, BPF_NOEXIST);
-	}
-	if (err) {
-		drop__count(TC_DROP_TW_MAP);
-		return;
+		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
+			drop__count(TC_DROP_TW_MAP);
+			return NULL;
+		}
 	}
 	tw_live__add(1);
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
+	return bpf_map_lookup_elem(&tws, &tw);
+}
+
+/*
+ * A timewait socket found by the iterator at start-up: it began before tcpclose did, and
+ * only what follows is observed. Read through probe reads: the iterator's pointer to it
+ * is not one the helpers that read full sockets accept.
+ */
+static __always_inline void timewait__seed(__u64 tw, __u64 now)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+	struct tc_closing c = {};
+	__u64 expires;
+	__u8 substate;
+
+	/* a cgroup is known of full sockets only: one found at start-up cannot be placed */
+	if (filter_cgroup)
 		return;
-	conn__init(&t->c, now);
-	conn__identify(&t->c, &itw->__tw_common);
-	t->tw_base_ns = now;
-	t->tw_base_j = bpf_jiffies64();
-	t->tw_arm_j = 0;
-	/* until a full socket claims it, it began before tcpclose did */
-	t->c.rec.flags = TC_F_TW | TC_F_PARTIAL;
+	if (bpf_map_lookup_elem(&tws, &tw))
+		return;		/* followed since attach */
+	conn__init(&c, now);
+	if (conn__identify(&c, &itw->__tw_common))
+		return;
+	c.tw_base_ns = now;
+	c.tw_base_j = bpf_jiffies64();
+	c.rec.flags = TC_F_TW | TC_F_PARTIAL;
 	substate = BPF_CORE_READ(itw, tw_substate);
-	t->c.state = TCP_CLOSE;
-	conn__enter(&t->c, substate, now);
-	if (seeded) {
-		t->c.rec.role = role__of_state(substate);
-		expires = BPF_CORE_READ(itw, tw_timer.expires);
-		if (expires > t->tw_base_j)
-			t->c.rec.tw_left_ns = (expires - t->tw_base_j) * tw__ns_per_jiffy();
-		if (substate == TCP_TIME_WAIT)
-			t->tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
-		else
-			/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what
-			 * that timeout has used up (for --stuck; the record stays partial) */
-			t->c.enter_ns = t->c.rec.start_ns = tw__armed_ns(t, expires,
-				BPF_CORE_READ(itw, __tw_common.skc_net.net, ipv4.sysctl_tcp_fin_timeout));
-		return;
-	}
+	c.rec.state = TCP_CLOSE;
+	conn__enter(&c, substate, now);
+	c.rec.role = role__of_state(substate);
+	expires = BPF_CORE_READ(itw, tw_timer.expires);
+	if (expires > c.tw_base_j)
+		c.rec.tw_left_ns = (expires - c.tw_base_j) * tw__ns_per_jiffy();
 	if (substate == TCP_TIME_WAIT)
-		t->tw_arm_j = t->tw_base_j;
-	recent->tw[recent->next++ % TW_RECENT] = tw;
+		c.tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
+	else
+		/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what that
+		 * timeout has used up (for --stuck; the record stays partial) */
+		c.rec.enter_ns = c.rec.start_ns = tw__armed_ns(&c, expires,
+			BPF_CORE_READ(itw, __tw_common.skc_net.net, ipv4.sysctl_tcp_fin_timeout));
+	tw__insert(tw, &c, now);
+}
+
+/* a timewait socket's timer was armed for the first time: remember it for the claim */
+static __always_inline void timewait__made(__u64 tw, __u64 now)
+{
+	struct tw_recent *recent = percpu__get(&tw_last);
+	struct tw_made *m;
+
+	if (!recent)
+		return;
+	m = &recent->made[recent->next++ % TW_RECENT];
+	m->tw = tw;
+	m->ns = now;
+	m->j = bpf_jiffies64();
+}
+
+/* is the timewait socket tw the one tcp_time_wait() just made of sk? */
+static __always_inline bool tw__of_sk(__u64 tw, const struct sock *sk, const struct tcp_sock *tp)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+	const struct sock_common *skc = &sk->__sk_common;
+
+	/* inet_twsk_alloc() copies the hash and the ports; skc_num of the full socket is
+	 * already 0 (inet_put_port()), inet_sport is not */
+	return BPF_CORE_READ(itw, __tw_common.skc_hash) == skc->skc_hash &&
+	       BPF_CORE_READ(itw, __tw_common.skc_dport) == skc->skc_dport &&
+	       BPF_CORE_READ(itw, __tw_common.skc_num) ==
+		       bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 }
 
 /*
  * The full socket reached CLOSE from FIN_WAIT2 or CLOSING. If tcp_time_wait() has just
- * made a timewait socket for it on this CPU, that socket carries the connection on: the
- * caller moves its record there.
+ * made a timewait socket for it on this CPU, that socket carries the connection on: move the
+ * record to 'tws', on the clock of the moment its timer was armed. An orphaned FIN_WAIT2
+ * goes on in it (substate FIN_WAIT2) until the peer's FIN; else TIME_WAIT begins.
  */
-static __always_inline struct twconn *timewait__claim(const struct conn *c, __u64 *found)
+static __always_inline bool timewait__claim(struct tc_closing *c, const struct sock *sk,
+					    const struct tcp_sock *tp, __u64 now)
 {
 	struct tw_recent *recent = percpu__get(&tw_last);
-	struct twconn *t;
-	__u64 tw;
+	const struct inet_timewait_sock *itw;
+	struct tw_made *m;
+	__u32 slot;
 
 	if (!recent)
-		return NULL;
+		return false;
 	/* the newest first: a nested softirq may have made another since */
 	for (int i = 1; i <= TW_RECENT; i++) {
-		tw = recent->tw[(recent->next - i) % TW_RECENT];
-		if (!tw)
+		slot = (recent->next - i) % TW_RECENT;
+		m = &recent->made[slot];
+		if (!m->tw || !tw__of_sk(m->tw, sk, tp))
 			continue;
-		t = bpf_map_lookup_elem(&tws, &tw);
-		if (!t || !conn__same_tuple(&t->c.rec, &c->rec))
-			continue;
-		recent->tw[(recent->next - i) % TW_RECENT] = 0;
-		*found = tw;
-		return t;
+		itw = (const void *)m->tw;
+		c->tw_base_ns = m->ns;
+		c->tw_base_j = m->j;
+		if (BPF_CORE_READ(itw, tw_substate) == TCP_TIME_WAIT) {
+			/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
+			note_peer_fin(c, tp);
+			conn__enter(c, TCP_TIME_WAIT, m->ns > c->rec.enter_ns ? m->ns : c->rec.enter_ns);
+			c->tw_arm_j = m->j;
+		}
+		c->rec.flags |= TC_F_TW;
+		tw__insert(m->tw, c, now);
+		m->tw = 0;
+		return true;
 	}
-	return NULL;
-}
-
-/* the full socket was filtered out: so is the timewait socket it just made */
-static __always_inline void timewait__forget(const struct conn *c)
-{
-	__u64 tw;
-
-	if (timewait__claim(c, &tw) && !bpf_map_delete_elem(&tws, &tw))
-		tw_live__add(-1);
+	return false;
 }
 
 #endif /* __TIMEWAIT_BPF_H */

@@ -55,11 +55,13 @@ out:
 	return ok;
 }
 
-/* purge the scenario namespace, then stop the tracer and read its records */
-bool fixture__finish(struct fixture *f)
+/* delete the scenario namespace, which ends its TIME_WAIT sockets; once only */
+bool fixture__purge(struct fixture *f)
 {
 	int err;
 
+	if (!f->ns_alive)
+		return true;
 	err = netns__destroy(&f->ns, PURGE_TIMEOUT_MS);
 	f->ns_alive = false;
 	if (!ASSERT_OK(err, "scenario namespace cleaned up (TIME_WAIT purged)")) {
@@ -68,6 +70,14 @@ bool fixture__finish(struct fixture *f)
 			       " keeping its --netns file open?\n", f->ns.path);
 		return false;
 	}
+	return true;
+}
+
+/* purge the scenario namespace, then stop the tracer and read its records */
+bool fixture__finish(struct fixture *f)
+{
+	if (!fixture__purge(f))
+		return false;
 	if (f->res.client.port) {
 		tracer__wait_close(&f->tracer, f->res.client.port, f->res.server.port,
 				   RECORD_WAIT_MS);

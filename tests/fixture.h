@@ -27,6 +27,7 @@ struct fixture {
 
 bool fixture__start(struct fixture *f, const char *const *tracer_args);
 bool fixture__run(struct fixture *f, const char *scenario, const struct scenario_opts *opts);
+bool fixture__purge(struct fixture *f);
 bool fixture__finish(struct fixture *f);
 void fixture__cleanup(struct fixture *f);
 

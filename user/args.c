@@ -14,6 +14,7 @@
 
 #define DEFAULT_RINGBUF_SIZE (4UL << 20)
 #define DEFAULT_MAX_TW (1UL << 17)
+#define DEFAULT_MAX_CLOSING (1UL << 16)
 
 static const char usage[] =
 "Usage: tcpclose [OPTIONS]\n"
@@ -63,7 +64,10 @@ static const char usage[] =
 "                          other namespaces (gauges, --stuck) then needs what NAME may do\n"
 "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
 "      --max-tw N          timewait sockets followed at once (default 131072); each takes\n"
-"                          about 320 bytes of kernel memory; past that they are counted lost\n"
+"                          about 330 bytes of kernel memory; past that they are counted lost\n"
+"      --max-closing N     full sockets followed at once between their first close state\n"
+"                          and CLOSE (default 65536; CLOSE_WAIT leaks count here), as many\n"
+"                          bytes each; past that they are counted lost\n"
 "  -v, --verbose           print libbpf's messages\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n"
@@ -86,6 +90,7 @@ enum {
 	OPT_NETNS,
 	OPT_RINGBUF_SIZE,
 	OPT_MAX_TW,
+	OPT_MAX_CLOSING,
 	OPT_HIST,
 	OPT_STUCK,
 	OPT_CGROUP,
@@ -111,6 +116,7 @@ static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "max-tw", required_argument, NULL, OPT_MAX_TW },
+	{ "max-closing", required_argument, NULL, OPT_MAX_CLOSING },
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "stuck", required_argument, NULL, OPT_STUCK },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
@@ -206,6 +212,7 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 	memset(opts, 0, sizeof(*opts));
 	opts->ringbuf_size = DEFAULT_RINGBUF_SIZE;
 	opts->max_tw = DEFAULT_MAX_TW;
+	opts->max_closing = DEFAULT_MAX_CLOSING;
 	optind = 1;
 	opterr = 0;
 
@@ -339,12 +346,13 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			opts->ringbuf_size = v;
 			break;
 		case OPT_MAX_TW:
+		case OPT_MAX_CLOSING:
 			if (!parse_ulong(optarg, 1, 1UL << 24, &v)) {
-				fprintf(err, "tcpclose: invalid --max-tw '%s': give a number from 1 to 16777216\n",
-					optarg);
+				fprintf(err, "tcpclose: invalid %s '%s': give a number from 1 to 16777216\n",
+					c == OPT_MAX_TW ? "--max-tw" : "--max-closing", optarg);
 				return ARGS_EXIT_USAGE;
 			}
-			opts->max_tw = v;
+			*(c == OPT_MAX_TW ? &opts->max_tw : &opts->max_closing) = v;
 			break;
 		case ':':
 			fprintf(err, "tcpclose: option '%s' needs a value (see tcpclose --help)\n",

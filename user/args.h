@@ -37,6 +37,7 @@ struct tc_opts {
 	unsigned long duration;	/* -d: seconds, 0 to run until interrupted */
 	unsigned long ringbuf_size;	/* --ringbuf-size: bytes */
 	unsigned long max_tw;	/* --max-tw: timewait sockets followed at once */
+	unsigned long max_closing;	/* --max-closing: full sockets followed while closing */
 };
 
 enum args_result {

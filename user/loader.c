@@ -46,17 +46,12 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	bpf_map__set_max_entries(skel->maps.tws, opts->max_tw);
+	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing);
 
 	/* tcp_retransmit_skb gained 'err' and fires for failed attempts too: pick by its BTF */
 	nargs = probe__tp_btf_nargs("tcp_retransmit_skb");
 	bpf_program__set_autoload(skel->progs.tc_retransmit, nargs < 3);
 	bpf_program__set_autoload(skel->progs.tc_retransmit_err, nargs >= 3);
-	/* who accept()ed: syscall tracepoints, found through tracefs; without it, a server's
-	 * connection that never closes in its process has no pid */
-	l->accept_traced = probe__tracepoint("syscalls", "sys_exit_accept4") &&
-			   probe__tracepoint("syscalls", "sys_exit_accept");
-	bpf_program__set_autoload(skel->progs.tc_accept4, l->accept_traced);
-	bpf_program__set_autoload(skel->progs.tc_accept, l->accept_traced);
 	if (opts->netns_path) {
 		/* the cookie is read from inside the namespace: entering it needs CAP_SYS_ADMIN */
 		skel->rodata->filter_netns_cookie = probe__netns_cookie(opts->netns_path);
@@ -165,6 +160,40 @@ void loader__settle_timewait(struct loader *l, bool all)
 	}
 out:
 	free(vals);
+}
+
+int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx)
+{
+	struct bpf_map *map = l->skel->maps.conns;
+	__u64 *keys = NULL, *more, key, *prev = NULL;
+	size_t nkeys = 0, cap = 0;
+	struct tc_closing c;
+	int n = 0;
+
+	/* the keys first: a walk whose current key is deleted starts over */
+	while (!bpf_map__get_next_key(map, prev, &key, sizeof(key))) {
+		if (nkeys == cap) {
+			cap = cap ? 2 * cap : 256;
+			more = realloc(keys, cap * sizeof(*keys));
+			if (!more)
+				break;
+			keys = more;
+		}
+		keys[nkeys++] = key;
+		prev = &keys[nkeys - 1];
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		if (bpf_map__lookup_elem(map, &keys[i], sizeof(keys[i]), &c, sizeof(c), 0) ||
+		    !c.await_owner)
+			continue;
+		/* deleted first: its owner's close() must not send it a second time */
+		if (!bpf_map__delete_elem(map, &keys[i], sizeof(keys[i]), 0)) {
+			fn(ctx, &c.rec, sizeof(c.rec));
+			n++;
+		}
+	}
+	free(keys);
+	return n;
 }
 
 void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS])

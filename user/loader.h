@@ -15,7 +15,6 @@ struct loader {
 	struct ring_buffer *rb;
 	int ncpus;
 	unsigned int hz;
-	bool accept_traced;	/* the accept() tracepoints are attached */
 	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
 };
 
@@ -29,6 +28,13 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 /* settle the timewait sockets whose cancel nothing followed: those older than 50 ms, or
  * (at exit) all of them */
 void loader__settle_timewait(struct loader *l, bool all);
+
+/*
+ * Hand fn the records still waiting for the process that holds their socket to close it (a
+ * connection reset or timed out under an application that has not closed it yet), as they
+ * are, and forget them: at exit, so that none is lost. Returns how many.
+ */
+int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx);
 
 /* the loss counters, summed over CPUs */
 void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS]);

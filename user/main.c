@@ -69,7 +69,7 @@ static double now_seconds(void)
 }
 
 /* deliver what is left: the ring buffer, then the timewait sockets whose end is undecided */
-static void drain(struct loader *l, struct run *r)
+static void drain(struct loader *l, struct run *r, const struct tc_opts *opts)
 {
 	struct timespec settle = { .tv_nsec = 60 * 1000000L };
 
@@ -77,6 +77,9 @@ static void drain(struct loader *l, struct run *r)
 	nanosleep(&settle, NULL);
 	loader__settle_timewait(l, true);
 	ring_buffer__consume(l->rb);
+	/* their owner is unknown: -p wants none of them */
+	if (!opts->pid)
+		loader__flush_awaiting(l, on_event, r);
 }
 
 /* --user: give up root once everything that needs it is done */
@@ -233,7 +236,7 @@ int main(int argc, char **argv)
 				next_report = now_seconds() + opts.interval;
 		}
 	}
-	drain(&l, &r);
+	drain(&l, &r, &opts);
 	if (opts.hist && !ferror(stdout))
 		reporter__report(&rep, &r.sink);
 	loader__drops(&l, r.stats.drops);

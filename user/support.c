@@ -43,7 +43,6 @@ int support__print(FILE *out)
 {
 	bool btf = probe__has_btf(), ksyms = probe__ksym("tw_timer_handler") != 0;
 	bool kprobes = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
-	bool accept_tp = probe__tracepoint("syscalls", "sys_exit_accept4");
 	int retrans = probe__tp_btf_nargs("tcp_retransmit_skb");
 	int fentry = fentry_probe("tcp_timewait_state_process");
 	bool iter = btf && probe__tp_btf_nargs("inet_sock_set_state") >= 3;
@@ -58,8 +57,6 @@ int support__print(FILE *out)
 		"state changes, resets, FIN retransmits, TCP timers: required");
 	fprintf(out, "%-34s %-14s %s\n", "kernel symbol addresses", ksyms ? "visible" : "hidden",
 		"telling TCP timers from the host's others: required");
-	fprintf(out, "%-34s %-14s %s\n", "syscall tracepoints (tracefs)", yes_no(accept_tp),
-		"naming the process that accept()ed a connection");
 	fprintf(out, "%-34s %-14s %s\n", "iter/tcp", yes_no(btf),
 		"connections closing at start-up, gauges, --stuck");
 	fprintf(out, "%-34s %-14s %s\n", "tcp_retransmit_skb arguments",

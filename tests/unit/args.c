@@ -38,6 +38,7 @@ void test_args_defaults(void)
 	ASSERT_EQ(p.opts.family, 0, "both families");
 	ASSERT_EQ(p.opts.ringbuf_size, 4 << 20, "4 MiB ring buffer");
 	ASSERT_EQ(p.opts.max_tw, 131072, "timewait map size");
+	ASSERT_EQ(p.opts.max_closing, 65536, "closing connections map size");
 	ASSERT_EQ(p.opts.duration, 0, "runs until interrupted");
 }
 

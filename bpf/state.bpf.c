@@ -237,16 +237,18 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
-	if (c->await_owner) {
-		conn__set_task(&c->rec);
-		conn__send(c);
-	} else {
+	if (!c->await_owner) {
 		drop__count(TC_DROP_LATE);
 		/* an orphan is destroyed right after its CLOSE: if that made a timewait socket,
 		 * the record goes on there, whatever state change was missed before */
-		if (!timewait__claim(c, sk, tp, bpf_ktime_get_ns()))
-			conn__closed(c, sk, tp, c->rec.state, bpf_ktime_get_ns());
+		if (timewait__claim(c, sk, tp, bpf_ktime_get_ns()) ||
+		    !conn__closed(c, sk, tp, c->rec.state, bpf_ktime_get_ns()))
+			goto out;
 	}
+	/* its owner closes it now, or nobody will: it waits no longer */
+	conn__set_task(&c->rec);
+	conn__send(c);
+out:
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # One build: vmlinux.h -> bpf/*.bpf.o -> tcpclose.bpf.o (linked) -> tcpclose.skel.h -> tcpclose
-OUTPUT := .output
+# (STATIC=1 builds its objects apart: they differ, see below)
+OUTPUT := .output$(if $(filter 1,$(STATIC)),-static)
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
@@ -20,7 +21,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
 # the user side: the tracer's own objects (all but the entry point link into the tests too)
-TRACER_MODS := args hist http loader metrics probe record report sink sink_text sink_json stuck support walk
+TRACER_MODS := args backend hist http loader metrics probe record report sink sink_text sink_json stuck support walk
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS))
 USER_HDRS := $(wildcard user/*.h)
 
@@ -31,8 +32,11 @@ INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(VMLINUX_DIR) -Ibpf
 
+# STATIC=1 (the initramfs of make vmtest): Debian's libmicrohttpd needs libraries that have no
+# static archive (p11-kit), so a static tcpclose has no --metrics
 ifeq ($(STATIC),1)
 LDFLAGS += -static
+CFLAGS += -DTCPCLOSE_NO_HTTP
 LIBS := -lbpf -lelf -lz -ljson-c -lzstd
 else
 LIBS := -lbpf -lelf -lz -ljson-c -lmicrohttpd -lpthread
@@ -48,7 +52,7 @@ MAKEFLAGS += --no-print-directory
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps demo test install uninstall vmlinux check-root
+.PHONY: all clean deps demo test install uninstall vmlinux check-root FORCE
 
 all: tcpclose
 
@@ -72,9 +76,17 @@ $(OUTPUT)/%.o: user/%.c $(USER_HDRS) bpf/tcpclose.h $(OUTPUT)/tcpclose.skel.h | 
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
+# ./tcpclose is either flavour: relink when the one asked for is not the one last linked
+LINKED_STATIC := $(shell cat .output/linked-static 2>/dev/null)
+ifneq ($(LINKED_STATIC),$(filter 1,$(STATIC)))
+tcpclose: FORCE
+endif
+FORCE:
+
 tcpclose: $(OUTPUT)/main.o $(USER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+	$(Q)mkdir -p .output && echo "$(filter 1,$(STATIC))" > .output/linked-static
 
 # regenerate the vendored vmlinux.h from this machine's kernel
 vmlinux:
@@ -109,4 +121,4 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) tcpclose tests/.output tools/.output
+	$(Q)rm -rf .output .output-static tcpclose tests/.output tools/.output

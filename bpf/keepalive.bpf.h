@@ -13,6 +13,24 @@
 
 #include "conn.bpf.h"
 
+static __always_inline __u64 sk_from_timer(const struct timer_list *timer, __u32 offset)
+{
+	/* container_of() on the trusted timer pointer is refused by the verifier */
+	return (__u64)timer - offset;
+}
+
+/* the sockets of the keepalive (sk->sk_timer) and the retransmit timer */
+static __always_inline __u64 sk_of_keepalive_timer(const struct timer_list *timer)
+{
+	return sk_from_timer(timer, bpf_core_field_offset(struct sock, sk_timer));
+}
+
+static __always_inline __u64 sk_of_write_timer(const struct timer_list *timer)
+{
+	return sk_from_timer(timer, bpf_core_field_offset(struct inet_connection_sock,
+							  icsk_retransmit_timer));
+}
+
 static __always_inline __u8 sk_probes_out(__u64 sk)
 {
 	return BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_probes_out);
@@ -82,15 +100,16 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 	bpf_ringbuf_submit(t, ringbuf__flags());
 }
 
-/* the timer has run: count the probes it sent */
+/* the timer has run: count the probes it sent (sk 0: whichever socket's timer it was) */
 static __always_inline void tcptimer__exit(__u64 sk)
 {
 	struct timer_run *run = percpu__get(&timer_run);
 	struct ka_count *ka, fresh = {};
 	__u8 out;
 
-	if (!run || run->sk != sk)
+	if (!run || !run->sk || (sk && run->sk != sk))
 		return;
+	sk = run->sk;
 	run->sk = 0;
 	if (run->kind != TIMER_KEEPALIVE)
 		return;

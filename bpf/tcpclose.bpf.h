@@ -155,6 +155,19 @@ TC_MAP struct {
 	__type(value, struct tw_recent);
 } tw_last SEC(".maps");
 
+/* the segment a timewait socket took in last on this CPU (fentry and kprobe backends) */
+struct tw_segment {
+	__u64 tw;
+	__u8 flags;		/* TCP flags */
+};
+
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_segment);
+} tw_seg SEC(".maps");
+
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -13,12 +13,6 @@ extern const void reqsk_timer_handler __ksym __weak;
 extern const void tcp_keepalive_timer __ksym __weak;
 extern const void tcp_write_timer __ksym __weak;
 
-static __always_inline __u64 sk_from_timer(const struct timer_list *timer, __u32 offset)
-{
-	/* container_of() on the trusted timer pointer is refused by the verifier */
-	return (__u64)timer - offset;
-}
-
 SEC("tp_btf/timer_start")
 int BPF_PROG(tc_timer_start, struct timer_list *timer)
 {
@@ -81,36 +75,19 @@ int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 	return 0;
 }
 
-static __always_inline void tw_expired(const struct timer_list *timer)
-{
-	struct tc_tw_pending snap = {};
-	struct tc_closing *t;
-	__u64 tw;
-
-	tw = tw__from_timer(timer);
-	tw__resolve(TW_NEXT_EXPIRE, tw, NULL);
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
-		return;
-	tw__snapshot(&snap, tw);
-	tw__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
-	tw__finish(tw, t, TC_TW_EXPIRED, bpf_ktime_get_ns());
-}
-
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(tc_timer_expire, struct timer_list *timer)
 {
 	void *fn = timer->function;
 
-	if (fn == &tw_timer_handler)
-		tw_expired(timer);
+	if (fn == &tw_timer_handler) {
+		tw__resolve(TW_NEXT_EXPIRE, tw__from_timer(timer), NULL);
+		timewait__expired(tw__from_timer(timer), bpf_ktime_get_ns());
+	}
 	else if (fn == &tcp_keepalive_timer)
-		tcptimer__enter(sk_from_timer(timer, bpf_core_field_offset(struct sock, sk_timer)),
-				TIMER_KEEPALIVE);
+		tcptimer__enter(sk_of_keepalive_timer(timer), TIMER_KEEPALIVE);
 	else if (fn == &tcp_write_timer)
-		tcptimer__enter(sk_from_timer(timer, bpf_core_field_offset(struct inet_connection_sock,
-									   icsk_retransmit_timer)),
-				TIMER_WRITE);
+		tcptimer__enter(sk_of_write_timer(timer), TIMER_WRITE);
 	return 0;
 }
 
@@ -120,10 +97,9 @@ int BPF_PROG(tc_timer_exit, struct timer_list *timer)
 	void *fn = timer->function;
 
 	if (fn == &tcp_keepalive_timer)
-		tcptimer__exit(sk_from_timer(timer, bpf_core_field_offset(struct sock, sk_timer)));
+		tcptimer__exit(sk_of_keepalive_timer(timer));
 	else if (fn == &tcp_write_timer)
-		tcptimer__exit(sk_from_timer(timer, bpf_core_field_offset(struct inet_connection_sock,
-									  icsk_retransmit_timer)));
+		tcptimer__exit(sk_of_write_timer(timer));
 	return 0;
 }
 

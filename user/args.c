@@ -10,6 +10,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include "args.h"
+#include "backend.h"
 #include "http.h"
 
 #define DEFAULT_RINGBUF_SIZE (4UL << 20)
@@ -68,6 +69,11 @@ static const char usage[] =
 "      --max-closing N     full sockets followed at once between their first close state\n"
 "                          and CLOSE (default 65536; CLOSE_WAIT leaks count here), as many\n"
 "                          bytes each; past that they are counted lost\n"
+"      --backend NAME      how timewait sockets and TCP timers are followed: fentry or\n"
+"                          kprobe (the kernel's timewait functions: exact, and nothing on\n"
+"                          other timers), tracepoint (timer tracepoints, any kernel), or\n"
+"                          auto (default: the first of those the kernel allows; see\n"
+"                          'tcpclose features')\n"
 "  -v, --verbose           print libbpf's messages\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n"
@@ -98,6 +104,7 @@ enum {
 	OPT_RADDR,
 	OPT_METRICS,
 	OPT_USER,
+	OPT_BACKEND,
 };
 
 static const struct option long_opts[] = {
@@ -125,6 +132,7 @@ static const struct option long_opts[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "interval", required_argument, NULL, 'i' },
 	{},
 };
@@ -283,6 +291,13 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			break;
 		case OPT_USER:
 			opts->user = optarg;
+			break;
+		case OPT_BACKEND:
+			if (backend__parse(optarg, &opts->backend)) {
+				fprintf(err, "tcpclose: unknown --backend '%s': give auto, fentry, kprobe or tracepoint\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
 			break;
 		case OPT_CGROUP:
 			if (!parse_cgroup(optarg, opts)) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <linux/types.h>
+#include "backend.h"
 #include "tcpclose.h"
 
 #define ARGS_MAX_CIDRS 64
@@ -38,6 +39,7 @@ struct tc_opts {
 	unsigned long ringbuf_size;	/* --ringbuf-size: bytes */
 	unsigned long max_tw;	/* --max-tw: timewait sockets followed at once */
 	unsigned long max_closing;	/* --max-closing: full sockets followed while closing */
+	enum tc_backend backend;	/* --backend */
 };
 
 enum args_result {

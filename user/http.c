@@ -8,16 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <microhttpd.h>
 #include "http.h"
 
 #define HTTP_MAX_CONNECTIONS 256
 #define HTTP_TIMEOUT_SECONDS 5
 
-struct http {
-	struct MHD_Daemon *daemon;
-	struct metrics *m;
-};
 
 bool http__parse_addr(const char *s, struct sockaddr_storage *ss)
 {
@@ -57,6 +52,14 @@ bool http__parse_addr(const char *s, struct sockaddr_storage *ss)
 	in->sin_port = htons(p);
 	return inet_pton(AF_INET, host, &in->sin_addr) == 1;
 }
+
+#ifndef TCPCLOSE_NO_HTTP
+#include <microhttpd.h>
+
+struct http {
+	struct MHD_Daemon *daemon;
+	struct metrics *m;
+};
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 			     const char *type, char *body, size_t len, enum MHD_ResponseMemoryMode mode)
@@ -146,3 +149,17 @@ void http__stop(struct http *h)
 	MHD_stop_daemon(h->daemon);
 	free(h);
 }
+
+#else /* TCPCLOSE_NO_HTTP: a STATIC=1 build, which Debian's libmicrohttpd cannot be part of */
+
+struct http *http__start(const struct sockaddr_storage *addr, struct metrics *m)
+{
+	fprintf(stderr, "tcpclose: this tcpclose was built with STATIC=1, without libmicrohttpd: --metrics needs a regular build (make)\n");
+	return NULL;
+}
+
+void http__stop(struct http *h)
+{
+}
+
+#endif

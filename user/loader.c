@@ -24,6 +24,27 @@ static int fail(const char *what, int err)
 	return err;
 }
 
+/* load the programs of one backend only: the others' hooks may not exist here */
+static void select_backend(struct tcpclose_bpf *skel, enum tc_backend b)
+{
+	struct bpf_program *prog;
+	const char *name;
+	bool want;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		name = bpf_program__name(prog);
+		if (!strncmp(name, "tc_timer_", 9) || !strcmp(name, "tc_flush"))
+			want = b == TC_BACKEND_TRACEPOINT;
+		else if (!strncmp(name, "tcf_", 4))
+			want = b == TC_BACKEND_FENTRY;
+		else if (!strncmp(name, "tck_", 4))
+			want = b == TC_BACKEND_KPROBE;
+		else
+			continue;
+		bpf_program__set_autoload(prog, want);
+	}
+}
+
 static int configure(struct loader *l, const struct tc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
@@ -63,6 +84,7 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 	}
 	/* run on demand by loader__settle_timewait(), never attached */
 	bpf_program__set_autoattach(skel->progs.tc_flush, false);
+	select_backend(skel, l->backend);
 	return 0;
 }
 
@@ -81,14 +103,24 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 {
 	int err;
 
+	struct backend_support support;
+	char why[160];
+
 	memset(l, 0, sizeof(*l));
 	if (!probe__has_btf()) {
 		fprintf(stderr, "tcpclose: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): it needs CONFIG_DEBUG_INFO_BTF=y\n");
 		return -ENOTSUP;
 	}
+	backend__probe(&support);
+	err = backend__choose(opts->backend, &support, &l->backend, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "tcpclose: --backend %s: %s; 'tcpclose features' shows what this kernel offers\n",
+			backend__name(opts->backend), why);
+		return err;
+	}
 	/* the timer programs tell TCP timers by their handlers' addresses, which libbpf reads
 	 * from /proc/kallsyms: hidden addresses would read as 0 and TIME_WAIT go unseen */
-	if (!probe__ksym("tw_timer_handler")) {
+	if (l->backend == TC_BACKEND_TRACEPOINT && !probe__ksym("tw_timer_handler")) {
 		fprintf(stderr, "tcpclose: kernel symbol addresses are hidden from this process (/proc/kallsyms shows 0): run as root or with CAP_SYSLOG\n");
 		return -EPERM;
 	}

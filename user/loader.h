@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <bpf/libbpf.h>
 #include "args.h"
+#include "backend.h"
 #include "tcpclose.h"
 
 struct tcpclose_bpf;
@@ -15,6 +16,7 @@ struct loader {
 	struct ring_buffer *rb;
 	int ncpus;
 	unsigned int hz;
+	enum tc_backend backend;	/* the one chosen: never TC_BACKEND_AUTO */
 	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
 };
 

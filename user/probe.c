@@ -39,22 +39,38 @@ int probe__tp_btf_nargs(const char *tp)
 	return n;
 }
 
-unsigned long probe__ksym(const char *name)
+void probe__ksyms(const char *const *names, unsigned long *addrs)
 {
-	unsigned long addr, found = 0;
 	char line[512], sym[256], type;
-	FILE *f = fopen("/proc/kallsyms", "r");
+	unsigned long addr;
+	int i, left = 0;
+	FILE *f;
 
+	for (i = 0; names[i]; i++, left++)
+		addrs[i] = 0;
+	f = fopen("/proc/kallsyms", "r");
 	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
-			found = addr;
-			break;
+		return;
+	while (left && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		for (i = 0; names[i]; i++) {
+			if (!addrs[i] && addr && !strcmp(sym, names[i])) {
+				addrs[i] = addr;
+				left--;
+			}
 		}
 	}
 	fclose(f);
-	return found;
+}
+
+unsigned long probe__ksym(const char *name)
+{
+	const char *names[] = { name, NULL };
+	unsigned long addr;
+
+	probe__ksyms(names, &addr);
+	return addr;
 }
 
 #ifndef SO_NETNS_COOKIE

@@ -15,6 +15,10 @@ bool probe__has_btf(void);
  * missing or its address is hidden (kptr_restrict without CAP_SYSLOG) */
 unsigned long probe__ksym(const char *name);
 
+/* the addresses of names (NULL-ended) in one pass over /proc/kallsyms, 0 where missing or
+ * hidden; addrs has a slot per name */
+void probe__ksyms(const char *const *names, unsigned long *addrs);
+
 /* the never-reused cookie of the network namespace at path (SO_NETNS_COOKIE, 5.14+), or 0 */
 unsigned long long probe__netns_cookie(const char *path);
 

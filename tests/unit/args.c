@@ -40,6 +40,7 @@ void test_args_defaults(void)
 	ASSERT_EQ(p.opts.max_tw, 131072, "timewait map size");
 	ASSERT_EQ(p.opts.max_closing, 65536, "closing connections map size");
 	ASSERT_EQ(p.opts.duration, 0, "runs until interrupted");
+	ASSERT_EQ(p.opts.backend, TC_BACKEND_AUTO, "backend chosen by probing");
 }
 
 void test_args_filters(void)
@@ -49,6 +50,7 @@ void test_args_filters(void)
 	parse(&p, (const char *[]){ "tcpclose", "-j", "-T", "-p", "42", "-L", "80", "-D", "5432",
 				    "-6", "-d", "3", "--transitions", "--hist", "-i", "10",
 				    "--ringbuf-size", "8192", "--max-tw", "1000",
+				    "--max-closing", "500", "--backend", "kprobe",
 				    "--netns", "/proc/self/ns/net", NULL });
 	ASSERT_EQ(p.res, ARGS_RUN, "all options accepted");
 	ASSERT_TRUE(p.opts.json && p.opts.timestamp && p.opts.transitions && p.opts.hist,
@@ -61,6 +63,8 @@ void test_args_filters(void)
 	ASSERT_EQ(p.opts.interval, 10, "interval");
 	ASSERT_EQ(p.opts.ringbuf_size, 8192, "ring buffer size");
 	ASSERT_EQ(p.opts.max_tw, 1000, "max-tw");
+	ASSERT_EQ(p.opts.max_closing, 500, "max-closing");
+	ASSERT_EQ(p.opts.backend, TC_BACKEND_KPROBE, "backend");
 	ASSERT_NEQ(p.opts.netns, 0, "netns inode");
 	ASSERT_STREQ(p.opts.netns_path, "/proc/self/ns/net", "netns path kept");
 }
@@ -98,6 +102,8 @@ void test_args_errors(void)
 	expect_usage((const char *[]){ "tcpclose", "-p", NULL }, "missing value");
 	expect_usage((const char *[]){ "tcpclose", "extra", NULL }, "stray argument");
 	expect_usage((const char *[]){ "tcpclose", "-i", "0", NULL }, "zero interval");
+	expect_usage((const char *[]){ "tcpclose", "--backend", "ebpf", NULL }, "unknown backend");
+	expect_usage((const char *[]){ "tcpclose", "--max-closing", "0", NULL }, "no closing room");
 }
 
 void test_args_help_version(void)

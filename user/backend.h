@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Which hooks follow timewait sockets and TCP timers: the timer tracepoints everywhere, or,
+ * where the kernel allows it, fentry or kprobes on the kernel's own timewait functions
+ * (exact re-arms and kill causes, and no cost on the host's other timers). Chosen by
+ * probing what loads and attaches, never by kernel version.
+ */
+#ifndef __BACKEND_H
+#define __BACKEND_H
+
+#include <stdbool.h>
+
+enum tc_backend {
+	TC_BACKEND_AUTO,
+	TC_BACKEND_TRACEPOINT,
+	TC_BACKEND_FENTRY,
+	TC_BACKEND_KPROBE,
+};
+
+struct backend_support {
+	int fentry_err;		/* 0 if fentry loads on every function below, else -errno */
+	bool kprobe;		/* kprobes exist and every function below is in kallsyms */
+	const char *missing;	/* a function the kernel lacks, if one does */
+};
+
+/* the kernel functions the fentry and kprobe backends hook, NULL-ended */
+extern const char *const backend__funcs[];
+
+const char *backend__name(enum tc_backend b);
+
+/* "auto", "tracepoint", "fentry", "kprobe"; -EINVAL for anything else */
+int backend__parse(const char *s, enum tc_backend *b);
+
+void backend__probe(struct backend_support *s);
+
+/*
+ * The backend to use for 'want' on a kernel offering s: auto takes fentry, else kprobe,
+ * else the tracepoints. Asked for one the kernel lacks: -ENOTSUP, and why in a line.
+ */
+int backend__choose(enum tc_backend want, const struct backend_support *s,
+		    enum tc_backend *got, char *why, int why_size);
+
+#endif /* __BACKEND_H */

@@ -71,6 +71,7 @@ static __always_inline void report_stuck(struct seq_file *seq, const struct sock
 	st.netns = c->rec.netns;
 	st.pid = c->rec.pid;
 	st.age_ns = now - c->rec.enter_ns;
+	st.ts_ns = now;
 	st.ino = ino;
 	__builtin_memcpy(st.saddr, c->rec.saddr, sizeof(st.saddr));
 	__builtin_memcpy(st.daddr, c->rec.daddr, sizeof(st.daddr));

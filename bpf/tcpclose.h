@@ -228,7 +228,8 @@ struct tc_stuck {
 	__u16 dport;
 	__u32 netns;
 	__u32 pid;		/* the process seen in process context, 0 if none */
-	__u64 age_ns;		/* time in that state so far */
+	__u64 age_ns;		/* time in that state so far ... */
+	__u64 ts_ns;		/* ... when the walk saw it: a walk over many sockets takes time */
 	__u64 ino;		/* the socket's inode, to find who holds it open; 0 if orphaned */
 	__u8 saddr[16];
 	__u8 daddr[16];

@@ -83,11 +83,8 @@ int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s)
 	struct walk_out out = {};
 	struct holders *hs = NULL;
 	const struct tc_stuck *st;
-	struct timespec ts;
 	int n, err;
 
-	/* the ages are as of the walk, not of the /proc scan after it */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	err = walk__sockets(l, opts->netns_path, TC_ITER_STUCK, NULL, &out);
 	n = out.len / sizeof(*st);
 	if (n) {
@@ -102,8 +99,9 @@ int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s)
 	}
 	for (int i = 0; i < n; i++) {
 		st = (const struct tc_stuck *)out.buf + i;
+		/* stamped when the walk saw it, as its age is; not at the /proc scan after */
 		s->ops->stuck(s, st, hs[i].ino ? hs[i].h : NULL, hs[i].ino ? hs[i].n : 0,
-			      ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+			      st->ts_ns);
 	}
 	free(hs);
 	free(out.buf);

@@ -352,12 +352,21 @@ static __always_inline bool tw__of_sk(__u64 tw, const struct sock *sk, const str
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	const struct sock_common *skc = &sk->__sk_common;
 
-	/* inet_twsk_alloc() copies the hash and the ports; skc_num of the full socket is
-	 * already 0 (inet_put_port()), inet_sport is not */
-	return BPF_CORE_READ(itw, __tw_common.skc_hash) == skc->skc_hash &&
-	       BPF_CORE_READ(itw, __tw_common.skc_dport) == skc->skc_dport &&
-	       BPF_CORE_READ(itw, __tw_common.skc_num) ==
-		       bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	struct {
+		__u32 hash;
+		__u16 dport;
+		__u16 num;
+	} id;
+
+	/*
+	 * inet_twsk_alloc() copies the hash and the ports; skc_num of the full socket is
+	 * already 0 (inet_put_port()), inet_sport is not. One read: skc_portpair has followed
+	 * skc_hash in struct sock_common since both exist.
+	 */
+	if (bpf_core_read(&id, sizeof(id), &itw->__tw_common.skc_hash))
+		return false;
+	return id.hash == skc->skc_hash && id.dport == skc->skc_dport &&
+	       id.num == bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 }
 
 /*

@@ -16,7 +16,7 @@
 # Knobs (environment; defaults in parentheses):
 #   BENCH_ROUNDS (5), BENCH_CONNS (100000), BENCH_THREADS (4), BENCH_TIMER_ROUNDS (3),
 #   BENCH_TIMER_SECONDS (10), BENCH_SCALE_CONNS (100000; 0 skips),
-#   BENCH_CONFIGS ("none tcpclose hist tcpstates bpftrace"; add "paused" for tcpclose stopped
+#   BENCH_CONFIGS ("none floor tcpclose hist tcpstates bpftrace"; add "paused" for tcpclose stopped
 #     with SIGSTOP during the churn: what it costs without ring buffer wake-ups),
 #   BENCH_DOC (docs/BENCHMARKS.md; empty: do not write it),
 #   BENCH_QUIET_WAIT (120), BENCH_QUIET_BUSY (10), BENCH_QUIET_BUDGET (300): before each run,
@@ -33,7 +33,7 @@ THREADS=${BENCH_THREADS:-4}
 TIMER_ROUNDS=${BENCH_TIMER_ROUNDS:-3}
 TIMER_SECONDS=${BENCH_TIMER_SECONDS:-10}
 SCALE_CONNS=${BENCH_SCALE_CONNS:-100000}
-DEFAULT_CONFIGS="none tcpclose hist tcpstates bpftrace"
+DEFAULT_CONFIGS="none floor tcpclose hist tcpstates bpftrace"
 CONFIGS=${BENCH_CONFIGS:-$DEFAULT_CONFIGS}
 DOC=${BENCH_DOC-docs/BENCHMARKS.md}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
@@ -669,7 +669,7 @@ cfg__title()
 	tcpstates) echo "4. tcpstates (libbpf-tools)" ;;
 	bpftrace) echo "5. bpftrace, printf per event" ;;
 	paused) echo "what-if: tcpclose stopped (SIGSTOP) while the churn runs" ;;
-	floor) echo "floor (reference)" ;;
+	floor) echo "floor: near-empty programs on the same hooks" ;;
 	esac
 }
 
@@ -680,7 +680,7 @@ report__churn()
 	echo "| configuration | conn/s | vs (1) | tracer CPU % | CPU % incl. TW records |" \
 	     "events delivered / conn | lost (during churn) | RSS peak MiB | BPF maps MiB |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	for cfg in none tcpclose hist tcpstates bpftrace paused; do
+	for cfg in none floor tcpclose hist tcpstates bpftrace paused; do
 		case " $CONFIGS " in *" $cfg "*) ;; *) continue ;; esac
 		if [ "$cfg" = hist ] && [ "$HAVE_HIST" -eq 0 ]; then
 			echo "| $(cfg__title "$cfg") | n/a (not supported) | | | | | | | |"
@@ -886,7 +886,7 @@ main()
 		done
 	done
 	# shellcheck disable=SC2086
-	for cfg in $(printf '%s\n' $order floor | grep -vx none | shuf); do
+	for cfg in $(printf '%s\n' $order floor | sort -u | grep -vx none | shuf); do
 		run__churn "$cfg" cost 1
 	done
 

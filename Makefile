@@ -19,9 +19,12 @@ BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-# the user side: the tracer's own objects (all but the entry point link into the tests too)
-TRACER_MODS := args hist http loader metrics probe record report sink sink_text sink_json stuck support walk
-USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS))
+# the user side: the tracer's own objects (all but the entry point link into the tests too),
+# and what "tcpclose check" runs: scenarios in private namespaces, their captures and counters
+TRACER_MODS := args hist http loader metrics probe record report sink sink_text sink_json stuck \
+	       support walk
+SCENARIO_MODS := capture netns nft nstat raw scenario sock timing
+USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(SCENARIO_MODS))
 USER_HDRS := $(wildcard user/*.h)
 
 CFLAGS ?= -g -O2

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "netns.h"
+#include "netns_named.h"
 #include "test.h"
 
 #ifndef TESTS_H

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../tests/netns.h"
+#include "../user/netns.h"
 #include "../user/scenario.h"
 
 static const char usage[] =

@@ -24,9 +24,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "../tests/capture.h"
+#include "capture.h"
 #include "nft.h"
 #include "scenario.h"
+#include "sock.h"
+#include "timing.h"
 
 #define STEP_TIMEOUT_MS 10000	/* no step of any scenario waits this long */
 #define REAP_TIMEOUT_MS 30000
@@ -53,26 +55,6 @@ struct run {
 };
 
 typedef int (*child_fn)(struct run *r, struct child *me);
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(double ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1e3);
-	ts.tv_nsec = (long)((ms - ts.tv_sec * 1e3) * 1e6);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* the first error wins: later ones are usually its consequences */
 static int run__fail(struct run *r, int err, const char *fmt, ...)
@@ -132,132 +114,6 @@ static struct scenario_side *run__side(struct run *r, struct child *c)
 	return c == &r->client ? &r->res->client : &r->res->server;
 }
 
-static socklen_t sock__addr(int family, unsigned short port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == 6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		a->sin6_port = htons(port);
-		return sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a->sin_port = htons(port);
-		return sizeof(*a);
-	}
-}
-
-static int sock__port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return -errno;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-/* a stuck peer must end a scenario with an error, not hang it */
-static void sock__timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = STEP_TIMEOUT_MS / 1000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int sock__listen(int family, unsigned short *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sock__addr(family, 0, &ss);
-	int fd, p, err;
-
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	p = sock__port(fd);
-	if (p < 0) {
-		close(fd);
-		return p;
-	}
-	*port = p;
-	return fd;
-}
-
-static int sock__write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int sock__read_n(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENODATA;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* bytes read until EOF, or -errno */
-static long sock__drain(int fd)
-{
-	char buf[16384];
-	long total = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return total;
-		total += n;
-	}
-}
-
-static int sock__linger0(int fd)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) ? -errno : 0;
-}
-
 /* a read that must end in an error (a reset): record which */
 static int sock__expect_error(struct run *r, struct child *me, int fd)
 {
@@ -280,7 +136,7 @@ static int client__open(struct run *r)
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return run__fail(r, -errno, "client: socket: %s", strerror(errno));
-	sock__timeouts(fd);
+	sock__timeouts(fd, STEP_TIMEOUT_MS / 1000);
 	if (connect(fd, (struct sockaddr *)&ss, len)) {
 		run__fail(r, -errno, "client: connect to port %u: %s", r->port, strerror(errno));
 		close(fd);
@@ -301,7 +157,7 @@ static int server__accept(struct run *r)
 
 	if (fd < 0)
 		return run__fail(r, -errno, "server: accept: %s", strerror(errno));
-	sock__timeouts(fd);
+	sock__timeouts(fd, STEP_TIMEOUT_MS / 1000);
 	return fd;
 }
 
@@ -425,7 +281,7 @@ static int run__start(struct run *r, child_fn client, child_fn server)
 static int run__reap(struct run *r)
 {
 	struct child *kids[] = { &r->client, &r->server };
-	double deadline = now_ms() + REAP_TIMEOUT_MS;
+	double deadline = timing__now_ms() + REAP_TIMEOUT_MS;
 	int left = 0, err = 0, status, i;
 	pid_t pid;
 
@@ -445,7 +301,7 @@ static int run__reap(struct run *r)
 		}
 		if (!left)
 			break;
-		if (now_ms() > deadline) {
+		if (timing__now_ms() > deadline) {
 			for (i = 0; i < 2; i++) {
 				if (kids[i]->pid <= 0)
 					continue;
@@ -456,7 +312,7 @@ static int run__reap(struct run *r)
 			return run__fail(r, -ETIMEDOUT, "scenario processes did not finish in %d s",
 					 REAP_TIMEOUT_MS / 1000);
 		}
-		sleep_ms(1);
+		timing__sleep_ms(1);
 	}
 	return err;
 }
@@ -489,15 +345,15 @@ static int settle__busy(int family, unsigned short port)
 
 static int run__settle(struct run *r)
 {
-	double deadline = now_ms() + SETTLE_TIMEOUT_MS;
+	double deadline = timing__now_ms() + SETTLE_TIMEOUT_MS;
 	int busy;
 
 	while ((busy = settle__busy(r->family, r->port)) > 0) {
-		if (now_ms() > deadline)
+		if (timing__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT,
 					 "%d sockets of port %u not closed after %d s", busy,
 					 r->port, SETTLE_TIMEOUT_MS / 1000);
-		sleep_ms(2);
+		timing__sleep_ms(2);
 	}
 	return busy < 0 ? run__fail(r, busy, "/proc/net/tcp: %s", strerror(-busy)) : 0;
 }
@@ -545,7 +401,7 @@ static int active__server(struct run *r, struct child *me)
 	(void)me;
 	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd))
 		return -EIO;
-	sleep_ms(r->opts->delay_ms);
+	timing__sleep_ms(r->opts->delay_ms);
 	return close(fd);
 }
 
@@ -630,9 +486,9 @@ static int halfclose__server(struct run *r, struct child *me)
 	if (!buf)
 		return run__fail(r, -ENOMEM, "server: out of memory");
 	/* chunk i leaves at i * 20 ms; the close comes at 200 ms */
-	start = now_ms();
+	start = timing__now_ms();
 	for (i = 0; i < HALFCLOSE_CHUNKS && !err; i++) {
-		sleep_ms(start + i * (HALFCLOSE_MS / HALFCLOSE_CHUNKS) - now_ms());
+		timing__sleep_ms(start + i * (HALFCLOSE_MS / HALFCLOSE_CHUNKS) - timing__now_ms());
 		chunk = total / HALFCLOSE_CHUNKS + (i < total % HALFCLOSE_CHUNKS);
 		err = sock__write_all(fd, buf, chunk);
 		if (!err)
@@ -642,7 +498,7 @@ static int halfclose__server(struct run *r, struct child *me)
 	r->res->halfclosed_bytes = sent;
 	if (err)
 		return run__fail(r, err, "server: write after EOF: %s", strerror(-err));
-	sleep_ms(start + HALFCLOSE_MS - now_ms());
+	timing__sleep_ms(start + HALFCLOSE_MS - timing__now_ms());
 	return close(fd);
 }
 
@@ -689,12 +545,12 @@ static int simultaneous__server(struct run *r, struct child *me)
 static void tick__align(void)
 {
 	struct timespec t0, t;
-	double deadline = now_ms() + 50;
+	double deadline = timing__now_ms() + 50;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &t0);
 	do {
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	} while (t.tv_nsec == t0.tv_nsec && t.tv_sec == t0.tv_sec && now_ms() < deadline);
+	} while (t.tv_nsec == t0.tv_nsec && t.tv_sec == t0.tv_sec && timing__now_ms() < deadline);
 }
 
 /* each end's resent FIN acks no more than the peer's first FIN: neither had the other's */
@@ -799,7 +655,7 @@ static int unread__client(struct run *r, struct child *me)
 
 static int unread__server(struct run *r, struct child *me)
 {
-	double deadline = now_ms() + STEP_TIMEOUT_MS;
+	double deadline = timing__now_ms() + STEP_TIMEOUT_MS;
 	int fd = server__accept(r), queued = 0;
 
 	(void)me;
@@ -808,9 +664,9 @@ static int unread__server(struct run *r, struct child *me)
 	while (queued < UNREAD_BYTES) {
 		if (ioctl(fd, FIONREAD, &queued))
 			return run__fail(r, -errno, "server: FIONREAD: %s", strerror(errno));
-		if (now_ms() > deadline)
+		if (timing__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT, "server: request did not arrive");
-		sleep_ms(1);
+		timing__sleep_ms(1);
 	}
 	return close(fd);
 }
@@ -1055,7 +911,7 @@ static int churn__server(struct run *r, struct child *me)
 		fd = accept(r->lfd, NULL, NULL);
 		if (fd < 0)
 			return run__fail(r, -errno, "server: accept %d: %s", i, strerror(errno));
-		sock__timeouts(fd);
+		sock__timeouts(fd, STEP_TIMEOUT_MS / 1000);
 		if (i % 2 == 0)
 			n = sock__drain(fd);
 		if (n < 0)
@@ -1163,13 +1019,13 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	memset(r.res, 0, sizeof(*r.res));
 	r.res->name = s->name;
 	r.res->family = r.family;
-	start = now_ms();
+	start = timing__now_ms();
 	err = s->run(&r);
 	if (err) {
 		run__kill(&r);
 		nft__remove();
 	}
-	r.res->elapsed_ms = now_ms() - start;
+	r.res->elapsed_ms = timing__now_ms() - start;
 	*res = *r.res;
 	munmap(r.res, sizeof(*r.res));
 	return err;

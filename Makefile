@@ -23,7 +23,7 @@ BPF_HDRS := $(wildcard bpf/*.h)
 # and what "tcpclose check" runs: scenarios in private namespaces, their captures and counters
 TRACER_MODS := args hist http loader metrics probe record report sink sink_text sink_json stuck \
 	       support walk
-SCENARIO_MODS := capture netns nft nstat raw scenario sock timing
+SCENARIO_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock timing
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(SCENARIO_MODS))
 USER_HDRS := $(wildcard user/*.h)
 

@@ -25,39 +25,15 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "netns.h"
 #include "nft.h"
 #include "scenario.h"
+#include "scenario_internal.h"
 #include "sock.h"
 #include "timing.h"
 
-#define STEP_TIMEOUT_MS 10000	/* no step of any scenario waits this long */
-#define REAP_TIMEOUT_MS 30000
-#define SETTLE_TIMEOUT_MS 5000	/* a lost FIN or ACK is resent within 1 s here */
-#define CROSS_ATTEMPTS 5
-#define CLIENT_COMM "closegen-cli"
-#define SERVER_COMM "closegen-srv"
-
-struct child {
-	pid_t pid;
-	int up;			/* child -> conductor */
-	int down;		/* conductor -> child */
-};
-
-struct run {
-	const struct scenario_opts *opts;
-	struct scenario_result *res;	/* shared with the children */
-	int family;
-	int lfd;			/* the listener; only the server keeps it */
-	unsigned short port;		/* the listener's port */
-	int pin_cpu;			/* run both children on this CPU, or -1 */
-	struct child client;
-	struct child server;
-};
-
-typedef int (*child_fn)(struct run *r, struct child *me);
-
 /* the first error wins: later ones are usually its consequences */
-static int run__fail(struct run *r, int err, const char *fmt, ...)
+int run__fail(struct run *r, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -70,18 +46,18 @@ static int run__fail(struct run *r, int err, const char *fmt, ...)
 }
 
 /* steps: one byte names the step, so a confused peer is caught at once */
-static int step__send(int fd, char step)
+int step__send(int fd, char step)
 {
 	return write(fd, &step, 1) == 1 ? 0 : -EPIPE;
 }
 
-static int step__recv(int fd, char step)
+int step__await(int fd, char step, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char got;
 	int n;
 
-	n = poll(&pfd, 1, STEP_TIMEOUT_MS);
+	n = poll(&pfd, 1, timeout_ms);
 	if (n == 0)
 		return -ETIMEDOUT;
 	if (n < 0 || read(fd, &got, 1) != 1)
@@ -89,9 +65,14 @@ static int step__recv(int fd, char step)
 	return got == step ? 0 : -EPROTO;
 }
 
-static int run__step_wait(struct run *r, struct child *c, char step)
+int step__recv(int fd, char step)
 {
-	int err = step__recv(c->up, step);
+	return step__await(fd, step, STEP_TIMEOUT_MS);
+}
+
+int run__step_await(struct run *r, struct child *c, char step, int timeout_ms)
+{
+	int err = step__await(c->up, step, timeout_ms);
 
 	if (err)
 		run__fail(r, err, "%s did not reach step '%c': %s",
@@ -99,7 +80,12 @@ static int run__step_wait(struct run *r, struct child *c, char step)
 	return err;
 }
 
-static int run__step_tell(struct run *r, struct child *c, char step)
+int run__step_wait(struct run *r, struct child *c, char step)
+{
+	return run__step_await(r, c, step, STEP_TIMEOUT_MS);
+}
+
+int run__step_tell(struct run *r, struct child *c, char step)
 {
 	int err = step__send(c->down, step);
 
@@ -115,7 +101,7 @@ static struct scenario_side *run__side(struct run *r, struct child *c)
 }
 
 /* a read that must end in an error (a reset): record which */
-static int sock__expect_error(struct run *r, struct child *me, int fd)
+int run__expect_reset(struct run *r, struct child *me, int fd)
 {
 	long n = sock__drain(fd);
 
@@ -126,17 +112,29 @@ static int sock__expect_error(struct run *r, struct child *me, int fd)
 	return 0;
 }
 
-/* the client's end: connect and record its port */
-static int client__open(struct run *r)
+/*
+ * The client's end: connect and record its port. With bind_port >= 0 it first binds that
+ * port (0: any) with SO_REUSEADDR, so that a timewait socket of an earlier connection from
+ * it does not refuse the bind and connect() decides what happens to that socket.
+ */
+int client__connect(struct run *r, int bind_port)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, local;
 	socklen_t len = sock__addr(r->family, r->port, &ss);
-	int fd, port;
+	socklen_t llen = sock__addr(r->family, bind_port, &local);
+	int fd, port, one = 1;
 
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return run__fail(r, -errno, "client: socket: %s", strerror(errno));
 	sock__timeouts(fd, STEP_TIMEOUT_MS / 1000);
+	if (bind_port >= 0 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	     bind(fd, (struct sockaddr *)&local, llen))) {
+		run__fail(r, -errno, "client: bind to port %d: %s", bind_port, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len)) {
 		run__fail(r, -errno, "client: connect to port %u: %s", r->port, strerror(errno));
 		close(fd);
@@ -151,7 +149,65 @@ static int client__open(struct run *r)
 	return fd;
 }
 
-static int server__accept(struct run *r)
+/* set a sysctl of the scenario's namespace */
+int run__sysctl(struct run *r, const char *name, int value)
+{
+	char text[16];
+	int err;
+
+	snprintf(text, sizeof(text), "%d", value);
+	err = netns__sysctl(name, text);
+	if (err)
+		return run__fail(r, err, "sysctl %s=%d: %s (is /proc/sys writable here?)", name,
+				 value, strerror(-err));
+	return 0;
+}
+
+/* start a capture on lo */
+int run__capture(struct run *r, struct capture *cap)
+{
+	int err = capture__start(cap);
+
+	if (err)
+		return run__fail(r, err, "capture on lo: %s (AF_PACKET needs CAP_NET_RAW)",
+				 strerror(-err));
+	return 0;
+}
+
+/*
+ * End a capture (stopped if the scenario went well: err 0), count each end's FINs, and how
+ * often one end (the server if server) resent its own. Returns err, or the capture's.
+ */
+int run__count_fins(struct run *r, struct capture *cap, int err, bool server)
+{
+	if (!err) {
+		err = capture__stop(cap);
+		if (err)
+			run__fail(r, err, "capture: %s", strerror(-err));
+	}
+	r->res->client.fins = capture__fins(cap, r->res->client.port);
+	r->res->server.fins = capture__fins(cap, r->port);
+	r->res->fin_retrans = (server ? r->res->server.fins : r->res->client.fins) - 1;
+	capture__free(cap);
+	return err;
+}
+
+/* in the client: note another connection of the scenario, from port cport */
+void run__add_conn(struct run *r, unsigned short cport)
+{
+	if (r->res->nconns == SCENARIO_MAX_CONNS)
+		return;
+	r->res->conns[r->res->nconns].cport = cport;
+	r->res->conns[r->res->nconns].sport = r->port;
+	r->res->nconns++;
+}
+
+int client__open(struct run *r)
+{
+	return client__connect(r, -1);
+}
+
+int server__accept(struct run *r)
 {
 	int fd = accept(r->lfd, NULL, NULL);
 
@@ -161,8 +217,19 @@ static int server__accept(struct run *r)
 	return fd;
 }
 
+/* ping, step 'E', and close once the conductor says 'G' */
+int client__close_when_told(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+
+	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
+	    step__recv(me->down, 'G'))
+		return -EIO;
+	return close(fd);
+}
+
 /* the small request and reply every orderly scenario starts with */
-static int client__ping(struct run *r, int fd)
+int client__ping(struct run *r, int fd)
 {
 	char buf[5];
 	int err;
@@ -175,7 +242,7 @@ static int client__ping(struct run *r, int fd)
 	return 0;
 }
 
-static int server__pong(struct run *r, int fd)
+int server__pong(struct run *r, int fd)
 {
 	char buf[5];
 	int err;
@@ -188,7 +255,7 @@ static int server__pong(struct run *r, int fd)
 	return 0;
 }
 
-static int server__wait_eof(struct run *r, int fd)
+int server__wait_eof(struct run *r, int fd)
 {
 	long n = sock__drain(fd);
 
@@ -260,7 +327,7 @@ static void run__close_child(struct child *c)
 }
 
 /* the listener is made here so both children know its port; only the server keeps it */
-static int run__start(struct run *r, child_fn client, child_fn server)
+int run__start(struct run *r, child_fn client, child_fn server)
 {
 	int err;
 
@@ -359,7 +426,7 @@ static int run__settle(struct run *r)
 }
 
 /* wait for both ends to finish, then for the last segment of the connection */
-static int run__finish(struct run *r)
+int run__finish(struct run *r)
 {
 	int err = run__reap(r);
 
@@ -382,7 +449,7 @@ static void run__kill(struct run *r)
 
 /* active: client closes first, server closes delay_ms after EOF */
 
-static int active__client(struct run *r, struct child *me)
+int active__client(struct run *r, struct child *me)
 {
 	int fd = client__open(r);
 
@@ -394,7 +461,7 @@ static int active__client(struct run *r, struct child *me)
 	return close(fd);
 }
 
-static int active__server(struct run *r, struct child *me)
+int active__server(struct run *r, struct child *me)
 {
 	int fd = server__accept(r);
 
@@ -405,13 +472,50 @@ static int active__server(struct run *r, struct child *me)
 	return close(fd);
 }
 
-static int scenario__active(struct run *r)
+int scenario__active(struct run *r)
 {
 	int err;
 
 	r->res->fields |= SCENARIO_F_DELAY;
 	r->res->delay_ms = r->opts->delay_ms;
 	err = run__start(r, active__client, active__server);
+	return err ? err : run__finish(r);
+}
+
+/* passive: the server closes first; the client closes delay_ms after EOF */
+
+static int passive__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+	long n;
+
+	(void)me;
+	if (fd < 0 || client__ping(r, fd))
+		return -EIO;
+	n = sock__drain(fd);
+	if (n < 0)
+		return run__fail(r, (int)n, "client: waiting for EOF: %s", strerror((int)-n));
+	timing__sleep_ms(r->opts->delay_ms);
+	return close(fd);
+}
+
+static int passive__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r);
+
+	(void)me;
+	if (fd < 0 || server__pong(r, fd))
+		return -EIO;
+	return close(fd);
+}
+
+static int scenario__passive(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_DELAY;
+	r->res->delay_ms = r->opts->delay_ms;
+	err = run__start(r, passive__client, passive__server);
 	return err ? err : run__finish(r);
 }
 
@@ -454,7 +558,7 @@ static int scenario__fin_data(struct run *r)
 #define HALFCLOSE_CHUNKS 10
 #define HALFCLOSE_MS 200
 
-static int halfclose__client(struct run *r, struct child *me)
+int halfclose__client(struct run *r, struct child *me)
 {
 	int fd = client__open(r);
 	long n;
@@ -518,16 +622,6 @@ static int scenario__halfclose(struct run *r)
  * arrives. The capture tells whether they crossed; if not, the scenario tries again.
  */
 
-static int simultaneous__client(struct run *r, struct child *me)
-{
-	int fd = client__open(r);
-
-	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
-	    step__recv(me->down, 'G'))
-		return -EIO;
-	return close(fd);
-}
-
 static int simultaneous__server(struct run *r, struct child *me)
 {
 	int fd = server__accept(r);
@@ -571,7 +665,7 @@ static int simultaneous__attempt(struct run *r, struct capture *cap, bool *cross
 	long drops;
 	int err;
 
-	err = run__start(r, simultaneous__client, simultaneous__server);
+	err = run__start(r, client__close_when_told, simultaneous__server);
 	if (err)
 		return err;
 	if (run__step_wait(r, &r->client, 'E') || run__step_wait(r, &r->server, 'E'))
@@ -617,9 +711,9 @@ static int scenario__simultaneous(struct run *r)
 		return run__fail(r, -errno, "sched_getaffinity: %s", strerror(errno));
 	for (r->pin_cpu = 0; !CPU_ISSET(r->pin_cpu, &set); r->pin_cpu++)
 		;
-	err = capture__start(&cap);
+	err = run__capture(r, &cap);
 	if (err)
-		return run__fail(r, err, "capture on lo: %s", strerror(-err));
+		return err;
 	while (!crossed && r->res->attempts < CROSS_ATTEMPTS) {
 		r->res->attempts++;
 		err = simultaneous__attempt(r, &cap, &crossed);
@@ -648,7 +742,7 @@ static int unread__client(struct run *r, struct child *me)
 	err = sock__write_all(fd, req, sizeof(req));
 	if (err)
 		return run__fail(r, err, "client: write: %s", strerror(-err));
-	err = sock__expect_error(r, me, fd);
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
@@ -700,7 +794,7 @@ static int linger0__server(struct run *r, struct child *me)
 
 	if (fd < 0 || server__pong(r, fd))
 		return -EIO;
-	err = sock__expect_error(r, me, fd);
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
@@ -722,7 +816,7 @@ static int peer_reset__client(struct run *r, struct child *me)
 
 	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'R'))
 		return -EIO;
-	err = sock__expect_error(r, me, fd);
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
@@ -757,7 +851,7 @@ static int listener_close__client(struct run *r, struct child *me)
 
 	if (fd < 0)
 		return fd;
-	err = sock__expect_error(r, me, fd);
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
@@ -786,16 +880,6 @@ static int scenario__listener_close(struct run *r)
  * fin_drop and lastack_drop: one segment is dropped once, and the capture counts how often
  * the sender then resends its FIN.
  */
-
-static int drop__client(struct run *r, struct child *me)
-{
-	int fd = client__open(r);
-
-	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
-	    step__recv(me->down, 'G'))
-		return -EIO;
-	return close(fd);
-}
 
 static int drop__server(struct run *r, struct child *me)
 {
@@ -839,10 +923,10 @@ static int drop__run(struct run *r, bool lastack)
 	int err;
 
 	r->res->fields |= SCENARIO_F_DROPS;
-	err = capture__start(&cap);
+	err = run__capture(r, &cap);
 	if (err)
-		return run__fail(r, err, "capture on lo: %s", strerror(-err));
-	err = run__start(r, drop__client, drop__server);
+		return err;
+	err = run__start(r, client__close_when_told, drop__server);
 	if (!err && lastack) {
 		/* the client's FIN is not held back: release the client at once */
 		err = run__step_wait(r, &r->client, 'E') ?: run__step_tell(r, &r->client, 'G');
@@ -856,16 +940,7 @@ static int drop__run(struct run *r, bool lastack)
 	}
 	if (!err)
 		err = run__finish(r);
-	if (!err) {
-		err = capture__stop(&cap);
-		if (err)
-			run__fail(r, err, "capture: %s", strerror(-err));
-	}
-	r->res->client.fins = capture__fins(&cap, r->res->client.port);
-	r->res->server.fins = capture__fins(&cap, r->port);
-	r->res->fin_retrans = (lastack ? r->res->server.fins : r->res->client.fins) - 1;
-	capture__free(&cap);
-	return err;
+	return run__count_fins(r, &cap, err, lastack);
 }
 
 static int scenario__fin_drop(struct run *r)
@@ -946,24 +1021,48 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
 	{ "active", 4, scenario__active,
-	  "client closes; server closes --delay ms after EOF (200)" },
+	  "the client closes first, the server 200 ms (--delay) after EOF" },
 	{ "active6", 6, scenario__active, "active over ::1" },
+	{ "passive", 4, scenario__passive,
+	  "the server closes first, the client 200 ms (--delay) after EOF" },
 	{ "halfclose", 4, scenario__halfclose,
-	  "client shutdown(SHUT_WR); server sends --bytes (10000) over 200 ms, then closes" },
+	  "the client shuts down its side; the server sends 10000 bytes (--bytes) over 200 ms" },
 	{ "fin_data", 4, scenario__fin_data,
-	  "client's FIN rides on its last data (TCP_CORK, then close)" },
+	  "the client's FIN rides on its last data (TCP_CORK, then close)" },
 	{ "simultaneous", 4, scenario__simultaneous,
 	  "both FINs dropped once, so the resent FINs cross (FIN_WAIT1 -> CLOSING)" },
-	{ "unread", 4, scenario__unread, "server closes with unread data: it sends RST" },
-	{ "linger0", 4, scenario__linger0, "client closes with SO_LINGER {1, 0}: RST" },
-	{ "peer_reset", 4, scenario__peer_reset, "server closes with SO_LINGER {1, 0}: RST" },
+	{ "unread", 4, scenario__unread, "the server closes with unread data: it sends RST" },
+	{ "linger0", 4, scenario__linger0, "the client closes with SO_LINGER {1, 0}: RST" },
+	{ "peer_reset", 4, scenario__peer_reset, "the server closes with SO_LINGER {1, 0}: RST" },
 	{ "listener_close", 4, scenario__listener_close,
-	  "listener closed with an unaccepted connection: the child is reset" },
+	  "a listener closed with an unaccepted connection: the child is reset" },
 	{ "fin_drop", 4, scenario__fin_drop, "the client's FIN is dropped once and resent" },
 	{ "lastack_drop", 4, scenario__lastack_drop,
 	  "the client's last ACK is dropped once: the server resends its FIN from LAST_ACK" },
+	{ "tw_expire", 4, scenario__tw_expire,
+	  "active, then the client's TIME_WAIT left alone until its 2MSL timer fires (60 s)" },
+	{ "tw_reused", 4, scenario__tw_reused,
+	  "connect() from the same port reuses the TIME_WAIT (tcp_tw_reuse=1)" },
+	{ "tw_rst", 4, scenario__tw_rst,
+	  "an RST at the expected sequence number kills the TIME_WAIT (tcp_rfc1337=0)" },
+	{ "tw_syn", 4, scenario__tw_syn,
+	  "the server closes first; a new SYN from the same client port takes its TIME_WAIT" },
+	{ "tw_purged", 4, scenario__tw_purged,
+	  "3 active closes; their TIME_WAITs end with the namespace" },
+	{ "tw_overflow", 4, scenario__tw_overflow,
+	  "tcp_max_tw_buckets=0: no timewait socket is made, the connection just closes" },
+	{ "keepalive", 4, scenario__keepalive,
+	  "keepalive 1 s/1 s/3: one probe answered, then 3 unanswered, and the abort" },
+	{ "user_timeout", 4, scenario__user_timeout,
+	  "TCP_USER_TIMEOUT 1500 ms runs out while data goes unacknowledged" },
+	{ "retrans_timeout", 4, scenario__retrans_timeout,
+	  "tcp_retries2=3 runs out while data goes unacknowledged" },
+	{ "fin_wait2_timeout", 4, scenario__fin_wait2_timeout,
+	  "tcp_fin_timeout=2: an orphaned FIN_WAIT2 whose peer never closes" },
+	{ "orphan_retries", 4, scenario__orphan_retries,
+	  "tcp_orphan_retries=1: the FIN of a closed socket is never acknowledged" },
 	{ "churn", 4, scenario__churn,
-	  "--count (1000) connections as fast as possible; the closing side alternates" },
+	  "1000 (--count) connections as fast as possible; the closing side alternates" },
 };
 
 const char *scenario__name(int i, const char **help)
@@ -1024,6 +1123,12 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	if (err) {
 		run__kill(&r);
 		nft__remove();
+	}
+	r.res->tw_sockets = netns__tw_sockets();
+	if (!err && !r.res->nconns && r.res->client.port) {
+		r.res->conns[0].cport = r.res->client.port;
+		r.res->conns[0].sport = r.res->server.port;
+		r.res->nconns = 1;
 	}
 	r.res->elapsed_ms = timing__now_ms() - start;
 	*res = *r.res;

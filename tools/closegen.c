@@ -14,7 +14,9 @@ static const char usage[] =
 	"usage: closegen [--netns] [-6] [--delay MS] [--bytes N] [--count N] SCENARIO\n"
 	"       closegen --list\n"
 	"Run one TCP close scenario over loopback in the current network namespace (with\n"
-	"--netns, in a fresh one with lo up) and print one line of JSON describing it.\n";
+	"--netns, in a fresh one with lo up) and print one line of JSON describing it.\n"
+	"--delay: how long active's server and passive's client wait after EOF (200 ms);\n"
+	"--bytes: what halfclose's server sends (10000); --count: churn's connections (1000).\n";
 
 static void closegen__list(void)
 {

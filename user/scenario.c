@@ -556,7 +556,6 @@ static int scenario__fin_data(struct run *r)
 /* halfclose: client shuts down its sending side, server keeps sending for 200 ms */
 
 #define HALFCLOSE_CHUNKS 10
-#define HALFCLOSE_MS 200
 
 int halfclose__client(struct run *r, struct child *me)
 {
@@ -592,7 +591,7 @@ static int halfclose__server(struct run *r, struct child *me)
 	/* chunk i leaves at i * 20 ms; the close comes at 200 ms */
 	start = timing__now_ms();
 	for (i = 0; i < HALFCLOSE_CHUNKS && !err; i++) {
-		timing__sleep_ms(start + i * (HALFCLOSE_MS / HALFCLOSE_CHUNKS) - timing__now_ms());
+		timing__sleep_ms(start + i * (SCENARIO_HALFCLOSE_MS / HALFCLOSE_CHUNKS) - timing__now_ms());
 		chunk = total / HALFCLOSE_CHUNKS + (i < total % HALFCLOSE_CHUNKS);
 		err = sock__write_all(fd, buf, chunk);
 		if (!err)
@@ -602,7 +601,7 @@ static int halfclose__server(struct run *r, struct child *me)
 	r->res->halfclosed_bytes = sent;
 	if (err)
 		return run__fail(r, err, "server: write after EOF: %s", strerror(-err));
-	timing__sleep_ms(start + HALFCLOSE_MS - timing__now_ms());
+	timing__sleep_ms(start + SCENARIO_HALFCLOSE_MS - timing__now_ms());
 	return close(fd);
 }
 
@@ -1021,12 +1020,12 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
 	{ "active", 4, scenario__active,
-	  "the client closes first, the server 200 ms (--delay) after EOF" },
+	  "the client closes first, the server 200 ms after EOF" },
 	{ "active6", 6, scenario__active, "active over ::1" },
 	{ "passive", 4, scenario__passive,
-	  "the server closes first, the client 200 ms (--delay) after EOF" },
+	  "the server closes first, the client 200 ms after EOF" },
 	{ "halfclose", 4, scenario__halfclose,
-	  "the client shuts down its side; the server sends 10000 bytes (--bytes) over 200 ms" },
+	  "the client shuts down its side; the server sends 10000 bytes over 200 ms" },
 	{ "fin_data", 4, scenario__fin_data,
 	  "the client's FIN rides on its last data (TCP_CORK, then close)" },
 	{ "simultaneous", 4, scenario__simultaneous,
@@ -1052,7 +1051,7 @@ static const struct scenario scenarios[] = {
 	{ "tw_overflow", 4, scenario__tw_overflow,
 	  "tcp_max_tw_buckets=0: no timewait socket is made, the connection just closes" },
 	{ "keepalive", 4, scenario__keepalive,
-	  "keepalive 1 s/1 s/3: one probe answered, then 3 unanswered, and the abort" },
+	  "keepalive 2 s/1 s/3: one probe answered, then 3 unanswered, and the abort" },
 	{ "user_timeout", 4, scenario__user_timeout,
 	  "TCP_USER_TIMEOUT 1500 ms runs out while data goes unacknowledged" },
 	{ "retrans_timeout", 4, scenario__retrans_timeout,

@@ -34,6 +34,9 @@ enum {
 	SCENARIO_F_TIMER = 1 << 7,	/* mark_ns and the settings the timers run on */
 };
 
+/* halfclose: how long the server goes on sending after the client's FIN, and closes */
+#define SCENARIO_HALFCLOSE_MS 200
+
 #define SCENARIO_MAX_CONNS 4
 
 /* one connection of a scenario: the client's port and the listener's */

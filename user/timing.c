@@ -151,7 +151,8 @@ void timing__resend(const struct timing_rto *t, int n, double *lo, double *hi)
 	*hi = late[n <= nl ? n - 1 : nl - 1];
 }
 
-void timing__give_up(const struct timing_rto *t, double *lo, double *hi, int *resends)
+void timing__give_up(const struct timing_rto *t, double *lo, double *hi, int *resends_lo,
+		     int *resends_hi)
 {
 	double times[RTO_MAX_RESENDS], early, late;
 	int ne, nl;
@@ -161,6 +162,6 @@ void timing__give_up(const struct timing_rto *t, double *lo, double *hi, int *re
 	/* a late timer may cross a limit one resend sooner: take the widest */
 	*lo = rto__min(early, late);
 	*hi = early > late ? early : late;
-	if (resends)
-		*resends = ne;
+	*resends_lo = ne < nl ? ne : nl;
+	*resends_hi = ne > nl ? ne : nl;
 }

@@ -39,6 +39,7 @@ struct timing_rto {
 void timing__resend(const struct timing_rto *t, int n, double *lo, double *hi);
 
 /* when the connection is given up, earliest and latest, in ms, and how many resends before */
-void timing__give_up(const struct timing_rto *t, double *lo, double *hi, int *resends);
+void timing__give_up(const struct timing_rto *t, double *lo, double *hi, int *resends_lo,
+		     int *resends_hi);
 
 #endif

@@ -842,7 +842,11 @@ static int scenario__peer_reset(struct run *r)
 	return err ? err : run__finish(r);
 }
 
-/* listener_close: the listener closes with an established child still in its queue */
+/*
+ * listener_close: the listener closes with an established child still in its queue. Not
+ * before the client's connect() has returned: a reset that comes first makes connect() fail
+ * (seen under emulation), and the client would never have had a connection to lose.
+ */
 
 static int listener_close__client(struct run *r, struct child *me)
 {
@@ -850,6 +854,8 @@ static int listener_close__client(struct run *r, struct child *me)
 
 	if (fd < 0)
 		return fd;
+	if (step__send(me->up, 'C'))
+		return -EIO;
 	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
@@ -859,10 +865,11 @@ static int listener_close__server(struct run *r, struct child *me)
 {
 	struct pollfd pfd = { .fd = r->lfd, .events = POLLIN };
 
-	(void)me;
 	/* readable: the handshake is complete and the child is queued */
 	if (poll(&pfd, 1, STEP_TIMEOUT_MS) != 1)
 		return run__fail(r, -ETIMEDOUT, "server: no connection queued");
+	if (step__recv(me->down, 'G'))
+		return -EIO;
 	return close(r->lfd);
 }
 
@@ -871,7 +878,8 @@ static int scenario__listener_close(struct run *r)
 	int err;
 
 	r->res->fields |= SCENARIO_F_ERR;
-	err = run__start(r, listener_close__client, listener_close__server);
+	err = run__start(r, listener_close__client, listener_close__server) ?:
+	      run__step_wait(r, &r->client, 'C') ?: run__step_tell(r, &r->server, 'G');
 	return err ? err : run__finish(r);
 }
 

@@ -17,7 +17,7 @@ static const char usage[] =
 "Durations are checked within windows derived from this kernel's HZ, its timer wheel and\n"
 "the TCP timers each scenario sets, plus a scheduling slack measured at the start.\n"
 "Without SCENARIO every one runs (see --list); those waiting on timers (tw_expire waits out\n"
-"the 60 s TIME_WAIT) run beside the others, about 70 s in all.\n"
+"the 60 s TIME_WAIT) run beside the others, about 65 s in all.\n"
 "\n"
 "Options:\n"
 "  -l, --list              list the scenarios and what each does\n"

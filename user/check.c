@@ -41,8 +41,8 @@
 /* what a scenario's child leaves for us */
 struct check_shared {
 	unsigned int netns;		/* its namespace, set before any socket is made */
-	__u64 netns_ns;			/* when it made it and when it was done (CLOCK_MONOTONIC) */
-	__u64 done_ns;
+	__u64 netns_ns;			/* when it made it, CLOCK_MONOTONIC */
+	__u64 done_ns;			/* when the scenario was over */
 	int err;			/* the scenario's, 0 if it ran as designed */
 	struct scenario_result res;
 	int nr_counters;
@@ -435,7 +435,8 @@ static void check__list(FILE *f)
 		for (int k = 0; (name = scenario__name(k, &help)); k++)
 			if (!strcmp(name, sc->name))
 				break;
-		fprintf(f, "%-18s %s%s\n", sc->name, help, sc->slow ? " [runs beside the others]" : "");
+		fprintf(f, "%-18s %s%s\n", sc->name, help,
+			sc->slow ? " [runs beside the others]" : "");
 	}
 }
 
@@ -481,10 +482,14 @@ static void check__summary(struct checker *c, const char *timestamp)
 	for (int i = 0; i < c->njobs; i++)
 		failed += c->jobs[i].result.status != CHECK_PASS;
 	if (!c->opts->tap) {
-		printf("\n%d passed, %d failed in %.1f s\n", c->njobs - failed, failed, info.seconds);
-		for (int i = 0; i < c->njobs; i++)
-			for (int k = 0; k < c->jobs[i].result.diffs.n; k++)
-				printf("%s: %s\n", c->jobs[i].sc->name, c->jobs[i].result.diffs.line[k]);
+		printf("\n%d passed, %d failed in %.1f s\n", c->njobs - failed, failed,
+		       info.seconds);
+		for (int i = 0; i < c->njobs; i++) {
+			const struct check_result *r = &c->jobs[i].result;
+
+			for (int k = 0; k < r->diffs.n; k++)
+				printf("%s: %s\n", r->scenario, r->diffs.line[k]);
+		}
 	} else {
 		printf("# %d passed, %d failed in %.1f s\n", c->njobs - failed, failed,
 		       info.seconds);

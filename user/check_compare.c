@@ -275,7 +275,10 @@ static const char *role_name(int i) { return record__role_name(i); }
 static const char *cause_name(int i) { return record__cause_name(i); }
 static const char *rst_name(int i) { return i ? record__rst_reason_name(i) : NULL; }
 static const char *tw_name(int i) { return i ? record__tw_end_name(i) : NULL; }
-static const char *state_name(int i) { return i < TC_NR_STATES ? record__state_name(i) : "unknown"; }
+static const char *state_name(int i)
+{
+	return i < TC_NR_STATES ? record__state_name(i) : "unknown";
+}
 
 static bool states__known(const char *value)
 {

@@ -25,13 +25,13 @@ enum check_field {
 	CHECK_CAUSE,
 	CHECK_RST_REASON,
 	CHECK_TW_END,
-	CHECK_STATES,		/* the close states in order: "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", "-" */
+	CHECK_STATES,		/* in order: "FIN_WAIT1,FIN_WAIT2,TIME_WAIT"; "-" for none */
 	CHECK_FIN_RETRANS,
 	CHECK_KA_PROBES,
 	CHECK_KA_UNANSWERED,
 	CHECK_HALFCLOSED,
 	CHECK_DWELL,		/* ms in each close state: CHECK_DWELL + enum tc_state */
-	CHECK_END_MS = CHECK_DWELL + TC_NR_STATES,	/* ms from the scenario's mark to the end */
+	CHECK_END_MS = CHECK_DWELL + TC_NR_STATES,	/* ms from the scenario's mark */
 	CHECK_NR_FIELDS,
 };
 
@@ -44,7 +44,7 @@ struct check_want {
 
 /* one end of a connection: the next record with its ports, and what it must say */
 struct check_end {
-	char name[16];		/* "client", "server"; "client2", "server2" for a second one */
+	char name[16];		/* "client", "server"; "client2", "server2" for the second */
 	unsigned short lport, rport;
 	struct check_want want[CHECK_NR_FIELDS];
 };

@@ -129,7 +129,8 @@ void test_check_subset(void)
 	ASSERT_EQ(r.status, 0, "exit status: everything as expected");
 	ASSERT_NOT_NULL(strstr(r.text, "3 passed, 0 failed"), "the table's closing count");
 	ASSERT_EQ(test__system("python3 %s %s active:pass unread:pass tw_rst:pass", r.script,
-			       r.junit), 0, "xml.etree reads the JUnit file: 3 testcases, none failed");
+			       r.junit), 0,
+		  "xml.etree reads the JUnit file: 3 testcases, none failed");
 out:
 	check_run__cleanup(&r);
 }

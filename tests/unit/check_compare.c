@@ -171,7 +171,8 @@ void test_check_compare_same_ports(void)
 	x.recs[2].tw_end = TC_TW_REUSED;
 	x.recs[0].tw_end = TC_TW_PURGED;
 	fixture__compare(&x, 4);
-	ASSERT_STREQ(x.d.line[0], "client.tw_end: got purged, want reused", "in the order they came");
+	ASSERT_STREQ(x.d.line[0], "client.tw_end: got purged, want reused",
+		     "in the order they came");
 	ASSERT_STREQ(x.d.line[1], "client2.tw_end: got reused, want purged", "the second");
 }
 
@@ -207,7 +208,8 @@ void test_check_expect_override(void)
 	ASSERT_STREQ(err, "scenario 'active' has no end 'peer' (its ends: client, server)", "says");
 	ASSERT_EQ(override(&x.e, "client.colour", "1", err), -EINVAL, "an unknown field");
 	ASSERT_EQ(override(&x.e, "client.fin_retrans", "1.5.", err), -EINVAL, "not a number");
-	ASSERT_EQ(override(&x.e, "client.fin_retrans", "3..1", err), -EINVAL, "a range upside down");
+	ASSERT_EQ(override(&x.e, "client.fin_retrans", "3..1", err), -EINVAL,
+		  "a range upside down");
 	ASSERT_EQ(override(&x.e, "client.states", "FIN_WAIT1,", err), -EINVAL, "a trailing comma");
 	ASSERT_EQ(override(&x.e, "lower", "1", err), -EINVAL, "not a counter name");
 }

@@ -20,9 +20,13 @@ BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-# the user side: the tracer's own objects (all but the entry point link into the tests too)
-TRACER_MODS := args backend hist http loader metrics probe record report sink sink_text sink_json stuck support walk
-USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS))
+# the user side: the tracer's own objects (all but the entry point link into the tests too),
+# and "tcpclose check": its scenarios in private namespaces, their captures and counters
+TRACER_MODS := args backend hist http loader metrics probe record report sink sink_text \
+	       sink_json stuck support walk
+CHECK_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock timing \
+	      check check_args check_compare check_expect check_report
+USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(CHECK_MODS))
 USER_HDRS := $(wildcard user/*.h)
 
 CFLAGS ?= -g -O2

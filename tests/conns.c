@@ -42,66 +42,11 @@ void conns__sleep_ms(int ms)
 		;
 }
 
-static socklen_t conns__addr(int family, unsigned short port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == 6) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_addr = in6addr_loopback;
-		in6->sin6_port = htons(port);
-		return sizeof(*in6);
-	}
-	in->sin_family = AF_INET;
-	in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	in->sin_port = htons(port);
-	return sizeof(*in);
-}
-
-static int conns__port(int fd, unsigned short *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return -errno;
-	if (ss.ss_family == AF_INET6)
-		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
-		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return 0;
-}
-
-/* a listener on the loopback address of family 4 or 6, on a port the kernel picks */
-int conns__listen(int family, unsigned short *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = conns__addr(family, 0, &ss);
-	int fd, err;
-
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	err = conns__port(fd, port);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* connect to the listener and accept: both ends in this process */
 int conns__open(struct conn *c, int lfd, int family, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = conns__addr(family, port, &ss);
+	socklen_t len = sock__addr(family, port, &ss);
 	int err;
 
 	c->cfd = c->sfd = -1;
@@ -114,11 +59,12 @@ int conns__open(struct conn *c, int lfd, int family, unsigned short port)
 	c->sfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (c->sfd < 0)
 		goto err;
-	err = conns__port(c->cfd, &c->cport);
-	if (err) {
+	err = sock__port(c->cfd);
+	if (err < 0) {
 		conns__close(c);
 		return err;
 	}
+	c->cport = err;
 	return 0;
 err:
 	err = -errno;
@@ -145,109 +91,6 @@ void conns__abort(struct conn *c)
 	if (c->sfd >= 0)
 		setsockopt(c->sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	conns__close(c);
-}
-
-int conns__keepalive(int fd, int idle_s, int intvl_s, int cnt)
-{
-	int one = 1;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof(idle_s)) ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl_s, sizeof(intvl_s)) ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)))
-		return -errno;
-	return 0;
-}
-
-int conns__user_timeout(int fd, unsigned int ms)
-{
-	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms)))
-		return -errno;
-	return 0;
-}
-
-/* "net.ipv4.tcp_fin_timeout": the tcp sysctls are per namespace, so only ours changes */
-int conns__sysctl(const char *name, const char *value)
-{
-	char path[128], got[64] = "";
-	ssize_t n;
-	size_t i;
-	int fd, err = 0;
-
-	n = snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	for (i = strlen("/proc/sys/"); path[i]; i++) {
-		if (path[i] == '.')
-			path[i] = '/';
-	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-		err = -errno ?: -EIO;
-	/* read it back: a value the kernel clamped or ignored is not what the test assumes */
-	if (!err) {
-		n = pread(fd, got, sizeof(got) - 1, 0);
-		if (n <= 0 || atoll(got) != atoll(value))
-			err = -EINVAL;
-	}
-	close(fd);
-	return err;
-}
-
-int conns__tcp_info(int fd, struct tcp_info *ti)
-{
-	socklen_t len = sizeof(*ti);
-
-	memset(ti, 0, sizeof(*ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len))
-		return -errno;
-	return 0;
-}
-
-/*
- * Wait until the kernel reports an error on the socket, as an aborting timer leaves it:
- * returns that errno (ETIMEDOUT), or -ETIMEDOUT if none came; *when is the wall clock then.
- */
-int conns__wait_error(int fd, int timeout_ms, double *when)
-{
-	struct pollfd pfd = { .fd = fd, .events = 0 };	/* POLLERR needs no asking */
-	socklen_t len = sizeof(int);
-	int n, err = 0;
-
-	n = poll(&pfd, 1, timeout_ms);
-	if (when)
-		*when = conns__now();
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -ETIMEDOUT;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
-		return -errno;
-	return err;
-}
-
-/* wait until the namespace's counter reaches at_least; returns its value or -ETIMEDOUT */
-int conns__wait_counter(const char *name, long long at_least, int timeout_ms)
-{
-	double deadline = conns__now() + timeout_ms / 1e3;
-	struct nstat s;
-	long long v;
-	int err;
-
-	for (;;) {
-		err = nstat__read(&s);
-		v = err ? -1 : nstat__get(&s, name);
-		nstat__free(&s);
-		if (err)
-			return err;
-		if (v >= at_least)
-			return v;
-		if (conns__now() > deadline)
-			return -ETIMEDOUT;
-		conns__sleep_ms(5);
-	}
 }
 
 /*

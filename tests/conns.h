@@ -11,6 +11,9 @@
 #include <netinet/tcp.h>
 #include <stdbool.h>
 #include <sys/types.h>
+#include "netns.h"
+#include "nstat.h"
+#include "sock.h"
 #include "tracer.h"
 
 struct conn {
@@ -26,17 +29,10 @@ struct conns_sock {
 	unsigned short rport;
 };
 
-int conns__listen(int family, unsigned short *port);
 int conns__open(struct conn *c, int lfd, int family, unsigned short port);
 void conns__close(struct conn *c);
 void conns__abort(struct conn *c);
 
-int conns__keepalive(int fd, int idle_s, int intvl_s, int cnt);
-int conns__user_timeout(int fd, unsigned int ms);
-int conns__sysctl(const char *name, const char *value);
-int conns__tcp_info(int fd, struct tcp_info *ti);
-int conns__wait_error(int fd, int timeout_ms, double *when);
-int conns__wait_counter(const char *name, long long at_least, int timeout_ms);
 int conns__ss(struct conns_sock **socks);
 bool conns__ss_has(const struct conns_sock *socks, int n, const char *state, int lport,
 		   int rport);

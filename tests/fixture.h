@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include "capture.h"
-#include "netns.h"
+#include "netns_named.h"
 #include "nstat.h"
 #include "scenario.h"
 #include "tracer.h"

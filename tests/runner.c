@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "netns.h"
+#include "netns_named.h"
 #include "test.h"
 
 #ifndef TESTS_H
@@ -112,6 +112,24 @@ int test__system(const char *fmt, ...)
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return WEXITSTATUS(st);
+}
+
+int test__parse(test_parse_fn parse, void *opts, const char **argv, char *out, size_t outlen,
+		char *err, size_t errlen)
+{
+	FILE *o, *e;
+	int argc = 0, res;
+
+	memset(out, 0, outlen);
+	memset(err, 0, errlen);
+	o = fmemopen(out, outlen - 1, "w");
+	e = fmemopen(err, errlen - 1, "w");
+	while (argv[argc])
+		argc++;
+	res = parse(opts, argc, (char **)argv, o, e);
+	fclose(o);
+	fclose(e);
+	return res;
 }
 
 static double runner__now(void)

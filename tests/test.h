@@ -22,6 +22,14 @@ bool test__failed(void);
 int test__system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *test__strerror(long long err);
 
+/*
+ * Call a command-line parser on a NULL-terminated argv, with what it would print to stdout
+ * and stderr captured in out and err (each NUL-terminated); returns what it returned.
+ */
+typedef int (*test_parse_fn)(void *opts, int argc, char **argv, FILE *out, FILE *err);
+int test__parse(test_parse_fn parse, void *opts, const char **argv, char *out, size_t outlen,
+		char *err, size_t errlen);
+
 /* a message shown with the test's result in verbose mode, and always when it fails */
 #define test__log(fmt, ...) printf(fmt "\n", ##__VA_ARGS__)
 

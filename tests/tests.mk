@@ -31,7 +31,7 @@ TEST_LDLIBS := $(LIBS) -ljson-c
 TEST_HELPER_SRCS := $(filter-out tests/runner.c,$(wildcard tests/*.c))
 TEST_HELPER_OBJS := $(patsubst tests/%.c,$(TEST_OUT)/%.o,$(TEST_HELPER_SRCS))
 TEST_HEADERS := $(wildcard tests/*.h) $(USER_HDRS) $(BPF_HDRS) $(OUTPUT)/tcpclose.skel.h
-TEST_USER_OBJS := $(OUTPUT)/scenario.o $(OUTPUT)/nft.o $(USER_OBJS)
+TEST_USER_OBJS := $(USER_OBJS)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 INTEGRATION_SRCS := $(sort $(wildcard tests/integration/*.c))
@@ -109,7 +109,6 @@ $(TEST_OUT)/test_integration: $(TEST_OUT)/runner_integration.o $(INTEGRATION_OBJ
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $^ $(TEST_LDLIBS) -o $@
 
-$(CLOSEGEN): tools/closegen.c $(OUTPUT)/scenario.o $(OUTPUT)/nft.o $(TEST_OUT)/capture.o \
-	     $(TEST_OUT)/netns.o
+$(CLOSEGEN): tools/closegen.c $(USER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $^ -ljson-c -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $^ $(TEST_LDLIBS) -o $@

@@ -19,54 +19,6 @@
 /* no step of a connection here waits this long: a stuck peer fails the test instead */
 #define TW_IO_TIMEOUT_S 10
 
-double tw__mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* CONFIG_HZ as the kernel was built with it; else one tick, the coarse clocks' resolution */
-int tw__hz(void)
-{
-	struct timespec res;
-	char line[128];
-	int hz = 0;
-	FILE *f;
-
-	f = popen("zcat /proc/config.gz 2>/dev/null", "r");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "CONFIG_HZ=%d", &hz) == 1)
-				break;
-		}
-		pclose(f);
-	}
-	if (hz > 0)
-		return hz;
-	if (!clock_getres(CLOCK_MONOTONIC_COARSE, &res) && !res.tv_sec && res.tv_nsec)
-		return (int)((1000000000L + res.tv_nsec / 2) / res.tv_nsec);
-	return -ENOENT;
-}
-
-/*
- * How late a timer armed delta jiffies ahead may fire, in jiffies (kernel/time/timer.c).
- * calc_wheel_index() puts it in level n, the first with delta < LVL_START(n + 1), that is
- * 63 << 3n jiffies, and calc_index() rounds its expiry up to the next multiple of that
- * level's granularity, 8^n jiffies: it fires 1 to 8^n jiffies after its expiry. At HZ=250
- * the 15000 jiffies of 2MSL sit in level 3: 512 jiffies, 2.048 s.
- */
-long tw__wheel_granule(long delta)
-{
-	int lvl = 0;
-
-	/* LVL_DEPTH is 9 above HZ=100: level 8 is the last */
-	while (lvl < 8 && delta >= (63L << (3 * lvl)))
-		lvl++;
-	return 1L << (3 * lvl);
-}
-
 static void tw__addr(struct sockaddr_in *a, unsigned short port)
 {
 	memset(a, 0, sizeof(*a));
@@ -91,21 +43,6 @@ static void tw__timeouts(int fd)
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* wait until a full socket is in the kernel's TCP state (TCP_FIN_WAIT2, ...) */
-int tw__wait_state(int fd, int state, int timeout_ms)
-{
-	double deadline = tw__mono_ms() + timeout_ms;
-	struct tcp_info ti;
-	int err;
-
-	while (!(err = conns__tcp_info(fd, &ti)) && ti.tcpi_state != state) {
-		if (tw__mono_ms() > deadline)
-			return -ETIMEDOUT;
-		conns__sleep_ms(1);
-	}
-	return err;
 }
 
 /* sockets of port (0: any) that are still exchanging segments: neither LISTEN nor TIME_WAIT */
@@ -134,11 +71,11 @@ static int tw__busy(unsigned short port)
 /* wait until no segment of port's connections (0: all) is still to come */
 int tw__settle(unsigned short port, int timeout_ms)
 {
-	double deadline = tw__mono_ms() + timeout_ms;
+	double deadline = timing__now_ms() + timeout_ms;
 	int busy;
 
 	while ((busy = tw__busy(port)) > 0) {
-		if (tw__mono_ms() > deadline)
+		if (timing__now_ms() > deadline)
 			return -ETIMEDOUT;
 		conns__sleep_ms(2);
 	}
@@ -253,27 +190,6 @@ bool tw__end(struct fixture *f)
 	ok = ASSERT_OK(nstat__read(&f->after), "nstat after") &&
 	     ASSERT_OK(nstat__delta(&f->before, &f->after, &f->delta), "nstat delta") && ok;
 	return ASSERT_OK(netns__leave(&f->ns), "leave scenario namespace") && ok;
-}
-
-/*
- * The timewait sockets of the current namespace right now, as /proc/net/sockstat counts them
- * (its death row's refcount): exact, where a dump can miss one that moves meanwhile.
- */
-long long tw__sockstat_tw(void)
-{
-	char line[256];
-	long long tw = -ENOENT;
-	FILE *f;
-
-	f = fopen("/proc/net/sockstat", "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "TCP: inuse %*d orphan %*d tw %lld", &tw) == 1)
-			break;
-	}
-	fclose(f);
-	return tw;
 }
 
 /* a test of a few connections cannot tell apart a TIME-WAIT killed by an RST of ours: tw.h */

@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include "conns.h"
 #include "fixture.h"
+#include "probe.h"
+#include "sock.h"
 #include "ss.h"
+#include "timing.h"
 #include "tracer.h"
 
 /* the 2MSL of include/net/tcp.h: TCP_TIMEWAIT_LEN */
@@ -34,12 +37,6 @@
  * count it in; seen about once in 10,000 connections with 4 tests running.
  */
 
-double tw__mono_ms(void);
-
-int tw__hz(void);
-long tw__wheel_granule(long delta_jiffies);
-
-int tw__wait_state(int fd, int state, int timeout_ms);
 int tw__settle(unsigned short port, int timeout_ms);
 
 int tw__connect(struct conn *c, int lfd, unsigned short lport, int bind_port);
@@ -49,7 +46,6 @@ int tw__active_closes(const int *lfds, const unsigned short *ports, int nports, 
 bool tw__begin(struct fixture *f, bool capture);
 bool tw__end(struct fixture *f);
 bool tw__check_no_rst(const struct fixture *f);
-long long tw__sockstat_tw(void);
 int tw__ss_count(const char *filter);
 int tw__ss_get(const char *filter, unsigned short lport, unsigned short rport,
 	       struct ss_sock *s);

@@ -7,14 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../tests/netns.h"
+#include "../user/netns.h"
 #include "../user/scenario.h"
 
 static const char usage[] =
 	"usage: closegen [--netns] [-6] [--delay MS] [--bytes N] [--count N] SCENARIO\n"
 	"       closegen --list\n"
 	"Run one TCP close scenario over loopback in the current network namespace (with\n"
-	"--netns, in a fresh one with lo up) and print one line of JSON describing it.\n";
+	"--netns, in a fresh one with lo up) and print one line of JSON describing it.\n"
+	"--delay: how long active's server and passive's client wait after EOF (200 ms);\n"
+	"--bytes: what halfclose's server sends (10000); --count: churn's connections (1000).\n";
 
 static void closegen__list(void)
 {
@@ -101,6 +103,19 @@ static void closegen__print(const struct scenario_result *r)
 		json_object_object_add(o, "client_closed_first",
 				       json_object_new_int(r->client_closed_first));
 	}
+	if (r->fields & SCENARIO_F_CONNS) {
+		json_object *conns = json_object_new_array();
+
+		for (int i = 0; i < r->nconns; i++) {
+			json_object *c = json_object_new_object();
+
+			json_object_object_add(c, "cport", json_object_new_int(r->conns[i].cport));
+			json_object_object_add(c, "sport", json_object_new_int(r->conns[i].sport));
+			json_object_array_add(conns, c);
+		}
+		json_object_object_add(o, "conns", conns);
+	}
+	json_object_object_add(o, "tw_sockets", json_object_new_int64(r->tw_sockets));
 	json_object_object_add(o, "elapsed_ms", json_object_new_double(r->elapsed_ms));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

@@ -15,9 +15,10 @@ set -eu
 # nftables        drop or hold back chosen segments in the tests
 # tcpdump         packet captures that the tests compare records with
 # prometheus      the real scraper the --metrics test stores and queries through
+# python3         a real JUnit consumer (xml.etree) for the tcpclose check test
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
       pkg-config make gcc
-      iproute2 nftables tcpdump prometheus"
+      iproute2 nftables tcpdump prometheus python3"
 
 missing=""
 for p in $PKGS; do

@@ -20,6 +20,9 @@
 static const char usage[] =
 "Usage: tcpclose [OPTIONS]\n"
 "       tcpclose features      what this kernel offers a tracer, and what tcpclose uses\n"
+"       tcpclose check [SCENARIO...]  run built-in close scenarios in private namespaces,\n"
+"                              trace them and compare every record with what this kernel\n"
+"                              must do; exit 1 on any difference (tcpclose check --help)\n"
 "Trace how TCP connections close: one record per connection when it is completely gone,\n"
 "including the TIME_WAIT that no other tool sees.\n"
 "\n"
@@ -212,15 +215,20 @@ static bool parse_cgroup(const char *path, struct tc_opts *opts)
 	return true;
 }
 
+void args__defaults(struct tc_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->ringbuf_size = DEFAULT_RINGBUF_SIZE;
+	opts->max_tw = DEFAULT_MAX_TW;
+	opts->max_closing = DEFAULT_MAX_CLOSING;
+}
+
 enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *out, FILE *err)
 {
 	unsigned long v;
 	int c;
 
-	memset(opts, 0, sizeof(*opts));
-	opts->ringbuf_size = DEFAULT_RINGBUF_SIZE;
-	opts->max_tw = DEFAULT_MAX_TW;
-	opts->max_closing = DEFAULT_MAX_CLOSING;
+	args__defaults(opts);
 	optind = 1;
 	opterr = 0;
 

@@ -51,6 +51,9 @@ enum args_result {
 /* "10.0.0.0/8", "::1", "fd00::/8" into an LPM key; false if it is not one */
 bool args__parse_cidr(const char *s, struct tc_cidr_key *key);
 
+/* the options with nothing given: no filter, the default ring buffer and timewait map */
+void args__defaults(struct tc_opts *opts);
+
 /* parse argv into opts; messages go to out (help, version) and err (errors) */
 enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *out, FILE *err);
 

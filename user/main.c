@@ -14,6 +14,7 @@
 #include <pwd.h>
 #include <unistd.h>
 #include "args.h"
+#include "check.h"
 #include "support.h"
 #include "http.h"
 #include "metrics.h"
@@ -136,6 +137,8 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "features"))
 		return support__print(stdout);
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return check__main(argc - 1, argv + 1);
 	switch (args__parse(&opts, argc, argv, stdout, stderr)) {
 	case ARGS_EXIT_OK:
 		return 0;

@@ -24,58 +24,16 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "../tests/capture.h"
+#include "capture.h"
+#include "netns.h"
 #include "nft.h"
 #include "scenario.h"
-
-#define STEP_TIMEOUT_MS 10000	/* no step of any scenario waits this long */
-#define REAP_TIMEOUT_MS 30000
-#define SETTLE_TIMEOUT_MS 5000	/* a lost FIN or ACK is resent within 1 s here */
-#define CROSS_ATTEMPTS 5
-#define CLIENT_COMM "closegen-cli"
-#define SERVER_COMM "closegen-srv"
-
-struct child {
-	pid_t pid;
-	int up;			/* child -> conductor */
-	int down;		/* conductor -> child */
-};
-
-struct run {
-	const struct scenario_opts *opts;
-	struct scenario_result *res;	/* shared with the children */
-	int family;
-	int lfd;			/* the listener; only the server keeps it */
-	unsigned short port;		/* the listener's port */
-	int pin_cpu;			/* run both children on this CPU, or -1 */
-	struct child client;
-	struct child server;
-};
-
-typedef int (*child_fn)(struct run *r, struct child *me);
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(double ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1e3);
-	ts.tv_nsec = (long)((ms - ts.tv_sec * 1e3) * 1e6);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
+#include "scenario_internal.h"
+#include "sock.h"
+#include "timing.h"
 
 /* the first error wins: later ones are usually its consequences */
-static int run__fail(struct run *r, int err, const char *fmt, ...)
+int run__fail(struct run *r, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -88,18 +46,18 @@ static int run__fail(struct run *r, int err, const char *fmt, ...)
 }
 
 /* steps: one byte names the step, so a confused peer is caught at once */
-static int step__send(int fd, char step)
+int step__send(int fd, char step)
 {
 	return write(fd, &step, 1) == 1 ? 0 : -EPIPE;
 }
 
-static int step__recv(int fd, char step)
+int step__await(int fd, char step, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char got;
 	int n;
 
-	n = poll(&pfd, 1, STEP_TIMEOUT_MS);
+	n = poll(&pfd, 1, timeout_ms);
 	if (n == 0)
 		return -ETIMEDOUT;
 	if (n < 0 || read(fd, &got, 1) != 1)
@@ -107,9 +65,14 @@ static int step__recv(int fd, char step)
 	return got == step ? 0 : -EPROTO;
 }
 
-static int run__step_wait(struct run *r, struct child *c, char step)
+int step__recv(int fd, char step)
 {
-	int err = step__recv(c->up, step);
+	return step__await(fd, step, STEP_TIMEOUT_MS);
+}
+
+int run__step_await(struct run *r, struct child *c, char step, int timeout_ms)
+{
+	int err = step__await(c->up, step, timeout_ms);
 
 	if (err)
 		run__fail(r, err, "%s did not reach step '%c': %s",
@@ -117,7 +80,12 @@ static int run__step_wait(struct run *r, struct child *c, char step)
 	return err;
 }
 
-static int run__step_tell(struct run *r, struct child *c, char step)
+int run__step_wait(struct run *r, struct child *c, char step)
+{
+	return run__step_await(r, c, step, STEP_TIMEOUT_MS);
+}
+
+int run__step_tell(struct run *r, struct child *c, char step)
 {
 	int err = step__send(c->down, step);
 
@@ -132,134 +100,8 @@ static struct scenario_side *run__side(struct run *r, struct child *c)
 	return c == &r->client ? &r->res->client : &r->res->server;
 }
 
-static socklen_t sock__addr(int family, unsigned short port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == 6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		a->sin6_port = htons(port);
-		return sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a->sin_port = htons(port);
-		return sizeof(*a);
-	}
-}
-
-static int sock__port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return -errno;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-/* a stuck peer must end a scenario with an error, not hang it */
-static void sock__timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = STEP_TIMEOUT_MS / 1000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int sock__listen(int family, unsigned short *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sock__addr(family, 0, &ss);
-	int fd, p, err;
-
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	p = sock__port(fd);
-	if (p < 0) {
-		close(fd);
-		return p;
-	}
-	*port = p;
-	return fd;
-}
-
-static int sock__write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int sock__read_n(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENODATA;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* bytes read until EOF, or -errno */
-static long sock__drain(int fd)
-{
-	char buf[16384];
-	long total = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return total;
-		total += n;
-	}
-}
-
-static int sock__linger0(int fd)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) ? -errno : 0;
-}
-
 /* a read that must end in an error (a reset): record which */
-static int sock__expect_error(struct run *r, struct child *me, int fd)
+int run__expect_reset(struct run *r, struct child *me, int fd)
 {
 	long n = sock__drain(fd);
 
@@ -270,17 +112,29 @@ static int sock__expect_error(struct run *r, struct child *me, int fd)
 	return 0;
 }
 
-/* the client's end: connect and record its port */
-static int client__open(struct run *r)
+/*
+ * The client's end: connect and record its port. With bind_port >= 0 it first binds that
+ * port (0: any) with SO_REUSEADDR, so that a timewait socket of an earlier connection from
+ * it does not refuse the bind and connect() decides what happens to that socket.
+ */
+int client__connect(struct run *r, int bind_port)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, local;
 	socklen_t len = sock__addr(r->family, r->port, &ss);
-	int fd, port;
+	socklen_t llen = sock__addr(r->family, bind_port, &local);
+	int fd, port, one = 1;
 
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return run__fail(r, -errno, "client: socket: %s", strerror(errno));
-	sock__timeouts(fd);
+	sock__timeouts(fd, STEP_TIMEOUT_MS / 1000);
+	if (bind_port >= 0 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	     bind(fd, (struct sockaddr *)&local, llen))) {
+		run__fail(r, -errno, "client: bind to port %d: %s", bind_port, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len)) {
 		run__fail(r, -errno, "client: connect to port %u: %s", r->port, strerror(errno));
 		close(fd);
@@ -295,18 +149,87 @@ static int client__open(struct run *r)
 	return fd;
 }
 
-static int server__accept(struct run *r)
+/* set a sysctl of the scenario's namespace */
+int run__sysctl(struct run *r, const char *name, int value)
+{
+	char text[16];
+	int err;
+
+	snprintf(text, sizeof(text), "%d", value);
+	err = netns__sysctl(name, text);
+	if (err)
+		return run__fail(r, err, "sysctl %s=%d: %s (is /proc/sys writable here?)", name,
+				 value, strerror(-err));
+	return 0;
+}
+
+/* start a capture on lo */
+int run__capture(struct run *r, struct capture *cap)
+{
+	int err = capture__start(cap);
+
+	if (err)
+		return run__fail(r, err, "capture on lo: %s (AF_PACKET needs CAP_NET_RAW)",
+				 strerror(-err));
+	return 0;
+}
+
+/*
+ * End a capture (stopped if the scenario went well: err 0), count each end's FINs, and how
+ * often one end (the server if server) resent its own. Returns err, or the capture's.
+ */
+int run__count_fins(struct run *r, struct capture *cap, int err, bool server)
+{
+	if (!err) {
+		err = capture__stop(cap);
+		if (err)
+			run__fail(r, err, "capture: %s", strerror(-err));
+	}
+	r->res->client.fins = capture__fins(cap, r->res->client.port);
+	r->res->server.fins = capture__fins(cap, r->port);
+	r->res->fin_retrans = (server ? r->res->server.fins : r->res->client.fins) - 1;
+	capture__free(cap);
+	return err;
+}
+
+/* in the client: note another connection of the scenario, from port cport */
+void run__add_conn(struct run *r, unsigned short cport)
+{
+	if (r->res->nconns == SCENARIO_MAX_CONNS)
+		return;
+	r->res->conns[r->res->nconns].cport = cport;
+	r->res->conns[r->res->nconns].sport = r->port;
+	r->res->nconns++;
+}
+
+int client__open(struct run *r)
+{
+	return client__connect(r, -1);
+}
+
+int server__accept(struct run *r)
 {
 	int fd = accept(r->lfd, NULL, NULL);
 
 	if (fd < 0)
 		return run__fail(r, -errno, "server: accept: %s", strerror(errno));
-	sock__timeouts(fd);
+	sock__timeouts(fd, STEP_TIMEOUT_MS / 1000);
 	return fd;
 }
 
+/* ping, step 'E', and close once the conductor says 'G' */
+int client__close_when_told(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+
+	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
+	    step__recv(me->down, 'G'))
+		return -EIO;
+	return close(fd);
+}
+
 /* the small request and reply every orderly scenario starts with */
-static int client__ping(struct run *r, int fd)
+int client__ping(struct run *r, int fd)
 {
 	char buf[5];
 	int err;
@@ -319,7 +242,7 @@ static int client__ping(struct run *r, int fd)
 	return 0;
 }
 
-static int server__pong(struct run *r, int fd)
+int server__pong(struct run *r, int fd)
 {
 	char buf[5];
 	int err;
@@ -332,7 +255,7 @@ static int server__pong(struct run *r, int fd)
 	return 0;
 }
 
-static int server__wait_eof(struct run *r, int fd)
+int server__wait_eof(struct run *r, int fd)
 {
 	long n = sock__drain(fd);
 
@@ -404,7 +327,7 @@ static void run__close_child(struct child *c)
 }
 
 /* the listener is made here so both children know its port; only the server keeps it */
-static int run__start(struct run *r, child_fn client, child_fn server)
+int run__start(struct run *r, child_fn client, child_fn server)
 {
 	int err;
 
@@ -425,7 +348,7 @@ static int run__start(struct run *r, child_fn client, child_fn server)
 static int run__reap(struct run *r)
 {
 	struct child *kids[] = { &r->client, &r->server };
-	double deadline = now_ms() + REAP_TIMEOUT_MS;
+	double deadline = timing__now_ms() + REAP_TIMEOUT_MS;
 	int left = 0, err = 0, status, i;
 	pid_t pid;
 
@@ -445,7 +368,7 @@ static int run__reap(struct run *r)
 		}
 		if (!left)
 			break;
-		if (now_ms() > deadline) {
+		if (timing__now_ms() > deadline) {
 			for (i = 0; i < 2; i++) {
 				if (kids[i]->pid <= 0)
 					continue;
@@ -456,7 +379,7 @@ static int run__reap(struct run *r)
 			return run__fail(r, -ETIMEDOUT, "scenario processes did not finish in %d s",
 					 REAP_TIMEOUT_MS / 1000);
 		}
-		sleep_ms(1);
+		timing__sleep_ms(1);
 	}
 	return err;
 }
@@ -489,21 +412,21 @@ static int settle__busy(int family, unsigned short port)
 
 static int run__settle(struct run *r)
 {
-	double deadline = now_ms() + SETTLE_TIMEOUT_MS;
+	double deadline = timing__now_ms() + SETTLE_TIMEOUT_MS;
 	int busy;
 
 	while ((busy = settle__busy(r->family, r->port)) > 0) {
-		if (now_ms() > deadline)
+		if (timing__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT,
 					 "%d sockets of port %u not closed after %d s", busy,
 					 r->port, SETTLE_TIMEOUT_MS / 1000);
-		sleep_ms(2);
+		timing__sleep_ms(2);
 	}
 	return busy < 0 ? run__fail(r, busy, "/proc/net/tcp: %s", strerror(-busy)) : 0;
 }
 
 /* wait for both ends to finish, then for the last segment of the connection */
-static int run__finish(struct run *r)
+int run__finish(struct run *r)
 {
 	int err = run__reap(r);
 
@@ -526,7 +449,7 @@ static void run__kill(struct run *r)
 
 /* active: client closes first, server closes delay_ms after EOF */
 
-static int active__client(struct run *r, struct child *me)
+int active__client(struct run *r, struct child *me)
 {
 	int fd = client__open(r);
 
@@ -538,24 +461,61 @@ static int active__client(struct run *r, struct child *me)
 	return close(fd);
 }
 
-static int active__server(struct run *r, struct child *me)
+int active__server(struct run *r, struct child *me)
 {
 	int fd = server__accept(r);
 
 	(void)me;
 	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd))
 		return -EIO;
-	sleep_ms(r->opts->delay_ms);
+	timing__sleep_ms(r->opts->delay_ms);
 	return close(fd);
 }
 
-static int scenario__active(struct run *r)
+int scenario__active(struct run *r)
 {
 	int err;
 
 	r->res->fields |= SCENARIO_F_DELAY;
 	r->res->delay_ms = r->opts->delay_ms;
 	err = run__start(r, active__client, active__server);
+	return err ? err : run__finish(r);
+}
+
+/* passive: the server closes first; the client closes delay_ms after EOF */
+
+static int passive__client(struct run *r, struct child *me)
+{
+	int fd = client__open(r);
+	long n;
+
+	(void)me;
+	if (fd < 0 || client__ping(r, fd))
+		return -EIO;
+	n = sock__drain(fd);
+	if (n < 0)
+		return run__fail(r, (int)n, "client: waiting for EOF: %s", strerror((int)-n));
+	timing__sleep_ms(r->opts->delay_ms);
+	return close(fd);
+}
+
+static int passive__server(struct run *r, struct child *me)
+{
+	int fd = server__accept(r);
+
+	(void)me;
+	if (fd < 0 || server__pong(r, fd))
+		return -EIO;
+	return close(fd);
+}
+
+static int scenario__passive(struct run *r)
+{
+	int err;
+
+	r->res->fields |= SCENARIO_F_DELAY;
+	r->res->delay_ms = r->opts->delay_ms;
+	err = run__start(r, passive__client, passive__server);
 	return err ? err : run__finish(r);
 }
 
@@ -596,9 +556,8 @@ static int scenario__fin_data(struct run *r)
 /* halfclose: client shuts down its sending side, server keeps sending for 200 ms */
 
 #define HALFCLOSE_CHUNKS 10
-#define HALFCLOSE_MS 200
 
-static int halfclose__client(struct run *r, struct child *me)
+int halfclose__client(struct run *r, struct child *me)
 {
 	int fd = client__open(r);
 	long n;
@@ -630,9 +589,9 @@ static int halfclose__server(struct run *r, struct child *me)
 	if (!buf)
 		return run__fail(r, -ENOMEM, "server: out of memory");
 	/* chunk i leaves at i * 20 ms; the close comes at 200 ms */
-	start = now_ms();
+	start = timing__now_ms();
 	for (i = 0; i < HALFCLOSE_CHUNKS && !err; i++) {
-		sleep_ms(start + i * (HALFCLOSE_MS / HALFCLOSE_CHUNKS) - now_ms());
+		timing__sleep_ms(start + i * (SCENARIO_HALFCLOSE_MS / HALFCLOSE_CHUNKS) - timing__now_ms());
 		chunk = total / HALFCLOSE_CHUNKS + (i < total % HALFCLOSE_CHUNKS);
 		err = sock__write_all(fd, buf, chunk);
 		if (!err)
@@ -642,7 +601,7 @@ static int halfclose__server(struct run *r, struct child *me)
 	r->res->halfclosed_bytes = sent;
 	if (err)
 		return run__fail(r, err, "server: write after EOF: %s", strerror(-err));
-	sleep_ms(start + HALFCLOSE_MS - now_ms());
+	timing__sleep_ms(start + SCENARIO_HALFCLOSE_MS - timing__now_ms());
 	return close(fd);
 }
 
@@ -662,16 +621,6 @@ static int scenario__halfclose(struct run *r)
  * arrives. The capture tells whether they crossed; if not, the scenario tries again.
  */
 
-static int simultaneous__client(struct run *r, struct child *me)
-{
-	int fd = client__open(r);
-
-	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
-	    step__recv(me->down, 'G'))
-		return -EIO;
-	return close(fd);
-}
-
 static int simultaneous__server(struct run *r, struct child *me)
 {
 	int fd = server__accept(r);
@@ -689,12 +638,12 @@ static int simultaneous__server(struct run *r, struct child *me)
 static void tick__align(void)
 {
 	struct timespec t0, t;
-	double deadline = now_ms() + 50;
+	double deadline = timing__now_ms() + 50;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &t0);
 	do {
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	} while (t.tv_nsec == t0.tv_nsec && t.tv_sec == t0.tv_sec && now_ms() < deadline);
+	} while (t.tv_nsec == t0.tv_nsec && t.tv_sec == t0.tv_sec && timing__now_ms() < deadline);
 }
 
 /* each end's resent FIN acks no more than the peer's first FIN: neither had the other's */
@@ -715,7 +664,7 @@ static int simultaneous__attempt(struct run *r, struct capture *cap, bool *cross
 	long drops;
 	int err;
 
-	err = run__start(r, simultaneous__client, simultaneous__server);
+	err = run__start(r, client__close_when_told, simultaneous__server);
 	if (err)
 		return err;
 	if (run__step_wait(r, &r->client, 'E') || run__step_wait(r, &r->server, 'E'))
@@ -761,9 +710,9 @@ static int scenario__simultaneous(struct run *r)
 		return run__fail(r, -errno, "sched_getaffinity: %s", strerror(errno));
 	for (r->pin_cpu = 0; !CPU_ISSET(r->pin_cpu, &set); r->pin_cpu++)
 		;
-	err = capture__start(&cap);
+	err = run__capture(r, &cap);
 	if (err)
-		return run__fail(r, err, "capture on lo: %s", strerror(-err));
+		return err;
 	while (!crossed && r->res->attempts < CROSS_ATTEMPTS) {
 		r->res->attempts++;
 		err = simultaneous__attempt(r, &cap, &crossed);
@@ -792,14 +741,14 @@ static int unread__client(struct run *r, struct child *me)
 	err = sock__write_all(fd, req, sizeof(req));
 	if (err)
 		return run__fail(r, err, "client: write: %s", strerror(-err));
-	err = sock__expect_error(r, me, fd);
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
 
 static int unread__server(struct run *r, struct child *me)
 {
-	double deadline = now_ms() + STEP_TIMEOUT_MS;
+	double deadline = timing__now_ms() + STEP_TIMEOUT_MS;
 	int fd = server__accept(r), queued = 0;
 
 	(void)me;
@@ -808,9 +757,9 @@ static int unread__server(struct run *r, struct child *me)
 	while (queued < UNREAD_BYTES) {
 		if (ioctl(fd, FIONREAD, &queued))
 			return run__fail(r, -errno, "server: FIONREAD: %s", strerror(errno));
-		if (now_ms() > deadline)
+		if (timing__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT, "server: request did not arrive");
-		sleep_ms(1);
+		timing__sleep_ms(1);
 	}
 	return close(fd);
 }
@@ -844,7 +793,7 @@ static int linger0__server(struct run *r, struct child *me)
 
 	if (fd < 0 || server__pong(r, fd))
 		return -EIO;
-	err = sock__expect_error(r, me, fd);
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
@@ -866,7 +815,7 @@ static int peer_reset__client(struct run *r, struct child *me)
 
 	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'R'))
 		return -EIO;
-	err = sock__expect_error(r, me, fd);
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
@@ -893,7 +842,11 @@ static int scenario__peer_reset(struct run *r)
 	return err ? err : run__finish(r);
 }
 
-/* listener_close: the listener closes with an established child still in its queue */
+/*
+ * listener_close: the listener closes with an established child still in its queue. Not
+ * before the client's connect() has returned: a reset that comes first makes connect() fail
+ * (seen under emulation), and the client would never have had a connection to lose.
+ */
 
 static int listener_close__client(struct run *r, struct child *me)
 {
@@ -901,7 +854,9 @@ static int listener_close__client(struct run *r, struct child *me)
 
 	if (fd < 0)
 		return fd;
-	err = sock__expect_error(r, me, fd);
+	if (step__send(me->up, 'C'))
+		return -EIO;
+	err = run__expect_reset(r, me, fd);
 	close(fd);
 	return err;
 }
@@ -910,10 +865,11 @@ static int listener_close__server(struct run *r, struct child *me)
 {
 	struct pollfd pfd = { .fd = r->lfd, .events = POLLIN };
 
-	(void)me;
 	/* readable: the handshake is complete and the child is queued */
 	if (poll(&pfd, 1, STEP_TIMEOUT_MS) != 1)
 		return run__fail(r, -ETIMEDOUT, "server: no connection queued");
+	if (step__recv(me->down, 'G'))
+		return -EIO;
 	return close(r->lfd);
 }
 
@@ -922,7 +878,8 @@ static int scenario__listener_close(struct run *r)
 	int err;
 
 	r->res->fields |= SCENARIO_F_ERR;
-	err = run__start(r, listener_close__client, listener_close__server);
+	err = run__start(r, listener_close__client, listener_close__server) ?:
+	      run__step_wait(r, &r->client, 'C') ?: run__step_tell(r, &r->server, 'G');
 	return err ? err : run__finish(r);
 }
 
@@ -930,16 +887,6 @@ static int scenario__listener_close(struct run *r)
  * fin_drop and lastack_drop: one segment is dropped once, and the capture counts how often
  * the sender then resends its FIN.
  */
-
-static int drop__client(struct run *r, struct child *me)
-{
-	int fd = client__open(r);
-
-	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
-	    step__recv(me->down, 'G'))
-		return -EIO;
-	return close(fd);
-}
 
 static int drop__server(struct run *r, struct child *me)
 {
@@ -983,10 +930,10 @@ static int drop__run(struct run *r, bool lastack)
 	int err;
 
 	r->res->fields |= SCENARIO_F_DROPS;
-	err = capture__start(&cap);
+	err = run__capture(r, &cap);
 	if (err)
-		return run__fail(r, err, "capture on lo: %s", strerror(-err));
-	err = run__start(r, drop__client, drop__server);
+		return err;
+	err = run__start(r, client__close_when_told, drop__server);
 	if (!err && lastack) {
 		/* the client's FIN is not held back: release the client at once */
 		err = run__step_wait(r, &r->client, 'E') ?: run__step_tell(r, &r->client, 'G');
@@ -1000,16 +947,7 @@ static int drop__run(struct run *r, bool lastack)
 	}
 	if (!err)
 		err = run__finish(r);
-	if (!err) {
-		err = capture__stop(&cap);
-		if (err)
-			run__fail(r, err, "capture: %s", strerror(-err));
-	}
-	r->res->client.fins = capture__fins(&cap, r->res->client.port);
-	r->res->server.fins = capture__fins(&cap, r->port);
-	r->res->fin_retrans = (lastack ? r->res->server.fins : r->res->client.fins) - 1;
-	capture__free(&cap);
-	return err;
+	return run__count_fins(r, &cap, err, lastack);
 }
 
 static int scenario__fin_drop(struct run *r)
@@ -1055,7 +993,7 @@ static int churn__server(struct run *r, struct child *me)
 		fd = accept(r->lfd, NULL, NULL);
 		if (fd < 0)
 			return run__fail(r, -errno, "server: accept %d: %s", i, strerror(errno));
-		sock__timeouts(fd);
+		sock__timeouts(fd, STEP_TIMEOUT_MS / 1000);
 		if (i % 2 == 0)
 			n = sock__drain(fd);
 		if (n < 0)
@@ -1090,24 +1028,48 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
 	{ "active", 4, scenario__active,
-	  "client closes; server closes --delay ms after EOF (200)" },
+	  "the client closes first, the server 200 ms after EOF" },
 	{ "active6", 6, scenario__active, "active over ::1" },
+	{ "passive", 4, scenario__passive,
+	  "the server closes first, the client 200 ms after EOF" },
 	{ "halfclose", 4, scenario__halfclose,
-	  "client shutdown(SHUT_WR); server sends --bytes (10000) over 200 ms, then closes" },
+	  "the client shuts down its side; the server sends 10000 bytes over 200 ms" },
 	{ "fin_data", 4, scenario__fin_data,
-	  "client's FIN rides on its last data (TCP_CORK, then close)" },
+	  "the client's FIN rides on its last data (TCP_CORK, then close)" },
 	{ "simultaneous", 4, scenario__simultaneous,
 	  "both FINs dropped once, so the resent FINs cross (FIN_WAIT1 -> CLOSING)" },
-	{ "unread", 4, scenario__unread, "server closes with unread data: it sends RST" },
-	{ "linger0", 4, scenario__linger0, "client closes with SO_LINGER {1, 0}: RST" },
-	{ "peer_reset", 4, scenario__peer_reset, "server closes with SO_LINGER {1, 0}: RST" },
+	{ "unread", 4, scenario__unread, "the server closes with unread data: it sends RST" },
+	{ "linger0", 4, scenario__linger0, "the client closes with SO_LINGER {1, 0}: RST" },
+	{ "peer_reset", 4, scenario__peer_reset, "the server closes with SO_LINGER {1, 0}: RST" },
 	{ "listener_close", 4, scenario__listener_close,
-	  "listener closed with an unaccepted connection: the child is reset" },
+	  "a listener closed with an unaccepted connection: the child is reset" },
 	{ "fin_drop", 4, scenario__fin_drop, "the client's FIN is dropped once and resent" },
 	{ "lastack_drop", 4, scenario__lastack_drop,
 	  "the client's last ACK is dropped once: the server resends its FIN from LAST_ACK" },
+	{ "tw_expire", 4, scenario__tw_expire,
+	  "active, then the client's TIME_WAIT left alone until its 2MSL timer fires (60 s)" },
+	{ "tw_reused", 4, scenario__tw_reused,
+	  "connect() from the same port reuses the TIME_WAIT (tcp_tw_reuse=1)" },
+	{ "tw_rst", 4, scenario__tw_rst,
+	  "an RST at the expected sequence number kills the TIME_WAIT (tcp_rfc1337=0)" },
+	{ "tw_syn", 4, scenario__tw_syn,
+	  "the server closes first; a new SYN from the same client port takes its TIME_WAIT" },
+	{ "tw_purged", 4, scenario__tw_purged,
+	  "3 active closes; their TIME_WAITs end with the namespace" },
+	{ "tw_overflow", 4, scenario__tw_overflow,
+	  "tcp_max_tw_buckets=0: no timewait socket is made, the connection just closes" },
+	{ "keepalive", 4, scenario__keepalive,
+	  "keepalive 2 s/1 s/3: one probe answered, then 3 unanswered, and the abort" },
+	{ "user_timeout", 4, scenario__user_timeout,
+	  "TCP_USER_TIMEOUT 1500 ms runs out while data goes unacknowledged" },
+	{ "retrans_timeout", 4, scenario__retrans_timeout,
+	  "tcp_retries2=3 runs out while data goes unacknowledged" },
+	{ "fin_wait2_timeout", 4, scenario__fin_wait2_timeout,
+	  "tcp_fin_timeout=2: an orphaned FIN_WAIT2 whose peer never closes" },
+	{ "orphan_retries", 4, scenario__orphan_retries,
+	  "tcp_orphan_retries=1: the FIN of a closed socket is never acknowledged" },
 	{ "churn", 4, scenario__churn,
-	  "--count (1000) connections as fast as possible; the closing side alternates" },
+	  "1000 (--count) connections as fast as possible; the closing side alternates" },
 };
 
 const char *scenario__name(int i, const char **help)
@@ -1163,13 +1125,19 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	memset(r.res, 0, sizeof(*r.res));
 	r.res->name = s->name;
 	r.res->family = r.family;
-	start = now_ms();
+	start = timing__now_ms();
 	err = s->run(&r);
 	if (err) {
 		run__kill(&r);
 		nft__remove();
 	}
-	r.res->elapsed_ms = now_ms() - start;
+	r.res->tw_sockets = netns__tw_sockets();
+	if (!err && !r.res->nconns && r.res->client.port) {
+		r.res->conns[0].cport = r.res->client.port;
+		r.res->conns[0].sport = r.res->server.port;
+		r.res->nconns = 1;
+	}
+	r.res->elapsed_ms = timing__now_ms() - start;
 	*res = *r.res;
 	munmap(r.res, sizeof(*r.res));
 	return err;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 struct scenario_opts {
 	int family;		/* 4 or 6; 0: the scenario's own (6 for active6, else 4) */
@@ -29,6 +30,27 @@ enum {
 	SCENARIO_F_DROPS = 1 << 3,	/* drops, client.fins, server.fins, fin_retrans */
 	SCENARIO_F_CROSS = 1 << 4,	/* attempts, and the drops fields */
 	SCENARIO_F_CHURN = 1 << 5,	/* connections, client_closed_first */
+	SCENARIO_F_CONNS = 1 << 6,	/* conns[] (more than one connection), tw_sockets */
+	SCENARIO_F_TIMER = 1 << 7,	/* mark_ns and the settings the timers run on */
+};
+
+/* halfclose: how long the server goes on sending after the client's FIN, and closes */
+#define SCENARIO_HALFCLOSE_MS 200
+
+#define SCENARIO_MAX_CONNS 4
+
+/* one connection of a scenario: the client's port and the listener's */
+struct scenario_conn {
+	unsigned short cport;
+	unsigned short sport;
+};
+
+/* what a scenario set for the kernel's timers, in its namespace or on its sockets */
+struct scenario_settings {
+	int keepalive_idle_s, keepalive_intvl_s, keepalive_cnt;
+	unsigned int user_timeout_ms;
+	int retries;			/* tcp_retries2 or tcp_orphan_retries */
+	int fin_timeout_s;		/* tcp_fin_timeout */
 };
 
 struct scenario_result {
@@ -45,6 +67,11 @@ struct scenario_result {
 	int attempts;			/* simultaneous: connections tried until the FINs crossed */
 	int connections;		/* churn: connections made, each with two closing ends */
 	int client_closed_first;	/* churn: of those, closed by the client first */
+	int nconns;			/* the connections, in order; conns[0] is client/server */
+	struct scenario_conn conns[SCENARIO_MAX_CONNS];
+	long long tw_sockets;		/* timewait sockets the namespace had at the end */
+	__u64 mark_ns;			/* CLOCK_MONOTONIC: when what the timers time began */
+	struct scenario_settings set;
 	double elapsed_ms;
 	char error[256];		/* why the scenario failed */
 };

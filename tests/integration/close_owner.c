@@ -36,7 +36,7 @@ static bool owner__setup(struct owner_test *o)
 	if (!fixture__start(&o->f, NULL) ||
 	    !ASSERT_OK(netns__enter(&o->f.ns), "enter scenario namespace"))
 		return false;
-	lfd = conns__listen(4, &port);
+	lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(conns__open(&o->c, lfd, 4, port), "connect and accept"))
 		return false;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "conns.h"
-#include "netns.h"
+#include "netns_named.h"
 #include "prom.h"
 #include "scenario.h"
 #include "test.h"
@@ -153,7 +153,7 @@ static bool filter_cgroup__moved(struct filter_test *ft, struct filter_run *r)
 
 	if (!ASSERT_OK(filter_cg__enter(ft->cg.path[r->made]), "enter the making cgroup"))
 		return false;
-	lfd = conns__listen(4, &port);
+	lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(conns__open(&c, lfd, 4, port), "connect and accept"))
 		goto out;

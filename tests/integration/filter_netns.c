@@ -4,7 +4,7 @@
  * a second namespace, interleaved with them and several times as many, are not; and the
  * ring buffer carried no event for them, so they were dropped before user space.
  */
-#include "netns.h"
+#include "netns_named.h"
 #include "prom.h"
 #include "scenario.h"
 #include "test.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http.h"
-#include "netns.h"
+#include "netns_named.h"
 #include "prom.h"
 #include "scenario.h"
 #include "test.h"

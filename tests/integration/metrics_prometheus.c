@@ -7,7 +7,7 @@
  * sockets gauge must be what ss counts in the namespace.
  */
 #include <time.h>
-#include "netns.h"
+#include "netns_named.h"
 #include "prom.h"
 #include "scenario.h"
 #include "ss.h"

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "http.h"
-#include "netns.h"
+#include "netns_named.h"
 #include "prom.h"
 #include "scenario.h"
 #include "ss.h"

@@ -82,7 +82,7 @@ static bool stuck__setup(struct stuck_test *st)
 	if (!ASSERT_OK(conns__comm(getpid(), st->comm, sizeof(st->comm)), "our comm") ||
 	    !ASSERT_OK(netns__enter(&st->f.ns), "enter scenario namespace"))
 		return false;
-	st->lfd = conns__listen(4, &port);
+	st->lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(st->lfd, 0, "listen") ||
 	    !ASSERT_OK(conns__open(&st->a, st->lfd, 4, port), "connect and accept a") ||
 	    !ASSERT_OK(conns__open(&st->b, st->lfd, 4, port), "connect and accept b"))

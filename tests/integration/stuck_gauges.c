@@ -133,7 +133,7 @@ static bool gauges__decoys(struct conn *d)
 	unsigned short port;
 	int lfd, err;
 
-	lfd = conns__listen(4, &port);
+	lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(lfd, 0, "decoy listener"))
 		return false;
 	err = conns__open(&d[0], lfd, 4, port) ?: conns__open(&d[1], lfd, 4, port);
@@ -168,7 +168,7 @@ static bool gauges__wait_close_wait(int fd)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		if (!conns__tcp_info(fd, &ti) && ti.tcpi_state == TCP_CLOSE_WAIT)
+		if (!sock__tcp_info(fd, &ti) && ti.tcpi_state == TCP_CLOSE_WAIT)
 			return true;
 		conns__sleep_ms(5);
 	}
@@ -216,7 +216,7 @@ static bool gauges__build(struct conn *c)
 	int lfd, i, k, n = 0;
 	bool ok = false;
 
-	lfd = conns__listen(4, &port);
+	lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(lfd, 0, "listen"))
 		return false;
 	for (k = 0; k < NR_KINDS; k++) {

@@ -44,12 +44,12 @@ static bool timeout__start(struct timeout_test *t, const char *sysctl, const cha
 	    !ASSERT_OK(conns__comm(getpid(), t->comm, sizeof(t->comm)), "our comm") ||
 	    !ASSERT_OK(netns__enter(&t->f.ns), "enter scenario namespace"))
 		return false;
-	if (sysctl && !ASSERT_OK(conns__sysctl(sysctl, value), sysctl))
+	if (sysctl && !ASSERT_OK(netns__sysctl(sysctl, value), sysctl))
 		return false;
 	if (!ASSERT_OK(nstat__read(&t->f.before), "nstat before") ||
 	    !ASSERT_OK(capture__start(&t->f.cap), "capture on lo"))
 		return false;
-	t->lfd = conns__listen(4, &port);
+	t->lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(t->lfd, 0, "listen") ||
 	    !ASSERT_OK(conns__open(&t->c, t->lfd, 4, port), "connect and accept"))
 		return false;
@@ -138,13 +138,13 @@ static void timeout__data(unsigned int user_ms, const char *cause)
 	if (!timeout__start(&t, user_ms ? NULL : "net.ipv4.tcp_retries2",
 			    user_ms ? NULL : RETRIES2))
 		goto out;
-	if (user_ms && !ASSERT_OK(conns__user_timeout(t.c.cfd, user_ms), "TCP_USER_TIMEOUT"))
+	if (user_ms && !ASSERT_OK(sock__user_timeout(t.c.cfd, user_ms), "TCP_USER_TIMEOUT"))
 		goto out;
 	if (!timeout__drop_server(&t) ||
 	    !ASSERT_EQ(write(t.c.cfd, buf, sizeof(buf)), sizeof(buf), "client writes"))
 		goto out;
 	/* tcp_retries2 = 3 gives up at the first RTO firing RETRIES2_MS after the clock starts */
-	err = conns__wait_error(t.c.cfd, 15000, &abort_ts);
+	err = sock__wait_error(t.c.cfd, 15000, &abort_ts);
 	ASSERT_EQ(err, ETIMEDOUT, "the client's socket error");
 	if (!timeout__stop(&t))
 		goto out;
@@ -337,7 +337,7 @@ void test_timeout_orphan_retries(void)
 	close(t.c.cfd);
 	t.c.cfd = -1;
 	/* 1 retry: given up at the first RTO firing 3 x 200 ms after the first RTO resend */
-	if (!ASSERT_EQ(conns__wait_counter("TcpExtTCPAbortOnTimeout",
+	if (!ASSERT_EQ(nstat__wait("TcpExtTCPAbortOnTimeout",
 					   nstat__get(&t.f.before, "TcpExtTCPAbortOnTimeout") + 1,
 					   10000),
 		       nstat__get(&t.f.before, "TcpExtTCPAbortOnTimeout") + 1,

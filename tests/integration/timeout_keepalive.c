@@ -116,18 +116,18 @@ void test_timeout_keepalive(void)
 	    !ASSERT_OK(capture__start(&f.cap), "capture on lo"))
 		goto out;
 	probes0 = nstat__get(&f.before, "TcpExtTCPKeepAlive");
-	lfd = conns__listen(4, &port);
+	lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(conns__open(&c, lfd, 4, port), "connect and accept") ||
-	    !ASSERT_OK(conns__keepalive(c.cfd, KA_IDLE_S, KA_INTVL_S, KA_CNT), "keepalive"))
+	    !ASSERT_OK(sock__keepalive(c.cfd, KA_IDLE_S, KA_INTVL_S, KA_CNT), "keepalive"))
 		goto out;
 
 	/* the first probe leaves after KA_IDLE_S idle; its answer brings probes_out back to 0 */
-	if (!ASSERT_EQ(conns__wait_counter("TcpExtTCPKeepAlive", probes0 + 1, 5000), probes0 + 1,
+	if (!ASSERT_EQ(nstat__wait("TcpExtTCPKeepAlive", probes0 + 1, 5000), probes0 + 1,
 		       "first probe sent (TcpExtTCPKeepAlive)"))
 		goto out;
 	for (i = 0; i < 100; i++) {
-		if (!conns__tcp_info(c.cfd, &ti) && !ti.tcpi_probes)
+		if (!sock__tcp_info(c.cfd, &ti) && !ti.tcpi_probes)
 			break;
 		conns__sleep_ms(5);
 	}
@@ -139,7 +139,7 @@ void test_timeout_keepalive(void)
 		goto out;
 	drop_ts = conns__now();
 
-	err = conns__wait_error(c.cfd, (KA_CNT + 3) * KA_INTVL_S * 1000, NULL);
+	err = sock__wait_error(c.cfd, (KA_CNT + 3) * KA_INTVL_S * 1000, NULL);
 	ASSERT_EQ(err, ETIMEDOUT, "the client's socket error after the probes ran out");
 	if (!ASSERT_OK(capture__stop(&f.cap), "capture") ||
 	    !ASSERT_EQ(f.cap.drops, 0, "segments the capture missed") ||

@@ -55,10 +55,10 @@ void test_timewait_reused(void)
 
 	if (!fixture__start(&f, NULL) || !tw__begin(&f, true))
 		goto out;
-	if (!ASSERT_OK(conns__sysctl("net.ipv4.tcp_tw_reuse", "1"), "tcp_tw_reuse=1") ||
-	    !ASSERT_OK(conns__sysctl("net.ipv4.tcp_timestamps", "1"), "tcp_timestamps=1"))
+	if (!ASSERT_OK(netns__sysctl("net.ipv4.tcp_tw_reuse", "1"), "tcp_tw_reuse=1") ||
+	    !ASSERT_OK(netns__sysctl("net.ipv4.tcp_timestamps", "1"), "tcp_timestamps=1"))
 		goto out;
-	lfd = conns__listen(4, &lport);
+	lfd = sock__listen(4, &lport);
 	if (!ASSERT_GE(lfd, 0, "listen"))
 		goto out;
 	for (i = 0; i < REUSE_ROUNDS; i++) {
@@ -112,12 +112,12 @@ out:
 /* wait until ss no longer lists the timewait socket: the kernel has acted on the segment */
 static int timewait_ends__wait_gone(unsigned short lport, unsigned short rport, int timeout_ms)
 {
-	double deadline = tw__mono_ms() + timeout_ms;
+	double deadline = timing__now_ms() + timeout_ms;
 	struct ss_sock s;
 	int err;
 
 	while (!(err = tw__ss_get("state time-wait", lport, rport, &s))) {
-		if (tw__mono_ms() > deadline)
+		if (timing__now_ms() > deadline)
 			return -ETIMEDOUT;
 		conns__sleep_ms(2);
 	}
@@ -154,13 +154,13 @@ void test_timewait_rst(void)
 	int lfd = -1, hz;
 	uint32_t rcv_nxt;
 
-	hz = tw__hz();
+	hz = probe__kernel_hz();
 	if (!ASSERT_GT(hz, 0, "HZ") || !fixture__start(&f, NULL) || !tw__begin(&f, true))
 		goto out;
 	/* with RFC 1337 protection the kernel would ignore the RST */
-	if (!ASSERT_OK(conns__sysctl("net.ipv4.tcp_rfc1337", "0"), "tcp_rfc1337=0"))
+	if (!ASSERT_OK(netns__sysctl("net.ipv4.tcp_rfc1337", "0"), "tcp_rfc1337=0"))
 		goto out;
-	lfd = conns__listen(4, &lport);
+	lfd = sock__listen(4, &lport);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(tw__connect(&p, lfd, lport, -1), "connect") ||
 	    !ASSERT_OK(tw__close_active(&p, 0), "active close") ||
@@ -247,7 +247,7 @@ void test_timewait_rst_then_close(void)
 	if (!fixture__start(&f, NULL) ||
 	    !ASSERT_TRUE(timewait_ends__pin_cpu(), "pin to a CPU") || !tw__begin(&f, true))
 		goto out;
-	lfd = conns__listen(4, &lport);
+	lfd = sock__listen(4, &lport);
 	/* both connected first: no handshake comes between the RST and the second close */
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(tw__connect(&p, lfd, lport, -1), "connect") ||
@@ -305,9 +305,9 @@ void test_timewait_rst_after_connect(void)
 	if (!fixture__start(&f, NULL) || !tw__begin(&f, true))
 		goto out;
 	/* no connect() may take a timewait socket here */
-	if (!ASSERT_OK(conns__sysctl("net.ipv4.tcp_tw_reuse", "0"), "tcp_tw_reuse=0"))
+	if (!ASSERT_OK(netns__sysctl("net.ipv4.tcp_tw_reuse", "0"), "tcp_tw_reuse=0"))
 		goto out;
-	lfd = conns__listen(4, &lport);
+	lfd = sock__listen(4, &lport);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(tw__connect(&p, lfd, lport, -1), "connect") ||
 	    !ASSERT_OK(tw__close_active(&p, 0), "active close") ||
@@ -363,7 +363,7 @@ void test_timewait_purged(void)
 		goto out;
 	/* the kernel's count of them, just before the namespace goes */
 	if (ASSERT_OK(netns__enter(&f.ns), "enter scenario namespace")) {
-		left = tw__sockstat_tw();
+		left = netns__tw_sockets();
 		netns__leave(&f.ns);
 	}
 	tw = nstat__get(&f.delta, "TcpExtTW");
@@ -409,7 +409,7 @@ void test_timewait_overflow(void)
 		goto out;
 	if (!ASSERT_OK(netns__enter(&f.ns), "enter scenario namespace"))
 		goto out;
-	ASSERT_OK(conns__sysctl("net.ipv4.tcp_max_tw_buckets", OVERFLOW_MAX_TW),
+	ASSERT_OK(netns__sysctl("net.ipv4.tcp_max_tw_buckets", OVERFLOW_MAX_TW),
 		  "tcp_max_tw_buckets=" OVERFLOW_MAX_TW);
 	netns__leave(&f.ns);
 	if (test__failed() || !fixture__run(&f, "churn", &opts))

@@ -19,11 +19,11 @@ void test_timewait_expire(void)
 	long long tw, rsts;
 	int hz, i, expired = 0;
 
-	hz = tw__hz();
+	hz = probe__kernel_hz();
 	if (!ASSERT_GT(hz, 0, "HZ from /proc/config.gz or the coarse clock"))
 		return;
 	/* a 60 s timer fires 1 jiffy to one wheel granule late: 2.048 s at HZ=250 */
-	gran_ms = tw__wheel_granule((long)TW_LEN_MS * hz / 1000) * 1000.0 / hz;
+	gran_ms = timing__granule((long)TW_LEN_MS * hz / 1000) * 1000.0 / hz;
 	test__log("HZ=%d: a %d ms timer fires up to %.0f ms late", hz, TW_LEN_MS, gran_ms);
 
 	scenario__default_opts(&opts);
@@ -35,16 +35,16 @@ void test_timewait_expire(void)
 	rsts = nstat__get(&f.delta, "TcpOutRsts");
 	ASSERT_EQ(tw, EXPIRE_CONNS, "TcpExtTW: one timewait socket per connection");
 	if (ASSERT_OK(netns__enter(&f.ns), "enter scenario namespace")) {
-		ASSERT_EQ(tw__sockstat_tw() + rsts, tw, "sockstat tw + TcpOutRsts = TcpExtTW");
+		ASSERT_EQ(netns__tw_sockets() + rsts, tw, "sockstat tw + TcpOutRsts = TcpExtTW");
 		netns__leave(&f.ns);
 	}
 
-	deadline = tw__mono_ms() + TW_LEN_MS + gran_ms + 5000;
-	while (tw__count_now(&f.tracer, "expired") < tw - rsts && tw__mono_ms() < deadline)
+	deadline = timing__now_ms() + TW_LEN_MS + gran_ms + 5000;
+	while (tw__count_now(&f.tracer, "expired") < tw - rsts && timing__now_ms() < deadline)
 		conns__sleep_ms(EXPIRE_POLL_MS);
 	/* the kernel's view: none is left */
 	if (ASSERT_OK(netns__enter(&f.ns), "enter scenario namespace")) {
-		ASSERT_EQ(tw__sockstat_tw(), 0, "sockstat: every timewait socket has expired");
+		ASSERT_EQ(netns__tw_sockets(), 0, "sockstat: every timewait socket has expired");
 		netns__leave(&f.ns);
 	}
 	if (!fixture__finish(&f))

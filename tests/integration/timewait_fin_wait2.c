@@ -35,7 +35,7 @@ void test_timewait_orphan_late_fin(void)
 	json_object *rec;
 	int hz;
 
-	hz = tw__hz();
+	hz = probe__kernel_hz();
 	if (!ASSERT_GT(hz, 0, "HZ"))
 		return;
 	/* FIN_WAIT2 -> TIME_WAIT is read off a jiffies deadline: within a jiffy either way */

@@ -127,23 +127,23 @@ void serial_test_timewait_many(void)
 	if (!fixture__start(&f, (const char *const *)args) || !tw__begin(&f, false))
 		goto out;
 	/* connect() must not recycle one of them (loopback allows it by default) */
-	if (!ASSERT_OK(conns__sysctl("net.ipv4.tcp_tw_reuse", "0"), "tcp_tw_reuse=0") ||
-	    !ASSERT_OK(conns__sysctl("net.ipv4.tcp_max_tw_buckets", MANY_MAX_TW),
+	if (!ASSERT_OK(netns__sysctl("net.ipv4.tcp_tw_reuse", "0"), "tcp_tw_reuse=0") ||
+	    !ASSERT_OK(netns__sysctl("net.ipv4.tcp_max_tw_buckets", MANY_MAX_TW),
 		       "tcp_max_tw_buckets=" MANY_MAX_TW))
 		goto out;
 	for (i = 0; i < MANY_PORTS; i++) {
-		lfds[i] = conns__listen(4, &ports[i]);
+		lfds[i] = sock__listen(4, &ports[i]);
 		if (!ASSERT_GE(lfds[i], 0, "listen"))
 			goto out;
 	}
-	start = tw__mono_ms();
+	start = timing__now_ms();
 	if (!ASSERT_OK(tw__active_closes(lfds, ports, MANY_PORTS, MANY_CONNS), "active closes") ||
 	    !ASSERT_OK(tw__settle(0, SETTLE_MS), "connections settled"))
 		goto out;
 	/* the kernel's count of them all at once */
-	left = tw__sockstat_tw();
+	left = netns__tw_sockets();
 	test__log("%d connections in %.0f ms; %lld timewait sockets at once", MANY_CONNS,
-		  tw__mono_ms() - start, left);
+		  timing__now_ms() - start, left);
 	for (i = 0; i < MANY_PORTS; i++) {
 		close(lfds[i]);
 		lfds[i] = -1;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "netns.h"
+#include "netns_named.h"
 #include "ss.h"
 #include "test.h"
 #include "tracer.h"
@@ -59,7 +59,7 @@ void test_timewait_partial(void)
 	memset(&t, 0, sizeof(t));
 	for (i = 0; i < PARTIAL_CONNS; i++)
 		p[i].cfd = p[i].sfd = -1;
-	hz = tw__hz();
+	hz = probe__kernel_hz();
 	if (!ASSERT_GT(hz, 0, "HZ") ||
 	    !ASSERT_OK(netns__create(&ns, "tcpclose-test"), "create scenario namespace"))
 		goto out;
@@ -67,7 +67,7 @@ void test_timewait_partial(void)
 	jiffy = 1.0 / hz;
 	if (!ASSERT_OK(netns__enter(&ns), "enter scenario namespace"))
 		goto out;
-	lfd = conns__listen(4, &lport);
+	lfd = sock__listen(4, &lport);
 	if (!ASSERT_GE(lfd, 0, "listen"))
 		goto out;
 	for (i = 0; i < PARTIAL_CONNS; i++) {

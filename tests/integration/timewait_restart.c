@@ -28,16 +28,16 @@ void test_timewait_restart(void)
 	json_object *rec;
 	int lfd = -1, hz, fins, err;
 
-	hz = tw__hz();
+	hz = probe__kernel_hz();
 	if (!ASSERT_GT(hz, 0, "HZ") || !fixture__start(&f, NULL) || !tw__begin(&f, true))
 		goto out;
-	lfd = conns__listen(4, &lport);
+	lfd = sock__listen(4, &lport);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(tw__connect(&p, lfd, lport, -1), "connect"))
 		goto out;
 	if (!ASSERT_OK(shutdown(p.cfd, SHUT_WR), "client shutdown(SHUT_WR)") ||
 	    !ASSERT_EQ(read(p.sfd, buf, sizeof(buf)), 0, "server reads EOF") ||
-	    !ASSERT_OK(tw__wait_state(p.cfd, TCP_FIN_WAIT2, STEP_MS), "client in FIN_WAIT2"))
+	    !ASSERT_OK(sock__wait_state(p.cfd, TCP_FIN_WAIT2, STEP_MS), "client in FIN_WAIT2"))
 		goto out;
 	/* the client's bare ACKs from now on: only its ACK of the server's FIN */
 	snprintf(match, sizeof(match), "tcp sport %u tcp flags == ack", p.cport);

@@ -12,20 +12,16 @@ struct parsed {
 	char err[512];
 };
 
+static int parse_fn(void *opts, int argc, char **argv, FILE *out, FILE *err)
+{
+	return args__parse(opts, argc, argv, out, err);
+}
+
 /* parse a NULL-terminated argument list, capturing what would be printed */
 static void parse(struct parsed *p, const char **argv)
 {
-	FILE *out = fmemopen(p->out, sizeof(p->out), "w");
-	FILE *err = fmemopen(p->err, sizeof(p->err), "w");
-	int argc = 0;
-
-	memset(p->out, 0, sizeof(p->out));
-	memset(p->err, 0, sizeof(p->err));
-	while (argv[argc])
-		argc++;
-	p->res = args__parse(&p->opts, argc, (char **)argv, out, err);
-	fclose(out);
-	fclose(err);
+	p->res = test__parse(parse_fn, &p->opts, argv, p->out, sizeof(p->out), p->err,
+			     sizeof(p->err));
 }
 
 void test_args_defaults(void)

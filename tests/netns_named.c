@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * netns: private network namespaces for tests. A named namespace is bind-mounted at
+ * netns_named: private network namespaces for tests. A named namespace is bind-mounted at
  * /run/netns/NAME, as "ip netns add" does, so the tracer can be pointed at it; deleting it
  * purges its TIME_WAIT sockets, and netns__destroy() waits until that has happened.
  */
@@ -12,43 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "netns.h"
+#include "netns_named.h"
 
 #define NETNS_RUN_DIR "/run/netns"
-
-int netns__lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd, err = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		err = -errno;
-	} else {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-			err = -errno;
-	}
-	close(fd);
-	return err;
-}
-
-/* move the calling process into a fresh namespace whose lo is up */
-int netns__unshare(void)
-{
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	return netns__lo_up();
-}
 
 static double netns__now_ms(void)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "nstat.h"
+#include "timing.h"
 
 static int nstat__add(struct nstat *s, const char *prefix, const char *name, long long value)
 {
@@ -30,6 +31,19 @@ static int nstat__add(struct nstat *s, const char *prefix, const char *name, lon
 	e->value = value;
 	s->n++;
 	return 0;
+}
+
+/* a counter whose value is still text: a whole number, or -EINVAL */
+static int nstat__add_text(struct nstat *s, const char *prefix, const char *name, const char *text)
+{
+	long long val;
+	char *end;
+
+	errno = 0;
+	val = strtoll(text, &end, 10);
+	if (errno || *end || end == text)
+		return -EINVAL;
+	return nstat__add(s, prefix, name, val);
 }
 
 /* the next whitespace-separated token of *p, cut out in place */
@@ -55,9 +69,8 @@ static char *nstat__token(char **p)
  */
 int nstat__parse_table(struct nstat *s, const char *text)
 {
-	char *copy = strdup(text), *names, *values, *next, *n, *v, *end;
+	char *copy = strdup(text), *names, *values, *next, *n, *v;
 	char prefix[32];
-	long long val;
 	int err = 0;
 	size_t plen;
 
@@ -88,13 +101,7 @@ int nstat__parse_table(struct nstat *s, const char *text)
 					err = -EINVAL;
 				break;
 			}
-			errno = 0;
-			val = strtoll(v, &end, 10);
-			if (errno || *end) {
-				err = -EINVAL;
-				break;
-			}
-			err = nstat__add(s, prefix, n, val);
+			err = nstat__add_text(s, prefix, n, v);
 			if (err)
 				break;
 		}
@@ -106,8 +113,7 @@ int nstat__parse_table(struct nstat *s, const char *text)
 /* the snmp6 format: one "Name value" per line */
 int nstat__parse_list(struct nstat *s, const char *text)
 {
-	char *copy = strdup(text), *line, *next, *n, *v, *end;
-	long long val;
+	char *copy = strdup(text), *line, *next, *n, *v;
 	int err = 0;
 
 	if (!copy)
@@ -124,13 +130,7 @@ int nstat__parse_list(struct nstat *s, const char *text)
 			err = -EINVAL;
 			break;
 		}
-		errno = 0;
-		val = strtoll(v, &end, 10);
-		if (errno || *end) {
-			err = -EINVAL;
-			break;
-		}
-		err = nstat__add(s, "", n, val);
+		err = nstat__add_text(s, "", n, v);
 	}
 	free(copy);
 	return err;
@@ -237,4 +237,26 @@ void nstat__free(struct nstat *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
+}
+
+/* wait until the namespace's counter reaches at_least; returns its value or -ETIMEDOUT */
+int nstat__wait(const char *name, long long at_least, int timeout_ms)
+{
+	double deadline = timing__now_ms() + timeout_ms;
+	struct nstat s;
+	long long v;
+	int err;
+
+	for (;;) {
+		err = nstat__read(&s);
+		v = err ? -1 : nstat__get(&s, name);
+		nstat__free(&s);
+		if (err)
+			return err;
+		if (v >= at_least)
+			return v;
+		if (timing__now_ms() > deadline)
+			return -ETIMEDOUT;
+		timing__sleep_ms(5);
+	}
 }

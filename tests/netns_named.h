@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* netns: private network namespaces for tests */
-#ifndef TCPCLOSE_NETNS_H
-#define TCPCLOSE_NETNS_H
+/* netns_named: named network namespaces for tests, at /run/netns/NAME */
+#ifndef TCPCLOSE_NETNS_NAMED_H
+#define TCPCLOSE_NETNS_NAMED_H
 
 #include <net/if.h>
+#include "netns.h"
 
 struct netns {
 	char name[64];
@@ -13,8 +14,6 @@ struct netns {
 	unsigned long long ino;	/* its inode number: the tracer's "netns" field */
 };
 
-int netns__lo_up(void);
-int netns__unshare(void);
 int netns__create(struct netns *ns, const char *prefix);
 int netns__enter(struct netns *ns);
 int netns__leave(struct netns *ns);

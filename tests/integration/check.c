@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpclose check run as CI runs it: its exit status, its table and TAP, and its JUnit file
+ * read by a real consumer (Python's xml.etree) for the testsuites/testsuite/testcase/failure
+ * structure. One expectation broken on purpose with --expect must fail, naming scenario and
+ * field everywhere.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "test.h"
+
+/* a few quick scenarios: an orderly close, a reset, a TIME_WAIT killed early */
+#define SUBSET "active unread tw_rst"
+
+/* argv: the JUnit file, then NAME:pass or NAME:fail=TEXT (TEXT in the failure) per testcase */
+static const char junit_py[] =
+	"import sys, xml.etree.ElementTree as ET\n"
+	"root = ET.parse(sys.argv[1]).getroot()\n"
+	"assert root.tag == 'testsuites', root.tag\n"
+	"suites = root.findall('testsuite')\n"
+	"assert len(suites) == 1, len(suites)\n"
+	"cases = {c.get('name'): c for c in suites[0].findall('testcase')}\n"
+	"want = dict(a.split(':', 1) for a in sys.argv[2:])\n"
+	"assert sorted(cases) == sorted(want), (sorted(cases), sorted(want))\n"
+	"fails = 0\n"
+	"for name, w in want.items():\n"
+	"    c = cases[name]\n"
+	"    assert c.get('classname') and float(c.get('time')) >= 0, c.attrib\n"
+	"    f, e = c.findall('failure'), c.findall('error')\n"
+	"    assert not e, (name, e[0].get('message'))\n"
+	"    if w == 'pass':\n"
+	"        assert not f, (name, f[0].get('message'))\n"
+	"        continue\n"
+	"    text = w.split('=', 1)[1]\n"
+	"    assert len(f) == 1, (name, len(f))\n"
+	"    assert text in f[0].get('message') and text in f[0].text, f[0].get('message')\n"
+	"    fails += 1\n"
+	"for el in (root, suites[0]):\n"
+	"    assert int(el.get('tests')) == len(want), el.get('tests')\n"
+	"    assert int(el.get('failures')) == fails, el.get('failures')\n"
+	"    assert int(el.get('errors')) == 0, el.get('errors')\n"
+	"print('junit: %d testcases, %d failures, as expected' % (len(cases), fails))\n";
+
+struct check_run {
+	char dir[64];
+	char junit[128];
+	char out[128];
+	char script[128];
+	char text[16384];	/* what it printed on stdout */
+	int status;
+};
+
+static const char *check__binary(void)
+{
+	return getenv("TCPCLOSE") ?: "./tcpclose";
+}
+
+static bool check_run__init(struct check_run *r)
+{
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->dir, sizeof(r->dir), "/tmp/tcpclose-check-XXXXXX");
+	if (!ASSERT_NOT_NULL(mkdtemp(r->dir), "temporary directory"))
+		return false;
+	snprintf(r->junit, sizeof(r->junit), "%s/junit.xml", r->dir);
+	snprintf(r->out, sizeof(r->out), "%s/stdout", r->dir);
+	snprintf(r->script, sizeof(r->script), "%s/junit.py", r->dir);
+	f = fopen(r->script, "w");
+	if (!ASSERT_NOT_NULL(f, "write the JUnit reader"))
+		return false;
+	fputs(junit_py, f);
+	return ASSERT_OK(fclose(f), "write the JUnit reader");
+}
+
+/* run "tcpclose check ARGS" with stdout kept, and show what it said */
+static void check_run__exec(struct check_run *r, const char *args)
+{
+	FILE *f;
+	size_t n;
+
+	r->status = test__system("%s check %s >%s", check__binary(), args, r->out);
+	f = fopen(r->out, "r");
+	n = f ? fread(r->text, 1, sizeof(r->text) - 1, f) : 0;
+	r->text[n] = '\0';
+	if (f)
+		fclose(f);
+	test__log("tcpclose check %s: exit %d\n%s", args, r->status, r->text);
+}
+
+/* the TAP test point of a scenario: "ok" or "not ok" (numbered in the order they ended) */
+static const char *check_run__tap(const struct check_run *r, const char *scenario)
+{
+	char tail[64];
+	const char *p;
+
+	snprintf(tail, sizeof(tail), " - %s\n", scenario);
+	for (p = r->text; (p = strstr(p, tail)); p++) {
+		const char *line = p;
+
+		while (line > r->text && line[-1] != '\n')
+			line--;
+		if (!strncmp(line, "not ok ", 7))
+			return "not ok";
+		if (!strncmp(line, "ok ", 3))
+			return "ok";
+	}
+	return NULL;
+}
+
+static void check_run__cleanup(struct check_run *r)
+{
+	unlink(r->junit);
+	unlink(r->out);
+	unlink(r->script);
+	rmdir(r->dir);
+}
+
+void test_check_subset(void)
+{
+	struct check_run r;
+	char args[256];
+
+	if (!check_run__init(&r))
+		goto out;
+	snprintf(args, sizeof(args), "--junit %s " SUBSET, r.junit);
+	check_run__exec(&r, args);
+	ASSERT_EQ(r.status, 0, "exit status: everything as expected");
+	ASSERT_NOT_NULL(strstr(r.text, "3 passed, 0 failed"), "the table's closing count");
+	ASSERT_EQ(test__system("python3 %s %s active:pass unread:pass tw_rst:pass", r.script,
+			       r.junit), 0,
+		  "xml.etree reads the JUnit file: 3 testcases, none failed");
+out:
+	check_run__cleanup(&r);
+}
+
+void test_check_expect_broken(void)
+{
+	struct check_run r;
+	char args[256];
+
+	if (!check_run__init(&r))
+		goto out;
+	snprintf(args, sizeof(args), "--tap --junit %s --expect active.client.role=passive "
+		 SUBSET, r.junit);
+	check_run__exec(&r, args);
+	ASSERT_EQ(r.status, 1, "exit status: a difference");
+	ASSERT_NOT_NULL(strstr(r.text, "TAP version 13\n1..3\n"), "TAP: version and plan");
+	ASSERT_STREQ(check_run__tap(&r, "active"), "not ok", "TAP: active failed");
+	ASSERT_NOT_NULL(strstr(r.text, "message: \"client.role: got active, want passive\""),
+			"TAP: the difference, naming the end and the field");
+	ASSERT_STREQ(check_run__tap(&r, "unread"), "ok", "TAP: the others passed");
+	ASSERT_STREQ(check_run__tap(&r, "tw_rst"), "ok", "TAP: the others passed");
+	ASSERT_EQ(test__system("python3 %s %s active:fail=client.role unread:pass tw_rst:pass",
+			       r.script, r.junit), 0,
+		  "xml.etree reads the JUnit file: active failed on client.role");
+
+	/* the table names the scenario with each difference */
+	snprintf(args, sizeof(args), "--expect active.client.role=passive active");
+	check_run__exec(&r, args);
+	ASSERT_EQ(r.status, 1, "exit status without --tap");
+	ASSERT_NOT_NULL(strstr(r.text, "active: client.role: got active, want passive\n"),
+			"scenario: end.field: got, want");
+out:
+	check_run__cleanup(&r);
+}
+
+void test_check_usage(void)
+{
+	struct check_run r;
+
+	if (!check_run__init(&r))
+		goto out;
+	check_run__exec(&r, "--list");
+	ASSERT_EQ(r.status, 0, "--list");
+	ASSERT_NOT_NULL(strstr(r.text, "tw_expire "), "lists the 60 s one");
+	ASSERT_NOT_NULL(strstr(r.text, "orphan_retries "), "and the last");
+	check_run__exec(&r, "no_such_scenario 2>/dev/null");
+	ASSERT_EQ(r.status, 2, "an unknown scenario is a usage error");
+	check_run__exec(&r, "--expect active.client.role=sideways active 2>/dev/null");
+	ASSERT_EQ(r.status, 2, "so is an --expect value that cannot be");
+out:
+	check_run__cleanup(&r);
+}

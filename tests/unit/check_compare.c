@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tcpclose check's comparison: what matches, how each kind of difference reads, which record
+ * each end claims, and what --expect accepts.
+ */
+#include <errno.h>
+#include <math.h>
+#include <sys/socket.h>
+#include "check_expect.h"
+#include "test.h"
+
+#define CPORT 40000
+#define SPORT 5000
+
+struct fixture {
+	struct scenario_result res;
+	struct nstat_entry counters[4];
+	struct nstat delta;
+	struct check_facts facts;
+	struct check_expect e;
+	struct tc_conn recs[4];
+	struct check_diffs d;
+};
+
+static void rec__states(struct tc_conn *rec, const enum tc_state *s, const double *ms, int n)
+{
+	memset(rec->order, TC_NOT_CLOSING, sizeof(rec->order));
+	for (int i = 0; i < n; i++) {
+		rec->order[i] = s[i];
+		rec->visited |= 1 << s[i];
+		rec->dwell_ns[s[i]] = ms[i] * 1e6;
+	}
+}
+
+/* the "active" scenario as it goes right: client active and purged, server passive */
+static void fixture__active(struct fixture *x)
+{
+	static const enum tc_state cs[] = { TC_FIN_WAIT1, TC_FIN_WAIT2, TC_TIME_WAIT };
+	static const enum tc_state ss[] = { TC_CLOSE_WAIT, TC_LAST_ACK };
+	static const double cms[] = { 40, 160, 30 }, sms[] = { 200.2, 0.1 };
+
+	memset(x, 0, sizeof(*x));
+	x->res.delay_ms = 200;
+	x->res.nconns = 1;
+	x->res.conns[0].cport = CPORT;
+	x->res.conns[0].sport = SPORT;
+	snprintf(x->counters[0].name, sizeof(x->counters[0].name), "TcpExtTW");
+	x->counters[0].value = 1;
+	x->delta.v = x->counters;
+	x->delta.n = 1;
+	x->facts = (struct check_facts){ .res = &x->res, .delta = &x->delta, .hz = 250,
+					 .slack_ms = 100 };
+	check_expect__build(&x->e, check_expect__find("active"), &x->facts);
+
+	x->recs[0] = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET,
+		.role = TC_ROLE_ACTIVE, .tw_end = TC_TW_PURGED, .sport = CPORT, .dport = SPORT };
+	rec__states(&x->recs[0], cs, cms, 3);
+	x->recs[1] = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET,
+		.role = TC_ROLE_PASSIVE, .sport = SPORT, .dport = CPORT };
+	rec__states(&x->recs[1], ss, sms, 2);
+}
+
+static int fixture__compare(struct fixture *x, int nrecs)
+{
+	int n = check_expect__compare(&x->e, x->recs, nrecs, &x->delta, &x->d);
+
+	for (int i = 0; i < x->d.n; i++)
+		test__log("difference: %s", x->d.line[i]);
+	return n;
+}
+
+void test_check_compare_match(void)
+{
+	struct fixture x;
+
+	fixture__active(&x);
+	ASSERT_EQ(x.e.nr_ends, 2, "active has two ends");
+	ASSERT_STREQ(x.e.ends[0].name, "client", "first end");
+	ASSERT_EQ(x.e.ends[1].lport, SPORT, "the server's local port");
+	ASSERT_EQ(fixture__compare(&x, 2), 0, "a run as designed differs in nothing");
+	/* the records may come in any order */
+	x.recs[2] = x.recs[0];
+	x.recs[0] = x.recs[1];
+	x.recs[1] = x.recs[2];
+	ASSERT_EQ(fixture__compare(&x, 2), 0, "server's record first");
+}
+
+void test_check_compare_names_field(void)
+{
+	struct fixture x;
+
+	fixture__active(&x);
+	x.recs[0].role = TC_ROLE_PASSIVE;
+	ASSERT_EQ(fixture__compare(&x, 2), 1, "one difference");
+	ASSERT_STREQ(x.d.line[0], "client.role: got passive, want active", "how it reads");
+
+	fixture__active(&x);
+	x.recs[0].tw_end = TC_TW_NONE;
+	x.recs[1].rst_reason = TC_RST_LINGER0;
+	fixture__compare(&x, 2);
+	ASSERT_STREQ(x.d.line[0], "client.tw_end: got -, want purged", "none reads as -");
+	ASSERT_STREQ(x.d.line[1], "server.rst_reason: got linger0, want -", "a reason not wanted");
+}
+
+void test_check_compare_durations(void)
+{
+	struct fixture x;
+
+	fixture__active(&x);
+	/* CLOSE_WAIT: the server's 200 ms delay, up to the 100 ms slack more */
+	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 150e6;
+	fixture__compare(&x, 2);
+	ASSERT_STREQ(x.d.line[0], "server.CLOSE_WAIT: got 150.0 ms, want 200.0 ms to 300.0 ms",
+		     "too short");
+	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 300e6;
+	ASSERT_EQ(fixture__compare(&x, 2), 0, "the window's edge holds");
+
+	/* a state that must be timed but was not visited */
+	fixture__active(&x);
+	x.recs[1].visited = 1 << TC_LAST_ACK;
+	x.recs[1].order[0] = TC_LAST_ACK;
+	x.recs[1].order[1] = TC_NOT_CLOSING;
+	fixture__compare(&x, 2);
+	ASSERT_STREQ(x.d.line[0], "server.states: got LAST_ACK, want CLOSE_WAIT,LAST_ACK",
+		     "states");
+	ASSERT_STREQ(x.d.line[1], "server.CLOSE_WAIT: got not visited, want 200.0 ms to 300.0 ms",
+		     "its dwell");
+}
+
+void test_check_compare_missing_extra_counters(void)
+{
+	struct fixture x;
+
+	fixture__active(&x);
+	ASSERT_EQ(fixture__compare(&x, 1), 1, "the server's record missing");
+	ASSERT_STREQ(x.d.line[0], "server: no close record (local port 5000, remote port 40000)",
+		     "missing");
+
+	fixture__active(&x);
+	x.recs[2] = x.recs[1];
+	x.recs[2].sport = 7;
+	ASSERT_EQ(fixture__compare(&x, 3), 2, "one record too many: the count and the record");
+	ASSERT_STREQ(x.d.line[0], "extra: got 1 records no end claims, want 0", "extra");
+	ASSERT_TRUE(strstr(x.d.line[1], "extra: 7>40000 passive normal") == x.d.line[1],
+		    "what it was");
+
+	fixture__active(&x);
+	x.counters[0].value = 0;
+	fixture__compare(&x, 2);
+	ASSERT_STREQ(x.d.line[0], "TcpExtTW: got 0, want 1", "a counter");
+}
+
+/* connect() reused the 4-tuple: both connections' records have the same ports */
+void test_check_compare_same_ports(void)
+{
+	struct fixture x;
+
+	fixture__active(&x);
+	x.res.nconns = 2;
+	x.res.conns[1] = x.res.conns[0];
+	x.counters[0].value = 2;
+	snprintf(x.counters[1].name, sizeof(x.counters[1].name), "TcpExtTWRecycled");
+	x.counters[1].value = 1;
+	x.delta.n = 2;
+	check_expect__build(&x.e, check_expect__find("tw_reused"), &x.facts);
+	x.recs[0].tw_end = TC_TW_REUSED;
+	x.recs[2] = x.recs[0];
+	x.recs[2].tw_end = TC_TW_PURGED;
+	x.recs[3] = x.recs[1];
+	ASSERT_EQ(fixture__compare(&x, 4), 0, "the first record is the first connection's");
+	x.recs[2].tw_end = TC_TW_REUSED;
+	x.recs[0].tw_end = TC_TW_PURGED;
+	fixture__compare(&x, 4);
+	ASSERT_STREQ(x.d.line[0], "client.tw_end: got purged, want reused",
+		     "in the order they came");
+	ASSERT_STREQ(x.d.line[1], "client2.tw_end: got reused, want purged", "the second");
+}
+
+static int override(struct check_expect *e, const char *path, const char *value, char *err)
+{
+	return check_expect__override(e, path, value, err, 256);
+}
+
+void test_check_expect_override(void)
+{
+	struct fixture x;
+	char err[256] = "";
+
+	fixture__active(&x);
+	ASSERT_OK(override(&x.e, "client.role", "passive", err), "a name");
+	ASSERT_STREQ(x.e.ends[0].want[CHECK_ROLE].name, "passive", "set");
+	ASSERT_OK(override(&x.e, "server.CLOSE_WAIT", "10..20", err), "a range of ms");
+	ASSERT_EQ(x.e.ends[1].want[CHECK_DWELL + TC_CLOSE_WAIT].hi, 20, "its upper end");
+	ASSERT_OK(override(&x.e, "client.TIME_WAIT", "100..", err), "no upper end");
+	ASSERT_TRUE(isinf(x.e.ends[0].want[CHECK_DWELL + TC_TIME_WAIT].hi), "infinite");
+	ASSERT_OK(override(&x.e, "client.states", "FIN_WAIT1,CLOSING,TIME_WAIT", err), "states");
+	ASSERT_OK(override(&x.e, "server.tw_end", "-", err), "none");
+	ASSERT_OK(override(&x.e, "TcpExtTW", "2", err), "a counter it checks");
+	ASSERT_EQ(x.e.counters[0].want.lo, 2, "changed");
+	ASSERT_OK(override(&x.e, "TcpExtTWKilled", "0", err), "a counter it did not check");
+	ASSERT_STREQ(x.e.counters[x.e.nr_counters - 1].name, "TcpExtTWKilled", "added");
+	ASSERT_OK(override(&x.e, "extra", "*", err), "extra not checked");
+	ASSERT_FALSE(x.e.extra.set, "unset");
+
+	ASSERT_EQ(override(&x.e, "client.role", "bogus", err), -EINVAL, "an unknown role");
+	ASSERT_TRUE(strstr(err, "'bogus' is not a value of role") != NULL, err);
+	ASSERT_EQ(override(&x.e, "peer.role", "active", err), -EINVAL, "an unknown end");
+	ASSERT_STREQ(err, "scenario 'active' has no end 'peer' (its ends: client, server)", "says");
+	ASSERT_EQ(override(&x.e, "client.colour", "1", err), -EINVAL, "an unknown field");
+	ASSERT_EQ(override(&x.e, "client.fin_retrans", "1.5.", err), -EINVAL, "not a number");
+	ASSERT_EQ(override(&x.e, "client.fin_retrans", "3..1", err), -EINVAL,
+		  "a range upside down");
+	ASSERT_EQ(override(&x.e, "client.states", "FIN_WAIT1,", err), -EINVAL, "a trailing comma");
+	ASSERT_EQ(override(&x.e, "lower", "1", err), -EINVAL, "not a counter name");
+}

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tcpclose check: one tracer in this process, and each scenario in a forked child that makes
+ * its own network namespace. The records are told apart by that namespace's inode; when a
+ * scenario's child is done and its records are in (TIME_WAITs purged with the namespace),
+ * they and its counters are compared with what check_expect.c says they must be.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include "check.h"
+#include "check_report.h"
+#include "loader.h"
+#include "netns.h"
+#include "probe.h"
+#include "timing.h"
+
+#define POLL_MS 20
+/* after a scenario's child: its namespace's cleanup, which purges the TIME_WAITs */
+#define RECORD_WAIT_MS 30000
+/* after the last expected record: time for an unexpected one to show */
+#define GRACE_MS 250
+#define MAX_NSTAT 512
+#define RECORDS_TEXT 8192
+#define SLACK_MIN_MS 100.0
+#define SLACK_FACTOR 10.0
+#define SLACK_SAMPLES 20
+
+/* what a scenario's child leaves for us */
+struct check_shared {
+	unsigned int netns;		/* its namespace, set before any socket is made */
+	__u64 netns_ns;			/* when it made it, CLOCK_MONOTONIC */
+	__u64 done_ns;			/* when the scenario was over */
+	int err;			/* the scenario's, 0 if it ran as designed */
+	struct scenario_result res;
+	int nr_counters;
+	struct nstat_entry counters[MAX_NSTAT];	/* the namespace's, over the scenario */
+};
+
+enum job_state { JOB_PENDING, JOB_RUNNING, JOB_WAITING, JOB_DONE };
+
+struct job {
+	const struct check_scenario *sc;
+	enum job_state state;
+	pid_t pid;
+	struct check_shared *sh;
+	double start_ms, exit_ms, complete_ms;
+	struct tc_conn *recs;		/* its namespace's records, in the order they came */
+	int nrecs, cap;
+	struct nstat delta;		/* a view of sh->counters */
+	struct check_expect expect;
+	struct check_result result;
+};
+
+struct checker {
+	const struct check_opts *opts;
+	struct job *jobs;
+	int njobs;
+	int reported;
+	unsigned int hz;
+	double slack_ms;
+	double start_ms;
+	__u64 lost;			/* records the tracer could not deliver */
+};
+
+static volatile sig_atomic_t check_stop;
+
+static void check__on_signal(int sig)
+{
+	check_stop = 1;
+}
+
+/* -v: what libbpf warns about, not its debug trail */
+static int check__libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
+}
+
+static int check__on_event(void *ctx, void *data, size_t size)
+{
+	const struct tc_conn *rec = data;
+	struct checker *c = ctx;
+	struct job *j = NULL;
+	struct tc_conn *v;
+
+	if (size < sizeof(*rec) || rec->type != TC_EV_CLOSE)
+		return 0;
+	/*
+	 * The kernel reuses a namespace's inode number once the namespace is gone, and a
+	 * record of it may come after that (a purged TIME_WAIT is settled a little later), or
+	 * while we still wait for more from a namespace whose number another one has taken.
+	 * Ours began closing while the namespace was there and the scenario not yet done.
+	 */
+	for (int i = 0; i < c->njobs; i++) {
+		struct job *k = &c->jobs[i];
+		__u64 done;
+
+		if ((k->state != JOB_RUNNING && k->state != JOB_WAITING) ||
+		    __atomic_load_n(&k->sh->netns, __ATOMIC_ACQUIRE) != rec->netns)
+			continue;
+		done = __atomic_load_n(&k->sh->done_ns, __ATOMIC_ACQUIRE);
+		if (rec->start_ns >= k->sh->netns_ns && (!done || rec->start_ns <= done))
+			j = k;
+	}
+	if (!j)
+		return 0;
+	if (j->nrecs == j->cap) {
+		v = realloc(j->recs, (j->cap ? 2 * j->cap : 8) * sizeof(*v));
+		if (!v)
+			return 0;
+		j->recs = v;
+		j->cap = j->cap ? 2 * j->cap : 8;
+	}
+	j->recs[j->nrecs++] = *rec;
+	return 0;
+}
+
+/*
+ * Slack for what no kernel setting bounds: a woken process or a softirq waiting for a CPU
+ * before it acts. It is measured, not assumed: how late this process wakes from the worst of
+ * SLACK_SAMPLES short sleeps. Under emulation (qemu's TCG) that is milliseconds rather than
+ * microseconds, and every step of a scenario stretches alike. A step takes a few wake-ups
+ * and system calls, so the slack is SLACK_FACTOR times the worst wake-up, and never less
+ * than SLACK_MIN_MS: a 2-CPU machine shared with other work was seen keeping a woken
+ * process waiting 65 ms, which no short measurement here can be relied on to catch.
+ */
+static double check__slack_ms(void)
+{
+	double worst = 0, t0, late;
+
+	for (int i = 0; i < SLACK_SAMPLES; i++) {
+		t0 = timing__now_ms();
+		timing__sleep_ms(1);
+		late = timing__now_ms() - t0 - 1;
+		if (late > worst)
+			worst = late;
+	}
+	return worst * SLACK_FACTOR > SLACK_MIN_MS ? worst * SLACK_FACTOR : SLACK_MIN_MS;
+}
+
+/* can this process make network namespaces (CAP_SYS_ADMIN)? The scenarios need one each */
+static bool check__can_unshare(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
+}
+
+/* in the child: a namespace of its own, the scenario, and the counters around it */
+static void job__child(struct job *j)
+{
+	struct check_shared *sh = j->sh;
+	struct nstat before, after, delta;
+	int err;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	err = netns__unshare();
+	if (err) {
+		snprintf(sh->res.error, sizeof(sh->res.error),
+			 "a new network namespace: %s (needs CAP_SYS_ADMIN)", strerror(-err));
+		_exit(1);
+	}
+	sh->netns_ns = timing__now_ns();
+	__atomic_store_n(&sh->netns, netns__inode(), __ATOMIC_RELEASE);
+	err = nstat__read(&before);
+	if (err) {
+		snprintf(sh->res.error, sizeof(sh->res.error),
+			 "reading /proc/net/netstat and /proc/net/snmp: %s", strerror(-err));
+		_exit(1);
+	}
+	sh->err = scenario__run(j->sc->name, NULL, &sh->res);
+	if (!sh->err && !nstat__read(&after) && !nstat__delta(&before, &after, &delta)) {
+		for (int i = 0; i < delta.n && i < MAX_NSTAT; i++)
+			sh->counters[sh->nr_counters++] = delta.v[i];
+	}
+	__atomic_store_n(&sh->done_ns, timing__now_ns(), __ATOMIC_RELEASE);
+	_exit(sh->err ? 1 : 0);
+}
+
+static int job__start(struct job *j)
+{
+	j->sh = mmap(NULL, sizeof(*j->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		     -1, 0);
+	if (j->sh == MAP_FAILED) {
+		j->sh = NULL;
+		return -errno;
+	}
+	memset(j->sh, 0, sizeof(*j->sh));
+	fflush(NULL);
+	j->pid = fork();
+	if (j->pid < 0)
+		return -errno;
+	if (j->pid == 0)
+		job__child(j);
+	j->start_ms = timing__now_ms();
+	j->state = JOB_RUNNING;
+	return 0;
+}
+
+static void job__error(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void job__error(struct job *j, const char *fmt, ...)
+{
+	struct check_diffs *d = &j->result.diffs;
+	va_list ap;
+
+	memset(d, 0, sizeof(*d));
+	va_start(ap, fmt);
+	vsnprintf(d->line[0], sizeof(d->line[0]), fmt, ap);
+	va_end(ap);
+	d->n = 1;
+	j->result.status = CHECK_ERROR;
+}
+
+/* the records as text, one a line, for -v, a failure and the JUnit file */
+static void job__records_text(struct job *j)
+{
+	char *text = malloc(RECORDS_TEXT), line[320];
+	size_t o = 0;
+
+	if (!text)
+		return;
+	text[0] = '\0';
+	for (int i = 0; i < j->nrecs && o < RECORDS_TEXT; i++) {
+		check_expect__describe(&j->recs[i], j->expect.mark_ns, line, sizeof(line));
+		o += snprintf(text + o, RECORDS_TEXT - o, "%s\n", line);
+	}
+	j->result.records = text;
+}
+
+static void check__report(struct checker *c, struct job *j)
+{
+	if (c->opts->tap)
+		check_report__tap(stdout, ++c->reported, &j->result, c->opts->verbose);
+	else
+		check_report__table_row(stdout, &j->result, c->opts->verbose);
+}
+
+static void job__finish(struct checker *c, struct job *j)
+{
+	double end = j->complete_ms ? j->complete_ms : timing__now_ms();
+
+	if (j->result.status != CHECK_ERROR) {
+		check_expect__compare(&j->expect, j->recs, j->nrecs, &j->delta, &j->result.diffs);
+		j->result.status = j->result.diffs.n || j->result.diffs.more ? CHECK_FAIL :
+									       CHECK_PASS;
+	}
+	job__records_text(j);
+	j->result.seconds = (end - j->start_ms) / 1e3;
+	j->state = JOB_DONE;
+	check__report(c, j);
+}
+
+/* its child has exited: what must its records be? */
+static void job__exited(struct checker *c, struct job *j, int status)
+{
+	struct check_facts f = {
+		.res = &j->sh->res, .delta = &j->delta, .hz = c->hz, .slack_ms = c->slack_ms,
+	};
+	char msg[256];
+
+	j->exit_ms = timing__now_ms();
+	j->delta.v = j->sh->counters;
+	j->delta.n = j->delta.cap = j->sh->nr_counters;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (j->sh->res.error[0])
+			job__error(j, "%s", j->sh->res.error);
+		else if (WIFSIGNALED(status))
+			job__error(j, "the scenario was killed by signal %d", WTERMSIG(status));
+		else
+			job__error(j, "the scenario failed (exit status %d)", WEXITSTATUS(status));
+		job__finish(c, j);
+		return;
+	}
+	check_expect__build(&j->expect, j->sc, &f);
+	/* validated when parsed: cannot fail here */
+	check__apply_expects(c->opts, &j->expect, msg, sizeof(msg));
+	j->state = JOB_WAITING;
+}
+
+/* has every end a record yet? (ends sharing ports need as many records) */
+static bool job__complete(const struct job *j)
+{
+	const struct check_expect *e = &j->expect;
+
+	for (int k = 0; k < e->nr_ends; k++) {
+		int want = 1, got = 0;
+
+		for (int m = 0; m < k; m++)
+			want += e->ends[m].lport == e->ends[k].lport &&
+				e->ends[m].rport == e->ends[k].rport;
+		for (int i = 0; i < j->nrecs; i++)
+			got += j->recs[i].sport == e->ends[k].lport &&
+			       j->recs[i].dport == e->ends[k].rport;
+		if (got < want)
+			return false;
+	}
+	return true;
+}
+
+static void job__kill(struct job *j)
+{
+	int status;
+
+	kill(j->pid, SIGKILL);
+	waitpid(j->pid, &status, 0);
+}
+
+static void job__poll(struct checker *c, struct job *j, double now)
+{
+	int status;
+
+	if (j->state == JOB_RUNNING) {
+		if (waitpid(j->pid, &status, WNOHANG) == j->pid) {
+			job__exited(c, j, status);
+		} else if (now - j->start_ms > j->sc->budget_s * 1e3) {
+			job__kill(j);
+			job__error(j, "did not finish in %d s: something in it hangs (run it alone with -v)",
+				   j->sc->budget_s);
+			job__finish(c, j);
+		}
+		return;
+	}
+	if (j->state != JOB_WAITING)
+		return;
+	if (!j->complete_ms && job__complete(j))
+		j->complete_ms = now;
+	if ((j->complete_ms && now - j->complete_ms >= GRACE_MS) ||
+	    now - j->exit_ms > RECORD_WAIT_MS)
+		job__finish(c, j);
+}
+
+/* --timeout or a signal: end what still runs */
+static void check__abandon(struct checker *c, const char *why)
+{
+	for (int i = 0; i < c->njobs; i++) {
+		struct job *j = &c->jobs[i];
+
+		if (j->state == JOB_DONE)
+			continue;
+		if (j->state == JOB_RUNNING)
+			job__kill(j);
+		job__error(j, "%s", why);
+		job__finish(c, j);
+	}
+}
+
+static bool check__busy_fast(const struct checker *c)
+{
+	for (int i = 0; i < c->njobs; i++)
+		if (c->jobs[i].state == JOB_RUNNING && !c->jobs[i].sc->slow)
+			return true;
+	return false;
+}
+
+/* slow scenarios all at once; the others one after another beside them */
+static void check__start_next(struct checker *c)
+{
+	bool fast_busy = check__busy_fast(c);
+	int err;
+
+	for (int i = 0; i < c->njobs; i++) {
+		struct job *j = &c->jobs[i];
+
+		if (j->state != JOB_PENDING || (!j->sc->slow && fast_busy))
+			continue;
+		err = job__start(j);
+		if (err) {
+			job__error(j, "cannot start it: %s", strerror(-err));
+			job__finish(c, j);
+			continue;
+		}
+		fast_busy |= !j->sc->slow;
+	}
+}
+
+static bool check__all_done(const struct checker *c)
+{
+	for (int i = 0; i < c->njobs; i++)
+		if (c->jobs[i].state != JOB_DONE)
+			return false;
+	return true;
+}
+
+static int check__loop(struct checker *c, struct loader *l)
+{
+	double deadline = c->start_ms + c->opts->timeout_s * 1e3, now;
+	char why[96];
+	int err;
+
+	while (!check__all_done(c)) {
+		check__start_next(c);
+		err = ring_buffer__poll(l->rb, POLL_MS);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(l->rb);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "tcpclose check: reading the ring buffer: %s\n", strerror(-err));
+			return err;
+		}
+		loader__settle_timewait(l, false);
+		now = timing__now_ms();
+		for (int i = 0; i < c->njobs; i++)
+			job__poll(c, &c->jobs[i], now);
+		if (check_stop || now > deadline) {
+			snprintf(why, sizeof(why), check_stop ? "interrupted" :
+				 "not done when --timeout (%lu s) ran out", c->opts->timeout_s);
+			check__abandon(c, why);
+		}
+	}
+	return 0;
+}
+
+static void check__list(FILE *f)
+{
+	const struct check_scenario *sc;
+	const char *name, *help;
+
+	for (int i = 0; (sc = check_expect__scenario(i)); i++) {
+		help = "";
+		for (int k = 0; (name = scenario__name(k, &help)); k++)
+			if (!strcmp(name, sc->name))
+				break;
+		fprintf(f, "%-18s %s%s\n", sc->name, help,
+			sc->slow ? " [runs beside the others]" : "");
+	}
+}
+
+static int check__jobs(struct checker *c)
+{
+	const struct check_scenario *sc;
+	int n = 0;
+
+	for (int i = 0; (sc = check_expect__scenario(i)); i++)
+		n += check__selected(c->opts, sc->name);
+	c->jobs = calloc(n, sizeof(*c->jobs));
+	if (!c->jobs)
+		return -ENOMEM;
+	for (int i = 0; (sc = check_expect__scenario(i)); i++) {
+		if (!check__selected(c->opts, sc->name))
+			continue;
+		c->jobs[c->njobs].sc = sc;
+		c->jobs[c->njobs].result.scenario = sc->name;
+		for (int k = 0; scenario__name(k, NULL); k++)
+			if (!strcmp(scenario__name(k, &c->jobs[c->njobs].result.description),
+				    sc->name))
+				break;
+		c->njobs++;
+	}
+	return 0;
+}
+
+static void check__summary(struct checker *c, const char *timestamp)
+{
+	struct check_result *rs = calloc(c->njobs, sizeof(*rs));
+	struct check_run_info info = {
+		.hz = c->hz, .slack_ms = c->slack_ms, .timestamp = timestamp,
+		.seconds = (timing__now_ms() - c->start_ms) / 1e3,
+	};
+	char host[256] = "";
+	struct utsname u;
+	int failed = 0, err;
+
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	info.kernel = u.release;
+	info.hostname = host;
+	for (int i = 0; i < c->njobs; i++)
+		failed += c->jobs[i].result.status != CHECK_PASS;
+	if (!c->opts->tap) {
+		printf("\n%d passed, %d failed in %.1f s\n", c->njobs - failed, failed,
+		       info.seconds);
+		for (int i = 0; i < c->njobs; i++) {
+			const struct check_result *r = &c->jobs[i].result;
+
+			for (int k = 0; k < r->diffs.n; k++)
+				printf("%s: %s\n", r->scenario, r->diffs.line[k]);
+		}
+	} else {
+		printf("# %d passed, %d failed in %.1f s\n", c->njobs - failed, failed,
+		       info.seconds);
+	}
+	if (c->lost)
+		fprintf(stderr, "tcpclose check: the tracer could not deliver %llu records (ring buffer or maps full): a record missing above may be one of them\n",
+			(unsigned long long)c->lost);
+	if (c->opts->junit && rs) {
+		for (int i = 0; i < c->njobs; i++)
+			rs[i] = c->jobs[i].result;
+		err = check_report__junit(c->opts->junit, rs, c->njobs, &info);
+		if (err)
+			fprintf(stderr, "tcpclose check: cannot write --junit file '%s': %s (give a writable path)\n",
+				c->opts->junit, strerror(-err));
+	}
+	free(rs);
+}
+
+static void check__free_jobs(struct checker *c)
+{
+	for (int i = 0; i < c->njobs; i++) {
+		free(c->jobs[i].recs);
+		free(c->jobs[i].result.records);
+		if (c->jobs[i].sh)
+			munmap(c->jobs[i].sh, sizeof(*c->jobs[i].sh));
+	}
+	free(c->jobs);
+}
+
+int check__main(int argc, char **argv)
+{
+	struct checker c = {};
+	struct check_opts opts;
+	struct tc_opts topts;
+	struct loader l = {};
+	__u64 drops[TC_NR_DROPS];
+	char timestamp[32];
+	time_t t = time(NULL);
+	int err, failed = 0;
+
+	switch (check__parse(&opts, argc, argv, stdout, stderr)) {
+	case ARGS_EXIT_OK:
+		check__free(&opts);
+		return 0;
+	case ARGS_EXIT_USAGE:
+		check__free(&opts);
+		return 2;
+	case ARGS_RUN:
+		break;
+	}
+	if (opts.list) {
+		check__list(stdout);
+		check__free(&opts);
+		return 0;
+	}
+	c.opts = &opts;
+	if (!check__can_unshare()) {
+		fprintf(stderr, "tcpclose check: cannot make network namespaces for the scenarios: run it as root, or with CAP_SYS_ADMIN besides what tracing needs\n");
+		check__free(&opts);
+		return 2;
+	}
+	c.hz = probe__kernel_hz();
+	if (!c.hz) {
+		fprintf(stderr, "tcpclose check: cannot tell the kernel's HZ (no /proc/config.gz, /boot/config-*, or /proc/timer_list), which every duration it checks depends on: make one of them readable\n");
+		check__free(&opts);
+		return 2;
+	}
+	libbpf_set_print(opts.verbose ? check__libbpf_print : NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, check__on_signal);
+	signal(SIGTERM, check__on_signal);
+	args__defaults(&topts);
+	if (check__jobs(&c) || loader__open(&l, &topts, check__on_event, &c)) {
+		/* the loader has said what is missing */
+		check__free_jobs(&c);
+		check__free(&opts);
+		return 2;
+	}
+	c.slack_ms = check__slack_ms();
+	strftime(timestamp, sizeof(timestamp), "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	if (opts.tap) {
+		check_report__tap_plan(stdout, c.njobs);
+		printf("# tcpclose check: %d scenarios, HZ %u, scheduling slack %.0f ms\n", c.njobs,
+		       c.hz, c.slack_ms);
+	} else {
+		printf("tcpclose check: %d scenarios, HZ %u, scheduling slack %.0f ms\n\n",
+		       c.njobs, c.hz, c.slack_ms);
+		check_report__table_header(stdout);
+	}
+	fflush(stdout);
+	c.start_ms = timing__now_ms();
+	err = check__loop(&c, &l);
+	if (!err) {
+		/* whatever is still pending in the kernel, before counting losses */
+		ring_buffer__consume(l.rb);
+		loader__drops(&l, drops);
+		c.lost = drops[TC_DROP_RINGBUF] + drops[TC_DROP_CONN_MAP] + drops[TC_DROP_TW_MAP];
+		check__summary(&c, timestamp);
+		for (int i = 0; i < c.njobs; i++)
+			failed += c.jobs[i].result.status != CHECK_PASS;
+	}
+	loader__close(&l);
+	check__free_jobs(&c);
+	check__free(&opts);
+	return err || failed ? 1 : 0;
+}

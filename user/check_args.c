@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* check_args: the options of "tcpclose check", parsed and validated before anything runs */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+
+static const char usage[] =
+"Usage: tcpclose check [OPTIONS] [SCENARIO...]\n"
+"Run a built-in suite of TCP close scenarios over loopback, each in a throwaway network\n"
+"namespace, while tracing them with tcpclose's BPF programs, and compare each connection's\n"
+"close records (role, cause, rst_reason, how its TIME_WAIT ended, the close states visited\n"
+"and the ms spent in them, FIN retransmits, keepalive probes) and the namespace's own TCP\n"
+"counters (TcpExtTW, TcpExtTWRecycled, TcpExtTCPTimeWaitOverflow, TcpExtTCPKeepAlive,\n"
+"TcpExtTCPAbortOnTimeout, TcpRetransSegs, ...) with what a correct kernel and tracer give.\n"
+"Durations are checked within windows derived from this kernel's HZ, its timer wheel and\n"
+"the TCP timers each scenario sets, plus a scheduling slack measured at the start.\n"
+"Without SCENARIO every one runs (see --list); those waiting on timers (tw_expire waits out\n"
+"the 60 s TIME_WAIT) run beside the others, about 65 s in all.\n"
+"\n"
+"Options:\n"
+"  -l, --list              list the scenarios and what each does\n"
+"      --junit FILE        also write the results to FILE as JUnit XML\n"
+"      --tap               print TAP version 13 instead of the table\n"
+"      --expect SCENARIO.FIELD=VALUE\n"
+"                          expect VALUE instead of the built-in value (repeatable).\n"
+"                          FIELD is END.NAME for a record, END being client or server\n"
+"                          (client2, server2, ... for later connections) and NAME one of\n"
+"                          role, cause, rst_reason, tw_end, states, fin_retrans,\n"
+"                          keepalive_probes, keepalive_unanswered, halfclosed_bytes,\n"
+"                          end_ms (ms from the moment the scenario's timers count from),\n"
+"                          or a state (FIN_WAIT1 ... TIME_WAIT) for the ms spent in it;\n"
+"                          or a counter of the namespace, as nstat names it (TcpExtTW);\n"
+"                          or extra (records of the namespace that no end claims).\n"
+"                          VALUE is a name as tcpclose prints it ('-' for none, states\n"
+"                          comma-separated), a number, LO..HI, LO.., or * (not checked)\n"
+"  -t, --timeout SECONDS   stop whatever still runs after SECONDS (default 600)\n"
+"  -v, --verbose           print every record the scenarios produced, and libbpf's\n"
+"                          warnings\n"
+"  -h, --help              this help\n"
+"\n"
+"Exit status: 0 when everything was as expected; 1 when anything differed or a scenario\n"
+"could not run, each difference named as 'scenario: end.field: got X, want Y'; 2 on a\n"
+"usage error, or when tracing cannot start (privileges, BTF).\n"
+"\n"
+"Examples:\n"
+"  sudo tcpclose check                          # every scenario, one table row each\n"
+"  sudo tcpclose check --junit check.xml        # the same, and a JUnit file for CI\n"
+"  sudo tcpclose check --tap active tw_rst      # two scenarios, as TAP\n"
+"  sudo tcpclose check -v keepalive             # one, with the records it produced\n"
+"  sudo tcpclose check --expect tw_expire.client.TIME_WAIT=60000..65000 tw_expire\n"
+"  sudo tcpclose check --expect fin_drop.TcpRetransSegs='*'    # do not check a counter\n";
+
+enum {
+	OPT_JUNIT = 0x100,
+	OPT_TAP,
+	OPT_EXPECT,
+};
+
+static const struct option long_opts[] = {
+	{ "list", no_argument, NULL, 'l' },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+bool check__selected(const struct check_opts *o, const char *scenario)
+{
+	size_t len = strcspn(scenario, ".");
+
+	if (!o->nr_names)
+		return true;
+	for (int i = 0; i < o->nr_names; i++)
+		if (strlen(o->names[i]) == len && !strncmp(o->names[i], scenario, len))
+			return true;
+	return false;
+}
+
+/* "SCENARIO.PATH=VALUE" cut into its parts, or false */
+static bool expect__split(const char *arg, char *scenario, size_t slen, const char **path,
+			  const char **value)
+{
+	const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
+
+	if (!dot || !eq || eq < dot || dot == arg || (size_t)(dot - arg) >= slen)
+		return false;
+	memcpy(scenario, arg, dot - arg);
+	scenario[dot - arg] = '\0';
+	*path = dot + 1;
+	*value = eq + 1;
+	return eq > dot + 1;
+}
+
+int check__apply_expects(const struct check_opts *o, struct check_expect *e, char *err,
+			 size_t len)
+{
+	char scenario[64], path[128];
+	const char *p, *value;
+
+	for (int i = 0; i < o->nr_expects; i++) {
+		if (!expect__split(o->expects[i], scenario, sizeof(scenario), &p, &value) ||
+		    strcmp(scenario, e->scenario))
+			continue;
+		snprintf(path, sizeof(path), "%.*s", (int)(value - 1 - p), p);
+		if (check_expect__override(e, path, value, err, len))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* --expect, checked against what its scenario expects before anything runs */
+static bool expect__valid(const char *arg, FILE *err)
+{
+	struct scenario_result res = { .nconns = SCENARIO_MAX_CONNS };
+	struct nstat none = {};
+	struct check_facts f = { .res = &res, .delta = &none, .hz = 250 };
+	struct check_opts one = { .nr_expects = 1, .expects = (char **)&arg };
+	const struct check_scenario *sc;
+	const char *path, *value;
+	struct check_expect e;
+	char scenario[64], msg[256];
+
+	if (!expect__split(arg, scenario, sizeof(scenario), &path, &value)) {
+		fprintf(err, "tcpclose check: --expect '%s': give SCENARIO.FIELD=VALUE, e.g. active.client.role=active\n",
+			arg);
+		return false;
+	}
+	sc = check_expect__find(scenario);
+	if (!sc) {
+		fprintf(err, "tcpclose check: --expect '%s': unknown scenario '%s' (see tcpclose check --list)\n",
+			arg, scenario);
+		return false;
+	}
+	check_expect__build(&e, sc, &f);
+	if (check__apply_expects(&one, &e, msg, sizeof(msg))) {
+		fprintf(err, "tcpclose check: --expect '%s': %s\n", arg, msg);
+		return false;
+	}
+	return true;
+}
+
+static bool parse__timeout(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !errno && !*end && *v >= 1 && *v <= 86400;
+}
+
+enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE *out, FILE *err)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_s = CHECK_DEFAULT_TIMEOUT_S;
+	o->expects = calloc(argc, sizeof(*o->expects));
+	if (!o->expects) {
+		fprintf(err, "tcpclose check: out of memory\n");
+		return ARGS_EXIT_USAGE;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":lt:vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o->list = true;
+			break;
+		case OPT_JUNIT:
+			o->junit = optarg;
+			break;
+		case OPT_TAP:
+			o->tap = true;
+			break;
+		case OPT_EXPECT:
+			if (!expect__valid(optarg, err))
+				return ARGS_EXIT_USAGE;
+			o->expects[o->nr_expects++] = optarg;
+			break;
+		case 't':
+			if (!parse__timeout(optarg, &o->timeout_s)) {
+				fprintf(err, "tcpclose check: invalid --timeout '%s': give whole seconds from 1 to 86400\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, out);
+			return ARGS_EXIT_OK;
+		case ':':
+			fprintf(err, "tcpclose check: option '%s' needs a value (see tcpclose check --help)\n",
+				argv[optind - 1]);
+			return ARGS_EXIT_USAGE;
+		default:
+			fprintf(err, "tcpclose check: unknown option '%s' (see tcpclose check --help)\n",
+				argv[optind - 1]);
+			return ARGS_EXIT_USAGE;
+		}
+	}
+	o->names = argv + optind;
+	o->nr_names = argc - optind;
+	for (int i = 0; i < o->nr_names; i++) {
+		if (!check_expect__find(o->names[i])) {
+			fprintf(err, "tcpclose check: unknown scenario '%s' (see tcpclose check --list)\n",
+				o->names[i]);
+			return ARGS_EXIT_USAGE;
+		}
+	}
+	for (int i = 0; i < o->nr_expects; i++) {
+		if (!check__selected(o, o->expects[i])) {
+			fprintf(err, "tcpclose check: --expect '%s' is for a scenario this run leaves out: name it too\n",
+				o->expects[i]);
+			return ARGS_EXIT_USAGE;
+		}
+	}
+	return ARGS_RUN;
+}
+
+void check__free(struct check_opts *o)
+{
+	free(o->expects);
+	o->expects = NULL;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What tcpclose check expects of each scenario: the close records of its connections' ends
+ * and its namespace's counters, derived from what the scenario did and the kernel's
+ * settings; --expect overrides one value; and comparing what the tracer reported with it.
+ */
+#ifndef __CHECK_EXPECT_H
+#define __CHECK_EXPECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "nstat.h"
+#include "scenario.h"
+#include "tcpclose.h"
+
+#define CHECK_MAX_ENDS (2 * SCENARIO_MAX_CONNS)
+#define CHECK_MAX_COUNTERS 16
+#define CHECK_MAX_DIFFS 24
+#define CHECK_DIFF_LEN 256
+
+/* the fields of one end's record that can be expected, by name in --expect */
+enum check_field {
+	CHECK_ROLE,
+	CHECK_CAUSE,
+	CHECK_RST_REASON,
+	CHECK_TW_END,
+	CHECK_STATES,		/* in order: "FIN_WAIT1,FIN_WAIT2,TIME_WAIT"; "-" for none */
+	CHECK_FIN_RETRANS,
+	CHECK_KA_PROBES,
+	CHECK_KA_UNANSWERED,
+	CHECK_HALFCLOSED,
+	CHECK_DWELL,		/* ms in each close state: CHECK_DWELL + enum tc_state */
+	CHECK_END_MS = CHECK_DWELL + TC_NR_STATES,	/* ms from the scenario's mark */
+	CHECK_NR_FIELDS,
+};
+
+/* one expected value: a name (role, cause, ..., states) or a number in [lo, hi] */
+struct check_want {
+	bool set;		/* checked at all */
+	char name[64];
+	double lo, hi;
+};
+
+/* one end of a connection: the next record with its ports, and what it must say */
+struct check_end {
+	char name[16];		/* "client", "server"; "client2", "server2" for the second */
+	unsigned short lport, rport;
+	struct check_want want[CHECK_NR_FIELDS];
+};
+
+struct check_counter {
+	char name[48];		/* as nstat names it: TcpExtTW */
+	struct check_want want;
+};
+
+struct check_expect {
+	const char *scenario;
+	__u64 mark_ns;		/* what end_ms counts from */
+	int nr_ends;
+	int nr_counters;
+	struct check_end ends[CHECK_MAX_ENDS];
+	struct check_counter counters[CHECK_MAX_COUNTERS];
+	struct check_want extra;	/* records of the namespace that no end claims */
+};
+
+/* what expectations are derived from: the scenario, its counters and the kernel */
+struct check_facts {
+	const struct scenario_result *res;
+	const struct nstat *delta;	/* the namespace's counters over the scenario */
+	unsigned int hz;
+	double slack_ms;		/* scheduling slack: check.c says how it is chosen */
+};
+
+struct check_scenario {
+	const char *name;
+	bool slow;		/* waits on its timers: runs beside the others */
+	int budget_s;		/* how long it may run, its timers included */
+	void (*expect)(struct check_expect *e, const struct check_facts *f);
+};
+
+/* the scenarios in the order they are listed and run; NULL past the last */
+const struct check_scenario *check_expect__scenario(int i);
+const struct check_scenario *check_expect__find(const char *name);
+
+/* what sc must produce given these facts */
+void check_expect__build(struct check_expect *e, const struct check_scenario *sc,
+			 const struct check_facts *f);
+
+/*
+ * Override one expected value: path is END.FIELD (client.role, server.CLOSE_WAIT), a counter
+ * (TcpExtTW) or "extra"; value a name, a number, LO..HI, LO.. or "*" (not checked). Returns
+ * 0, or -EINVAL with a message in err.
+ */
+int check_expect__override(struct check_expect *e, const char *path, const char *value,
+			   char *err, size_t len);
+
+/* the names --expect takes, for help and messages */
+const char *check_expect__field_name(enum check_field f);
+
+struct check_diffs {
+	int n;
+	int more;		/* differences past CHECK_MAX_DIFFS, not kept */
+	char line[CHECK_MAX_DIFFS][CHECK_DIFF_LEN];
+};
+
+/*
+ * Compare the records of the scenario's namespace (in the order they came) and its counters
+ * with what was expected; each difference becomes a line "client.role: got passive, want
+ * active". Returns the number of differences.
+ */
+int check_expect__compare(const struct check_expect *e, const struct tc_conn *recs, int n,
+			  const struct nstat *delta, struct check_diffs *d);
+
+/* a record in one line, for -v and the JUnit file */
+void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf, size_t len);
+
+#endif /* __CHECK_EXPECT_H */

@@ -562,6 +562,7 @@ int check__main(int argc, char **argv)
 	signal(SIGINT, check__on_signal);
 	signal(SIGTERM, check__on_signal);
 	args__defaults(&topts);
+	topts.backend = opts.backend;
 	if (check__jobs(&c) || loader__open(&l, &topts, check__on_event, &c)) {
 		/* the loader has said what is missing */
 		check__free_jobs(&c);
@@ -572,11 +573,11 @@ int check__main(int argc, char **argv)
 	strftime(timestamp, sizeof(timestamp), "%Y-%m-%dT%H:%M:%S", localtime(&t));
 	if (opts.tap) {
 		check_report__tap_plan(stdout, c.njobs);
-		printf("# tcpclose check: %d scenarios, HZ %u, scheduling slack %.0f ms\n", c.njobs,
-		       c.hz, c.slack_ms);
+		printf("# tcpclose check: %d scenarios, backend %s, HZ %u, scheduling slack %.0f ms\n",
+		       c.njobs, backend__name(l.backend), c.hz, c.slack_ms);
 	} else {
-		printf("tcpclose check: %d scenarios, HZ %u, scheduling slack %.0f ms\n\n",
-		       c.njobs, c.hz, c.slack_ms);
+		printf("tcpclose check: %d scenarios, backend %s, HZ %u, scheduling slack %.0f ms\n\n",
+		       c.njobs, backend__name(l.backend), c.hz, c.slack_ms);
 		check_report__table_header(stdout);
 	}
 	fflush(stdout);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "args.h"
+#include "backend.h"
 #include "check_expect.h"
 
 #define CHECK_DEFAULT_TIMEOUT_S 600
@@ -23,6 +24,7 @@ struct check_opts {
 	char **names;
 	int nr_expects;		/* --expect SCENARIO.FIELD=VALUE, validated */
 	char **expects;
+	enum tc_backend backend;	/* --backend */
 };
 
 /* "tcpclose check ..." with argv[0] "check": parse, validated; messages to out and err */

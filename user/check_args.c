@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include "backend.h"
 #include "check.h"
 
 static const char usage[] =
@@ -35,6 +36,8 @@ static const char usage[] =
 "                          or extra (records of the namespace that no end claims).\n"
 "                          VALUE is a name as tcpclose prints it ('-' for none, states\n"
 "                          comma-separated), a number, LO..HI, LO.., or * (not checked)\n"
+"      --backend NAME      trace with this backend: fentry, kprobe, tracepoint, or auto\n"
+"                          (default; see tcpclose features), to compare them on a kernel\n"
 "  -t, --timeout SECONDS   stop whatever still runs after SECONDS (default 600)\n"
 "  -v, --verbose           print every record the scenarios produced, and libbpf's\n"
 "                          warnings\n"
@@ -49,6 +52,7 @@ static const char usage[] =
 "  sudo tcpclose check --junit check.xml        # the same, and a JUnit file for CI\n"
 "  sudo tcpclose check --tap active tw_rst      # two scenarios, as TAP\n"
 "  sudo tcpclose check -v keepalive             # one, with the records it produced\n"
+"  sudo tcpclose check --backend tracepoint     # the timer tracepoints, even with fentry\n"
 "  sudo tcpclose check --expect tw_expire.client.TIME_WAIT=60000..65000 tw_expire\n"
 "  sudo tcpclose check --expect fin_drop.TcpRetransSegs='*'    # do not check a counter\n";
 
@@ -56,6 +60,7 @@ enum {
 	OPT_JUNIT = 0x100,
 	OPT_TAP,
 	OPT_EXPECT,
+	OPT_BACKEND,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +68,7 @@ static const struct option long_opts[] = {
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -183,6 +189,13 @@ enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE 
 			if (!expect__valid(optarg, err))
 				return ARGS_EXIT_USAGE;
 			o->expects[o->nr_expects++] = optarg;
+			break;
+		case OPT_BACKEND:
+			if (backend__parse(optarg, &o->backend)) {
+				fprintf(err, "tcpclose check: unknown --backend '%s': give auto, fentry, kprobe or tracepoint\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
 			break;
 		case 't':
 			if (!parse__timeout(optarg, &o->timeout_s)) {

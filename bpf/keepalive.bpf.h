@@ -19,9 +19,21 @@ static __always_inline __u64 sk_from_timer(const struct timer_list *timer, __u32
 	return (__u64)timer - offset;
 }
 
-/* the sockets of the keepalive (sk->sk_timer) and the retransmit timer */
+/*
+ * Some kernels run keepalives on a timer of the connection socket rather than sk->sk_timer
+ * (Debian's 6.1 and 6.12 have icsk_keepalive_timer, in a union with MPTCP's timeout timer);
+ * this one's BTF has it or not, and the offset follows.
+ */
+struct inet_connection_sock___ka {
+	struct timer_list icsk_keepalive_timer;
+} __attribute__((preserve_access_index));
+
+/* the sockets of the keepalive and the retransmit timer */
 static __always_inline __u64 sk_of_keepalive_timer(const struct timer_list *timer)
 {
+	if (bpf_core_field_exists(struct inet_connection_sock___ka, icsk_keepalive_timer))
+		return sk_from_timer(timer, bpf_core_field_offset(struct inet_connection_sock___ka,
+								  icsk_keepalive_timer));
 	return sk_from_timer(timer, bpf_core_field_offset(struct sock, sk_timer));
 }
 

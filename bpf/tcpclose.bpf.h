@@ -36,7 +36,7 @@ struct ka_count {
 
 enum tcp_timer_kind {
 	TIMER_NONE,
-	TIMER_KEEPALIVE,	/* sk->sk_timer: tcp_keepalive_timer (also FIN_WAIT2 of orphans) */
+	TIMER_KEEPALIVE,	/* tcp_keepalive_timer (also FIN_WAIT2 of orphans) */
 	TIMER_WRITE,		/* icsk_retransmit_timer: tcp_write_timer */
 };
 

@@ -170,6 +170,14 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		if (conn__start(c, sk, tp, oldstate, now))
 			return 0;
 		created = true;
+	} else if (c->rec.state != oldstate && state__index(oldstate) != TC_NOT_CLOSING) {
+		/* a change the kernel did not let us see (a run nested in another one on this
+		 * CPU is skipped): its state was entered by now, and says who closed first */
+		if (oldstate == TCP_CLOSING)
+			c->rec.role = TC_ROLE_SIMULTANEOUS;
+		else if (!c->rec.role)
+			c->rec.role = role__of_state(oldstate);
+		conn__enter(c, oldstate, now);
 	}
 
 	if (emit_transitions)

@@ -28,42 +28,77 @@ static int nft__script(const char *script)
 	return 0;
 }
 
-int nft__drop(const char *match)
-{
-	char script[1024];
-	int n;
+#define NFT_MAX_RULES 4
 
-	n = snprintf(script, sizeof(script),
-		     "table " NFT_TABLE " {\n"
-		     "\tcounter drops { }\n"
-		     "\tchain in {\n"
-		     "\t\ttype filter hook input priority 0; policy accept;\n"
-		     "\t\t%s counter name \"drops\" drop\n"
-		     "\t}\n"
-		     "}\n", match);
-	if (n < 0 || (size_t)n >= sizeof(script))
+int nft__drop_each(const char *const *matches, int n)
+{
+	char script[2048];
+	size_t len = 0;
+	int i, w;
+
+	if (n < 1 || n > NFT_MAX_RULES)
+		return -EINVAL;
+	w = snprintf(script, sizeof(script), "table " NFT_TABLE " {\n");
+	for (i = 0; i < n && w >= 0 && (len += w) < sizeof(script); i++)
+		w = snprintf(script + len, sizeof(script) - len, "\tcounter drops%d { }\n", i);
+	if (w >= 0 && (len += w) < sizeof(script))
+		w = snprintf(script + len, sizeof(script) - len,
+			     "\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n");
+	for (i = 0; i < n && w >= 0 && (len += w) < sizeof(script); i++)
+		w = snprintf(script + len, sizeof(script) - len,
+			     "\t\t%s counter name \"drops%d\" drop\n", matches[i], i);
+	if (w >= 0 && (len += w) < sizeof(script))
+		w = snprintf(script + len, sizeof(script) - len, "\t}\n}\n");
+	if (w < 0 || (len += w) >= sizeof(script))
 		return -E2BIG;
 	return nft__script(script);
 }
 
-long nft__drops(void)
+int nft__drop(const char *match)
 {
-	char line[256];
-	long packets = -ENOENT;
+	return nft__drop_each(&match, 1);
+}
+
+/* the packets each rule dropped, by the number in its counter's name; -errno on failure */
+static int nft__counters(long *drops, int n)
+{
+	char line[256], *p;
+	int i = -1, found = 0;
 	FILE *f;
 
-	f = popen("nft list counter " NFT_TABLE " drops 2>/dev/null", "r");
+	for (int k = 0; k < n; k++)
+		drops[k] = 0;
+	f = popen("nft list counters table " NFT_TABLE " 2>/dev/null", "r");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "packets ");
-
-		if (p)
-			packets = strtol(p + 8, NULL, 10);
+		p = strstr(line, "counter drops");
+		if (p) {
+			i = atoi(p + 13);
+			continue;
+		}
+		p = strstr(line, "packets ");
+		if (p && i >= 0 && i < n) {
+			drops[i] = strtol(p + 8, NULL, 10);
+			found++;
+		}
+		i = -1;
 	}
 	if (pclose(f) != 0)
 		return -EIO;
-	return packets;
+	return found ? 0 : -ENOENT;
+}
+
+long nft__drops(void)
+{
+	long drops[NFT_MAX_RULES], sum = 0;
+	int err = nft__counters(drops, NFT_MAX_RULES);
+
+	if (err)
+		return err;
+	for (int i = 0; i < NFT_MAX_RULES; i++)
+		sum += drops[i];
+	return sum;
 }
 
 static double nft__now_ms(void)
@@ -90,17 +125,25 @@ long nft__wait_drops(long n, int timeout_ms)
 	}
 }
 
-/* flush the rule first so that the count read next is final, then drop the table */
-long nft__stop(void)
+/* flush the rules first so that the counts read next are final, then drop the table */
+int nft__stop_each(long *drops, int n)
 {
-	long drops;
 	int err;
 
 	err = nft__script("flush chain " NFT_TABLE " in\n");
 	if (err)
 		return err;
-	drops = nft__drops();
-	err = nft__remove();
+	err = nft__counters(drops, n);
+	if (!err)
+		err = nft__remove();
+	return err;
+}
+
+long nft__stop(void)
+{
+	long drops;
+	int err = nft__stop_each(&drops, 1);
+
 	return err ? err : drops;
 }
 

@@ -3,20 +3,34 @@
 # tools/vmtest.mk: "make vmtest" boots each of KERNELS (Debian's kernel packages, fetched
 # and cached by tools/vmtest) under qemu in software emulation and runs VMTEST_CMD in it,
 # with a STATIC=1 build of tcpclose and closegen; one "RELEASE: PASS|FAIL (...)" line per
-# kernel, and the guests' consoles in tools/.output/vmtest/RELEASE.log.
+# kernel, and the guests' consoles in tools/.output/vmtest/RELEASE.log. The default command,
+# tools/vmtest.d/matrix, runs "tcpclose check" with every backend the kernel offers.
 #
-#   make vmtest                                   tcpclose check on 6.1 and 6.12
+#   make vmtest                                   the matrix on 6.1 and 6.12
 #   make vmtest KERNELS=6.12 VMTEST_CMD=/vmtest/smoke
 #   make vmtest VMTEST_ARGS="--jobs 2 --module sch_netem"     (see tools/vmtest --help)
+#   make kernel-table                             the same and this kernel, into README.md
 #
 # Needs qemu-system-x86, busybox-static and cpio (tools/vmtest installs them as root).
 
 KERNELS ?= 6.1 6.12
-VMTEST_CMD ?= /bin/tcpclose check
+VMTEST_CMD ?= /vmtest/matrix
 VMTEST_ARGS ?=
+VMTEST_OUT := tools/.output/vmtest
 
-.PHONY: vmtest
+.PHONY: vmtest kernel-table
 
 vmtest:
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
 		$(VMTEST_ARGS) -- $(VMTEST_CMD)
+
+# README's table of kernels by scenario: this machine's kernel, then KERNELS, each with
+# every backend it offers; a failing run still has its row, so the table is written anyway
+kernel-table: tcpclose
+	$(Q)mkdir -p $(VMTEST_OUT) && rm -f $(VMTEST_OUT)/*.log
+	$(Q)TCPCLOSE=./tcpclose tools/vmtest.d/matrix >$(VMTEST_OUT)/host.log 2>&1; \
+		tail -n 1 $(VMTEST_OUT)/host.log
+	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(VMTEST_ARGS) -- /vmtest/matrix; \
+		tools/kernel-table --readme README.md \
+			--command 'make kernel-table KERNELS="$(KERNELS)"' \
+			$(VMTEST_OUT)/host.log $$(ls $(VMTEST_OUT)/*.log | grep -v -e /host.log -e /build.log)

@@ -227,27 +227,27 @@ static __always_inline void note_peer_fin(struct tc_closing *c, const struct tcp
 	c->rec.flags |= TC_F_PEER_FIN;
 }
 
-/* count a complete record's dwells into the --hist histograms */
+/* count a complete record's dwells into the --hist histograms of this CPU */
 static __always_inline void hist__add(const struct tc_conn *rec)
 {
-	for (int s = 0; s < TC_NR_STATES; s++) {
-		__u64 us = rec->dwell_ns[s] / 1000, max;
-		__u32 i;
+	for (__u32 s = 0; s < TC_NR_STATES; s++) {
+		struct tc_hist_chunk *chunk;
+		__u64 us, *max;
+		__u32 i, key;
 
 		if (!(rec->visited & (1 << s)))
 			continue;
-		i = s * TC_HIST_BUCKETS + tc_hist_index(us);
-		/* keep the bound check where the verifier sees it */
-		barrier_var(i);
-		if (i >= TC_NR_STATES * TC_HIST_BUCKETS)
-			continue;
-		__sync_fetch_and_add(&((__u64 *)hist)[i], 1);
-		/* no atomic max: compare-and-swap, retried while another CPU raises it too */
-		for (int try = 0; try < 4; try++) {
-			max = hist_max_us[s];
-			if (us <= max || __sync_val_compare_and_swap(&hist_max_us[s], max, us) == max)
-				break;
-		}
+		us = rec->dwell_ns[s] / 1000;
+		i = tc_hist_index(us);
+		key = s * TC_HIST_CHUNKS + i / TC_HIST_SUB;
+		chunk = bpf_map_lookup_elem(&hists, &key);
+		/* atomic although per CPU: a softirq may interrupt this and count too */
+		if (chunk)
+			__sync_fetch_and_add(&chunk->count[i & (TC_HIST_SUB - 1)], 1);
+		key = s;	/* its own slot: s spilled for the helper loses its bounds */
+		max = bpf_map_lookup_elem(&hist_max, &key);
+		if (max && us > *max)
+			*max = us;
 	}
 }
 

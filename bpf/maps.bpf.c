@@ -19,8 +19,6 @@ const volatile __u32 filter_cgroup_level = 0;
 const volatile __u8 filter_laddr = 0;
 const volatile __u8 filter_raddr = 0;
 
-__u64 hist[TC_NR_STATES][TC_HIST_BUCKETS];
-__u64 hist_max_us[TC_NR_STATES];
 __u32 iter_mode;
 __u64 gauges[TC_NR_STATES];
 

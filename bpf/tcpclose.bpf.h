@@ -73,9 +73,6 @@ extern const volatile __u32 filter_cgroup_level;	/* its depth below the root */
 extern const volatile __u8 filter_laddr;	/* --laddr given: local address in 'laddrs' */
 extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'raddrs' */
 
-/* --hist: counts per close state and bucket, read by user space through the mmaped .bss */
-extern __u64 hist[TC_NR_STATES][TC_HIST_BUCKETS];
-extern __u64 hist_max_us[TC_NR_STATES];
 
 /* the tc_iter program's orders and answers, set and read by user space between walks */
 extern __u32 iter_mode;
@@ -174,6 +171,22 @@ TC_MAP struct {
 	__type(key, __u32);
 	__type(value, struct connecting);
 } connecting SEC(".maps");
+
+/* --hist: counts per close state and bucket, per CPU; one element unless --hist is given */
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TC_NR_STATES * TC_HIST_CHUNKS);
+	__type(key, __u32);
+	__type(value, struct tc_hist_chunk);
+} hists SEC(".maps");
+
+/* --hist: the longest dwell in each close state, per CPU, in microseconds */
+TC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TC_NR_STATES);
+	__type(key, __u32);
+	__type(value, __u64);
+} hist_max SEC(".maps");
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -181,6 +181,17 @@ struct tc_tw_pending {
 #define TC_HIST_MAX_LOG2 42		/* 2^42 us: 51 days; longer dwells share the last bucket */
 #define TC_HIST_BUCKETS ((TC_HIST_MAX_LOG2 - TC_HIST_SUB_BITS + 2) * TC_HIST_SUB)
 
+/*
+ * Each CPU counts in its own copy (a per-CPU array): two CPUs adding to the same bucket's
+ * cache line bounced it between them on every record. A per-CPU value is at most 32 KiB,
+ * so a state's buckets are cut into chunks, element s * TC_HIST_CHUNKS + bucket / TC_HIST_SUB.
+ */
+#define TC_HIST_CHUNKS (TC_HIST_BUCKETS / TC_HIST_SUB)
+
+struct tc_hist_chunk {
+	__u64 count[TC_HIST_SUB];
+};
+
 static inline unsigned int tc_log2(__u64 v)
 {
 	unsigned int r = 0, shift;

@@ -68,6 +68,9 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	bpf_map__set_max_entries(skel->maps.tws, opts->max_tw);
 	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing);
+	/* a per-CPU copy of every bucket only for --hist: 37 KiB a CPU and close state */
+	if (!opts->hist)
+		bpf_map__set_max_entries(skel->maps.hists, 1);
 
 	/* tcp_retransmit_skb gained 'err' and fires for failed attempts too: pick by its BTF */
 	nargs = probe__tp_btf_nargs("tcp_retransmit_skb");

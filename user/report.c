@@ -30,16 +30,52 @@ int reporter__init(struct reporter *r, const struct tc_opts *opts, struct loader
 	return r->prev && r->cur && r->delta ? 0 : -ENOMEM;
 }
 
-/* the .bss of the BPF object is mapped into this process: read it in place */
-static void read_hists(struct reporter *r)
+/* the per-CPU histograms, summed over the CPUs */
+static int read_hists(struct reporter *r)
 {
-	const struct tcpclose_bpf__bss *bss = r->loader->skel->bss;
+	struct tcpclose_bpf *skel = r->loader->skel;
+	int ncpus = r->loader->ncpus;
+	struct tc_hist_chunk *chunks;
+	__u64 *max;
+	__u32 key;
+	int err = 0;
 
-	for (int s = 0; s < TC_NR_STATES; s++) {
-		memcpy(r->cur[s].counts, (const void *)bss->hist[s], sizeof(r->cur[s].counts));
-		r->cur[s].max_us = bss->hist_max_us[s];
-		hist__sum(&r->cur[s]);
+	chunks = calloc(ncpus, sizeof(*chunks));
+	max = calloc(ncpus, sizeof(*max));
+	if (!chunks || !max) {
+		err = -ENOMEM;
+		goto out;
 	}
+	for (int s = 0; s < TC_NR_STATES; s++) {
+		struct hist *h = &r->cur[s];
+
+		memset(h, 0, sizeof(*h));
+		for (__u32 c = 0; c < TC_HIST_CHUNKS; c++) {
+			key = s * TC_HIST_CHUNKS + c;
+			if (bpf_map__lookup_elem(skel->maps.hists, &key, sizeof(key), chunks,
+						 ncpus * sizeof(*chunks), 0)) {
+				err = -errno;
+				goto out;
+			}
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				for (__u32 b = 0; b < TC_HIST_SUB; b++)
+					h->counts[c * TC_HIST_SUB + b] += chunks[cpu].count[b];
+		}
+		key = s;
+		if (bpf_map__lookup_elem(skel->maps.hist_max, &key, sizeof(key), max,
+					 ncpus * sizeof(*max), 0)) {
+			err = -errno;
+			goto out;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			if (max[cpu] > h->max_us)
+				h->max_us = max[cpu];
+		hist__sum(h);
+	}
+out:
+	free(chunks);
+	free(max);
+	return err;
 }
 
 void reporter__report(struct reporter *r, struct sink *s)
@@ -52,7 +88,9 @@ void reporter__report(struct reporter *r, struct sink *s)
 	rep.seconds = (rep.ts_ns - r->last_ns) / 1e9;
 	r->last_ns = rep.ts_ns;
 	if (r->opts->hist) {
-		read_hists(r);
+		err = read_hists(r);
+		if (err)
+			fprintf(stderr, "tcpclose: reading the histograms: %s\n", strerror(-err));
 		for (int st = 0; st < TC_NR_STATES; st++)
 			hist__diff(&r->delta[st], &r->cur[st], &r->prev[st]);
 		swap = r->prev;

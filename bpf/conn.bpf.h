@@ -110,17 +110,6 @@ static __always_inline bool sk__cgroup_filtered(const struct sock *sk)
 	return BPF_CORE_READ(cg, ancestors[filter_cgroup_level & 0xff], kn, id) != filter_cgroup;
 }
 
-static __always_inline bool conn__same_tuple(const struct tc_conn *a, const struct tc_conn *b)
-{
-	const __u64 *sa = (const void *)a->saddr, *sb = (const void *)b->saddr;
-	const __u64 *da = (const void *)a->daddr, *db = (const void *)b->daddr;
-
-	/* no memcmp() in BPF: compare the 16-byte addresses as two words each */
-	return a->sport == b->sport && a->dport == b->dport && a->netns == b->netns &&
-	       a->family == b->family && sa[0] == sb[0] && sa[1] == sb[1] &&
-	       da[0] == db[0] && da[1] == db[1];
-}
-
 /* the task running now: only called where the kernel runs in process context */
 static __always_inline void conn__set_task(struct tc_conn *rec)
 {
@@ -149,12 +138,18 @@ static __always_inline __u8 role__of_state(int state)
 	}
 }
 
-/* close the clock of the current state at 'now' and start the one of 'state' */
+/*
+ * Close the clock of the current state at 'now' and start the one of 'state'. Never before
+ * the current state began: another CPU may have read its clock a moment before this
+ * record's last change, and a time derived from jiffies is only exact to one.
+ */
 static __always_inline void conn__enter(struct tc_closing *c, int state, __u64 now)
 {
 	__u8 from = state__index(c->rec.state), to = state__index(state);
 
-	if (from < TC_NR_STATES && now > c->rec.enter_ns)
+	if (now < c->rec.enter_ns)
+		now = c->rec.enter_ns;
+	if (from < TC_NR_STATES)
 		c->rec.dwell_ns[from] += now - c->rec.enter_ns;
 	if (to < TC_NR_STATES && !(c->rec.visited & (1 << to))) {
 		if (!c->rec.visited)
@@ -230,10 +225,12 @@ static __always_inline void note_peer_fin(struct tc_closing *c, const struct tcp
 /* count a complete record's dwells into the --hist histograms of this CPU */
 static __always_inline void hist__add(const struct tc_conn *rec)
 {
+	struct tc_hist_max *max = percpu__get(&hist_max);
+
 	for (__u32 s = 0; s < TC_NR_STATES; s++) {
 		struct tc_hist_chunk *chunk;
-		__u64 us, *max;
 		__u32 i, key;
+		__u64 us;
 
 		if (!(rec->visited & (1 << s)))
 			continue;
@@ -244,23 +241,18 @@ static __always_inline void hist__add(const struct tc_conn *rec)
 		/* atomic although per CPU: a softirq may interrupt this and count too */
 		if (chunk)
 			__sync_fetch_and_add(&chunk->count[i & (TC_HIST_SUB - 1)], 1);
-		key = s;	/* its own slot: s spilled for the helper loses its bounds */
-		max = bpf_map_lookup_elem(&hist_max, &key);
-		if (max && us > *max)
-			*max = us;
+		if (max && us > max->us[s])
+			max->us[s] = us;
 	}
 }
 
 /* the connection is gone: close the clock of its last state */
 static __always_inline void conn__end(struct tc_closing *c, __u64 now)
 {
-	/* another CPU may have read its clock a moment before this record's last change */
-	if (now < c->rec.enter_ns)
-		now = c->rec.enter_ns;
 	conn__enter(c, TCP_CLOSE, now);
 	if (!c->rec.start_ns)
-		c->rec.start_ns = now;
-	c->rec.end_ns = now;
+		c->rec.start_ns = c->rec.enter_ns;
+	c->rec.end_ns = c->rec.enter_ns;
 }
 
 /* the record is complete: send it, or count it as lost */
@@ -304,8 +296,8 @@ static __always_inline bool conn__start(struct tc_closing *c, const struct sock 
 }
 
 /* the entry of sk, made if it has none (and the filters want it); NULL if not followed */
-static __always_inline struct tc_closing *conn__get(const struct sock *sk, const struct tcp_sock *tp,
-					      __u64 now)
+static __always_inline struct tc_closing *conn__get(const struct sock *sk,
+						    const struct tcp_sock *tp, __u64 now)
 {
 	__u64 key = (__u64)sk;
 	struct tc_closing fresh, *c;

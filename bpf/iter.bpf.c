@@ -32,12 +32,13 @@ static __always_inline __u64 seed_entered(const struct tcp_sock *tp, int state, 
 static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 {
 	struct sock *sk = (struct sock *)tp;
-	__u64 key = (__u64)sk;
+	__u64 key = (__u64)sk, entered = seed_entered(tp, state, now);
 	struct tc_closing c;
 
 	if (bpf_map_lookup_elem(&conns, &key))
 		return;		/* followed since attach */
-	if (conn__start(&c, sk, tp, TCP_CLOSE, now))
+	/* started at its estimated entry: a clock never runs back from where it started */
+	if (conn__start(&c, sk, tp, TCP_CLOSE, entered))
 		return;
 	c.rec.flags |= TC_F_PARTIAL;
 	c.rec.role = role__of_state(state);
@@ -46,7 +47,7 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 		c.rec.cw_write_seq = tp->write_seq;
 		c.cw_known = 1;
 	}
-	conn__enter(&c, state, seed_entered(tp, state, now));
+	conn__enter(&c, state, entered);
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&conns, &key))
 		drop__count(TC_DROP_CONN_MAP);
@@ -54,7 +55,8 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 
 /* --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK since at least stuck_ns */
 static __always_inline void report_stuck(struct seq_file *seq, const struct sock_common *skc,
-					 const struct tc_closing *c, int state, __u64 ino, __u64 now)
+					 const struct tc_closing *c, int state, __u64 ino,
+					 __u64 now)
 {
 	struct tc_stuck st = {};
 

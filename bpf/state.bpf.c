@@ -15,8 +15,8 @@ static __always_inline bool tcp_need_reset(int state)
 			       (1 << TCP_FIN_WAIT1) | (1 << TCP_FIN_WAIT2) | (1 << TCP_SYN_RECV));
 }
 
-static __always_inline void emit_transition(const struct tc_closing *c, int oldstate, int newstate,
-					    bool task, __u64 now)
+static __always_inline void emit_transition(const struct tc_closing *c, int oldstate,
+					    int newstate, bool task, __u64 now)
 {
 	struct tc_transition *t;
 

@@ -180,12 +180,12 @@ TC_MAP struct {
 	__type(value, struct tc_hist_chunk);
 } hists SEC(".maps");
 
-/* --hist: the longest dwell in each close state, per CPU, in microseconds */
+/* --hist: the longest dwell in each close state, per CPU */
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TC_NR_STATES);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct tc_hist_max);
 } hist_max SEC(".maps");
 
 TC_MAP struct {

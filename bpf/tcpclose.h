@@ -192,6 +192,11 @@ struct tc_hist_chunk {
 	__u64 count[TC_HIST_SUB];
 };
 
+/* the longest dwell in each close state, in microseconds (per CPU too) */
+struct tc_hist_max {
+	__u64 us[TC_NR_STATES];
+};
+
 static inline unsigned int tc_log2(__u64 v)
 {
 	unsigned int r = 0, shift;

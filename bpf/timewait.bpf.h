@@ -17,7 +17,7 @@
  * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
  * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
  *
- * Where the kernel allows fentry or kprobes (twsk_fentry.bpf.c, twsk_kprobe.bpf.c), the
+ * Where the kernel allows fentry or kprobes (fentry.bpf.c, kprobe.bpf.c), the
  * timewait functions themselves say each of these, exactly and for this socket only:
  * __inet_twsk_schedule (made, or re-armed by any peer FIN), inet_twsk_deschedule_put
  * (killed: the segment tcp_timewait_state_process took in last tells an RST from a SYN),
@@ -45,16 +45,6 @@ static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
 	return (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
 }
 
-
-/* the filters that a timewait socket's tuple alone decides, read before making an entry */
-static __always_inline bool tw__filtered(const struct inet_timewait_sock *itw)
-{
-	const struct sock_common *skc = &itw->__tw_common;
-
-	return tuple__filtered(BPF_CORE_READ(skc, skc_family), BPF_CORE_READ(skc, skc_num),
-			       bpf_ntohs(BPF_CORE_READ(skc, skc_dport)),
-			       BPF_CORE_READ(skc, skc_net.net));
-}
 
 /* is the entry for tw about this socket, or left by an earlier one at the same address? */
 static __always_inline bool tw__same_socket(__u64 tw, const struct tc_closing *t)
@@ -108,14 +98,16 @@ static __always_inline __u64 tw__jiffies_to_ns(const struct tc_closing *t, __u64
 }
 
 /* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
-static __always_inline __u64 tw__armed_ns(const struct tc_closing *t, __u64 expires, __u64 timeout)
+static __always_inline __u64 tw__armed_ns(const struct tc_closing *t, __u64 expires,
+					   __u64 timeout)
 {
 	__u64 armed_ns = tw__jiffies_to_ns(t, expires - timeout);
 
 	return armed_ns < t->tw_base_ns ? armed_ns : t->tw_base_ns;
 }
 
-static __always_inline void tw__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt, __u32 snd_nxt)
+static __always_inline void tw__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt,
+					      __u32 snd_nxt)
 {
 	if (t->rec.flags & TC_F_PEER_FIN)
 		return;
@@ -141,7 +133,7 @@ static __always_inline void tw__settle(struct tc_closing *t, __u8 substate, __u6
 	tw__note_peer_fin(t, rcv_nxt, snd_nxt);
 	if (t->rec.state == TCP_FIN_WAIT2) {
 		/* the peer's FIN came when the 60 s were armed */
-		conn__enter(t, TCP_TIME_WAIT, armed_ns > t->rec.enter_ns ? armed_ns : t->rec.enter_ns);
+		conn__enter(t, TCP_TIME_WAIT, armed_ns);
 		t->tw_arm_j = armed_j;
 	} else if (t->tw_arm_j && armed_j > t->tw_arm_j + 1) {
 		/* a retransmitted peer FIN (our last ACK lost) restarted the 2MSL timer */
@@ -275,7 +267,8 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __
  * socket's at the same address, killed and freed while its end waits on another CPU: send it
  * now, as killed, rather than lose it.
  */
-static __always_inline struct tc_closing *tw__insert(__u64 tw, const struct tc_closing *c, __u64 now)
+static __always_inline struct tc_closing *tw__insert(__u64 tw, const struct tc_closing *c,
+						__u64 now)
 {
 	struct tc_closing *t;
 
@@ -397,7 +390,7 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 		if (BPF_CORE_READ(itw, tw_substate) == TCP_TIME_WAIT) {
 			/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
 			note_peer_fin(c, tp);
-			conn__enter(c, TCP_TIME_WAIT, m->ns > c->rec.enter_ns ? m->ns : c->rec.enter_ns);
+			conn__enter(c, TCP_TIME_WAIT, m->ns);
 			c->tw_arm_j = m->j;
 		}
 		c->rec.flags |= TC_F_TW;
@@ -408,18 +401,23 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 	return false;
 }
 
+/* the socket ends now, still readable: settle its record by what it says, and send it */
+static __always_inline void tw__end(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
+{
+	struct tc_tw_pending snap = {};
+
+	tw__snapshot(&snap, tw);
+	tw__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
+	tw__finish(tw, t, tw_end, now);
+}
+
 /* the socket's timer ran out: 2MSL, or tcp_fin_timeout of an orphaned FIN_WAIT2 */
 static __always_inline void timewait__expired(__u64 tw, __u64 now)
 {
-	struct tc_tw_pending snap = {};
-	struct tc_closing *t;
+	struct tc_closing *t = bpf_map_lookup_elem(&tws, &tw);
 
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
-		return;
-	tw__snapshot(&snap, tw);
-	tw__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
-	tw__finish(tw, t, TC_TW_EXPIRED, now);
+	if (t)
+		tw__end(tw, t, TC_TW_EXPIRED, now);
 }
 
 /* fentry/kprobe backends: tcp_timewait_state_process() takes a segment in for tw */
@@ -465,7 +463,6 @@ static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
 /* fentry/kprobe backends: inet_twsk_deschedule_put(tw), the socket killed before its time */
 static __always_inline void timewait__killed(__u64 tw, __u64 now)
 {
-	struct tc_tw_pending snap = {};
 	struct tc_closing *t;
 	__u8 flags, kind;
 
@@ -483,9 +480,7 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 		kind = TC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
 	else
 		kind = TC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
-	tw__snapshot(&snap, tw);
-	tw__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
-	tw__finish(tw, t, kind, now);
+	tw__end(tw, t, kind, now);
 }
 
 #endif /* __TIMEWAIT_BPF_H */

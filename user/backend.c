@@ -61,7 +61,7 @@ static int fentry__loads(const struct btf *btf, const char *func)
 void backend__probe(struct backend_support *s)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	unsigned long addrs[8] = {};
+	unsigned long addrs[sizeof(backend__funcs) / sizeof(backend__funcs[0])] = {};
 	int i, err;
 
 	memset(s, 0, sizeof(*s));

@@ -36,7 +36,7 @@ static int read_hists(struct reporter *r)
 	struct tcpclose_bpf *skel = r->loader->skel;
 	int ncpus = r->loader->ncpus;
 	struct tc_hist_chunk *chunks;
-	__u64 *max;
+	struct tc_hist_max *max;
 	__u32 key;
 	int err = 0;
 
@@ -61,17 +61,18 @@ static int read_hists(struct reporter *r)
 				for (__u32 b = 0; b < TC_HIST_SUB; b++)
 					h->counts[c * TC_HIST_SUB + b] += chunks[cpu].count[b];
 		}
-		key = s;
-		if (bpf_map__lookup_elem(skel->maps.hist_max, &key, sizeof(key), max,
-					 ncpus * sizeof(*max), 0)) {
-			err = -errno;
-			goto out;
-		}
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			if (max[cpu] > h->max_us)
-				h->max_us = max[cpu];
 		hist__sum(h);
 	}
+	key = 0;
+	if (bpf_map__lookup_elem(skel->maps.hist_max, &key, sizeof(key), max,
+				 ncpus * sizeof(*max), 0)) {
+		err = -errno;
+		goto out;
+	}
+	for (int s = 0; s < TC_NR_STATES; s++)
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			if (max[cpu].us[s] > r->cur[s].max_us)
+				r->cur[s].max_us = max[cpu].us[s];
 out:
 	free(chunks);
 	free(max);

@@ -364,6 +364,10 @@ static void unacked__expect(struct check_expect *e, const struct check_facts *f,
 		.hz = f->hz,
 		.retries = set->retries ? set->retries : 15,
 		.user_timeout_ms = set->user_timeout_ms,
+		.rto_ms = f->res->rto_ms,
+		.srtt_ms = f->res->srtt_ms,
+		.ca_state = f->res->ca_state,
+		.stale_ms = f->res->early_ms,
 	};
 	struct check_end *c = end__aborted(e, f, false, cause, "-", "-");
 	int resends_lo, resends_hi;
@@ -374,7 +378,8 @@ static void unacked__expect(struct check_expect *e, const struct check_facts *f,
 	e->mark_ns = f->res->mark_ns;
 	want__num(c, CHECK_END_MS, lo, hi + f->slack_ms);
 	counter__want(e, "TcpExtTCPAbortOnTimeout", 1, 1);
-	counter__want(e, "TcpRetransSegs", resends_lo, resends_hi);
+	counter__want(e, "TcpRetransSegs", f->res->early_resends + resends_lo,
+		      f->res->early_resends + resends_hi);
 }
 
 static void expect__user_timeout(struct check_expect *e, const struct check_facts *f)
@@ -404,7 +409,14 @@ static void expect__fin_wait2_timeout(struct check_expect *e, const struct check
 
 static void expect__orphan_retries(struct check_expect *e, const struct check_facts *f)
 {
-	struct timing_rto rto = { .hz = f->hz, .retries = f->res->set.retries };
+	struct timing_rto rto = {
+		.hz = f->hz,
+		.retries = f->res->set.retries,
+		.rto_ms = f->res->rto_ms,
+		.srtt_ms = f->res->srtt_ms,
+		.ca_state = f->res->ca_state,
+		.stale_ms = f->res->early_ms,
+	};
 	struct check_end *c = end__aborted(e, f, false, "orphan_retries", "-", "FIN_WAIT1");
 	int n = f->res->fin_retrans, resends_lo, resends_hi;
 	double lo, hi;
@@ -414,7 +426,8 @@ static void expect__orphan_retries(struct check_expect *e, const struct check_fa
 	timing__give_up(&rto, &lo, &hi, &resends_lo, &resends_hi);
 	want__ms(c, TC_FIN_WAIT1, lo, hi + f->slack_ms);
 	counter__want(e, "TcpExtTCPAbortOnTimeout", 1, 1);
-	counter__want(e, "TcpRetransSegs", resends_lo, resends_hi);
+	counter__want(e, "TcpRetransSegs", f->res->early_resends + resends_lo,
+		      f->res->early_resends + resends_hi);
 	counter__want(e, "TcpExtTW", 0, 0);
 }
 

@@ -240,20 +240,26 @@ void nstat__free(struct nstat *s)
 }
 
 /* wait until the namespace's counter reaches at_least; returns its value or -ETIMEDOUT */
-int nstat__wait(const char *name, long long at_least, int timeout_ms)
+long long nstat__value(const char *name)
 {
-	double deadline = timing__now_ms() + timeout_ms;
 	struct nstat s;
 	long long v;
 	int err;
 
+	err = nstat__read(&s);
+	v = err ? err : nstat__get(&s, name);
+	nstat__free(&s);
+	return v;
+}
+
+int nstat__wait(const char *name, long long at_least, int timeout_ms)
+{
+	double deadline = timing__now_ms() + timeout_ms;
+	long long v;
+
 	for (;;) {
-		err = nstat__read(&s);
-		v = err ? -1 : nstat__get(&s, name);
-		nstat__free(&s);
-		if (err)
-			return err;
-		if (v >= at_least)
+		v = nstat__value(name);
+		if (v < 0 || v >= at_least)
 			return v;
 		if (timing__now_ms() > deadline)
 			return -ETIMEDOUT;

@@ -22,6 +22,9 @@ long long nstat__get(const struct nstat *s, const char *name);
 int nstat__delta(const struct nstat *before, const struct nstat *after, struct nstat *delta);
 void nstat__free(struct nstat *s);
 
+/* the namespace's counter now, or a negative errno */
+long long nstat__value(const char *name);
+
 /* wait until the namespace's counter reaches at_least: its value, or -ETIMEDOUT */
 int nstat__wait(const char *name, long long at_least, int timeout_ms);
 

@@ -217,7 +217,19 @@ int server__accept(struct run *r)
 	return fd;
 }
 
-/* ping, step 'E', and close once the conductor says 'G' */
+/* the RTO, RTT and loss state the client's next segment leaves with, for the timer models */
+void client__note_rto(struct run *r, int fd)
+{
+	struct tcp_info ti;
+
+	if (!sock__tcp_info(fd, &ti)) {
+		r->res->rto_ms = ti.tcpi_rto / 1e3;
+		r->res->srtt_ms = ti.tcpi_rtt / 1e3;
+		r->res->ca_state = ti.tcpi_ca_state;
+	}
+}
+
+/* ping, step 'E', and close (a FIN) once the conductor says 'G' */
 int client__close_when_told(struct run *r, struct child *me)
 {
 	int fd = client__open(r);
@@ -225,6 +237,7 @@ int client__close_when_told(struct run *r, struct child *me)
 	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
 	    step__recv(me->down, 'G'))
 		return -EIO;
+	client__note_rto(r, fd);
 	return close(fd);
 }
 

@@ -71,6 +71,10 @@ struct scenario_result {
 	struct scenario_conn conns[SCENARIO_MAX_CONNS];
 	long long tw_sockets;		/* timewait sockets the namespace had at the end */
 	__u64 mark_ns;			/* CLOCK_MONOTONIC: when what the timers time began */
+	int early_resends;		/* timer: segments resent before the timed one left */
+	double early_ms;		/* timer: how long before it they may have been */
+	double rto_ms, srtt_ms;		/* timer: the client's RTO and smoothed RTT then */
+	int ca_state;			/* timer: and its tcpi_ca_state (TCP_CA_Open: 0) */
 	struct scenario_settings set;
 	double elapsed_ms;
 	char error[256];		/* why the scenario failed */

@@ -60,6 +60,7 @@ int client__open(struct run *r);
 int client__connect(struct run *r, int bind_port);
 void run__add_conn(struct run *r, unsigned short cport);
 int client__ping(struct run *r, int fd);
+void client__note_rto(struct run *r, int fd);
 int server__accept(struct run *r);
 int server__pong(struct run *r, int fd);
 int server__wait_eof(struct run *r, int fd);

@@ -33,12 +33,26 @@ struct timing_rto {
 	unsigned int hz;
 	int retries;			/* the boundary tcp_write_timeout() uses */
 	unsigned int user_timeout_ms;	/* 0: none */
+	/*
+	 * The connection's RTO and smoothed RTT as the segment left (tcpi_rto, tcpi_rtt);
+	 * 0: loopback's, TCP_RTO_MIN and nothing. A slow host measures longer round trips.
+	 */
+	double rto_ms, srtt_ms;
+	/* its congestion state (tcpi_ca_state): a tail-loss probe only in Open or CWR */
+	int ca_state;
+	/*
+	 * Up to this long before 0, segments of the connection were resent and acknowledged
+	 * (a slow host resent its SYN or first data). Some kernels (Debian's 6.1 here) keep
+	 * the first of those resends as retrans_stamp, where the give-up clock starts. 0: none.
+	 */
+	double stale_ms;
 };
 
 /* when the nth resend (from 1) leaves, earliest and latest, in ms */
 void timing__resend(const struct timing_rto *t, int n, double *lo, double *hi);
 
-/* when the connection is given up, earliest and latest, in ms, and how many resends before */
+/* when the connection is given up, earliest and latest, in ms, and how many resends before;
+ * with stale_ms, as soon as a clock started that early allows */
 void timing__give_up(const struct timing_rto *t, double *lo, double *hi, int *resends_lo,
 		     int *resends_hi);
 

@@ -53,3 +53,40 @@ void test_timing_give_up(void)
 	ASSERT_NEAR(lo, 1600, 0.01, "tcp_orphan_retries=1: 600 ms after the first RTO resend");
 	ASSERT_EQ(rlo, 3, "the FIN sent 4 times");
 }
+
+/*
+ * A slow host resent the SYN or the first data (seen under qemu with Debian's 6.1): the
+ * connection's own RTO and RTT set the schedule, and the kernel may keep the earlier resend
+ * as retrans_stamp and give up a resend sooner (the run failed at 3458 ms, 5 resends in all).
+ */
+void test_timing_give_up_disturbed(void)
+{
+	struct timing_rto rto = { .hz = 250, .retries = 3, .rto_ms = 204, .srtt_ms = 0.1 };
+	int rlo, rhi;
+	double lo, hi;
+
+	timing__give_up(&rto, &lo, &hi, &rlo, &rhi);
+	ASSERT_NEAR(lo, 6524.2, 0.01, "the probe at 2 RTT + RTO_MIN, then the measured RTO");
+	ASSERT_EQ(rlo, 5, "the probe and 4 RTO resends");
+	rto.stale_ms = 300;
+	timing__give_up(&rto, &lo, &hi, &rlo, &rhi);
+	test__log("stale 300 ms: %.1f to %.1f ms, %d to %d resends", lo, hi, rlo, rhi);
+	ASSERT_NEAR(lo, 3260.2, 0.01, "a stale retrans_stamp: given up at the 4th RTO firing");
+	ASSERT_TRUE(hi >= 6524.2, "or kept fresh: as before");
+	ASSERT_EQ(rlo, 4, "the probe and 3 RTO resends");
+	ASSERT_EQ(rhi, 5, "or 4");
+
+	/* still in loss recovery (TCP_CA_Loss): no probe, the RTO first */
+	rto = (struct timing_rto){ .hz = 250, .retries = 3, .rto_ms = 236, .srtt_ms = 26,
+				   .ca_state = 4 };
+	timing__give_up(&rto, &lo, &hi, &rlo, &rhi);
+	ASSERT_NEAR(lo, 3540, 0.01, "RTO resends at 236, 708 and 1652 ms; 3304 ms later");
+	ASSERT_EQ(rlo, 3, "no probe");
+
+	/* a longer RTT moves the probe: 2 RTT + TCP_RTO_MIN, when the RTO is later still */
+	rto = (struct timing_rto){ .hz = 250, .retries = 15, .rto_ms = 488, .srtt_ms = 54 };
+	timing__resend(&rto, 1, &lo, &hi);
+	ASSERT_NEAR(lo, 308, 0.01, "the probe");
+	timing__resend(&rto, 2, &lo, &hi);
+	ASSERT_NEAR(lo, 796, 0.01, "the first RTO resend, an RTO after the probe");
+}

@@ -118,6 +118,25 @@ static struct timing_rto rto__default(const struct check_facts *f)
 	return (struct timing_rto){ .hz = f->hz, .retries = 15 };
 }
 
+/* the same for the client's segment, from its RTO, RTT and loss state as it left */
+static struct timing_rto rto__client(const struct check_facts *f, int retries)
+{
+	return (struct timing_rto){
+		.hz = f->hz,
+		.retries = retries,
+		.rto_ms = f->res->rto_ms,
+		.srtt_ms = f->res->srtt_ms,
+		.ca_state = f->res->ca_state,
+		.stale_ms = f->res->early_ms,
+	};
+}
+
+/* TcpRetransSegs: the resends the scenario times, and those a slow host made before */
+static void resends__want(struct check_expect *e, const struct check_facts *f, int lo, int hi)
+{
+	counter__want(e, "TcpRetransSegs", f->res->early_resends + lo, f->res->early_resends + hi);
+}
+
 /*
  * An orderly close where one end (the server if server_first) closes first and the other
  * delay_ms after EOF; the first closer's TIME_WAIT is purged. Its FIN_WAIT1 lasts until the
@@ -233,10 +252,10 @@ static void expect__listener_close(struct check_expect *e, const struct check_fa
  * One segment dropped once (more under emulation: the scenario counts the FINs on the wire):
  * the sender's state lasts from its first FIN until the last resend is acknowledged.
  */
-static void drop__window(const struct check_facts *f, int resends, double ack_ms, double *lo,
-			 double *hi)
+static void drop__window(const struct check_facts *f, bool client, int resends, double ack_ms,
+			 double *lo, double *hi)
 {
-	struct timing_rto rto = rto__default(f);
+	struct timing_rto rto = client ? rto__client(f, 15) : rto__default(f);
 
 	timing__resend(&rto, resends, lo, hi);
 	*hi += ack_ms + f->slack_ms;
@@ -251,10 +270,10 @@ static void expect__fin_drop(struct check_expect *e, const struct check_facts *f
 	end__passive(e, f, 0, true);
 	want__num(c, CHECK_FIN_RETRANS, n, n);
 	/* the server is in request-reply mode: it delays its ACK of the resent FIN */
-	drop__window(f, n, delack_ms(f), &lo, &hi);
+	drop__window(f, true, n, delack_ms(f), &lo, &hi);
 	want__ms(c, TC_FIN_WAIT1, lo, hi);
 	counter__want(e, "TcpExtTW", 1, 1);
-	counter__want(e, "TcpRetransSegs", n, n);
+	resends__want(e, f, n, n);
 }
 
 static void expect__lastack_drop(struct check_expect *e, const struct check_facts *f)
@@ -267,10 +286,10 @@ static void expect__lastack_drop(struct check_expect *e, const struct check_fact
 	s = end__passive(e, f, 0, true);
 	want__num(s, CHECK_FIN_RETRANS, n, n);
 	/* a timewait socket acknowledges the resent FIN at once */
-	drop__window(f, n, 0, &lo, &hi);
+	drop__window(f, false, n, 0, &lo, &hi);
 	want__ms(s, TC_LAST_ACK, lo, hi);
 	counter__want(e, "TcpExtTW", 1, 1);
-	counter__want(e, "TcpRetransSegs", n, n);
+	resends__want(e, f, n, n);
 }
 
 /* TIME_WAIT from the peer's FIN to the timer's firing: 2MSL, late by up to a granule */
@@ -360,26 +379,18 @@ static void unacked__expect(struct check_expect *e, const struct check_facts *f,
 			    const char *cause)
 {
 	const struct scenario_settings *set = &f->res->set;
-	struct timing_rto rto = {
-		.hz = f->hz,
-		.retries = set->retries ? set->retries : 15,
-		.user_timeout_ms = set->user_timeout_ms,
-		.rto_ms = f->res->rto_ms,
-		.srtt_ms = f->res->srtt_ms,
-		.ca_state = f->res->ca_state,
-		.stale_ms = f->res->early_ms,
-	};
+	struct timing_rto rto = rto__client(f, set->retries ? set->retries : 15);
 	struct check_end *c = end__aborted(e, f, false, cause, "-", "-");
 	int resends_lo, resends_hi;
 	double lo, hi;
 
 	end__aborted(e, f, true, "rst_sent", "linger0", "-");
+	rto.user_timeout_ms = set->user_timeout_ms;
 	timing__give_up(&rto, &lo, &hi, &resends_lo, &resends_hi);
 	e->mark_ns = f->res->mark_ns;
 	want__num(c, CHECK_END_MS, lo, hi + f->slack_ms);
 	counter__want(e, "TcpExtTCPAbortOnTimeout", 1, 1);
-	counter__want(e, "TcpRetransSegs", f->res->early_resends + resends_lo,
-		      f->res->early_resends + resends_hi);
+	resends__want(e, f, resends_lo, resends_hi);
 }
 
 static void expect__user_timeout(struct check_expect *e, const struct check_facts *f)
@@ -409,14 +420,7 @@ static void expect__fin_wait2_timeout(struct check_expect *e, const struct check
 
 static void expect__orphan_retries(struct check_expect *e, const struct check_facts *f)
 {
-	struct timing_rto rto = {
-		.hz = f->hz,
-		.retries = f->res->set.retries,
-		.rto_ms = f->res->rto_ms,
-		.srtt_ms = f->res->srtt_ms,
-		.ca_state = f->res->ca_state,
-		.stale_ms = f->res->early_ms,
-	};
+	struct timing_rto rto = rto__client(f, f->res->set.retries);
 	struct check_end *c = end__aborted(e, f, false, "orphan_retries", "-", "FIN_WAIT1");
 	int n = f->res->fin_retrans, resends_lo, resends_hi;
 	double lo, hi;
@@ -426,8 +430,7 @@ static void expect__orphan_retries(struct check_expect *e, const struct check_fa
 	timing__give_up(&rto, &lo, &hi, &resends_lo, &resends_hi);
 	want__ms(c, TC_FIN_WAIT1, lo, hi + f->slack_ms);
 	counter__want(e, "TcpExtTCPAbortOnTimeout", 1, 1);
-	counter__want(e, "TcpRetransSegs", f->res->early_resends + resends_lo,
-		      f->res->early_resends + resends_hi);
+	resends__want(e, f, resends_lo, resends_hi);
 	counter__want(e, "TcpExtTW", 0, 0);
 }
 

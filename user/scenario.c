@@ -27,6 +27,7 @@
 #include "capture.h"
 #include "netns.h"
 #include "nft.h"
+#include "nstat.h"
 #include "scenario.h"
 #include "scenario_internal.h"
 #include "sock.h"
@@ -190,6 +191,25 @@ int run__count_fins(struct run *r, struct capture *cap, int err, bool server)
 	r->res->fin_retrans = (server ? r->res->server.fins : r->res->client.fins) - 1;
 	capture__free(cap);
 	return err;
+}
+
+int run__resends_begin(struct run *r, struct run_resends *b)
+{
+	b->since_ms = timing__now_ms();
+	b->base = nstat__value("TcpRetransSegs");
+	return b->base < 0 ? run__fail(r, (int)b->base, "reading /proc/net/snmp: %s",
+				       strerror((int)-b->base)) : 0;
+}
+
+int run__resends_note(struct run *r, const struct run_resends *b)
+{
+	long long n = nstat__value("TcpRetransSegs");
+
+	if (n < 0)
+		return run__fail(r, (int)n, "reading /proc/net/snmp: %s", strerror((int)-n));
+	r->res->early_resends = (int)(n - b->base);
+	r->res->early_ms = n > b->base ? timing__now_ms() - b->since_ms : 0;
+	return 0;
 }
 
 /* in the client: note another connection of the scenario, from port cport */
@@ -918,13 +938,14 @@ static int drop__server(struct run *r, struct child *me)
 }
 
 /* drop once what match selects, after the child reaches step, then let it go on */
-static int drop__once(struct run *r, struct child *c, char step, const char *fmt)
+static int drop__once(struct run *r, struct child *c, char step, const char *fmt,
+		      const struct run_resends *b)
 {
 	char match[128];
 	long drops;
 	int err;
 
-	if (run__step_wait(r, c, step))
+	if (run__step_wait(r, c, step) || run__resends_note(r, b))
 		return -EIO;
 	snprintf(match, sizeof(match), fmt, r->res->client.port);
 	err = nft__drop(match);
@@ -945,6 +966,7 @@ static int drop__once(struct run *r, struct child *c, char step, const char *fmt
 
 static int drop__run(struct run *r, bool lastack)
 {
+	struct run_resends b;
 	struct capture cap;
 	int err;
 
@@ -952,14 +974,14 @@ static int drop__run(struct run *r, bool lastack)
 	err = run__capture(r, &cap);
 	if (err)
 		return err;
-	err = run__start(r, client__close_when_told, drop__server);
+	err = run__resends_begin(r, &b) ?: run__start(r, client__close_when_told, drop__server);
 	if (!err && lastack) {
 		/* the client's FIN is not held back: release the client at once */
 		err = run__step_wait(r, &r->client, 'E') ?: run__step_tell(r, &r->client, 'G');
 		if (!err)
-			err = drop__once(r, &r->server, 'F', "tcp sport %u tcp flags == ack");
+			err = drop__once(r, &r->server, 'F', "tcp sport %u tcp flags == ack", &b);
 	} else if (!err) {
-		err = drop__once(r, &r->client, 'E', "tcp sport %u tcp flags & fin == fin");
+		err = drop__once(r, &r->client, 'E', "tcp sport %u tcp flags & fin == fin", &b);
 		if (!err)
 			err = run__step_wait(r, &r->server, 'F') ?:
 			      run__step_tell(r, &r->server, 'G');

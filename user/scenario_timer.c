@@ -43,36 +43,6 @@ static int timer__drop_server(struct run *r, bool drop)
 	return 0;
 }
 
-/*
- * A slow host (an emulator) may resend the SYN or the ping before the timed segment
- * leaves. Some kernels then keep that resend as retrans_stamp and give up sooner: the
- * expectations allow for it with what is noted here. begin() before the connection
- * exists, note() just before the timed segment leaves.
- */
-struct resends {
-	long long base;
-	double since_ms;
-};
-
-static int resends__begin(struct run *r, struct resends *b)
-{
-	b->since_ms = timing__now_ms();
-	b->base = nstat__value("TcpRetransSegs");
-	return b->base < 0 ? run__fail(r, (int)b->base, "reading /proc/net/snmp: %s",
-				       strerror((int)-b->base)) : 0;
-}
-
-static int resends__note(struct run *r, const struct resends *b)
-{
-	long long n = nstat__value("TcpRetransSegs");
-
-	if (n < 0)
-		return run__fail(r, (int)n, "reading /proc/net/snmp: %s", strerror((int)-n));
-	r->res->early_resends = (int)(n - b->base);
-	r->res->early_ms = n > b->base ? timing__now_ms() - b->since_ms : 0;
-	return 0;
-}
-
 /* in the server: wait until the conductor says the client is done, then reset */
 static int timer__server_abort(struct run *r, struct child *me, int fd)
 {
@@ -199,12 +169,12 @@ static int unacked__server(struct run *r, struct child *me)
 
 static int unacked__run(struct run *r)
 {
-	struct resends b;
+	struct run_resends b;
 	int err;
 
 	r->res->fields |= SCENARIO_F_TIMER;
-	err = resends__begin(r, &b) ?: run__start(r, unacked__client, unacked__server) ?:
-	      run__step_wait(r, &r->client, 'D') ?: resends__note(r, &b) ?:
+	err = run__resends_begin(r, &b) ?: run__start(r, unacked__client, unacked__server) ?:
+	      run__step_wait(r, &r->client, 'D') ?: run__resends_note(r, &b) ?:
 	      timer__drop_server(r, true) ?:
 	      run__step_tell(r, &r->client, 'G') ?:
 	      run__step_await(r, &r->client, 'X', GIVE_UP_WAIT_MS) ?:
@@ -277,15 +247,15 @@ int scenario__fin_wait2_timeout(struct run *r)
 static int orphan__run(struct run *r)
 {
 	long long aborts = nstat__value("TcpExtTCPAbortOnTimeout");
-	struct resends b;
+	struct run_resends b;
 	int err;
 
 	if (aborts < 0)
 		return run__fail(r, (int)aborts, "reading /proc/net/netstat: %s",
 				 strerror((int)-aborts));
-	err = resends__begin(r, &b) ?:
+	err = run__resends_begin(r, &b) ?:
 	      run__start(r, client__close_when_told, fin_wait2__server) ?:
-	      run__step_wait(r, &r->client, 'E') ?: resends__note(r, &b) ?:
+	      run__step_wait(r, &r->client, 'E') ?: run__resends_note(r, &b) ?:
 	      timer__drop_server(r, true) ?:
 	      run__step_tell(r, &r->client, 'G');
 	if (!err && nstat__wait("TcpExtTCPAbortOnTimeout", aborts + 1, GIVE_UP_WAIT_MS) < 0)

@@ -351,6 +351,108 @@ int capture__fins(const struct capture *c, uint16_t sport)
 	return capture__count(c, sport, TCP_FIN);
 }
 
+/* the sequence number after the space a segment occupies */
+static uint32_t tcp_seg__end(const struct tcp_seg *s)
+{
+	return s->seq + s->len + !!(s->flags & (TCP_SYN | TCP_FIN));
+}
+
+static bool seq__after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* where r's connection begins: its end's SYN (for a SYN, one with the same seq), or the start */
+static const struct tcp_seg *resend__conn_start(const struct capture *c, const struct tcp_seg *r)
+{
+	const struct tcp_seg *s;
+
+	for (s = r; s-- > c->segs;) {
+		if (s->sport != r->sport || s->dport != r->dport || !(s->flags & TCP_SYN))
+			continue;
+		if ((r->flags & TCP_SYN) && s->seq != r->seq)
+			break;
+		return s;
+	}
+	return (r->flags & TCP_SYN) ? r : c->segs;
+}
+
+void capture__resends(const struct capture *c, double min_wait_s, int *all, int *early)
+{
+	*all = *early = 0;
+	for (size_t k = 0; k < c->n; k++) {
+		const struct tcp_seg *r = &c->segs[k], *s, *oldest = NULL;
+		const struct tcp_seg *from = resend__conn_start(c, r);
+		uint32_t top = 0, una = 0;
+		bool sent = false, acked = false;
+
+		if (tcp_seg__end(r) == r->seq)
+			continue;	/* a bare ACK or RST occupies nothing */
+		for (s = from; s < r; s++) {
+			if (s->sport == r->sport && s->dport == r->dport &&
+			    tcp_seg__end(s) != s->seq) {
+				if (!sent || seq__after(tcp_seg__end(s), top))
+					top = tcp_seg__end(s);
+				sent = true;
+			} else if (s->sport == r->dport && s->dport == r->sport &&
+				   (s->flags & TCP_ACK) && (!acked || seq__after(s->ack, una))) {
+				una = s->ack;
+				acked = true;
+			}
+		}
+		/* a new connection's SYN, or new sequence space: not a resend */
+		if (from == r || !sent || seq__after(tcp_seg__end(r), top))
+			continue;
+		(*all)++;
+		/* the oldest unacknowledged; if the ACK was on its way, what r resends */
+		for (s = from; s < r && !oldest; s++) {
+			if (s->sport != r->sport || s->dport != r->dport || tcp_seg__end(s) == s->seq)
+				continue;
+			if (!acked || seq__after(tcp_seg__end(s), una))
+				oldest = s;
+		}
+		for (s = from; s < r && !oldest; s++) {
+			if (s->sport == r->sport && s->dport == r->dport &&
+			    seq__after(tcp_seg__end(s), r->seq))
+				oldest = s;
+		}
+		if (!oldest || r->ts - oldest->ts < min_wait_s)
+			(*early)++;
+	}
+}
+
+int capture__fin_resends(const struct capture *c, uint16_t sport, uint16_t dport, int nth)
+{
+	const struct tcp_seg *s;
+	uint32_t syn_seq = 0, fin_seq = 0;
+	bool syn = false, fin = false;
+	int conn = -1, n = 0;
+
+	capture__for_each(c, s) {
+		if (s->sport != sport || s->dport != dport)
+			continue;
+		if (s->flags & TCP_SYN) {
+			if (!syn || s->seq != syn_seq) {
+				conn++;
+				syn = true;
+				syn_seq = s->seq;
+				fin = false;
+			}
+			continue;
+		}
+		/* a capture that began after the handshake: its first connection */
+		if (conn < 0)
+			conn = 0;
+		if (conn != nth || !(s->flags & TCP_FIN))
+			continue;
+		if (fin && tcp_seg__fin_seq(s) == fin_seq)
+			n++;
+		fin = true;
+		fin_seq = tcp_seg__fin_seq(s);
+	}
+	return n;
+}
+
 const struct tcp_seg *capture__fin(const struct capture *c, uint16_t sport, int nth)
 {
 	return capture__find(c, sport, TCP_FIN, nth);

@@ -166,8 +166,11 @@ static void job__child(struct job *j)
 {
 	struct check_shared *sh = j->sh;
 	struct nstat before, after, delta;
+	struct scenario_opts opts;
 	int err;
 
+	scenario__default_opts(&opts);
+	opts.watch_resends = true;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	err = netns__unshare();
 	if (err) {
@@ -183,7 +186,7 @@ static void job__child(struct job *j)
 			 "reading /proc/net/netstat and /proc/net/snmp: %s", strerror(-err));
 		_exit(1);
 	}
-	sh->err = scenario__run(j->sc->name, NULL, &sh->res);
+	sh->err = scenario__run(j->sc->name, &opts, &sh->res);
 	if (!sh->err && !nstat__read(&after) && !nstat__delta(&before, &after, &delta)) {
 		for (int i = 0; i < delta.n && i < MAX_NSTAT; i++)
 			sh->counters[sh->nr_counters++] = delta.v[i];

@@ -15,6 +15,7 @@ static const char *const field_names[CHECK_NR_FIELDS] = {
 	[CHECK_CAUSE] = "cause",
 	[CHECK_RST_REASON] = "rst_reason",
 	[CHECK_TW_END] = "tw_end",
+	[CHECK_COMM] = "comm",
 	[CHECK_STATES] = "states",
 	[CHECK_FIN_RETRANS] = "fin_retrans",
 	[CHECK_KA_PROBES] = "keepalive_probes",
@@ -71,6 +72,9 @@ static bool field__get(enum check_field f, const struct tc_conn *rec, __u64 mark
 		break;
 	case CHECK_TW_END:
 		name = record__tw_end_name(rec->tw_end);
+		break;
+	case CHECK_COMM:
+		name = rec->comm[0] ? rec->comm : NULL;
 		break;
 	case CHECK_STATES:
 		states__format(rec, buf, len);
@@ -180,7 +184,8 @@ void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf,
 	const char *tw = record__tw_end_name(rec->tw_end);
 	size_t o;
 
-	o = snprintf(buf, len, "%u>%u %s %s", rec->sport, rec->dport, record__role_name(rec->role),
+	o = snprintf(buf, len, "%u>%u %s %s %s", rec->sport, rec->dport,
+		     rec->comm[0] ? rec->comm : "-", record__role_name(rec->role),
 		     record__cause_name(rec->cause));
 	if (rst && o < len)
 		o += snprintf(buf + o, len - o, " (%s)", rst);
@@ -306,6 +311,9 @@ static bool value__name_ok(enum check_field f, const char *v)
 		return name__known(rst_name, v, true);
 	case CHECK_TW_END:
 		return name__known(tw_name, v, true);
+	case CHECK_COMM:
+		/* any process name the kernel keeps (TASK_COMM_LEN), or "-" */
+		return v[0] && strlen(v) < TC_COMM_LEN;
 	default:
 		return states__known(v);
 	}
@@ -406,7 +414,7 @@ int check_expect__override(struct check_expect *e, const char *path, const char 
 			if (!strcmp(check_expect__field_name(f), dot + 1))
 				break;
 		if (f == CHECK_NR_FIELDS) {
-			snprintf(err, len, "no field '%s': give role, cause, rst_reason, tw_end, states, fin_retrans, keepalive_probes, keepalive_unanswered, halfclosed_bytes, end_ms, or a state (FIN_WAIT1 ... TIME_WAIT) for its ms",
+			snprintf(err, len, "no field '%s': give role, cause, rst_reason, tw_end, comm, states, fin_retrans, keepalive_probes, keepalive_unanswered, halfclosed_bytes, end_ms, or a state (FIN_WAIT1 ... TIME_WAIT) for its ms",
 				 dot + 1);
 			return -EINVAL;
 		}

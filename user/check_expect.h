@@ -25,6 +25,7 @@ enum check_field {
 	CHECK_CAUSE,
 	CHECK_RST_REASON,
 	CHECK_TW_END,
+	CHECK_COMM,		/* the process the record names: the end's own; "-" for none */
 	CHECK_STATES,		/* in order: "FIN_WAIT1,FIN_WAIT2,TIME_WAIT"; "-" for none */
 	CHECK_FIN_RETRANS,
 	CHECK_KA_PROBES,
@@ -46,6 +47,7 @@ struct check_want {
 struct check_end {
 	char name[16];		/* "client", "server"; "client2", "server2" for the second */
 	unsigned short lport, rport;
+	int fins_resent;	/* FINs it resent on a slow host's timers: its fin_retrans */
 	struct check_want want[CHECK_NR_FIELDS];
 };
 

@@ -212,6 +212,34 @@ int run__resends_note(struct run *r, const struct run_resends *b)
 	return 0;
 }
 
+/*
+ * TCP_RTO_MIN less two jiffies at HZ=100: no timer resends a segment sooner after the
+ * oldest unacknowledged one left (a tail-loss probe waits for that one's RTO at most)
+ */
+#define RESEND_MIN_WAIT_S 0.180
+
+/* watch_resends: end the capture of the whole run; err is the run's, returned if set */
+static int run__watch_end(struct run *r, struct capture *cap, int err)
+{
+	int stop = capture__stop(cap);
+
+	if (stop && !err)
+		err = run__fail(r, stop, "capture: %s", strerror(-stop));
+	capture__resends(cap, RESEND_MIN_WAIT_S, &r->res->resends, &r->res->resends_early);
+	for (int i = 0; i < r->res->nconns; i++) {
+		struct scenario_conn *c = &r->res->conns[i];
+		int nth = 0;
+
+		/* connect() may reuse a 4-tuple: the nth connection of it */
+		for (int k = 0; k < i; k++)
+			nth += r->res->conns[k].cport == c->cport && r->res->conns[k].sport == c->sport;
+		c->cfin_resends = capture__fin_resends(cap, c->cport, c->sport, nth);
+		c->sfin_resends = capture__fin_resends(cap, c->sport, c->cport, nth);
+	}
+	capture__free(cap);
+	return err;
+}
+
 /* in the client: note another connection of the scenario, from port cport */
 void run__add_conn(struct run *r, unsigned short cport)
 {
@@ -1136,6 +1164,7 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	const struct scenario *s = NULL;
 	struct scenario_opts o;
 	struct run r = { .lfd = -1, .pin_cpu = -1, .opts = &o };
+	struct capture cap = { 0 };
 	double start;
 	size_t i;
 	int err;
@@ -1167,7 +1196,9 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	r.res->name = s->name;
 	r.res->family = r.family;
 	start = timing__now_ms();
-	err = s->run(&r);
+	err = o.watch_resends ? run__capture(&r, &cap) : 0;
+	if (!err)
+		err = s->run(&r);
 	if (err) {
 		run__kill(&r);
 		nft__remove();
@@ -1178,6 +1209,8 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 		r.res->conns[0].sport = r.res->server.port;
 		r.res->nconns = 1;
 	}
+	if (o.watch_resends)
+		err = run__watch_end(&r, &cap, err);
 	r.res->elapsed_ms = timing__now_ms() - start;
 	*res = *r.res;
 	munmap(r.res, sizeof(*r.res));

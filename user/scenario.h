@@ -12,6 +12,7 @@ struct scenario_opts {
 	int delay_ms;		/* active: the server closes this long after EOF */
 	long bytes;		/* halfclose: bytes the server sends after the client's FIN */
 	int count;		/* churn: connections */
+	bool watch_resends;	/* capture the run: resends, resends_early, conns[].fins */
 };
 
 struct scenario_side {
@@ -43,6 +44,8 @@ enum {
 struct scenario_conn {
 	unsigned short cport;
 	unsigned short sport;
+	int cfin_resends;	/* FINs the client end resent (watch_resends) */
+	int sfin_resends;	/* and the server end */
 };
 
 /* what a scenario set for the kernel's timers, in its namespace or on its sockets */
@@ -74,6 +77,12 @@ struct scenario_result {
 	int early_resends;		/* timer: segments resent before the timed one left */
 	double early_ms;		/* timer: how long before it they may have been */
 	double rto_ms, srtt_ms;		/* timer: the client's RTO and smoothed RTT then */
+	/*
+	 * watch_resends: segments sent again, and of those how many left sooner than a timer
+	 * could have resent them (TCP_RTO_MIN after the oldest unacknowledged segment). A slow
+	 * host (an emulator) makes resends on timers; a correct kernel makes no early ones.
+	 */
+	int resends, resends_early;
 	int ca_state;			/* timer: and its tcpi_ca_state (TCP_CA_Open: 0) */
 	struct scenario_settings set;
 	double elapsed_ms;

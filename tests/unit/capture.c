@@ -111,6 +111,50 @@ void test_capture_find(void)
 	ASSERT_EQ(capture__count(&c, 1, TCP_SYN), 1, "SYNs");
 }
 
+/*
+ * passive on a slow host (seen in the 6.1 guest): the client is slow to acknowledge the
+ * pong, so the pong's RTO runs out just after the server's FIN left, and the tail-loss
+ * probe resends the FIN: 11 ms after the FIN, but 200 ms after the oldest unacknowledged.
+ */
+void test_capture_resends(void)
+{
+	struct tcp_seg segs[] = {
+		{ .ts = 0.000, .sport = 1, .dport = 2, .flags = TCP_SYN, .seq = 100 },
+		{ .ts = 0.001, .sport = 2, .dport = 1, .flags = TCP_SYN | TCP_ACK, .seq = 500,
+		  .ack = 101 },
+		{ .ts = 0.002, .sport = 1, .dport = 2, .flags = TCP_ACK | TCP_PSH, .seq = 101,
+		  .ack = 501, .len = 5 },
+		{ .ts = 0.003, .sport = 2, .dport = 1, .flags = TCP_ACK | TCP_PSH, .seq = 501,
+		  .ack = 106, .len = 5 },
+		{ .ts = 0.195, .sport = 2, .dport = 1, .flags = TCP_ACK | TCP_FIN, .seq = 506,
+		  .ack = 106 },
+		{ .ts = 0.206, .sport = 2, .dport = 1, .flags = TCP_ACK | TCP_FIN, .seq = 506,
+		  .ack = 106 },
+		{ .ts = 0.210, .sport = 1, .dport = 2, .flags = TCP_ACK, .seq = 106, .ack = 507 },
+	};
+	struct capture c = { .segs = segs, .n = 7 };
+	int all, early;
+
+	capture__resends(&c, 0.180, &all, &early);
+	ASSERT_EQ(all, 1, "the FIN, once");
+	ASSERT_EQ(early, 0, "on the pong's clock: a timer's");
+	ASSERT_EQ(capture__fin_resends(&c, 2, 1, 0), 1, "the server resent its FIN");
+	ASSERT_EQ(capture__fin_resends(&c, 1, 2, 0), 0, "the client sent none");
+
+	/* the pong acknowledged at once: the FIN resent 11 ms after it left is too soon */
+	segs[3].ts = 0.190;
+	capture__resends(&c, 0.180, &all, &early);
+	ASSERT_EQ(early, 1, "sooner than any timer");
+
+	/* the same 4-tuple again (a new SYN): its FIN is its own, not a resend */
+	segs[5].seq = 9000;
+	segs[4].flags = TCP_SYN;
+	segs[4].seq = 8999;
+	capture__resends(&c, 0.180, &all, &early);
+	ASSERT_EQ(all, 0, "a new connection resends nothing");
+	ASSERT_EQ(capture__fin_resends(&c, 2, 1, 1), 0, "nor in its second connection");
+}
+
 /* on lo a segment passes the tap sent, then received: the second copy gives its arrival */
 void test_capture_rx_match(void)
 {

@@ -44,6 +44,8 @@ static void fixture__active(struct fixture *x)
 	x->res.nconns = 1;
 	x->res.conns[0].cport = CPORT;
 	x->res.conns[0].sport = SPORT;
+	snprintf(x->res.client.comm, sizeof(x->res.client.comm), "closegen-cli");
+	snprintf(x->res.server.comm, sizeof(x->res.server.comm), "closegen-srv");
 	snprintf(x->counters[0].name, sizeof(x->counters[0].name), "TcpExtTW");
 	x->counters[0].value = 1;
 	x->delta.v = x->counters;
@@ -55,9 +57,11 @@ static void fixture__active(struct fixture *x)
 	x->recs[0] = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET,
 		.role = TC_ROLE_ACTIVE, .tw_end = TC_TW_PURGED, .sport = CPORT, .dport = SPORT };
 	rec__states(&x->recs[0], cs, cms, 3);
+	snprintf(x->recs[0].comm, sizeof(x->recs[0].comm), "closegen-cli");
 	x->recs[1] = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET,
 		.role = TC_ROLE_PASSIVE, .sport = SPORT, .dport = CPORT };
 	rec__states(&x->recs[1], ss, sms, 2);
+	snprintf(x->recs[1].comm, sizeof(x->recs[1].comm), "closegen-srv");
 }
 
 static int fixture__compare(struct fixture *x, int nrecs)
@@ -102,6 +106,21 @@ void test_check_compare_names_field(void)
 	ASSERT_STREQ(x.d.line[1], "server.rst_reason: got linger0, want -", "a reason not wanted");
 }
 
+/* the process a record names: the end's own, or "-" when it names none */
+void test_check_compare_comm(void)
+{
+	struct fixture x;
+
+	fixture__active(&x);
+	x.recs[1].comm[0] = '\0';
+	ASSERT_EQ(fixture__compare(&x, 2), 1, "one difference");
+	ASSERT_STREQ(x.d.line[0], "server.comm: got -, want closegen-srv", "how it reads");
+	snprintf(x.recs[1].comm, sizeof(x.recs[1].comm), "closegen-cli");
+	fixture__compare(&x, 2);
+	ASSERT_STREQ(x.d.line[0], "server.comm: got closegen-cli, want closegen-srv",
+		     "the peer's process");
+}
+
 void test_check_compare_durations(void)
 {
 	struct fixture x;
@@ -141,7 +160,7 @@ void test_check_compare_missing_extra_counters(void)
 	x.recs[2].sport = 7;
 	ASSERT_EQ(fixture__compare(&x, 3), 2, "one record too many: the count and the record");
 	ASSERT_STREQ(x.d.line[0], "extra: got 1 records no end claims, want 0", "extra");
-	ASSERT_TRUE(strstr(x.d.line[1], "extra: 7>40000 passive normal") == x.d.line[1],
+	ASSERT_TRUE(strstr(x.d.line[1], "extra: 7>40000 closegen-srv passive normal") == x.d.line[1],
 		    "what it was");
 
 	fixture__active(&x);

@@ -362,13 +362,19 @@ static bool seq__after(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
+/* from the same end of the same ports as r */
+static bool tcp_seg__same_flow(const struct tcp_seg *s, const struct tcp_seg *r)
+{
+	return s->sport == r->sport && s->dport == r->dport;
+}
+
 /* where r's connection begins: its end's SYN (for a SYN, one with the same seq), or the start */
 static const struct tcp_seg *resend__conn_start(const struct capture *c, const struct tcp_seg *r)
 {
 	const struct tcp_seg *s;
 
 	for (s = r; s-- > c->segs;) {
-		if (s->sport != r->sport || s->dport != r->dport || !(s->flags & TCP_SYN))
+		if (!tcp_seg__same_flow(s, r) || !(s->flags & TCP_SYN))
 			continue;
 		if ((r->flags & TCP_SYN) && s->seq != r->seq)
 			break;
@@ -377,9 +383,9 @@ static const struct tcp_seg *resend__conn_start(const struct capture *c, const s
 	return (r->flags & TCP_SYN) ? r : c->segs;
 }
 
-void capture__resends(const struct capture *c, double min_wait_s, int *all, int *early)
+void capture__resends(const struct capture *c, double min_wait_s, int *all, int *untimed)
 {
-	*all = *early = 0;
+	*all = *untimed = 0;
 	for (size_t k = 0; k < c->n; k++) {
 		const struct tcp_seg *r = &c->segs[k], *s, *oldest = NULL;
 		const struct tcp_seg *from = resend__conn_start(c, r);
@@ -389,8 +395,7 @@ void capture__resends(const struct capture *c, double min_wait_s, int *all, int 
 		if (tcp_seg__end(r) == r->seq)
 			continue;	/* a bare ACK or RST occupies nothing */
 		for (s = from; s < r; s++) {
-			if (s->sport == r->sport && s->dport == r->dport &&
-			    tcp_seg__end(s) != s->seq) {
+			if (tcp_seg__same_flow(s, r) && tcp_seg__end(s) != s->seq) {
 				if (!sent || seq__after(tcp_seg__end(s), top))
 					top = tcp_seg__end(s);
 				sent = true;
@@ -406,18 +411,17 @@ void capture__resends(const struct capture *c, double min_wait_s, int *all, int 
 		(*all)++;
 		/* the oldest unacknowledged; if the ACK was on its way, what r resends */
 		for (s = from; s < r && !oldest; s++) {
-			if (s->sport != r->sport || s->dport != r->dport || tcp_seg__end(s) == s->seq)
+			if (!tcp_seg__same_flow(s, r) || tcp_seg__end(s) == s->seq)
 				continue;
 			if (!acked || seq__after(tcp_seg__end(s), una))
 				oldest = s;
 		}
 		for (s = from; s < r && !oldest; s++) {
-			if (s->sport == r->sport && s->dport == r->dport &&
-			    seq__after(tcp_seg__end(s), r->seq))
+			if (tcp_seg__same_flow(s, r) && seq__after(tcp_seg__end(s), r->seq))
 				oldest = s;
 		}
 		if (!oldest || r->ts - oldest->ts < min_wait_s)
-			(*early)++;
+			(*untimed)++;
 	}
 }
 

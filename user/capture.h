@@ -59,10 +59,10 @@ int capture__fins(const struct capture *c, uint16_t sport);
 
 /*
  * Segments sent again: sequence space (data, SYN or FIN) their connection's end had sent
- * before. *all counts them, *early those that left sooner than min_wait_s after the oldest
+ * before. *all counts them, *untimed those that left sooner than min_wait_s after the oldest
  * segment of their end still unacknowledged then: sooner than any timer resends.
  */
-void capture__resends(const struct capture *c, double min_wait_s, int *all, int *early);
+void capture__resends(const struct capture *c, double min_wait_s, int *all, int *untimed);
 /* FINs sport resent to dport in their nth (from 0) connection: each new SYN begins one */
 int capture__fin_resends(const struct capture *c, uint16_t sport, uint16_t dport, int nth);
 const struct tcp_seg *capture__fin(const struct capture *c, uint16_t sport, int nth);

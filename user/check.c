@@ -239,10 +239,10 @@ static void job__records_text(struct job *j)
 	if (!text)
 		return;
 	text[0] = '\0';
-	if (j->sh->res.early_resends)
+	if (j->sh->res.prior_resends)
 		o += snprintf(text, RECORDS_TEXT,
 			      "note: %d segment(s) resent in the %.0f ms before the timed one left (a slow host); the give-up may come that much sooner\n",
-			      j->sh->res.early_resends, j->sh->res.early_ms);
+			      j->sh->res.prior_resends, j->sh->res.prior_ms);
 	for (int i = 0; i < j->nrecs && o < RECORDS_TEXT; i++) {
 		check_expect__describe(&j->recs[i], j->expect.mark_ns, line, sizeof(line));
 		o += snprintf(text + o, RECORDS_TEXT - o, "%s\n", line);

@@ -60,7 +60,7 @@ static struct check_end *end__add(struct check_expect *e, const struct check_fac
 	x->lport = server ? c->sport : c->cport;
 	x->rport = server ? c->cport : c->sport;
 	/* a slow host's timers may resend a FIN; any resend sooner than a timer is wrong */
-	x->fins_resent = f->res->resends_early ? 0 : server ? c->sfin_resends : c->cfin_resends;
+	x->fins_resent = f->res->untimed_resends ? 0 : server ? c->sfin_resends : c->cfin_resends;
 	/* each end closes in its own process, which the record names */
 	comm = server ? f->res->server.comm : f->res->client.comm;
 	want__name(x, CHECK_COMM, comm[0] ? comm : "-");
@@ -133,14 +133,14 @@ static struct timing_rto rto__client(const struct check_facts *f, int retries)
 		.rto_ms = f->res->rto_ms,
 		.srtt_ms = f->res->srtt_ms,
 		.ca_state = f->res->ca_state,
-		.stale_ms = f->res->early_ms,
+		.stale_ms = f->res->prior_ms,
 	};
 }
 
 /* TcpRetransSegs: the resends the scenario times, and those a slow host made before */
 static void resends__want(struct check_expect *e, const struct check_facts *f, int lo, int hi)
 {
-	counter__want(e, "TcpRetransSegs", f->res->early_resends + lo, f->res->early_resends + hi);
+	counter__want(e, "TcpRetransSegs", f->res->prior_resends + lo, f->res->prior_resends + hi);
 }
 
 /*
@@ -158,8 +158,8 @@ static void orderly__expect(struct check_expect *e, const struct check_facts *f,
 	want__ms(second, TC_CLOSE_WAIT, f->res->delay_ms, f->res->delay_ms + f->slack_ms);
 	counter__want(e, "TcpExtTW", 1, 1);
 	/* none, but what a slow host's timers resent */
-	counter__want(e, "TcpRetransSegs", f->res->resends_early ? 0 : f->res->resends,
-		      f->res->resends_early ? 0 : f->res->resends);
+	counter__want(e, "TcpRetransSegs", f->res->untimed_resends ? 0 : f->res->resends,
+		      f->res->untimed_resends ? 0 : f->res->resends);
 	counter__want(e, "TcpOutRsts", 0, 0);
 }
 

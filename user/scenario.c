@@ -207,8 +207,8 @@ int run__resends_note(struct run *r, const struct run_resends *b)
 
 	if (n < 0)
 		return run__fail(r, (int)n, "reading /proc/net/snmp: %s", strerror((int)-n));
-	r->res->early_resends = (int)(n - b->base);
-	r->res->early_ms = n > b->base ? timing__now_ms() - b->since_ms : 0;
+	r->res->prior_resends = (int)(n - b->base);
+	r->res->prior_ms = n > b->base ? timing__now_ms() - b->since_ms : 0;
 	return 0;
 }
 
@@ -225,7 +225,7 @@ static int run__watch_end(struct run *r, struct capture *cap, int err)
 
 	if (stop && !err)
 		err = run__fail(r, stop, "capture: %s", strerror(-stop));
-	capture__resends(cap, RESEND_MIN_WAIT_S, &r->res->resends, &r->res->resends_early);
+	capture__resends(cap, RESEND_MIN_WAIT_S, &r->res->resends, &r->res->untimed_resends);
 	for (int i = 0; i < r->res->nconns; i++) {
 		struct scenario_conn *c = &r->res->conns[i];
 		int nth = 0;

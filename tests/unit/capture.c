@@ -133,24 +133,24 @@ void test_capture_resends(void)
 		{ .ts = 0.210, .sport = 1, .dport = 2, .flags = TCP_ACK, .seq = 106, .ack = 507 },
 	};
 	struct capture c = { .segs = segs, .n = 7 };
-	int all, early;
+	int all, untimed;
 
-	capture__resends(&c, 0.180, &all, &early);
+	capture__resends(&c, 0.180, &all, &untimed);
 	ASSERT_EQ(all, 1, "the FIN, once");
-	ASSERT_EQ(early, 0, "on the pong's clock: a timer's");
+	ASSERT_EQ(untimed, 0, "on the pong's clock: a timer's");
 	ASSERT_EQ(capture__fin_resends(&c, 2, 1, 0), 1, "the server resent its FIN");
 	ASSERT_EQ(capture__fin_resends(&c, 1, 2, 0), 0, "the client sent none");
 
 	/* the pong acknowledged at once: the FIN resent 11 ms after it left is too soon */
 	segs[3].ts = 0.190;
-	capture__resends(&c, 0.180, &all, &early);
-	ASSERT_EQ(early, 1, "sooner than any timer");
+	capture__resends(&c, 0.180, &all, &untimed);
+	ASSERT_EQ(untimed, 1, "sooner than any timer");
 
 	/* the same 4-tuple again (a new SYN): its FIN is its own, not a resend */
 	segs[5].seq = 9000;
 	segs[4].flags = TCP_SYN;
 	segs[4].seq = 8999;
-	capture__resends(&c, 0.180, &all, &early);
+	capture__resends(&c, 0.180, &all, &untimed);
 	ASSERT_EQ(all, 0, "a new connection resends nothing");
 	ASSERT_EQ(capture__fin_resends(&c, 2, 1, 1), 0, "nor in its second connection");
 }

@@ -387,10 +387,12 @@ void capture__resends(const struct capture *c, double min_wait_s, int *all, int 
 {
 	*all = *untimed = 0;
 	for (size_t k = 0; k < c->n; k++) {
-		const struct tcp_seg *r = &c->segs[k], *s, *oldest = NULL;
+		const struct tcp_seg *r = &c->segs[k], *s;
 		const struct tcp_seg *from = resend__conn_start(c, r);
+		/* a timer that resent r was armed by then, and no ACK since moved it */
+		double by = r->ts - min_wait_s;
+		bool sent = false, acked = false, armed = false;
 		uint32_t top = 0, una = 0;
-		bool sent = false, acked = false;
 
 		if (tcp_seg__end(r) == r->seq)
 			continue;	/* a bare ACK or RST occupies nothing */
@@ -399,7 +401,7 @@ void capture__resends(const struct capture *c, double min_wait_s, int *all, int 
 				if (!sent || seq__after(tcp_seg__end(s), top))
 					top = tcp_seg__end(s);
 				sent = true;
-			} else if (s->sport == r->dport && s->dport == r->sport &&
+			} else if (s->sport == r->dport && s->dport == r->sport && s->ts <= by &&
 				   (s->flags & TCP_ACK) && (!acked || seq__after(s->ack, una))) {
 				una = s->ack;
 				acked = true;
@@ -409,18 +411,11 @@ void capture__resends(const struct capture *c, double min_wait_s, int *all, int 
 		if (from == r || !sent || seq__after(tcp_seg__end(r), top))
 			continue;
 		(*all)++;
-		/* the oldest unacknowledged; if the ACK was on its way, what r resends */
-		for (s = from; s < r && !oldest; s++) {
-			if (!tcp_seg__same_flow(s, r) || tcp_seg__end(s) == s->seq)
-				continue;
-			if (!acked || seq__after(tcp_seg__end(s), una))
-				oldest = s;
-		}
-		for (s = from; s < r && !oldest; s++) {
-			if (tcp_seg__same_flow(s, r) && seq__after(tcp_seg__end(s), r->seq))
-				oldest = s;
-		}
-		if (!oldest || r->ts - oldest->ts < min_wait_s)
+		/* something sent by then and not acknowledged by then */
+		for (s = from; s < r && !armed; s++)
+			armed = tcp_seg__same_flow(s, r) && tcp_seg__end(s) != s->seq &&
+				s->ts <= by && (!acked || seq__after(tcp_seg__end(s), una));
+		if (!armed)
 			(*untimed)++;
 	}
 }

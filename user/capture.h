@@ -59,8 +59,9 @@ int capture__fins(const struct capture *c, uint16_t sport);
 
 /*
  * Segments sent again: sequence space (data, SYN or FIN) their connection's end had sent
- * before. *all counts them, *untimed those that left sooner than min_wait_s after the oldest
- * segment of their end still unacknowledged then: sooner than any timer resends.
+ * before. *all counts them; *untimed those that no timer can have resent: their end had
+ * nothing outstanding min_wait_s before, sent by then and unacknowledged by ACKs sent by then.
+ * (An ACK that waits in a slow softirq longer than min_wait_s makes a timer's look untimed.)
  */
 void capture__resends(const struct capture *c, double min_wait_s, int *all, int *untimed);
 /* FINs sport resent to dport in their nth (from 0) connection: each new SYN begins one */

@@ -146,8 +146,21 @@ void test_capture_resends(void)
 	capture__resends(&c, 0.180, &all, &untimed);
 	ASSERT_EQ(untimed, 1, "sooner than any timer");
 
+	/* the FIN acknowledged, and sent again 300 ms later: no timer was left to do that */
+	segs[3].ts = 0.003;
+	segs[6] = (struct tcp_seg){ .ts = 0.500, .sport = 2, .dport = 1,
+				    .flags = TCP_ACK | TCP_FIN, .seq = 506, .ack = 106 };
+	segs[5].sport = 1;
+	segs[5].dport = 2;
+	segs[5].flags = TCP_ACK;
+	segs[5].seq = 106;
+	segs[5].ack = 507;
+	capture__resends(&c, 0.180, &all, &untimed);
+	ASSERT_EQ(all, 1, "the FIN again");
+	ASSERT_EQ(untimed, 1, "long after it was acknowledged: not a timer's");
+
 	/* the same 4-tuple again (a new SYN): its FIN is its own, not a resend */
-	segs[5].seq = 9000;
+	segs[6].seq = 9000;
 	segs[4].flags = TCP_SYN;
 	segs[4].seq = 8999;
 	capture__resends(&c, 0.180, &all, &untimed);

@@ -389,7 +389,7 @@ void capture__resends(const struct capture *c, double min_wait_s, int *all, int 
 	for (size_t k = 0; k < c->n; k++) {
 		const struct tcp_seg *r = &c->segs[k], *s;
 		const struct tcp_seg *from = resend__conn_start(c, r);
-		/* a timer that resent r was armed by then, and no ACK since moved it */
+		/* a timer that resent r had something of its end outstanding by then */
 		double by = r->ts - min_wait_s;
 		bool sent = false, acked = false, armed = false;
 		uint32_t top = 0, una = 0;

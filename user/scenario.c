@@ -213,10 +213,12 @@ int run__resends_note(struct run *r, const struct run_resends *b)
 }
 
 /*
- * TCP_RTO_MIN less two jiffies at HZ=100: no timer resends a segment sooner after the
- * oldest unacknowledged one left (a tail-loss probe waits for that one's RTO at most)
+ * The soonest a timer resends: with more than one segment out, tcp_schedule_loss_probe()
+ * waits two RTTs and TCP_TIMEOUT_MIN, two jiffies (2 ms at HZ=1000; seen in passive on a
+ * slow host: the pong not yet acknowledged, the FIN probed 9 ms after it left at HZ=250).
+ * A resend sooner, or of what was acknowledged by then, is no timer's.
  */
-#define RESEND_MIN_WAIT_S 0.180
+#define RESEND_MIN_WAIT_S 0.001
 
 /* watch_resends: end the capture of the whole run; err is the run's, returned if set */
 static int run__watch_end(struct run *r, struct capture *cap, int err)

@@ -79,9 +79,9 @@ struct scenario_result {
 	double rto_ms, srtt_ms;		/* timer: the client's RTO and smoothed RTT then */
 	int ca_state;			/* timer: and its tcpi_ca_state (TCP_CA_Open: 0) */
 	/*
-	 * watch_resends: segments sent again, and of those how many left sooner than a timer
-	 * could have resent them (TCP_RTO_MIN after the oldest unacknowledged segment). A slow
-	 * host (an emulator) makes resends on timers; a correct kernel makes no early ones.
+	 * watch_resends: segments sent again, and of those how many no timer can have resent
+	 * (nothing of their end outstanding shortly before). A slow host (an emulator) makes
+	 * resends on timers; a correct kernel makes no others on loopback.
 	 */
 	int resends, untimed_resends;
 	struct scenario_settings set;

@@ -132,6 +132,8 @@ struct tc_closing {
 	__u8 cw_known;		/* rec.cw_write_seq was read when the peer's FIN came */
 	__u8 await_owner;	/* ended by a reset or timer while a process held the socket: the
 				 * record waits for that process's close() (tcp_destroy_sock) */
+	__u8 cancel_kind;	/* tracepoints: what its timer's last unsettled cancel guessed
+				 * (enum tc_tw_end), for a CPU that finds the entry stale */
 };
 
 /* pseudo-state in tc_transition.newstate: a keepalive probe went unanswered */

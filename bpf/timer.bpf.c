@@ -40,7 +40,7 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 	/* an entry left at this address by a socket killed while its end waits on another
 	 * CPU: that socket is gone */
 	if (t)
-		tw__finish(tw, t, TC_TW_KILLED, now);
+		tw__finish(tw, t, tw__stale_kind(t), now);
 	timewait__made(tw, now);
 	return 0;
 }
@@ -72,6 +72,7 @@ int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 	else
 		p->kind = TC_TW_RST;	/* or TC_TW_SYN, if a request socket follows */
 	p->tw = tw;
+	t->cancel_kind = p->kind;
 	return 0;
 }
 

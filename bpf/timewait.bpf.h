@@ -162,6 +162,17 @@ static __always_inline void tw__finish(__u64 tw, struct tc_closing *t, __u8 tw_e
 		tw_live__add(-1);
 }
 
+/*
+ * An entry found at an address a new timewait socket now holds: its socket was freed while
+ * the cancel that killed it waits to be settled on another CPU (a namespace's purge runs on
+ * one CPU while the next namespace's sockets are made on the other). That cancel's guess is
+ * the best word on how it ended; without one, it was killed, cause unknown.
+ */
+static __always_inline __u8 tw__stale_kind(const struct tc_closing *t)
+{
+	return t->cancel_kind ? t->cancel_kind : TC_TW_KILLED;
+}
+
 enum tw_next {
 	TW_NEXT_START,		/* timer_start of a timewait timer */
 	TW_NEXT_EXPIRE,		/* timer_expire_entry of a timewait timer */
@@ -196,8 +207,10 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 	/* the same socket armed again or expiring lives on; a new one the allocator made at
 	 * the killed one's address is not it */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
-	    tw__same_socket(tw, t))
+	    tw__same_socket(tw, t)) {
+		t->cancel_kind = 0;
 		return;
+	}
 	kind = p->kind;
 	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
 	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
@@ -275,7 +288,7 @@ static __always_inline struct tc_closing *tw__insert(__u64 tw, const struct tc_c
 	if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 		t = bpf_map_lookup_elem(&tws, &tw);
 		if (t)
-			tw__finish(tw, t, TC_TW_KILLED, now);
+			tw__finish(tw, t, tw__stale_kind(t), now);
 		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 			drop__count(TC_DROP_TW_MAP);
 			return NULL;

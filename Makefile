@@ -24,8 +24,8 @@ BPF_HDRS := $(wildcard bpf/*.h)
 # and "tcpclose check": its scenarios in private namespaces, their captures and counters
 TRACER_MODS := args backend hist http loader metrics probe record report sink sink_text \
 	       sink_json stuck support walk
-CHECK_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock timing \
-	      check check_args check_compare check_expect check_report
+CHECK_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock sswatch \
+	      timing check check_args check_compare check_expect check_report check_wire
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(CHECK_MODS))
 USER_HDRS := $(wildcard user/*.h)
 

@@ -3,7 +3,8 @@
  * tcpclose check: one tracer in this process, and each scenario in a forked child that makes
  * its own network namespace. The records are told apart by that namespace's inode; when a
  * scenario's child is done and its records are in (TIME_WAITs purged with the namespace),
- * they and its counters are compared with what check_expect.c says they must be.
+ * they and its counters are compared with what check_expect.c says they must be, and their
+ * times with what the scenario's capture and socket dumps show (check_wire.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "loader.h"
 #include "netns.h"
 #include "probe.h"
+#include "sswatch.h"
 #include "timing.h"
 
 #define POLL_MS 20
@@ -34,9 +36,10 @@
 #define GRACE_MS 250
 #define MAX_NSTAT 512
 #define RECORDS_TEXT 8192
-#define SLACK_MIN_MS 100.0
-#define SLACK_FACTOR 10.0
-#define SLACK_SAMPLES 20
+/* every segment of a scenario: the longest (simultaneous, a few tries) sends about a hundred */
+#define MAX_SEGS 4096
+/* the socket dumps' pace: a state that lasts longer is seen at least once */
+#define SSWATCH_INTERVAL_US 1000
 
 /* what a scenario's child leaves for us */
 struct check_shared {
@@ -47,6 +50,13 @@ struct check_shared {
 	struct scenario_result res;
 	int nr_counters;
 	struct nstat_entry counters[MAX_NSTAT];	/* the namespace's, over the scenario */
+	/* the evidence its records' times are judged by: the capture, the socket dumps */
+	double real_ref_s;		/* one instant on both clocks, to read capture stamps */
+	__u64 mono_ref_ns;
+	size_t nsegs;
+	bool segs_cut;			/* more segments than MAX_SEGS */
+	struct tcp_seg segs[MAX_SEGS];
+	struct sswatch ss;
 };
 
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_WAITING, JOB_DONE };
@@ -58,6 +68,7 @@ struct job {
 	struct check_shared *sh;
 	double start_ms, exit_ms, complete_ms;
 	struct tc_conn *recs;		/* its namespace's records, in the order they came */
+	__u64 *arrived_ns;		/* and when each reached us */
 	int nrecs, cap;
 	struct nstat delta;		/* a view of sh->counters */
 	struct check_expect expect;
@@ -70,7 +81,7 @@ struct checker {
 	int njobs;
 	int reported;
 	unsigned int hz;
-	double slack_ms;
+	bool rearm_blind;		/* the backend: check_wire.h */
 	double start_ms;
 	__u64 lost;			/* records the tracer could not deliver */
 };
@@ -94,6 +105,7 @@ static int check__on_event(void *ctx, void *data, size_t size)
 	struct checker *c = ctx;
 	struct job *j = NULL;
 	struct tc_conn *v;
+	__u64 *at;
 
 	if (size < sizeof(*rec) || rec->type != TC_EV_CLOSE)
 		return 0;
@@ -118,36 +130,18 @@ static int check__on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (j->nrecs == j->cap) {
 		v = realloc(j->recs, (j->cap ? 2 * j->cap : 8) * sizeof(*v));
-		if (!v)
+		if (v)
+			j->recs = v;
+		at = realloc(j->arrived_ns, (j->cap ? 2 * j->cap : 8) * sizeof(*at));
+		if (at)
+			j->arrived_ns = at;
+		if (!v || !at)
 			return 0;
-		j->recs = v;
 		j->cap = j->cap ? 2 * j->cap : 8;
 	}
+	j->arrived_ns[j->nrecs] = timing__now_ns();
 	j->recs[j->nrecs++] = *rec;
 	return 0;
-}
-
-/*
- * Slack for what no kernel setting bounds: a woken process or a softirq waiting for a CPU
- * before it acts. It is measured, not assumed: how late this process wakes from the worst of
- * SLACK_SAMPLES short sleeps. Under emulation (qemu's TCG) that is milliseconds rather than
- * microseconds, and every step of a scenario stretches alike. A step takes a few wake-ups
- * and system calls, so the slack is SLACK_FACTOR times the worst wake-up, and never less
- * than SLACK_MIN_MS: a 2-CPU machine shared with other work was seen keeping a woken
- * process waiting 65 ms, which no short measurement here can be relied on to catch.
- */
-static double check__slack_ms(void)
-{
-	double worst = 0, t0, late;
-
-	for (int i = 0; i < SLACK_SAMPLES; i++) {
-		t0 = timing__now_ms();
-		timing__sleep_ms(1);
-		late = timing__now_ms() - t0 - 1;
-		if (late > worst)
-			worst = late;
-	}
-	return worst * SLACK_FACTOR > SLACK_MIN_MS ? worst * SLACK_FACTOR : SLACK_MIN_MS;
 }
 
 /* can this process make network namespaces (CAP_SYS_ADMIN)? The scenarios need one each */
@@ -161,16 +155,47 @@ static bool check__can_unshare(void)
 	return d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
 }
 
+/* one instant on CLOCK_MONOTONIC and CLOCK_REALTIME: of a few tries, the one read fastest */
+static void clocks__pair(__u64 *mono_ns, double *real_s)
+{
+	__u64 best = UINT64_MAX, t0, t1;
+	struct timespec rt;
+
+	for (int i = 0; i < 5; i++) {
+		t0 = timing__now_ns();
+		clock_gettime(CLOCK_REALTIME, &rt);
+		t1 = timing__now_ns();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*mono_ns = t0 + (t1 - t0) / 2;
+			*real_s = rt.tv_sec + rt.tv_nsec / 1e9;
+		}
+	}
+}
+
+/* the capture, for the parent: what its records' times are judged by */
+static void job__keep_capture(struct check_shared *sh, struct capture *cap)
+{
+	sh->nsegs = cap->n < MAX_SEGS ? cap->n : MAX_SEGS;
+	sh->segs_cut = cap->n > MAX_SEGS;
+	memcpy(sh->segs, cap->segs, sh->nsegs * sizeof(*sh->segs));
+	clocks__pair(&sh->mono_ref_ns, &sh->real_ref_s);
+	capture__free(cap);
+}
+
 /* in the child: a namespace of its own, the scenario, and the counters around it */
 static void job__child(struct job *j)
 {
 	struct check_shared *sh = j->sh;
 	struct nstat before, after, delta;
 	struct scenario_opts opts;
+	struct capture cap = {};
+	pid_t watcher;
 	int err;
 
 	scenario__default_opts(&opts);
 	opts.watch_resends = true;
+	opts.wire = &cap;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	err = netns__unshare();
 	if (err) {
@@ -186,7 +211,20 @@ static void job__child(struct job *j)
 			 "reading /proc/net/netstat and /proc/net/snmp: %s", strerror(-err));
 		_exit(1);
 	}
+	watcher = sswatch__start(&sh->ss, SSWATCH_INTERVAL_US);
+	if (watcher < 0) {
+		snprintf(sh->res.error, sizeof(sh->res.error), "forking the socket watcher: %s",
+			 strerror(-watcher));
+		_exit(1);
+	}
 	sh->err = scenario__run(j->sc->name, &opts, &sh->res);
+	err = sswatch__stop(&sh->ss, watcher);
+	if (err && !sh->err) {
+		snprintf(sh->res.error, sizeof(sh->res.error), "dumping the sockets (sock_diag): %s",
+			 strerror(-err));
+		sh->err = err;
+	}
+	job__keep_capture(sh, &cap);
 	if (!sh->err && !nstat__read(&after) && !nstat__delta(&before, &after, &delta)) {
 		for (int i = 0; i < delta.n && i < MAX_NSTAT; i++)
 			sh->counters[sh->nr_counters++] = delta.v[i];
@@ -230,10 +268,11 @@ static void job__error(struct job *j, const char *fmt, ...)
 	j->result.status = CHECK_ERROR;
 }
 
-/* the records as text, one a line, for -v, a failure and the JUnit file */
-static void job__records_text(struct job *j)
+/* the records as text, one a line, for -v, a failure and the JUnit file; with each, when
+ * its changes came and the brackets the evidence puts them in (ms from the namespace) */
+static void job__records_text(struct job *j, const struct wire_facts *wire)
 {
-	char *text = malloc(RECORDS_TEXT), line[320];
+	char *text = malloc(RECORDS_TEXT), line[512];
 	size_t o = 0;
 
 	if (!text)
@@ -244,8 +283,17 @@ static void job__records_text(struct job *j)
 			      "note: %d segment(s) resent in the %.0f ms before the timed one left (a slow host); the give-up may come that much sooner\n",
 			      j->sh->res.prior_resends, j->sh->res.prior_ms);
 	for (int i = 0; i < j->nrecs && o < RECORDS_TEXT; i++) {
+		int nth = 0;
+
 		check_expect__describe(&j->recs[i], j->expect.mark_ns, line, sizeof(line));
 		o += snprintf(text + o, RECORDS_TEXT - o, "%s\n", line);
+		for (int k = 0; k < i; k++)
+			nth += j->recs[k].sport == j->recs[i].sport &&
+			       j->recs[k].dport == j->recs[i].dport;
+		check_wire__describe(wire, &j->recs[i], nth, j->arrived_ns[i], j->sh->netns_ns,
+				     line, sizeof(line));
+		if (o < RECORDS_TEXT)
+			o += snprintf(text + o, RECORDS_TEXT - o, "  wire: %s\n", line);
 	}
 	j->result.records = text;
 }
@@ -258,16 +306,36 @@ static void check__report(struct checker *c, struct job *j)
 		check_report__table_row(stdout, &j->result, c->opts->verbose);
 }
 
+/* what the child left as evidence of when things happened (check_wire.h) */
+static void job__wire(const struct checker *c, const struct job *j, struct wire_facts *w)
+{
+	const struct check_shared *sh = j->sh;
+
+	*w = (struct wire_facts){
+		.segs = sh->segs, .nsegs = sh->nsegs, .real_ref_s = sh->real_ref_s,
+		.mono_ref_ns = sh->mono_ref_ns, .ss = &sh->ss, .done_ns = sh->done_ns,
+		.hz = c->hz, .rearm_blind = c->rearm_blind,
+	};
+}
+
 static void job__finish(struct checker *c, struct job *j)
 {
 	double end = j->complete_ms ? j->complete_ms : timing__now_ms();
+	struct wire_facts wire;
+	struct check_evidence ev = { .wire = &wire, .arrived_ns = j->arrived_ns };
 
+	if (j->sh) {
+		job__wire(c, j, &wire);
+		ev.base_ns = j->sh->netns_ns;
+	}
 	if (j->result.status != CHECK_ERROR) {
-		check_expect__compare(&j->expect, j->recs, j->nrecs, &j->delta, &j->result.diffs);
+		check_expect__compare(&j->expect, j->recs, j->nrecs, &j->delta, &ev,
+				      &j->result.diffs);
 		j->result.status = j->result.diffs.n || j->result.diffs.more ? CHECK_FAIL :
 									       CHECK_PASS;
 	}
-	job__records_text(j);
+	if (j->sh)
+		job__records_text(j, &wire);
 	j->result.seconds = (end - j->start_ms) / 1e3;
 	j->state = JOB_DONE;
 	check__report(c, j);
@@ -277,7 +345,7 @@ static void job__finish(struct checker *c, struct job *j)
 static void job__exited(struct checker *c, struct job *j, int status)
 {
 	struct check_facts f = {
-		.res = &j->sh->res, .delta = &j->delta, .hz = c->hz, .slack_ms = c->slack_ms,
+		.res = &j->sh->res, .delta = &j->delta, .hz = c->hz,
 	};
 	char msg[256];
 
@@ -291,6 +359,12 @@ static void job__exited(struct checker *c, struct job *j, int status)
 			job__error(j, "the scenario was killed by signal %d", WTERMSIG(status));
 		else
 			job__error(j, "the scenario failed (exit status %d)", WEXITSTATUS(status));
+		job__finish(c, j);
+		return;
+	}
+	if (j->sh->segs_cut || j->sh->ss.overflow) {
+		job__error(j, "the scenario made more than check keeps as evidence (%d segments, %d sockets)",
+			   MAX_SEGS, SSWATCH_MAX_SOCKS);
 		job__finish(c, j);
 		return;
 	}
@@ -475,7 +549,7 @@ static void check__summary(struct checker *c, const char *timestamp)
 {
 	struct check_result *rs = calloc(c->njobs, sizeof(*rs));
 	struct check_run_info info = {
-		.hz = c->hz, .slack_ms = c->slack_ms, .timestamp = timestamp,
+		.hz = c->hz, .timestamp = timestamp,
 		.seconds = (timing__now_ms() - c->start_ms) / 1e3,
 	};
 	char host[256] = "";
@@ -519,6 +593,7 @@ static void check__free_jobs(struct checker *c)
 {
 	for (int i = 0; i < c->njobs; i++) {
 		free(c->jobs[i].recs);
+		free(c->jobs[i].arrived_ns);
 		free(c->jobs[i].result.records);
 		if (c->jobs[i].sh)
 			munmap(c->jobs[i].sh, sizeof(*c->jobs[i].sh));
@@ -576,15 +651,15 @@ int check__main(int argc, char **argv)
 		check__free(&opts);
 		return 2;
 	}
-	c.slack_ms = check__slack_ms();
+	c.rearm_blind = l.backend == TC_BACKEND_TRACEPOINT;
 	strftime(timestamp, sizeof(timestamp), "%Y-%m-%dT%H:%M:%S", localtime(&t));
 	if (opts.tap) {
 		check_report__tap_plan(stdout, c.njobs);
-		printf("# tcpclose check: %d scenarios, backend %s, HZ %u, scheduling slack %.0f ms\n",
-		       c.njobs, backend__name(l.backend), c.hz, c.slack_ms);
+		printf("# tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire\n",
+		       c.njobs, backend__name(l.backend), c.hz);
 	} else {
-		printf("tcpclose check: %d scenarios, backend %s, HZ %u, scheduling slack %.0f ms\n\n",
-		       c.njobs, backend__name(l.backend), c.hz, c.slack_ms);
+		printf("tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire\n\n",
+		       c.njobs, backend__name(l.backend), c.hz);
 		check_report__table_header(stdout);
 	}
 	fflush(stdout);

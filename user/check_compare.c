@@ -202,8 +202,32 @@ void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf,
 		snprintf(buf + o, len - o, " end_ms %.1f", ((double)rec->end_ns - mark_ns) / 1e6);
 }
 
+/* a difference check_wire found in the times of one end's record */
+struct wire_diff_ctx {
+	struct check_diffs *d;
+	const char *end;
+};
+
+static void wire__diff(void *ctx, const char *line)
+{
+	struct wire_diff_ctx *w = ctx;
+
+	diff__add(w->d, "%s.%s", w->end, line);
+}
+
+/* the how-manieth end with x's ports: the connection of them it is, from 0 */
+static int end__nth(const struct check_expect *e, int k)
+{
+	int nth = 0;
+
+	for (int m = 0; m < k; m++)
+		nth += e->ends[m].lport == e->ends[k].lport && e->ends[m].rport == e->ends[k].rport;
+	return nth;
+}
+
 int check_expect__compare(const struct check_expect *e, const struct tc_conn *recs, int n,
-			  const struct nstat *delta, struct check_diffs *d)
+			  const struct nstat *delta, const struct check_evidence *ev,
+			  struct check_diffs *d)
 {
 	bool *claimed = calloc(n > 0 ? n : 1, sizeof(*claimed));
 	char want[96], desc[256];
@@ -228,6 +252,12 @@ int check_expect__compare(const struct check_expect *e, const struct tc_conn *re
 		}
 		claimed[i] = true;
 		end__compare(e, x, &recs[i], d);
+		if (ev && ev->wire) {
+			struct wire_diff_ctx ctx = { d, x->name };
+
+			check_wire__judge(ev->wire, &recs[i], end__nth(e, k), ev->arrived_ns[i],
+					  ev->base_ns, wire__diff, &ctx);
+		}
 	}
 	for (i = 0; i < n; i++)
 		extra += !claimed[i];

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "check_wire.h"
 #include "nstat.h"
 #include "scenario.h"
 #include "tcpclose.h"
@@ -71,7 +72,6 @@ struct check_facts {
 	const struct scenario_result *res;
 	const struct nstat *delta;	/* the namespace's counters over the scenario */
 	unsigned int hz;
-	double slack_ms;		/* scheduling slack: check.c says how it is chosen */
 };
 
 struct check_scenario {
@@ -106,13 +106,22 @@ struct check_diffs {
 	char line[CHECK_MAX_DIFFS][CHECK_DIFF_LEN];
 };
 
+/* what the run itself shows of when things happened, against which the records' times are
+ * judged (check_wire.h) */
+struct check_evidence {
+	const struct wire_facts *wire;	/* NULL: times only against the wants (unit tests) */
+	const __u64 *arrived_ns;	/* when each record reached us: its end came before */
+	__u64 base_ns;			/* what the times in difference lines count from */
+};
+
 /*
  * Compare the records of the scenario's namespace (in the order they came) and its counters
- * with what was expected; each difference becomes a line "client.role: got passive, want
- * active". Returns the number of differences.
+ * with what was expected, and each record's times with the evidence; each difference
+ * becomes a line "client.role: got passive, want active". Returns the number of differences.
  */
 int check_expect__compare(const struct check_expect *e, const struct tc_conn *recs, int n,
-			  const struct nstat *delta, struct check_diffs *d);
+			  const struct nstat *delta, const struct check_evidence *ev,
+			  struct check_diffs *d);
 
 /* a record in one line, for -v and the JUnit file */
 void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf, size_t len);

@@ -269,10 +269,6 @@ int check_report__junit(const char *path, const struct check_result *rs, int n,
 	snprintf(num, sizeof(num), "%u", info->hz);
 	fputs("      <property name=\"hz\"", f);
 	junit__attr(f, "value", num);
-	fputs("/>\n", f);
-	snprintf(num, sizeof(num), "%.0f", info->slack_ms);
-	fputs("      <property name=\"slack_ms\"", f);
-	junit__attr(f, "value", num);
 	fputs("/>\n    </properties>\n", f);
 	for (int i = 0; i < n; i++)
 		junit__testcase(f, &rs[i]);

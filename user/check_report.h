@@ -25,7 +25,6 @@ struct check_result {
 struct check_run_info {
 	const char *kernel;
 	unsigned int hz;
-	double slack_ms;
 	double seconds;
 	const char *timestamp;		/* ISO 8601, when the run began */
 	const char *hostname;

@@ -238,6 +238,10 @@ static int run__watch_end(struct run *r, struct capture *cap, int err)
 		c->cfin_resends = capture__fin_resends(cap, c->cport, c->sport, nth);
 		c->sfin_resends = capture__fin_resends(cap, c->sport, c->cport, nth);
 	}
+	if (r->opts->wire) {
+		*r->opts->wire = *cap;
+		memset(cap, 0, sizeof(*cap));
+	}
 	capture__free(cap);
 	return err;
 }

@@ -7,12 +7,15 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+struct capture;
+
 struct scenario_opts {
 	int family;		/* 4 or 6; 0: the scenario's own (6 for active6, else 4) */
 	int delay_ms;		/* active: the server closes this long after EOF */
 	long bytes;		/* halfclose: bytes the server sends after the client's FIN */
 	int count;		/* churn: connections */
 	bool watch_resends;	/* capture the run: resends, untimed_resends, conns[] */
+	struct capture *wire;	/* watch_resends: the capture is handed over here, to free */
 };
 
 struct scenario_side {

@@ -50,8 +50,7 @@ static void fixture__active(struct fixture *x)
 	x->counters[0].value = 1;
 	x->delta.v = x->counters;
 	x->delta.n = 1;
-	x->facts = (struct check_facts){ .res = &x->res, .delta = &x->delta, .hz = 250,
-					 .slack_ms = 100 };
+	x->facts = (struct check_facts){ .res = &x->res, .delta = &x->delta, .hz = 250 };
 	check_expect__build(&x->e, check_expect__find("active"), &x->facts);
 
 	x->recs[0] = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET,
@@ -66,7 +65,7 @@ static void fixture__active(struct fixture *x)
 
 static int fixture__compare(struct fixture *x, int nrecs)
 {
-	int n = check_expect__compare(&x->e, x->recs, nrecs, &x->delta, &x->d);
+	int n = check_expect__compare(&x->e, x->recs, nrecs, &x->delta, NULL, &x->d);
 
 	for (int i = 0; i < x->d.n; i++)
 		test__log("difference: %s", x->d.line[i]);
@@ -126,13 +125,16 @@ void test_check_compare_durations(void)
 	struct fixture x;
 
 	fixture__active(&x);
-	/* CLOSE_WAIT: the server's 200 ms delay, up to the 100 ms slack more */
+	/* CLOSE_WAIT: the server waited 200 ms after EOF before it closed; how much longer is
+	 * the host's, which the wire judges (check_wire) */
 	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 150e6;
 	fixture__compare(&x, 2);
-	ASSERT_STREQ(x.d.line[0], "server.CLOSE_WAIT: got 150.0 ms, want 200.0 ms to 300.0 ms",
+	ASSERT_STREQ(x.d.line[0], "server.CLOSE_WAIT: got 150.0 ms, want at least 200.0 ms",
 		     "too short");
-	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 300e6;
-	ASSERT_EQ(fixture__compare(&x, 2), 0, "the window's edge holds");
+	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 200e6;
+	ASSERT_EQ(fixture__compare(&x, 2), 0, "the bound holds");
+	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 5000e6;
+	ASSERT_EQ(fixture__compare(&x, 2), 0, "no upper bound from a model");
 
 	/* a state that must be timed but was not visited */
 	fixture__active(&x);
@@ -142,7 +144,7 @@ void test_check_compare_durations(void)
 	fixture__compare(&x, 2);
 	ASSERT_STREQ(x.d.line[0], "server.states: got LAST_ACK, want CLOSE_WAIT,LAST_ACK",
 		     "states");
-	ASSERT_STREQ(x.d.line[1], "server.CLOSE_WAIT: got not visited, want 200.0 ms to 300.0 ms",
+	ASSERT_STREQ(x.d.line[1], "server.CLOSE_WAIT: got not visited, want at least 200.0 ms",
 		     "its dwell");
 }
 

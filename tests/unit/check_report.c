@@ -84,7 +84,7 @@ void test_check_report_junit(void)
 		result("passive", CHECK_FAIL, "client.role: got <passive> & more, want active"),
 		result("tw_rst", CHECK_ERROR, "nft: cannot add the rule"),
 	};
-	struct check_run_info info = { .kernel = "6.18", .hz = 250, .slack_ms = 100,
+	struct check_run_info info = { .kernel = "6.18", .hz = 250,
 				       .seconds = 4.5, .timestamp = "2025-01-01T00:00:00",
 				       .hostname = "h" };
 	char path[] = "/tmp/tcpclose-junit-XXXXXX", buf[4096];

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * check_wire: a record's times judged against a capture and socket dumps. The evidence is
+ * an "active" close as the wire shows it; a tracer that gets it right passes, one that moves
+ * a change by five jiffies, or counts a resend that the wire does not show, is caught and
+ * the difference named.
+ */
+#include <sys/socket.h>
+#include "check_expect.h"
+#include "check_wire.h"
+#include "test.h"
+
+#define CPORT 40000
+#define SPORT 5000
+#define HZ 250
+#define JIFFY_NS (1000000000ULL / HZ)
+#define REAL0 1000.0			/* the capture's clock at the base */
+#define MONO0 10000000000ULL		/* CLOCK_MONOTONIC at the base */
+#define MS(ms) (MONO0 + (__u64)((ms) * 1e6))
+
+struct wire_fixture {
+	struct tcp_seg segs[16];
+	struct sswatch ss;
+	struct wire_facts f;
+	struct tc_conn rec;
+	char lines[8][256];
+	int nlines;
+};
+
+/* a segment from the client (or the server), sent at ms and queued for the peer 10 us on */
+static void seg(struct wire_fixture *x, bool client, double ms, __u8 flags, __u32 seq, __u32 ack,
+		__u32 len)
+{
+	struct tcp_seg *s = &x->segs[x->f.nsegs++];
+
+	*s = (struct tcp_seg){ .ts = REAL0 + ms / 1e3, .rx_ts = REAL0 + (ms + 0.01) / 1e3,
+			       .family = 4, .sport = client ? CPORT : SPORT,
+			       .dport = client ? SPORT : CPORT, .seq = seq, .ack = ack,
+			       .flags = flags, .len = len };
+}
+
+/* the client's socket was seen in state in every dump from ms0 to ms1 (each 0.1 ms long) */
+static void seen(struct wire_fixture *x, __u8 state, double ms0, double ms1)
+{
+	static __u64 dump;
+
+	for (double t = ms0; t <= ms1; t += ms1 > ms0 ? ms1 - ms0 : 1)
+		sswatch__seen(&x->ss, ++dump, 7, AF_INET, CPORT, SPORT, state, MS(t), MS(t + 0.1));
+}
+
+/*
+ * The client closes at 10 ms; the server's delayed ACK of its FIN comes at 50 ms, the
+ * server's FIN at 210 ms; the client's TIME_WAIT is purged at 300 ms, after the scenario
+ * ended at 250 ms. The record says just that.
+ */
+static void fixture(struct wire_fixture *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->f = (struct wire_facts){ .segs = x->segs, .real_ref_s = REAL0, .mono_ref_ns = MONO0,
+				    .ss = &x->ss, .done_ns = MS(250), .hz = HZ };
+	seg(x, true, 0.0, TCP_SYN, 100, 0, 0);
+	seg(x, false, 0.1, TCP_SYN | TCP_ACK, 500, 101, 0);
+	seg(x, true, 0.2, TCP_ACK, 101, 501, 0);
+	seg(x, true, 1.0, TCP_ACK | TCP_PSH, 101, 501, 5);
+	seg(x, false, 1.1, TCP_ACK | TCP_PSH, 501, 106, 5);
+	seg(x, true, 1.2, TCP_ACK, 106, 506, 0);
+	seg(x, true, 10.0, TCP_FIN | TCP_ACK, 106, 506, 0);
+	seg(x, false, 50.0, TCP_ACK, 506, 107, 0);
+	seg(x, false, 210.0, TCP_FIN | TCP_ACK, 506, 107, 0);
+	seg(x, true, 210.05, TCP_ACK, 107, 507, 0);
+	seen(x, 1 /* ESTABLISHED */, 0.5, 9.5);
+	seen(x, 4 /* FIN_WAIT1 */, 10.5, 49.5);
+	seen(x, 5 /* FIN_WAIT2 */, 50.5, 209.5);
+	seen(x, 6 /* TIME_WAIT */, 211, 249);
+
+	x->rec = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET, .role = TC_ROLE_ACTIVE,
+				   .tw_end = TC_TW_PURGED, .sport = CPORT, .dport = SPORT };
+	memset(x->rec.order, TC_NOT_CLOSING, sizeof(x->rec.order));
+	x->rec.order[0] = TC_FIN_WAIT1;
+	x->rec.order[1] = TC_FIN_WAIT2;
+	x->rec.order[2] = TC_TIME_WAIT;
+	x->rec.start_ns = MS(9.99);
+	x->rec.dwell_ns[TC_FIN_WAIT1] = MS(50.02) - MS(9.99);
+	x->rec.dwell_ns[TC_FIN_WAIT2] = MS(210.04) - MS(50.02);
+	x->rec.dwell_ns[TC_TIME_WAIT] = MS(300) - MS(210.04);
+	x->rec.end_ns = MS(300);
+}
+
+static void on_diff(void *ctx, const char *line)
+{
+	struct wire_fixture *x = ctx;
+
+	test__log("difference: %s", line);
+	if (x->nlines < 8)
+		snprintf(x->lines[x->nlines++], sizeof(x->lines[0]), "%s", line);
+}
+
+static int judge(struct wire_fixture *x)
+{
+	x->nlines = 0;
+	return check_wire__judge(&x->f, &x->rec, 0, MS(301), MONO0, on_diff, x);
+}
+
+void test_check_wire_brackets(void)
+{
+	struct wire_fixture x;
+	struct wire_span s[WIRE_MAX_CHANGES];
+
+	fixture(&x);
+	ASSERT_EQ(check_wire__brackets(&x.f, &x.rec, 0, MS(301), s), 4, "four changes");
+	/* the dumps before it and our FIN leaving */
+	ASSERT_EQ(s[0].lo, MS(9.5), "FIN_WAIT1 after the last dump of ESTABLISHED");
+	ASSERT_EQ(s[0].hi, MS(10.0), "and before our FIN left");
+	ASSERT_EQ(s[1].lo, MS(50.01), "FIN_WAIT2 after the ACK of our FIN arrived");
+	ASSERT_EQ(s[1].hi, MS(50.6), "before the first dump showing it had ended");
+	ASSERT_EQ(s[2].lo, MS(210.01), "TIME_WAIT after the peer's FIN arrived");
+	ASSERT_EQ(s[2].hi, MS(210.05), "before our ACK of it left");
+	ASSERT_EQ(s[3].lo, MS(250), "the purge after the scenario ended");
+	ASSERT_EQ(s[3].hi, MS(301), "and before the record reached us");
+	ASSERT_EQ(judge(&x), 0, "the record as the wire has it");
+}
+
+/* a tracer off by five jiffies in one state is named, whichever it is */
+void test_check_wire_shifted_dwell(void)
+{
+	struct wire_fixture x;
+
+	fixture(&x);
+	x.rec.dwell_ns[TC_FIN_WAIT2] += 5 * JIFFY_NS;
+	x.rec.dwell_ns[TC_TIME_WAIT] -= 5 * JIFFY_NS;
+	ASSERT_EQ(judge(&x), 1, "one change moved");
+	ASSERT_STREQ(x.lines[0],
+		     "TIME_WAIT.begin: got 230.04 ms, want 210.01 to 210.05 ms (after the peer's FIN arrived, before our ACK of its FIN left)",
+		     "named, with its evidence");
+
+	fixture(&x);
+	x.rec.start_ns -= 5 * JIFFY_NS;
+	x.rec.dwell_ns[TC_FIN_WAIT1] += 5 * JIFFY_NS;
+	ASSERT_EQ(judge(&x), 1, "FIN_WAIT1 begun too soon");
+	ASSERT_TRUE(strstr(x.lines[0], "FIN_WAIT1.begin: got -10.01 ms, want 9.50 to 10.00 ms") ==
+		    x.lines[0], "named");
+
+	fixture(&x);
+	x.rec.end_ns -= 25 * JIFFY_NS;
+	ASSERT_EQ(judge(&x), 1, "a purge before the scenario ended");
+	ASSERT_TRUE(strstr(x.lines[0], "end: got 200.00 ms") == x.lines[0], "the end");
+
+	/* within a jiffy: tcpclose reads some times off jiffies */
+	fixture(&x);
+	x.rec.dwell_ns[TC_FIN_WAIT2] -= JIFFY_NS - 1000;
+	x.rec.dwell_ns[TC_TIME_WAIT] += JIFFY_NS - 1000;
+	ASSERT_EQ(judge(&x), 0, "less than a jiffy early");
+}
+
+/* a close state the dumps saw that the record lacks */
+void test_check_wire_missed_state(void)
+{
+	struct wire_fixture x;
+
+	fixture(&x);
+	seen(&x, 11 /* CLOSING */, 260, 260);
+	ASSERT_EQ(judge(&x), 1, "one difference");
+	ASSERT_STREQ(x.lines[0], "states: ss saw it in CLOSING, which the record does not have",
+		     "named");
+}
+
+/*
+ * The peer's FIN again at 400 ms (our ACK lost), to an orphan that was in FIN_WAIT2: the
+ * tracepoint backend may read TIME_WAIT from that resend (README, limits), no other.
+ */
+void test_check_wire_rearm_blind(void)
+{
+	struct wire_fixture x;
+
+	fixture(&x);
+	x.f.done_ns = MS(500);
+	seg(&x, false, 400.0, TCP_FIN | TCP_ACK, 506, 107, 0);
+	seg(&x, true, 400.05, TCP_ACK, 107, 507, 0);
+	x.rec.dwell_ns[TC_FIN_WAIT2] = MS(400.03) - MS(50.02);
+	x.rec.dwell_ns[TC_TIME_WAIT] = MS(600) - MS(400.03);
+	x.rec.end_ns = MS(600);
+	ASSERT_EQ(check_wire__judge(&x.f, &x.rec, 0, MS(601), MONO0, on_diff, &x), 1,
+		  "fentry and kprobe see the first FIN");
+	x.f.rearm_blind = true;
+	ASSERT_EQ(check_wire__judge(&x.f, &x.rec, 0, MS(601), MONO0, on_diff, &x), 0,
+		  "the tracepoints may not");
+	x.rec.dwell_ns[TC_FIN_WAIT2] += 5 * JIFFY_NS;
+	x.rec.dwell_ns[TC_TIME_WAIT] -= 5 * JIFFY_NS;
+	ASSERT_EQ(check_wire__judge(&x.f, &x.rec, 0, MS(601), MONO0, on_diff, &x), 1,
+		  "but not later than the last FIN");
+}
+
+/* a resend the capture does not show is one too many */
+void test_check_wire_resend_too_many(void)
+{
+	struct scenario_result res = { .nconns = 1 };
+	struct nstat_entry tw = { .name = "TcpExtTW", .value = 1 };
+	struct nstat delta = { .v = &tw, .n = 1 };
+	struct check_facts facts = { .res = &res, .delta = &delta, .hz = HZ };
+	struct check_expect e;
+	struct check_diffs d;
+	struct wire_fixture x;
+	struct tc_conn recs[2];
+	struct check_evidence ev = { .wire = &x.f, .arrived_ns = (__u64[]){ MS(301), MS(301) },
+				     .base_ns = MONO0 };
+
+	fixture(&x);
+	res.conns[0].cport = CPORT;
+	res.conns[0].sport = SPORT;
+	check_expect__build(&e, check_expect__find("active"), &facts);
+	e.ends[1].want[CHECK_STATES].set = false;	/* the server's record is not the point */
+	e.ends[1].want[CHECK_ROLE].set = false;
+	recs[0] = x.rec;
+	recs[0].fin_retrans = 1;
+	recs[1] = (struct tc_conn){ .sport = SPORT, .dport = CPORT, .family = AF_INET,
+				    .end_ns = MS(211) };
+	memset(recs[1].order, TC_NOT_CLOSING, sizeof(recs[1].order));
+	e.ends[0].want[CHECK_COMM].set = e.ends[1].want[CHECK_COMM].set = false;
+	e.ends[1].want[CHECK_CAUSE].set = false;
+	e.ends[1].want[CHECK_DWELL + TC_CLOSE_WAIT].set = false;
+	check_expect__compare(&e, recs, 2, &delta, &ev, &d);
+	for (int i = 0; i < d.n; i++)
+		test__log("difference: %s", d.line[i]);
+	ASSERT_EQ(d.n, 1, "one difference");
+	ASSERT_STREQ(d.line[0], "client.fin_retrans: got 1, want 0", "named");
+}
+
+/* the dumps' bookkeeping: a state per run, and gone once a dump misses the socket */
+void test_sswatch_runs(void)
+{
+	struct sswatch w = {};
+
+	sswatch__seen(&w, 1, 9, AF_INET, 1, 2, 1, 100, 110);
+	sswatch__dumped(&w, 1, 100, 110);
+	sswatch__seen(&w, 2, 9, AF_INET, 1, 2, 1, 200, 210);
+	sswatch__dumped(&w, 2, 200, 210);
+	sswatch__seen(&w, 3, 9, AF_INET, 1, 2, 4, 300, 310);
+	sswatch__dumped(&w, 3, 300, 310);
+	sswatch__dumped(&w, 4, 400, 410);
+	ASSERT_EQ(w.nsocks, 1, "one socket");
+	ASSERT_EQ(w.socks[0].nruns, 2, "two states");
+	ASSERT_EQ(w.socks[0].runs[0].first_t0, 100, "first seen");
+	ASSERT_EQ(w.socks[0].runs[0].last_t1, 210, "last seen");
+	ASSERT_EQ(w.socks[0].runs[1].state, 4, "then FIN_WAIT1");
+	ASSERT_EQ(w.socks[0].gone_t1, 410, "gone by the end of the fourth dump");
+}

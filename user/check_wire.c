@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * check_wire: bracket each change of a connection's state by the run's capture and its
+ * socket dumps (check_wire.h). The rules say which segment must precede a change and which
+ * can only follow it, as net/ipv4/tcp_input.c, tcp.c and tcp_minisocks.c order them:
+ *
+ *  entering       no sooner than                     no later than
+ *  FIN_WAIT1      -                                  our first FIN leaving
+ *  LAST_ACK       -                                  our first FIN leaving
+ *  CLOSE_WAIT     the peer's first FIN arriving      our ACK of it leaving
+ *  CLOSING        the peer's first FIN arriving      our ACK of it leaving
+ *  FIN_WAIT2      the peer's ACK of our FIN arriving our ACK of the peer's FIN leaving
+ *  TIME_WAIT      from FIN_WAIT2: the peer's FIN;    from FIN_WAIT2: our ACK of it (*)
+ *                 from CLOSING: the ACK of our FIN
+ *  the end        our last segment but a reset (a socket sends nothing once gone); from
+ *                 LAST_ACK the ACK of our FIN; a reset received; the reset a keepalive
+ *                 timer sends before it gives up; the new SYN that takes a TIME_WAIT; the
+ *                 scenario's end, for a purge. No later than: a reset close() sends after
+ *                 it, our SYN reusing a TIME_WAIT, the first dump without the socket, and
+ *                 the record reaching us.
+ *
+ * (*) tcp_fin() sends that ACK just before tcp_time_wait() in the same softirq run: within
+ * the jiffy the judge allows. With the tracepoint backend an orphan's FIN_WAIT2 may end at
+ * any of the peer's FINs, as the README's limits say (wire_facts.rearm_blind). A segment dropped on input (the scenarios' nft rules) was
+ * still stamped on arrival: it only makes a lower bound earlier, never wrong. Every change
+ * also lies after the one before it, which carries bounds from one change to the next.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "check_wire.h"
+#include "record.h"
+
+#define OPEN (-1)
+#define GONE TC_NR_STATES
+#define NO_TIME UINT64_MAX
+
+/* the segments of one end of one connection, as they bound its changes (ns, or NO_TIME) */
+struct wire_end {
+	size_t from, to;		/* its connection's segments: [from, to) */
+	__u64 begin;			/* the connection's first segment leaving */
+	__u64 our_fin, our_fin_last;	/* our first and last FIN leaving */
+	__u64 peer_fin;			/* the peer's first FIN arriving */
+	__u64 peer_acked_fin;		/* the peer's first ACK of our FIN arriving */
+	__u64 we_acked_fin;		/* our first ACK of the peer's FIN leaving */
+	__u64 we_acked_fin_last;	/* and our last one (a TIME_WAIT answers each resend) */
+	__u64 our_rst, peer_rst;	/* the first reset each way: leaving, arriving */
+	__u64 our_last;			/* our last segment but a reset leaving */
+	__u64 next_our_syn;		/* the next connection of these ports: our SYN leaving */
+	__u64 next_peer_syn;		/* or the peer's arriving */
+};
+
+static __u64 wire__mono(const struct wire_facts *f, double ts)
+{
+	double ns = (ts - f->real_ref_s) * 1e9;
+
+	return f->mono_ref_ns + (__s64)(ns < 0 ? ns - 0.5 : ns + 0.5);
+}
+
+/* when a segment left; when it arrived (when it left, if the capture missed that) */
+static __u64 seg__tx(const struct wire_facts *f, const struct tcp_seg *s)
+{
+	return wire__mono(f, s->ts);
+}
+
+static __u64 seg__rx(const struct wire_facts *f, const struct tcp_seg *s)
+{
+	return wire__mono(f, s->rx_ts ? s->rx_ts : s->ts);
+}
+
+static bool seq__before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+static int family__of(const struct tc_conn *rec)
+{
+	return rec->family == 10 /* AF_INET6 */ ? 6 : 4;
+}
+
+static bool seg__ours(const struct tcp_seg *s, const struct tc_conn *rec)
+{
+	return s->family == family__of(rec) && s->sport == rec->sport && s->dport == rec->dport;
+}
+
+static bool seg__theirs(const struct tcp_seg *s, const struct tc_conn *rec)
+{
+	return s->family == family__of(rec) && s->sport == rec->dport && s->dport == rec->sport;
+}
+
+/* a SYN that opens a connection (not a SYN-ACK), and not a resend of the last one */
+static bool seg__opens(const struct tcp_seg *s, const struct tcp_seg *last_syn)
+{
+	return (s->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+	       !(last_syn && last_syn->seq == s->seq && last_syn->sport == s->sport);
+}
+
+/* the segments of the nth connection of rec's ports; false if the capture has no such */
+static bool wire__conn(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+		       struct wire_end *w)
+{
+	const struct tcp_seg *last_syn = NULL;
+	int conn = -1;
+
+	w->from = w->to = f->nsegs;
+	for (size_t i = 0; i < f->nsegs; i++) {
+		const struct tcp_seg *s = &f->segs[i];
+
+		if (!seg__ours(s, rec) && !seg__theirs(s, rec))
+			continue;
+		if (conn < 0 || seg__opens(s, last_syn)) {
+			/* a capture that began after the handshake: its first connection */
+			if (seg__opens(s, last_syn))
+				last_syn = s;
+			if (++conn == nth)
+				w->from = i;
+			else if (conn == nth + 1) {
+				w->to = i;
+				break;
+			}
+		}
+	}
+	return w->from < f->nsegs;
+}
+
+static void wire__end(const struct wire_facts *f, const struct tc_conn *rec, struct wire_end *w)
+{
+	__u32 fin_seq = 0, peer_fin_seq = 0;
+	bool fin = false, peer_fin = false;
+
+	w->begin = seg__tx(f, &f->segs[w->from]);
+	w->our_fin = w->our_fin_last = w->peer_fin = w->peer_acked_fin = NO_TIME;
+	w->we_acked_fin = w->we_acked_fin_last = NO_TIME;
+	w->our_rst = w->peer_rst = w->next_our_syn = NO_TIME;
+	w->next_peer_syn = NO_TIME;
+	w->our_last = 0;
+	for (size_t i = w->from; i < w->to; i++) {
+		const struct tcp_seg *s = &f->segs[i];
+
+		if (seg__ours(s, rec)) {
+			if ((s->flags & TCP_FIN) && !fin) {
+				fin = true;
+				fin_seq = tcp_seg__fin_seq(s);
+				w->our_fin = seg__tx(f, s);
+			}
+			if (s->flags & TCP_FIN)
+				w->our_fin_last = seg__tx(f, s);
+			if ((s->flags & TCP_RST) && w->our_rst == NO_TIME)
+				w->our_rst = seg__tx(f, s);
+			if (!(s->flags & TCP_RST))
+				w->our_last = seg__tx(f, s);
+			if (peer_fin && (s->flags & TCP_ACK) && !seq__before(s->ack, peer_fin_seq + 1)) {
+				if (w->we_acked_fin == NO_TIME)
+					w->we_acked_fin = seg__tx(f, s);
+				w->we_acked_fin_last = seg__tx(f, s);
+			}
+			continue;
+		}
+		if (!seg__theirs(s, rec))
+			continue;
+		if ((s->flags & TCP_FIN) && !peer_fin) {
+			peer_fin = true;
+			peer_fin_seq = tcp_seg__fin_seq(s);
+			w->peer_fin = seg__rx(f, s);
+		}
+		if ((s->flags & TCP_RST) && w->peer_rst == NO_TIME)
+			w->peer_rst = seg__rx(f, s);
+		if (fin && (s->flags & TCP_ACK) && !seq__before(s->ack, fin_seq + 1) &&
+		    w->peer_acked_fin == NO_TIME)
+			w->peer_acked_fin = seg__rx(f, s);
+	}
+	if (w->to < f->nsegs) {
+		const struct tcp_seg *s = &f->segs[w->to];
+
+		if (seg__ours(s, rec))
+			w->next_our_syn = seg__tx(f, s);
+		else
+			w->next_peer_syn = seg__rx(f, s);
+	}
+}
+
+static void span__lo(struct wire_span *s, __u64 t, const char *why)
+{
+	if (t != NO_TIME && t > s->lo) {
+		s->lo = t;
+		snprintf(s->lo_why, sizeof(s->lo_why), "%s", why);
+	}
+}
+
+static void span__hi(struct wire_span *s, __u64 t, const char *why)
+{
+	if (t != NO_TIME && t < s->hi) {
+		s->hi = t;
+		snprintf(s->hi_why, sizeof(s->hi_why), "%s", why);
+	}
+}
+
+int check_wire__record_changes(const struct tc_conn *rec, __u64 *t)
+{
+	int n = 0;
+
+	while (n < TC_NR_STATES && rec->order[n] < TC_NR_STATES)
+		n++;
+	if (!n) {
+		t[0] = rec->end_ns;
+		return 1;
+	}
+	t[0] = rec->start_ns;
+	for (int i = 1; i < n; i++)
+		t[i] = t[i - 1] + rec->dwell_ns[rec->order[i - 1]];
+	t[n] = rec->end_ns;
+	return n + 1;
+}
+
+/* the state before change j and after it: OPEN, a close state, or GONE */
+static void change__states(const struct tc_conn *rec, int j, int nchanges, int *from, int *to)
+{
+	*from = j ? rec->order[j - 1] : OPEN;
+	*to = j < nchanges - 1 ? rec->order[j] : GONE;
+}
+
+/* what the segments say of change j, from state p to state n */
+static void wire__bound(const struct wire_facts *f, const struct tc_conn *rec,
+			const struct wire_end *w, int p, int n, struct wire_span *s)
+{
+	switch (n) {
+	case TC_FIN_WAIT1:
+	case TC_LAST_ACK:
+		span__hi(s, w->our_fin, "our FIN left");
+		break;
+	case TC_CLOSE_WAIT:
+	case TC_CLOSING:
+		span__lo(s, w->peer_fin, "the peer's FIN arrived");
+		span__hi(s, w->we_acked_fin, "our ACK of its FIN left");
+		break;
+	case TC_FIN_WAIT2:
+		span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");
+		span__hi(s, w->we_acked_fin, "our ACK of its FIN left");
+		break;
+	case TC_TIME_WAIT:
+		if (p == TC_CLOSING) {
+			span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");
+		} else if (f->rearm_blind) {
+			span__lo(s, w->peer_fin, "the peer's FIN arrived");
+			span__hi(s, w->we_acked_fin_last, "our ACK of its last FIN left");
+		} else {
+			span__lo(s, w->peer_fin, "the peer's FIN arrived");
+			span__hi(s, w->we_acked_fin, "our ACK of its FIN left");
+		}
+		break;
+	case GONE:
+		span__lo(s, w->our_last ? w->our_last : NO_TIME, "our last segment left");
+		if (p == TC_LAST_ACK)
+			span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");
+		if (rec->cause == TC_CAUSE_RST_RECEIVED || rec->tw_end == TC_TW_RST)
+			span__lo(s, w->peer_rst, "its reset arrived");
+		if (rec->cause == TC_CAUSE_RST_SENT)
+			span__hi(s, w->our_rst, "our reset left");
+		if (rec->cause == TC_CAUSE_KEEPALIVE_TIMEOUT)
+			span__lo(s, w->our_rst, "our reset left");
+		if (rec->tw_end == TC_TW_SYN)
+			span__lo(s, w->next_peer_syn, "its new SYN arrived");
+		if (rec->tw_end == TC_TW_REUSED)
+			span__hi(s, w->next_our_syn, "our new SYN left");
+		if (rec->tw_end == TC_TW_PURGED)
+			span__lo(s, f->done_ns, "the scenario ended");
+		break;
+	}
+}
+
+/* rank of a kernel state in rec's changes: OPEN before change 0, i after change i */
+static int ss__rank(const struct tc_conn *rec, int nchanges, int kstate)
+{
+	static const int close_state[] = {
+		[4] = TC_FIN_WAIT1 + 1, [5] = TC_FIN_WAIT2 + 1, [6] = TC_TIME_WAIT + 1,
+		[8] = TC_CLOSE_WAIT + 1, [9] = TC_LAST_ACK + 1, [11] = TC_CLOSING + 1,
+	};
+	int s = kstate >= 0 && kstate < 12 ? close_state[kstate] - 1 : -1;
+
+	if (s < 0)
+		return OPEN;
+	for (int i = 0; i < nchanges - 1; i++)
+		if (rec->order[i] == s)
+			return i;
+	return -2;	/* a close state the record does not have */
+}
+
+/*
+ * The dumps' socket for this end: of those with its ports, the one seen longest while its
+ * connection lasted (a TIME_WAIT that a new SYN takes may be seen once after that SYN left).
+ */
+static const struct sswatch_sock *ss__find(const struct wire_facts *f, const struct tc_conn *rec,
+					   const struct wire_end *w)
+{
+	__u64 until = w->next_our_syn != NO_TIME ? w->next_our_syn : w->next_peer_syn;
+	const struct sswatch_sock *best = NULL;
+	__s64 best_overlap = 0;
+
+	if (!f->ss)
+		return NULL;
+	for (int i = 0; i < f->ss->nsocks; i++) {
+		const struct sswatch_sock *s = &f->ss->socks[i];
+		__u64 lo, hi;
+
+		if (s->sport != rec->sport || s->dport != rec->dport || s->family != rec->family ||
+		    !s->nruns || s->overflow)
+			continue;
+		/* a request socket (SYN_RECV, NEW_SYN_RECV) is not the connection's socket */
+		if (s->runs[0].state == 3 || s->runs[0].state == 12)
+			continue;
+		lo = s->runs[0].first_t0 > w->begin ? s->runs[0].first_t0 : w->begin;
+		hi = s->runs[s->nruns - 1].last_t1 < until ? s->runs[s->nruns - 1].last_t1 : until;
+		if ((__s64)(hi - lo) > best_overlap) {
+			best_overlap = hi - lo;
+			best = s;
+		}
+	}
+	return best;
+}
+
+/* what the dumps say: a change lies after the last dump of an earlier state and before the
+ * first of a later one; *unknown is a close state the record does not have */
+static void ss__bound(const struct sswatch_sock *ss, const struct tc_conn *rec, int nchanges,
+		      const bool *blind, struct wire_span *spans, int *unknown)
+{
+	char why[48];
+
+	*unknown = -1;
+	for (int r = 0; r < ss->nruns; r++) {
+		const struct sswatch_run *run = &ss->runs[r];
+		int rank = ss__rank(rec, nchanges, run->state);
+
+		if (rank == -2) {
+			*unknown = run->state;
+			continue;
+		}
+		for (int j = 0; j < nchanges; j++) {
+			snprintf(why, sizeof(why), "ss: %s", record__tcp_state_name(run->state));
+			if (rank < j)
+				span__lo(&spans[j], run->last_t0, why);
+			else if (!blind[j])
+				span__hi(&spans[j], run->first_t1, why);
+		}
+	}
+	if (ss->gone_t1)
+		for (int j = 0; j < nchanges; j++)
+			span__hi(&spans[j], ss->gone_t1, "ss: gone");
+}
+
+static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+		       __u64 arrived_ns, struct wire_span *spans, int *unknown)
+{
+	__u64 t[WIRE_MAX_CHANGES];
+	int n = check_wire__record_changes(rec, t), from, to;
+	const struct sswatch_sock *ss;
+	bool blind[WIRE_MAX_CHANGES];
+	struct wire_end w;
+
+	*unknown = -1;
+	for (int j = 0; j < n; j++) {
+		spans[j].lo = 0;
+		spans[j].hi = arrived_ns;
+		snprintf(spans[j].lo_why, sizeof(spans[j].lo_why), "-");
+		snprintf(spans[j].hi_why, sizeof(spans[j].hi_why), "the record reached us");
+	}
+	if (!wire__conn(f, rec, nth, &w))
+		return n;
+	wire__end(f, rec, &w);
+	for (int j = 0; j < n; j++) {
+		span__lo(&spans[j], w.begin, "the connection began");
+		change__states(rec, j, n, &from, &to);
+		wire__bound(f, rec, &w, from, to, &spans[j]);
+		blind[j] = f->rearm_blind && from == TC_FIN_WAIT2 && to == TC_TIME_WAIT;
+	}
+	ss = ss__find(f, rec, &w);
+	if (ss)
+		ss__bound(ss, rec, n, blind, spans, unknown);
+	/* each change follows the one before */
+	for (int j = 1; j < n; j++)
+		span__lo(&spans[j], spans[j - 1].lo, spans[j - 1].lo_why);
+	for (int j = n - 1; j > 0; j--)
+		span__hi(&spans[j - 1], spans[j].hi, spans[j].hi_why);
+	return n;
+}
+
+int check_wire__brackets(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+			 __u64 arrived_ns, struct wire_span *spans)
+{
+	int unknown;
+
+	return wire__spans(f, rec, nth, arrived_ns, spans, &unknown);
+}
+
+static const char *change__name(const struct tc_conn *rec, int j, int n, char *buf, size_t len)
+{
+	if (j == n - 1)
+		snprintf(buf, len, "end");
+	else
+		snprintf(buf, len, "%s.begin", record__state_name(rec->order[j]));
+	return buf;
+}
+
+int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+		      __u64 arrived_ns, __u64 base_ns,
+		      void (*diff)(void *ctx, const char *line), void *ctx)
+{
+	struct wire_span spans[WIRE_MAX_CHANGES];
+	__u64 t[WIRE_MAX_CHANGES], jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
+	int n, unknown, bad = 0;
+	char line[256], name[32];
+
+	n = wire__spans(f, rec, nth, arrived_ns, spans, &unknown);
+	check_wire__record_changes(rec, t);
+	if (unknown >= 0) {
+		snprintf(line, sizeof(line), "states: ss saw it in %s, which the record does not have",
+			 record__tcp_state_name(unknown));
+		diff(ctx, line);
+		bad++;
+	}
+	for (int j = 0; j < n; j++) {
+		const struct wire_span *s = &spans[j];
+
+		if (t[j] + jiffy >= s->lo && t[j] <= s->hi + jiffy)
+			continue;
+		snprintf(line, sizeof(line), "%s: got %.2f ms, want %.2f to %.2f ms (after %s, before %s)",
+			 change__name(rec, j, n, name, sizeof(name)),
+			 ((double)t[j] - (double)base_ns) / 1e6, ((double)s->lo - (double)base_ns) / 1e6,
+			 ((double)s->hi - (double)base_ns) / 1e6, s->lo_why, s->hi_why);
+		diff(ctx, line);
+		bad++;
+	}
+	return bad;
+}
+
+void check_wire__describe(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+			  __u64 arrived_ns, __u64 base_ns, char *buf, size_t len)
+{
+	struct wire_span spans[WIRE_MAX_CHANGES];
+	__u64 t[WIRE_MAX_CHANGES];
+	int n = check_wire__brackets(f, rec, nth, arrived_ns, spans);
+	size_t o = 0;
+	char name[32];
+
+	check_wire__record_changes(rec, t);
+	buf[0] = '\0';
+	for (int j = 0; j < n && o < len; j++)
+		o += snprintf(buf + o, len - o, "%s%s %.2f in %.2f..%.2f", j ? ", " : "",
+			      change__name(rec, j, n, name, sizeof(name)),
+			      ((double)t[j] - (double)base_ns) / 1e6,
+			      ((double)spans[j].lo - (double)base_ns) / 1e6,
+			      ((double)spans[j].hi - (double)base_ns) / 1e6);
+}

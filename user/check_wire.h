@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * check_wire: when the kernel changed a connection's state, as the run's own evidence shows
+ * it, and whether a record's times agree. Every change of state is bracketed by what must
+ * come before it and what can only come after it: the segment that caused it arriving (its
+ * receive stamp), the segment it made leaving (its transmit stamp), and the last dump of the
+ * namespace's sockets that showed the old state and the first that showed the new one
+ * (sswatch). These are bounds, not estimates, however slow the host: a slow host widens a
+ * bracket, it never moves one. A record agrees when each of its changes lies in its bracket
+ * within a jiffy, the resolution of the kernel clocks tcpclose reads some times off.
+ */
+#ifndef __CHECK_WIRE_H
+#define __CHECK_WIRE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "capture.h"
+#include "sswatch.h"
+#include "tcpclose.h"
+
+/* what a run left as evidence */
+struct wire_facts {
+	const struct tcp_seg *segs;	/* the capture of lo, in the order sent */
+	size_t nsegs;
+	/* one instant on both clocks: a capture stamp (CLOCK_REALTIME) to CLOCK_MONOTONIC */
+	double real_ref_s;
+	__u64 mono_ref_ns;
+	const struct sswatch *ss;	/* NULL: no dumps */
+	__u64 done_ns;			/* the scenario's processes were done: a purge follows */
+	unsigned int hz;
+	/*
+	 * The tracepoint backend: a timewait timer re-armed in its wheel bucket shows nothing,
+	 * so an orphaned FIN_WAIT2 whose peer resends its FIN (our ACK lost) may be seen to
+	 * enter TIME_WAIT at any of those FINs (README, limits): no later than our last ACK.
+	 */
+	bool rearm_blind;
+};
+
+/* one change of state: no sooner than lo, no later than hi (CLOCK_MONOTONIC ns) */
+struct wire_span {
+	__u64 lo, hi;
+	char lo_why[48], hi_why[48];	/* what set each bound, for the difference line */
+};
+
+/* a record's changes: [0] it began to close (or ended, with no close state), [i] it left its
+ * (i-1)th close state; [n] it was gone; at most TC_NR_STATES + 1 */
+#define WIRE_MAX_CHANGES (TC_NR_STATES + 1)
+
+/* the times of rec's changes as it states them; returns how many */
+int check_wire__record_changes(const struct tc_conn *rec, __u64 *t);
+
+/*
+ * Bracket each change of rec (whose end is the nth connection of its ports on the wire, from
+ * 0) by the evidence; arrived_ns is when its record reached us, which its end preceded.
+ * Returns the number of changes, as check_wire__record_changes().
+ */
+int check_wire__brackets(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+			 __u64 arrived_ns, struct wire_span *spans);
+
+/*
+ * Compare: for each change outside its bracket by more than a jiffy, call diff with a line
+ * "FIN_WAIT1>FIN_WAIT2: got 43.9 ms, want 43.80 to 43.86 ms (...)" (ms from base_ns).
+ * Returns how many differed.
+ */
+int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+		      __u64 arrived_ns, __u64 base_ns,
+		      void (*diff)(void *ctx, const char *line), void *ctx);
+
+/* "FIN_WAIT1.begin 12.31 in 12.30..12.31, ..., end 260.02 in 259.90..260.40" (ms from base) */
+void check_wire__describe(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+			  __u64 arrived_ns, __u64 base_ns, char *buf, size_t len);
+
+#endif /* __CHECK_WIRE_H */

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sswatch: a forked process dumps the namespace's TCP sockets with sock_diag, as ss does,
+ * and notes each socket's states and when it was seen in them (sswatch.h). A dump takes tens
+ * of microseconds here and milliseconds under emulation; the watcher waits at least as long
+ * as a dump took between two, so that it never takes more than half a CPU.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include "sswatch.h"
+#include "timing.h"
+
+struct sswatch *sswatch__map(void)
+{
+	struct sswatch *w = mmap(NULL, sizeof(*w), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (w == MAP_FAILED)
+		return NULL;
+	memset(w, 0, sizeof(*w));
+	return w;
+}
+
+void sswatch__unmap(struct sswatch *w)
+{
+	if (w)
+		munmap(w, sizeof(*w));
+}
+
+static struct sswatch_sock *sswatch__find(struct sswatch *w, __u64 cookie)
+{
+	for (int i = 0; i < w->nsocks; i++)
+		if (w->socks[i].cookie == cookie)
+			return &w->socks[i];
+	if (w->nsocks == SSWATCH_MAX_SOCKS) {
+		w->overflow = true;
+		return NULL;
+	}
+	return &w->socks[w->nsocks++];
+}
+
+void sswatch__seen(struct sswatch *w, __u64 dump_id, __u64 cookie, __u8 family, __u16 sport,
+		   __u16 dport, __u8 state, __u64 t0, __u64 t1)
+{
+	struct sswatch_sock *s = sswatch__find(w, cookie);
+	struct sswatch_run *r;
+
+	if (!s)
+		return;
+	if (!s->cookie) {
+		s->cookie = cookie;
+		s->family = family;
+		s->sport = sport;
+		s->dport = dport;
+	}
+	/* a cookie is never reused, so a socket seen again was never gone */
+	s->gone_t1 = 0;
+	s->seen_dump = dump_id;
+	r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
+	if (!r || r->state != state) {
+		if (s->nruns == SSWATCH_MAX_RUNS) {
+			s->overflow = true;
+			return;
+		}
+		r = &s->runs[s->nruns++];
+		r->state = state;
+		r->first_t0 = t0;
+		r->first_t1 = t1;
+	}
+	r->last_t0 = t0;
+	r->last_t1 = t1;
+}
+
+void sswatch__dumped(struct sswatch *w, __u64 dump_id, __u64 t0, __u64 t1)
+{
+	for (int i = 0; i < w->nsocks; i++) {
+		struct sswatch_sock *s = &w->socks[i];
+
+		if (s->seen_dump != dump_id && !s->gone_t1)
+			s->gone_t1 = t1;
+	}
+}
+
+/* one family's sockets, every state, into w */
+static int sswatch__dump_family(struct sswatch *w, int fd, int family, __u64 id, __u64 t0)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nlh = {
+			.nlmsg_len = sizeof(msg),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		},
+		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0U },
+	};
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *h;
+	ssize_t n;
+
+	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+			__u64 cookie;
+
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -EIO;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || m->idiag_state == 10 /* LISTEN */)
+				continue;
+			cookie = (__u64)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+			/* the end time is stamped once the whole dump is in: see sswatch__poll */
+			sswatch__seen(w, id, cookie, m->idiag_family, ntohs(m->id.idiag_sport),
+				      ntohs(m->id.idiag_dport), m->idiag_state, t0, 0);
+		}
+	}
+}
+
+/* one dump of both families; every socket in it was in its state at some time in [t0, t1] */
+static int sswatch__poll(struct sswatch *w, int fd, __u64 id)
+{
+	__u64 t0 = timing__now_ns(), t1;
+	int err;
+
+	err = sswatch__dump_family(w, fd, AF_INET, id, t0);
+	if (!err)
+		err = sswatch__dump_family(w, fd, AF_INET6, id, t0);
+	if (err)
+		return err;
+	t1 = timing__now_ns();
+	for (int i = 0; i < w->nsocks; i++) {
+		struct sswatch_sock *s = &w->socks[i];
+		struct sswatch_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
+
+		if (s->seen_dump != id || !r)
+			continue;
+		r->last_t1 = t1;
+		if (!r->first_t1)
+			r->first_t1 = t1;
+	}
+	sswatch__dumped(w, id, t0, t1);
+	return 0;
+}
+
+static void sswatch__run(struct sswatch *w, unsigned int interval_us)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	__u64 id = 0, last = 0, now, took;
+	int err = 0;
+
+	if (fd < 0) {
+		w->err = -errno;
+		return;
+	}
+	/* a last dump after the stop, so that whatever ended before it is seen to be gone */
+	for (bool last_one = false; !err; last_one = w->stop) {
+		now = timing__now_ns();
+		if (last && now - last > w->worst_gap_ns)
+			w->worst_gap_ns = now - last;
+		last = now;
+		err = sswatch__poll(w, fd, ++id);
+		w->dumps = id;
+		if (last_one)
+			break;
+		took = timing__now_ns() - now;
+		timing__sleep_ms((took / 1e3 > interval_us ? took / 1e3 : interval_us) / 1e3);
+	}
+	w->err = err;
+	close(fd);
+}
+
+pid_t sswatch__start(struct sswatch *w, unsigned int interval_us)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "sswatch");
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sswatch__run(w, interval_us);
+		_exit(0);
+	}
+	return pid;
+}
+
+int sswatch__stop(struct sswatch *w, pid_t pid)
+{
+	int status;
+
+	if (pid <= 0)
+		return -ESRCH;
+	w->stop = 1;
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return w->err;
+}

@@ -383,16 +383,15 @@ static const struct tcp_seg *resend__conn_start(const struct capture *c, const s
 	return (r->flags & TCP_SYN) ? r : c->segs;
 }
 
-void capture__resends(const struct capture *c, double min_wait_s, int *all, int *untimed)
+int capture__resends(const struct capture *c)
 {
-	*all = *untimed = 0;
+	int n = 0;
+
 	for (size_t k = 0; k < c->n; k++) {
 		const struct tcp_seg *r = &c->segs[k], *s;
 		const struct tcp_seg *from = resend__conn_start(c, r);
-		/* a timer that resent r had something of its end outstanding by then */
-		double by = r->ts - min_wait_s;
-		bool sent = false, acked = false, armed = false;
-		uint32_t top = 0, una = 0;
+		bool sent = false;
+		uint32_t top = 0;
 
 		if (tcp_seg__end(r) == r->seq)
 			continue;	/* a bare ACK or RST occupies nothing */
@@ -401,23 +400,14 @@ void capture__resends(const struct capture *c, double min_wait_s, int *all, int 
 				if (!sent || seq__after(tcp_seg__end(s), top))
 					top = tcp_seg__end(s);
 				sent = true;
-			} else if (s->sport == r->dport && s->dport == r->sport && s->ts <= by &&
-				   (s->flags & TCP_ACK) && (!acked || seq__after(s->ack, una))) {
-				una = s->ack;
-				acked = true;
 			}
 		}
 		/* a new connection's SYN, or new sequence space: not a resend */
 		if (from == r || !sent || seq__after(tcp_seg__end(r), top))
 			continue;
-		(*all)++;
-		/* something sent by then and not acknowledged by then */
-		for (s = from; s < r && !armed; s++)
-			armed = tcp_seg__same_flow(s, r) && tcp_seg__end(s) != s->seq &&
-				s->ts <= by && (!acked || seq__after(tcp_seg__end(s), una));
-		if (!armed)
-			(*untimed)++;
+		n++;
 	}
+	return n;
 }
 
 int capture__fin_resends(const struct capture *c, uint16_t sport, uint16_t dport, int nth)

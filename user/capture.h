@@ -57,13 +57,8 @@ const struct tcp_seg *capture__find_ack(const struct capture *c, uint16_t sport,
 long capture__payload(const struct capture *c, uint16_t sport, double after);
 int capture__fins(const struct capture *c, uint16_t sport);
 
-/*
- * Segments sent again: sequence space (data, SYN or FIN) their connection's end had sent
- * before. *all counts them; *untimed those that no timer can have resent: their end had
- * nothing outstanding min_wait_s before, sent by then and unacknowledged by ACKs sent by then.
- * (An ACK that waits in a slow softirq longer than min_wait_s makes a timer's look untimed.)
- */
-void capture__resends(const struct capture *c, double min_wait_s, int *all, int *untimed);
+/* segments sent again: sequence space (data, SYN or FIN) their connection's end had sent */
+int capture__resends(const struct capture *c);
 /* FINs sport resent to dport in their nth (from 0) connection: each new SYN begins one */
 int capture__fin_resends(const struct capture *c, uint16_t sport, uint16_t dport, int nth);
 const struct tcp_seg *capture__fin(const struct capture *c, uint16_t sport, int nth);

@@ -278,10 +278,6 @@ static void job__records_text(struct job *j, const struct wire_facts *wire)
 	if (!text)
 		return;
 	text[0] = '\0';
-	if (j->sh->res.prior_resends)
-		o += snprintf(text, RECORDS_TEXT,
-			      "note: %d segment(s) resent in the %.0f ms before the timed one left (a slow host); the give-up may come that much sooner\n",
-			      j->sh->res.prior_resends, j->sh->res.prior_ms);
 	for (int i = 0; i < j->nrecs && o < RECORDS_TEXT; i++) {
 		int nth = 0;
 

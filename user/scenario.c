@@ -193,33 +193,6 @@ int run__count_fins(struct run *r, struct capture *cap, int err, bool server)
 	return err;
 }
 
-int run__resends_begin(struct run *r, struct run_resends *b)
-{
-	b->since_ms = timing__now_ms();
-	b->base = nstat__value("TcpRetransSegs");
-	return b->base < 0 ? run__fail(r, (int)b->base, "reading /proc/net/snmp: %s",
-				       strerror((int)-b->base)) : 0;
-}
-
-int run__resends_note(struct run *r, const struct run_resends *b)
-{
-	long long n = nstat__value("TcpRetransSegs");
-
-	if (n < 0)
-		return run__fail(r, (int)n, "reading /proc/net/snmp: %s", strerror((int)-n));
-	r->res->prior_resends = (int)(n - b->base);
-	r->res->prior_ms = n > b->base ? timing__now_ms() - b->since_ms : 0;
-	return 0;
-}
-
-/*
- * The soonest a timer resends: with more than one segment out, tcp_schedule_loss_probe()
- * waits two RTTs and TCP_TIMEOUT_MIN, two jiffies (2 ms at HZ=1000; seen in passive on a
- * slow host: the pong not yet acknowledged, the FIN probed 9 ms after it left at HZ=250).
- * A resend sooner, or of what was acknowledged by then, is no timer's.
- */
-#define RESEND_MIN_WAIT_S 0.001
-
 /* watch_resends: end the capture of the whole run; err is the run's, returned if set */
 static int run__watch_end(struct run *r, struct capture *cap, int err)
 {
@@ -227,7 +200,7 @@ static int run__watch_end(struct run *r, struct capture *cap, int err)
 
 	if (stop && !err)
 		err = run__fail(r, stop, "capture: %s", strerror(-stop));
-	capture__resends(cap, RESEND_MIN_WAIT_S, &r->res->resends, &r->res->untimed_resends);
+	r->res->resends = capture__resends(cap);
 	for (int i = 0; i < r->res->nconns; i++) {
 		struct scenario_conn *c = &r->res->conns[i];
 		int nth = 0;
@@ -271,18 +244,6 @@ int server__accept(struct run *r)
 	return fd;
 }
 
-/* the RTO, RTT and loss state the client's next segment leaves with, for the timer models */
-void client__note_rto(struct run *r, int fd)
-{
-	struct tcp_info ti;
-
-	if (!sock__tcp_info(fd, &ti)) {
-		r->res->rto_ms = ti.tcpi_rto / 1e3;
-		r->res->srtt_ms = ti.tcpi_rtt / 1e3;
-		r->res->ca_state = ti.tcpi_ca_state;
-	}
-}
-
 /* ping, step 'E', and close (a FIN) once the conductor says 'G' */
 int client__close_when_told(struct run *r, struct child *me)
 {
@@ -291,7 +252,6 @@ int client__close_when_told(struct run *r, struct child *me)
 	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
 	    step__recv(me->down, 'G'))
 		return -EIO;
-	client__note_rto(r, fd);
 	return close(fd);
 }
 
@@ -972,14 +932,13 @@ static int drop__server(struct run *r, struct child *me)
 }
 
 /* drop once what match selects, after the child reaches step, then let it go on */
-static int drop__once(struct run *r, struct child *c, char step, const char *fmt,
-		      const struct run_resends *b)
+static int drop__once(struct run *r, struct child *c, char step, const char *fmt)
 {
 	char match[128];
 	long drops;
 	int err;
 
-	if (run__step_wait(r, c, step) || run__resends_note(r, b))
+	if (run__step_wait(r, c, step))
 		return -EIO;
 	snprintf(match, sizeof(match), fmt, r->res->client.port);
 	err = nft__drop(match);
@@ -1000,7 +959,6 @@ static int drop__once(struct run *r, struct child *c, char step, const char *fmt
 
 static int drop__run(struct run *r, bool lastack)
 {
-	struct run_resends b;
 	struct capture cap;
 	int err;
 
@@ -1008,14 +966,14 @@ static int drop__run(struct run *r, bool lastack)
 	err = run__capture(r, &cap);
 	if (err)
 		return err;
-	err = run__resends_begin(r, &b) ?: run__start(r, client__close_when_told, drop__server);
+	err = run__start(r, client__close_when_told, drop__server);
 	if (!err && lastack) {
 		/* the client's FIN is not held back: release the client at once */
 		err = run__step_wait(r, &r->client, 'E') ?: run__step_tell(r, &r->client, 'G');
 		if (!err)
-			err = drop__once(r, &r->server, 'F', "tcp sport %u tcp flags == ack", &b);
+			err = drop__once(r, &r->server, 'F', "tcp sport %u tcp flags == ack");
 	} else if (!err) {
-		err = drop__once(r, &r->client, 'E', "tcp sport %u tcp flags & fin == fin", &b);
+		err = drop__once(r, &r->client, 'E', "tcp sport %u tcp flags & fin == fin");
 		if (!err)
 			err = run__step_wait(r, &r->server, 'F') ?:
 			      run__step_tell(r, &r->server, 'G');

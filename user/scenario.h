@@ -14,7 +14,7 @@ struct scenario_opts {
 	int delay_ms;		/* active: the server closes this long after EOF */
 	long bytes;		/* halfclose: bytes the server sends after the client's FIN */
 	int count;		/* churn: connections */
-	bool watch_resends;	/* capture the run: resends, untimed_resends, conns[] */
+	bool watch_resends;	/* capture the run: resends, conns[] */
 	struct capture *wire;	/* watch_resends: the capture is handed over here, to free */
 };
 
@@ -77,16 +77,8 @@ struct scenario_result {
 	struct scenario_conn conns[SCENARIO_MAX_CONNS];
 	long long tw_sockets;		/* timewait sockets the namespace had at the end */
 	__u64 mark_ns;			/* CLOCK_MONOTONIC: when what the timers time began */
-	int prior_resends;		/* timer: segments resent before the timed one left */
-	double prior_ms;		/* timer: how long before it they may have been */
-	double rto_ms, srtt_ms;		/* timer: the client's RTO and smoothed RTT then */
-	int ca_state;			/* timer: and its tcpi_ca_state (TCP_CA_Open: 0) */
-	/*
-	 * watch_resends: segments sent again, and of those how many no timer can have resent
-	 * (nothing of their end outstanding shortly before). A slow host (an emulator) makes
-	 * resends on timers; a correct kernel makes no others on loopback.
-	 */
-	int resends, untimed_resends;
+	/* watch_resends: segments sent again (a slow host's timers resend on loopback too) */
+	int resends;
 	struct scenario_settings set;
 	double elapsed_ms;
 	char error[256];		/* why the scenario failed */

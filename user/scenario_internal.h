@@ -38,20 +38,6 @@ struct run {
 
 typedef int (*child_fn)(struct run *r, struct child *me);
 
-/*
- * A slow host (an emulator) may resend the SYN or the ping before the segment a scenario
- * times leaves. Some kernels then keep that resend as retrans_stamp and give up sooner; the
- * namespace's TcpRetransSegs counts it too. The expectations allow for both with what is
- * noted in res: begin() before the connection exists, note() just before that segment.
- */
-struct run_resends {
-	long long base;
-	double since_ms;
-};
-
-int run__resends_begin(struct run *r, struct run_resends *b);
-int run__resends_note(struct run *r, const struct run_resends *b);
-
 /* the first error wins: later ones are usually its consequences; returns err or -EIO */
 int run__fail(struct run *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -74,7 +60,6 @@ int client__open(struct run *r);
 int client__connect(struct run *r, int bind_port);
 void run__add_conn(struct run *r, unsigned short cport);
 int client__ping(struct run *r, int fd);
-void client__note_rto(struct run *r, int fd);
 int server__accept(struct run *r);
 int server__pong(struct run *r, int fd);
 int server__wait_eof(struct run *r, int fd);

@@ -145,7 +145,6 @@ static int unacked__client(struct run *r, struct child *me)
 		return run__fail(r, -errno, "client: TCP_USER_TIMEOUT: %s", strerror(errno));
 	if (step__send(me->up, 'D') || step__recv(me->down, 'G'))
 		return -EIO;
-	client__note_rto(r, fd);
 	r->res->mark_ns = timing__now_ns();
 	err = sock__write_all(fd, buf, sizeof(buf));
 	if (err)
@@ -169,12 +168,11 @@ static int unacked__server(struct run *r, struct child *me)
 
 static int unacked__run(struct run *r)
 {
-	struct run_resends b;
 	int err;
 
 	r->res->fields |= SCENARIO_F_TIMER;
-	err = run__resends_begin(r, &b) ?: run__start(r, unacked__client, unacked__server) ?:
-	      run__step_wait(r, &r->client, 'D') ?: run__resends_note(r, &b) ?:
+	err = run__start(r, unacked__client, unacked__server) ?:
+	      run__step_wait(r, &r->client, 'D') ?:
 	      timer__drop_server(r, true) ?:
 	      run__step_tell(r, &r->client, 'G') ?:
 	      run__step_await(r, &r->client, 'X', GIVE_UP_WAIT_MS) ?:
@@ -247,15 +245,13 @@ int scenario__fin_wait2_timeout(struct run *r)
 static int orphan__run(struct run *r)
 {
 	long long aborts = nstat__value("TcpExtTCPAbortOnTimeout");
-	struct run_resends b;
 	int err;
 
 	if (aborts < 0)
 		return run__fail(r, (int)aborts, "reading /proc/net/netstat: %s",
 				 strerror((int)-aborts));
-	err = run__resends_begin(r, &b) ?:
-	      run__start(r, client__close_when_told, fin_wait2__server) ?:
-	      run__step_wait(r, &r->client, 'E') ?: run__resends_note(r, &b) ?:
+	err = run__start(r, client__close_when_told, fin_wait2__server) ?:
+	      run__step_wait(r, &r->client, 'E') ?:
 	      timer__drop_server(r, true) ?:
 	      run__step_tell(r, &r->client, 'G');
 	if (!err && nstat__wait("TcpExtTCPAbortOnTimeout", aborts + 1, GIVE_UP_WAIT_MS) < 0)

@@ -25,7 +25,8 @@ BPF_HDRS := $(wildcard bpf/*.h)
 TRACER_MODS := args backend hist http loader metrics probe record report sink sink_text \
 	       sink_json stuck support walk
 CHECK_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock timing \
-	      check check_args check_compare check_expect check_flake check_report
+	      check check_args check_compare check_expect check_flake check_load \
+	      check_report
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(CHECK_MODS))
 USER_HDRS := $(wildcard user/*.h)
 

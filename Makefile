@@ -123,6 +123,7 @@ uninstall:
 -include tests/tests.mk
 -include tools/bench.mk
 -include tools/vmtest.mk
+-include tools/flake.mk
 
 clean:
 	$(call msg,CLEAN)

@@ -25,7 +25,8 @@ BPF_HDRS := $(wildcard bpf/*.h)
 TRACER_MODS := args backend hist http loader metrics probe record report sink sink_text \
 	       sink_json stuck support walk
 CHECK_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock sswatch \
-	      timing check check_args check_compare check_expect check_report check_wire
+	      timing check check_args check_compare check_expect check_flake check_load \
+	      check_report check_wire
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(CHECK_MODS))
 USER_HDRS := $(wildcard user/*.h)
 
@@ -122,6 +123,7 @@ uninstall:
 -include tests/tests.mk
 -include tools/bench.mk
 -include tools/vmtest.mk
+-include tools/flake.mk
 
 clean:
 	$(call msg,CLEAN)

@@ -9,6 +9,8 @@
 #   make vmtest                                   the matrix on 6.1 and 6.12
 #   make vmtest KERNELS=6.12 VMTEST_CMD=/vmtest/smoke
 #   make vmtest VMTEST_ARGS="--jobs 2 --module sch_netem"     (see tools/vmtest --help)
+#   make vmtest VMTEST_CMD="/vmtest/matrix --load active tw_rst"   (matrix takes check's options)
+#   make vmtest-flake                             the matrix with --load (tools/flake.mk)
 #   make kernel-table                             the same and this kernel, into README.md
 #
 # Needs qemu-system-x86, busybox-static and cpio (tools/vmtest installs them as root).
@@ -16,13 +18,15 @@
 KERNELS ?= 6.1 6.12
 VMTEST_CMD ?= /vmtest/matrix
 VMTEST_ARGS ?=
+# seconds a guest may take, boot included (tools/vmtest --timeout); empty: its default
+VMTEST_TIMEOUT ?=
 VMTEST_OUT := tools/.output/vmtest
 
 .PHONY: vmtest kernel-table
 
 vmtest:
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
-		$(VMTEST_ARGS) -- $(VMTEST_CMD)
+		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) $(VMTEST_ARGS) -- $(VMTEST_CMD)
 
 # README's table of kernels by scenario: this machine's kernel, then KERNELS, each with
 # every backend it offers; a failing run still has its row, so the table is written anyway

@@ -22,6 +22,8 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include "check.h"
+#include "check_flake.h"
+#include "check_load.h"
 #include "check_report.h"
 #include "loader.h"
 #include "netns.h"
@@ -84,6 +86,14 @@ struct checker {
 	bool rearm_blind;		/* the backend: check_wire.h */
 	double start_ms;
 	__u64 lost;			/* records the tracer could not deliver */
+	/* --repeat: one round after another, each a run of its own with fresh jobs */
+	int round, nr_rounds;		/* 1 of 1 without --repeat */
+	int passed, failed;		/* scenario runs, over the rounds */
+	double run_start_ms;
+	struct check_flakes flakes;
+	struct check_result *results;	/* --junit: every round's, round after round */
+	int nr_results;
+	double *round_seconds;
 };
 
 static volatile sig_atomic_t check_stop;
@@ -541,26 +551,54 @@ static int check__jobs(struct checker *c)
 	return 0;
 }
 
-static void check__summary(struct checker *c, const char *timestamp)
+/* what a round ended with, kept for the flakes, the closing count and --junit */
+static int check__round_keep(struct checker *c, double seconds)
 {
 	struct check_result *rs = calloc(c->njobs, sizeof(*rs));
-	struct check_run_info info = {
-		.hz = c->hz, .timestamp = timestamp,
-		.seconds = (timing__now_ms() - c->start_ms) / 1e3,
-	};
-	char host[256] = "";
-	struct utsname u;
-	int failed = 0, err;
+	int k = c->flakes.rounds, err;
+	double *secs;
 
-	uname(&u);
-	gethostname(host, sizeof(host) - 1);
-	info.kernel = u.release;
-	info.hostname = host;
+	if (!rs)
+		return -ENOMEM;
+	for (int i = 0; i < c->njobs; i++)
+		rs[i] = c->jobs[i].result;
+	err = check_flake__add_round(&c->flakes, rs, c->njobs);
+	free(rs);
+	if (err || !c->opts->junit)
+		return err;
+	rs = realloc(c->results, (k + 1) * c->njobs * sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	c->results = rs;
+	secs = realloc(c->round_seconds, (k + 1) * sizeof(*secs));
+	if (!secs)
+		return -ENOMEM;
+	c->round_seconds = secs;
+	secs[k] = seconds;
+	for (int i = 0; i < c->njobs; i++) {
+		rs[c->nr_results++] = c->jobs[i].result;
+		/* the JUnit file's now */
+		c->jobs[i].result.records = NULL;
+	}
+	return 0;
+}
+
+/* a round's count, with its differences under it in the table */
+static int check__round_end(struct checker *c)
+{
+	double seconds = (timing__now_ms() - c->start_ms) / 1e3;
+	char label[48] = "";
+	int failed = 0;
+
 	for (int i = 0; i < c->njobs; i++)
 		failed += c->jobs[i].result.status != CHECK_PASS;
+	c->passed += c->njobs - failed;
+	c->failed += failed;
+	if (c->opts->repeat)
+		snprintf(label, sizeof(label), "round %d of %d: ", c->round, c->nr_rounds);
 	if (!c->opts->tap) {
-		printf("\n%d passed, %d failed in %.1f s\n", c->njobs - failed, failed,
-		       info.seconds);
+		printf("\n%s%d passed, %d failed in %.1f s\n", label, c->njobs - failed, failed,
+		       seconds);
 		for (int i = 0; i < c->njobs; i++) {
 			const struct check_result *r = &c->jobs[i].result;
 
@@ -568,21 +606,48 @@ static void check__summary(struct checker *c, const char *timestamp)
 				printf("%s: %s\n", r->scenario, r->diffs.line[k]);
 		}
 	} else {
-		printf("# %d passed, %d failed in %.1f s\n", c->njobs - failed, failed,
-		       info.seconds);
+		printf("# %s%d passed, %d failed in %.1f s\n", label, c->njobs - failed, failed,
+		       seconds);
+	}
+	fflush(stdout);
+	return check__round_keep(c, seconds);
+}
+
+/* after the last round: with --repeat the flakes and the count of every round, last */
+static void check__summary(struct checker *c, const char *timestamp)
+{
+	const char *prefix = c->opts->tap ? "# " : "";
+	struct check_run_info info = {
+		.hz = c->hz, .timestamp = timestamp,
+		.seconds = (timing__now_ms() - c->run_start_ms) / 1e3,
+		.rounds = c->opts->repeat ? c->flakes.rounds : 0,
+		.round_seconds = c->round_seconds,
+	};
+	char host[256] = "";
+	struct utsname u;
+	int err;
+
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	info.kernel = u.release;
+	info.hostname = host;
+	if (c->opts->repeat) {
+		if (!c->opts->tap)
+			putchar('\n');
+		check_flake__print(stdout, &c->flakes, prefix);
+		printf("%s%s%d passed, %d failed in %.1f s\n", c->opts->tap ? "" : "\n", prefix,
+		       c->passed, c->failed, info.seconds);
+		fflush(stdout);
 	}
 	if (c->lost)
 		fprintf(stderr, "tcpclose check: the tracer could not deliver %llu records (ring buffer or maps full): a record missing above may be one of them\n",
 			(unsigned long long)c->lost);
-	if (c->opts->junit && rs) {
-		for (int i = 0; i < c->njobs; i++)
-			rs[i] = c->jobs[i].result;
-		err = check_report__junit(c->opts->junit, rs, c->njobs, &info);
+	if (c->opts->junit && c->results) {
+		err = check_report__junit(c->opts->junit, c->results, c->njobs, &info);
 		if (err)
 			fprintf(stderr, "tcpclose check: cannot write --junit file '%s': %s (give a writable path)\n",
 				c->opts->junit, strerror(-err));
 	}
-	free(rs);
 }
 
 static void check__free_jobs(struct checker *c)
@@ -595,18 +660,73 @@ static void check__free_jobs(struct checker *c)
 			munmap(c->jobs[i].sh, sizeof(*c->jobs[i].sh));
 	}
 	free(c->jobs);
+	c->jobs = NULL;
+	c->njobs = 0;
+}
+
+/* what the header says of the rounds and the load, if anything */
+static void check__header_extra(const struct checker *c, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (c->opts->repeat)
+		o += snprintf(buf, len, ", %d round%s", c->nr_rounds, c->nr_rounds == 1 ? "" : "s");
+	if (c->opts->load && o < len)
+		snprintf(buf + o, len - o, ", load on: %lu busy worker%s", c->opts->load,
+			 c->opts->load == 1 ? "" : "s");
+}
+
+/* each round: today's full run, jobs, loop and table; a signal ends the rounds too */
+static int check__rounds(struct checker *c, struct loader *l)
+{
+	__u64 drops[TC_NR_DROPS];
+	int err;
+
+	c->run_start_ms = timing__now_ms();
+	for (c->round = 1; c->round <= c->nr_rounds; c->round++) {
+		if (c->round > 1) {
+			if (check_stop)
+				break;
+			check__free_jobs(c);
+			err = check__jobs(c);
+			if (err)
+				goto fail;
+		}
+		if (c->opts->repeat)
+			printf("%sround %d of %d\n", c->opts->tap ? "# " : c->round > 1 ? "\n" : "",
+			       c->round, c->nr_rounds);
+		if (!c->opts->tap)
+			check_report__table_header(stdout);
+		fflush(stdout);
+		c->start_ms = timing__now_ms();
+		err = check__loop(c, l);
+		if (err)
+			return err;
+		/* whatever is still pending in the kernel, before counting losses */
+		ring_buffer__consume(l->rb);
+		err = check__round_end(c);
+		if (err)
+			goto fail;
+	}
+	loader__drops(l, drops);
+	c->lost = drops[TC_DROP_RINGBUF] + drops[TC_DROP_CONN_MAP] + drops[TC_DROP_TW_MAP];
+	return 0;
+fail:
+	fprintf(stderr, "tcpclose check: round %d: %s\n", c->round, strerror(-err));
+	return err;
 }
 
 int check__main(int argc, char **argv)
 {
 	struct checker c = {};
+	struct check_load load = {};
 	struct check_opts opts;
 	struct tc_opts topts;
 	struct loader l = {};
-	__u64 drops[TC_NR_DROPS];
-	char timestamp[32];
+	char timestamp[32], extra[96];
 	time_t t = time(NULL);
-	int err, failed = 0;
+	int err, ret = 2;
 
 	switch (check__parse(&opts, argc, argv, stdout, stderr)) {
 	case ARGS_EXIT_OK:
@@ -624,6 +744,7 @@ int check__main(int argc, char **argv)
 		return 0;
 	}
 	c.opts = &opts;
+	c.nr_rounds = opts.repeat ? opts.repeat : 1;
 	if (!check__can_unshare()) {
 		fprintf(stderr, "tcpclose check: cannot make network namespaces for the scenarios: run it as root, or with CAP_SYS_ADMIN besides what tracing needs\n");
 		check__free(&opts);
@@ -648,30 +769,38 @@ int check__main(int argc, char **argv)
 		return 2;
 	}
 	c.rearm_blind = l.backend == TC_BACKEND_TRACEPOINT;
+	if (opts.load) {
+		err = check_load__start(&load, opts.load);
+		if (err) {
+			fprintf(stderr, "tcpclose check: cannot start %lu --load workers: %s (give fewer with --load=N)\n",
+				opts.load, strerror(-err));
+			goto out;
+		}
+	}
 	strftime(timestamp, sizeof(timestamp), "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	check__header_extra(&c, extra, sizeof(extra));
 	if (opts.tap) {
-		check_report__tap_plan(stdout, c.njobs);
-		printf("# tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire\n",
-		       c.njobs, backend__name(l.backend), c.hz);
+		check_report__tap_plan(stdout, c.njobs * c.nr_rounds);
+		printf("# tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire%s\n",
+		       c.njobs, backend__name(l.backend), c.hz, extra);
 	} else {
-		printf("tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire\n\n",
-		       c.njobs, backend__name(l.backend), c.hz);
-		check_report__table_header(stdout);
+		printf("tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire%s\n\n",
+		       c.njobs, backend__name(l.backend), c.hz, extra);
 	}
 	fflush(stdout);
-	c.start_ms = timing__now_ms();
-	err = check__loop(&c, &l);
-	if (!err) {
-		/* whatever is still pending in the kernel, before counting losses */
-		ring_buffer__consume(l.rb);
-		loader__drops(&l, drops);
-		c.lost = drops[TC_DROP_RINGBUF] + drops[TC_DROP_CONN_MAP] + drops[TC_DROP_TW_MAP];
+	err = check__rounds(&c, &l);
+	if (!err)
 		check__summary(&c, timestamp);
-		for (int i = 0; i < c.njobs; i++)
-			failed += c.jobs[i].result.status != CHECK_PASS;
-	}
+	ret = err || c.failed ? 1 : 0;
+out:
+	check_load__stop(&load);
 	loader__close(&l);
 	check__free_jobs(&c);
+	for (int i = 0; i < c.nr_results; i++)
+		free(c.results[i].records);
+	free(c.results);
+	free(c.round_seconds);
+	check_flake__free(&c.flakes);
 	check__free(&opts);
-	return err || failed ? 1 : 0;
+	return ret;
 }

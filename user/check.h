@@ -13,6 +13,8 @@
 #include "check_expect.h"
 
 #define CHECK_DEFAULT_TIMEOUT_S 600
+#define CHECK_MAX_ROUNDS 1000
+#define CHECK_MAX_LOAD 1024
 
 struct check_opts {
 	bool list;		/* -l: list the scenarios */
@@ -25,6 +27,8 @@ struct check_opts {
 	int nr_expects;		/* --expect SCENARIO.FIELD=VALUE, validated */
 	char **expects;
 	enum tc_backend backend;	/* --backend */
+	unsigned long repeat;	/* --repeat N: rounds, then a flake summary; 0: one, without */
+	unsigned long load;	/* --load[=N]: busy-loop workers beside the scenarios; 0: none */
 };
 
 /* "tcpclose check ..." with argv[0] "check": parse, validated; messages to out and err */

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "backend.h"
 #include "check.h"
 
@@ -40,7 +41,17 @@ static const char usage[] =
 "                          comma-separated), a number, LO..HI, LO.., or * (not checked)\n"
 "      --backend NAME      trace with this backend: fentry, kprobe, tracepoint, or auto\n"
 "                          (default; see tcpclose features), to compare them on a kernel\n"
-"  -t, --timeout SECONDS   stop whatever still runs after SECONDS (default 600)\n"
+"      --repeat N          run the scenarios N times (1 to 1000) with the one tracer,\n"
+"                          round after round, each with its table and count; then a\n"
+"                          flake summary: failed rounds, and the rounds each scenario\n"
+"                          failed in by field ('error' when it could not run). The\n"
+"                          closing 'N passed, N failed' counts every round; --junit\n"
+"                          writes a testsuite per round\n"
+"      --load[=N]          keep N busy-loop processes (default: one per online CPU)\n"
+"                          running from before the first round to the end, to see what\n"
+"                          fails when every CPU is busy\n"
+"  -t, --timeout SECONDS   stop whatever still runs after SECONDS (default 600; with\n"
+"                          --repeat, in each round)\n"
 "  -v, --verbose           print every record the scenarios produced, and libbpf's\n"
 "                          warnings\n"
 "  -h, --help              this help\n"
@@ -55,6 +66,8 @@ static const char usage[] =
 "  sudo tcpclose check --tap active tw_rst      # two scenarios, as TAP\n"
 "  sudo tcpclose check -v keepalive             # one, with the records it produced\n"
 "  sudo tcpclose check --backend tracepoint     # the timer tracepoints, even with fentry\n"
+"  sudo tcpclose check --repeat 10 --load       # how often does each scenario fail on a\n"
+"                                               # busy host? (make flake)\n"
 "  sudo tcpclose check --expect tw_expire.client.TIME_WAIT=60000..65000 tw_expire\n"
 "  sudo tcpclose check --expect fin_drop.TcpRetransSegs='*'    # do not check a counter\n";
 
@@ -63,6 +76,8 @@ enum {
 	OPT_TAP,
 	OPT_EXPECT,
 	OPT_BACKEND,
+	OPT_REPEAT,
+	OPT_LOAD,
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +86,8 @@ static const struct option long_opts[] = {
 	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "load", optional_argument, NULL, OPT_LOAD },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -152,7 +169,8 @@ static bool expect__valid(const char *arg, FILE *err)
 	return true;
 }
 
-static bool parse__timeout(const char *s, unsigned long *v)
+/* a whole number from lo to hi */
+static bool parse__range(const char *s, unsigned long lo, unsigned long hi, unsigned long *v)
 {
 	char *end;
 
@@ -160,7 +178,7 @@ static bool parse__timeout(const char *s, unsigned long *v)
 		return false;
 	errno = 0;
 	*v = strtoul(s, &end, 10);
-	return !errno && !*end && *v >= 1 && *v <= 86400;
+	return !errno && !*end && *v >= lo && *v <= hi;
 }
 
 enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE *out, FILE *err)
@@ -199,8 +217,26 @@ enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE 
 				return ARGS_EXIT_USAGE;
 			}
 			break;
+		case OPT_REPEAT:
+			if (!parse__range(optarg, 1, CHECK_MAX_ROUNDS, &o->repeat)) {
+				fprintf(err, "tcpclose check: invalid --repeat '%s': give a number of rounds from 1 to %d\n",
+					optarg, CHECK_MAX_ROUNDS);
+				return ARGS_EXIT_USAGE;
+			}
+			break;
+		case OPT_LOAD:
+			if (!optarg) {
+				long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+				o->load = cpus > 0 ? cpus : 1;
+			} else if (!parse__range(optarg, 1, CHECK_MAX_LOAD, &o->load)) {
+				fprintf(err, "tcpclose check: invalid --load '%s': give a number of busy workers from 1 to %d, or --load alone for one per CPU\n",
+					optarg, CHECK_MAX_LOAD);
+				return ARGS_EXIT_USAGE;
+			}
+			break;
 		case 't':
-			if (!parse__timeout(optarg, &o->timeout_s)) {
+			if (!parse__range(optarg, 1, 86400, &o->timeout_s)) {
 				fprintf(err, "tcpclose check: invalid --timeout '%s': give whole seconds from 1 to 86400\n",
 					optarg);
 				return ARGS_EXIT_USAGE;
@@ -226,8 +262,13 @@ enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE 
 	o->nr_names = argc - optind;
 	for (int i = 0; i < o->nr_names; i++) {
 		if (!check_expect__find(o->names[i])) {
-			fprintf(err, "tcpclose check: unknown scenario '%s' (see tcpclose check --list)\n",
-				o->names[i]);
+			/* "--load 4": getopt takes an optional value only after '=' */
+			if (o->load && strspn(o->names[i], "0123456789") == strlen(o->names[i]))
+				fprintf(err, "tcpclose check: unknown scenario '%s': for %s busy workers write --load=%s\n",
+					o->names[i], o->names[i], o->names[i]);
+			else
+				fprintf(err, "tcpclose check: unknown scenario '%s' (see tcpclose check --list)\n",
+					o->names[i]);
 			return ARGS_EXIT_USAGE;
 		}
 	}

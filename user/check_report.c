@@ -244,35 +244,55 @@ static void junit__testcase(FILE *f, const struct check_result *r)
 	fputs("    </testcase>\n", f);
 }
 
+static void junit__property(FILE *f, const char *name, const char *value)
+{
+	fputs("      <property", f);
+	junit__attr(f, "name", name);
+	junit__attr(f, "value", value);
+	fputs("/>\n", f);
+}
+
+static void junit__suite(FILE *f, const char *name, const struct check_result *rs, int n,
+			 double seconds, const struct check_run_info *info)
+{
+	char num[32];
+
+	fputs("  <testsuite", f);
+	junit__attr(f, "name", name);
+	junit__counts(f, rs, n, seconds);
+	fputs(" skipped=\"0\"", f);
+	junit__attr(f, "timestamp", info->timestamp);
+	junit__attr(f, "hostname", info->hostname);
+	fputs(">\n    <properties>\n", f);
+	junit__property(f, "kernel", info->kernel);
+	snprintf(num, sizeof(num), "%u", info->hz);
+	junit__property(f, "hz", num);
+	fputs("    </properties>\n", f);
+	for (int i = 0; i < n; i++)
+		junit__testcase(f, &rs[i]);
+	fputs("  </testsuite>\n", f);
+}
+
 int check_report__junit(const char *path, const struct check_result *rs, int n,
 			const struct check_run_info *info)
 {
-	char num[32];
+	int rounds = info->rounds ? info->rounds : 1, err = 0;
+	char name[64];
 	FILE *f = fopen(path, "w");
-	int err = 0;
 
 	if (!f)
 		return -errno;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
 	junit__attr(f, "name", "tcpclose check");
-	junit__counts(f, rs, n, info->seconds);
-	fputs(">\n  <testsuite", f);
-	junit__attr(f, "name", "tcpclose check");
-	junit__counts(f, rs, n, info->seconds);
-	fputs(" skipped=\"0\"", f);
-	junit__attr(f, "timestamp", info->timestamp);
-	junit__attr(f, "hostname", info->hostname);
-	fputs(">\n    <properties>\n", f);
-	fputs("      <property name=\"kernel\"", f);
-	junit__attr(f, "value", info->kernel);
-	fputs("/>\n", f);
-	snprintf(num, sizeof(num), "%u", info->hz);
-	fputs("      <property name=\"hz\"", f);
-	junit__attr(f, "value", num);
-	fputs("/>\n    </properties>\n", f);
-	for (int i = 0; i < n; i++)
-		junit__testcase(f, &rs[i]);
-	fputs("  </testsuite>\n</testsuites>\n", f);
+	junit__counts(f, rs, rounds * n, info->seconds);
+	fputs(">\n", f);
+	if (!info->rounds)
+		junit__suite(f, "tcpclose check", rs, n, info->seconds, info);
+	for (int k = 0; k < info->rounds; k++) {
+		snprintf(name, sizeof(name), "tcpclose check round %d", k + 1);
+		junit__suite(f, name, rs + k * n, n, info->round_seconds[k], info);
+	}
+	fputs("</testsuites>\n", f);
 	if (ferror(f))
 		err = -EIO;
 	if (fclose(f) && !err)

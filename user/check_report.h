@@ -28,6 +28,8 @@ struct check_run_info {
 	double seconds;
 	const char *timestamp;		/* ISO 8601, when the run began */
 	const char *hostname;
+	int rounds;			/* --repeat: rounds run, each a testsuite; 0 without */
+	const double *round_seconds;	/* with rounds: how long each took */
 };
 
 const char *check_report__status_name(enum check_status s);
@@ -40,7 +42,11 @@ void check_report__table_row(FILE *f, const struct check_result *r, bool verbose
 void check_report__tap_plan(FILE *f, int n);
 void check_report__tap(FILE *f, int num, const struct check_result *r, bool verbose);
 
-/* testsuites/testsuite/testcase with failure or error elements; returns -errno */
+/*
+ * testsuites/testsuite/testcase with failure or error elements; returns -errno. With
+ * info->rounds, rs holds that many rounds of n results one after another, and each round
+ * is a testsuite "tcpclose check round K".
+ */
 int check_report__junit(const char *path, const struct check_result *rs, int n,
 			const struct check_run_info *info);
 

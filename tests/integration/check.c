@@ -166,6 +166,54 @@ out:
 	check_run__cleanup(&r);
 }
 
+/* --repeat and --load: every round's table, the flakes, the sum last, a testsuite a round */
+void test_check_repeat(void)
+{
+	static const char rounds_py[] =
+		"import sys, xml.etree.ElementTree as ET\n"
+		"root = ET.parse(sys.argv[1]).getroot()\n"
+		"suites = root.findall('testsuite')\n"
+		"names = [s.get('name') for s in suites]\n"
+		"assert names == ['tcpclose check round %d' % k for k in (1, 2)], names\n"
+		"assert [s.get('failures') for s in suites] == ['1', '1'], suites\n"
+		"assert (root.get('tests'), root.get('failures')) == ('4', '2'), root.attrib\n";
+	struct check_run r;
+	char args[256];
+	const char *last;
+	FILE *f;
+
+	if (!check_run__init(&r))
+		goto out;
+	snprintf(args, sizeof(args), "--repeat 2 --load=2 --junit %s "
+		 "--expect active.client.role=passive active unread", r.junit);
+	check_run__exec(&r, args);
+	ASSERT_EQ(r.status, 1, "exit status: a round failed");
+	ASSERT_NOT_NULL(strstr(r.text, ", 2 rounds, load on: 2 busy workers\n"),
+			"the header says so");
+	ASSERT_NOT_NULL(strstr(r.text, "round 1 of 2: 1 passed, 1 failed in "), "round 1's count");
+	ASSERT_NOT_NULL(strstr(r.text, "round 2 of 2: 1 passed, 1 failed in "), "round 2's count");
+	ASSERT_NOT_NULL(strstr(r.text, "flakes over 2 rounds: 2 failed rounds, 2 failures\n"
+				       "  active client.role  2/2\n\n"),
+			"the flakes, by scenario and field");
+	last = r.text + strlen(r.text);
+	while (last > r.text && last[-1] == '\n')
+		last--;
+	while (last > r.text && last[-1] != '\n')
+		last--;
+	ASSERT_TRUE(!strncmp(last, "2 passed, 2 failed in ", 22),
+		    "the sum of the rounds is the last line, for CI and tools/vmtest");
+	ASSERT_NEQ(test__system("pgrep -x tcpclose-load"), 0, "no --load worker outlives it");
+	f = fopen(r.script, "w");
+	if (ASSERT_NOT_NULL(f, "write the JUnit reader")) {
+		fputs(rounds_py, f);
+		fclose(f);
+		ASSERT_EQ(test__system("python3 %s %s", r.script, r.junit), 0,
+			  "xml.etree reads a testsuite per round");
+	}
+out:
+	check_run__cleanup(&r);
+}
+
 void test_check_usage(void)
 {
 	struct check_run r;
@@ -180,6 +228,10 @@ void test_check_usage(void)
 	ASSERT_EQ(r.status, 2, "an unknown scenario is a usage error");
 	check_run__exec(&r, "--expect active.client.role=sideways active 2>/dev/null");
 	ASSERT_EQ(r.status, 2, "so is an --expect value that cannot be");
+	check_run__exec(&r, "--repeat 0 active 2>/dev/null");
+	ASSERT_EQ(r.status, 2, "and --repeat 0");
+	check_run__exec(&r, "--load=0 active 2>/dev/null");
+	ASSERT_EQ(r.status, 2, "and --load=0");
 out:
 	check_run__cleanup(&r);
 }

@@ -77,6 +77,30 @@ void test_check_report_tap(void)
 		     "ok 2 - passive\n", "TAP version 13");
 }
 
+/* the JUnit file of rs as text in buf */
+static bool junit(const struct check_result *rs, int n, const struct check_run_info *info,
+		  char *buf, size_t len)
+{
+	char path[] = "/tmp/tcpclose-junit-XXXXXX";
+	int fd = mkstemp(path);
+	ssize_t got;
+
+	if (!ASSERT_GE(fd, 0, "temporary file"))
+		return false;
+	ASSERT_OK(check_report__junit(path, rs, n, info), "write");
+	got = pread(fd, buf, len - 1, 0);
+	buf[got > 0 ? got : 0] = '\0';
+	close(fd);
+	unlink(path);
+	test__log("%s", buf);
+	return got > 0;
+}
+
+static const struct check_run_info run_info = {
+	.kernel = "6.18", .hz = 250, .seconds = 4.5,
+	.timestamp = "2025-01-01T00:00:00", .hostname = "h",
+};
+
 void test_check_report_junit(void)
 {
 	struct check_result rs[3] = {
@@ -84,21 +108,10 @@ void test_check_report_junit(void)
 		result("passive", CHECK_FAIL, "client.role: got <passive> & more, want active"),
 		result("tw_rst", CHECK_ERROR, "nft: cannot add the rule"),
 	};
-	struct check_run_info info = { .kernel = "6.18", .hz = 250,
-				       .seconds = 4.5, .timestamp = "2025-01-01T00:00:00",
-				       .hostname = "h" };
-	char path[] = "/tmp/tcpclose-junit-XXXXXX", buf[4096];
-	int fd = mkstemp(path);
-	ssize_t n;
+	char buf[4096];
 
-	if (!ASSERT_GE(fd, 0, "temporary file"))
+	if (!junit(rs, 3, &run_info, buf, sizeof(buf)))
 		return;
-	ASSERT_OK(check_report__junit(path, rs, 3, &info), "write");
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(path);
-	test__log("%s", buf);
 	ASSERT_TRUE(strstr(buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites") == buf,
 		    "declaration, then testsuites");
 	ASSERT_NOT_NULL(strstr(buf, "tests=\"3\" failures=\"1\" errors=\"1\""), "counts");
@@ -111,4 +124,33 @@ void test_check_report_junit(void)
 	ASSERT_NOT_NULL(strstr(buf, "<error message=\"nft: cannot add the rule\" type=\"scenario\">"),
 			"a scenario that could not run is an error");
 	ASSERT_NOT_NULL(strstr(buf, "</testsuite>\n</testsuites>\n"), "closed");
+}
+
+void test_check_report_junit_rounds(void)
+{
+	struct check_result rs[4] = {
+		result("active", CHECK_PASS, NULL),
+		result("tw_rst", CHECK_PASS, NULL),
+		result("active", CHECK_FAIL, "client.end_ms: got 900.0 ms, want 0.0 ms to 5.0 ms"),
+		result("tw_rst", CHECK_PASS, NULL),
+	};
+	const double seconds[2] = { 2.25, 2.5 };
+	struct check_run_info info = run_info;
+	const char *round2;
+	char buf[8192];
+
+	info.rounds = 2;
+	info.round_seconds = seconds;
+	if (!junit(rs, 2, &info, buf, sizeof(buf)))
+		return;
+	ASSERT_NOT_NULL(strstr(buf, "<testsuites name=\"tcpclose check\" tests=\"4\" failures=\"1\" errors=\"0\" time=\"4.500\">"),
+			"testsuites: every round's runs");
+	ASSERT_NOT_NULL(strstr(buf, "<testsuite name=\"tcpclose check round 1\" tests=\"2\" failures=\"0\" errors=\"0\" time=\"2.250\""),
+			"round 1: its own counts and time");
+	ASSERT_NOT_NULL(strstr(buf, "<testsuite name=\"tcpclose check round 2\" tests=\"2\" failures=\"1\" errors=\"0\" time=\"2.500\""),
+			"round 2");
+	round2 = strstr(buf, "round 2\"");
+	ASSERT_TRUE(round2 && strstr(round2, "<failure message=\"client.end_ms: got 900.0 ms"),
+		    "the failure in round 2's testsuite");
+	ASSERT_NOT_NULL(strstr(buf, "  </testsuite>\n</testsuites>\n"), "closed");
 }

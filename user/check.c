@@ -230,8 +230,9 @@ static void job__child(struct job *j)
 	sh->err = scenario__run(j->sc->name, &opts, &sh->res);
 	err = sswatch__stop(&sh->ss, watcher);
 	if (err && !sh->err) {
-		snprintf(sh->res.error, sizeof(sh->res.error), "dumping the sockets (sock_diag): %s",
-			 strerror(-err));
+		snprintf(sh->res.error, sizeof(sh->res.error),
+			 "dumping the sockets with sock_diag, as ss does: %s%s", strerror(-err),
+			 err == -ENOENT ? " (load the tcp_diag module: modprobe tcp_diag)" : "");
 		sh->err = err;
 	}
 	job__keep_capture(sh, &cap);

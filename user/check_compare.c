@@ -212,7 +212,10 @@ static void wire__diff(void *ctx, const char *line)
 {
 	struct wire_diff_ctx *w = ctx;
 
-	diff__add(w->d, "%s.%s", w->end, line);
+	if (w->end)
+		diff__add(w->d, "%s.%s", w->end, line);
+	else
+		diff__add(w->d, "%s", line);
 }
 
 /* the how-manieth end with x's ports: the connection of them it is, from 0 */
@@ -258,6 +261,11 @@ int check_expect__compare(const struct check_expect *e, const struct tc_conn *re
 			check_wire__judge(ev->wire, &recs[i], end__nth(e, k), ev->arrived_ns[i],
 					  ev->base_ns, wire__diff, &ctx);
 		}
+	}
+	if (ev && ev->wire) {
+		struct wire_diff_ctx ctx = { d, NULL };
+
+		check_timers__judge(ev->wire, &e->timers, wire__diff, &ctx);
 	}
 	for (i = 0; i < n; i++)
 		extra += !claimed[i];

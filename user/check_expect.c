@@ -308,6 +308,9 @@ static void expect__keepalive(struct check_expect *e, const struct check_facts *
 	long long probes = nstat__get(f->delta, "TcpExtTCPKeepAlive");
 
 	end__aborted(e, f, true, "rst_received", "-", "-");
+	e->timers.ka_port = c->lport;
+	e->timers.ka_idle_ms = set->keepalive_idle_s * 1e3;
+	e->timers.ka_intvl_ms = set->keepalive_intvl_s * 1e3;
 	want__num(c, CHECK_KA_PROBES, probes, probes);
 	want__num(c, CHECK_KA_UNANSWERED, set->keepalive_cnt, set->keepalive_cnt);
 	counter__want(e, "TcpExtTCPKeepAlive", 1 + set->keepalive_cnt, 1 + set->keepalive_cnt);
@@ -327,6 +330,8 @@ static void unacked__expect(struct check_expect *e, const struct check_facts *f,
 static void expect__user_timeout(struct check_expect *e, const struct check_facts *f)
 {
 	unacked__expect(e, f, "user_timeout");
+	/* TCP_USER_TIMEOUT clamps the retransmit timer to what is left of it */
+	e->timers.rto = false;
 }
 
 static void expect__retrans_timeout(struct check_expect *e, const struct check_facts *f)
@@ -408,7 +413,9 @@ void check_expect__build(struct check_expect *e, const struct check_scenario *sc
 {
 	memset(e, 0, sizeof(*e));
 	e->scenario = sc->name;
-	/* by default every record of the namespace belongs to an end */
+	/* by default every record of the namespace belongs to an end, and every resend comes
+	 * when the retransmit timer allows */
 	e->extra.set = true;
+	e->timers.rto = true;
 	sc->expect(e, f);
 }

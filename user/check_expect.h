@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "check_timers.h"
 #include "check_wire.h"
 #include "nstat.h"
 #include "scenario.h"
@@ -65,6 +66,7 @@ struct check_expect {
 	struct check_end ends[CHECK_MAX_ENDS];
 	struct check_counter counters[CHECK_MAX_COUNTERS];
 	struct check_want extra;	/* records of the namespace that no end claims */
+	struct check_timers timers;	/* the kernel's timers as the capture shows them */
 };
 
 /* what expectations are derived from: the scenario, its counters and the kernel */

@@ -37,6 +37,7 @@
 /* the segments of one end of one connection, as they bound its changes (ns, or NO_TIME) */
 struct wire_end {
 	size_t from, to;		/* its connection's segments: [from, to) */
+	int nconns;			/* connections of these ports in the capture */
 	__u64 begin;			/* the connection's first segment leaving */
 	__u64 our_fin, our_fin_last;	/* our first and last FIN leaving */
 	__u64 peer_fin;			/* the peer's first FIN arriving */
@@ -107,18 +108,17 @@ static bool wire__conn(const struct wire_facts *f, const struct tc_conn *rec, in
 
 		if (!seg__ours(s, rec) && !seg__theirs(s, rec))
 			continue;
-		if (conn < 0 || seg__opens(s, last_syn)) {
-			/* a capture that began after the handshake: its first connection */
-			if (seg__opens(s, last_syn))
-				last_syn = s;
-			if (++conn == nth)
-				w->from = i;
-			else if (conn == nth + 1) {
-				w->to = i;
-				break;
-			}
-		}
+		/* a capture that began after the handshake: its first connection */
+		if (conn >= 0 && !seg__opens(s, last_syn))
+			continue;
+		if (seg__opens(s, last_syn))
+			last_syn = s;
+		if (++conn == nth)
+			w->from = i;
+		else if (conn == nth + 1)
+			w->to = i;
 	}
+	w->nconns = conn + 1;
 	return w->from < f->nsegs;
 }
 
@@ -284,16 +284,56 @@ static int ss__rank(const struct tc_conn *rec, int nchanges, int kstate)
 	return -2;	/* a close state the record does not have */
 }
 
+/* SYN_SENT, SYN_RECV, NEW_SYN_RECV: before the connection's first segments are through */
+static bool state__opening(int kstate)
+{
+	return kstate == 2 || kstate == 3 || kstate == 12;
+}
+
+/* rank of a kernel state in rec's changes: OPEN before change 0, i after change i */
+static int ss__rank(const struct tc_conn *rec, int nchanges, int kstate);
+
 /*
- * The dumps' socket for this end: of those with its ports, the one seen longest while its
- * connection lasted (a TIME_WAIT that a new SYN takes may be seen once after that SYN left).
+ * Could ss have seen this socket, if it were the one of this end? Not in a state before the
+ * segments say it could have entered it, nor after they say it left it. (A socket of the
+ * next connection of the same ports may be seen in SYN_SENT before its SYN; a TIME_WAIT that
+ * connect() reuses, just after the new SYN left.)
+ */
+static bool ss__fits(const struct sswatch_sock *s, const struct tc_conn *rec, int n,
+		     const struct wire_end *w, const struct wire_span *spans, const bool *blind)
+{
+	bool seen = false;
+
+	for (int r = 0; r < s->nruns; r++) {
+		const struct sswatch_run *run = &s->runs[r];
+		int rank = ss__rank(rec, n, run->state);
+
+		/* a state the record lacks: this socket's, if the ports had but one connection */
+		if (rank == -2 && w->nconns > 1)
+			return false;
+		if (rank == -2 || (rank == OPEN && state__opening(run->state)))
+			continue;
+		seen = true;
+		if (rank >= 0 && run->first_t1 < spans[rank].lo)
+			return false;
+		if (rank + 1 < n && !blind[rank + 1] && run->last_t0 > spans[rank + 1].hi)
+			return false;
+	}
+	return seen && (!s->gone_t1 || s->gone_t1 >= spans[n - 1].lo);
+}
+
+/*
+ * The dumps' socket for this end: of those with its ports that fit its connection's
+ * segments, the one seen longest while that connection lasted. None may fit: then the
+ * dumps add nothing, which costs precision, never correctness.
  */
 static const struct sswatch_sock *ss__find(const struct wire_facts *f, const struct tc_conn *rec,
-					   const struct wire_end *w)
+					   const struct wire_end *w, int n,
+					   const struct wire_span *spans, const bool *blind)
 {
 	__u64 until = w->next_our_syn != NO_TIME ? w->next_our_syn : w->next_peer_syn;
 	const struct sswatch_sock *best = NULL;
-	__s64 best_overlap = 0;
+	__s64 best_overlap = -1;
 
 	if (!f->ss)
 		return NULL;
@@ -302,10 +342,7 @@ static const struct sswatch_sock *ss__find(const struct wire_facts *f, const str
 		__u64 lo, hi;
 
 		if (s->sport != rec->sport || s->dport != rec->dport || s->family != rec->family ||
-		    !s->nruns || s->overflow)
-			continue;
-		/* a request socket (SYN_RECV, NEW_SYN_RECV) is not the connection's socket */
-		if (s->runs[0].state == 3 || s->runs[0].state == 12)
+		    s->overflow || !s->nruns || !ss__fits(s, rec, n, w, spans, blind))
 			continue;
 		lo = s->runs[0].first_t0 > w->begin ? s->runs[0].first_t0 : w->begin;
 		hi = s->runs[s->nruns - 1].last_t1 < until ? s->runs[s->nruns - 1].last_t1 : until;
@@ -371,7 +408,7 @@ static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, in
 		wire__bound(f, rec, &w, from, to, &spans[j]);
 		blind[j] = f->rearm_blind && from == TC_FIN_WAIT2 && to == TC_TIME_WAIT;
 	}
-	ss = ss__find(f, rec, &w);
+	ss = ss__find(f, rec, &w, n, spans, blind);
 	if (ss)
 		ss__bound(ss, rec, n, blind, spans, unknown);
 	/* each change follows the one before */

@@ -1116,10 +1116,7 @@ const char *scenario__name(int i, const char **help)
 
 void scenario__default_opts(struct scenario_opts *opts)
 {
-	opts->family = 0;
-	opts->delay_ms = 200;
-	opts->bytes = 10000;
-	opts->count = 1000;
+	*opts = (struct scenario_opts){ .delay_ms = 200, .bytes = 10000, .count = 1000 };
 }
 
 int scenario__run(const char *name, const struct scenario_opts *opts,

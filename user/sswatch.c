@@ -124,8 +124,12 @@ static int sswatch__dump_family(struct sswatch *w, int fd, int family, __u64 id,
 
 			if (h->nlmsg_type == NLMSG_DONE)
 				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -EIO;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ?
+				       e->error : -EIO;
+			}
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || m->idiag_state == 10 /* LISTEN */)
 				continue;
 			cookie = (__u64)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];

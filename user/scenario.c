@@ -244,15 +244,31 @@ int server__accept(struct run *r)
 	return fd;
 }
 
+/*
+ * Real-time priority (SCHED_FIFO) while two closes must fall in one jiffy, whatever else the
+ * host runs: a busy CPU would otherwise keep a woken process waiting for a timeslice. The
+ * scenario waits on nothing at that priority but its own steps; off again at once.
+ */
+void sched__realtime(bool on)
+{
+	struct sched_param p = { .sched_priority = on ? 1 : 0 };
+
+	sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, &p);
+}
+
 /* ping, step 'E', and close (a FIN) once the conductor says 'G' */
 int client__close_when_told(struct run *r, struct child *me)
 {
-	int fd = client__open(r);
+	int fd = client__open(r), err;
 
-	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E') ||
-	    step__recv(me->down, 'G'))
+	if (fd < 0 || client__ping(r, fd) || step__send(me->up, 'E'))
 		return -EIO;
-	return close(fd);
+	if (r->rt_close)
+		sched__realtime(true);
+	err = step__recv(me->down, 'G') ? -EIO : close(fd);
+	if (r->rt_close)
+		sched__realtime(false);
+	return err;
 }
 
 /* the small request and reply every orderly scenario starts with */
@@ -643,19 +659,22 @@ static int scenario__halfclose(struct run *r)
 
 /*
  * simultaneous: both FINs are dropped, so both ends sit in FIN_WAIT1 with the same resend
- * timer. Both ends run on one CPU and close within microseconds, so both timers usually
- * fire in the same jiffy and the same softirq run, sending both FINs before either
- * arrives. The capture tells whether they crossed; if not, the scenario tries again.
+ * timer. Both ends run on one CPU and close within microseconds, at real-time priority so
+ * that a busy host does not keep one waiting, so both timers usually fire in the same jiffy
+ * and the same softirq run, sending both FINs before either arrives. The capture tells
+ * whether they crossed; if not, the scenario tries again.
  */
 
 static int simultaneous__server(struct run *r, struct child *me)
 {
-	int fd = server__accept(r);
+	int fd = server__accept(r), err;
 
-	if (fd < 0 || server__pong(r, fd) || step__send(me->up, 'E') ||
-	    step__recv(me->down, 'G'))
+	if (fd < 0 || server__pong(r, fd) || step__send(me->up, 'E'))
 		return -EIO;
-	return close(fd);
+	sched__realtime(true);
+	err = step__recv(me->down, 'G') ? -EIO : close(fd);
+	sched__realtime(false);
+	return err;
 }
 
 /*
@@ -708,8 +727,11 @@ static int simultaneous__attempt(struct run *r, struct capture *cap, bool *cross
 	err = nft__drop_each(matches, 2);
 	if (err)
 		return run__fail(r, err, "nft: cannot add the FIN drop rules");
+	sched__realtime(true);
 	tick__align();
-	if (run__step_tell(r, &r->client, 'G') || run__step_tell(r, &r->server, 'G'))
+	err = run__step_tell(r, &r->client, 'G') || run__step_tell(r, &r->server, 'G');
+	sched__realtime(false);
+	if (err)
 		return -EIO;
 	drops[0] = nft__wait_drops(2, STEP_TIMEOUT_MS);
 	if (drops[0] < 0)
@@ -743,6 +765,7 @@ static int scenario__simultaneous(struct run *r)
 		return run__fail(r, -errno, "sched_getaffinity: %s", strerror(errno));
 	for (r->pin_cpu = 0; !CPU_ISSET(r->pin_cpu, &set); r->pin_cpu++)
 		;
+	r->rt_close = true;
 	err = run__capture(r, &cap);
 	if (err)
 		return err;

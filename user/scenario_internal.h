@@ -32,6 +32,7 @@ struct run {
 	int lfd;			/* the listener; only the server keeps it */
 	unsigned short port;		/* the listener's port */
 	int pin_cpu;			/* run both children on this CPU, or -1 */
+	bool rt_close;			/* close on step 'G' at real-time priority */
 	struct child client;
 	struct child server;
 };
@@ -65,6 +66,7 @@ int server__pong(struct run *r, int fd);
 int server__wait_eof(struct run *r, int fd);
 int run__expect_reset(struct run *r, struct child *me, int fd);
 int client__close_when_told(struct run *r, struct child *me);
+void sched__realtime(bool on);
 int halfclose__client(struct run *r, struct child *me);
 
 /* in the conductor */

@@ -130,20 +130,32 @@ bool probe__has_btf(void)
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
-/* the offset of member name in struct type id (0 for the struct itself), or -1 */
+/*
+ * The offset in bytes of member name in struct or union type id (0 for the type itself, no
+ * name), looking into anonymous members as C does (6.2's pcpu_hot keeps preempt_count in an
+ * anonymous struct in an anonymous union); -1 if it has none.
+ */
 static long long member_offset(const struct btf *btf, __u32 id, const char *name)
 {
 	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
 	const struct btf_member *m;
+	long long off;
 
 	if (!name)
 		return 0;
-	if (!t || !btf_is_struct(t))
+	if (!t || !btf_is_composite(t))
 		return -1;
 	m = btf_members(t);
-	for (int i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
-			return btf_member_bit_offset(t, i) / 8;
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		if (m->name_off) {
+			if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+				return btf_member_bit_offset(t, i) / 8;
+			continue;
+		}
+		off = member_offset(btf, m->type, name);
+		if (off >= 0)
+			return btf_member_bit_offset(t, i) / 8 + off;
+	}
 	return -1;
 }
 

@@ -41,9 +41,17 @@ static struct btf *percpu_btf(const char *count, bool in_pcpu_hot)
 	btf__add_field(btf, "cpu", i32, 0, 0);
 	var = btf__add_var(btf, "runqueues", BTF_VAR_GLOBAL_ALLOCATED, rq);
 	if (count && in_pcpu_hot) {
-		hot = btf__add_struct(btf, "pcpu_hot", 64);
+		/* 6.2 to 6.14: union { struct { current_task; preempt_count; ... }; pad[64]; } */
+		int fields = btf__add_struct(btf, NULL, 16), pad, u;
+
 		btf__add_field(btf, "current_task", i32, 0, 0);
 		btf__add_field(btf, "preempt_count", i32, 8 * 8, 0);
+		pad = btf__add_array(btf, i32, i32, 16);
+		u = btf__add_union(btf, NULL, 64);
+		btf__add_field(btf, NULL, fields, 0, 0);
+		btf__add_field(btf, "pad", pad, 0, 0);
+		hot = btf__add_struct(btf, "pcpu_hot", 64);
+		btf__add_field(btf, NULL, u, 0, 0);
 		hot = btf__add_var(btf, count, BTF_VAR_GLOBAL_ALLOCATED, hot);
 	} else if (count) {
 		hot = btf__add_var(btf, count, BTF_VAR_GLOBAL_ALLOCATED, i32);

@@ -110,7 +110,10 @@ static __always_inline bool sk__cgroup_filtered(const struct sock *sk)
 	return BPF_CORE_READ(cg, ancestors[filter_cgroup_level & 0xff], kn, id) != filter_cgroup;
 }
 
-/* the task running now: only called where the kernel runs in process context */
+/*
+ * The task running now. Only where it is a process: entering FIN_WAIT1 or LAST_ACK (close(),
+ * shutdown(): no softirq does), or where context__now() said so.
+ */
 static __always_inline void conn__set_task(struct tc_conn *rec)
 {
 	rec->pid = bpf_get_current_pid_tgid() >> 32;

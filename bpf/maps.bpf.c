@@ -18,6 +18,7 @@ const volatile __u64 filter_cgroup = 0;
 const volatile __u32 filter_cgroup_level = 0;
 const volatile __u8 filter_laddr = 0;
 const volatile __u8 filter_raddr = 0;
+const volatile __s64 preempt_count_off = 0;
 
 __u32 iter_mode;
 __u64 gauges[TC_NR_STATES];

@@ -5,6 +5,7 @@
  * the timewait socket that carries the connection on (timewait.bpf.c).
  */
 #include "conn.bpf.h"
+#include "context.bpf.h"
 #include "timewait.bpf.h"
 #include "keepalive.bpf.h"
 
@@ -108,7 +109,15 @@ static __always_inline bool conn__closed(struct tc_closing *c, const struct sock
 		 * reset goes out, so the reason is read from the socket, as they decide it */
 		rec->cause = TC_CAUSE_RST_SENT;
 		rec->rst_reason = local_abort_reason(c, sk, tp);
-		conn__set_task(rec);
+		/*
+		 * A process closing the socket or its listener, but not always: softirq ends
+		 * unaccepted children too (inet_csk_complete_hashdance() when the listener closes
+		 * on another CPU, inet_ehash_nolisten() for the loser of two CPUs completing one
+		 * request, tcp_v4_syn_recv_sock() finding no route back), and SYN_RECV sockets an
+		 * ICMP error ends (tcp_v4_err()). There the task is the softirq's: name none.
+		 */
+		if (context__now() == TC_CTX_PROCESS)
+			conn__set_task(rec);
 	}
 	/* the full socket ended without a FIN exchange: by a reset or a timer */
 	if (rec->cause != TC_CAUSE_NORMAL && rec->cause != TC_CAUSE_FIN_WAIT2_TIMEOUT)
@@ -237,6 +246,7 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct tcp_sock *tp;
+	enum tc_context now_in;
 	struct tc_closing *c;
 
 	c = bpf_map_lookup_elem(&conns, &key);
@@ -253,8 +263,14 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 		    !conn__closed(c, sk, tp, c->rec.state, bpf_ktime_get_ns()))
 			goto out;
 	}
-	/* its owner closes it now, or nobody will: it waits no longer */
-	conn__set_task(&c->rec);
+	/*
+	 * Its owner closes it now, or nobody will: it waits no longer. A socket still held at
+	 * its CLOSE is destroyed by its holder's close(), a process; an orphan whose CLOSE was
+	 * missed, where that CLOSE ran: often a softirq, whose task is nobody's to name.
+	 */
+	now_in = context__now();
+	if (now_in == TC_CTX_PROCESS || (now_in == TC_CTX_UNKNOWN && c->await_owner))
+		conn__set_task(&c->rec);
 	conn__send(c);
 out:
 	bpf_map_delete_elem(&conns, &key);

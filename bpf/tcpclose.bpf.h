@@ -72,6 +72,8 @@ extern const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id (its inode)
 extern const volatile __u32 filter_cgroup_level;	/* its depth below the root */
 extern const volatile __u8 filter_laddr;	/* --laddr given: local address in 'laddrs' */
 extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'raddrs' */
+/* x86: this CPU's preempt count lies this far from its run queue; 0 if not found */
+extern const volatile __s64 preempt_count_off;
 
 
 /* the tc_iter program's orders and answers, set and read by user space between walks */

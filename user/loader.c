@@ -48,6 +48,7 @@ static void select_backend(struct tcpclose_bpf *skel, enum tc_backend b)
 static int configure(struct loader *l, const struct tc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
+	long long pc_off;
 	int nargs;
 
 	skel->rodata->filter_netns = opts->netns;
@@ -63,6 +64,9 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 	skel->rodata->filter_cgroup_level = opts->cgroup_level;
 	skel->rodata->filter_laddr = opts->nr_laddrs > 0;
 	skel->rodata->filter_raddr = opts->nr_raddrs > 0;
+	/* x86 keeps it per CPU: without it, records name no process in doubt (context.bpf.h) */
+	if (probe__preempt_count(&pc_off) == PROBE_PREEMPT_PERCPU)
+		skel->rodata->preempt_count_off = pc_off;
 	/* --hist alone wants no record per connection: the kernel only counts */
 	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);

@@ -130,6 +130,87 @@ bool probe__has_btf(void)
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
+/*
+ * The offset in bytes of member name in struct or union type id (0 for the type itself, no
+ * name), looking into anonymous members as C does (6.2's pcpu_hot keeps preempt_count in an
+ * anonymous struct in an anonymous union); -1 if it has none.
+ */
+static long long member_offset(const struct btf *btf, __u32 id, const char *name)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	const struct btf_member *m;
+	long long off;
+
+	if (!name)
+		return 0;
+	if (!t || !btf_is_composite(t))
+		return -1;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		if (m->name_off) {
+			if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+				return btf_member_bit_offset(t, i) / 8;
+			continue;
+		}
+		off = member_offset(btf, m->type, name);
+		if (off >= 0)
+			return btf_member_bit_offset(t, i) / 8 + off;
+	}
+	return -1;
+}
+
+enum probe_preempt_count probe__preempt_count_btf(const struct btf *btf, long long *off)
+{
+	/* x86: the count alone (up to 6.1, and from 6.15 on), or in struct pcpu_hot */
+	static const char *const counts[][2] = {
+		{ "__preempt_count", NULL }, { "pcpu_hot", "preempt_count" },
+	};
+	long long rq = -1, count = -1, member;
+	const struct btf_var_secinfo *v;
+	const struct btf_type *sec;
+	const char *name;
+	int id;
+
+	id = btf__find_by_name_kind(btf, "thread_info", BTF_KIND_STRUCT);
+	if (id > 0 && member_offset(btf, id, "preempt_count") >= 0)
+		return PROBE_PREEMPT_TASK;
+	/* each static per-CPU variable: its offset in every CPU's copy of .data..percpu */
+	id = btf__find_by_name_kind(btf, ".data..percpu", BTF_KIND_DATASEC);
+	if (id <= 0)
+		return PROBE_PREEMPT_NONE;
+	sec = btf__type_by_id(btf, id);
+	v = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, v++) {
+		name = btf__name_by_offset(btf, btf__type_by_id(btf, v->type)->name_off);
+		if (!strcmp(name, "runqueues"))
+			rq = v->offset;
+		for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+			if (count >= 0 || strcmp(name, counts[k][0]))
+				continue;
+			member = member_offset(btf, btf__type_by_id(btf, v->type)->type,
+					       counts[k][1]);
+			if (member >= 0)
+				count = v->offset + member;
+		}
+	}
+	if (rq < 0 || count < 0)
+		return PROBE_PREEMPT_NONE;
+	*off = count - rq;
+	return PROBE_PREEMPT_PERCPU;
+}
+
+enum probe_preempt_count probe__preempt_count(long long *off)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	enum probe_preempt_count where;
+
+	if (!btf)
+		return PROBE_PREEMPT_NONE;
+	where = probe__preempt_count_btf(btf, off);
+	btf__free(btf);
+	return where;
+}
+
 unsigned int probe__hz_from_config(const char *text)
 {
 	const char *p = strstr(text, "\nCONFIG_HZ=");

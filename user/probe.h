@@ -11,6 +11,18 @@ int probe__tp_btf_nargs(const char *tp);
 /* does the kernel describe itself with BTF (needed for CO-RE and tp_btf)? */
 bool probe__has_btf(void);
 
+/* where the preempt count lives, which tells the BPF side softirq from process context */
+enum probe_preempt_count {
+	PROBE_PREEMPT_NONE,	/* nowhere tcpclose can read: it names no process in doubt */
+	PROBE_PREEMPT_TASK,	/* thread_info.preempt_count (arm64 and others): CO-RE reads it */
+	PROBE_PREEMPT_PERCPU,	/* per CPU (x86): *off is its distance from the CPU's run queue */
+};
+
+/* ... as the kernel's BTF says; probe__preempt_count_btf() reads a given one */
+enum probe_preempt_count probe__preempt_count(long long *off);
+struct btf;
+enum probe_preempt_count probe__preempt_count_btf(const struct btf *btf, long long *off);
+
 /* the address /proc/kallsyms shows this process for a kernel symbol: 0 when the symbol is
  * missing or its address is hidden (kptr_restrict without CAP_SYSLOG) */
 unsigned long probe__ksym(const char *name);

@@ -23,6 +23,8 @@ int support__print(FILE *out)
 	bool iter = btf && probe__tp_btf_nargs("inet_sock_set_state") >= 3;
 	struct backend_support bs;
 	enum tc_backend chosen;
+	long long pc_off;
+	enum probe_preempt_count pc = probe__preempt_count(&pc_off);
 	char fentry[32], why[160];
 	struct utsname u;
 
@@ -53,6 +55,10 @@ int support__print(FILE *out)
 		"backend tracepoint: works everywhere");
 	fprintf(out, "%-34s %-16s %s\n", "kernel symbol addresses", ksyms ? "visible" : "hidden",
 		"backend tracepoint: telling TCP timers from the host's others");
+	fprintf(out, "%-34s %-16s %s\n", "preempt count",
+		pc == PROBE_PREEMPT_TASK ? "in the task" :
+		pc == PROBE_PREEMPT_PERCPU ? "per CPU (BTF)" : "no",
+		"naming a process only in process context, never a softirq's");
 	fprintf(out, "\nbackend: %s (auto picks fentry, then kprobe, then tracepoint; --backend forces one)\n",
 		backend__name(chosen));
 	if (!btf || !iter || (chosen == TC_BACKEND_TRACEPOINT && !ksyms)) {

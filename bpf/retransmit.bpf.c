@@ -76,6 +76,15 @@ int BPF_PROG(tc_send_reset, const struct sock *sk)
 	if (!sk)
 		return 0;
 	state = sk->__sk_common.skc_state;
+	/* an unaccepted child softirq ended, whose reset says it was a connection */
+	if (state == TCP_CLOSE) {
+		__u64 key = (__u64)sk;
+
+		c = bpf_map_lookup_elem(&conns, &key);
+		if (c && c->await_reset)
+			c->rec.flags |= TC_F_RST_SENT;
+		return 0;
+	}
 	/* timewait and request sockets are no full sockets; a closed socket's record is sent */
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_CLOSE ||
 	    state == TCP_LISTEN)

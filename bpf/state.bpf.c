@@ -116,13 +116,24 @@ static __always_inline bool conn__closed(struct tc_closing *c, const struct sock
 		 * request, tcp_v4_syn_recv_sock() finding no route back), and SYN_RECV sockets an
 		 * ICMP error ends (tcp_v4_err()). There the task is the softirq's: name none.
 		 */
-		if (context__now() == TC_CTX_PROCESS)
+		if (context__now() == TC_CTX_PROCESS) {
 			conn__set_task(rec);
+		} else if (oldstate == TCP_SYN_RECV) {
+			/*
+			 * Of those, only the listener's going (inet_child_forget(), which resets
+			 * it next) ends a connection the peer knew. The loser of two CPUs was
+			 * never hashed: its twin carries the connection on. Whether a reset
+			 * follows is known when it is destroyed, just after.
+			 */
+			c->await_reset = 1;
+		}
 	}
 	/* the full socket ended without a FIN exchange: by a reset or a timer */
 	if (rec->cause != TC_CAUSE_NORMAL && rec->cause != TC_CAUSE_FIN_WAIT2_TIMEOUT)
 		rec->role = TC_ROLE_ABORTED;
 	conn__end(c, now);
+	if (c->await_reset)
+		return true;
 	if (!rec->pid && sk->sk_socket) {
 		c->await_owner = 1;
 		return true;
@@ -255,6 +266,13 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
+	if (c->await_reset) {
+		/* a reset went out: the listener's going ended it; none: it was a twin, or
+		 * a child tcp_v4_syn_recv_sock() made and dropped, never a connection */
+		if (c->rec.flags & TC_F_RST_SENT)
+			conn__send(c);
+		goto out;
+	}
 	if (!c->await_owner) {
 		drop__count(TC_DROP_LATE);
 		/* an orphan is destroyed right after its CLOSE: if that made a timewait socket,

@@ -134,6 +134,8 @@ struct tc_closing {
 				 * record waits for that process's close() (tcp_destroy_sock) */
 	__u8 cancel_kind;	/* tracepoints: what its timer's last unsettled cancel guessed
 				 * (enum tc_tw_end), for a CPU that finds the entry stale */
+	__u8 await_reset;	/* an unaccepted child softirq ended: a connection only if a
+				 * reset follows before it is destroyed (state.bpf.c) */
 };
 
 /* pseudo-state in tc_transition.newstate: a keepalive probe went unanswered */

@@ -383,8 +383,21 @@ static void ss__bound(const struct sswatch_sock *ss, const struct tc_conn *rec, 
 			span__hi(&spans[j], ss->gone_t1, "ss: gone");
 }
 
+/* what the record says went over the wire that the wire does not show; NULL if nothing */
+static const char *wire__contradiction(const struct tc_conn *rec, const struct wire_end *w)
+{
+	if (rec->cause == TC_CAUSE_RST_SENT && w->our_rst == NO_TIME)
+		return "cause: rst_sent, but no reset of it is on the wire";
+	if (rec->cause == TC_CAUSE_RST_RECEIVED && w->peer_rst == NO_TIME)
+		return "cause: rst_received, but no reset to it is on the wire";
+	if (rec->tw_end == TC_TW_RST && w->peer_rst == NO_TIME)
+		return "tw_end: rst, but no reset to it is on the wire";
+	return NULL;
+}
+
 static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, int nth,
-		       __u64 arrived_ns, struct wire_span *spans, int *unknown)
+		       __u64 arrived_ns, struct wire_span *spans, int *unknown,
+		       const char **contradiction)
 {
 	__u64 t[WIRE_MAX_CHANGES];
 	int n = check_wire__record_changes(rec, t), from, to;
@@ -393,6 +406,7 @@ static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, in
 	struct wire_end w;
 
 	*unknown = -1;
+	*contradiction = NULL;
 	for (int j = 0; j < n; j++) {
 		spans[j].lo = 0;
 		spans[j].hi = arrived_ns;
@@ -402,6 +416,7 @@ static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, in
 	if (!wire__conn(f, rec, nth, &w))
 		return n;
 	wire__end(f, rec, &w);
+	*contradiction = wire__contradiction(rec, &w);
 	for (int j = 0; j < n; j++) {
 		span__lo(&spans[j], w.begin, "the connection began");
 		change__states(rec, j, n, &from, &to);
@@ -422,9 +437,10 @@ static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, in
 int check_wire__brackets(const struct wire_facts *f, const struct tc_conn *rec, int nth,
 			 __u64 arrived_ns, struct wire_span *spans)
 {
+	const char *contradiction;
 	int unknown;
 
-	return wire__spans(f, rec, nth, arrived_ns, spans, &unknown);
+	return wire__spans(f, rec, nth, arrived_ns, spans, &unknown, &contradiction);
 }
 
 static const char *change__name(const struct tc_conn *rec, int j, int n, char *buf, size_t len)
@@ -443,10 +459,15 @@ int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int
 	struct wire_span spans[WIRE_MAX_CHANGES];
 	__u64 t[WIRE_MAX_CHANGES], jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
 	int n, unknown, bad = 0;
+	const char *contradiction;
 	char line[256], name[32];
 
-	n = wire__spans(f, rec, nth, arrived_ns, spans, &unknown);
+	n = wire__spans(f, rec, nth, arrived_ns, spans, &unknown, &contradiction);
 	check_wire__record_changes(rec, t);
+	if (contradiction) {
+		diff(ctx, contradiction);
+		bad++;
+	}
 	if (unknown >= 0) {
 		snprintf(line, sizeof(line), "states: ss saw it in %s, which the record does not have",
 			 record__tcp_state_name(unknown));

@@ -5,10 +5,13 @@
  * until then); tcp_v4_syn_recv_sock() makes the child, finds no route back to the peer (an ip
  * rule refuses the server-to-client flow only) and ends it at once: put_and_exit,
  * inet_csk_prepare_forced_close() and tcp_done(), SYN_RECV -> CLOSE with no socket, in whatever
- * task the softirq interrupted (on loopback usually the sender; or ksoftirqd). Children that
- * inet_csk_complete_hashdance() forgets while the listener closes on another CPU, or that lose
- * inet_ehash_nolisten() to a twin made on another CPU, end the same way, but no test can make
- * those races at will. Whatever the cause, the record names no process.
+ * task the softirq interrupted (on loopback usually the sender; or ksoftirqd). It was never
+ * a connection: no reset goes out, and tcpclose reports nothing of it (it once reported
+ * "aborted rst_sent (listener_closed)" naming the sender). The loser of two CPUs completing
+ * one request (inet_ehash_nolisten()) ends the same way, beside the twin that carries the
+ * connection on; a child inet_csk_complete_hashdance() forgets while the listener closes on
+ * another CPU is reset next, and its record names no process. No test makes those races at
+ * will.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -86,7 +89,7 @@ static bool softirq__send(struct softirq_test *t)
 	       ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "sender wrote its byte");
 }
 
-/* every record of the server end: each a child ended in softirq */
+/* the server end was never a connection: no record of it */
 static void softirq__check(struct softirq_test *t)
 {
 	int i, n = 0;
@@ -97,14 +100,12 @@ static void softirq__check(struct softirq_test *t)
 		if (!conns__is(rec, "close", t->lport, t->cport))
 			continue;
 		n++;
-		if (!ASSERT_REC_INT(rec, "pid", 0, "child ended in softirq") ||
-		    !ASSERT_REC_NULL(rec, "comm", "child ended in softirq"))
-			fixture__dump(rec, "server record");
+		fixture__dump(rec, "server record");
 	}
-	ASSERT_GE(n, 1, "records of the server end");
+	ASSERT_EQ(n, 0, "records of the child that never was a connection");
 }
 
-void test_close_softirq_child_names_no_process(void)
+void test_close_softirq_child_no_record(void)
 {
 	struct softirq_test t = { .lfd = -1, .cfd = -1 };
 
@@ -113,9 +114,9 @@ void test_close_softirq_child_names_no_process(void)
 	    !ASSERT_OK(nstat__read(&t.f.before), "nstat before") ||
 	    !softirq__connect(&t) || !softirq__refuse_route(&t) || !softirq__send(&t))
 		goto out;
-	ASSERT_OK(tracer__wait_close(&t.f.tracer, t.lport, t.cport, RECORD_MS),
-		  "a record of the child");
 	/* the kernel's own account: a route refused, the listener dropped the completion */
+	ASSERT_GE(nstat__wait("TcpExtListenDrops", nstat__get(&t.f.before, "TcpExtListenDrops") + 1,
+			      RECORD_MS), 0, "the child made and dropped");
 	if (ASSERT_OK(nstat__read(&t.f.after), "nstat after") &&
 	    ASSERT_OK(nstat__delta(&t.f.before, &t.f.after, &t.f.delta), "nstat delta")) {
 		ASSERT_GE(nstat__get(&t.f.delta, "IpOutNoRoutes"), 1, "IpOutNoRoutes");

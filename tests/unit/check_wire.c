@@ -244,3 +244,18 @@ void test_sswatch_runs(void)
 	ASSERT_EQ(w.socks[0].runs[1].state, 4, "then FIN_WAIT1");
 	ASSERT_EQ(w.socks[0].gone_t1, 410, "gone by the end of the fourth dump");
 }
+
+/* a reset the record names must be on the wire: a twin child that no reset ended is not one */
+void test_check_wire_reset_not_on_wire(void)
+{
+	struct wire_fixture x;
+
+	fixture(&x);
+	x.rec.cause = TC_CAUSE_RST_RECEIVED;
+	x.rec.role = TC_ROLE_ABORTED;
+	ASSERT_GE(judge(&x), 1, "a reset received that never came");
+	ASSERT_STREQ(x.lines[0], "cause: rst_received, but no reset to it is on the wire", "named");
+	x.rec.cause = TC_CAUSE_RST_SENT;
+	ASSERT_GE(judge(&x), 1, "a reset sent that never left");
+	ASSERT_STREQ(x.lines[0], "cause: rst_sent, but no reset of it is on the wire", "named");
+}

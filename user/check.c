@@ -351,8 +351,9 @@ static void job__finish(struct checker *c, struct job *j)
 /* its child has exited: what must its records be? */
 static void job__exited(struct checker *c, struct job *j, int status)
 {
+	struct wire_facts wire;
 	struct check_facts f = {
-		.res = &j->sh->res, .delta = &j->delta, .hz = c->hz,
+		.res = &j->sh->res, .delta = &j->delta, .hz = c->hz, .wire = &wire,
 	};
 	char msg[256];
 
@@ -375,6 +376,7 @@ static void job__exited(struct checker *c, struct job *j, int status)
 		job__finish(c, j);
 		return;
 	}
+	job__wire(c, j, &wire);
 	check_expect__build(&j->expect, j->sc, &f);
 	/* validated when parsed: cannot fail here */
 	check__apply_expects(c->opts, &j->expect, msg, sizeof(msg));

@@ -73,6 +73,7 @@ struct check_expect {
 struct check_facts {
 	const struct scenario_result *res;
 	const struct nstat *delta;	/* the namespace's counters over the scenario */
+	const struct wire_facts *wire;	/* its capture and socket dumps; NULL: none */
 	unsigned int hz;
 };
 

@@ -93,8 +93,34 @@ static void keepalive__diff(void (*diff)(void *ctx, const char *line), void *ctx
 	diff(ctx, line);
 }
 
+/* a keepalive probe: an empty segment one below what the peer acknowledged last */
+struct ka_scan {
+	unsigned int acked;
+	bool have_ack;
+};
+
+static bool ka__probe(struct ka_scan *k, const struct tcp_seg *s, unsigned short port)
+{
+	if (s->dport == port && (s->flags & TCP_ACK)) {
+		k->acked = s->ack;
+		k->have_ack = true;
+	}
+	return s->sport == port && k->have_ack && !s->len && s->seq == k->acked - 1 &&
+	       !(s->flags & (TCP_SYN | TCP_FIN | TCP_RST));
+}
+
+int check_timers__keepalive_probes(const struct wire_facts *f, unsigned short port)
+{
+	struct ka_scan k = {};
+	int n = 0;
+
+	for (size_t i = 0; i < f->nsegs; i++)
+		n += ka__probe(&k, &f->segs[i], port);
+	return n;
+}
+
 /*
- * Keepalive probes of port: empty segments one below what the peer acknowledged. The first
+ * Keepalive probes of port. The first
  * comes tcp_keepalive_time after the peer was last heard from; each other one, and the reset
  * that gives up, at least tcp_keepalive_intvl after the probe before (after an answered one,
  * tcp_keepalive_time from the answer, but the scenarios drop the later answers on input,
@@ -105,20 +131,16 @@ static int keepalive__judge(const struct wire_facts *f, const struct check_timer
 {
 	double heard = 0, probe = 0, j = jiffy_s(f);
 	double idle = t->ka_idle_ms - j * 1e3, intvl = t->ka_intvl_ms - j * 1e3;
-	unsigned int acked = 0;
-	bool have_ack = false;
+	struct ka_scan k = {};
 	int bad = 0;
 
 	for (size_t i = 0; i < f->nsegs; i++) {
 		const struct tcp_seg *s = &f->segs[i];
+		bool is_probe = ka__probe(&k, s, t->ka_port);
 
 		if (s->dport == t->ka_port) {
 			if (!probe)
 				heard = s->rx_ts ? s->rx_ts : s->ts;
-			if (s->flags & TCP_ACK) {
-				acked = s->ack;
-				have_ack = true;
-			}
 			continue;
 		}
 		if (s->sport != t->ka_port)
@@ -131,7 +153,7 @@ static int keepalive__judge(const struct wire_facts *f, const struct check_timer
 			}
 			break;
 		}
-		if (!have_ack || s->len || s->seq != acked - 1 || (s->flags & (TCP_SYN | TCP_FIN)))
+		if (!is_probe)
 			continue;
 		if (!probe && s->ts - heard < idle / 1e3) {
 			keepalive__diff(diff, ctx, "the first probe came after the peer was last heard by",

@@ -26,4 +26,7 @@ struct check_timers {
 int check_timers__judge(const struct wire_facts *f, const struct check_timers *t,
 			void (*diff)(void *ctx, const char *line), void *ctx);
 
+/* keepalive probes that port sent, as the capture shows them */
+int check_timers__keepalive_probes(const struct wire_facts *f, unsigned short port);
+
 #endif /* __CHECK_TIMERS_H */

@@ -65,6 +65,14 @@ int BPF_PROG(tcf_keepalive_exit, struct timer_list *timer)
 	return 0;
 }
 
+/* returns with the socket lock held, unlike the timer: its probe is counted here */
+SEC("fexit/tcp_write_wakeup")
+int BPF_PROG(tcf_write_wakeup, struct sock *sk, int mib, int ret)
+{
+	tcptimer__wakeup_done((__u64)sk, ret);
+	return 0;
+}
+
 SEC("fentry/tcp_write_timer")
 int BPF_PROG(tcf_write, struct timer_list *timer)
 {

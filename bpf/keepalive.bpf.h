@@ -3,8 +3,14 @@
  * Keepalive probes and the timers that end connections, on tracepoints alone.
  *
  * tcp_keepalive_timer sends a probe with icsk_probes_out++ and tcp_ack() sets it back to 0:
- * comparing it at timer_expire_entry and timer_expire_exit counts probes, and its peak is
- * the longest run unanswered. When a timer aborts a connection (tcp_write_err() ->
+ * comparing it at the timer's entry and while it still holds the socket lock counts probes,
+ * and its peak is the longest run unanswered. Not at its exit: that runs after
+ * bh_unlock_sock(), when an ACK of the probe processed on another CPU may have reset the
+ * count already (a peer answering through a NIC of another CPU, or a vCPU stalled there),
+ * and the answered probe would be lost. What holds the lock: the re-arm of the timer itself
+ * (timer_start) for the tracepoints, the return of tcp_write_wakeup() for fexit and kretprobe.
+ * The exit still counts what no hook under the lock saw (a tp_btf program skipped as
+ * recursive). When a timer aborts a connection (tcp_write_err() ->
  * tcp_done()), the CLOSE happens inside that timer's run: the timer running on this CPU
  * for this socket names the cause, the way the kernel's own code path decides it.
  */
@@ -112,22 +118,20 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 	bpf_ringbuf_submit(t, ringbuf__flags());
 }
 
-/* the timer has run: count the probes it sent (sk 0: whichever socket's timer it was) */
-static __always_inline void tcptimer__exit(__u64 sk)
+/*
+ * icsk_probes_out of the socket whose keepalive timer runs on this CPU is (or is about to be)
+ * 'out': count the probes sent since the timer began, once (run->probes_out moves on).
+ */
+static __always_inline void ka__count(struct timer_run *run, __u8 out)
 {
-	struct timer_run *run = percpu__get(&timer_run);
 	struct ka_count *ka, fresh = {};
-	__u8 out;
+	__u64 sk = run->sk;
+	__u8 sent;
 
-	if (!run || !run->sk || (sk && run->sk != sk))
-		return;
-	sk = run->sk;
-	run->sk = 0;
-	if (run->kind != TIMER_KEEPALIVE)
-		return;
-	out = sk_probes_out(sk);
 	if (out <= run->probes_out)
 		return;
+	sent = out - run->probes_out;
+	run->probes_out = out;
 	ka = bpf_map_lookup_elem(&kas, &sk);
 	if (!ka) {
 		/* another CPU may have made it meanwhile: only a missing entry is a loss */
@@ -138,11 +142,59 @@ static __always_inline void tcptimer__exit(__u64 sk)
 			return;
 		}
 	}
-	ka->probes += out - run->probes_out;
+	ka->probes += sent;
 	ka__settle(ka, out);
 	/* another probe while some are out: the one before it went unanswered */
 	if (emit_transitions && out >= 2)
 		emit_unanswered(sk, out - 1, bpf_ktime_get_ns());
+}
+
+/* the keepalive timer of socket sk (0: of whichever socket) runs on this CPU */
+static __always_inline struct timer_run *ka__running(__u64 sk)
+{
+	struct timer_run *run = percpu__get(&timer_run);
+
+	if (!run || !run->sk || run->kind != TIMER_KEEPALIVE || (sk && run->sk != sk))
+		return NULL;
+	return run;
+}
+
+/*
+ * timer_start of sk's keepalive timer: inside its own run, that is its re-arm by
+ * inet_csk_reset_keepalive_timer(), after any icsk_probes_out++ and before bh_unlock_sock().
+ * The timer is not pending in its own handler, so __mod_timer() always starts it.
+ */
+static __always_inline void tcptimer__rearm(__u64 sk)
+{
+	struct timer_run *run = ka__running(sk);
+
+	if (run)
+		ka__count(run, sk_probes_out(sk));
+}
+
+/*
+ * tcp_write_wakeup() returned ret in sk's keepalive timer (sk 0: the running one's), with the
+ * lock held: <= 0 and tcp_keepalive_timer() does icsk_probes_out++ next. tcp_probe_timer()
+ * calls it too (zero-window probes), in a write timer: not counted here.
+ */
+static __always_inline void tcptimer__wakeup_done(__u64 sk, int ret)
+{
+	struct timer_run *run = ka__running(sk);
+
+	if (run && ret <= 0)
+		ka__count(run, sk_probes_out(run->sk) + 1);
+}
+
+/* the timer has run: count the probes no hook under the lock counted (sk 0: whichever) */
+static __always_inline void tcptimer__exit(__u64 sk)
+{
+	struct timer_run *run = percpu__get(&timer_run);
+
+	if (!run || !run->sk || (sk && run->sk != sk))
+		return;
+	if (run->kind == TIMER_KEEPALIVE)
+		ka__count(run, sk_probes_out(run->sk));
+	run->sk = 0;
 }
 
 /*

@@ -58,6 +58,14 @@ int BPF_KRETPROBE(tck_keepalive_exit)
 	return 0;
 }
 
+/* as in fentry.bpf.c: the probe counted with the socket lock held */
+SEC("kretprobe/tcp_write_wakeup")
+int BPF_KRETPROBE(tck_write_wakeup, int ret)
+{
+	tcptimer__wakeup_done(0, ret);
+	return 0;
+}
+
 SEC("kprobe/tcp_write_timer")
 int BPF_KPROBE(tck_write, struct timer_list *timer)
 {

@@ -20,6 +20,11 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 	struct tc_closing *t;
 	__u64 tw, now;
 
+	if (fn == &tcp_keepalive_timer) {
+		/* its re-arm in its own run, with the socket lock held: count its probe now */
+		tcptimer__rearm(sk_of_keepalive_timer(timer));
+		return 0;
+	}
 	if (fn == &reqsk_timer_handler) {
 		const struct request_sock *req = (const void *)timer -
 			bpf_core_field_offset(struct request_sock, rsk_timer);

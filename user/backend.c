@@ -11,7 +11,8 @@
 
 const char *const backend__funcs[] = {
 	"__inet_twsk_schedule", "inet_twsk_deschedule_put", "inet_twsk_kill", "tw_timer_handler",
-	"tcp_timewait_state_process", "tcp_keepalive_timer", "tcp_write_timer", NULL,
+	"tcp_timewait_state_process", "tcp_keepalive_timer", "tcp_write_timer", "tcp_write_wakeup",
+	NULL,
 };
 
 static const char *const names[] = {

@@ -26,7 +26,7 @@ TRACER_MODS := args backend hist http loader metrics probe record report sink si
 	       sink_json stuck support walk
 CHECK_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock sswatch \
 	      timing check check_args check_compare check_expect check_flake check_load \
-	      check_report check_timers check_wire
+	      check_report check_tamper check_timers check_wire
 USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(CHECK_MODS))
 USER_HDRS := $(wildcard user/*.h)
 

@@ -150,7 +150,8 @@ static int check__on_event(void *ctx, void *data, size_t size)
 		j->cap = j->cap ? 2 * j->cap : 8;
 	}
 	j->arrived_ns[j->nrecs] = timing__now_ns();
-	j->recs[j->nrecs++] = *rec;
+	j->recs[j->nrecs] = *rec;
+	check_tamper__apply(&c->opts->tamper, &j->recs[j->nrecs++]);
 	return 0;
 }
 

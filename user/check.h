@@ -11,6 +11,7 @@
 #include "args.h"
 #include "backend.h"
 #include "check_expect.h"
+#include "check_tamper.h"
 
 #define CHECK_DEFAULT_TIMEOUT_S 600
 #define CHECK_MAX_ROUNDS 1000
@@ -29,6 +30,7 @@ struct check_opts {
 	enum tc_backend backend;	/* --backend */
 	unsigned long repeat;	/* --repeat N: rounds, then a flake summary; 0: one, without */
 	unsigned long load;	/* --load[=N]: busy-loop workers beside the scenarios; 0: none */
+	struct check_tamper tamper;	/* --tamper SPEC: alter every record, on purpose */
 };
 
 /* "tcpclose check ..." with argv[0] "check": parse, validated; messages to out and err */

@@ -50,6 +50,11 @@ static const char usage[] =
 "      --load[=N]          keep N busy-loop processes (default: one per online CPU)\n"
 "                          running from before the first round to the end, to see what\n"
 "                          fails when every CPU is busy\n"
+"      --tamper SPEC       be a wrong tracer on purpose, to prove the check is not blind:\n"
+"                          alter every record before it is compared. STATE+MS (or -MS):\n"
+"                          STATE (FIN_WAIT1 ... TIME_WAIT) lasted MS longer, the state\n"
+"                          after it as much shorter; fin_retrans+N: N more FIN resends.\n"
+"                          A run that still passes cannot see that error\n"
 "  -t, --timeout SECONDS   stop whatever still runs after SECONDS (default 600; with\n"
 "                          --repeat, in each round)\n"
 "  -v, --verbose           print every record the scenarios produced, and libbpf's\n"
@@ -78,6 +83,7 @@ enum {
 	OPT_BACKEND,
 	OPT_REPEAT,
 	OPT_LOAD,
+	OPT_TAMPER,
 };
 
 static const struct option long_opts[] = {
@@ -88,6 +94,7 @@ static const struct option long_opts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "load", optional_argument, NULL, OPT_LOAD },
+	{ "tamper", required_argument, NULL, OPT_TAMPER },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -232,6 +239,13 @@ enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE 
 			} else if (!parse__range(optarg, 1, CHECK_MAX_LOAD, &o->load)) {
 				fprintf(err, "tcpclose check: invalid --load '%s': give a number of busy workers from 1 to %d, or --load alone for one per CPU\n",
 					optarg, CHECK_MAX_LOAD);
+				return ARGS_EXIT_USAGE;
+			}
+			break;
+		case OPT_TAMPER:
+			if (check_tamper__parse(&o->tamper, optarg)) {
+				fprintf(err, "tcpclose check: invalid --tamper '%s': give STATE+MS or STATE-MS (a close state, e.g. FIN_WAIT2+20) or fin_retrans+N\n",
+					optarg);
 				return ARGS_EXIT_USAGE;
 			}
 			break;

@@ -166,6 +166,29 @@ out:
 	check_run__cleanup(&r);
 }
 
+/*
+ * A wrong tracer still fails: one change of state moved by 20 ms (five jiffies at HZ=250)
+ * or one FIN resend too many, in the records check reads, is caught and named. The TIME_WAIT of active begins when the server's FIN arrives, which the wire shows.
+ */
+void test_check_tamper_caught(void)
+{
+	struct check_run r;
+
+	if (!check_run__init(&r))
+		goto out;
+	check_run__exec(&r, "--tamper FIN_WAIT2+20 active");
+	ASSERT_EQ(r.status, 1, "exit status: FIN_WAIT2 20 ms (five jiffies) too long");
+	ASSERT_NOT_NULL(strstr(r.text, "active: client.TIME_WAIT.begin: got "),
+			"named: the change it moved");
+	check_run__exec(&r, "--tamper FIN_WAIT2-20 active");
+	ASSERT_EQ(r.status, 1, "exit status: FIN_WAIT2 20 ms too short");
+	check_run__exec(&r, "--tamper fin_retrans+1 fin_drop");
+	ASSERT_EQ(r.status, 1, "exit status: a FIN resend too many");
+	ASSERT_NOT_NULL(strstr(r.text, "fin_drop: client.fin_retrans: got "), "named");
+out:
+	check_run__cleanup(&r);
+}
+
 /* --repeat and --load: every round's table, the flakes, the sum last, a testsuite a round */
 void test_check_repeat(void)
 {

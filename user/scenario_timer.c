@@ -86,7 +86,8 @@ static int keepalive__client(struct run *r, struct child *me)
 	nstat__free(&s);
 	if (sock__keepalive(fd, set->keepalive_idle_s, set->keepalive_intvl_s, set->keepalive_cnt))
 		return run__fail(r, -errno, "client: keepalive: %s", strerror(errno));
-	if (nstat__wait("TcpExtTCPKeepAlive", sent + 1, (set->keepalive_idle_s + 5) * 1000) < 0)
+	if (nstat__wait("TcpExtTCPKeepAlive", sent + 1,
+			set->keepalive_idle_s * 1000 + GIVE_UP_WAIT_MS) < 0)
 		return run__fail(r, -ETIMEDOUT, "client: no keepalive probe (TcpExtTCPKeepAlive)");
 	r->res->mark_ns = timing__now_ns();
 	for (i = 0; i < 100 && !sock__tcp_info(fd, &ti) && ti.tcpi_probes; i++)
@@ -95,9 +96,7 @@ static int keepalive__client(struct run *r, struct child *me)
 		return run__fail(r, -EPROTO, "client: the first probe was not answered");
 	if (step__send(me->up, 'D') || step__recv(me->down, 'G'))
 		return -EIO;
-	return timer__client_gives_up(r, fd,
-				      (set->keepalive_idle_s + (set->keepalive_cnt + 2) *
-				       set->keepalive_intvl_s) * 1000);
+	return timer__client_gives_up(r, fd, GIVE_UP_WAIT_MS);
 }
 
 /* the server reads until the client's keepalive timer resets the connection */
@@ -122,7 +121,7 @@ int scenario__keepalive(struct run *r)
 	r->res->set.keepalive_intvl_s = KA_INTVL_S;
 	r->res->set.keepalive_cnt = KA_CNT;
 	err = run__start(r, keepalive__client, keepalive__server) ?:
-	      run__step_await(r, &r->client, 'D', (KA_IDLE_S + 5) * 1000) ?:
+	      run__step_await(r, &r->client, 'D', KA_IDLE_S * 1000 + GIVE_UP_WAIT_MS) ?:
 	      timer__drop_server(r, true) ?: run__step_tell(r, &r->client, 'G');
 	/* the rule stays until the end: no segment of the server is wanted any more */
 	return err ?: run__finish(r) ?: timer__drop_server(r, false);

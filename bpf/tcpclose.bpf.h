@@ -142,9 +142,18 @@ struct tw_made {
 	__u64 j;		/* and the jiffies then */
 };
 
+/*
+ * jiffies_anchor_*: of every (jiffies, clock) pair read on this CPU, the one that bounds
+ * most tightly when a jiffy began (jiffy j began no later than the ns read with it). jiffies
+ * move with the clock, a whole TICK_NSEC a jiffy, but lag it while the CPU that updates them
+ * is held up (an emulator's other vCPU, a VM's steal time): a pair read then would put every
+ * jiffies deadline converted by it that much late.
+ */
 struct tw_recent {
 	struct tw_made made[TW_RECENT];
 	__u32 next;
+	__u64 jiffies_anchor_ns;
+	__u64 jiffies_anchor_j;
 };
 
 TC_MAP struct {

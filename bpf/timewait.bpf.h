@@ -89,12 +89,37 @@ static __always_inline __u64 tw__ns_per_jiffy(void)
 	return NSEC_PER_SEC / (kernel_hz ? kernel_hz : 250);
 }
 
-/* the time a jiffies value stands for, by the pair read when the socket was first seen */
+/* when jiffy j began, no later than the pair (ns, base_j) read in it says */
+static __always_inline __u64 jiffies__start(__u64 ns, __u64 base_j, __u64 j)
+{
+	return ns + (__s64)(j - base_j) * (__s64)tw__ns_per_jiffy();
+}
+
+/* a pair read together on this CPU: keep it if its jiffy began later than the anchor's says */
+static __always_inline void jiffies__sample(struct tw_recent *r, __u64 ns, __u64 j)
+{
+	if (!r->jiffies_anchor_ns ||
+	    (__s64)(ns - jiffies__start(r->jiffies_anchor_ns, r->jiffies_anchor_j, j)) < 0) {
+		r->jiffies_anchor_ns = ns;
+		r->jiffies_anchor_j = j;
+	}
+}
+
+/*
+ * The time a jiffies value stands for: by the pair read when the socket was first seen, or
+ * by this CPU's anchor if that says earlier (the socket's pair was read while jiffies lagged)
+ */
 static __always_inline __u64 tw__jiffies_to_ns(const struct tc_closing *t, __u64 j)
 {
-	if (j >= t->tw_base_j)
-		return t->tw_base_ns + (j - t->tw_base_j) * tw__ns_per_jiffy();
-	return t->tw_base_ns - (t->tw_base_j - j) * tw__ns_per_jiffy();
+	struct tw_recent *r = percpu__get(&tw_last);
+	__u64 ns = jiffies__start(t->tw_base_ns, t->tw_base_j, j), anchored;
+
+	if (r && r->jiffies_anchor_ns) {
+		anchored = jiffies__start(r->jiffies_anchor_ns, r->jiffies_anchor_j, j);
+		if (anchored < ns)
+			ns = anchored;
+	}
+	return ns;
 }
 
 /* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
@@ -350,6 +375,7 @@ static __always_inline void timewait__made(__u64 tw, __u64 now)
 	m->tw = tw;
 	m->ns = now;
 	m->j = bpf_jiffies64();
+	jiffies__sample(recent, now, m->j);
 }
 
 /* is the timewait socket tw the one tcp_time_wait() just made of sk? */

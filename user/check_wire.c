@@ -458,6 +458,8 @@ int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int
 {
 	struct wire_span spans[WIRE_MAX_CHANGES];
 	__u64 t[WIRE_MAX_CHANGES], jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
+	/* a time read off jiffies: a jiffy, and as much as the tick was seen late in the run */
+	__u64 slack = jiffy + (f->ss ? f->ss->worst_tick_lag_ns : 0);
 	int n, unknown, bad = 0;
 	const char *contradiction;
 	char line[256], name[32];
@@ -477,7 +479,7 @@ int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int
 	for (int j = 0; j < n; j++) {
 		const struct wire_span *s = &spans[j];
 
-		if (t[j] + jiffy >= s->lo && t[j] <= s->hi + jiffy)
+		if (t[j] + slack >= s->lo && t[j] <= s->hi + slack)
 			continue;
 		snprintf(line, sizeof(line), "%s: got %.2f ms, want %.2f to %.2f ms (after %s, before %s)",
 			 change__name(rec, j, n, name, sizeof(name)),

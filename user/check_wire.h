@@ -7,7 +7,8 @@
  * namespace's sockets that showed the old state and the first that showed the new one
  * (sswatch). These are bounds, not estimates, however slow the host: a slow host widens a
  * bracket, it never moves one. A record agrees when each of its changes lies in its bracket
- * within a jiffy, the resolution of the kernel clocks tcpclose reads some times off.
+ * within a jiffy, the resolution of the kernel clocks tcpclose reads some times off, and
+ * the most the tick was seen late in that run (sswatch), by which jiffies lag the clock.
  */
 #ifndef __CHECK_WIRE_H
 #define __CHECK_WIRE_H

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <linux/inet_diag.h>
@@ -166,10 +167,22 @@ static int sswatch__poll(struct sswatch *w, int fd, __u64 id)
 	return 0;
 }
 
+/* how far the coarse clock, which the tick moves with jiffies, is behind the clock now */
+static __u64 tick__lag_ns(void)
+{
+	struct timespec fine, coarse;
+	__s64 lag;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
+	clock_gettime(CLOCK_MONOTONIC, &fine);
+	lag = (fine.tv_sec - coarse.tv_sec) * 1000000000LL + fine.tv_nsec - coarse.tv_nsec;
+	return lag > 0 ? lag : 0;
+}
+
 static void sswatch__run(struct sswatch *w, unsigned int interval_us)
 {
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	__u64 id = 0, last = 0, now, took;
+	__u64 id = 0, last = 0, now, took, lag;
 	int err = 0;
 
 	if (fd < 0) {
@@ -184,6 +197,9 @@ static void sswatch__run(struct sswatch *w, unsigned int interval_us)
 		last = now;
 		err = sswatch__poll(w, fd, ++id);
 		w->dumps = id;
+		lag = tick__lag_ns();
+		if (lag > w->worst_tick_lag_ns)
+			w->worst_tick_lag_ns = lag;
 		if (last_one)
 			break;
 		took = timing__now_ns() - now;

@@ -40,6 +40,12 @@ struct sswatch {
 	volatile int err;		/* the watcher's error, if it failed */
 	__u64 dumps;			/* how many dumps it made */
 	__u64 worst_gap_ns;		/* the longest time between the start of two dumps */
+	/*
+	 * The most the kernel's tick was seen behind the clock (CLOCK_MONOTONIC less its
+	 * coarse twin, which moves at each tick with jiffies), beyond one jiffy: how late a
+	 * time read off jiffies in this run may be, on a host that holds the tick up.
+	 */
+	__u64 worst_tick_lag_ns;
 	int nsocks;
 	bool overflow;			/* more sockets than fit: the later ones are not kept */
 	struct sswatch_sock socks[SSWATCH_MAX_SOCKS];

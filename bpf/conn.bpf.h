@@ -298,6 +298,31 @@ static __always_inline bool conn__start(struct tc_closing *c, const struct sock 
 	return false;
 }
 
+/*
+ * Is c, found under sk's address, another socket's? Under load the kernel has been seen to
+ * free a closing socket without any of its later state changes or its destruction reaching
+ * the programs (and without counting a recursion miss): its entry stays, and the next socket
+ * the allocator puts at the same address would take it over. The ports tell them apart: a
+ * socket keeps its local port (inet_sport) until it is freed.
+ */
+static __always_inline bool conn__other_socket(const struct tc_closing *c, const struct sock *sk,
+					       const struct tcp_sock *tp)
+{
+	return c->rec.sport != bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) ||
+	       c->rec.dport != bpf_ntohs(sk->__sk_common.skc_dport);
+}
+
+/* send the record of a socket whose end went unseen, as far as it was seen, and forget it */
+static __always_inline void conn__send_unseen(struct tc_closing *c, __u64 key)
+{
+	drop__count(TC_DROP_UNSEEN);
+	c->rec.flags |= TC_F_PARTIAL;
+	/* when it ended is unknown: its last state is closed at the moment it began */
+	conn__end(c, c->rec.enter_ns);
+	conn__send(c);
+	bpf_map_delete_elem(&conns, &key);
+}
+
 /* the entry of sk, made if it has none (and the filters want it); NULL if not followed */
 static __always_inline struct tc_closing *conn__get(const struct sock *sk,
 						    const struct tcp_sock *tp, __u64 now)
@@ -306,8 +331,10 @@ static __always_inline struct tc_closing *conn__get(const struct sock *sk,
 	struct tc_closing fresh, *c;
 
 	c = bpf_map_lookup_elem(&conns, &key);
-	if (c)
+	if (c && !conn__other_socket(c, sk, tp))
 		return c;
+	if (c)
+		conn__send_unseen(c, key);
 	if (conn__start(&fresh, sk, tp, sk->__sk_common.skc_state, now))
 		return NULL;
 	bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST);

@@ -177,6 +177,11 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 
 	now = bpf_ktime_get_ns();
 	c = bpf_map_lookup_elem(&conns, &key);
+	if (c && conn__other_socket(c, sk, tp)) {
+		/* an earlier socket's at this address, whose end we never saw */
+		conn__send_unseen(c, key);
+		c = NULL;
+	}
 	if (c && c->await_owner) {
 		/* closing again (tcp_disconnect(), then connect()) before its owner closed it:
 		 * the earlier record goes as it is */
@@ -266,6 +271,10 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
+	if (conn__other_socket(c, sk, tp)) {
+		conn__send_unseen(c, key);
+		return 0;
+	}
 	if (c->await_reset) {
 		/* a reset went out: the listener's going ended it; none: it was a twin, or
 		 * a child tcp_v4_syn_recv_sock() made and dropped, never a connection */

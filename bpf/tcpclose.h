@@ -270,6 +270,9 @@ enum tc_drop {
 	TC_DROP_TW_MAP,		/* timewait map full: a timewait socket is not followed */
 	TC_DROP_LATE,		/* not a loss: a record sent when its socket was destroyed,
 				 * its CLOSE having been missed (a nested run skipped) */
+	TC_DROP_UNSEEN,		/* a socket's end went unseen (no CLOSE, no destruction): its
+				 * record is sent partial when its address is reused, and its
+				 * TIME_WAIT, if it had one, is not followed */
 	TC_NR_DROPS,
 };
 

@@ -231,7 +231,7 @@ static bool prom__check_hist(const struct prom_vec *v, const struct tracer *t,
 bool prom_vec__check_records(const struct prom_vec *v, const struct tracer *t, bool with_lost,
 			     const char *what)
 {
-	static const char *const reasons[] = { "ringbuf", "conn_map", "tw_map" };
+	static const char *const reasons[] = { "ringbuf", "conn_map", "tw_map", "unseen" };
 	const struct prom_sample *s;
 	const char *role, *cause, *end;
 	json_object *lost;

@@ -88,7 +88,7 @@ static void family(FILE *f, bool om, const char *name, const char *type, const c
 
 static const char *const drop_names[TC_NR_DROPS] = {
 	[TC_DROP_RINGBUF] = "ringbuf", [TC_DROP_CONN_MAP] = "conn_map",
-	[TC_DROP_TW_MAP] = "tw_map",
+	[TC_DROP_TW_MAP] = "tw_map", [TC_DROP_UNSEEN] = "unseen",
 };
 
 char *metrics__render(struct metrics *m, bool om, size_t *len)
@@ -126,7 +126,7 @@ char *metrics__render(struct metrics *m, bool om, size_t *len)
 			record__tw_end_name(e), (unsigned long long)m->tw_ends[e]);
 
 	family(f, om, "tcpclose_events_lost_total", "counter",
-	       "Records lost (ring buffer full) or connections not followed (map full).");
+	       "Records lost (ring buffer full), connections not followed (map full), or whose end went unseen (sent partial).");
 	for (int d = 0; d < TC_NR_DROPS; d++)
 		if (drop_names[d])
 			fprintf(f, "tcpclose_events_lost_total{reason=\"%s\"} %llu\n",

@@ -18,11 +18,12 @@ void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool time
 
 void sink__print_lost(const struct tc_stats *st)
 {
-	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction); lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)\n",
+	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction); lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full), %llu (end unseen: sent partial); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)\n",
 		(unsigned long long)st->records, (unsigned long long)st->drops[TC_DROP_LATE],
 		(unsigned long long)st->drops[TC_DROP_RINGBUF],
 		(unsigned long long)st->drops[TC_DROP_CONN_MAP],
-		(unsigned long long)st->drops[TC_DROP_TW_MAP], (unsigned long long)st->state_missed,
+		(unsigned long long)st->drops[TC_DROP_TW_MAP],
+		(unsigned long long)st->drops[TC_DROP_UNSEEN], (unsigned long long)st->state_missed,
 		(unsigned long long)st->tw_live, st->tw_bytes / 1048576.0);
 }
 

@@ -264,6 +264,7 @@ static void json_summary(struct sink *s, const struct tc_stats *st)
 	json_object_object_add(o, "conn_map", json_object_new_int64(st->drops[TC_DROP_CONN_MAP]));
 	json_object_object_add(o, "tw_map", json_object_new_int64(st->drops[TC_DROP_TW_MAP]));
 	json_object_object_add(o, "late", json_object_new_int64(st->drops[TC_DROP_LATE]));
+	json_object_object_add(o, "unseen", json_object_new_int64(st->drops[TC_DROP_UNSEEN]));
 	json_object_object_add(o, "state_missed", json_object_new_int64(st->state_missed));
 	json_object_object_add(o, "other_missed", json_object_new_int64(st->other_missed));
 	json_object_object_add(o, "tw_followed", json_object_new_int64(st->tw_live));

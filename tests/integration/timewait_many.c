@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "check_load.h"
 #include "fixture.h"
 #include "test.h"
 #include "tw.h"
@@ -39,6 +40,74 @@ static void timewait_many__check_foreign(const struct tracer *t, const unsigned 
 		}
 	}
 	if (!ASSERT_EQ(foreign, 0, "records of connections to none of our listeners"))
+		fixture__dump(example, "one of them");
+}
+
+/*
+ * The connections whose client end has no TIME_WAIT record, found by their server end's
+ * record, and every record of their client port: what happened to that 4-tuple.
+ */
+static int timewait_many__port(const unsigned short *ports, long long port)
+{
+	for (int i = 0; i < MANY_PORTS; i++)
+		if (ports[i] == port)
+			return i;
+	return 0;
+}
+
+static void timewait_many__show_missing(const struct tracer *t, const unsigned short *ports)
+{
+	static unsigned char seen[65536][MANY_PORTS];
+	int i, j, shown = 0;
+	long long sp, dp, cp;
+	const char *role;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < t->nrecs; i++) {
+		if (!tw__is_close(t->recs[i]) || !json__has_state(t->recs[i], "TIME_WAIT"))
+			continue;
+		sp = json__int(t->recs[i], "sport", -1);
+		dp = json__int(t->recs[i], "dport", -1);
+		if (sp >= 0 && sp < 65536)
+			seen[sp][timewait_many__port(ports, dp)]++;
+	}
+	for (i = 0; i < t->nrecs && shown < 8; i++) {
+		role = json__str(t->recs[i], "role");
+		if (!tw__is_close(t->recs[i]) || !role || strcmp(role, "passive") ||
+		    json__has_state(t->recs[i], "FIN_WAIT1"))
+			continue;
+		cp = json__int(t->recs[i], "dport", -1);
+		sp = json__int(t->recs[i], "sport", -1);
+		if (cp < 0 || cp >= 65536 || seen[cp][timewait_many__port(ports, sp)])
+			continue;
+		shown++;
+		printf("no TIME_WAIT record of %lld -> %lld; the records of port %lld:\n", cp, sp, cp);
+		for (j = 0; j < t->nrecs; j++) {
+			if (!tw__is_close(t->recs[j]) || (json__int(t->recs[j], "sport", -1) != cp &&
+							  json__int(t->recs[j], "dport", -1) != cp))
+				continue;
+			fixture__dump(t->recs[j], "  ");
+		}
+	}
+}
+
+/*
+ * A record that went FIN_WAIT1 and then CLOSE_WAIT is two sockets' at one address: a client
+ * whose end went unseen, taken over by the server socket allocated there next.
+ */
+static void timewait_many__check_merged(const struct tracer *t)
+{
+	json_object *example = NULL;
+	int i, merged = 0;
+
+	for (i = 0; i < t->nrecs; i++) {
+		if (!tw__is_close(t->recs[i]) || !json__has_state(t->recs[i], "FIN_WAIT1") ||
+		    !json__has_state(t->recs[i], "CLOSE_WAIT"))
+			continue;
+		merged++;
+		example = example ?: t->recs[i];
+	}
+	if (!ASSERT_EQ(merged, 0, "records of two sockets (FIN_WAIT1, then CLOSE_WAIT)"))
 		fixture__dump(example, "one of them");
 }
 
@@ -108,15 +177,17 @@ out:
 }
 
 /*
- * Alone, after the others: 40,000 sockets and their records are a load of their own, and
- * with other tests' namespaces churning beside it a timewait socket at a reused address has
- * lost its record about once in 40,000 (see the closing note of the TIME_WAIT issue).
+ * The connections, closed with nbusy busy loops beside them. Alone, after the others: 40,000
+ * sockets and their records are a load of their own. Under load the kernel has freed a
+ * client socket after its FIN_WAIT1 with nothing more reaching the programs: its record must
+ * be sent (partial, counted as "unseen"), not taken over by the next socket at its address.
  */
-void serial_test_timewait_many(void)
+static void timewait_many__run(int nbusy)
 {
 	static const char *const args[] = { "--hist", NULL };
 	json_object *lost, *hist, *hstates = NULL;
-	long long tw, rsts, left = -1;
+	long long tw, rsts, unseen, left = -1;
+	struct check_load load = { 0 };
 	unsigned short ports[MANY_PORTS];
 	int lfds[MANY_PORTS], i;
 	struct fixture f;
@@ -136,10 +207,13 @@ void serial_test_timewait_many(void)
 		if (!ASSERT_GE(lfds[i], 0, "listen"))
 			goto out;
 	}
+	if (nbusy && !ASSERT_OK(check_load__start(&load, nbusy), "busy loops"))
+		goto out;
 	start = timing__now_ms();
 	if (!ASSERT_OK(tw__active_closes(lfds, ports, MANY_PORTS, MANY_CONNS), "active closes") ||
 	    !ASSERT_OK(tw__settle(0, SETTLE_MS), "connections settled"))
 		goto out;
+	check_load__stop(&load);
 	/* the kernel's count of them all at once */
 	left = netns__tw_sockets();
 	test__log("%d connections in %.0f ms; %lld timewait sockets at once", MANY_CONNS,
@@ -158,13 +232,20 @@ void serial_test_timewait_many(void)
 	if (!fixture__finish(&f))
 		goto out;
 	timewait_many__check_foreign(&f.tracer, ports);
+	timewait_many__check_merged(&f.tracer);
 
-	tw__check_count(&f.tracer, "TIME_WAIT", NULL, tw, "records with TIME_WAIT = TcpExtTW");
-	tw__check_count(&f.tracer, NULL, "purged", left,
-			"records ending \"purged\" = timewait sockets left (sockstat)");
-	tw__check_count(&f.tracer, NULL, "rst", rsts, "records ending \"rst\" = TcpOutRsts");
-	ASSERT_EQ(tracer__count_closes(&f.tracer), 2 * MANY_CONNS, "records: both ends of each");
+	/* a socket whose end went unseen is sent without its TIME_WAIT, and counted */
 	lost = tracer__lost(&f.tracer);
+	unseen = json__int(lost, "unseen", -1);
+	test__log("%lld records with their end unseen (sent partial)", unseen);
+	ASSERT_GE(unseen, 0, "lost.unseen");
+	ASSERT_EQ(tw__count(&f.tracer, "TIME_WAIT", NULL) + unseen, tw,
+		  "records with TIME_WAIT + unseen = TcpExtTW");
+	ASSERT_EQ(tw__count(&f.tracer, NULL, "purged") + tw__count(&f.tracer, NULL, "rst") + unseen,
+		  left + rsts, "records ending purged or rst + unseen = sockstat tw + TcpOutRsts");
+	tw__check_count(&f.tracer, NULL, "rst", rsts, "records ending \"rst\" = TcpOutRsts");
+	if (!ASSERT_EQ(tracer__count_closes(&f.tracer), 2 * MANY_CONNS, "records: both ends of each"))
+		timewait_many__show_missing(&f.tracer, ports);
 	if (ASSERT_NOT_NULL(lost, "lost record")) {
 		test__log("lost record: %s", json_object_to_json_string(lost));
 		ASSERT_EQ(json__int(lost, "records", -1), tracer__count_closes(&f.tracer),
@@ -181,9 +262,23 @@ void serial_test_timewait_many(void)
 	for (i = 0; i < (int)(sizeof(states) / sizeof(states[0])); i++)
 		timewait_many__check_state(&f.tracer, hstates, states[i]);
 out:
+	check_load__stop(&load);
 	for (i = 0; i < MANY_PORTS; i++) {
 		if (lfds[i] >= 0)
 			close(lfds[i]);
 	}
 	fixture__cleanup(&f);
+}
+
+void serial_test_timewait_many(void)
+{
+	timewait_many__run(0);
+}
+
+/* the same with every CPU busy: the old code lost a record in most runs (2 CPUs) */
+void serial_test_timewait_many_loaded(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	timewait_many__run(n > 0 ? n : 2);
 }

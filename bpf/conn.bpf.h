@@ -267,7 +267,7 @@ static __always_inline void conn__send(struct tc_closing *c)
 	if (filter_cgroup && (c->rec.flags & TC_F_PARTIAL) && (c->rec.flags & TC_F_TW))
 		return;
 	/* a partial record's dwell is a lower bound: it would bias the percentiles */
-	if (hist_enabled && !(c->rec.flags & TC_F_PARTIAL))
+	if (hist_enabled && !(c->rec.flags & (TC_F_PARTIAL | TC_F_END_UNSEEN)))
 		hist__add(&c->rec);
 	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), ringbuf__flags()))
 		drop__count(TC_DROP_RINGBUF);
@@ -316,7 +316,7 @@ static __always_inline bool conn__other_socket(const struct tc_closing *c, const
 static __always_inline void conn__send_unseen(struct tc_closing *c, __u64 key)
 {
 	drop__count(TC_DROP_UNSEEN);
-	c->rec.flags |= TC_F_PARTIAL;
+	c->rec.flags |= TC_F_END_UNSEEN;
 	/* when it ended is unknown: its last state is closed at the moment it began */
 	conn__end(c, c->rec.enter_ns);
 	conn__send(c);

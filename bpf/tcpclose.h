@@ -70,6 +70,7 @@ enum {
 	TC_F_TW = 1 << 4,		/* continued in a timewait socket */
 	TC_F_TW_RESTART = 1 << 5,	/* the 2MSL timer was restarted by a peer FIN */
 	TC_F_PARTIAL = 1 << 6,		/* began before tcpclose started */
+	TC_F_END_UNSEEN = 1 << 7,	/* its end never reached tcpclose: sent as far as seen */
 };
 
 enum tc_event_type {

@@ -46,8 +46,9 @@ void metrics__record(struct metrics *m, const struct tc_conn *rec)
 	m->keepalive_probes += rec->keepalive_probes;
 	if (rec->tw_end && rec->tw_end < METRICS_NR_TW_ENDS)
 		m->tw_ends[rec->tw_end]++;
-	/* as for --hist: a partial record's dwell is only a lower bound */
-	for (int s = 0; s < TC_NR_STATES && !(rec->flags & TC_F_PARTIAL); s++) {
+	/* as for --hist: a partial record's dwell is only a lower bound, an unseen end's none */
+	for (int s = 0; s < TC_NR_STATES && !(rec->flags & (TC_F_PARTIAL | TC_F_END_UNSEEN));
+	     s++) {
 		/* whole microseconds, as the JSON records and --hist count them */
 		double secs = (rec->dwell_ns[s] / 1000) / 1e6;
 

@@ -143,6 +143,7 @@ static void json_record(struct sink *s, const struct tc_conn *rec)
 	else
 		jw__null(&w, "tw_restart_ms");
 	jw__bool(&w, "partial", rec->flags & TC_F_PARTIAL);
+	jw__bool(&w, "end_unseen", rec->flags & TC_F_END_UNSEEN);
 	/* a timewait socket found at start-up: what its timer had left then */
 	if (rec->tw_left_ns)
 		jw__ms(&w, "tw_left_ms", rec->tw_left_ns);

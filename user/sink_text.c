@@ -110,6 +110,8 @@ static void text_record(struct sink *s, const struct tc_conn *rec)
 		lb__str(&lb, ",restarted", 0);
 	if (rec->flags & TC_F_PARTIAL)
 		lb__str(&lb, ",partial", 0);
+	if (rec->flags & TC_F_END_UNSEEN)
+		lb__str(&lb, ",end_unseen", 0);
 	lb__char(&lb, '\n');
 	lb__write(&lb, s->out);
 }

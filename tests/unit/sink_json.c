@@ -72,6 +72,16 @@ void test_json_record_keys(void)
 	ASSERT_EQ(json_object_array_length(json_object_object_get(o, "states")), 3, "states");
 	ASSERT_TRUE(json_object_object_get_ex(o, "rst_reason", &v) && v == NULL,
 		    "no reason is null");
+	ASSERT_FALSE(json_object_get_boolean(json_object_object_get(o, "end_unseen")),
+		     "end_unseen: false unless its end went unseen");
+	json_object_put(o);
+	rec.flags |= TC_F_END_UNSEEN;
+	o = render(&rec, buf, sizeof(buf));
+	if (!ASSERT_NOT_NULL(o, "output parses as JSON"))
+		return;
+	ASSERT_TRUE(json_object_get_boolean(json_object_object_get(o, "end_unseen")),
+		    "end_unseen: true, its own flag, not partial");
+	ASSERT_FALSE(json_object_get_boolean(json_object_object_get(o, "partial")), "not partial");
 	json_object_put(o);
 }
 

@@ -218,6 +218,32 @@ static void wire__diff(void *ctx, const char *line)
 		diff__add(w->d, "%s", line);
 }
 
+/* when a record's connection began to close, or ended if it never did */
+static __u64 rec__began(const struct tc_conn *rec)
+{
+	return rec->order[0] < TC_NR_STATES ? rec->start_ns : rec->end_ns;
+}
+
+/*
+ * The record of end x: of the unclaimed ones with its ports, the earliest to begin closing.
+ * Ends that share ports (connect() reused a 4-tuple) are listed in the order their
+ * connections came; their records need not arrive in it (a TIME_WAIT that connect() took
+ * over may be settled after the next connection's record was sent). n if there is none.
+ */
+static int rec__first(const struct tc_conn *recs, int n, const bool *claimed,
+		      const struct check_end *x)
+{
+	int best = n;
+
+	for (int i = 0; i < n; i++) {
+		if (claimed[i] || recs[i].sport != x->lport || recs[i].dport != x->rport)
+			continue;
+		if (best == n || rec__began(&recs[i]) < rec__began(&recs[best]))
+			best = i;
+	}
+	return best;
+}
+
 /* the how-manieth end with x's ports: the connection of them it is, from 0 */
 static int end__nth(const struct check_expect *e, int k)
 {
@@ -245,9 +271,7 @@ int check_expect__compare(const struct check_expect *e, const struct tc_conn *re
 	for (int k = 0; k < e->nr_ends; k++) {
 		const struct check_end *x = &e->ends[k];
 
-		for (i = 0; i < n; i++)
-			if (!claimed[i] && recs[i].sport == x->lport && recs[i].dport == x->rport)
-				break;
+		i = rec__first(recs, n, claimed, x);
 		if (i == n) {
 			diff__add(d, "%s: no close record (local port %u, remote port %u)", x->name,
 				  x->lport, x->rport);

@@ -295,9 +295,11 @@ static void job__records_text(struct job *j, const struct wire_facts *wire)
 
 		check_expect__describe(&j->recs[i], j->expect.mark_ns, line, sizeof(line));
 		o += snprintf(text + o, RECORDS_TEXT - o, "%s\n", line);
-		for (int k = 0; k < i; k++)
-			nth += j->recs[k].sport == j->recs[i].sport &&
-			       j->recs[k].dport == j->recs[i].dport;
+		/* as check_expect__compare() pairs them: by when they began to close */
+		for (int k = 0; k < j->nrecs; k++)
+			nth += k != i && j->recs[k].sport == j->recs[i].sport &&
+			       j->recs[k].dport == j->recs[i].dport &&
+			       check_expect__began(&j->recs[k]) < check_expect__began(&j->recs[i]);
 		check_wire__describe(wire, &j->recs[i], nth, j->arrived_ns[i], j->sh->netns_ns,
 				     line, sizeof(line));
 		if (o < RECORDS_TEXT)

@@ -218,8 +218,7 @@ static void wire__diff(void *ctx, const char *line)
 		diff__add(w->d, "%s", line);
 }
 
-/* when a record's connection began to close, or ended if it never did */
-static __u64 rec__began(const struct tc_conn *rec)
+__u64 check_expect__began(const struct tc_conn *rec)
 {
 	return rec->order[0] < TC_NR_STATES ? rec->start_ns : rec->end_ns;
 }
@@ -238,7 +237,7 @@ static int rec__first(const struct tc_conn *recs, int n, const bool *claimed,
 	for (int i = 0; i < n; i++) {
 		if (claimed[i] || recs[i].sport != x->lport || recs[i].dport != x->rport)
 			continue;
-		if (best == n || rec__began(&recs[i]) < rec__began(&recs[best]))
+		if (best == n || check_expect__began(&recs[i]) < check_expect__began(&recs[best]))
 			best = i;
 	}
 	return best;

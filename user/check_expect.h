@@ -126,6 +126,10 @@ int check_expect__compare(const struct check_expect *e, const struct tc_conn *re
 			  const struct nstat *delta, const struct check_evidence *ev,
 			  struct check_diffs *d);
 
+/* when a record's connection began to close, or ended if it never did: ends that share
+ * ports are paired with records in that order */
+__u64 check_expect__began(const struct tc_conn *rec);
+
 /* a record in one line, for -v and the JUnit file */
 void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf, size_t len);
 

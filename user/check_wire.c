@@ -39,7 +39,7 @@ struct wire_end {
 	size_t from, to;		/* its connection's segments: [from, to) */
 	int nconns;			/* connections of these ports in the capture */
 	__u64 begin;			/* the connection's first segment leaving */
-	__u64 our_fin, our_fin_last;	/* our first and last FIN leaving */
+	__u64 our_fin;			/* our first FIN leaving */
 	__u64 peer_fin;			/* the peer's first FIN arriving */
 	__u64 peer_acked_fin;		/* the peer's first ACK of our FIN arriving */
 	__u64 we_acked_fin;		/* our first ACK of the peer's FIN leaving */
@@ -128,7 +128,7 @@ static void wire__end(const struct wire_facts *f, const struct tc_conn *rec, str
 	bool fin = false, peer_fin = false;
 
 	w->begin = seg__tx(f, &f->segs[w->from]);
-	w->our_fin = w->our_fin_last = w->peer_fin = w->peer_acked_fin = NO_TIME;
+	w->our_fin = w->peer_fin = w->peer_acked_fin = NO_TIME;
 	w->we_acked_fin = w->we_acked_fin_last = NO_TIME;
 	w->our_rst = w->peer_rst = w->next_our_syn = NO_TIME;
 	w->next_peer_syn = NO_TIME;
@@ -142,8 +142,6 @@ static void wire__end(const struct wire_facts *f, const struct tc_conn *rec, str
 				fin_seq = tcp_seg__fin_seq(s);
 				w->our_fin = seg__tx(f, s);
 			}
-			if (s->flags & TCP_FIN)
-				w->our_fin_last = seg__tx(f, s);
 			if ((s->flags & TCP_RST) && w->our_rst == NO_TIME)
 				w->our_rst = seg__tx(f, s);
 			if (!(s->flags & TCP_RST))

@@ -19,7 +19,7 @@
  */
 #define STEP_TIMEOUT_MS 30000
 #define REAP_TIMEOUT_MS 30000
-#define SETTLE_TIMEOUT_MS 5000	/* a lost FIN or ACK is resent within 1 s here */
+#define SETTLE_TIMEOUT_MS 30000	/* a lost FIN or ACK is resent within 1 s on a healthy host */
 #define CROSS_ATTEMPTS 5
 #define CLIENT_COMM "closegen-cli"
 #define SERVER_COMM "closegen-srv"

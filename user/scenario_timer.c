@@ -46,7 +46,8 @@ static int timer__drop_server(struct run *r, bool drop)
 /* in the server: wait until the conductor says the client is done, then reset */
 static int timer__server_abort(struct run *r, struct child *me, int fd)
 {
-	if (step__await(me->down, 'G', GIVE_UP_WAIT_MS))
+	/* the conductor waits for the client's give-up, and more, before it says so */
+	if (step__await(me->down, 'G', 3 * GIVE_UP_WAIT_MS))
 		return run__fail(r, -ETIMEDOUT, "server: never told to finish");
 	if (sock__linger0(fd))
 		return run__fail(r, -errno, "server: SO_LINGER: %s", strerror(errno));

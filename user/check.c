@@ -86,6 +86,7 @@ struct checker {
 	bool rearm_blind;		/* the backend: check_wire.h */
 	double start_ms;
 	__u64 lost;			/* records the tracer could not deliver */
+	__u64 unseen;			/* records it sent without their end (end_unseen) */
 	/* --repeat: one round after another, each a run of its own with fresh jobs */
 	int round, nr_rounds;		/* 1 of 1 without --repeat */
 	int passed, failed;		/* scenario runs, over the rounds */
@@ -648,6 +649,9 @@ static void check__summary(struct checker *c, const char *timestamp)
 	if (c->lost)
 		fprintf(stderr, "tcpclose check: the tracer could not deliver %llu records (ring buffer or maps full): a record missing above may be one of them\n",
 			(unsigned long long)c->lost);
+	if (c->unseen)
+		fprintf(stderr, "tcpclose check: %llu records were sent with their end unseen (end_unseen): their sockets' last changes never reached the programs\n",
+			(unsigned long long)c->unseen);
 	if (c->opts->junit && c->results) {
 		err = check_report__junit(c->opts->junit, c->results, c->njobs, &info);
 		if (err)
@@ -717,6 +721,7 @@ static int check__rounds(struct checker *c, struct loader *l)
 	}
 	loader__drops(l, drops);
 	c->lost = drops[TC_DROP_RINGBUF] + drops[TC_DROP_CONN_MAP] + drops[TC_DROP_TW_MAP];
+	c->unseen = drops[TC_DROP_UNSEEN];
 	return 0;
 fail:
 	fprintf(stderr, "tcpclose check: round %d: %s\n", c->round, strerror(-err));

@@ -194,10 +194,12 @@ void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf,
 			      record__state_name(rec->order[i]),
 			      record__dwell_ms(rec, rec->order[i]));
 	if (o < len)
-		o += snprintf(buf + o, len - o, "%s tw_end %s fin_retrans %u keepalive %u/%u",
+		o += snprintf(buf + o, len - o, "%s tw_end %s fin_retrans %u keepalive %u/%u%s%s",
 			      rec->order[0] < TC_NR_STATES ? " ms," : " no close states,",
 			      tw ? tw : "-", rec->fin_retrans, rec->keepalive_probes,
-			      rec->keepalive_unanswered);
+			      rec->keepalive_unanswered,
+			      rec->flags & TC_F_PARTIAL ? " partial" : "",
+			      rec->flags & TC_F_END_UNSEEN ? " end_unseen" : "");
 	if (mark_ns && o < len)
 		snprintf(buf + o, len - o, " end_ms %.1f", ((double)rec->end_ns - mark_ns) / 1e6);
 }

@@ -40,6 +40,8 @@
 #define RECORDS_TEXT 8192
 /* every segment of a scenario: the longest (simultaneous, a few tries) sends about a hundred */
 #define MAX_SEGS 4096
+/* a scenario's namespace has a few sockets: a TCP hash of its own keeps its dumps quick */
+#define NETNS_HASH_BUCKETS 1024
 /* the socket dumps' pace: a state that lasts longer is seen at least once */
 #define SSWATCH_INTERVAL_US 1000
 
@@ -209,7 +211,7 @@ static void job__child(struct job *j)
 	opts.watch_resends = true;
 	opts.wire = &cap;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	err = netns__unshare();
+	err = netns__unshare_own_hash(NETNS_HASH_BUCKETS);
 	if (err) {
 		snprintf(sh->res.error, sizeof(sh->res.error),
 			 "a new network namespace: %s (needs CAP_SYS_ADMIN)", strerror(-err));
@@ -291,6 +293,10 @@ static void job__records_text(struct job *j, const struct wire_facts *wire)
 	if (!text)
 		return;
 	text[0] = '\0';
+	o += snprintf(text, RECORDS_TEXT,
+		      "evidence: %zu segments, %llu socket dumps %.1f ms apart at most, the tick %.1f ms late at most\n",
+		      j->sh->nsegs, (unsigned long long)j->sh->ss.dumps,
+		      j->sh->ss.worst_gap_ns / 1e6, j->sh->ss.worst_tick_lag_ns / 1e6);
 	for (int i = 0; i < j->nrecs && o < RECORDS_TEXT; i++) {
 		int nth = 0;
 

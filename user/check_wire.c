@@ -456,8 +456,11 @@ int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int
 {
 	struct wire_span spans[WIRE_MAX_CHANGES];
 	__u64 t[WIRE_MAX_CHANGES], jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
-	/* a time read off jiffies: a jiffy, and as much as the tick was seen late in the run */
-	__u64 slack = jiffy + (f->ss ? f->ss->worst_tick_lag_ns : 0);
+	/*
+	 * A time read off jiffies: up to a jiffy early, more while the tick is late. The coarse
+	 * clock's distance behind the clock is both (where in its jiffy, and how late the tick).
+	 */
+	__u64 lag = f->ss ? f->ss->worst_tick_lag_ns : 0, slack = lag > jiffy ? lag : jiffy;
 	int n, unknown, bad = 0;
 	const char *contradiction;
 	char line[256], name[32];

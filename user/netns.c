@@ -40,6 +40,21 @@ int netns__unshare(void)
 	return netns__lo_up();
 }
 
+int netns__unshare_own_hash(unsigned int buckets)
+{
+	char value[16];
+	int err;
+
+	/* the setting is read from the namespace that makes the child: one in between */
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	snprintf(value, sizeof(value), "%u", buckets);
+	err = netns__sysctl("net/ipv4/tcp_child_ehash_entries", value);
+	if (err && err != -ENOENT)
+		return err;
+	return netns__unshare();
+}
+
 unsigned int netns__inode(void)
 {
 	struct stat st;

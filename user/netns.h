@@ -9,6 +9,13 @@ int netns__lo_up(void);
 /* move the calling process into a fresh namespace whose lo is up */
 int netns__unshare(void);
 
+/*
+ * The same, with a TCP hash table of its own of that many buckets where the kernel has
+ * net.ipv4.tcp_child_ehash_entries (6.1 on), so that dumping its sockets (ss, sock_diag)
+ * walks its few buckets, not the host's hundreds of thousands; elsewhere a plain one.
+ */
+int netns__unshare_own_hash(unsigned int buckets);
+
 /* its inode number, what a close record calls "netns"; 0 and errno if unreadable */
 unsigned int netns__inode(void);
 

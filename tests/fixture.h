@@ -13,6 +13,7 @@
 #include "netns_named.h"
 #include "nstat.h"
 #include "scenario.h"
+#include "sswatch.h"
 #include "tracer.h"
 
 struct fixture {
@@ -23,6 +24,8 @@ struct fixture {
 	struct scenario_result res;
 	bool no_capture;		/* set before fixture__run(): churn needs none */
 	bool ns_alive;
+	struct sswatch *ss;		/* the namespace's sockets, dumped every ms while it ran */
+	unsigned long long done_ns;	/* the scenario was over (CLOCK_MONOTONIC) */
 };
 
 bool fixture__start(struct fixture *f, const char *const *tracer_args);
@@ -36,6 +39,7 @@ json_object *fixture__server(const struct fixture *f);
 void fixture__check_ends(const struct fixture *f, json_object *client, json_object *server);
 void fixture__check_fins(const struct fixture *f, json_object *client, json_object *server);
 double fixture__ms(double from, double to);
+bool fixture__judge(const struct fixture *f, json_object *rec, int nth, const char *what);
 void fixture__dump(json_object *rec, const char *what);
 
 /* a record's field against what the test expects, named after the end it belongs to */

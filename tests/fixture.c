@@ -27,10 +27,40 @@ bool fixture__start(struct fixture *f, const char *const *tracer_args)
 	return ASSERT_OK(tracer__start(&f->tracer, f->ns.path, tracer_args), "start tracer");
 }
 
+/*
+ * In the scenario's namespace: fork the socket watcher (sswatch), whose dumps bracket the
+ * records' changes of state. It must end before fixture__purge(), as it holds the namespace.
+ */
+bool fixture__watch(struct fixture *f)
+{
+	if (!f->ss) {
+		f->ss = sswatch__map();
+		if (!ASSERT_NOT_NULL(f->ss, "map the socket watcher"))
+			return false;
+	}
+	f->ss_pid = sswatch__start(f->ss, SSWATCH_INTERVAL_US);
+	if (!ASSERT_GT(f->ss_pid, 0, "fork the socket watcher")) {
+		f->ss_pid = 0;
+		return false;
+	}
+	return true;
+}
+
+/* stop it; the scenario is over: its done_ns */
+bool fixture__unwatch(struct fixture *f)
+{
+	pid_t pid = f->ss_pid;
+
+	if (!pid)
+		return true;
+	f->done_ns = timing__now_ns();
+	f->ss_pid = 0;
+	return ASSERT_OK(sswatch__stop(f->ss, pid), "socket dumps (sock_diag: modprobe tcp_diag)");
+}
+
 /* run the scenario inside the namespace, with a capture and counters around it */
 bool fixture__run(struct fixture *f, const char *scenario, const struct scenario_opts *opts)
 {
-	pid_t watcher = -1;
 	bool ok = false;
 	int err;
 
@@ -40,23 +70,10 @@ bool fixture__run(struct fixture *f, const char *scenario, const struct scenario
 		goto out;
 	if (!f->no_capture && !ASSERT_OK(capture__start(&f->cap), "capture on lo"))
 		goto out;
-	/* the socket dumps live in the namespace: they end before fixture__purge() */
-	if (!f->no_capture && !f->ss) {
-		f->ss = sswatch__map();
-		if (!ASSERT_NOT_NULL(f->ss, "map the socket watcher"))
-			goto out;
-	}
-	if (f->ss) {
-		watcher = sswatch__start(f->ss, SSWATCH_INTERVAL_US);
-		if (!ASSERT_GE(watcher, 0, "fork the socket watcher"))
-			goto out;
-	}
+	if (!f->no_capture && !fixture__watch(f))
+		goto out;
 	err = scenario__run(scenario, opts, &f->res);
-	f->done_ns = timing__now_ns();
-	if (watcher > 0) {
-		ASSERT_OK(sswatch__stop(f->ss, watcher), "socket dumps (sock_diag, tcp_diag)");
-		watcher = -1;
-	}
+	fixture__unwatch(f);
 	if (!ASSERT_OK(err, scenario)) {
 		printf("scenario %s: %s\n", scenario, f->res.error);
 		goto out;
@@ -71,8 +88,7 @@ bool fixture__run(struct fixture *f, const char *scenario, const struct scenario
 		goto out;
 	ok = true;
 out:
-	if (watcher > 0)
-		sswatch__stop(f->ss, watcher);
+	fixture__unwatch(f);
 	if (f->cap.running)
 		capture__stop(&f->cap);
 	ASSERT_OK(netns__leave(&f->ns), "leave scenario namespace");
@@ -113,6 +129,8 @@ bool fixture__finish(struct fixture *f)
 
 void fixture__cleanup(struct fixture *f)
 {
+	if (f->ss_pid)
+		sswatch__stop(f->ss, f->ss_pid);
 	if (f->ns.home >= 0)
 		netns__leave(&f->ns);
 	if (f->ns_alive)

@@ -25,11 +25,14 @@ struct fixture {
 	bool no_capture;		/* set before fixture__run(): churn needs none */
 	bool ns_alive;
 	struct sswatch *ss;		/* the namespace's sockets, dumped every ms while it ran */
+	pid_t ss_pid;			/* the watcher, while it runs */
 	unsigned long long done_ns;	/* the scenario was over (CLOCK_MONOTONIC) */
 };
 
 bool fixture__start(struct fixture *f, const char *const *tracer_args);
 bool fixture__run(struct fixture *f, const char *scenario, const struct scenario_opts *opts);
+bool fixture__watch(struct fixture *f);
+bool fixture__unwatch(struct fixture *f);
 bool fixture__purge(struct fixture *f);
 bool fixture__finish(struct fixture *f);
 void fixture__cleanup(struct fixture *f);

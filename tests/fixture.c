@@ -311,6 +311,31 @@ static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_
 	return true;
 }
 
+/*
+ * When the socket dumps first showed sport -> dport in a kernel state (TCP_CLOSE_WAIT, ...),
+ * on the capture's clock (CLOCK_REALTIME, s): the end of that dump, which the change of
+ * state preceded. 0 if they never did.
+ */
+double fixture__ss_first(const struct fixture *f, unsigned short sport, unsigned short dport,
+			 int state)
+{
+	double first = 0;
+
+	for (int i = 0; f->ss && i < f->ss->nsocks; i++) {
+		const struct sswatch_sock *s = &f->ss->socks[i];
+
+		if (s->sport != sport || s->dport != dport)
+			continue;
+		for (int r = 0; r < s->nruns; r++) {
+			double t = ((long long)s->runs[r].first_t1 + timing__real_offset_ns()) / 1e9;
+
+			if (s->runs[r].state == state && (!first || t < first))
+				first = t;
+		}
+	}
+	return first;
+}
+
 static void fixture__diff(void *ctx, const char *line)
 {
 	test__check(false, __FILE__, __LINE__, "%s: %s", (const char *)ctx, line);

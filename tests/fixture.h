@@ -42,6 +42,8 @@ json_object *fixture__server(const struct fixture *f);
 void fixture__check_ends(const struct fixture *f, json_object *client, json_object *server);
 void fixture__check_fins(const struct fixture *f, json_object *client, json_object *server);
 double fixture__ms(double from, double to);
+double fixture__ss_first(const struct fixture *f, unsigned short sport, unsigned short dport,
+			 int state);
 bool fixture__judge(const struct fixture *f, json_object *rec, int nth, const char *what);
 void fixture__dump(json_object *rec, const char *what);
 

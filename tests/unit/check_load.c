@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "check_load.h"
@@ -41,27 +42,34 @@ void test_check_load(void)
 	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 	unsigned long ticks0[2] = {}, ticks[2] = {};
 	struct check_load l = {};
-	bool grew = false;
+	bool grew = false, named = false;
+	char comm[2][32] = {};
 	pid_t pids[2];
-	char comm[32];
 
 	if (!ASSERT_OK(check_load__start(&l, 2), "start two workers"))
 		return;
 	ASSERT_EQ(l.n, 2, "two workers");
 	pids[0] = l.pids[0];
 	pids[1] = l.pids[1];
-	for (int i = 0; i < 2; i++) {
-		ASSERT_TRUE(proc__stat(pids[i], comm, sizeof(comm), &ticks0[i]), "its /proc stat");
-		ASSERT_STREQ(comm, CHECK_LOAD_COMM, "named for ps and pgrep");
-	}
-	/* they spin: each one's CPU time grows, however long a loaded host makes it wait */
-	for (int ms = 0; !grew && ms < LOAD_RAN_MS; ms += 10) {
+	for (int i = 0; i < 2; i++)
+		ASSERT_TRUE(proc__stat(pids[i], comm[i], sizeof(comm[i]), &ticks0[i]),
+			    "its /proc stat");
+	/*
+	 * They name themselves, then spin: each one's name set and CPU time grown, however long
+	 * a loaded host makes them wait.
+	 */
+	for (int ms = 0; !(grew && named) && ms < LOAD_RAN_MS; ms += 10) {
 		nanosleep(&pause, NULL);
-		grew = true;
-		for (int i = 0; i < 2; i++)
-			grew &= proc__stat(pids[i], comm, sizeof(comm), &ticks[i]) &&
-				ticks[i] > ticks0[i];
+		grew = named = true;
+		for (int i = 0; i < 2; i++) {
+			bool ok = proc__stat(pids[i], comm[i], sizeof(comm[i]), &ticks[i]);
+
+			grew &= ok && ticks[i] > ticks0[i];
+			named &= ok && !strcmp(comm[i], CHECK_LOAD_COMM);
+		}
 	}
+	for (int i = 0; i < 2; i++)
+		ASSERT_STREQ(comm[i], CHECK_LOAD_COMM, "named for ps and pgrep");
 	ASSERT_TRUE(grew, "each used the CPU");
 	check_load__stop(&l);
 	ASSERT_EQ(l.n, 0, "none left");

@@ -283,6 +283,7 @@ static long long fixture__round(double us)
 static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_conn *c)
 {
 	json_object *states = NULL;
+	int cause, tw_end;
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
@@ -303,9 +304,13 @@ static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_
 		c->order[i] = s;
 		c->dwell_ns[s] = fixture__round(json__dwell(rec, name) * 1e3) * 1000;
 	}
-	c->cause = fixture__enum(json__str(rec, "cause"), fixture__cause_name, 32);
-	c->tw_end = json__is_null(rec, "tw_end") ? TC_TW_NONE :
-		    fixture__enum(json__str(rec, "tw_end"), fixture__tw_end_name, 32);
+	cause = fixture__enum(json__str(rec, "cause"), fixture__cause_name, 32);
+	tw_end = json__is_null(rec, "tw_end") ? TC_TW_NONE :
+		 fixture__enum(json__str(rec, "tw_end"), fixture__tw_end_name, 32);
+	if (cause < 0 || tw_end < 0)
+		return false;
+	c->cause = cause;
+	c->tw_end = tw_end;
 	c->end_ns = fixture__round(json__double(rec, "ts", 0) * 1e6) * 1000 - real_offset_ns;
 	c->start_ns = c->end_ns - fixture__round(json__double(rec, "duration_ms", 0) * 1e3) * 1000;
 	return true;
@@ -319,6 +324,7 @@ static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_
 double fixture__ss_first(const struct fixture *f, unsigned short sport, unsigned short dport,
 			 int state)
 {
+	long long off = timing__real_offset_ns();
 	double first = 0;
 
 	for (int i = 0; f->ss && i < f->ss->nsocks; i++) {
@@ -327,7 +333,7 @@ double fixture__ss_first(const struct fixture *f, unsigned short sport, unsigned
 		if (s->sport != sport || s->dport != dport)
 			continue;
 		for (int r = 0; r < s->nruns; r++) {
-			double t = ((long long)s->runs[r].first_t1 + timing__real_offset_ns()) / 1e9;
+			double t = ((long long)s->runs[r].first_t1 + off) / 1e9;
 
 			if (s->runs[r].state == state && (!first || t < first))
 				first = t;

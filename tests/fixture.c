@@ -4,9 +4,14 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "check_wire.h"
 #include "fixture.h"
+#include "record.h"
 #include "test.h"
+#include "timing.h"
 
+/* the socket dumps' pace, as tcpclose check's: a state that lasts longer is seen at least once */
+#define SSWATCH_INTERVAL_US 1000
 /* how long a namespace's cleanup may take on a busy 2-CPU machine */
 #define PURGE_TIMEOUT_MS 30000
 /* the tracer has everything once the purge is done; this is only for its own latency */
@@ -22,6 +27,37 @@ bool fixture__start(struct fixture *f, const char *const *tracer_args)
 	return ASSERT_OK(tracer__start(&f->tracer, f->ns.path, tracer_args), "start tracer");
 }
 
+/*
+ * In the scenario's namespace: fork the socket watcher (sswatch), whose dumps bracket the
+ * records' changes of state. It must end before fixture__purge(), as it holds the namespace.
+ */
+bool fixture__watch(struct fixture *f)
+{
+	if (!f->ss) {
+		f->ss = sswatch__map();
+		if (!ASSERT_NOT_NULL(f->ss, "map the socket watcher"))
+			return false;
+	}
+	f->ss_pid = sswatch__start(f->ss, SSWATCH_INTERVAL_US);
+	if (!ASSERT_GT(f->ss_pid, 0, "fork the socket watcher")) {
+		f->ss_pid = 0;
+		return false;
+	}
+	return true;
+}
+
+/* stop it; the scenario is over: its done_ns */
+bool fixture__unwatch(struct fixture *f)
+{
+	pid_t pid = f->ss_pid;
+
+	if (!pid)
+		return true;
+	f->done_ns = timing__now_ns();
+	f->ss_pid = 0;
+	return ASSERT_OK(sswatch__stop(f->ss, pid), "socket dumps (sock_diag: modprobe tcp_diag)");
+}
+
 /* run the scenario inside the namespace, with a capture and counters around it */
 bool fixture__run(struct fixture *f, const char *scenario, const struct scenario_opts *opts)
 {
@@ -34,7 +70,10 @@ bool fixture__run(struct fixture *f, const char *scenario, const struct scenario
 		goto out;
 	if (!f->no_capture && !ASSERT_OK(capture__start(&f->cap), "capture on lo"))
 		goto out;
+	if (!f->no_capture && !fixture__watch(f))
+		goto out;
 	err = scenario__run(scenario, opts, &f->res);
+	fixture__unwatch(f);
 	if (!ASSERT_OK(err, scenario)) {
 		printf("scenario %s: %s\n", scenario, f->res.error);
 		goto out;
@@ -49,6 +88,7 @@ bool fixture__run(struct fixture *f, const char *scenario, const struct scenario
 		goto out;
 	ok = true;
 out:
+	fixture__unwatch(f);
 	if (f->cap.running)
 		capture__stop(&f->cap);
 	ASSERT_OK(netns__leave(&f->ns), "leave scenario namespace");
@@ -89,12 +129,16 @@ bool fixture__finish(struct fixture *f)
 
 void fixture__cleanup(struct fixture *f)
 {
+	if (f->ss_pid)
+		sswatch__stop(f->ss, f->ss_pid);
 	if (f->ns.home >= 0)
 		netns__leave(&f->ns);
 	if (f->ns_alive)
 		netns__destroy(&f->ns, 0);
 	tracer__free(&f->tracer);
 	capture__free(&f->cap);
+	if (f->ss)
+		sswatch__unmap(f->ss);
 	nstat__free(&f->before);
 	nstat__free(&f->after);
 	nstat__free(&f->delta);
@@ -198,4 +242,142 @@ void fixture__check_ends(const struct fixture *f, json_object *client, json_obje
 		fixture__check_end(f, server, &f->res.server, &f->res.client, "server");
 	if (!client || !server)
 		fixture__dump_all(f);
+}
+
+/* the index of name among count names, or -1 */
+static int fixture__enum(const char *name, const char *(*name_of)(int), int count)
+{
+	for (int i = 0; name && i < count; i++)
+		if (name_of(i) && !strcmp(name_of(i), name))
+			return i;
+	return -1;
+}
+
+static const char *fixture__state_name(int i)
+{
+	return record__state_name(i);
+}
+
+static const char *fixture__cause_name(int i)
+{
+	return record__cause_name(i);
+}
+
+static const char *fixture__tw_end_name(int i)
+{
+	return record__tw_end_name(i);
+}
+
+/* the record prints whole microseconds: back to the integer (no libm) */
+static long long fixture__round(double us)
+{
+	return (long long)(us < 0 ? us - 0.5 : us + 0.5);
+}
+
+/*
+ * A JSON record back as the tc_conn it was printed from, as far as check_wire reads one.
+ * "ts" is its end on the tracer's CLOCK_MONOTONIC plus its paired offset to CLOCK_REALTIME
+ * (sink__init()), in whole microseconds; duration_ms and dwell_ms are whole microseconds
+ * too. So its times come back to within a microsecond, against a judge's jiffy.
+ */
+static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_conn *c)
+{
+	json_object *states = NULL;
+	int cause, tw_end;
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	memset(c->order, TC_NOT_CLOSING, sizeof(c->order));
+	c->family = json__int(rec, "family", -1) == 6 ? AF_INET6 : AF_INET;
+	c->sport = json__int(rec, "sport", -1);
+	c->dport = json__int(rec, "dport", -1);
+	if (!json_object_object_get_ex(rec, "states", &states) ||
+	    !json_object_is_type(states, json_type_array))
+		return false;
+	n = json_object_array_length(states);
+	for (size_t i = 0; i < n && i < TC_NR_STATES; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(states, i));
+		int s = fixture__enum(name, fixture__state_name, TC_NR_STATES);
+
+		if (s < 0)
+			return false;
+		c->order[i] = s;
+		c->dwell_ns[s] = fixture__round(json__dwell(rec, name) * 1e3) * 1000;
+	}
+	cause = fixture__enum(json__str(rec, "cause"), fixture__cause_name, 32);
+	tw_end = json__is_null(rec, "tw_end") ? TC_TW_NONE :
+		 fixture__enum(json__str(rec, "tw_end"), fixture__tw_end_name, 32);
+	if (cause < 0 || tw_end < 0)
+		return false;
+	c->cause = cause;
+	c->tw_end = tw_end;
+	c->end_ns = fixture__round(json__double(rec, "ts", 0) * 1e6) * 1000 - real_offset_ns;
+	c->start_ns = c->end_ns - fixture__round(json__double(rec, "duration_ms", 0) * 1e3) * 1000;
+	return true;
+}
+
+/*
+ * When the socket dumps first showed sport -> dport in a kernel state (TCP_CLOSE_WAIT, ...),
+ * on the capture's clock (CLOCK_REALTIME, s): the end of that dump, which the change of
+ * state preceded. 0 if they never did.
+ */
+double fixture__ss_first(const struct fixture *f, unsigned short sport, unsigned short dport,
+			 int state)
+{
+	long long off = timing__real_offset_ns();
+	double first = 0;
+
+	for (int i = 0; f->ss && i < f->ss->nsocks; i++) {
+		const struct sswatch_sock *s = &f->ss->socks[i];
+
+		if (s->sport != sport || s->dport != dport)
+			continue;
+		for (int r = 0; r < s->nruns; r++) {
+			double t = ((long long)s->runs[r].first_t1 + off) / 1e9;
+
+			if (s->runs[r].state == state && (!first || t < first))
+				first = t;
+		}
+	}
+	return first;
+}
+
+static void fixture__diff(void *ctx, const char *line)
+{
+	test__check(false, __FILE__, __LINE__, "%s: %s", (const char *)ctx, line);
+}
+
+/*
+ * Judge a record's times by the run's own evidence, as tcpclose check does (check_wire.h):
+ * each change of state within a jiffy of the bracket the capture and the socket dumps put
+ * it in, however slow the host. nth: which connection of its ports on the wire, from 0.
+ * The record reached us before the tracer exited.
+ */
+bool fixture__judge(const struct fixture *f, json_object *rec, int nth, const char *what)
+{
+	long long off = timing__real_offset_ns();
+	struct wire_facts w = {
+		.segs = f->cap.segs, .nsegs = f->cap.n, .ss = f->ss, .done_ns = f->done_ns,
+		.hz = f->tracer.hz, .rearm_blind = !strcmp(f->tracer.backend, "tracepoint"),
+	};
+	struct tc_conn c;
+	char msg[128], desc[512];
+	__u64 base;
+	int bad;
+
+	w.mono_ref_ns = timing__now_ns();
+	w.real_ref_s = ((long long)w.mono_ref_ns + off) / 1e9;
+	if (!ASSERT_NOT_NULL(rec, what) || !ASSERT_GT(f->tracer.hz, 0, "the tracer's HZ") ||
+	    !ASSERT_GT(f->tracer.stop_ns, 0, "the tracer stopped"))
+		return false;
+	snprintf(msg, sizeof(msg), "%s: states, cause and tw_end known", what);
+	if (!ASSERT_TRUE(fixture__conn(rec, off, &c), msg))
+		return false;
+	snprintf(msg, sizeof(msg), "%s times against the wire and ss", what);
+	/* ms from the capture's first segment */
+	base = w.mono_ref_ns + (f->cap.n ? (__s64)((f->cap.segs[0].ts - w.real_ref_s) * 1e9) : 0);
+	bad = check_wire__judge(&w, &c, nth, f->tracer.stop_ns, base, fixture__diff, msg);
+	check_wire__describe(&w, &c, nth, f->tracer.stop_ns, base, desc, sizeof(desc));
+	test__log("%s wire: %s", what, desc);
+	return !bad;
 }

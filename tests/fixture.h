@@ -13,6 +13,7 @@
 #include "netns_named.h"
 #include "nstat.h"
 #include "scenario.h"
+#include "sswatch.h"
 #include "tracer.h"
 
 struct fixture {
@@ -23,10 +24,15 @@ struct fixture {
 	struct scenario_result res;
 	bool no_capture;		/* set before fixture__run(): churn needs none */
 	bool ns_alive;
+	struct sswatch *ss;		/* the namespace's sockets, dumped every ms while it ran */
+	pid_t ss_pid;			/* the watcher, while it runs */
+	unsigned long long done_ns;	/* the scenario was over (CLOCK_MONOTONIC) */
 };
 
 bool fixture__start(struct fixture *f, const char *const *tracer_args);
 bool fixture__run(struct fixture *f, const char *scenario, const struct scenario_opts *opts);
+bool fixture__watch(struct fixture *f);
+bool fixture__unwatch(struct fixture *f);
 bool fixture__purge(struct fixture *f);
 bool fixture__finish(struct fixture *f);
 void fixture__cleanup(struct fixture *f);
@@ -36,6 +42,9 @@ json_object *fixture__server(const struct fixture *f);
 void fixture__check_ends(const struct fixture *f, json_object *client, json_object *server);
 void fixture__check_fins(const struct fixture *f, json_object *client, json_object *server);
 double fixture__ms(double from, double to);
+double fixture__ss_first(const struct fixture *f, unsigned short sport, unsigned short dport,
+			 int state);
+bool fixture__judge(const struct fixture *f, json_object *rec, int nth, const char *what);
 void fixture__dump(json_object *rec, const char *what);
 
 /* a record's field against what the test expects, named after the end it belongs to */

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "timing.h"
 #include "tracer.h"
 
 #define TRACER_READY "tcpclose: tracing"
@@ -61,7 +62,8 @@ void tracer__dump_stderr(const struct tracer *t)
 	free(text);
 }
 
-static bool tracer__ready(const struct tracer *t)
+/* its ready line, "tcpclose: tracing TCP closes (HZ=250, fentry backend); ..." */
+static bool tracer__ready(struct tracer *t)
 {
 	char *text = tracer__slurp(t->err), *p;
 	bool ready = false;
@@ -69,6 +71,9 @@ static bool tracer__ready(const struct tracer *t)
 	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		if (!strncmp(p, TRACER_READY, strlen(TRACER_READY))) {
 			ready = true;
+			if (sscanf(p, TRACER_READY " TCP closes (HZ=%u, %15s backend)", &t->hz,
+				   t->backend) != 2)
+				t->hz = 0;
 			break;
 		}
 	}
@@ -243,6 +248,7 @@ int tracer__stop(struct tracer *t)
 		}
 		tracer__sleep_ms(10);
 	}
+	t->stop_ns = timing__now_ns();
 	if (!err && (!WIFEXITED(t->status) || WEXITSTATUS(t->status))) {
 		if (WIFSIGNALED(t->status))
 			printf("tracer: killed by signal %d\n", WTERMSIG(t->status));

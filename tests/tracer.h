@@ -15,6 +15,9 @@ struct tracer {
 	json_object **recs;	/* every stdout line, parsed, once stopped */
 	int nrecs;
 	int bad_lines;		/* stdout lines that were not a JSON object */
+	unsigned int hz;	/* the kernel's, as its ready line says */
+	char backend[16];	/* and the backend it chose */
+	unsigned long long stop_ns;	/* CLOCK_MONOTONIC once it had exited: after every record */
 };
 
 int tracer__start(struct tracer *t, const char *netns_path, const char *const *args);

@@ -176,7 +176,8 @@ bool tw__begin(struct fixture *f, bool capture)
 		return false;
 	if (!ASSERT_OK(nstat__read(&f->before), "nstat before"))
 		return false;
-	return !capture || ASSERT_OK(capture__start(&f->cap), "capture on lo");
+	return !capture ||
+	       (ASSERT_OK(capture__start(&f->cap), "capture on lo") && fixture__watch(f));
 }
 
 /* the counters' delta and the capture's segments, and back home */
@@ -187,6 +188,7 @@ bool tw__end(struct fixture *f)
 	if (f->cap.running)
 		ok = ASSERT_OK(capture__stop(&f->cap), "capture") &&
 		     ASSERT_EQ(f->cap.drops, 0, "segments the capture missed");
+	ok = fixture__unwatch(f) && ok;
 	ok = ASSERT_OK(nstat__read(&f->after), "nstat after") &&
 	     ASSERT_OK(nstat__delta(&f->before, &f->after, &f->delta), "nstat delta") && ok;
 	return ASSERT_OK(netns__leave(&f->ns), "leave scenario namespace") && ok;

@@ -19,14 +19,6 @@
 
 /* the 2MSL of include/net/tcp.h: TCP_TIMEWAIT_LEN */
 #define TW_LEN_MS 60000
-/*
- * Tolerances, in ms. The kernel acts on a received segment in the softirq whose start the
- * capture stamps as the segment's arrival (tcp_seg__rx()): within TW_TAP_MS of it. When a
- * softirq or a woken task has to wait for a CPU (2 CPUs here, 4 tests at once), TW_SCHED_MS.
- * An instant tcpclose infers from a jiffies deadline is off by less than a jiffy either way.
- */
-#define TW_TAP_MS 2
-#define TW_SCHED_MS 20
 
 /*
  * Under load, loopback can deliver a server's bare ACK after its FIN (the ACK waits in a

@@ -169,22 +169,13 @@ static bool check__can_unshare(void)
 	return d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
 }
 
-/* one instant on CLOCK_MONOTONIC and CLOCK_REALTIME: of a few tries, the one read fastest */
+/* one instant on CLOCK_MONOTONIC and CLOCK_REALTIME */
 static void clocks__pair(__u64 *mono_ns, double *real_s)
 {
-	__u64 best = UINT64_MAX, t0, t1;
-	struct timespec rt;
+	long long off = timing__real_offset_ns();
 
-	for (int i = 0; i < 5; i++) {
-		t0 = timing__now_ns();
-		clock_gettime(CLOCK_REALTIME, &rt);
-		t1 = timing__now_ns();
-		if (t1 - t0 < best) {
-			best = t1 - t0;
-			*mono_ns = t0 + (t1 - t0) / 2;
-			*real_s = rt.tv_sec + rt.tv_nsec / 1e9;
-		}
-	}
+	*mono_ns = timing__now_ns();
+	*real_s = ((long long)*mono_ns + off) / 1e9;
 }
 
 /* the capture, for the parent: what its records' times are judged by */

@@ -194,7 +194,8 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u); Ctrl-C to end\n", l.hz);
+	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend); Ctrl-C to end\n", l.hz,
+		backend__name(l.backend));
 	if ((!opts.hist || opts.json) && !opts.quiet)
 		r.sink.ops->header(&r.sink);
 	fflush(stdout);

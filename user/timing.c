@@ -4,6 +4,7 @@
  * from the kernel's own rules (kernel/time/timer.c) and its HZ; nothing here is measured.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
 #include "timing.h"
 
@@ -21,6 +22,24 @@ __u64 timing__now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+long long timing__real_offset_ns(void)
+{
+	__u64 best = UINT64_MAX, t0, t1;
+	struct timespec rt;
+	long long off = 0;
+
+	for (int i = 0; i < 5; i++) {
+		t0 = timing__now_ns();
+		clock_gettime(CLOCK_REALTIME, &rt);
+		t1 = timing__now_ns();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			off = rt.tv_sec * 1000000000LL + rt.tv_nsec - (long long)(t0 + (t1 - t0) / 2);
+		}
+	}
+	return off;
 }
 
 void timing__sleep_ms(double ms)

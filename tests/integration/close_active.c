@@ -4,49 +4,48 @@
  * record's dwell times are checked against the segments on the wire, and the kernel's
  * TIME_WAIT against ss and its counters.
  */
+#include <math.h>
+#include <time.h>
 #include "fixture.h"
 #include "ss.h"
 #include "test.h"
+#include "timing.h"
+#include "tw.h"
 
 /*
- * Tracer and capture stamp the same kernel events: a sender's state changes as its
- * segment passes the transmit tap, a receiver's when softirq takes the segment from lo's
- * queue, which the capture stamps (tcp_seg__rx()). That is microseconds later, unless
- * ksoftirqd runs it on a loaded CPU: 2.4 ms was seen with 4 tests on 2 CPUs.
+ * Times are judged by the run's own evidence (fixture__judge()): each change of state in the
+ * bracket of the segments that caused it and those it made, and of the socket dumps, however
+ * slow the host. Against the scenario's delay there is only a floor: the server sleeps at
+ * least delay_ms after EOF, which itself follows the FIN.
  */
-#define WIRE_TOL_MS 5.0
-/*
- * Where the orphaned client's timewait socket (FIN_WAIT2 substate) takes the server's FIN
- * no tracepoint fires: the tracer learns of it from the timewait timer's new expiry, in
- * jiffies. One jiffy at HZ=250 is 4 ms more.
- */
-#define TW_TOL_MS (4.0 + WIRE_TOL_MS)
-/*
- * Against the scenario's delay: the server sleeps at least delay_ms after EOF, which
- * itself follows the FIN, so never less. Above, the server's wake-up is late by however
- * long a loaded 2-CPU machine (4 tests, tracers, perhaps a benchmark) keeps it waiting:
- * 65 ms was seen. The exact check is the one against the wire; this one only catches a
- * tracer timing some other interval.
- */
-#define DELAY_SLACK_MS 150.0
-/* LAST_ACK ends when the client's ACK comes back over loopback: as soon as softirq runs */
-#define LAST_ACK_MAX_MS WIRE_TOL_MS
 
-/* the kernel's view before the purge: the client's socket in TIME_WAIT for about 60 s */
+/*
+ * The kernel's view before the purge: the client's socket in TIME_WAIT, its timer armed for
+ * TCP_TIMEWAIT_LEN when the server's FIN arrived (tcp_timewait_state_process()), so no more
+ * left than that and no less than that minus the time since, and a jiffy. ss prints whole
+ * seconds above 10 s, truncated.
+ */
 static void close_active__check_ss(struct fixture *f)
 {
+	const struct tcp_seg *sfin = capture__fin(&f->cap, f->res.server.port, 0);
+	double since_ms, jiffy_ms = timing__jiffy_ms(f->tracer.hz);
 	const struct ss_sock *s;
 	struct ss_sock *socks = NULL;
+	struct timespec now;
 	int n;
 
 	if (!ASSERT_OK(netns__enter(&f->ns), "enter scenario namespace"))
 		return;
 	n = ss__query("state time-wait", &socks);
+	clock_gettime(CLOCK_REALTIME, &now);
+	since_ms = sfin ? fixture__ms(tcp_seg__rx(sfin), now.tv_sec + now.tv_nsec / 1e9) : NAN;
 	if (ASSERT_GE(n, 1, "ss: sockets in TIME_WAIT")) {
 		s = ss__find(socks, n, f->res.client.port, f->res.server.port);
 		if (ASSERT_NOT_NULL(s, "ss: the client's socket in TIME_WAIT")) {
 			ASSERT_STREQ(s->timer, "timewait", "ss: its timer");
-			ASSERT_NEAR(s->timer_ms, 57500, 2500, "ss: TIME_WAIT left");
+			ASSERT_LE(s->timer_ms, TW_LEN_MS, "ss: TIME_WAIT left, ms");
+			ASSERT_GT(s->timer_ms + 1000, TW_LEN_MS - since_ms - jiffy_ms,
+				  "ss: TIME_WAIT left + its 1 s resolution, ms");
 		}
 		ASSERT_EQ(n, 1, "ss: only the client's socket in TIME_WAIT");
 	}
@@ -102,17 +101,13 @@ static void close_active__run(int family)
 	ASSERT_REC_STR(cli, "tw_end", "purged", "client");
 	/*
 	 * FIN_WAIT1 is not short: the server's ACK of a FIN is delayed (tcp_fin() enters
-	 * pingpong mode), about 40 ms, unless the server closes first. The wire decides.
+	 * pingpong mode), about 40 ms, unless the server closes first. The wire decides. The
+	 * orphan's TIME_WAIT is read off its timer's expiry, in jiffies (hence a jiffy less).
 	 */
-	ASSERT_NEAR(json__dwell(cli, "FIN_WAIT1"),
-		    fixture__ms(tcp_seg__tx(cfin), tcp_seg__rx(cfin_ack)), WIRE_TOL_MS,
-		    "client FIN_WAIT1 ms, against the wire");
-	ASSERT_NEAR(json__dwell(cli, "FIN_WAIT2"),
-		    fixture__ms(tcp_seg__rx(cfin_ack), tcp_seg__rx(sfin)), TW_TOL_MS,
-		    "client FIN_WAIT2 ms, against the wire");
-	ASSERT_NEAR(json__dwell(cli, "FIN_WAIT1") + json__dwell(cli, "FIN_WAIT2"),
-		    delay + (DELAY_SLACK_MS - TW_TOL_MS) / 2, (DELAY_SLACK_MS + TW_TOL_MS) / 2,
-		    "client FIN_WAIT1 + FIN_WAIT2 ms, against the server's delay");
+	fixture__judge(&f, cli, 0, "client");
+	ASSERT_GE(json__dwell(cli, "FIN_WAIT1") + json__dwell(cli, "FIN_WAIT2"),
+		  delay - timing__jiffy_ms(f.tracer.hz),
+		  "client FIN_WAIT1 + FIN_WAIT2 ms, at least the server's delay");
 	ASSERT_GE(json__dwell(cli, "TIME_WAIT"), 0, "client TIME_WAIT ms until the purge");
 
 	ASSERT_REC_STR(srv, "role", "passive", "server");
@@ -121,16 +116,9 @@ static void close_active__run(int family)
 	ASSERT_REC_STATES(srv, "CLOSE_WAIT,LAST_ACK", "server");
 	ASSERT_REC_INT(srv, "fin_retrans", 0, "server");
 	ASSERT_REC_NULL(srv, "tw_end", "server");
-	ASSERT_NEAR(json__dwell(srv, "CLOSE_WAIT"),
-		    fixture__ms(tcp_seg__rx(cfin), tcp_seg__tx(sfin)), WIRE_TOL_MS,
-		    "server CLOSE_WAIT ms, against the wire");
-	ASSERT_NEAR(json__dwell(srv, "CLOSE_WAIT"), delay + DELAY_SLACK_MS / 2,
-		    DELAY_SLACK_MS / 2, "server CLOSE_WAIT ms, against the delay");
-	ASSERT_NEAR(json__dwell(srv, "LAST_ACK"),
-		    fixture__ms(tcp_seg__tx(sfin), tcp_seg__rx(sfin_ack)), WIRE_TOL_MS,
-		    "server LAST_ACK ms, against the wire");
-	ASSERT_LE(json__dwell(srv, "LAST_ACK") * 1000, LAST_ACK_MAX_MS * 1000,
-		  "server LAST_ACK us");
+	fixture__judge(&f, srv, 0, "server");
+	ASSERT_GE(json__dwell(srv, "CLOSE_WAIT"), delay,
+		  "server CLOSE_WAIT ms, at least its delay after EOF");
 	fixture__check_fins(&f, cli, srv);
 	if (test__failed()) {
 		fixture__dump(cli, "client record");

@@ -6,9 +6,6 @@
 #include "fixture.h"
 #include "test.h"
 
-/* as in close_active.c: the receiver's softirq may lag lo's queue on a loaded CPU */
-#define WIRE_TOL_MS 5.0
-
 /* how the kernel resent: tail-loss probe or RTO; the counters say */
 static void close_fin_drop__log_counters(const struct fixture *f)
 {
@@ -29,8 +26,10 @@ void test_close_fin_drop(void)
 		goto out;
 	close_fin_drop__log_counters(&f);
 	fins = capture__fins(&f.cap, f.res.client.port);
-	ASSERT_EQ(f.res.drops, 1, "client FINs the nft rule dropped");
-	if (!ASSERT_GE(fins, 2, "client FINs on the wire"))
+	/* once, or more if nft was slower to remove than the kernel to resend */
+	ASSERT_GE(f.res.drops, 1, "client FINs the nft rule dropped");
+	/* each dropped FIN left (the capture saw it) and was resent */
+	if (!ASSERT_GE(fins, f.res.drops + 1, "client FINs on the wire"))
 		goto out;
 	ASSERT_EQ(f.res.fin_retrans, fins - 1, "scenario's count of resent FINs");
 	ASSERT_GE(nstat__get(&f.delta, "TcpRetransSegs"), fins - 1, "TcpRetransSegs");
@@ -52,8 +51,9 @@ void test_close_fin_drop(void)
 	ASSERT_REC_STR(cli, "role", "active", "client");
 	ASSERT_REC_STR(cli, "cause", "normal", "client");
 	ASSERT_REC_STATES(cli, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", "client");
-	ASSERT_NEAR(json__dwell(cli, "FIN_WAIT1"), fixture__ms(c0->ts, tcp_seg__rx(acked)),
-		    WIRE_TOL_MS, "client FIN_WAIT1 ms, until the resent FIN was acked");
+	/* FIN_WAIT1 until the resent FIN was acked */
+	fixture__judge(&f, cli, 0, "client");
+	fixture__judge(&f, srv, 0, "server");
 	ASSERT_REC_INT(srv, "fin_retrans", 0, "server");
 	ASSERT_REC_STR(srv, "role", "passive", "server");
 	fixture__check_fins(&f, cli, srv);
@@ -76,8 +76,9 @@ void test_close_lastack_drop(void)
 		goto out;
 	close_fin_drop__log_counters(&f);
 	fins = capture__fins(&f.cap, f.res.server.port);
-	ASSERT_EQ(f.res.drops, 1, "client ACKs the nft rule dropped");
-	if (!ASSERT_GE(fins, 2, "server FINs on the wire"))
+	ASSERT_GE(f.res.drops, 1, "client ACKs the nft rule dropped");
+	/* each dropped ACK left the server's FIN unacked: resent */
+	if (!ASSERT_GE(fins, f.res.drops + 1, "server FINs on the wire"))
 		goto out;
 	ASSERT_EQ(f.res.fin_retrans, fins - 1, "scenario's count of resent FINs");
 	if (!fixture__finish(&f))
@@ -89,18 +90,21 @@ void test_close_lastack_drop(void)
 		goto out;
 	s0 = capture__fin(&f.cap, f.res.server.port, 0);
 	slast = capture__fin(&f.cap, f.res.server.port, fins - 1);
-	/* the first ACK of the server's FIN is the one dropped; the last one got through */
-	acked = capture__find_ack(&f.cap, f.res.client.port, tcp_seg__fin_seq(s0) + 1, fins - 1);
+	/* the first ACKs of the server's FIN were dropped; the one after them got through */
+	acked = capture__find_ack(&f.cap, f.res.client.port, tcp_seg__fin_seq(s0) + 1,
+				  f.res.drops);
 	test__log("wire: server FIN resent %d times, last at %.3f ms, acked at %.3f ms", fins - 1,
-		  fixture__ms(s0->ts, slast->ts), fixture__ms(s0->ts, tcp_seg__rx(acked)));
+		  fixture__ms(s0->ts, slast->ts),
+		  acked ? fixture__ms(s0->ts, tcp_seg__rx(acked)) : -1.0);
 
 	ASSERT_TRUE(json__has_state(srv, "LAST_ACK"), "server has LAST_ACK");
 	ASSERT_REC_STATES(srv, "CLOSE_WAIT,LAST_ACK", "server");
 	ASSERT_GE(json__int(srv, "fin_retrans", -1), 1, "server fin_retrans");
 	ASSERT_REC_INT(srv, "fin_retrans", fins - 1, "server (resent FINs on the wire)");
 	ASSERT_REC_STR(srv, "role", "passive", "server");
-	ASSERT_NEAR(json__dwell(srv, "LAST_ACK"), fixture__ms(s0->ts, tcp_seg__rx(acked)),
-		    WIRE_TOL_MS, "server LAST_ACK ms, until its resent FIN was acked");
+	/* LAST_ACK until its resent FIN was acked */
+	fixture__judge(&f, srv, 0, "server");
+	fixture__judge(&f, cli, 0, "client");
 	ASSERT_REC_INT(cli, "fin_retrans", 0, "client");
 	ASSERT_REC_STR(cli, "role", "active", "client");
 	ASSERT_REC_STATES(cli, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", "client");

@@ -147,7 +147,7 @@ void test_timewait_rst(void)
 	struct conn p = { .cfd = -1, .sfd = -1 };
 	const struct tcp_seg *fin, *rst;
 	unsigned short lport = 0;
-	double tol, end;
+	double end;
 	struct fixture f;
 	json_object *rec;
 	struct ss_sock s;
@@ -199,15 +199,14 @@ void test_timewait_rst(void)
 	if (!rec || !ASSERT_NOT_NULL(rst, "the in-window RST in the capture"))
 		goto out;
 	end = json__double(rec, "ts", 0);
-	/* TIME_WAIT may have begun in an orphaned FIN_WAIT2, dated from the jiffies deadline */
-	tol = 2000.0 / hz + TW_TAP_MS;
 	test__log("capture: peer FIN in %.6f, RST in +%.3f ms; record: end +%.3f ms, TIME_WAIT "
 		  "%.3f ms", tcp_seg__rx(fin), fixture__ms(tcp_seg__rx(fin), tcp_seg__rx(rst)),
 		  fixture__ms(tcp_seg__rx(fin), end), json__dwell(rec, "TIME_WAIT"));
-	ASSERT_NEAR(fixture__ms(tcp_seg__rx(rst), end), 0, TW_TAP_MS,
-		    "record ended as the RST arrived (ms)");
-	ASSERT_NEAR(json__dwell(rec, "TIME_WAIT"), fixture__ms(tcp_seg__rx(fin), tcp_seg__rx(rst)),
-		    tol, "TIME_WAIT = capture: the peer's FIN to the RST (ms)");
+	/* TIME_WAIT from the peer's FIN; the end after the RSTs arrived, before ss saw it gone */
+	fixture__judge(&f, rec, 0, "client");
+	/* and after the in-window one, which the judge cannot tell from the first */
+	ASSERT_GE(fixture__ms(tcp_seg__rx(rst), end), -timing__jiffy_ms(f.tracer.hz),
+		  "record ended after the in-window RST arrived (ms, within a jiffy)");
 out:
 	conns__close(&p);
 	if (lfd >= 0)

@@ -28,18 +28,11 @@ static const struct tcp_seg *timewait_fin_wait2__find_ack(const struct capture *
 void test_timewait_orphan_late_fin(void)
 {
 	const struct tcp_seg *fin, *ack, *peer_fin;
-	double tol, fw1, fw2, tw, end, late;
+	double fw1, fw2, tw, end, late;
 	struct scenario_opts opts;
 	unsigned short cport, sport;
 	struct fixture f;
 	json_object *rec;
-	int hz;
-
-	hz = probe__kernel_hz();
-	if (!ASSERT_GT(hz, 0, "HZ"))
-		return;
-	/* FIN_WAIT2 -> TIME_WAIT is read off a jiffies deadline: within a jiffy either way */
-	tol = 2000.0 / hz + TW_TAP_MS;
 
 	scenario__default_opts(&opts);
 	opts.delay_ms = LATE_FIN_MS;
@@ -77,24 +70,16 @@ void test_timewait_orphan_late_fin(void)
 		  fixture__ms(tcp_seg__tx(fin), tcp_seg__tx(peer_fin)),
 		  fixture__ms(tcp_seg__tx(fin), tcp_seg__rx(peer_fin)),
 		  fixture__ms(tcp_seg__tx(fin), end));
-	test__log("record: FIN_WAIT1 %.3f, FIN_WAIT2 %.3f, TIME_WAIT %.3f ms (tolerance %.0f ms)",
-		  fw1, fw2, tw, tol);
+	test__log("record: FIN_WAIT1 %.3f, FIN_WAIT2 %.3f, TIME_WAIT %.3f ms", fw1, fw2, tw);
 
 	/* the kernel's view: the server closed LATE_FIN_MS after our FIN reached it, or later */
 	late = fixture__ms(tcp_seg__rx(fin), tcp_seg__tx(peer_fin));
 	ASSERT_GE(late, LATE_FIN_MS, "capture: our FIN in to the peer's FIN out (ms)");
-	/* later only by the server's wake-ups: what follows is checked against the capture */
-	ASSERT_LT(late, 2 * LATE_FIN_MS, "capture: the peer's FIN came late, not very late (ms)");
-	/* FIN_WAIT2 is the 300 ms less the delayed ACK: it runs from that ACK to the peer's FIN */
-	ASSERT_NEAR(fw2, fixture__ms(tcp_seg__rx(ack), tcp_seg__rx(peer_fin)), tol,
-		    "FIN_WAIT2 = capture: ACK of our FIN to the peer's FIN (ms)");
-	ASSERT_NEAR(fw1 + fw2, fixture__ms(tcp_seg__tx(fin), tcp_seg__rx(peer_fin)), tol,
-		    "FIN_WAIT1 + FIN_WAIT2 = capture: our FIN to the peer's FIN (ms)");
-	/* TIME_WAIT counts from the peer's FIN, not from when the timewait socket was made */
-	ASSERT_NEAR(tw, fixture__ms(tcp_seg__rx(peer_fin), end), tol,
-		    "TIME_WAIT = capture: peer's FIN to the purge (ms)");
-	ASSERT_NEAR(fw2 + tw, fixture__ms(tcp_seg__rx(ack), end), TW_TAP_MS,
-		    "FIN_WAIT2 + TIME_WAIT = capture: ACK of our FIN to the purge (ms)");
+	/*
+	 * FIN_WAIT2 from the ACK of our FIN to the peer's FIN; TIME_WAIT from that FIN (not from
+	 * when the timewait socket was made) to the purge: each change in its bracket.
+	 */
+	fixture__judge(&f, rec, 0, "client");
 	if (test__failed())
 		fixture__dump(rec, "client record");
 out:

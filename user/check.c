@@ -647,7 +647,7 @@ static void check__summary(struct checker *c, const char *timestamp)
 		fprintf(stderr, "tcpclose check: the tracer could not deliver %llu records (ring buffer or maps full): a record missing above may be one of them\n",
 			(unsigned long long)c->lost);
 	if (c->unseen)
-		fprintf(stderr, "tcpclose check: %llu records were sent with their end unseen (end_unseen): their sockets' last changes never reached the programs\n",
+		fprintf(stderr, "tcpclose check: the tracer sent %llu records, of any namespace, with their end unseen (end_unseen): their sockets' last changes never reached its programs\n",
 			(unsigned long long)c->unseen);
 	if (c->opts->junit && c->results) {
 		err = check_report__junit(c->opts->junit, c->results, c->njobs, &info);

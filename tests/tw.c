@@ -234,13 +234,23 @@ bool tw__is_close(json_object *rec)
 	return type && !strcmp(type, "close");
 }
 
-/* "partial": true, a JSON boolean */
-bool tw__partial(json_object *rec)
+static bool tw__flag(json_object *rec, const char *key)
 {
 	json_object *v = NULL;
 
-	return json_object_object_get_ex(rec, "partial", &v) &&
+	return json_object_object_get_ex(rec, key, &v) &&
 	       json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+/* "partial": true, a JSON boolean */
+bool tw__partial(json_object *rec)
+{
+	return tw__flag(rec, "partial");
+}
+
+bool tw__end_unseen(json_object *rec)
+{
+	return tw__flag(rec, "end_unseen");
 }
 
 /* close records the running tracer has printed so far whose timewait ended as tw_end */

@@ -44,6 +44,8 @@ int tw__ss_get(const char *filter, unsigned short lport, unsigned short rport,
 
 bool tw__is_close(json_object *rec);
 bool tw__partial(json_object *rec);
+/* "end_unseen": true: its socket's end never reached the tracer (kept out of histograms) */
+bool tw__end_unseen(json_object *rec);
 int tw__count(const struct tracer *t, const char *state, const char *tw_end);
 int tw__count_now(const struct tracer *t, const char *tw_end);
 bool tw__check_count(const struct tracer *t, const char *state, const char *tw_end,

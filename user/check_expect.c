@@ -422,5 +422,7 @@ void check_expect__build(struct check_expect *e, const struct check_scenario *sc
 	 * when the retransmit timer allows */
 	e->extra.set = true;
 	e->timers.rto = true;
+	/* end_ms (--expect, -v) counts from when what the scenario's timers time began */
+	e->mark_ns = f->res->mark_ns;
 	sc->expect(e, f);
 }

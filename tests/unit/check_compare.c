@@ -239,3 +239,22 @@ void test_check_expect_override(void)
 	ASSERT_EQ(override(&x.e, "client.states", "FIN_WAIT1,", err), -EINVAL, "a trailing comma");
 	ASSERT_EQ(override(&x.e, "lower", "1", err), -EINVAL, "not a counter name");
 }
+
+/* end_ms counts from the scenario's mark: --expect SCENARIO.END.end_ms means what it says */
+void test_check_compare_end_ms(void)
+{
+	struct fixture x;
+	char err[256];
+
+	fixture__active(&x);
+	x.res.mark_ns = 1000000000ULL;
+	check_expect__build(&x.e, check_expect__find("active"), &x.facts);
+	ASSERT_EQ(x.e.mark_ns, 1000000000ULL, "the mark");
+	x.recs[0].end_ns = 1250000000ULL;
+	ASSERT_OK(check_expect__override(&x.e, "client.end_ms", "240..260", err, sizeof(err)),
+		  "expect end_ms");
+	ASSERT_EQ(fixture__compare(&x, 2), 0, "250 ms after the mark");
+	ASSERT_OK(check_expect__override(&x.e, "client.end_ms", "0..100", err, sizeof(err)),
+		  "expect end_ms");
+	ASSERT_EQ(fixture__compare(&x, 2), 1, "not within 100 ms");
+}

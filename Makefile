@@ -20,21 +20,25 @@ BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-# the user side: the tracer's own objects (all but the entry point link into the tests too),
-# and "tcpclose check": its scenarios in private namespaces, their captures and counters
-TRACER_MODS := args backend hist http loader metrics probe record report sink sink_text \
-	       sink_json stuck support walk
-CHECK_MODS := capture netns nft nstat raw scenario scenario_timer scenario_tw sock sswatch \
-	      timing check check_args check_compare check_expect check_flake check_load \
-	      check_report check_tamper check_timers check_wire
-USER_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(TRACER_MODS) $(CHECK_MODS))
-USER_HDRS := $(wildcard user/*.h)
+# the user side, one directory per product:
+#   user/   the tracer: tcpclose, the agent that runs in production (user/main.c its entry)
+#   lab/    the scenario lab: connections driven in private namespaces, their captures,
+#           counters and socket dumps; a library that tcpclose-check, closegen and the tests
+#           link, and tcpclose does not
+#   check/  tcpclose-check, which "tcpclose check" runs: the lab's scenarios judged by the wire
+TRACER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(filter-out user/main.c,$(wildcard user/*.c)))
+LAB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard lab/*.c))
+CHECK_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(filter-out check/main.c,$(wildcard check/*.c)))
+LIBTRACER := $(OUTPUT)/libtracer.a
+LIBLAB := $(OUTPUT)/liblab.a
+# the lab keeps time with the tracer's clock, and needs nothing else of it
+LAB_LINK := $(LIBLAB) $(OUTPUT)/user/clock.o
 
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
+CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	  -DTCPCLOSE_VERSION='"$(VERSION)"'
-INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser -Ilab -Icheck
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
 	      -I$(VMLINUX_DIR) -Ibpf
 
 # STATIC=1 (the initramfs of make vmtest): Debian's libmicrohttpd needs libraries that have no
@@ -59,12 +63,12 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all clean deps demo test install uninstall vmlinux check-root FORCE
 
-all: tcpclose
+all: tcpclose tcpclose-check
 
-$(OUTPUT) $(OUTPUT)/bpf:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/lab $(OUTPUT)/check:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/bpf
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -77,21 +81,43 @@ $(OUTPUT)/tcpclose.skel.h: $(OUTPUT)/tcpclose.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tcpclose_bpf > $@
 
-$(OUTPUT)/%.o: user/%.c $(USER_HDRS) bpf/tcpclose.h $(OUTPUT)/tcpclose.skel.h | $(OUTPUT)
+# headers are found by -MMD's dependency files; the skeleton must exist before the first
+# compile that includes it, which is any but the lab's
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/tcpclose.skel.h $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/check/%.o: check/%.c | $(OUTPUT)/tcpclose.skel.h $(OUTPUT)/check
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/lab/%.o: lab/%.c | $(OUTPUT)/lab
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(LIBTRACER): $(TRACER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBLAB): $(LAB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # ./tcpclose is either flavour: relink when the one asked for is not the one last linked
 LINKED_STATIC := $(shell cat .output/linked-static 2>/dev/null)
 ifneq ($(LINKED_STATIC),$(filter 1,$(STATIC)))
-tcpclose: FORCE
+tcpclose tcpclose-check: FORCE
 endif
 FORCE:
 
-tcpclose: $(OUTPUT)/main.o $(USER_OBJS)
+tcpclose: $(OUTPUT)/user/main.o $(LIBTRACER)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
 	$(Q)mkdir -p .output && echo "$(filter 1,$(STATIC))" > .output/linked-static
+
+tcpclose-check: $(OUTPUT)/check/main.o $(CHECK_OBJS) $(LIBLAB) $(LIBTRACER)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
 
 # regenerate the vendored vmlinux.h from this machine's kernel
 vmlinux:
@@ -114,11 +140,12 @@ test: check-root deps
 	$(Q)$(MAKE) all test-bins
 	$(Q)tests/run.sh $(TEST_ARGS)
 
-install: tcpclose
+install: tcpclose tcpclose-check
 	$(Q)install -D -m 0755 tcpclose $(DESTDIR)$(PREFIX)/sbin/tcpclose
+	$(Q)install -D -m 0755 tcpclose-check $(DESTDIR)$(PREFIX)/sbin/tcpclose-check
 
 uninstall:
-	$(Q)rm -f $(DESTDIR)$(PREFIX)/sbin/tcpclose
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/sbin/tcpclose $(DESTDIR)$(PREFIX)/sbin/tcpclose-check
 
 -include tests/tests.mk
 -include tools/bench.mk
@@ -127,4 +154,6 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf .output .output-static tcpclose tests/.output tools/.output
+	$(Q)rm -rf .output .output-static tcpclose tcpclose-check tests/.output tools/.output
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/*/*.d)

@@ -8,7 +8,7 @@
 #include "fixture.h"
 #include "record.h"
 #include "test.h"
-#include "timing.h"
+#include "clock.h"
 
 /* the socket dumps' pace, as tcpclose check's: a state that lasts longer is seen at least once */
 #define SSWATCH_INTERVAL_US 1000
@@ -53,7 +53,7 @@ bool fixture__unwatch(struct fixture *f)
 
 	if (!pid)
 		return true;
-	f->done_ns = timing__now_ns();
+	f->done_ns = clock__now_ns();
 	f->ss_pid = 0;
 	return ASSERT_OK(sswatch__stop(f->ss, pid), "socket dumps (sock_diag: modprobe tcp_diag)");
 }
@@ -324,7 +324,7 @@ static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_
 double fixture__ss_first(const struct fixture *f, unsigned short sport, unsigned short dport,
 			 int state)
 {
-	long long off = timing__real_offset_ns();
+	long long off = clock__real_offset_ns();
 	double first = 0;
 
 	for (int i = 0; f->ss && i < f->ss->nsocks; i++) {
@@ -355,7 +355,7 @@ static void fixture__diff(void *ctx, const char *line)
  */
 bool fixture__judge(const struct fixture *f, json_object *rec, int nth, const char *what)
 {
-	long long off = timing__real_offset_ns();
+	long long off = clock__real_offset_ns();
 	struct wire_facts w = {
 		.segs = f->cap.segs, .nsegs = f->cap.n, .ss = f->ss, .done_ns = f->done_ns,
 		.hz = f->tracer.hz, .rearm_blind = !strcmp(f->tracer.backend, "tracepoint"),
@@ -365,7 +365,7 @@ bool fixture__judge(const struct fixture *f, json_object *rec, int nth, const ch
 	__u64 base;
 	int bad;
 
-	w.mono_ref_ns = timing__now_ns();
+	w.mono_ref_ns = clock__now_ns();
 	w.real_ref_s = ((long long)w.mono_ref_ns + off) / 1e9;
 	if (!ASSERT_NOT_NULL(rec, what) || !ASSERT_GT(f->tracer.hz, 0, "the tracer's HZ") ||
 	    !ASSERT_GT(f->tracer.stop_ns, 0, "the tracer stopped"))

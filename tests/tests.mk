@@ -5,8 +5,8 @@
 # found with sed and listed in a generated header that tests/runner.c includes; a
 # "void serial_test_NAME(void)" runs alone, after the others.
 #
-# Included by the top Makefile, which provides CC, CFLAGS, OUTPUT and the rule building
-# $(OUTPUT)/%.o from user/%.c. Targets: closegen, test-bins, test, test-unit,
+# Included by the top Makefile, which provides CC, CFLAGS (with -MMD: headers are tracked by
+# dependency files), OUTPUT, and the tracer, lab and check objects and libraries. Targets: closegen, test-bins, test, test-unit,
 # test-integration (needs ./tcpclose, or TCPCLOSE=path), test-clean.
 
 ifeq ($(origin Q),undefined)
@@ -23,15 +23,14 @@ endif
 endif
 
 TEST_OUT := tests/.output
-TEST_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -I$(TEST_OUT) -Itests -Iuser $(INCLUDES)
-# the tracer's own modules (USER_OBJS, LIBS from the top Makefile) link in for unit tests
+TEST_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -I$(TEST_OUT) -Itests $(INCLUDES)
+# the tests reach into all three products: check's objects, then the lab, then the tracer
 TEST_LDLIBS := $(LIBS) -ljson-c
 
 # every tests/*.c but the runner is a helper the tests may call: a new one needs no edit here
 TEST_HELPER_SRCS := $(filter-out tests/runner.c,$(wildcard tests/*.c))
 TEST_HELPER_OBJS := $(patsubst tests/%.c,$(TEST_OUT)/%.o,$(TEST_HELPER_SRCS))
-TEST_HEADERS := $(wildcard tests/*.h) $(USER_HDRS) $(BPF_HDRS) $(OUTPUT)/tcpclose.skel.h
-TEST_USER_OBJS := $(USER_OBJS)
+TEST_USER_OBJS := $(CHECK_OBJS) $(LIBLAB) $(LIBTRACER)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 INTEGRATION_SRCS := $(sort $(wildcard tests/integration/*.c))
@@ -75,26 +74,26 @@ $(TEST_OUT)/integration_tests.h: $(INTEGRATION_SRCS) | $(TEST_OUT)
 	$(call msg,GEN,$@)
 	$(TEST_LIST)
 
-$(TEST_OUT)/%.o: tests/%.c $(TEST_HEADERS) | $(TEST_OUT)
+$(TEST_OUT)/%.o: tests/%.c | $(OUTPUT)/tcpclose.skel.h $(TEST_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(TEST_OUT)/unit/%.o: tests/unit/%.c $(TEST_HEADERS) | $(TEST_OUT)/unit
+$(TEST_OUT)/unit/%.o: tests/unit/%.c | $(OUTPUT)/tcpclose.skel.h $(TEST_OUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(TEST_OUT)/integration/%.o: tests/integration/%.c $(TEST_HEADERS) | $(TEST_OUT)/integration
+$(TEST_OUT)/integration/%.o: tests/integration/%.c | $(OUTPUT)/tcpclose.skel.h \
+				$(TEST_OUT)/integration
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(TEST_OUT)/runner_unit.o: tests/runner.c $(TEST_OUT)/unit_tests.h $(TEST_HEADERS)
+$(TEST_OUT)/runner_unit.o: tests/runner.c $(TEST_OUT)/unit_tests.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -DTESTS_H='"unit_tests.h"' -DTEST_NETNS=0 -DTEST_JOBS=4 \
 		-c $< -o $@
 
 # integration tests mostly sleep on TCP timers: 4 at a time even on 2 CPUs
-$(TEST_OUT)/runner_integration.o: tests/runner.c $(TEST_OUT)/integration_tests.h \
-				  $(TEST_HEADERS)
+$(TEST_OUT)/runner_integration.o: tests/runner.c $(TEST_OUT)/integration_tests.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -DTESTS_H='"integration_tests.h"' -DTEST_NETNS=1 -DTEST_JOBS=4 \
 		-c $< -o $@
@@ -109,6 +108,9 @@ $(TEST_OUT)/test_integration: $(TEST_OUT)/runner_integration.o $(INTEGRATION_OBJ
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $^ $(TEST_LDLIBS) -o $@
 
-$(CLOSEGEN): tools/closegen.c $(USER_OBJS)
+# closegen drives the lab's scenarios by hand: it links the lab, not the tracer
+$(CLOSEGEN): tools/closegen.c $(LAB_LINK)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $^ $(TEST_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Ilab -Iuser $< $(LAB_LINK) -ljson-c -o $@
+
+-include $(wildcard $(TEST_OUT)/*.d $(TEST_OUT)/*/*.d)

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "timing.h"
+#include "clock.h"
 #include "tracer.h"
 
 #define TRACER_READY "tcpclose: tracing"
@@ -248,7 +248,7 @@ int tracer__stop(struct tracer *t)
 		}
 		tracer__sleep_ms(10);
 	}
-	t->stop_ns = timing__now_ns();
+	t->stop_ns = clock__now_ns();
 	if (!err && (!WIFEXITED(t->status) || WEXITSTATUS(t->status))) {
 		if (WIFSIGNALED(t->status))
 			printf("tracer: killed by signal %d\n", WTERMSIG(t->status));

@@ -71,11 +71,11 @@ static int tw__busy(unsigned short port)
 /* wait until no segment of port's connections (0: all) is still to come */
 int tw__settle(unsigned short port, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	int busy;
 
 	while ((busy = tw__busy(port)) > 0) {
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return -ETIMEDOUT;
 		conns__sleep_ms(2);
 	}

@@ -14,6 +14,7 @@
 #include "probe.h"
 #include "sock.h"
 #include "ss.h"
+#include "clock.h"
 #include "timing.h"
 #include "tracer.h"
 

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../user/netns.h"
-#include "../user/scenario.h"
+#include "netns.h"
+#include "scenario.h"
 
 static const char usage[] =
 	"usage: closegen [--netns] [-6] [--delay MS] [--bytes N] [--count N] SCENARIO\n"

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "clock.h"
 #include "tcpclose.skel.h"
 #include "loader.h"
 #include "probe.h"
@@ -165,14 +166,6 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 	return 0;
 }
 
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void loader__settle_timewait(struct loader *l, bool all)
 {
 	struct tc_tw_pending *p;
@@ -187,7 +180,7 @@ void loader__settle_timewait(struct loader *l, bool all)
 	if (bpf_map__lookup_elem(l->skel->maps.tw_pending, &zero, sizeof(zero), vals,
 				 l->ncpus * sz, 0))
 		goto out;
-	now = monotonic_ns();
+	now = clock__now_ns();
 	for (int cpu = 0; cpu < l->ncpus; cpu++) {
 		LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
 

@@ -11,14 +11,17 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <unistd.h>
 #include "args.h"
-#include "check.h"
+#include "clock.h"
 #include "support.h"
 #include "http.h"
 #include "metrics.h"
 #include "loader.h"
+#include "core.h"
 #include "report.h"
 #include "sink.h"
 #include "stuck.h"
@@ -33,27 +36,24 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-struct run {
-	struct sink sink;
-	struct tc_stats stats;
-	struct metrics *metrics;	/* --metrics, else NULL */
-};
-
-static int on_event(void *ctx, void *data, size_t size)
+/* the sink and --metrics as the tracer's consumers */
+static void sink_record(void *ctx, const struct tc_conn *rec)
 {
-	struct run *r = ctx;
-	__u8 type = *(const __u8 *)data;
+	struct sink *s = ctx;
 
-	if (type == TC_EV_CLOSE && size >= sizeof(struct tc_conn)) {
-		r->stats.records++;
-		if (r->metrics)
-			metrics__record(r->metrics, data);
-		r->sink.ops->record(&r->sink, data);
-	} else if (type == TC_EV_TRANSITION && size >= sizeof(struct tc_transition)) {
-		r->stats.transitions++;
-		r->sink.ops->transition(&r->sink, data);
-	}
-	return 0;
+	s->ops->record(s, rec);
+}
+
+static void sink_transition(void *ctx, const struct tc_transition *t)
+{
+	struct sink *s = ctx;
+
+	s->ops->transition(s, t);
+}
+
+static void metrics_record(void *ctx, const struct tc_conn *rec)
+{
+	metrics__record(ctx, rec);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -61,26 +61,27 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static double now_seconds(void)
+/*
+ * "tcpclose check ..." is tcpclose-check: the one beside this binary (a build tree, or
+ * where both were installed), else the one on PATH. It is a program of its own so that
+ * this one, the production agent, carries no scenario lab.
+ */
+static int exec_check(char **argv)
 {
-	struct timespec ts;
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* deliver what is left: the ring buffer, then the timewait sockets whose end is undecided */
-static void drain(struct loader *l, struct run *r, const struct tc_opts *opts)
-{
-	struct timespec settle = { .tv_nsec = 60 * 1000000L };
-
-	ring_buffer__consume(l->rb);
-	nanosleep(&settle, NULL);
-	loader__settle_timewait(l, true);
-	ring_buffer__consume(l->rb);
-	/* their owner is unknown: -p wants none of them */
-	if (!opts->pid)
-		loader__flush_awaiting(l, on_event, r);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, sizeof(path), "%s/tcpclose-check", dirname(self));
+		argv[0] = path;
+		execv(path, argv);
+	}
+	argv[0] = "tcpclose-check";
+	execvp(argv[0], argv);
+	fprintf(stderr, "tcpclose: check: cannot run tcpclose-check (%s): build it with make, or install it beside tcpclose\n",
+		strerror(errno));
+	return 2;
 }
 
 /* --user: give up root once everything that needs it is done */
@@ -127,10 +128,11 @@ int main(int argc, char **argv)
 {
 	struct tc_opts opts;
 	struct reporter rep = {};
-	struct metrics metrics;
+	struct metrics metrics = {};
 	struct http *http = NULL;
-	struct loader l = {};
-	struct run r = {};
+	struct core t = {};
+	struct tc_stats stats;
+	struct sink sink;
 	double next_metrics = 0;
 	double deadline, next_report, next_stuck, stuck_every = 0;
 	int err;
@@ -138,7 +140,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "features"))
 		return support__print(stdout);
 	if (argc >= 2 && !strcmp(argv[1], "check"))
-		return check__main(argc - 1, argv + 1);
+		return exec_check(argv + 1);
 	switch (args__parse(&opts, argc, argv, stdout, stderr)) {
 	case ARGS_EXIT_OK:
 		return 0;
@@ -154,34 +156,35 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	sink__init(&r.sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops : &sink_text_ops,
+	sink__init(&sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops : &sink_text_ops,
 		   stdout, opts.timestamp);
 	if (opts.metrics) {
 		metrics__init(&metrics);
-		r.metrics = &metrics;
+		core__consume_with(&t, &(struct core_consumer){ metrics_record, NULL, &metrics });
 	}
-	err = loader__open(&l, &opts, on_event, &r);
+	core__consume_with(&t, &(struct core_consumer){ sink_record, sink_transition, &sink });
+	err = core__open(&t, &opts);
 	if (err)
 		goto cleanup;
 
-	err = reporter__init(&rep, &opts, &l);
+	err = reporter__init(&rep, &opts, &t.loader);
 	if (err) {
 		fprintf(stderr, "tcpclose: out of memory for histograms\n");
 		goto cleanup;
 	}
 	/* attached first, then walked: a connection closing in between is seen by both, and
 	 * the walk leaves alone what the programs already follow */
-	err = walk__sockets(&l, opts.netns_path, TC_ITER_SEED, NULL, NULL);
+	err = walk__sockets(&t.loader, opts.netns_path, TC_ITER_SEED, NULL, NULL);
 	if (err)
 		fprintf(stderr, "tcpclose: finding connections already closing: %s; those in network namespaces that could not be walked are not reported%s\n",
 			strerror(-err), err == -EPERM ? " (that needs CAP_SYS_ADMIN)" : "");
-	else if (l.walk_denied)
+	else if (t.loader.walk_denied)
 		fprintf(stderr, "tcpclose: connections already closing in %u network namespaces are not reported: entering them needs CAP_SYS_ADMIN\n",
-			l.walk_denied);
+			t.loader.walk_denied);
 	err = 0;
 
 	if (opts.metrics) {
-		metrics_refresh(&metrics, &l, &opts);
+		metrics_refresh(&metrics, &t.loader, &opts);
 		http = http__start(&opts.metrics_addr, &metrics);
 		if (!http) {
 			err = -EADDRNOTAVAIL;
@@ -194,65 +197,59 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend); Ctrl-C to end\n", l.hz,
-		backend__name(l.backend));
+	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend); Ctrl-C to end\n",
+		t.loader.hz, backend__name(t.loader.backend));
 	if ((!opts.hist || opts.json) && !opts.quiet)
-		r.sink.ops->header(&r.sink);
+		sink.ops->header(&sink);
 	fflush(stdout);
 
-	deadline = opts.duration ? now_seconds() + opts.duration : 0;
-	next_report = opts.interval ? now_seconds() + opts.interval : 0;
+	deadline = opts.duration ? clock__now_s() + opts.duration : 0;
+	next_report = opts.interval ? clock__now_s() + opts.interval : 0;
 	if (opts.stuck)
 		stuck_every = opts.interval ? opts.interval : (opts.stuck < 10 ? opts.stuck : 10);
-	next_stuck = stuck_every ? now_seconds() : 0;
+	next_stuck = stuck_every ? clock__now_s() : 0;
 	while (!exiting) {
-		err = ring_buffer__poll(l.rb, POLL_MS);
-		/* the BPF side wakes us only for a batch (ringbuf__flags()): take the rest too */
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(l.rb);
-		if (err < 0 && err != -EINTR) {
+		err = core__poll(&t, POLL_MS);
+		if (err) {
 			fprintf(stderr, "tcpclose: reading the ring buffer: %s\n", strerror(-err));
 			break;
 		}
-		err = 0;
-		loader__settle_timewait(&l, false);
 		if (fflush(stdout) || ferror(stdout))
 			break;
-		if (deadline && now_seconds() >= deadline)
+		if (deadline && clock__now_s() >= deadline)
 			break;
-		if (r.metrics && now_seconds() >= next_metrics) {
-			metrics_refresh(r.metrics, &l, &opts);
-			next_metrics = now_seconds() + 1;
+		if (opts.metrics && clock__now_s() >= next_metrics) {
+			metrics_refresh(&metrics, &t.loader, &opts);
+			next_metrics = clock__now_s() + 1;
 		}
-		if (next_stuck && now_seconds() >= next_stuck) {
-			err = stuck__report(&l, &opts, &r.sink);
+		if (next_stuck && clock__now_s() >= next_stuck) {
+			err = stuck__report(&t.loader, &opts, &sink);
 			if (err)
 				fprintf(stderr, "tcpclose: looking for stuck connections: %s\n",
 					strerror(-err));
 			err = 0;
 			/* a late scan does not bring the next one closer */
-			next_stuck = now_seconds() + stuck_every;
+			next_stuck = clock__now_s() + stuck_every;
 		}
-		if (next_report && now_seconds() >= next_report) {
-			reporter__report(&rep, &r.sink);
+		if (next_report && clock__now_s() >= next_report) {
+			reporter__report(&rep, &sink);
 			next_report += opts.interval;
-			if (next_report < now_seconds())
-				next_report = now_seconds() + opts.interval;
+			if (next_report < clock__now_s())
+				next_report = clock__now_s() + opts.interval;
 		}
 	}
-	drain(&l, &r, &opts);
+	/* their owner is unknown: -p wants none of them */
+	core__drain(&t, !opts.pid);
 	if (opts.hist && !ferror(stdout))
-		reporter__report(&rep, &r.sink);
-	loader__drops(&l, r.stats.drops);
-	r.stats.tw_live = loader__tw_live(&l, &r.stats.tw_bytes);
-	loader__misses(&l, &r.stats.state_missed, &r.stats.other_missed);
+		reporter__report(&rep, &sink);
+	core__stats(&t, &stats);
 	if (!ferror(stdout))
-		r.sink.ops->summary(&r.sink, &r.stats);
+		sink.ops->summary(&sink, &stats);
 	fflush(stdout);
 
 cleanup:
 	http__stop(http);
 	reporter__free(&rep);
-	loader__close(&l);
+	core__close(&t);
 	return err ? 1 : 0;
 }

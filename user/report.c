@@ -4,24 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "tcpclose.skel.h"
 #include "report.h"
 #include "walk.h"
-
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 int reporter__init(struct reporter *r, const struct tc_opts *opts, struct loader *l)
 {
 	memset(r, 0, sizeof(*r));
 	r->opts = opts;
 	r->loader = l;
-	r->last_ns = monotonic_ns();
+	r->last_ns = clock__now_ns();
 	if (!opts->hist)
 		return 0;
 	r->prev = calloc(TC_NR_STATES, sizeof(struct hist));
@@ -85,7 +78,7 @@ void reporter__report(struct reporter *r, struct sink *s)
 	struct hist *swap;
 	int err;
 
-	rep.ts_ns = monotonic_ns();
+	rep.ts_ns = clock__now_ns();
 	rep.seconds = (rep.ts_ns - r->last_ns) / 1e9;
 	r->last_ns = rep.ts_ns;
 	if (r->opts->hist) {

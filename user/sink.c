@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "sink.h"
-#include "timing.h"
+#include "clock.h"
 
 void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool timestamp)
 {
@@ -10,7 +10,7 @@ void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool time
 	s->out = out;
 	s->timestamp = timestamp;
 	/* paired: a test reads "ts" back on CLOCK_MONOTONIC with its own pairing */
-	s->mono_to_real_ns = timing__real_offset_ns();
+	s->mono_to_real_ns = clock__real_offset_ns();
 }
 
 void sink__print_lost(const struct tc_stats *st)

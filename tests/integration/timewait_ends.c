@@ -112,12 +112,12 @@ out:
 /* wait until ss no longer lists the timewait socket: the kernel has acted on the segment */
 static int timewait_ends__wait_gone(unsigned short lport, unsigned short rport, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	struct ss_sock s;
 	int err;
 
 	while (!(err = tw__ss_get("state time-wait", lport, rport, &s))) {
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return -ETIMEDOUT;
 		conns__sleep_ms(2);
 	}

@@ -30,7 +30,7 @@ void test_timewait_expire(void)
 	opts.count = EXPIRE_CONNS;
 	if (!fixture__start(&f, NULL))
 		goto out;
-	begun = timing__now_ms();
+	begun = clock__now_ms();
 	if (!fixture__run(&f, "churn", &opts))
 		goto out;
 	tw = nstat__get(&f.delta, "TcpExtTW");
@@ -42,10 +42,10 @@ void test_timewait_expire(void)
 		netns__leave(&f.ns);
 	}
 
-	deadline = timing__now_ms() + TW_LEN_MS + gran_ms + 5000;
-	while (tw__count_now(&f.tracer, "expired") < tw - rsts && timing__now_ms() < deadline)
+	deadline = clock__now_ms() + TW_LEN_MS + gran_ms + 5000;
+	while (tw__count_now(&f.tracer, "expired") < tw - rsts && clock__now_ms() < deadline)
 		conns__sleep_ms(EXPIRE_POLL_MS);
-	seen = timing__now_ms();
+	seen = clock__now_ms();
 	/* the kernel's view: none is left */
 	if (ASSERT_OK(netns__enter(&f.ns), "enter scenario namespace")) {
 		ASSERT_EQ(netns__tw_sockets(), 0, "sockstat: every timewait socket has expired");

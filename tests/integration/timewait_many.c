@@ -210,7 +210,7 @@ static void timewait_many__run(int nbusy)
 	}
 	if (nbusy && !ASSERT_OK(check_load__start(&load, nbusy), "busy loops"))
 		goto out;
-	start = timing__now_ms();
+	start = clock__now_ms();
 	if (!ASSERT_OK(tw__active_closes(lfds, ports, MANY_PORTS, MANY_CONNS), "active closes") ||
 	    !ASSERT_OK(tw__settle(0, SETTLE_MS), "connections settled"))
 		goto out;
@@ -218,7 +218,7 @@ static void timewait_many__run(int nbusy)
 	/* the kernel's count of them all at once */
 	left = netns__tw_sockets();
 	test__log("%d connections in %.0f ms; %lld timewait sockets at once", MANY_CONNS,
-		  timing__now_ms() - start, left);
+		  clock__now_ms() - start, left);
 	for (i = 0; i < MANY_PORTS; i++) {
 		close(lfds[i]);
 		lfds[i] = -1;

@@ -16,7 +16,7 @@
 #include "raw.h"
 #include "scenario_internal.h"
 #include "sock.h"
-#include "timing.h"
+#include "clock.h"
 
 /* TCP_TIMEWAIT_LEN; the wait for its end allows a wheel granule and a slow machine more */
 #define TW_LEN_MS 60000
@@ -32,16 +32,16 @@
 /* wait until the namespace has as many timewait sockets as want */
 static int tw_end__wait_sockets(struct run *r, long long want, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	long long n;
 
 	while ((n = netns__tw_sockets()) != want) {
 		if (n < 0)
 			return run__fail(r, (int)n, "/proc/net/sockstat: %s", strerror((int)-n));
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT, "%lld timewait sockets after %d s, want %lld",
 					 n, timeout_ms / 1000, want);
-		timing__sleep_ms(TW_POLL_MS);
+		clock__sleep_ms(TW_POLL_MS);
 	}
 	return 0;
 }
@@ -79,7 +79,7 @@ static int reused__client(struct run *r, struct child *me)
 	(void)me;
 	for (i = 0; i < 2; i++) {
 		if (i)
-			timing__sleep_ms(REUSE_WAIT_MS);
+			clock__sleep_ms(REUSE_WAIT_MS);
 		fd = client__connect(r, port);
 		if (fd < 0 || client__ping(r, fd))
 			return -EIO;

@@ -15,7 +15,7 @@
 #include "nstat.h"
 #include "scenario_internal.h"
 #include "sock.h"
-#include "timing.h"
+#include "clock.h"
 
 /* the first probe after KA_IDLE_S: leaves nft the time to drop the answer to the second */
 #define KA_IDLE_S 2
@@ -90,9 +90,9 @@ static int keepalive__client(struct run *r, struct child *me)
 	if (nstat__wait("TcpExtTCPKeepAlive", sent + 1,
 			set->keepalive_idle_s * 1000 + GIVE_UP_WAIT_MS) < 0)
 		return run__fail(r, -ETIMEDOUT, "client: no keepalive probe (TcpExtTCPKeepAlive)");
-	r->res->mark_ns = timing__now_ns();
+	r->res->mark_ns = clock__now_ns();
 	for (i = 0; i < 100 && !sock__tcp_info(fd, &ti) && ti.tcpi_probes; i++)
-		timing__sleep_ms(5);
+		clock__sleep_ms(5);
 	if (ti.tcpi_probes)
 		return run__fail(r, -EPROTO, "client: the first probe was not answered");
 	if (step__send(me->up, 'D') || step__recv(me->down, 'G'))
@@ -145,7 +145,7 @@ static int unacked__client(struct run *r, struct child *me)
 		return run__fail(r, -errno, "client: TCP_USER_TIMEOUT: %s", strerror(errno));
 	if (step__send(me->up, 'D') || step__recv(me->down, 'G'))
 		return -EIO;
-	r->res->mark_ns = timing__now_ns();
+	r->res->mark_ns = clock__now_ns();
 	err = sock__write_all(fd, buf, sizeof(buf));
 	if (err)
 		return run__fail(r, err, "client: write: %s", strerror(-err));
@@ -210,14 +210,14 @@ static int fin_wait2__server(struct run *r, struct child *me)
 /* wait until the namespace has at least (more) or no (!more) timewait sockets */
 static int timer__wait_tw(struct run *r, bool more, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	long long n;
 
 	while ((n = netns__tw_sockets()) >= 0 && (more ? n == 0 : n > 0)) {
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT, "%s timewait socket after %d s",
 					 more ? "no" : "still a", timeout_ms / 1000);
-		timing__sleep_ms(10);
+		clock__sleep_ms(10);
 	}
 	return n < 0 ? run__fail(r, (int)n, "/proc/net/sockstat: %s", strerror((int)-n)) : 0;
 }

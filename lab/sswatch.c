@@ -23,7 +23,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include "sswatch.h"
-#include "timing.h"
+#include "clock.h"
 
 /* ahead of the scenario's own processes when it wakes, yet no real-time priority */
 #define SSWATCH_NICE (-10)
@@ -149,7 +149,7 @@ static int sswatch__dump_family(struct sswatch *w, int fd, int family, __u64 id,
 /* one dump of both families; every socket in it was in its state at some time in [t0, t1] */
 static int sswatch__poll(struct sswatch *w, int fd, __u64 id)
 {
-	__u64 t0 = timing__now_ns(), t1;
+	__u64 t0 = clock__now_ns(), t1;
 	int err;
 
 	err = sswatch__dump_family(w, fd, AF_INET, id, t0);
@@ -157,7 +157,7 @@ static int sswatch__poll(struct sswatch *w, int fd, __u64 id)
 		err = sswatch__dump_family(w, fd, AF_INET6, id, t0);
 	if (err)
 		return err;
-	t1 = timing__now_ns();
+	t1 = clock__now_ns();
 	for (int i = 0; i < w->nsocks; i++) {
 		struct sswatch_sock *s = &w->socks[i];
 		struct sswatch_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
@@ -205,7 +205,7 @@ static void sswatch__run(struct sswatch *w, unsigned int interval_us)
 	}
 	/* a last dump after the stop, so that whatever ended before it is seen to be gone */
 	for (bool last_one = false; !err; last_one = w->stop) {
-		now = timing__now_ns();
+		now = clock__now_ns();
 		cpu = cpu__now_ns();
 		if (last && now - last > w->worst_gap_ns)
 			w->worst_gap_ns = now - last;
@@ -219,7 +219,7 @@ static void sswatch__run(struct sswatch *w, unsigned int interval_us)
 			break;
 		/* the CPU the dump took, not its time: a busy host's wait is no reason to wait more */
 		took = 4 * (cpu__now_ns() - cpu);
-		timing__sleep_ms((took / 1e3 > interval_us ? took / 1e3 : interval_us) / 1e3);
+		clock__sleep_ms((took / 1e3 > interval_us ? took / 1e3 : interval_us) / 1e3);
 	}
 	w->err = err;
 	close(fd);

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sock.h"
-#include "timing.h"
+#include "clock.h"
 
 /* the clock of the capture's stamps */
 static double sock__realtime(void)
@@ -200,14 +200,14 @@ int sock__wait_error(int fd, int timeout_ms, double *when)
 /* wait until a full socket is in the kernel's TCP state (TCP_FIN_WAIT2, ...) */
 int sock__wait_state(int fd, int state, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	struct tcp_info ti;
 	int err;
 
 	while (!(err = sock__tcp_info(fd, &ti)) && ti.tcpi_state != state) {
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return -ETIMEDOUT;
-		timing__sleep_ms(1);
+		clock__sleep_ms(1);
 	}
 	return err;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "nstat.h"
-#include "timing.h"
+#include "clock.h"
 
 static int nstat__add(struct nstat *s, const char *prefix, const char *name, long long value)
 {
@@ -254,15 +254,15 @@ long long nstat__value(const char *name)
 
 int nstat__wait(const char *name, long long at_least, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	long long v;
 
 	for (;;) {
 		v = nstat__value(name);
 		if (v < 0 || v >= at_least)
 			return v;
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return -ETIMEDOUT;
-		timing__sleep_ms(5);
+		clock__sleep_ms(5);
 	}
 }

@@ -31,7 +31,7 @@
 #include "scenario.h"
 #include "scenario_internal.h"
 #include "sock.h"
-#include "timing.h"
+#include "clock.h"
 
 /* the first error wins: later ones are usually its consequences */
 int run__fail(struct run *r, int err, const char *fmt, ...)
@@ -391,7 +391,7 @@ int run__start(struct run *r, child_fn client, child_fn server)
 static int run__reap(struct run *r)
 {
 	struct child *kids[] = { &r->client, &r->server };
-	double deadline = timing__now_ms() + REAP_TIMEOUT_MS;
+	double deadline = clock__now_ms() + REAP_TIMEOUT_MS;
 	int left = 0, err = 0, status, i;
 	pid_t pid;
 
@@ -411,7 +411,7 @@ static int run__reap(struct run *r)
 		}
 		if (!left)
 			break;
-		if (timing__now_ms() > deadline) {
+		if (clock__now_ms() > deadline) {
 			for (i = 0; i < 2; i++) {
 				if (kids[i]->pid <= 0)
 					continue;
@@ -422,7 +422,7 @@ static int run__reap(struct run *r)
 			return run__fail(r, -ETIMEDOUT, "scenario processes did not finish in %d s",
 					 REAP_TIMEOUT_MS / 1000);
 		}
-		timing__sleep_ms(1);
+		clock__sleep_ms(1);
 	}
 	return err;
 }
@@ -455,15 +455,15 @@ static int settle__busy(int family, unsigned short port)
 
 static int run__settle(struct run *r)
 {
-	double deadline = timing__now_ms() + SETTLE_TIMEOUT_MS;
+	double deadline = clock__now_ms() + SETTLE_TIMEOUT_MS;
 	int busy;
 
 	while ((busy = settle__busy(r->family, r->port)) > 0) {
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT,
 					 "%d sockets of port %u not closed after %d s", busy,
 					 r->port, SETTLE_TIMEOUT_MS / 1000);
-		timing__sleep_ms(2);
+		clock__sleep_ms(2);
 	}
 	return busy < 0 ? run__fail(r, busy, "/proc/net/tcp: %s", strerror(-busy)) : 0;
 }
@@ -511,7 +511,7 @@ int active__server(struct run *r, struct child *me)
 	(void)me;
 	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd))
 		return -EIO;
-	timing__sleep_ms(r->opts->delay_ms);
+	clock__sleep_ms(r->opts->delay_ms);
 	return close(fd);
 }
 
@@ -538,7 +538,7 @@ static int passive__client(struct run *r, struct child *me)
 	n = sock__drain(fd);
 	if (n < 0)
 		return run__fail(r, (int)n, "client: waiting for EOF: %s", strerror((int)-n));
-	timing__sleep_ms(r->opts->delay_ms);
+	clock__sleep_ms(r->opts->delay_ms);
 	return close(fd);
 }
 
@@ -632,9 +632,9 @@ static int halfclose__server(struct run *r, struct child *me)
 	if (!buf)
 		return run__fail(r, -ENOMEM, "server: out of memory");
 	/* chunk i leaves at i * 20 ms; the close comes at 200 ms */
-	start = timing__now_ms();
+	start = clock__now_ms();
 	for (i = 0; i < HALFCLOSE_CHUNKS && !err; i++) {
-		timing__sleep_ms(start + i * (SCENARIO_HALFCLOSE_MS / HALFCLOSE_CHUNKS) - timing__now_ms());
+		clock__sleep_ms(start + i * (SCENARIO_HALFCLOSE_MS / HALFCLOSE_CHUNKS) - clock__now_ms());
 		chunk = total / HALFCLOSE_CHUNKS + (i < total % HALFCLOSE_CHUNKS);
 		err = sock__write_all(fd, buf, chunk);
 		if (!err)
@@ -644,7 +644,7 @@ static int halfclose__server(struct run *r, struct child *me)
 	r->res->halfclosed_bytes = sent;
 	if (err)
 		return run__fail(r, err, "server: write after EOF: %s", strerror(-err));
-	timing__sleep_ms(start + SCENARIO_HALFCLOSE_MS - timing__now_ms());
+	clock__sleep_ms(start + SCENARIO_HALFCLOSE_MS - clock__now_ms());
 	return close(fd);
 }
 
@@ -684,12 +684,12 @@ static int simultaneous__server(struct run *r, struct child *me)
 static void tick__align(void)
 {
 	struct timespec t0, t;
-	double deadline = timing__now_ms() + 50;
+	double deadline = clock__now_ms() + 50;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &t0);
 	do {
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	} while (t.tv_nsec == t0.tv_nsec && t.tv_sec == t0.tv_sec && timing__now_ms() < deadline);
+	} while (t.tv_nsec == t0.tv_nsec && t.tv_sec == t0.tv_sec && clock__now_ms() < deadline);
 }
 
 /*
@@ -804,7 +804,7 @@ static int unread__client(struct run *r, struct child *me)
 
 static int unread__server(struct run *r, struct child *me)
 {
-	double deadline = timing__now_ms() + STEP_TIMEOUT_MS;
+	double deadline = clock__now_ms() + STEP_TIMEOUT_MS;
 	int fd = server__accept(r), queued = 0;
 
 	(void)me;
@@ -813,9 +813,9 @@ static int unread__server(struct run *r, struct child *me)
 	while (queued < UNREAD_BYTES) {
 		if (ioctl(fd, FIONREAD, &queued))
 			return run__fail(r, -errno, "server: FIONREAD: %s", strerror(errno));
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT, "server: request did not arrive");
-		timing__sleep_ms(1);
+		clock__sleep_ms(1);
 	}
 	return close(fd);
 }
@@ -1179,7 +1179,7 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	memset(r.res, 0, sizeof(*r.res));
 	r.res->name = s->name;
 	r.res->family = r.family;
-	start = timing__now_ms();
+	start = clock__now_ms();
 	err = o.watch_resends ? run__capture(&r, &cap) : 0;
 	if (!err)
 		err = s->run(&r);
@@ -1195,7 +1195,7 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	}
 	if (o.watch_resends)
 		err = run__watch_end(&r, &cap, err);
-	r.res->elapsed_ms = timing__now_ms() - start;
+	r.res->elapsed_ms = clock__now_ms() - start;
 	*res = *r.res;
 	munmap(r.res, sizeof(*r.res));
 	return err;

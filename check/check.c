@@ -25,11 +25,11 @@
 #include "check_flake.h"
 #include "check_load.h"
 #include "check_report.h"
-#include "loader.h"
+#include "core.h"
 #include "netns.h"
 #include "probe.h"
 #include "sswatch.h"
-#include "timing.h"
+#include "clock.h"
 
 #define POLL_MS 20
 /* after a scenario's child: its namespace's cleanup, which purges the TIME_WAITs */
@@ -112,16 +112,14 @@ static int check__libbpf_print(enum libbpf_print_level level, const char *fmt, v
 	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
 }
 
-static int check__on_event(void *ctx, void *data, size_t size)
+/* the tracer's one consumer: each record goes to the job whose namespace it closed in */
+static void check__on_record(void *ctx, const struct tc_conn *rec)
 {
-	const struct tc_conn *rec = data;
 	struct checker *c = ctx;
 	struct job *j = NULL;
 	struct tc_conn *v;
 	__u64 *at;
 
-	if (size < sizeof(*rec) || rec->type != TC_EV_CLOSE)
-		return 0;
 	/*
 	 * The kernel reuses a namespace's inode number once the namespace is gone, and a
 	 * record of it may come after that (a purged TIME_WAIT is settled a little later), or
@@ -140,7 +138,7 @@ static int check__on_event(void *ctx, void *data, size_t size)
 			j = k;
 	}
 	if (!j)
-		return 0;
+		return;
 	if (j->nrecs == j->cap) {
 		v = realloc(j->recs, (j->cap ? 2 * j->cap : 8) * sizeof(*v));
 		if (v)
@@ -149,13 +147,12 @@ static int check__on_event(void *ctx, void *data, size_t size)
 		if (at)
 			j->arrived_ns = at;
 		if (!v || !at)
-			return 0;
+			return;
 		j->cap = j->cap ? 2 * j->cap : 8;
 	}
-	j->arrived_ns[j->nrecs] = timing__now_ns();
+	j->arrived_ns[j->nrecs] = clock__now_ns();
 	j->recs[j->nrecs] = *rec;
 	check_tamper__apply(&c->opts->tamper, &j->recs[j->nrecs++]);
-	return 0;
 }
 
 /* can this process make network namespaces (CAP_SYS_ADMIN)? The scenarios need one each */
@@ -172,9 +169,9 @@ static bool check__can_unshare(void)
 /* one instant on CLOCK_MONOTONIC and CLOCK_REALTIME */
 static void clocks__pair(__u64 *mono_ns, double *real_s)
 {
-	long long off = timing__real_offset_ns();
+	long long off = clock__real_offset_ns();
 
-	*mono_ns = timing__now_ns();
+	*mono_ns = clock__now_ns();
 	*real_s = ((long long)*mono_ns + off) / 1e9;
 }
 
@@ -208,7 +205,7 @@ static void job__child(struct job *j)
 			 "a new network namespace: %s (needs CAP_SYS_ADMIN)", strerror(-err));
 		_exit(1);
 	}
-	sh->netns_ns = timing__now_ns();
+	sh->netns_ns = clock__now_ns();
 	__atomic_store_n(&sh->netns, netns__inode(), __ATOMIC_RELEASE);
 	err = nstat__read(&before);
 	if (err) {
@@ -235,7 +232,7 @@ static void job__child(struct job *j)
 		for (int i = 0; i < delta.n && i < MAX_NSTAT; i++)
 			sh->counters[sh->nr_counters++] = delta.v[i];
 	}
-	__atomic_store_n(&sh->done_ns, timing__now_ns(), __ATOMIC_RELEASE);
+	__atomic_store_n(&sh->done_ns, clock__now_ns(), __ATOMIC_RELEASE);
 	_exit(sh->err ? 1 : 0);
 }
 
@@ -254,7 +251,7 @@ static int job__start(struct job *j)
 		return -errno;
 	if (j->pid == 0)
 		job__child(j);
-	j->start_ms = timing__now_ms();
+	j->start_ms = clock__now_ms();
 	j->state = JOB_RUNNING;
 	return 0;
 }
@@ -328,7 +325,7 @@ static void job__wire(const struct checker *c, const struct job *j, struct wire_
 
 static void job__finish(struct checker *c, struct job *j)
 {
-	double end = j->complete_ms ? j->complete_ms : timing__now_ms();
+	double end = j->complete_ms ? j->complete_ms : clock__now_ms();
 	struct wire_facts wire;
 	struct check_evidence ev = { .wire = &wire, .arrived_ns = j->arrived_ns };
 
@@ -358,7 +355,7 @@ static void job__exited(struct checker *c, struct job *j, int status)
 	};
 	char msg[256];
 
-	j->exit_ms = timing__now_ms();
+	j->exit_ms = clock__now_ms();
 	j->delta.v = j->sh->counters;
 	j->delta.n = j->delta.cap = j->sh->nr_counters;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -488,7 +485,7 @@ static bool check__all_done(const struct checker *c)
 	return true;
 }
 
-static int check__loop(struct checker *c, struct loader *l)
+static int check__loop(struct checker *c, struct core *t)
 {
 	double deadline = c->start_ms + c->opts->timeout_s * 1e3, now;
 	char why[96];
@@ -496,15 +493,12 @@ static int check__loop(struct checker *c, struct loader *l)
 
 	while (!check__all_done(c)) {
 		check__start_next(c);
-		err = ring_buffer__poll(l->rb, POLL_MS);
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(l->rb);
-		if (err < 0 && err != -EINTR) {
+		err = core__poll(t, POLL_MS);
+		if (err) {
 			fprintf(stderr, "tcpclose check: reading the ring buffer: %s\n", strerror(-err));
 			return err;
 		}
-		loader__settle_timewait(l, false);
-		now = timing__now_ms();
+		now = clock__now_ms();
 		for (int i = 0; i < c->njobs; i++)
 			job__poll(c, &c->jobs[i], now);
 		if (check_stop || now > deadline) {
@@ -590,7 +584,7 @@ static int check__round_keep(struct checker *c, double seconds)
 /* a round's count, with its differences under it in the table */
 static int check__round_end(struct checker *c)
 {
-	double seconds = (timing__now_ms() - c->start_ms) / 1e3;
+	double seconds = (clock__now_ms() - c->start_ms) / 1e3;
 	char label[48] = "";
 	int failed = 0;
 
@@ -623,7 +617,7 @@ static void check__summary(struct checker *c, const char *timestamp)
 	const char *prefix = c->opts->tap ? "# " : "";
 	struct check_run_info info = {
 		.hz = c->hz, .timestamp = timestamp,
-		.seconds = (timing__now_ms() - c->run_start_ms) / 1e3,
+		.seconds = (clock__now_ms() - c->run_start_ms) / 1e3,
 		.rounds = c->opts->repeat ? c->flakes.rounds : 0,
 		.round_seconds = c->round_seconds,
 	};
@@ -685,12 +679,12 @@ static void check__header_extra(const struct checker *c, char *buf, size_t len)
 }
 
 /* each round: today's full run, jobs, loop and table; a signal ends the rounds too */
-static int check__rounds(struct checker *c, struct loader *l)
+static int check__rounds(struct checker *c, struct core *t)
 {
-	__u64 drops[TC_NR_DROPS];
+	struct tc_stats st;
 	int err;
 
-	c->run_start_ms = timing__now_ms();
+	c->run_start_ms = clock__now_ms();
 	for (c->round = 1; c->round <= c->nr_rounds; c->round++) {
 		if (c->round > 1) {
 			if (check_stop)
@@ -706,19 +700,19 @@ static int check__rounds(struct checker *c, struct loader *l)
 		if (!c->opts->tap)
 			check_report__table_header(stdout);
 		fflush(stdout);
-		c->start_ms = timing__now_ms();
-		err = check__loop(c, l);
+		c->start_ms = clock__now_ms();
+		err = check__loop(c, t);
 		if (err)
 			return err;
 		/* whatever is still pending in the kernel, before counting losses */
-		ring_buffer__consume(l->rb);
+		core__consume(t);
 		err = check__round_end(c);
 		if (err)
 			goto fail;
 	}
-	loader__drops(l, drops);
-	c->lost = drops[TC_DROP_RINGBUF] + drops[TC_DROP_CONN_MAP] + drops[TC_DROP_TW_MAP];
-	c->unseen = drops[TC_DROP_UNSEEN];
+	core__stats(t, &st);
+	c->lost = st.drops[TC_DROP_RINGBUF] + st.drops[TC_DROP_CONN_MAP] + st.drops[TC_DROP_TW_MAP];
+	c->unseen = st.drops[TC_DROP_UNSEEN];
 	return 0;
 fail:
 	fprintf(stderr, "tcpclose check: round %d: %s\n", c->round, strerror(-err));
@@ -731,9 +725,9 @@ int check__main(int argc, char **argv)
 	struct check_load load = {};
 	struct check_opts opts;
 	struct tc_opts topts;
-	struct loader l = {};
+	struct core tracer = {};
 	char timestamp[32], extra[96];
-	time_t t = time(NULL);
+	time_t started = time(NULL);
 	int err, ret = 2;
 
 	switch (check__parse(&opts, argc, argv, stdout, stderr)) {
@@ -770,13 +764,14 @@ int check__main(int argc, char **argv)
 	signal(SIGTERM, check__on_signal);
 	args__defaults(&topts);
 	topts.backend = opts.backend;
-	if (check__jobs(&c) || loader__open(&l, &topts, check__on_event, &c)) {
+	core__consume_with(&tracer, &(struct core_consumer){ check__on_record, NULL, &c });
+	if (check__jobs(&c) || core__open(&tracer, &topts)) {
 		/* the loader has said what is missing */
 		check__free_jobs(&c);
 		check__free(&opts);
 		return 2;
 	}
-	c.rearm_blind = l.backend == TC_BACKEND_TRACEPOINT;
+	c.rearm_blind = tracer.loader.backend == TC_BACKEND_TRACEPOINT;
 	if (opts.load) {
 		err = check_load__start(&load, opts.load);
 		if (err) {
@@ -785,24 +780,24 @@ int check__main(int argc, char **argv)
 			goto out;
 		}
 	}
-	strftime(timestamp, sizeof(timestamp), "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	strftime(timestamp, sizeof(timestamp), "%Y-%m-%dT%H:%M:%S", localtime(&started));
 	check__header_extra(&c, extra, sizeof(extra));
 	if (opts.tap) {
 		check_report__tap_plan(stdout, c.njobs * c.nr_rounds);
 		printf("# tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire%s\n",
-		       c.njobs, backend__name(l.backend), c.hz, extra);
+		       c.njobs, backend__name(tracer.loader.backend), c.hz, extra);
 	} else {
 		printf("tcpclose check: %d scenarios, backend %s, HZ %u, times judged by the wire%s\n\n",
-		       c.njobs, backend__name(l.backend), c.hz, extra);
+		       c.njobs, backend__name(tracer.loader.backend), c.hz, extra);
 	}
 	fflush(stdout);
-	err = check__rounds(&c, &l);
+	err = check__rounds(&c, &tracer);
 	if (!err)
 		check__summary(&c, timestamp);
 	ret = err || c.failed ? 1 : 0;
 out:
 	check_load__stop(&load);
-	loader__close(&l);
+	core__close(&tracer);
 	check__free_jobs(&c);
 	for (int i = 0; i < c.nr_results; i++)
 		free(c.results[i].records);

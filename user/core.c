@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* core: poll, deliver to consumers, settle, drain; see tracer.h */
+#include <errno.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "core.h"
+
+/*
+ * Longer than the 50 ms loader__settle_timewait() leaves a cancel for what follows it: a
+ * timewait socket pending at the end is decided as it would have been while running.
+ */
+#define DRAIN_SETTLE_NS (60 * 1000000L)
+
+static int core__on_event(void *ctx, void *data, size_t size)
+{
+	struct core *t = ctx;
+	__u8 type = *(const __u8 *)data;
+
+	if (type == TC_EV_CLOSE && size >= sizeof(struct tc_conn)) {
+		t->records++;
+		for (int i = 0; i < t->nconsumers; i++)
+			t->consumers[i].record(t->consumers[i].ctx, data);
+	} else if (type == TC_EV_TRANSITION && size >= sizeof(struct tc_transition)) {
+		t->transitions++;
+		for (int i = 0; i < t->nconsumers; i++)
+			if (t->consumers[i].transition)
+				t->consumers[i].transition(t->consumers[i].ctx, data);
+	}
+	return 0;
+}
+
+void core__consume_with(struct core *t, const struct core_consumer *c)
+{
+	if (t->nconsumers < CORE_MAX_CONSUMERS)
+		t->consumers[t->nconsumers++] = *c;
+}
+
+int core__open(struct core *t, const struct tc_opts *opts)
+{
+	return loader__open(&t->loader, opts, core__on_event, t);
+}
+
+int core__poll(struct core *t, int timeout_ms)
+{
+	int err = ring_buffer__poll(t->loader.rb, timeout_ms);
+
+	if (err >= 0 || err == -EINTR)
+		err = ring_buffer__consume(t->loader.rb);
+	if (err < 0 && err != -EINTR)
+		return err;
+	loader__settle_timewait(&t->loader, false);
+	return 0;
+}
+
+void core__consume(struct core *t)
+{
+	ring_buffer__consume(t->loader.rb);
+}
+
+void core__drain(struct core *t, bool flush_awaiting)
+{
+	struct timespec settle = { .tv_nsec = DRAIN_SETTLE_NS };
+
+	ring_buffer__consume(t->loader.rb);
+	nanosleep(&settle, NULL);
+	loader__settle_timewait(&t->loader, true);
+	ring_buffer__consume(t->loader.rb);
+	if (flush_awaiting)
+		loader__flush_awaiting(&t->loader, core__on_event, t);
+}
+
+void core__stats(struct core *t, struct tc_stats *st)
+{
+	st->records = t->records;
+	st->transitions = t->transitions;
+	loader__drops(&t->loader, st->drops);
+	st->tw_live = loader__tw_live(&t->loader, &st->tw_bytes);
+	loader__misses(&t->loader, &st->state_missed, &st->other_missed);
+}
+
+void core__close(struct core *t)
+{
+	loader__close(&t->loader);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * core: the one loop of every command that traces. It polls the ring buffer, hands each
+ * event to its consumers (the sink, --metrics, tcpclose check), settles the timewait
+ * sockets whose end is decided, and at the end drains what is left. Commands differ only
+ * in their consumers and in what they do between two polls.
+ */
+#ifndef __CORE_H
+#define __CORE_H
+
+#include <stdbool.h>
+#include "loader.h"
+#include "sink.h"
+
+struct core_consumer {
+	void (*record)(void *ctx, const struct tc_conn *rec);
+	void (*transition)(void *ctx, const struct tc_transition *t);	/* NULL: not wanted */
+	void *ctx;
+};
+
+/* a sink and --metrics: no command has more */
+#define CORE_MAX_CONSUMERS 2
+
+struct core {
+	struct loader loader;
+	struct core_consumer consumers[CORE_MAX_CONSUMERS];
+	int nconsumers;
+	__u64 records;		/* close records delivered */
+	__u64 transitions;	/* --transitions events delivered */
+};
+
+/* the consumers come first: a record may arrive as soon as the programs are attached */
+void core__consume_with(struct core *t, const struct core_consumer *c);
+
+/* loader__open with the tracer's own event handler: on failure the loader has said why */
+int core__open(struct core *t, const struct tc_opts *opts);
+
+/*
+ * Wait up to timeout_ms for a batch, deliver every event there is (the BPF side wakes us
+ * only for a batch, see ringbuf__flags()), and settle the timewait sockets whose end is
+ * decided. Returns 0 or a negative errno; a signal is not an error.
+ */
+int core__poll(struct core *t, int timeout_ms);
+
+/* deliver what the ring buffer holds now, nothing more */
+void core__consume(struct core *t);
+
+/*
+ * At the end: the ring buffer, then every timewait socket whose end is undecided, then (if
+ * flush_awaiting) the records still waiting for their owner to close the socket.
+ */
+void core__drain(struct core *t, bool flush_awaiting);
+
+/* what was delivered, and what the BPF side counted lost or skipped */
+void core__stats(struct core *t, struct tc_stats *st);
+
+void core__close(struct core *t);
+
+#endif /* __CORE_H */

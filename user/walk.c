@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "tcpclose.skel.h"
 #include "walk.h"
@@ -79,6 +81,13 @@ static int ns_set__open(struct ns_set *set, const char *path)
 	return fd;
 }
 
+static bool is_netns(int fd)
+{
+	struct statfs sfs;
+
+	return !fstatfs(fd, &sfs) && sfs.f_type == NSFS_MAGIC;
+}
+
 static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const char *fmt,
 		    struct walk_out *out)
 {
@@ -99,6 +108,14 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 		fd = ns_set__open(set, path);
 		if (fd < 0)
 			continue;
+		/*
+		 * A file in /run/netns with no namespace mounted on it yet (an "ip netns add"
+		 * under way, or one that died) is not a namespace: setns() would say EINVAL.
+		 */
+		if (!is_netns(fd)) {
+			close(fd);
+			continue;
+		}
 		e = walk_one(l, fd, out);
 		/* another namespace it may not enter: walk the rest, and let the caller say so */
 		if (e == -EPERM)

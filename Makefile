@@ -46,9 +46,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP 
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 CFLAGS += -DTCPCLOSE_NO_HTTP
-LIBS := -lbpf -lelf -lz -ljson-c -lzstd
+LIBS := -lbpf -lelf -lz -lzstd
 else
-LIBS := -lbpf -lelf -lz -ljson-c -lmicrohttpd -lpthread
+LIBS := -lbpf -lelf -lz -lmicrohttpd -lpthread
 endif
 
 ifeq ($(V),1)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A JSON Lines writer over struct linebuf, for the records that go out at tens of thousands
- * a second: json-c builds a tree of allocated objects per record and cost ~9 us a record
- * (measured), this writes the text straight into one buffer. Strings are escaped per
+ * The tracer's one JSON Lines writer, over struct linebuf: records go out at tens of
+ * thousands a second, and json-c, which builds a tree of allocated objects per record, cost
+ * ~9 us a record (measured); this writes the text straight into one buffer. Strings are escaped per
  * RFC 8259; callers pass valid UTF-8 (record__comm_utf8() makes a comm so).
  */
 #ifndef __JSONW_H
@@ -14,13 +14,19 @@
 struct jsonw {
 	struct linebuf lb;
 	bool first;		/* no member written yet in the current object or array */
+	FILE *spill;		/* a line longer than lb (a histogram report) goes out in parts */
 };
+
+/* room left in lb for the longest single member: an escaped comm, a key, a number */
+#define JW_SPILL_ROOM 512
 
 static inline void jw__sep(struct jsonw *w)
 {
 	if (!w->first)
 		lb__char(&w->lb, ',');
 	w->first = false;
+	if (w->spill && w->lb.len > sizeof(w->lb.buf) - JW_SPILL_ROOM)
+		lb__write(&w->lb, w->spill);
 }
 
 static inline void jw__open(struct jsonw *w, char c)
@@ -92,6 +98,17 @@ static inline void jw__fixed(struct jsonw *w, const char *key, __u64 v, unsigned
 {
 	jw__key(w, key);
 	lb__fixed(&w->lb, v, decimals, 0);
+	w->first = false;
+}
+
+/* a measured value printed with fmt's precision, e.g. "%.3f" */
+static inline void jw__double(struct jsonw *w, const char *key, double v, const char *fmt)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	jw__key(w, key);
+	lb__str(&w->lb, buf, 0);
 	w->first = false;
 }
 

@@ -1,58 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* JSON Lines, built with json-c so that every string (a comm can hold anything) is escaped. */
-#include <json-c/json.h>
+/*
+ * JSON Lines, one object a line, all written by jsonw.h: it escapes every string (a comm can
+ * hold anything), and keeps numbers at a fixed precision, not 17 significant digits.
+ */
 #include <sys/socket.h>
 #include "hist.h"
 #include "jsonw.h"
 #include "record.h"
 #include "sink.h"
 #include "stuck.h"
-
-static void put(struct sink *s, json_object *o)
-{
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), s->out);
-	fputc('\n', s->out);
-	json_object_put(o);
-}
-
-/* a number printed with a fixed precision, not json-c's 17 significant digits */
-static json_object *number(double v, const char *fmt)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), fmt, v);
-	return json_object_new_double_s(v, buf);
-}
-
-static json_object *ms(double v)
-{
-	return number(v, "%.3f");	/* microseconds */
-}
-
-static void add_endpoints(json_object *o, int family, const __u8 *saddr, __u16 sport,
-			  const __u8 *daddr, __u16 dport)
-{
-	char a[RECORD_ADDR_LEN];
-
-	json_object_object_add(o, "family", json_object_new_int(family == 10 ? 6 : 4));
-	record__addr(family, saddr, a, sizeof(a));
-	json_object_object_add(o, "saddr", json_object_new_string(a));
-	json_object_object_add(o, "sport", json_object_new_int(sport));
-	record__addr(family, daddr, a, sizeof(a));
-	json_object_object_add(o, "daddr", json_object_new_string(a));
-	json_object_object_add(o, "dport", json_object_new_int(dport));
-}
-
-/* a comm is up to 15 bytes of whatever the process chose: keep it a valid JSON string */
-static json_object *comm_string(const char *comm, bool known)
-{
-	char buf[RECORD_COMM_UTF8_LEN];
-
-	if (!known)
-		return NULL;
-	record__comm_utf8(comm, buf, sizeof(buf));
-	return json_object_new_string(buf);
-}
 
 /* a CLOCK_MONOTONIC time as wall-clock seconds with microseconds */
 static void jw__time(struct jsonw *w, const char *key, const struct sink *s, __u64 mono_ns)
@@ -175,102 +131,113 @@ static void json_transition(struct sink *s, const struct tc_transition *t)
 	jw__line(&w, s->out);
 }
 
-static json_object *hist_object(const struct hist *h)
+/* a histogram: its percentiles, and its buckets in microseconds so that anyone can recompute */
+static void jw__hist(struct jsonw *w, const char *key, const struct hist *h)
 {
-	json_object *o = json_object_new_object(), *buckets = json_object_new_array();
 	__u64 lo, hi;
 
-	json_object_object_add(o, "count", json_object_new_int64(h->total));
-	json_object_object_add(o, "p50_ms", ms(hist__percentile(h, 50) / 1000));
-	json_object_object_add(o, "p90_ms", ms(hist__percentile(h, 90) / 1000));
-	json_object_object_add(o, "p99_ms", ms(hist__percentile(h, 99) / 1000));
-	json_object_object_add(o, "max_ms", ms(h->max_us / 1000.0));
-	/* the buckets themselves, in microseconds, so that anyone can recompute */
+	jw__key(w, key);
+	jw__open(w, '{');
+	jw__uint(w, "count", h->total);
+	jw__double(w, "p50_ms", hist__percentile(h, 50) / 1000, "%.3f");
+	jw__double(w, "p90_ms", hist__percentile(h, 90) / 1000, "%.3f");
+	jw__double(w, "p99_ms", hist__percentile(h, 99) / 1000, "%.3f");
+	jw__double(w, "max_ms", h->max_us / 1000.0, "%.3f");
+	jw__key(w, "buckets_us");
+	jw__open(w, '[');
 	for (unsigned int i = 0; i < TC_HIST_BUCKETS; i++) {
-		json_object *b;
-
 		if (!h->counts[i])
 			continue;
 		hist__bounds(i, &lo, &hi);
-		b = json_object_new_array();
-		json_object_array_add(b, json_object_new_int64(lo));
-		json_object_array_add(b, json_object_new_int64(hi));
-		json_object_array_add(b, json_object_new_int64(h->counts[i]));
-		json_object_array_add(buckets, b);
+		jw__sep(w);
+		jw__open(w, '[');
+		jw__sep(w);
+		lb__uint(&w->lb, lo, 0);
+		jw__sep(w);
+		lb__uint(&w->lb, hi, 0);
+		jw__sep(w);
+		lb__uint(&w->lb, h->counts[i], 0);
+		jw__close(w, ']');
 	}
-	json_object_object_add(o, "buckets_us", buckets);
-	return o;
+	jw__close(w, ']');
+	jw__close(w, '}');
 }
 
 static void json_report(struct sink *s, const struct tc_report *r)
 {
-	json_object *o = json_object_new_object(), *now, *states;
+	struct jsonw w = { .spill = s->out };
 
-	json_object_object_add(o, "type", json_object_new_string(r->hists ? "hist" : "gauges"));
-	json_object_object_add(o, "ts", number(sink__wall_seconds(s, r->ts_ns), "%.6f"));
-	json_object_object_add(o, "interval_s", number(r->seconds, "%.3f"));
+	jw__open(&w, '{');
+	jw__str(&w, "type", r->hists ? "hist" : "gauges");
+	jw__double(&w, "ts", sink__wall_seconds(s, r->ts_ns), "%.6f");
+	jw__double(&w, "interval_s", r->seconds, "%.3f");
 	if (r->gauges) {
-		now = json_object_new_object();
+		jw__key(&w, "now");
+		jw__open(&w, '{');
 		for (int i = 0; i < TC_NR_STATES; i++)
-			json_object_object_add(now, record__state_name(i),
-					       json_object_new_int64(r->gauges[i]));
-		json_object_object_add(o, "now", now);
+			jw__uint(&w, record__state_name(i), r->gauges[i]);
+		jw__close(&w, '}');
 	}
 	if (r->hists) {
-		states = json_object_new_object();
+		jw__key(&w, "states");
+		jw__open(&w, '{');
 		for (int i = 0; i < TC_NR_STATES; i++)
-			json_object_object_add(states, record__state_name(i),
-					       hist_object(&r->hists[i]));
-		json_object_object_add(o, "states", states);
+			jw__hist(&w, record__state_name(i), &r->hists[i]);
+		jw__close(&w, '}');
 	}
-	put(s, o);
+	jw__close(&w, '}');
+	jw__line(&w, s->out);
 }
 
 static void json_stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h,
 		       int nh, __u64 ts_ns)
 {
-	json_object *o = json_object_new_object(), *holders = json_object_new_array();
+	char utf8[RECORD_COMM_UTF8_LEN];
+	struct jsonw w = { .spill = s->out };
 
-	json_object_object_add(o, "type", json_object_new_string("stuck"));
-	json_object_object_add(o, "ts", number(sink__wall_seconds(s, ts_ns), "%.6f"));
-	json_object_object_add(o, "state",
-			       json_object_new_string(record__tcp_state_name(st->state)));
-	json_object_object_add(o, "age_ms", ms(st->age_ns / 1e6));
-	add_endpoints(o, st->family, st->saddr, st->sport, st->daddr, st->dport);
-	json_object_object_add(o, "netns", json_object_new_int64(st->netns));
-	json_object_object_add(o, "pid", json_object_new_int64(st->pid));
-	json_object_object_add(o, "comm", comm_string(st->comm, st->pid));
+	jw__open(&w, '{');
+	jw__str(&w, "type", "stuck");
+	jw__double(&w, "ts", sink__wall_seconds(s, ts_ns), "%.6f");
+	jw__str(&w, "state", record__tcp_state_name(st->state));
+	jw__double(&w, "age_ms", st->age_ns / 1e6, "%.3f");
+	jw__endpoints(&w, st->family, st->saddr, st->sport, st->daddr, st->dport, st->netns);
+	jw__task(&w, st->pid, st->comm);
+	jw__key(&w, "holders");
+	jw__open(&w, '[');
 	for (int i = 0; i < nh; i++) {
-		json_object *one = json_object_new_object();
-
-		json_object_object_add(one, "pid", json_object_new_int64(h[i].pid));
-		json_object_object_add(one, "comm", comm_string(h[i].comm, true));
-		json_object_array_add(holders, one);
+		jw__sep(&w);
+		jw__open(&w, '{');
+		jw__uint(&w, "pid", h[i].pid);
+		record__comm_utf8(h[i].comm, utf8, sizeof(utf8));
+		jw__str(&w, "comm", utf8);
+		jw__close(&w, '}');
 	}
-	json_object_object_add(o, "holders", holders);
-	json_object_object_add(o, "orphaned", json_object_new_boolean(!st->ino));
-	json_object_object_add(o, "partial", json_object_new_boolean(st->partial));
-	put(s, o);
+	jw__close(&w, ']');
+	jw__bool(&w, "orphaned", !st->ino);
+	jw__bool(&w, "partial", st->partial);
+	jw__close(&w, '}');
+	jw__line(&w, s->out);
 }
 
 static void json_summary(struct sink *s, const struct tc_stats *st)
 {
-	json_object *o = json_object_new_object();
-	__u64 map_full = st->drops[TC_DROP_CONN_MAP] + st->drops[TC_DROP_TW_MAP];
+	struct jsonw w = {};
 
-	json_object_object_add(o, "type", json_object_new_string("lost"));
-	json_object_object_add(o, "records", json_object_new_int64(st->records));
-	json_object_object_add(o, "ringbuf", json_object_new_int64(st->drops[TC_DROP_RINGBUF]));
-	json_object_object_add(o, "map_full", json_object_new_int64(map_full));
-	json_object_object_add(o, "conn_map", json_object_new_int64(st->drops[TC_DROP_CONN_MAP]));
-	json_object_object_add(o, "tw_map", json_object_new_int64(st->drops[TC_DROP_TW_MAP]));
-	json_object_object_add(o, "late", json_object_new_int64(st->drops[TC_DROP_LATE]));
-	json_object_object_add(o, "unseen", json_object_new_int64(st->drops[TC_DROP_UNSEEN]));
-	json_object_object_add(o, "state_missed", json_object_new_int64(st->state_missed));
-	json_object_object_add(o, "other_missed", json_object_new_int64(st->other_missed));
-	json_object_object_add(o, "tw_followed", json_object_new_int64(st->tw_live));
-	json_object_object_add(o, "tw_bytes", json_object_new_int64(st->tw_bytes));
-	put(s, o);
+	jw__open(&w, '{');
+	jw__str(&w, "type", "lost");
+	jw__uint(&w, "records", st->records);
+	jw__uint(&w, "ringbuf", st->drops[TC_DROP_RINGBUF]);
+	jw__uint(&w, "map_full", st->drops[TC_DROP_CONN_MAP] + st->drops[TC_DROP_TW_MAP]);
+	jw__uint(&w, "conn_map", st->drops[TC_DROP_CONN_MAP]);
+	jw__uint(&w, "tw_map", st->drops[TC_DROP_TW_MAP]);
+	jw__uint(&w, "late", st->drops[TC_DROP_LATE]);
+	jw__uint(&w, "unseen", st->drops[TC_DROP_UNSEEN]);
+	jw__uint(&w, "state_missed", st->state_missed);
+	jw__uint(&w, "other_missed", st->other_missed);
+	jw__uint(&w, "tw_followed", st->tw_live);
+	jw__uint(&w, "tw_bytes", st->tw_bytes);
+	jw__close(&w, '}');
+	jw__line(&w, s->out);
 }
 
 static void json_header(struct sink *s)

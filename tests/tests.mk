@@ -50,7 +50,7 @@ test-bins: $(TEST_BINS) $(CLOSEGEN)
 test-unit: $(TEST_OUT)/test_unit
 	$(TEST_OUT)/test_unit $(TEST_ARGS)
 
-test-integration: tcpclose $(TEST_OUT)/test_integration $(CLOSEGEN)
+test-integration: all $(TEST_OUT)/test_integration $(CLOSEGEN)
 	$(TEST_OUT)/test_integration $(TEST_ARGS)
 
 test-clean:

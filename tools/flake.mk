@@ -17,7 +17,7 @@ FLAKE_ARGS ?=
 
 .PHONY: flake vmtest-flake
 
-flake: check-root tcpclose
+flake: check-root all
 	$(Q)./tcpclose check --repeat $(FLAKE_ROUNDS) --load $(FLAKE_ARGS)
 
 # the guests' CPUs are emulated and busy too: three backends of every scenario take longer

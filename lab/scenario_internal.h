@@ -78,11 +78,29 @@ int halfclose__client(struct run *r, struct child *me);
 int run__sysctl(struct run *r, const char *name, int value);
 int run__capture(struct run *r, struct capture *cap);
 int run__count_fins(struct run *r, struct capture *cap, int err, bool server);
+/* the end of a run watched whole (--watch-resends): err is the run's, returned if set */
+int run__watch_end(struct run *r, struct capture *cap, int err);
+/* a run that failed: kill what is left of its children */
+void run__kill(struct run *r);
 
-/* active: the client closes first, the server delay_ms after EOF */
+/* scenario_orderly.c: FINs both ways; active's ends are reused by the tw scenarios */
 int active__client(struct run *r, struct child *me);
 int active__server(struct run *r, struct child *me);
 int scenario__active(struct run *r);
+int scenario__passive(struct run *r);
+int scenario__fin_data(struct run *r);
+int scenario__halfclose(struct run *r);
+int scenario__simultaneous(struct run *r);
+/* scenario_reset.c: a reset sent or received */
+int scenario__unread(struct run *r);
+int scenario__linger0(struct run *r);
+int scenario__peer_reset(struct run *r);
+int scenario__listener_close(struct run *r);
+/* scenario_drop.c: a FIN or the last ACK dropped once */
+int scenario__fin_drop(struct run *r);
+int scenario__lastack_drop(struct run *r);
+/* scenario_churn.c: many connections at once */
+int scenario__churn(struct run *r);
 
 /* scenario_tw.c: how a timewait socket ends */
 int scenario__tw_expire(struct run *r);

@@ -141,3 +141,23 @@ void record__comm_utf8(const char *comm, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 }
+
+void record__comm_text(const char *comm, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strnlen(comm, TC_COMM_LEN), o = 0;
+
+	for (size_t i = 0; i < n && o + 4 < len; i++) {
+		unsigned char c = comm[i];
+
+		if (c > ' ' && c < 0x7f && c != '\\') {
+			buf[o++] = c;
+			continue;
+		}
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[c >> 4];
+		buf[o++] = hex[c & 15];
+	}
+	buf[o] = '\0';
+}

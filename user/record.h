@@ -26,6 +26,15 @@ void record__addr(int family, const __u8 *addr, char *buf, size_t len);
 /* a comm as valid UTF-8: bytes that are not UTF-8 become U+FFFD */
 void record__comm_utf8(const char *comm, char *buf, size_t len);
 
+/*
+ * A comm for a terminal or a log line: any process may name itself, escape sequences,
+ * newlines and spaces included. Every byte but printable ASCII (and "\\" itself) becomes
+ * \xNN, so that a name can neither drive the reader's terminal nor forge a line or a
+ * column. buf holds RECORD_COMM_TEXT_LEN.
+ */
+#define RECORD_COMM_TEXT_LEN (TC_COMM_LEN * 4 + 1)
+void record__comm_text(const char *comm, char *buf, size_t len);
+
 static inline bool record__visited(const struct tc_conn *rec, enum tc_state s)
 {
 	return rec->visited & (1u << s);

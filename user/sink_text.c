@@ -76,13 +76,13 @@ static void text_record(struct sink *s, const struct tc_conn *rec)
 	const char *why = record__rst_reason_name(rec->rst_reason);
 	const char *end = record__tw_end_name(rec->tw_end);
 	struct linebuf lb = {};
-	char comm[TC_COMM_LEN + 1];
+	char comm[RECORD_COMM_TEXT_LEN];
 
 	if (s->timestamp)
 		print_time(s, rec->end_ns);
 	lb__uint(&lb, rec->pid, 7);
 	lb__char(&lb, ' ');
-	snprintf(comm, sizeof(comm), "%s", rec->pid ? rec->comm : "?");
+	record__comm_text(rec->pid ? rec->comm : "?", comm, sizeof(comm));
 	lb__str(&lb, comm, 16);
 	lb__endpoint(&lb, rec->family, rec->saddr, rec->sport);
 	lb__endpoint(&lb, rec->family, rec->daddr, rec->dport);
@@ -119,10 +119,12 @@ static void text_record(struct sink *s, const struct tc_conn *rec)
 static void text_transition(struct sink *s, const struct tc_transition *t)
 {
 	bool ka = t->newstate == TC_KEEPALIVE_UNANSWERED;
+	char comm[RECORD_COMM_TEXT_LEN];
 
 	if (s->timestamp)
 		print_time(s, t->ts_ns);
-	fprintf(s->out, "%-7u %-16.16s", ka ? 0 : t->pid, !ka && t->pid ? t->comm : "-");
+	record__comm_text(!ka && t->pid ? t->comm : "-", comm, sizeof(comm));
+	fprintf(s->out, "%-7u %-16s", ka ? 0 : t->pid, comm);
 	print_endpoint(s, t->family, t->saddr, t->sport);
 	print_endpoint(s, t->family, t->daddr, t->dport);
 	if (ka)
@@ -162,6 +164,8 @@ static void text_report(struct sink *s, const struct tc_report *r)
 static void text_stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h,
 		       int nh, __u64 ts_ns)
 {
+	char comm[RECORD_COMM_TEXT_LEN];
+
 	if (s->timestamp)
 		print_time(s, ts_ns);
 	fprintf(s->out, "STUCK %-10s %s%9.1f s", record__tcp_state_name(st->state),
@@ -173,8 +177,10 @@ static void text_stuck(struct sink *s, const struct tc_stuck *st, const struct h
 		return;
 	}
 	fprintf(s->out, " held by");
-	for (int i = 0; i < nh; i++)
-		fprintf(s->out, " %d/%s", h[i].pid, h[i].comm);
+	for (int i = 0; i < nh; i++) {
+		record__comm_text(h[i].comm, comm, sizeof(comm));
+		fprintf(s->out, " %d/%s", h[i].pid, comm);
+	}
 	if (!nh)
 		fprintf(s->out, " ?");
 	fputc('\n', s->out);

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The text sink and a hostile process name: any local user may name a process with escape
+ * sequences, a newline or spaces. Printed raw, such a comm drives the terminal of whoever
+ * reads tcpclose (often root) or forges lines and columns for a log shipper; every line must
+ * stay one line of printable ASCII with its usual columns.
+ */
+#include <stdlib.h>
+#include <sys/socket.h>
+#include "record.h"
+#include "sink.h"
+#include "stuck.h"
+#include "test.h"
+
+/* ESC ] 0 ; title BEL (sets the terminal's title), a newline, a space, a backslash */
+#define HOSTILE_COMM "\x1b]0;x\x07\nA b\\"
+#define HOSTILE_TEXT "\\x1b]0;x\\x07\\x0aA\\x20b\\x5c"
+
+static struct tc_conn record_of(const char *comm)
+{
+	struct tc_conn rec = {
+		.type = TC_EV_CLOSE, .family = AF_INET, .role = TC_ROLE_ACTIVE,
+		.sport = 40000, .dport = 80, .pid = 1234, .start_ns = 1, .end_ns = 2,
+		.saddr = { 127, 0, 0, 1 }, .daddr = { 127, 0, 0, 2 },
+	};
+
+	memcpy(rec.comm, comm, strnlen(comm, sizeof(rec.comm)));
+	memset(rec.order, TC_NOT_CLOSING, sizeof(rec.order));
+	return rec;
+}
+
+/* every byte printable ASCII or a space, and one newline, at the end */
+static bool one_clean_line(const char *buf)
+{
+	size_t n = strlen(buf);
+
+	for (size_t i = 0; i + 1 < n; i++)
+		if (buf[i] < ' ' || buf[i] > '~')
+			return false;
+	return n && buf[n - 1] == '\n';
+}
+
+static int fields(const char *buf)
+{
+	int n = 0;
+
+	for (const char *p = buf; *p; p++)
+		n += *p != ' ' && *p != '\n' && (p == buf || p[-1] == ' ');
+	return n;
+}
+
+void test_text_comm_escaped(void)
+{
+	char buf[1024], plain[1024];
+	struct tc_conn rec = record_of(HOSTILE_COMM), ok = record_of("curl");
+	struct sink s;
+	FILE *f;
+
+	f = fmemopen(buf, sizeof(buf), "w");
+	sink__init(&s, &sink_text_ops, f, false);
+	s.ops->record(&s, &rec);
+	fclose(f);
+	f = fmemopen(plain, sizeof(plain), "w");
+	sink__init(&s, &sink_text_ops, f, false);
+	s.ops->record(&s, &ok);
+	fclose(f);
+	ASSERT_TRUE(one_clean_line(buf), "a record is one line of printable ASCII");
+	ASSERT_TRUE(strstr(buf, HOSTILE_TEXT) != NULL, "the comm is there, escaped");
+	ASSERT_EQ(fields(buf), fields(plain), "as many columns as a plain comm gives");
+}
+
+void test_text_transition_comm_escaped(void)
+{
+	struct tc_transition t = {
+		.type = TC_EV_TRANSITION, .family = AF_INET, .pid = 1234,
+		.oldstate = 1, .newstate = 4, .sport = 40000, .dport = 80,
+	};
+	char buf[1024];
+	struct sink s;
+	FILE *f;
+
+	memcpy(t.comm, HOSTILE_COMM, sizeof(HOSTILE_COMM) - 1);
+	f = fmemopen(buf, sizeof(buf), "w");
+	sink__init(&s, &sink_text_ops, f, false);
+	s.ops->transition(&s, &t);
+	fclose(f);
+	ASSERT_TRUE(one_clean_line(buf), "a transition is one line of printable ASCII");
+	ASSERT_TRUE(strstr(buf, HOSTILE_TEXT) != NULL, "the comm is there, escaped");
+}
+
+void test_text_stuck_holder_escaped(void)
+{
+	struct tc_stuck st = { .family = AF_INET, .state = 8, .ino = 1, .sport = 80, .dport = 40000 };
+	struct holder h = { .pid = 1234 };
+	char buf[1024];
+	struct sink s;
+	FILE *f;
+
+	memcpy(h.comm, HOSTILE_COMM, sizeof(HOSTILE_COMM) - 1);
+	f = fmemopen(buf, sizeof(buf), "w");
+	sink__init(&s, &sink_text_ops, f, false);
+	s.ops->stuck(&s, &st, &h, 1, 0);
+	fclose(f);
+	ASSERT_TRUE(one_clean_line(buf), "a stuck line is one line of printable ASCII");
+	ASSERT_TRUE(strstr(buf, "1234/" HOSTILE_TEXT) != NULL, "the holder's comm, escaped");
+}
+
+void test_comm_text_plain_and_full(void)
+{
+	char buf[RECORD_COMM_TEXT_LEN];
+
+	record__comm_text("nginx: worker", buf, sizeof(buf));
+	ASSERT_STREQ(buf, "nginx:\\x20worker", "a space is escaped: columns stay columns");
+	/* 16 bytes, no NUL: every one escaped still fits */
+	record__comm_text("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", buf,
+			  sizeof(buf));
+	ASSERT_EQ(strlen(buf), 64, "16 escaped bytes");
+}

@@ -20,6 +20,7 @@
 #include "support.h"
 #include "http.h"
 #include "metrics.h"
+#include "output.h"
 #include "loader.h"
 #include "core.h"
 #include "report.h"
@@ -28,12 +29,43 @@
 #include "walk.h"
 
 #define POLL_MS 100
+/*
+ * After a signal, how long the last records may take to be written: a reader that stalled
+ * (a log shipper that stopped reading) must not make tcpclose unkillable but by SIGKILL.
+ */
+#define EXIT_WRITE_GRACE_S 5
 
 static volatile sig_atomic_t exiting;
 
 static void on_signal(int sig)
 {
 	exiting = 1;
+	alarm(EXIT_WRITE_GRACE_S);
+}
+
+/* until the end, once a second: each interrupts whatever write blocks then */
+static void on_alarm(int sig)
+{
+	alarm(1);
+}
+
+/*
+ * Without SA_RESTART: a write blocked on a full pipe returns EINTR, the sink counts what
+ * it held as not written, and the run ends with its summary. SIGHUP (the terminal gone)
+ * ends it as SIGTERM does.
+ */
+static void signals__install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	/* a closed pipe (| head) shows as a write error and ends the run cleanly */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* the sink and --metrics as the tracer's consumers */
@@ -41,14 +73,14 @@ static void sink_record(void *ctx, const struct tc_conn *rec)
 {
 	struct sink *s = ctx;
 
-	s->ops->record(s, rec);
+	sink__record(s, rec);
 }
 
 static void sink_transition(void *ctx, const struct tc_transition *t)
 {
 	struct sink *s = ctx;
 
-	s->ops->transition(s, t);
+	sink__transition(s, t);
 }
 
 static void metrics_record(void *ctx, const struct tc_conn *rec)
@@ -133,6 +165,7 @@ int main(int argc, char **argv)
 	struct core t = {};
 	struct tc_stats stats;
 	struct sink sink;
+	struct output *out;
 	double next_metrics = 0;
 	double deadline, next_report, next_stuck, stuck_every = 0;
 	int err;
@@ -151,13 +184,17 @@ int main(int argc, char **argv)
 	}
 
 	libbpf_set_print(opts.verbose ? libbpf_print : NULL);
-	/* a closed pipe (| head) shows as a write error and ends the run cleanly */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	signals__install();
 
 	sink__init(&sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops : &sink_text_ops,
 		   stdout, opts.timestamp);
+	/* records go to stdout through a stream that counts what a stalled reader never got */
+	out = output__open(STDOUT_FILENO);
+	if (!out) {
+		fprintf(stderr, "tcpclose: cannot set up the output: %s\n", strerror(errno));
+		return 1;
+	}
+	sink__track(&sink, out);
 	if (opts.metrics) {
 		metrics__init(&metrics);
 		core__consume_with(&t, &(struct core_consumer){ metrics_record, NULL, &metrics });
@@ -201,7 +238,7 @@ int main(int argc, char **argv)
 		t.loader.hz, backend__name(t.loader.backend));
 	if ((!opts.hist || opts.json) && !opts.quiet)
 		sink.ops->header(&sink);
-	fflush(stdout);
+	sink__flush(&sink);
 
 	deadline = opts.duration ? clock__now_s() + opts.duration : 0;
 	next_report = opts.interval ? clock__now_s() + opts.interval : 0;
@@ -214,7 +251,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tcpclose: reading the ring buffer: %s\n", strerror(-err));
 			break;
 		}
-		if (fflush(stdout) || ferror(stdout))
+		if (sink__flush(&sink))
 			break;
 		if (deadline && clock__now_s() >= deadline)
 			break;
@@ -240,16 +277,15 @@ int main(int argc, char **argv)
 	}
 	/* their owner is unknown: -p wants none of them */
 	core__drain(&t, !opts.pid);
-	if (opts.hist && !ferror(stdout))
+	if (opts.hist)
 		reporter__report(&rep, &sink);
 	core__stats(&t, &stats);
-	if (!ferror(stdout))
-		sink.ops->summary(&sink, &stats);
-	fflush(stdout);
+	sink__summary(&sink, &stats);
 
 cleanup:
 	http__stop(http);
 	reporter__free(&rep);
 	core__close(&t);
+	output__close(out);
 	return err ? 1 : 0;
 }

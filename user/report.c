@@ -101,7 +101,7 @@ void reporter__report(struct reporter *r, struct sink *s)
 		fprintf(stderr, "tcpclose: counting sockets per close state: %s\n", strerror(-err));
 	else
 		rep.gauges = r->gauges;
-	s->ops->report(s, &rep);
+	sink__report(s, &rep);
 }
 
 void reporter__free(struct reporter *r)

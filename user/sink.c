@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
+#include "output.h"
 #include "sink.h"
 #include "clock.h"
 
@@ -13,15 +15,117 @@ void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool time
 	s->mono_to_real_ns = clock__real_offset_ns();
 }
 
+void sink__track(struct sink *s, struct output *o)
+{
+	s->out = o->f;
+	s->tracked = o;
+}
+
+static void sink__broke(struct sink *s)
+{
+	s->broken = true;
+	if (s->tracked)
+		output__unwritten(s->tracked, &s->unwritten, &s->unwritten_other);
+	s->unwritten += s->pending;
+	s->unwritten_other += s->pending_other;
+	s->pending = s->pending_other = 0;
+}
+
+/* after an op has written one line (a record when is_record) */
+static void sink__wrote(struct sink *s, bool is_record)
+{
+	if (s->tracked)
+		output__line(s->tracked, is_record);
+	else if (is_record)
+		s->pending++;
+	else
+		s->pending_other++;
+	if (ferror(s->out))
+		sink__broke(s);
+}
+
+/* false (and counted) once the output has failed */
+static bool sink__open(struct sink *s, bool is_record)
+{
+	if (!s->broken)
+		return true;
+	if (is_record)
+		s->unwritten++;
+	else
+		s->unwritten_other++;
+	return false;
+}
+
+void sink__record(struct sink *s, const struct tc_conn *rec)
+{
+	if (!sink__open(s, true))
+		return;
+	s->ops->record(s, rec);
+	sink__wrote(s, true);
+}
+
+void sink__transition(struct sink *s, const struct tc_transition *t)
+{
+	if (!sink__open(s, false))
+		return;
+	s->ops->transition(s, t);
+	sink__wrote(s, false);
+}
+
+void sink__report(struct sink *s, const struct tc_report *r)
+{
+	if (!sink__open(s, false))
+		return;
+	s->ops->report(s, r);
+	sink__wrote(s, false);
+}
+
+void sink__stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h, int nh,
+		 __u64 ts_ns)
+{
+	if (!sink__open(s, false))
+		return;
+	s->ops->stuck(s, st, h, nh, ts_ns);
+	sink__wrote(s, false);
+}
+
+int sink__flush(struct sink *s)
+{
+	if (!s->broken && (fflush(s->out) || ferror(s->out)))
+		sink__broke(s);
+	if (s->broken)
+		return -EIO;
+	s->pending = s->pending_other = 0;
+	return 0;
+}
+
+void sink__summary(struct sink *s, struct tc_stats *st)
+{
+	sink__flush(s);
+	st->unwritten = s->unwritten;
+	st->unwritten_other = s->unwritten_other;
+	if (s->broken) {
+		sink__print_lost(st);
+		return;
+	}
+	s->ops->summary(s, st);
+	fflush(s->out);
+}
+
 void sink__print_lost(const struct tc_stats *st)
 {
-	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction); lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full), %llu (end unseen: sent partial); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)\n",
+	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction); lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full), %llu (end unseen: sent partial); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)",
 		(unsigned long long)st->records, (unsigned long long)st->drops[TC_DROP_LATE],
 		(unsigned long long)st->drops[TC_DROP_RINGBUF],
 		(unsigned long long)st->drops[TC_DROP_CONN_MAP],
 		(unsigned long long)st->drops[TC_DROP_TW_MAP],
 		(unsigned long long)st->drops[TC_DROP_UNSEEN], (unsigned long long)st->state_missed,
 		(unsigned long long)st->tw_live, st->tw_bytes / 1048576.0);
+	/* the output closed or stalled: what never reached it */
+	if (st->unwritten || st->unwritten_other)
+		fprintf(stderr, "; not written (output closed or stalled): %llu records, %llu other lines",
+			(unsigned long long)st->unwritten, (unsigned long long)st->unwritten_other);
+	fputc('\n', stderr);
 }
 
 double sink__wall_seconds(const struct sink *s, __u64 mono_ns)

@@ -16,6 +16,8 @@ struct tc_stats {
 	__u64 other_missed;		/* other programs' runs skipped, mostly non-TCP timers */
 	__u64 tw_live;			/* timewait sockets still followed at the end */
 	__u64 tw_bytes;			/* and the kernel memory they take, roughly */
+	__u64 unwritten;		/* records delivered to the sink it could not write */
+	__u64 unwritten_other;		/* and other lines: transitions, reports, stuck */
 };
 
 struct hist;
@@ -30,6 +32,7 @@ struct tc_report {
 
 struct sink;
 struct holder;
+struct output;
 
 struct sink_ops {
 	void (*header)(struct sink *s);
@@ -47,6 +50,15 @@ struct sink {
 	FILE *out;
 	bool timestamp;
 	long long mono_to_real_ns;	/* add to a CLOCK_MONOTONIC time to get wall-clock time */
+	/*
+	 * What out has taken since its last flush: a failed write or flush loses all of it
+	 * (stdio cannot say which part went out). After a failure (a closed pipe, a signal
+	 * ending a write that a stalled reader blocked) nothing more is written, only counted.
+	 */
+	struct output *tracked;		/* out knows which lines reached its reader */
+	__u64 pending, pending_other;	/* without it: lines since the last flush */
+	__u64 unwritten, unwritten_other;
+	bool broken;
 };
 
 extern const struct sink_ops sink_text_ops;
@@ -54,6 +66,22 @@ extern const struct sink_ops sink_json_ops;
 extern const struct sink_ops sink_null_ops;	/* -q */
 
 void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool timestamp);
+
+/* write to o instead: what a failed write loses is then counted line by line */
+void sink__track(struct sink *s, struct output *o);
+
+/* through these, never the ops themselves: they count what could not be written */
+void sink__record(struct sink *s, const struct tc_conn *rec);
+void sink__transition(struct sink *s, const struct tc_transition *t);
+void sink__report(struct sink *s, const struct tc_report *r);
+void sink__stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h, int nh,
+		 __u64 ts_ns);
+
+/* push what is buffered out; -EIO once the output has failed (then it stays failed) */
+int sink__flush(struct sink *s);
+
+/* the closing summary: the sink's own, or on stderr if its output has failed */
+void sink__summary(struct sink *s, struct tc_stats *st);
 
 /* the closing count of what was delivered and lost, on stderr */
 void sink__print_lost(const struct tc_stats *st);

@@ -236,6 +236,8 @@ static void json_summary(struct sink *s, const struct tc_stats *st)
 	jw__uint(&w, "other_missed", st->other_missed);
 	jw__uint(&w, "tw_followed", st->tw_live);
 	jw__uint(&w, "tw_bytes", st->tw_bytes);
+	jw__uint(&w, "unwritten", st->unwritten);
+	jw__uint(&w, "unwritten_other", st->unwritten_other);
 	jw__close(&w, '}');
 	jw__line(&w, s->out);
 }

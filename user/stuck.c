@@ -100,8 +100,7 @@ int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s)
 	for (int i = 0; i < n; i++) {
 		st = (const struct tc_stuck *)out.buf + i;
 		/* stamped when the walk saw it, as its age is; not at the /proc scan after */
-		s->ops->stuck(s, st, hs[i].ino ? hs[i].h : NULL, hs[i].ino ? hs[i].n : 0,
-			      st->ts_ns);
+		sink__stuck(s, st, hs[i].ino ? hs[i].h : NULL, hs[i].ino ? hs[i].n : 0, st->ts_ns);
 	}
 	free(hs);
 	free(out.buf);

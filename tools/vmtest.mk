@@ -35,6 +35,6 @@ kernel-table: all
 	$(Q)TCPCLOSE=./tcpclose tools/vmtest.d/matrix >$(VMTEST_OUT)/host.log 2>&1; \
 		tail -n 1 $(VMTEST_OUT)/host.log
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(VMTEST_ARGS) -- /vmtest/matrix; \
-		tools/kernel-table --readme README.md \
+		tools/kernel-table --readme docs/CHECK.md \
 			--command 'make kernel-table KERNELS="$(KERNELS)"' \
 			$(VMTEST_OUT)/host.log $$(ls $(VMTEST_OUT)/*.log | grep -v -e /host.log -e /build.log)

@@ -21,7 +21,7 @@
  *
  * (*) tcp_fin() sends that ACK just before tcp_time_wait() in the same softirq run: within
  * the jiffy the judge allows. With the tracepoint backend an orphan's FIN_WAIT2 may end at
- * any of the peer's FINs, as the README's limits say (wire_facts.rearm_blind). A segment dropped on input (the scenarios' nft rules) was
+ * any of the peer's FINs, as docs/LIMITS.md says (wire_facts.rearm_blind). A segment dropped on input (the scenarios' nft rules) was
  * still stamped on arrival: it only makes a lower bound earlier, never wrong. Every change
  * also lies after the one before it, which carries bounds from one change to the next.
  */

@@ -32,7 +32,7 @@ struct wire_facts {
 	/*
 	 * The tracepoint backend: a timewait timer re-armed in its wheel bucket shows nothing,
 	 * so an orphaned FIN_WAIT2 whose peer resends its FIN (our ACK lost) may be seen to
-	 * enter TIME_WAIT at any of those FINs (README, limits): no later than our last ACK.
+	 * enter TIME_WAIT at any of those FINs (docs/LIMITS.md): no later than our last ACK.
 	 */
 	bool rearm_blind;
 };

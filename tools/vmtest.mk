@@ -11,7 +11,7 @@
 #   make vmtest VMTEST_ARGS="--jobs 2 --module sch_netem"     (see tools/vmtest --help)
 #   make vmtest VMTEST_CMD="/vmtest/matrix --load active tw_rst"   (matrix takes check's options)
 #   make vmtest-flake                             the matrix with --load (tools/flake.mk)
-#   make kernel-table                             the same and this kernel, into README.md
+#   make kernel-table                             the same and this kernel, into docs/CHECK.md
 #
 # Needs qemu-system-x86, busybox-static and cpio (tools/vmtest installs them as root).
 
@@ -28,7 +28,7 @@ vmtest:
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
 		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) $(VMTEST_ARGS) -- $(VMTEST_CMD)
 
-# README's table of kernels by scenario: this machine's kernel, then KERNELS, each with
+# docs/CHECK.md's table of kernels by scenario: this machine's kernel, then KERNELS, each with
 # every backend it offers; a failing run still has its row, so the table is written anyway
 kernel-table: all
 	$(Q)mkdir -p $(VMTEST_OUT) && rm -f $(VMTEST_OUT)/*.log

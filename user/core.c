@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* core: poll, deliver to consumers, settle, drain; see tracer.h */
+/* core: poll, deliver to consumers, settle, drain; see core.h */
 #include <errno.h>
 #include <time.h>
 #include <bpf/libbpf.h>

@@ -247,7 +247,7 @@ static void stuck__check_rec(const struct stuck_test *st, const struct stuck_wan
 		conns__check_end(rec, 4, w->lport, w->rport, st->f.ns.ino, w->pid, st->comm, what);
 	} else {
 		/*
-		 * pid comes from process context the tracer saw (README, limits): none for an
+		 * pid comes from process context the tracer saw (docs/LIMITS.md): none for an
 		 * accepted socket never closed, nor for a FIN sent before it started. Then 0, or
 		 * the holder.
 		 */

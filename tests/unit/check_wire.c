@@ -166,7 +166,7 @@ void test_check_wire_missed_state(void)
 
 /*
  * The peer's FIN again at 400 ms (our ACK lost), to an orphan that was in FIN_WAIT2: the
- * tracepoint backend may read TIME_WAIT from that resend (README, limits), no other.
+ * tracepoint backend may read TIME_WAIT from that resend (docs/LIMITS.md), no other.
  */
 void test_check_wire_rearm_blind(void)
 {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -6,9 +7,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 #include "args.h"
 #include "backend.h"
 #include "http.h"
@@ -152,12 +159,26 @@ static bool parse_ulong(const char *s, unsigned long min, unsigned long max, uns
 	return !errno && !*end && *val >= min && *val <= max;
 }
 
+/* path must name a network namespace: any other file would filter out every connection */
 static bool parse_netns(const char *path, unsigned int *inum)
 {
+	struct statfs sfs;
 	struct stat st;
+	int fd, type;
 
-	if (stat(path, &st))
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
+	if (fstat(fd, &st) || fstatfs(fd, &sfs)) {
+		close(fd);
+		return false;
+	}
+	type = sfs.f_type == NSFS_MAGIC ? ioctl(fd, NS_GET_NSTYPE) : -1;
+	close(fd);
+	if (type != CLONE_NEWNET) {
+		errno = ENOTNAM;
+		return false;
+	}
 	*inum = st.st_ino;
 	return true;
 }
@@ -298,6 +319,12 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			opts->quiet = true;
 			break;
 		case OPT_USER:
+			/* found now, not once the programs are attached */
+			if (!getpwnam(optarg)) {
+				fprintf(err, "tcpclose: --user '%s': no such user (give an existing one, e.g. nobody)\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
 			opts->user = optarg;
 			break;
 		case OPT_BACKEND:
@@ -355,8 +382,9 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 		case OPT_NETNS:
 			opts->netns_path = optarg;
 			if (!parse_netns(optarg, &opts->netns)) {
-				fprintf(err, "tcpclose: cannot open network namespace '%s': %s (give a path such as /run/netns/NAME or /proc/PID/ns/net)\n",
-					optarg, strerror(errno));
+				fprintf(err, "tcpclose: --netns '%s': %s (give a network namespace, such as /run/netns/NAME or /proc/PID/ns/net)\n",
+					optarg, errno == ENOTNAM ? "not a network namespace" :
+					strerror(errno));
 				return ARGS_EXIT_USAGE;
 			}
 			break;

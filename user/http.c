@@ -107,6 +107,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		     body, len, MHD_RESPMEM_MUST_FREE);
 }
 
+/* what to do about a failed bind */
+static const char *http__bind_hint(int err)
+{
+	switch (err) {
+	case EADDRINUSE:
+		return " (another program has the port: give another with --metrics)";
+	case EADDRNOTAVAIL:
+		return " (the address is not one of this host's: give one it has, or only a port)";
+	case EACCES:
+		return " (a port under 1024 needs CAP_NET_BIND_SERVICE: give a higher one)";
+	default:
+		return "";
+	}
+}
+
 struct http *http__start(const struct sockaddr_storage *addr, struct metrics *m)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
@@ -134,8 +149,8 @@ struct http *http__start(const struct sockaddr_storage *addr, struct metrics *m)
 			  (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr :
 			  (const void *)&((const struct sockaddr_in *)addr)->sin_addr,
 			  host, sizeof(host));
-		fprintf(stderr, "tcpclose: cannot serve metrics on %s port %u: %s (is the port taken?)\n",
-			host, port, strerror(errno));
+		fprintf(stderr, "tcpclose: cannot serve metrics on %s port %u: %s%s\n",
+			host, port, strerror(errno), http__bind_hint(errno));
 		free(h);
 		return NULL;
 	}

@@ -200,6 +200,14 @@ int main(int argc, char **argv)
 		core__consume_with(&t, &(struct core_consumer){ metrics_record, NULL, &metrics });
 	}
 	core__consume_with(&t, &(struct core_consumer){ sink_record, sink_transition, &sink });
+	/* serving first: an address it cannot have is found before anything is attached */
+	if (opts.metrics) {
+		http = http__start(&opts.metrics_addr, &metrics);
+		if (!http) {
+			output__close(out);
+			return 2;
+		}
+	}
 	err = core__open(&t, &opts);
 	if (err)
 		goto cleanup;
@@ -220,14 +228,8 @@ int main(int argc, char **argv)
 			t.loader.walk_denied);
 	err = 0;
 
-	if (opts.metrics) {
+	if (opts.metrics)
 		metrics_refresh(&metrics, &t.loader, &opts);
-		http = http__start(&opts.metrics_addr, &metrics);
-		if (!http) {
-			err = -EADDRNOTAVAIL;
-			goto cleanup;
-		}
-	}
 	if (opts.user) {
 		err = drop_privileges(opts.user);
 		if (err)

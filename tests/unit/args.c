@@ -93,6 +93,14 @@ void test_args_errors(void)
 		     "ring buffer too small");
 	expect_usage((const char *[]){ "tcpclose", "--netns", "/nonexistent", NULL },
 		     "missing namespace");
+	/* a file that is no namespace filtered out every connection, and tcpclose said nothing */
+	expect_usage((const char *[]){ "tcpclose", "--netns", "/etc/passwd", NULL },
+		     "a file that is no namespace");
+	expect_usage((const char *[]){ "tcpclose", "--netns", "/proc/self/ns/uts", NULL },
+		     "a namespace that is not a network one");
+	/* found before attaching, not after */
+	expect_usage((const char *[]){ "tcpclose", "--user", "tcpclose-no-such-user", NULL },
+		     "unknown --user");
 	expect_usage((const char *[]){ "tcpclose", "--bogus", NULL }, "unknown long option");
 	expect_usage((const char *[]){ "tcpclose", "-x", NULL }, "unknown short option");
 	expect_usage((const char *[]){ "tcpclose", "-p", NULL }, "missing value");

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,24 +104,6 @@ unsigned long long probe__netns_cookie(const char *path)
 		close(target);
 	errno = err;	/* EPERM tells the caller privileges were missing */
 	return cookie;
-}
-
-bool probe__tracepoint(const char *group, const char *name)
-{
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	char path[256];
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-			snprintf(path, sizeof(path), "%s/events/%s/%s/id", roots[i], group, name);
-			if (!access(path, R_OK))
-				return true;
-		}
-		/* libbpf finds a tracepoint's id in tracefs: mount it where it belongs */
-		if (attempt == 0 && mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
-			return false;
-	}
-	return false;
 }
 
 bool probe__has_btf(void)

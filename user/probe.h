@@ -34,9 +34,6 @@ void probe__ksyms(const char *const *names, unsigned long *addrs);
 /* the never-reused cookie of the network namespace at path (SO_NETNS_COOKIE, 5.14+), or 0 */
 unsigned long long probe__netns_cookie(const char *path);
 
-/* can classic tracepoint group/name be attached? mounts tracefs if it is missing */
-bool probe__tracepoint(const char *group, const char *name);
-
 /* the kernel's HZ: from its config if readable, else measured from /proc/timer_list;
  * 0 if neither works */
 unsigned int probe__kernel_hz(void);

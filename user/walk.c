@@ -15,8 +15,6 @@
 #include "tcpclose.skel.h"
 #include "walk.h"
 
-#define MAX_NETNS 4096
-
 static int out__reserve(struct walk_out *out, size_t more)
 {
 	char *p;
@@ -31,14 +29,21 @@ static int out__reserve(struct walk_out *out, size_t more)
 	return 0;
 }
 
-/* an iterator walks the namespace of whoever creates it: drain one created there */
-static int walk_one(struct loader *l, int nsfd, struct walk_out *out)
+/*
+ * An iterator walks the namespace of whoever creates it: drain one created there. *moved
+ * says we left home (and must go back): never for our own namespace, so that a walk of it
+ * alone needs no CAP_SYS_ADMIN.
+ */
+static int walk_one(struct loader *l, int nsfd, struct walk_out *out, bool *moved)
 {
 	char buf[4096];
 	int fd, n, err = 0;
 
-	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
-		return -errno;
+	if (nsfd >= 0) {
+		if (setns(nsfd, CLONE_NEWNET))
+			return -errno;
+		*moved = true;
+	}
 	fd = bpf_iter_create(bpf_link__fd(l->skel->links.tc_iter));
 	if (fd < 0)
 		return -errno;
@@ -57,27 +62,54 @@ static int walk_one(struct loader *l, int nsfd, struct walk_out *out)
 	return err;
 }
 
+/* the namespaces walked so far, by inode: as many as the host has */
 struct ns_set {
-	ino_t seen[MAX_NETNS];
-	int n;
+	ino_t *seen;
+	int n, cap;
 };
 
-/* open path if it is a namespace not walked yet; -1 otherwise */
+static bool ns_set__seen(const struct ns_set *set, ino_t ino)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->seen[i] == ino)
+			return true;
+	return false;
+}
+
+static int ns_set__add(struct ns_set *set, ino_t ino)
+{
+	ino_t *more;
+
+	if (set->n == set->cap) {
+		more = realloc(set->seen, (set->cap ? 2 * set->cap : 64) * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		set->seen = more;
+		set->cap = set->cap ? 2 * set->cap : 64;
+	}
+	set->seen[set->n++] = ino;
+	return 0;
+}
+
+/*
+ * Open path if it is a namespace not walked yet: its fd, -1 if there is nothing to walk,
+ * or a negative errno below -1 (-EACCES: another user's process, which needs
+ * CAP_SYS_PTRACE to look into).
+ */
 static int ns_set__open(struct ns_set *set, const char *path)
 {
 	struct stat st;
 	int fd;
 
-	if (stat(path, &st))
-		return -1;
-	for (int i = 0; i < set->n; i++)
-		if (set->seen[i] == st.st_ino)
-			return -1;
-	if (set->n == MAX_NETNS)
+	if (stat(path, &st) || ns_set__seen(set, st.st_ino))
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		set->seen[set->n++] = st.st_ino;
+	if (fd < 0)
+		return errno == EACCES || errno == EPERM ? -EACCES : -1;
+	if (ns_set__add(set, st.st_ino)) {
+		close(fd);
+		return -ENOMEM;
+	}
 	return fd;
 }
 
@@ -89,7 +121,7 @@ static bool is_netns(int fd)
 }
 
 static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const char *fmt,
-		    struct walk_out *out)
+		    struct walk_out *out, bool *moved)
 {
 	struct dirent *de;
 	char path[512];
@@ -106,6 +138,12 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 			continue;
 		snprintf(path, sizeof(path), fmt, de->d_name);
 		fd = ns_set__open(set, path);
+		if (fd == -EACCES) {
+			l->walk_denied++;
+			continue;
+		}
+		if (fd == -ENOMEM)
+			err = err ?: fd;
 		if (fd < 0)
 			continue;
 		/*
@@ -116,7 +154,7 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 			close(fd);
 			continue;
 		}
-		e = walk_one(l, fd, out);
+		e = walk_one(l, fd, out, moved);
 		/* another namespace it may not enter: walk the rest, and let the caller say so */
 		if (e == -EPERM)
 			l->walk_denied++;
@@ -131,36 +169,43 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mode,
 		  __u64 gauges[TC_NR_STATES], struct walk_out *out)
 {
-	struct ns_set *set;
+	struct ns_set set = {};
+	struct stat home, st;
+	bool moved = false;
 	int self, fd, err;
 
 	l->skel->bss->iter_mode = mode;
 	memset(l->skel->bss->gauges, 0, sizeof(l->skel->bss->gauges));
 
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
+	if (self < 0 || fstat(self, &home)) {
+		err = -errno;
+		if (self >= 0)
+			close(self);
+		return err;
+	}
 	if (netns_path) {
 		fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-		err = fd < 0 ? -errno : walk_one(l, fd, out);
+		if (fd < 0)
+			err = -errno;
+		else if (!fstat(fd, &st) && st.st_ino == home.st_ino)
+			err = walk_one(l, -1, out, &moved);
+		else
+			err = walk_one(l, fd, out, &moved);
 		if (fd >= 0)
 			close(fd);
 	} else {
-		set = calloc(1, sizeof(*set));
-		if (!set) {
-			close(self);
-			return -ENOMEM;
-		}
-		ns_set__open(set, "/proc/self/ns/net");
-		err = walk_one(l, -1, out);
+		err = ns_set__add(&set, home.st_ino);
 		if (!err)
-			err = walk_dir(l, set, "/run/netns", "/run/netns/%s", out);
+			err = walk_one(l, -1, out, &moved);
 		if (!err)
-			err = walk_dir(l, set, "/proc", "/proc/%s/ns/net", out);
-		free(set);
+			err = walk_dir(l, &set, "/run/netns", "/run/netns/%s", out, &moved);
+		if (!err)
+			err = walk_dir(l, &set, "/proc", "/proc/%s/ns/net", out, &moved);
+		free(set.seen);
 	}
 	/* back home, whatever happened */
-	if (setns(self, CLONE_NEWNET) && !err)
+	if (moved && setns(self, CLONE_NEWNET) && !err)
 		err = -errno;
 	close(self);
 	if (gauges)

@@ -225,7 +225,7 @@ static void json_summary(struct sink *s, const struct tc_stats *st)
 
 	jw__open(&w, '{');
 	jw__str(&w, "type", "lost");
-	jw__uint(&w, "records", st->records);
+	jw__uint(&w, "delivered", st->records);
 	jw__uint(&w, "ringbuf", st->drops[TC_DROP_RINGBUF]);
 	jw__uint(&w, "map_full", st->drops[TC_DROP_CONN_MAP] + st->drops[TC_DROP_TW_MAP]);
 	jw__uint(&w, "conn_map", st->drops[TC_DROP_CONN_MAP]);

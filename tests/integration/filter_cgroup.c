@@ -284,7 +284,7 @@ static void filter_cgroup__test(struct filter_run *runs, int nruns, bool with_ne
 	lost = tracer__lost(&ft.t);
 	if (ASSERT_NOT_NULL(lost, "a \"lost\" record at exit")) {
 		/* the others never reached the ring buffer */
-		ASSERT_EQ(json__int(lost, "records", -1), ours + foreign,
+		ASSERT_EQ(json__int(lost, "delivered", -1), ours + foreign,
 			  "events through the ring buffer, against the close records printed");
 		ASSERT_EQ(json__int(lost, "ringbuf", -1), 0, "records lost to the ring buffer");
 	}

@@ -113,7 +113,7 @@ void test_filter_netns(void)
 	lost = tracer__lost(&t);
 	if (ASSERT_NOT_NULL(lost, "a \"lost\" record at exit")) {
 		/* the other namespace's closes never reached the ring buffer */
-		ASSERT_EQ(json__int(lost, "records", -1), ours + foreign,
+		ASSERT_EQ(json__int(lost, "delivered", -1), ours + foreign,
 			  "events through the ring buffer, against the close records printed");
 		ASSERT_EQ(json__int(lost, "ringbuf", -1), 0, "records lost to the ring buffer");
 	}

@@ -174,7 +174,7 @@ void test_metrics_prometheus(void)
 	ASSERT_EQ(partial, 1, "partial records: the TIME_WAIT from before the tracer");
 	lost = tracer__lost(&t);
 	if (ASSERT_NOT_NULL(lost, "a \"lost\" record at exit")) {
-		ASSERT_EQ(json__int(lost, "records", -1), closes,
+		ASSERT_EQ(json__int(lost, "delivered", -1), closes,
 			  "records through the ring buffer, against those printed");
 		ASSERT_EQ(json__int(lost, "ringbuf", -1), 0, "records lost to the ring buffer");
 	}

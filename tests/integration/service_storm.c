@@ -454,7 +454,7 @@ void test_service_scrape_storm(void)
 	test__log("lost record: %s", json_object_to_json_string(lost));
 	for (i = 0; i < (int)(sizeof(lost_fields) / sizeof(lost_fields[0])); i++)
 		ASSERT_EQ(json__int(lost, lost_fields[i], -1), 0, lost_fields[i]);
-	ASSERT_EQ(json__int(lost, "records", -1), want, "records through the ring buffer");
+	ASSERT_EQ(json__int(lost, "delivered", -1), want, "records through the ring buffer");
 out:
 	if (test__failed())
 		tracer__dump_stderr(&t);

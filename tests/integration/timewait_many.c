@@ -249,7 +249,7 @@ static void timewait_many__run(int nbusy)
 		timewait_many__show_missing(&f.tracer, ports);
 	if (ASSERT_NOT_NULL(lost, "lost record")) {
 		test__log("lost record: %s", json_object_to_json_string(lost));
-		ASSERT_EQ(json__int(lost, "records", -1), tracer__count_closes(&f.tracer),
+		ASSERT_EQ(json__int(lost, "delivered", -1), tracer__count_closes(&f.tracer),
 			  "lost.records = records printed");
 		ASSERT_EQ(json__int(lost, "ringbuf", -1), 0, "lost.ringbuf");
 		ASSERT_EQ(json__int(lost, "map_full", -1), 0, "lost.map_full");

@@ -122,5 +122,8 @@ void test_json_lost(void)
 	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "type")), "lost", "type");
 	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "ringbuf")), 3, "ring buffer");
 	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "map_full")), 3, "maps");
+	/* what reached the sink, named so: not a count of lost records */
+	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "delivered")), 10, "delivered");
+	ASSERT_FALSE(json_object_object_get_ex(o, "records", NULL), "no ambiguous 'records' key");
 	json_object_put(o);
 }

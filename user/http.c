@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libmicrohttpd parses the requests (malformed ones get its 400), bounds connections and
- * times out slow clients; its thread only takes the metrics lock long enough to render.
+ * times out idle clients; its thread only takes the metrics lock long enough to render.
+ * Slow clients (a byte a second keeps a connection from ever being idle) are bounded per
+ * address: however many one address holds, a scraper elsewhere still gets its answer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,9 +12,10 @@
 #include <string.h>
 #include "http.h"
 
-#define HTTP_MAX_CONNECTIONS 256
+#define HTTP_MAX_CONNECTIONS 512
+/* a scraper needs one or two: more from one address is a client to keep in its place */
+#define HTTP_MAX_CONNECTIONS_PER_ADDR 16
 #define HTTP_TIMEOUT_SECONDS 5
-
 
 bool http__parse_addr(const char *s, struct sockaddr_storage *ss)
 {
@@ -141,6 +144,7 @@ struct http *http__start(const struct sockaddr_storage *addr, struct metrics *m)
 	h->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
 				     MHD_OPTION_SOCK_ADDR, addr,
 				     MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS_PER_ADDR,
 				     MHD_OPTION_CONNECTION_TIMEOUT, HTTP_TIMEOUT_SECONDS,
 				     MHD_OPTION_END);
 	if (!h->daemon) {

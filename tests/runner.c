@@ -57,7 +57,7 @@ static const struct test_def tests[] = {
 #define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
 
 #define MAX_SUBTESTS 32
-#define SKIP_LEN 200
+#define SKIP_LEN 256
 
 struct subtest_state {
 	char name[64];

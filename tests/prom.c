@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "conns.h"
-#include "http.h"
+#include "http_client.h"
 #include "prom.h"
 #include "test.h"
 #include "tracer.h"
@@ -554,7 +554,7 @@ static json_object *prom__api(struct prom *p, const char *target)
 		     p->port);
 	if (n >= (int)sizeof(req))
 		return NULL;
-	if (!http__request("127.0.0.1", p->port, req, n, PROM_HTTP_TIMEOUT_MS, &resp) &&
+	if (!http_client__request("127.0.0.1", p->port, req, n, PROM_HTTP_TIMEOUT_MS, &resp) &&
 	    resp.status == 200 && http_resp__body(&resp))
 		o = json_tokener_parse(http_resp__body(&resp));
 	if (o && (!json_object_object_get_ex(o, "status", &status) ||
@@ -650,7 +650,7 @@ int prom__query(struct prom *p, const char *expr, struct prom_vec *out)
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (http__urlencode(expr, enc, sizeof(enc)) >= sizeof(enc))
+	if (http_client__urlencode(expr, enc, sizeof(enc)) >= sizeof(enc))
 		return -E2BIG;
 	snprintf(target, sizeof(target), "/api/v1/query?query=%s", enc);
 	o = prom__api(p, target);

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "http.h"
+#include "http_client.h"
 #include "netns_named.h"
 #include "prom.h"
 #include "scenario.h"
@@ -324,7 +324,7 @@ static bool caps__scrape(struct prom_vec *v)
 	bool ok;
 
 	memset(v, 0, sizeof(*v));
-	ok = ASSERT_OK(http__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
+	ok = ASSERT_OK(http_client__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
 		       "GET /metrics") &&
 	     ASSERT_EQ(r.status, 200, "GET /metrics") &&
 	     ASSERT_TRUE(http_resp__complete(&r), "a whole answer") &&

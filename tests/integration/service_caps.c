@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include "http_client.h"
 #include "netns_named.h"
-#include "prom.h"
+#include "prom_records.h"
 #include "scenario.h"
 #include "ss.h"
 #include "test.h"

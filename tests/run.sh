@@ -20,7 +20,8 @@ for suite in test_unit test_integration; do
 		/^failed \(sub\)tests, again:$/ { n = 0; on = 1; next }
 		on && /^  #/ { list[n++] = $0; next }
 		{ on = 0 }
-		END { for (i = 0; i < n; i++) print "  " suite ": " substr(list[i], 3) }' "$log" >>"$failures"
+		END { for (i = 0; i < n; i++) print "  " suite ": " substr(list[i], 3) }' \
+		"$log" >>"$failures"
 	rm -f "$log"
 	if [ -z "$line" ]; then
 		echo "run.sh: $suite printed no closing count: it crashed or was killed" >&2

@@ -74,6 +74,7 @@ struct test_state {
 	char why[SKIP_LEN];
 	bool skipped;		/* test__skip() outside any subtest */
 	bool failed_outside;	/* an assertion failed outside any subtest */
+	bool has_subtests;	/* even if -t filtered them all out */
 	int nsub;		/* subtests run: those filtered out are not here */
 	struct subtest_state sub[MAX_SUBTESTS];
 };
@@ -214,7 +215,10 @@ bool test__start_subtest(const char *name)
 
 	test__end_subtest();
 	test__nsub_seen++;
-	if (!test__state || !runner__sub_selected(test__name, name))
+	if (!test__state)
+		return false;
+	test__state->has_subtests = true;
+	if (!runner__sub_selected(test__name, name))
 		return false;
 	if (test__state->nsub == MAX_SUBTESTS) {
 		printf("runner: %s has more than %d subtests\n", test__name, MAX_SUBTESTS);
@@ -478,14 +482,16 @@ static void runner__report(struct job *j, int status, bool timed_out, struct tal
 	struct test_state *st = j->state;
 	const char *name = tests[j->idx].name;
 	int i, skipped = 0, subfailed = 0;
+	bool died, in_sub = false;
 	char why[64] = "";
-	bool died;
 
 	if (timed_out)
 		snprintf(why, sizeof(why), " (timed out)");
 	else if (WIFSIGNALED(status))
 		snprintf(why, sizeof(why), " (killed by signal %d)", WTERMSIG(status));
 	died = timed_out || WIFSIGNALED(status);
+	for (i = 0; i < st->nsub; i++)
+		in_sub |= !st->sub[i].ended;
 	runner__sweep(j->pid);
 	runner__report_subtests(j, died ? why : " (exited in it)", tally);
 	for (i = 0; i < st->nsub; i++) {
@@ -494,13 +500,16 @@ static void runner__report(struct job *j, int status, bool timed_out, struct tal
 	}
 	if (!ok) {
 		printf("#%d %s: FAIL%s %.1fs\n", j->idx + 1, name, why, runner__now() - j->start);
-		/* a failure no subtest accounts for is the test's own */
-		if (!subfailed)
+		/* the test's own: outside its subtests, or with none to blame */
+		if (st->failed_outside || !subfailed || (died && !in_sub))
 			tally__fail(tally, "#%d %s", j->idx + 1, name);
 	} else if (st->nsub && skipped == st->nsub) {
 		printf("#%d %s: SKIP %.1fs\n", j->idx + 1, name, runner__now() - j->start);
 	} else if (st->nsub && skipped) {
 		printf("#%d %s: OK (SKIP: %d/%d) %.1fs\n", j->idx + 1, name, skipped, st->nsub,
+		       runner__now() - j->start);
+	} else if (!st->nsub && st->has_subtests) {
+		printf("#%d %s: OK (no subtest matches the -t filters) %.1fs\n", j->idx + 1, name,
 		       runner__now() - j->start);
 	} else if (!st->nsub && st->skipped) {
 		printf("#%d %s: SKIP (%s) %.1fs\n", j->idx + 1, name, st->why,

@@ -17,14 +17,43 @@
 /* the tracer has everything once the purge is done; this is only for its own latency */
 #define RECORD_WAIT_MS 3000
 
+/* false, the test (or subtest) skipped, when the kernel lacks the --backend it asks for */
 bool fixture__start(struct fixture *f, const char *const *tracer_args)
 {
+	int err;
+
 	memset(f, 0, sizeof(*f));
 	f->ns.home = -1;
 	if (!ASSERT_OK(netns__create(&f->ns, "tcpclose-test"), "create scenario namespace"))
 		return false;
 	f->ns_alive = true;
-	return ASSERT_OK(tracer__start(&f->tracer, f->ns.path, tracer_args), "start tracer");
+	err = tracer__start(&f->tracer, f->ns.path, tracer_args);
+	if (err == -EOPNOTSUPP) {
+		test__skip("%s", f->tracer.refused);
+		return false;
+	}
+	return ASSERT_OK(err, "start tracer");
+}
+
+/* fixture__start() with --backend NAME */
+bool fixture__start_backend(struct fixture *f, const char *backend)
+{
+	const char *const args[] = { "--backend", backend, NULL };
+
+	return fixture__start(f, args);
+}
+
+/*
+ * run(backend) as a subtest per backend --backend can force: a test of a hook the backends
+ * each have their own of. On a kernel without one, its subtest is skipped, in the tracer's
+ * words (fixture__start()).
+ */
+void fixture__each_backend(void (*run)(const char *backend))
+{
+	for (int i = 0; i < TRACER_NR_BACKENDS; i++) {
+		if (test__start_subtest(tracer__backends[i]))
+			run(tracer__backends[i]);
+	}
 }
 
 /*

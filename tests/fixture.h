@@ -30,6 +30,8 @@ struct fixture {
 };
 
 bool fixture__start(struct fixture *f, const char *const *tracer_args);
+bool fixture__start_backend(struct fixture *f, const char *backend);
+void fixture__each_backend(void (*run)(const char *backend));
 bool fixture__run(struct fixture *f, const char *scenario, const struct scenario_opts *opts);
 bool fixture__watch(struct fixture *f);
 bool fixture__unwatch(struct fixture *f);

@@ -1,427 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * prom: parse what tcpclose serves at /metrics, and run a real Prometheus (the Debian
- * package) that scrapes it, so a test can compare what Prometheus stored with the records.
+ * prom: run a real Prometheus (the Debian package) that scrapes tcpclose, so a test can
+ * compare what Prometheus stored with the records (prom_records.c), and query it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <json-c/json.h>
-#include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#include "conns.h"
-#include "http.h"
+#include "http_client.h"
 #include "prom.h"
-#include "test.h"
-#include "tracer.h"
+#include "timing.h"
 
 #define PROM_HTTP_TIMEOUT_MS 10000
 #define PROM_STOP_MS 10000
 #define PROM_POLL_MS 200
-/* JSON prints dwell times rounded to the microsecond; the metrics have nanoseconds */
-#define PROM_DWELL_SLACK_MS 0.00051
-
-static const char *const prom_states[] = {
-	"FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "LAST_ACK", "CLOSING", "TIME_WAIT",
-};
-
-static double prom__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void prom__sleep_ms(int ms)
-{
-	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L },
-		  NULL);
-}
-
-static int prom_vec__add(struct prom_vec *v, const struct prom_sample *s)
-{
-	struct prom_sample *p = realloc(v->v, (v->n + 1) * sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	v->v = p;
-	v->v[v->n++] = *s;
-	return 0;
-}
-
-void prom_vec__free(struct prom_vec *v)
-{
-	free(v->v);
-	v->v = NULL;
-	v->n = 0;
-}
-
-const char *prom_sample__label(const struct prom_sample *s, const char *name)
-{
-	for (int i = 0; i < s->nlabels; i++) {
-		if (!strcmp(s->labels[i].name, name))
-			return s->labels[i].value;
-	}
-	return NULL;
-}
-
-/* the sample named name (any name if NULL) with every label=value pair given, NULL-ended */
-const struct prom_sample *prom_vec__find(const struct prom_vec *v, const char *name, ...)
-{
-	const char *label, *want, *got;
-	bool match;
-	va_list ap;
-
-	for (int i = 0; i < v->n; i++) {
-		if (name && strcmp(v->v[i].name, name))
-			continue;
-		match = true;
-		va_start(ap, name);
-		while (match && (label = va_arg(ap, const char *))) {
-			want = va_arg(ap, const char *);
-			got = prom_sample__label(&v->v[i], label);
-			match = got && !strcmp(got, want);
-		}
-		va_end(ap);
-		if (match)
-			return &v->v[i];
-	}
-	return NULL;
-}
-
-/* all the samples of one name added up, whatever their labels */
-double prom_vec__sum(const struct prom_vec *v, const char *name)
-{
-	double sum = 0;
-
-	for (int i = 0; i < v->n; i++) {
-		if (!strcmp(v->v[i].name, name))
-			sum += v->v[i].value;
-	}
-	return sum;
-}
-
-static bool prom__is_close(json_object *rec)
-{
-	const char *type = json__str(rec, "type");
-
-	return type && !strcmp(type, "close");
-}
-
-/* close records with this field equal to value (a string), or non-null if value is NULL */
-static int prom__count_str(const struct tracer *t, const char *key, const char *value,
-			   const char *key2, const char *value2)
-{
-	const char *got;
-	int n = 0;
-
-	for (int i = 0; i < t->nrecs; i++) {
-		if (!prom__is_close(t->recs[i]))
-			continue;
-		got = json__str(t->recs[i], key);
-		if (!got || (value && strcmp(got, value)))
-			continue;
-		got = key2 ? json__str(t->recs[i], key2) : NULL;
-		n += !key2 || (got && !strcmp(got, value2));
-	}
-	return n;
-}
-
-static long long prom__sum_int(const struct tracer *t, const char *key)
-{
-	long long sum = 0;
-
-	for (int i = 0; i < t->nrecs; i++) {
-		if (prom__is_close(t->recs[i]))
-			sum += json__int(t->recs[i], key, 0);
-	}
-	return sum;
-}
-
-/* partial, or its end unseen: its dwells stay out of histograms and metrics */
-static bool prom__partial(json_object *rec)
-{
-	json_object *v;
-
-	return (json_object_object_get_ex(rec, "partial", &v) && json_object_get_boolean(v)) ||
-	       (json_object_object_get_ex(rec, "end_unseen", &v) && json_object_get_boolean(v));
-}
-
-/* records that go into the histograms: whole ones that visited state, for at most max_ms */
-static int prom__count_dwell(const struct tracer *t, const char *state, double max_ms,
-			     double *sum_ms)
-{
-	json_object *rec;
-	double ms;
-	int n = 0;
-
-	if (sum_ms)
-		*sum_ms = 0;
-	for (int i = 0; i < t->nrecs; i++) {
-		rec = t->recs[i];
-		if (!prom__is_close(rec) || prom__partial(rec) || !json__has_state(rec, state))
-			continue;
-		ms = json__dwell(rec, state);
-		if (ms > max_ms)
-			continue;
-		n++;
-		if (sum_ms)
-			*sum_ms += ms;
-	}
-	return n;
-}
-
-static bool prom__check_hist(const struct prom_vec *v, const struct tracer *t,
-			     const char *state, const char *what)
-{
-	const struct prom_sample *s;
-	double le, sum_ms;
-	int lo, hi, n, buckets = 0;
-	char msg[192];
-
-	n = prom__count_dwell(t, state, INFINITY, &sum_ms);
-	s = prom_vec__find(v, "tcpclose_close_state_seconds_count", "state", state, NULL);
-	snprintf(msg, sizeof(msg), "%s: tcpclose_close_state_seconds_count{state=\"%s\"}", what,
-		 state);
-	if (!ASSERT_NOT_NULL(s, msg) || !ASSERT_EQ(s->value, n, msg))
-		return false;
-	s = prom_vec__find(v, "tcpclose_close_state_seconds_sum", "state", state, NULL);
-	snprintf(msg, sizeof(msg), "%s: tcpclose_close_state_seconds_sum{state=\"%s\"}", what,
-		 state);
-	/* each record rounded once in JSON, the sum once in the exposition */
-	if (!ASSERT_NOT_NULL(s, msg) ||
-	    !ASSERT_NEAR(s->value, sum_ms / 1e3, (n * PROM_DWELL_SLACK_MS) / 1e3 + 1e-6, msg))
-		return false;
-	for (int i = 0; i < v->n; i++) {
-		s = &v->v[i];
-		if (strcmp(s->name, "tcpclose_close_state_seconds_bucket") ||
-		    strcmp(prom_sample__label(s, "state") ?: "", state))
-			continue;
-		buckets++;
-		le = strtod(prom_sample__label(s, "le") ?: "nan", NULL);
-		/* a dwell within a rounding of the bound may fall on either side */
-		lo = prom__count_dwell(t, state, le * 1e3 - PROM_DWELL_SLACK_MS, NULL);
-		hi = prom__count_dwell(t, state, le * 1e3 + PROM_DWELL_SLACK_MS, NULL);
-		if (!test__check(s->value >= lo && s->value <= hi, __FILE__, __LINE__,
-				 "%s: tcpclose_close_state_seconds_bucket{state=\"%s\",le=\"%s\"}: "
-				 "got %.0f want %d (%d with dwells %.1f us from the bound)",
-				 what, state, prom_sample__label(s, "le"), s->value, lo, hi,
-				 PROM_DWELL_SLACK_MS * 1e3))
-			return false;
-	}
-	snprintf(msg, sizeof(msg), "%s: buckets of state %s (with +Inf)", what, state);
-	return ASSERT_GE(buckets, 2, msg) &&
-	       ASSERT_NOT_NULL(prom_vec__find(v, "tcpclose_close_state_seconds_bucket", "state",
-					      state, "le", "+Inf", NULL), msg);
-}
-
-/*
- * What tcpclose served (a parsed /metrics, or what Prometheus stored) against the close
- * records of the same run: closes by role and cause, FIN retransmits, keepalive probes,
- * TIME_WAIT ends, and every histogram's count, sum and buckets (partial records left
- * out); with_lost, the loss counters against the "lost" record too.
- */
-bool prom_vec__check_records(const struct prom_vec *v, const struct tracer *t, bool with_lost,
-			     const char *what)
-{
-	static const char *const reasons[] = { "ringbuf", "conn_map", "tw_map", "unseen" };
-	const struct prom_sample *s;
-	const char *role, *cause, *end;
-	json_object *lost;
-	char msg[192];
-	bool ok = true;
-	double total = 0;
-	size_t i;
-
-	for (int k = 0; k < v->n; k++) {
-		s = &v->v[k];
-		if (strcmp(s->name, "tcpclose_connections_closed_total"))
-			continue;
-		role = prom_sample__label(s, "role") ?: "(none)";
-		cause = prom_sample__label(s, "cause") ?: "(none)";
-		snprintf(msg, sizeof(msg), "%s: closed_total{role=\"%s\",cause=\"%s\"}", what,
-			 role, cause);
-		ok &= ASSERT_EQ(s->value, prom__count_str(t, "role", role, "cause", cause), msg);
-		total += s->value;
-	}
-	snprintf(msg, sizeof(msg), "%s: all of closed_total against the close records", what);
-	ok &= ASSERT_EQ(total, prom__count_str(t, "type", "close", NULL, NULL), msg);
-
-	s = prom_vec__find(v, "tcpclose_fin_retransmits_total", NULL);
-	snprintf(msg, sizeof(msg), "%s: tcpclose_fin_retransmits_total against fin_retrans", what);
-	ok &= ASSERT_NOT_NULL(s, msg) && ASSERT_EQ(s->value, prom__sum_int(t, "fin_retrans"), msg);
-	s = prom_vec__find(v, "tcpclose_keepalive_probes_total", NULL);
-	snprintf(msg, sizeof(msg), "%s: tcpclose_keepalive_probes_total against keepalive_probes",
-		 what);
-	ok &= ASSERT_NOT_NULL(s, msg) &&
-	      ASSERT_EQ(s->value, prom__sum_int(t, "keepalive_probes"), msg);
-
-	total = 0;
-	for (int k = 0; k < v->n; k++) {
-		s = &v->v[k];
-		if (strcmp(s->name, "tcpclose_timewait_ends_total"))
-			continue;
-		end = prom_sample__label(s, "end") ?: "(none)";
-		snprintf(msg, sizeof(msg), "%s: timewait_ends_total{end=\"%s\"}", what, end);
-		ok &= ASSERT_EQ(s->value, prom__count_str(t, "tw_end", end, NULL, NULL), msg);
-		total += s->value;
-	}
-	snprintf(msg, sizeof(msg), "%s: all of timewait_ends_total against records with tw_end",
-		 what);
-	ok &= ASSERT_EQ(total, prom__count_str(t, "tw_end", NULL, NULL, NULL), msg);
-
-	lost = with_lost ? tracer__lost(t) : NULL;
-	if (with_lost)
-		ok &= ASSERT_NOT_NULL(lost, "a \"lost\" record at exit");
-	for (i = 0; lost && i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-		s = prom_vec__find(v, "tcpclose_events_lost_total", "reason", reasons[i], NULL);
-		snprintf(msg, sizeof(msg), "%s: events_lost_total{reason=\"%s\"} against \"lost\"",
-			 what, reasons[i]);
-		ok &= ASSERT_NOT_NULL(s, msg) &&
-		      ASSERT_EQ(s->value, json__int(lost, reasons[i], -1), msg);
-	}
-	for (i = 0; i < sizeof(prom_states) / sizeof(prom_states[0]); i++)
-		ok &= prom__check_hist(v, t, prom_states[i], what);
-	return ok;
-}
-
-/*
- * Until the running tracer has printed at least want close records (what a scrape must
- * then count) or timeout_ms has passed; how many it has printed.
- */
-int prom__wait_closes(const struct tracer *t, int want, int timeout_ms)
-{
-	double deadline = prom__now_ms() + timeout_ms;
-	json_object **recs;
-	int n, closes;
-
-	for (;;) {
-		n = conns__records(t, &recs);
-		closes = 0;
-		for (int i = 0; i < n; i++)
-			closes += prom__is_close(recs[i]);
-		conns__records_free(recs, n);
-		if (closes >= want || prom__now_ms() > deadline)
-			return closes;
-		prom__sleep_ms(50);
-	}
-}
-
-static bool prom__name_char(char c, bool first)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-	       (!first && c >= '0' && c <= '9');
-}
-
-/* one sample line of the text format: name{label="value",...} value [timestamp] */
-static const char *prom_text__sample(const char *p, struct prom_sample *s)
-{
-	struct prom_label *l;
-	size_t n = 0;
-	char *end;
-
-	memset(s, 0, sizeof(*s));
-	while (prom__name_char(p[n], !n))
-		n++;
-	if (!n || n >= sizeof(s->name))
-		return "bad metric name";
-	memcpy(s->name, p, n);
-	p += n;
-	if (*p == '{') {
-		for (p++; *p != '}';) {
-			if (s->nlabels == PROM_MAX_LABELS)
-				return "too many labels";
-			l = &s->labels[s->nlabels++];
-			for (n = 0; prom__name_char(p[n], !n) && p[n] != ':'; n++)
-				;
-			if (!n || n >= sizeof(l->name) || p[n] != '=' || p[n + 1] != '"')
-				return "bad label name";
-			memcpy(l->name, p, n);
-			p += n + 2;
-			for (n = 0; *p != '"'; p++) {
-				if (!*p || n + 1 >= sizeof(l->value))
-					return "unterminated or long label value";
-				if (*p != '\\') {
-					l->value[n++] = *p;
-					continue;
-				}
-				p++;
-				if (*p != '\\' && *p != '"' && *p != 'n')
-					return "bad escape in a label value";
-				l->value[n++] = *p == 'n' ? '\n' : *p;
-			}
-			p++;
-			if (*p == ',')
-				p++;
-			else if (*p != '}')
-				return "no ',' or '}' after a label";
-		}
-		p++;
-	}
-	if (*p != ' ')
-		return "no space before the value";
-	while (*p == ' ')
-		p++;
-	s->value = strtod(p, &end);
-	if (end == p || (*end && *end != ' '))
-		return "bad value";
-	for (p = end; *p == ' '; p++)
-		;
-	if (*p) {
-		strtod(p, &end);
-		if (end == p || *end)
-			return "bad timestamp";
-	}
-	return NULL;
-}
-
-/*
- * Every sample of a text exposition into out; comments (# HELP, # TYPE, # EOF) are
- * skipped. A malformed line fails the whole text, with its reason and the line in err.
- */
-int prom_text__parse(const char *text, size_t len, struct prom_vec *out, char *err,
-		     size_t err_size)
-{
-	const char *p = text, *end = text + len, *eol, *why;
-	struct prom_sample s;
-	char line[4096];
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	for (; p < end; p = eol + 1) {
-		eol = memchr(p, '\n', end - p);
-		if (!eol) {
-			snprintf(err, err_size, "text does not end with a newline: '%.80s'", p);
-			return -EBADMSG;
-		}
-		n = eol - p;
-		if (!n || *p == '#')
-			continue;
-		if (n >= sizeof(line)) {
-			snprintf(err, err_size, "line of %zu bytes", n);
-			return -EBADMSG;
-		}
-		memcpy(line, p, n);
-		line[n] = '\0';
-		why = prom_text__sample(line, &s);
-		if (!why && prom_vec__add(out, &s))
-			return -ENOMEM;
-		if (why) {
-			snprintf(err, err_size, "%s: '%.200s'", why, line);
-			return -EBADMSG;
-		}
-	}
-	return 0;
-}
 
 static int prom__write_config(const struct prom *p, const char *target)
 {
@@ -554,7 +153,7 @@ static json_object *prom__api(struct prom *p, const char *target)
 		     p->port);
 	if (n >= (int)sizeof(req))
 		return NULL;
-	if (!http__request("127.0.0.1", p->port, req, n, PROM_HTTP_TIMEOUT_MS, &resp) &&
+	if (!http_client__request("127.0.0.1", p->port, req, n, PROM_HTTP_TIMEOUT_MS, &resp) &&
 	    resp.status == 200 && http_resp__body(&resp))
 		o = json_tokener_parse(http_resp__body(&resp));
 	if (o && (!json_object_object_get_ex(o, "status", &status) ||
@@ -589,7 +188,7 @@ static bool prom__target(struct prom *p, char *health, size_t hsize, char *error
 /* until Prometheus answers and has scraped its target successfully */
 int prom__wait_up(struct prom *p, int timeout_ms)
 {
-	double start = prom__now_ms(), deadline = start + timeout_ms;
+	double start = timing__now_ms(), deadline = start + timeout_ms;
 	char health[16] = "", error[256] = "";
 
 	for (;;) {
@@ -600,16 +199,16 @@ int prom__wait_up(struct prom *p, int timeout_ms)
 		if (prom__target(p, health, sizeof(health), error, sizeof(error)) &&
 		    !strcmp(health, "up"))
 			break;
-		if (prom__now_ms() > deadline) {
+		if (timing__now_ms() > deadline) {
 			printf("prom: target not up within %d s: health '%s', last error '%s'\n",
 			       timeout_ms / 1000, health, error);
 			prom__dump_log(p);
 			return -ETIMEDOUT;
 		}
-		prom__sleep_ms(PROM_POLL_MS);
+		timing__sleep_ms(PROM_POLL_MS);
 	}
 	printf("prom: prometheus up and scraping after %.1f s\n",
-	       (prom__now_ms() - start) / 1e3);
+	       (timing__now_ms() - start) / 1e3);
 	return 0;
 }
 
@@ -650,7 +249,7 @@ int prom__query(struct prom *p, const char *expr, struct prom_vec *out)
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (http__urlencode(expr, enc, sizeof(enc)) >= sizeof(enc))
+	if (http_client__urlencode(expr, enc, sizeof(enc)) >= sizeof(enc))
 		return -E2BIG;
 	snprintf(target, sizeof(target), "/api/v1/query?query=%s", enc);
 	o = prom__api(p, target);
@@ -685,7 +284,7 @@ int prom__query(struct prom *p, const char *expr, struct prom_vec *out)
  */
 int prom__wait_scrapes(struct prom *p, int n, double after, int timeout_ms)
 {
-	double deadline = prom__now_ms() + timeout_ms, last = after;
+	double deadline = timing__now_ms() + timeout_ms, last = after;
 	struct prom_vec v;
 	char expr[128];
 	int seen = 0;
@@ -703,11 +302,11 @@ int prom__wait_scrapes(struct prom *p, int n, double after, int timeout_ms)
 		}
 		if (seen >= n)
 			break;
-		if (prom__now_ms() > deadline) {
+		if (timing__now_ms() > deadline) {
 			printf("prom: %d of %d scrapes within %d s\n", seen, n, timeout_ms / 1000);
 			return -ETIMEDOUT;
 		}
-		prom__sleep_ms(PROM_POLL_MS);
+		timing__sleep_ms(PROM_POLL_MS);
 	}
 	return 0;
 }
@@ -720,17 +319,17 @@ static int prom__rm(const char *path, const struct stat *st, int flag, struct FT
 
 void prom__stop(struct prom *p)
 {
-	double deadline = prom__now_ms() + PROM_STOP_MS;
+	double deadline = timing__now_ms() + PROM_STOP_MS;
 
 	if (p->pid > 0) {
 		kill(p->pid, SIGTERM);
 		while (waitpid(p->pid, NULL, WNOHANG) == 0) {
-			if (prom__now_ms() > deadline) {
+			if (timing__now_ms() > deadline) {
 				kill(p->pid, SIGKILL);
 				waitpid(p->pid, NULL, 0);
 				break;
 			}
-			prom__sleep_ms(20);
+			timing__sleep_ms(20);
 		}
 		p->pid = 0;
 	}

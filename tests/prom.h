@@ -1,49 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * prom: the Prometheus side of the tests. A parser of the text exposition formats (0.0.4
- * and OpenMetrics 1.0) for what tcpclose serves, and a real Prometheus server run on
- * loopback, scraping one target every second, queried through its HTTP API.
+ * prom: a real Prometheus server run on loopback, scraping one target every second, queried
+ * through its HTTP API into the samples of prom_text.h.
  */
 #ifndef TCPCLOSE_TEST_PROM_H
 #define TCPCLOSE_TEST_PROM_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <sys/types.h>
-
-#define PROM_MAX_LABELS 8
-
-struct prom_label {
-	char name[32];
-	char value[96];
-};
-
-struct prom_sample {
-	char name[128];		/* a query's result without a metric name has "" */
-	struct prom_label labels[PROM_MAX_LABELS];	/* __name__ is not among them */
-	int nlabels;
-	double value;
-	double ts;		/* a query's sample: its time in seconds; text: 0 */
-};
-
-struct prom_vec {
-	struct prom_sample *v;
-	int n;
-};
-
-int prom_text__parse(const char *text, size_t len, struct prom_vec *out, char *err,
-		     size_t err_size);
-
-const char *prom_sample__label(const struct prom_sample *s, const char *name);
-const struct prom_sample *prom_vec__find(const struct prom_vec *v, const char *name, ...)
-	__attribute__((sentinel));
-double prom_vec__sum(const struct prom_vec *v, const char *name);
-void prom_vec__free(struct prom_vec *v);
-
-struct tracer;
-bool prom_vec__check_records(const struct prom_vec *v, const struct tracer *t, bool with_lost,
-			     const char *what);
-int prom__wait_closes(const struct tracer *t, int want, int timeout_ms);
+#include "prom_text.h"
 
 struct prom {
 	pid_t pid;		/* the server; 0 once stopped */

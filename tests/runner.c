@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * runner: run the tests listed in the generated TESTS_H, each in its own process (and, for
- * integration tests, its own network namespace), up to -j at a time, and report them.
+ * integration tests, its own network namespace), up to -j at a time, and report them, and
+ * their subtests, as test_progs does: "#6/2 close_active/ipv6: OK", then "#6 close_active: OK".
+ * The closing line counts (sub)tests, each subtest once and a test without subtests once:
+ * "N passed, N failed, N skipped"; the failed ones are named again just before it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -53,15 +56,66 @@ static const struct test_def tests[] = {
 
 #define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
 
+#define MAX_SUBTESTS 32
+#define SKIP_LEN 256
+
+struct subtest_state {
+	char name[64];
+	char why[SKIP_LEN];	/* what test__skip() said */
+	int num;		/* from 1, counting those filtered out too */
+	bool failed, skipped;
+	bool ended;		/* false: the process died in it */
+	double secs;
+	off_t log_start, log_end;	/* its part of the test's output */
+};
+
+/* what a test's process tells the runner, in memory shared with it */
+struct test_state {
+	char why[SKIP_LEN];
+	bool skipped;		/* test__skip() outside any subtest */
+	bool failed_outside;	/* an assertion failed outside any subtest */
+	bool has_subtests;	/* even if -t filtered them all out */
+	int nsub;		/* subtests run: those filtered out are not here */
+	struct subtest_state sub[MAX_SUBTESTS];
+};
+
 struct job {
 	int idx;		/* into tests[] */
 	pid_t pid;		/* also its process group: leftovers are killed with it */
 	int out;		/* memfd holding the test's stdout and stderr */
+	struct test_state *state;	/* shared with the test's process */
 	double start;
+};
+
+/* the closing count, of (sub)tests, and the names of the failed ones */
+struct tally {
+	int passed, failed, skipped;
+	char **failures;
+	int nfailures;
 };
 
 bool test__verbose;
 static bool test__has_failed;
+static char **runner__filters;
+static int runner__nfilters;
+
+/* in a test's process: its name, its shared state, the subtest running (NULL: none) */
+static const char *test__name;
+static struct test_state *test__state;
+static struct subtest_state *test__sub;
+static int test__nsub_seen;
+static double test__sub_start;
+
+static double runner__now(void);
+
+static void test__mark_failed(void)
+{
+	test__has_failed = true;
+	if (test__sub)
+		test__sub->failed = true;
+	else if (test__state)
+		test__state->failed_outside = true;
+}
 
 bool test__check(bool ok, const char *file, int line, const char *fmt, ...)
 {
@@ -69,7 +123,7 @@ bool test__check(bool ok, const char *file, int line, const char *fmt, ...)
 
 	if (ok)
 		return true;
-	test__has_failed = true;
+	test__mark_failed();
 	printf("%s:%d ", file, line);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -80,12 +134,106 @@ bool test__check(bool ok, const char *file, int line, const char *fmt, ...)
 
 void test__fail(void)
 {
-	test__has_failed = true;
+	test__mark_failed();
 }
 
+/* within a subtest, whether it has failed; outside, whether the test has */
 bool test__failed(void)
 {
-	return test__has_failed;
+	return test__sub ? test__sub->failed : test__has_failed;
+}
+
+void test__skip(const char *fmt, ...)
+{
+	char *why = test__sub ? test__sub->why : test__state ? test__state->why : NULL;
+	char buf[SKIP_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("SKIP: %s\n", buf);
+	if (!why)
+		return;
+	memcpy(why, buf, sizeof(buf));
+	if (test__sub)
+		test__sub->skipped = true;
+	else
+		test__state->skipped = true;
+}
+
+/* where the test's output has got to: its stdout is the job's memfd */
+static off_t test__log_offset(void)
+{
+	off_t off;
+
+	fflush(NULL);
+	off = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+	return off < 0 ? 0 : off;
+}
+
+static void test__end_subtest(void)
+{
+	if (!test__sub)
+		return;
+	test__sub->log_end = test__log_offset();
+	test__sub->secs = runner__now() - test__sub_start;
+	test__sub->ended = true;
+	test__sub = NULL;
+}
+
+/* -t filter i, "TEST" or "TEST/SUB": TEST into part; SUB returned, or NULL */
+static const char *runner__filter(int i, char *part, size_t size)
+{
+	const char *f = runner__filters[i], *slash = strchr(f, '/');
+
+	snprintf(part, size, "%.*s", slash ? (int)(slash - f) : (int)strlen(f), f);
+	return slash ? slash + 1 : NULL;
+}
+
+/* whether -t selects subtest sub of test: "-t TEST" all of them, "-t TEST/SUB" some */
+static bool runner__sub_selected(const char *test, const char *sub)
+{
+	const char *want;
+	char part[128];
+	int i;
+
+	if (!runner__nfilters)
+		return true;
+	for (i = 0; i < runner__nfilters; i++) {
+		want = runner__filter(i, part, sizeof(part));
+		if (strstr(test, part) && (!want || strstr(sub, want)))
+			return true;
+	}
+	return false;
+}
+
+bool test__start_subtest(const char *name)
+{
+	struct subtest_state *s;
+
+	test__end_subtest();
+	test__nsub_seen++;
+	if (!test__state)
+		return false;
+	test__state->has_subtests = true;
+	if (!runner__sub_selected(test__name, name))
+		return false;
+	if (test__state->nsub == MAX_SUBTESTS) {
+		printf("runner: %s has more than %d subtests\n", test__name, MAX_SUBTESTS);
+		test__fail();
+		return false;
+	}
+	s = &test__state->sub[test__state->nsub];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->num = test__nsub_seen;
+	s->log_start = test__log_offset();
+	test__sub_start = runner__now();
+	test__sub = s;
+	test__state->nsub++;
+	return true;
 }
 
 const char *test__strerror(long long err)
@@ -140,10 +288,12 @@ static double runner__now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void runner__child(const struct test_def *t, int out)
+static void runner__child(const struct test_def *t, int out, struct test_state *state)
 {
 	int err;
 
+	test__name = t->name;
+	test__state = state;
 	setpgid(0, 0);
 	dup2(out, STDOUT_FILENO);
 	dup2(out, STDERR_FILENO);
@@ -158,37 +308,53 @@ static void runner__child(const struct test_def *t, int out)
 		}
 	}
 	t->fn();
+	test__end_subtest();
 	fflush(NULL);
-	exit(test__failed() ? 1 : 0);
+	exit(test__has_failed ? 1 : 0);
 }
 
 static int runner__start(struct job *j, int idx)
 {
 	j->idx = idx;
-	j->out = memfd_create(tests[idx].name, MFD_CLOEXEC);
-	if (j->out < 0)
+	j->state = mmap(NULL, sizeof(*j->state), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (j->state == MAP_FAILED) {
+		j->state = NULL;
 		return -errno;
+	}
+	j->out = memfd_create(tests[idx].name, MFD_CLOEXEC);
+	if (j->out < 0) {
+		munmap(j->state, sizeof(*j->state));
+		return -errno;
+	}
 	j->start = runner__now();
 	fflush(NULL);
 	j->pid = fork();
 	if (j->pid < 0) {
 		close(j->out);
+		munmap(j->state, sizeof(*j->state));
 		return -errno;
 	}
 	if (j->pid == 0)
-		runner__child(&tests[idx], j->out);
+		runner__child(&tests[idx], j->out, j->state);
 	setpgid(j->pid, j->pid);
 	return 0;
 }
 
-static void runner__dump(int fd)
+/* the test's output from offset from to offset to (-1: its end) */
+static void runner__dump(int fd, off_t from, off_t to)
 {
 	char buf[4096];
+	size_t want;
 	ssize_t n;
-	off_t off = 0;
+	off_t off = from;
 
 	fflush(stdout);
-	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+	while (to < 0 || off < to) {
+		want = to < 0 || to - off > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)(to - off);
+		n = pread(fd, buf, want, off);
+		if (n <= 0)
+			break;
 		fwrite(buf, 1, n, stdout);
 		off += n;
 	}
@@ -229,64 +395,184 @@ static void runner__sweep(pid_t pid)
 	closedir(dir);
 }
 
-/* report a finished (or timed out) job; returns whether it passed */
-static bool runner__report(struct job *j, int status, bool timed_out)
+static void tally__fail(struct tally *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tally__fail(struct tally *t, const char *fmt, ...)
+{
+	char **list = realloc(t->failures, (t->nfailures + 1) * sizeof(*list));
+	va_list ap;
+
+	t->failed++;
+	if (!list)
+		return;
+	t->failures = list;
+	va_start(ap, fmt);
+	if (vasprintf(&list[t->nfailures], fmt, ap) >= 0)
+		t->nfailures++;
+	va_end(ap);
+}
+
+/* the failed ones again, just before the closing count, so that the count stays last */
+static void tally__print(struct tally *t)
+{
+	int i;
+
+	if (t->nfailures)
+		printf("failed (sub)tests, again:\n");
+	for (i = 0; i < t->nfailures; i++) {
+		printf("  %s\n", t->failures[i]);
+		free(t->failures[i]);
+	}
+	free(t->failures);
+	printf("%d passed, %d failed, %d skipped\n", t->passed, t->failed, t->skipped);
+}
+
+/* each subtest's line, with its output when it failed (or -v) */
+static void runner__report_subtests(struct job *j, const char *died, struct tally *tally)
+{
+	const char *name = tests[j->idx].name;
+	struct subtest_state *s;
+	int i;
+
+	for (i = 0; i < j->state->nsub; i++) {
+		s = &j->state->sub[i];
+		if (!s->ended) {
+			s->failed = true;
+			s->log_end = -1;
+			s->secs = runner__now() - j->start;
+		}
+		if (s->failed) {
+			printf("#%d/%d %s/%s: FAIL%s %.1fs\n", j->idx + 1, s->num, name, s->name,
+			       s->ended ? "" : died, s->secs);
+			tally__fail(tally, "#%d/%d %s/%s", j->idx + 1, s->num, name, s->name);
+		} else if (s->skipped) {
+			printf("#%d/%d %s/%s: SKIP (%s) %.1fs\n", j->idx + 1, s->num, name, s->name,
+			       s->why, s->secs);
+			tally->skipped++;
+		} else {
+			printf("#%d/%d %s/%s: OK %.1fs\n", j->idx + 1, s->num, name, s->name,
+			       s->secs);
+			tally->passed++;
+		}
+		if (s->failed || test__verbose)
+			runner__dump(j->out, s->log_start, s->log_end);
+	}
+}
+
+/* the test's output outside its subtests */
+static void runner__dump_outside(struct job *j)
+{
+	off_t from = 0;
+	int i;
+
+	for (i = 0; i < j->state->nsub; i++) {
+		runner__dump(j->out, from, j->state->sub[i].log_start);
+		from = j->state->sub[i].log_end;
+		if (from < 0)
+			return;
+	}
+	runner__dump(j->out, from, -1);
+}
+
+/* report a finished (or timed out) job, and its subtests, in the tally */
+static void runner__report(struct job *j, int status, bool timed_out, struct tally *tally)
 {
 	bool ok = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	struct test_state *st = j->state;
+	const char *name = tests[j->idx].name;
+	int i, skipped = 0, subfailed = 0;
+	bool died, in_sub = false;
 	char why[64] = "";
 
 	if (timed_out)
 		snprintf(why, sizeof(why), " (timed out)");
 	else if (WIFSIGNALED(status))
 		snprintf(why, sizeof(why), " (killed by signal %d)", WTERMSIG(status));
+	died = timed_out || WIFSIGNALED(status);
+	for (i = 0; i < st->nsub; i++)
+		in_sub |= !st->sub[i].ended;
 	runner__sweep(j->pid);
-	printf("#%d %s: %s%s %.1fs\n", j->idx + 1, tests[j->idx].name, ok ? "OK" : "FAIL", why,
-	       runner__now() - j->start);
+	runner__report_subtests(j, died ? why : " (exited in it)", tally);
+	for (i = 0; i < st->nsub; i++) {
+		skipped += st->sub[i].skipped && !st->sub[i].failed;
+		subfailed += st->sub[i].failed;
+	}
+	if (!ok) {
+		printf("#%d %s: FAIL%s %.1fs\n", j->idx + 1, name, why, runner__now() - j->start);
+		/* the test's own: outside its subtests, or with none to blame */
+		if (st->failed_outside || !subfailed || (died && !in_sub))
+			tally__fail(tally, "#%d %s", j->idx + 1, name);
+	} else if (st->nsub && skipped == st->nsub) {
+		printf("#%d %s: SKIP %.1fs\n", j->idx + 1, name, runner__now() - j->start);
+	} else if (st->nsub && skipped) {
+		printf("#%d %s: OK (SKIP: %d/%d) %.1fs\n", j->idx + 1, name, skipped, st->nsub,
+		       runner__now() - j->start);
+	} else if (!st->nsub && st->has_subtests) {
+		printf("#%d %s: OK (no subtest matches the -t filters) %.1fs\n", j->idx + 1, name,
+		       runner__now() - j->start);
+	} else if (!st->nsub && st->skipped) {
+		printf("#%d %s: SKIP (%s) %.1fs\n", j->idx + 1, name, st->why,
+		       runner__now() - j->start);
+		tally->skipped++;
+	} else {
+		printf("#%d %s: OK %.1fs\n", j->idx + 1, name, runner__now() - j->start);
+		if (!st->nsub)
+			tally->passed++;
+	}
 	if (!ok || test__verbose)
-		runner__dump(j->out);
+		runner__dump_outside(j);
 	fflush(stdout);
 	close(j->out);
+	munmap(j->state, sizeof(*j->state));
+	j->state = NULL;
 	j->pid = 0;
-	return ok;
 }
 
-static bool runner__selected(int idx, char **filters, int nfilters)
+/* whether -t selects the test: its subtests are picked as they start */
+static bool runner__selected(int idx)
 {
+	char part[128];
 	int i;
 
-	if (!nfilters)
+	if (!runner__nfilters)
 		return true;
-	for (i = 0; i < nfilters; i++) {
-		if (strstr(tests[idx].name, filters[i]))
+	for (i = 0; i < runner__nfilters; i++) {
+		runner__filter(i, part, sizeof(part));
+		if (strstr(tests[idx].name, part))
 			return true;
 	}
 	return false;
 }
 
 static const char usage[] =
-	"usage: %s [-j N] [-t NAME]... [-T SECONDS] [-v] [-l]\n"
+	"usage: %s [-j N] [-t NAME[/SUB]]... [-T SECONDS] [-v] [-l]\n"
 	"  -j N        run up to N tests at once (default %d)\n"
-	"  -t NAME     run the tests whose name contains NAME (may be repeated)\n"
+	"  -t NAME     run the tests whose name contains NAME (may be repeated);\n"
+	"  -t NAME/SUB only those of their subtests whose name contains SUB\n"
 	"  -T SECONDS  fail a test that runs longer (default 300)\n"
 	"  -v          show every test's output, not only failing ones'\n"
 	"  -l          list the tests\n";
 
 int main(int argc, char **argv)
 {
-	int jobs = TEST_JOBS, timeout = 300, nfilters = 0, passed = 0, failed = 0;
+	int jobs = TEST_JOBS, timeout = 300;
 	int order[NR_TESTS], nsel = 0, next = 0, running = 0, status, c, i;
-	char **filters = calloc(argc, sizeof(char *));
+	struct tally tally = {};
 	struct job *pool;
 	bool list = false;
 	pid_t pid;
 
+	runner__filters = calloc(argc, sizeof(char *));
+	if (!runner__filters)
+		return 1;
 	while ((c = getopt(argc, argv, "j:t:T:vlh")) != -1) {
 		switch (c) {
 		case 'j':
 			jobs = atoi(optarg);
 			break;
 		case 't':
-			filters[nfilters++] = optarg;
+			runner__filters[runner__nfilters++] = optarg;
 			break;
 		case 'T':
 			timeout = atoi(optarg);
@@ -308,7 +594,7 @@ int main(int argc, char **argv)
 	}
 	for (c = 0; c < 2; c++) {
 		for (i = 0; i < (int)NR_TESTS; i++) {
-			if (tests[i].serial == c && runner__selected(i, filters, nfilters))
+			if (tests[i].serial == c && runner__selected(i))
 				order[nsel++] = i;
 		}
 	}
@@ -332,7 +618,8 @@ int main(int argc, char **argv)
 			if (runner__start(&pool[i], order[next])) {
 				printf("#%d %s: FAIL (cannot start: %s)\n", order[next] + 1,
 				       tests[order[next]].name, strerror(errno));
-				failed++;
+				tally__fail(&tally, "#%d %s", order[next] + 1,
+					    tests[order[next]].name);
 			} else {
 				running++;
 			}
@@ -350,17 +637,14 @@ int main(int argc, char **argv)
 				kill(-pool[i].pid, SIGKILL);
 				waitpid(pool[i].pid, &status, 0);
 			}
-			if (runner__report(&pool[i], status, late && pool[i].pid != pid))
-				passed++;
-			else
-				failed++;
+			runner__report(&pool[i], status, late && pool[i].pid != pid, &tally);
 			running--;
 		}
 		if (pid <= 0)
 			nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	}
-	printf("%d passed, %d failed\n", passed, failed);
+	tally__print(&tally);
 	free(pool);
-	free(filters);
-	return failed || !nsel ? 1 : 0;
+	free(runner__filters);
+	return tally.failed || !nsel ? 1 : 0;
 }

@@ -4,7 +4,16 @@
  * A test is a function "void test_NAME(void)" in tests/unit/ or tests/integration/; the
  * runner finds it, runs it in its own process and reports it. Every ASSERT_* returns
  * whether it held, and when it did not, prints "file:line what: got X want Y" and marks
- * the test failed.
+ * the test (and the subtest running) failed.
+ *
+ * As in test_progs, a test that loops over cases runs each as a subtest:
+ *
+ *	if (test__start_subtest("ipv6"))
+ *		close_active__run(6);
+ *
+ * reported on its own ("#6/2 close_active/ipv6: OK") and picked with -t close_active/ipv6;
+ * it ends when the next one starts, or the test returns. A (sub)test that cannot run on this
+ * machine calls test__skip() with why, in one line, and is counted as skipped, not passed.
  */
 #ifndef TCPCLOSE_TEST_H
 #define TCPCLOSE_TEST_H
@@ -19,6 +28,8 @@ bool test__check(bool ok, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void test__fail(void);
 bool test__failed(void);
+bool test__start_subtest(const char *name);
+void test__skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int test__system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *test__strerror(long long err);
 

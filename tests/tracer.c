@@ -22,6 +22,8 @@
 #define TRACER_EXIT_MS 10000
 #define TRACER_MAX_ARGS 32
 
+const char *const tracer__backends[TRACER_NR_BACKENDS] = { "fentry", "kprobe", "tracepoint" };
+
 static double tracer__now_ms(void)
 {
 	struct timespec ts;
@@ -81,6 +83,34 @@ static bool tracer__ready(struct tracer *t)
 	return ready;
 }
 
+/*
+ * It exited before tracing: was it "--backend NAME" that this kernel lacks? Then its line,
+ * "tcpclose: --backend NAME: why; ...", goes into t->refused, and the caller may skip.
+ */
+static bool tracer__backend_refused(struct tracer *t, const char *const *args)
+{
+	char prefix[64], *text, *p;
+	const char *name = NULL;
+	int i;
+
+	for (i = 0; args && args[i] && args[i + 1]; i++) {
+		if (!strcmp(args[i], "--backend"))
+			name = args[i + 1];
+	}
+	if (!name || !WIFEXITED(t->status) || !WEXITSTATUS(t->status))
+		return false;
+	snprintf(prefix, sizeof(prefix), "tcpclose: --backend %s: ", name);
+	text = tracer__slurp(t->err);
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, prefix, strlen(prefix))) {
+			snprintf(t->refused, sizeof(t->refused), "%.*s", (int)strcspn(p, "\n"), p);
+			break;
+		}
+	}
+	free(text);
+	return t->refused[0];
+}
+
 /* reap it if it has exited; returns whether it is still running */
 static bool tracer__alive(struct tracer *t)
 {
@@ -95,7 +125,8 @@ static bool tracer__alive(struct tracer *t)
 
 /*
  * Run "$TCPCLOSE -j --netns NETNS_PATH ARGS..." (NULL netns_path: the tracer's own
- * namespace) and wait for its ready line on stderr. On failure its stderr is printed.
+ * namespace) and wait for its ready line on stderr. On failure its stderr is printed, but
+ * for -EOPNOTSUPP: the kernel lacks the --backend of args, and t->refused says so.
  */
 int tracer__start(struct tracer *t, const char *netns_path, const char *const *args)
 {
@@ -134,6 +165,8 @@ int tracer__start(struct tracer *t, const char *netns_path, const char *const *a
 	deadline = tracer__now_ms() + TRACER_READY_MS;
 	while (!tracer__ready(t)) {
 		if (!tracer__alive(t)) {
+			if (tracer__backend_refused(t, args))
+				return -EOPNOTSUPP;
 			printf("tracer: exited before tracing (status 0x%x)\n", t->status);
 			tracer__dump_stderr(t);
 			return -ECHILD;

@@ -17,8 +17,13 @@ struct tracer {
 	int bad_lines;		/* stdout lines that were not a JSON object */
 	unsigned int hz;	/* the kernel's, as its ready line says */
 	char backend[16];	/* and the backend it chose */
+	char refused[256];	/* why this kernel lacks the --backend asked for, in its words */
 	unsigned long long stop_ns;	/* CLOCK_MONOTONIC once it had exited: after every record */
 };
+
+/* the backends --backend can force, one subtest each in the tests that run under all */
+extern const char *const tracer__backends[];
+#define TRACER_NR_BACKENDS 3
 
 int tracer__start(struct tracer *t, const char *netns_path, const char *const *args);
 int tracer__stop(struct tracer *t);

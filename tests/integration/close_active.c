@@ -130,10 +130,8 @@ out:
 
 void test_close_active(void)
 {
-	close_active__run(4);
-}
-
-void test_close_active6(void)
-{
-	close_active__run(6);
+	if (test__start_subtest("ipv4"))
+		close_active__run(4);
+	if (test__start_subtest("ipv6"))
+		close_active__run(6);
 }

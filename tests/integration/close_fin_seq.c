@@ -28,12 +28,10 @@ out:
 
 void test_close_fin_seq(void)
 {
-	close_fin_seq__run("active", 4);
-}
-
-void test_close_fin_seq6(void)
-{
-	close_fin_seq__run("active", 6);
+	if (test__start_subtest("ipv4"))
+		close_fin_seq__run("active", 4);
+	if (test__start_subtest("ipv6"))
+		close_fin_seq__run("active", 6);
 }
 
 /* a FIN on data occupies the sequence number after the data: seq + len */

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "conns.h"
 #include "netns_named.h"
-#include "prom.h"
+#include "prom_records.h"
 #include "scenario.h"
 #include "test.h"
 #include "tracer.h"

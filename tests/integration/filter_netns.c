@@ -5,7 +5,7 @@
  * ring buffer carried no event for them, so they were dropped before user space.
  */
 #include "netns_named.h"
-#include "prom.h"
+#include "prom_records.h"
 #include "scenario.h"
 #include "test.h"
 #include "tracer.h"

@@ -9,9 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "http.h"
+#include "http_client.h"
 #include "netns_named.h"
-#include "prom.h"
+#include "prom_records.h"
 #include "scenario.h"
 #include "test.h"
 #include "tracer.h"
@@ -43,8 +43,8 @@ static bool metrics_http__scrape(const char *host, bool om, struct http_resp *r,
 	const char *what = om ? "OpenMetrics scrape" : "0.0.4 scrape";
 
 	memset(v, 0, sizeof(*v));
-	if (!ASSERT_OK(http__get(host, METRICS_PORT, "/metrics", om ? OM_ACCEPT : NULL, HTTP_MS,
-				 r), what) ||
+	if (!ASSERT_OK(http_client__get(host, METRICS_PORT, "/metrics", om ? OM_ACCEPT : NULL,
+					HTTP_MS, r), what) ||
 	    !ASSERT_EQ(r->status, 200, what) ||
 	    !ASSERT_TRUE(http_resp__complete(r), "the answer is as long as it says"))
 		return false;
@@ -226,7 +226,7 @@ out:
 static int metrics_http__status(const char *host, const char *req, struct http_resp *r)
 {
 	http_resp__free(r);
-	if (http__request(host, METRICS_PORT, req, strlen(req), HTTP_MS, r) ||
+	if (http_client__request(host, METRICS_PORT, req, strlen(req), HTTP_MS, r) ||
 	    !(http_resp__complete(r) || (r->status && r->head_len)))
 		return -1;
 	return r->status;
@@ -254,12 +254,12 @@ void test_metrics_http(void)
 	if (!ASSERT_OK(tracer__start(&t, NULL, (const char *const[]){ "--metrics", "9465", NULL }),
 		       "start tracer with --metrics 9465"))
 		goto out;
-	if (!ASSERT_OK(http__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &get),
+	if (!ASSERT_OK(http_client__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &get),
 		       "GET /metrics") ||
 	    !ASSERT_EQ(get.status, 200, "GET /metrics"))
 		goto out;
-	ASSERT_EQ(http__get("::1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r), -ECONNREFUSED,
-		  "nothing listens on ::1 by default");
+	ASSERT_EQ(http_client__get("::1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
+		  -ECONNREFUSED, "nothing listens on ::1 by default");
 
 	snprintf(req, sizeof(req), "HEAD /metrics HTTP/1.1\r\nHost: x\r\n"
 		 "Connection: close\r\n\r\n");
@@ -285,10 +285,11 @@ void test_metrics_http(void)
 	if (!ASSERT_OK(tracer__start(&t, NULL, args), "start tracer with --metrics [::1]:9465"))
 		goto out;
 	http_resp__free(&r);
-	ASSERT_OK(http__get("::1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r), "GET on ::1");
+	ASSERT_OK(http_client__get("::1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
+		  "GET on ::1");
 	ASSERT_EQ(r.status, 200, "GET /metrics on ::1");
 	http_resp__free(&r);
-	ASSERT_EQ(http__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
+	ASSERT_EQ(http_client__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
 		  -ECONNREFUSED, "nothing listens on 127.0.0.1 then");
 	ASSERT_OK(tracer__stop(&t), "tracer exits 0 after SIGINT, JSON only");
 out:

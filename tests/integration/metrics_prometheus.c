@@ -9,6 +9,7 @@
 #include <time.h>
 #include "netns_named.h"
 #include "prom.h"
+#include "prom_records.h"
 #include "scenario.h"
 #include "ss.h"
 #include "test.h"

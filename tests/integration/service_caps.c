@@ -3,228 +3,35 @@
  * tcpclose as a service without root: started as nobody by setpriv(1) with only the
  * capabilities the README names, and kernel.kptr_restrict=1 (symbol addresses hidden from
  * whoever lacks CAP_SYSLOG), it attaches, follows TIME_WAIT, serves metrics that add up to
- * its records, and walks another namespace only with CAP_SYS_ADMIN; without any one of
- * its capabilities it refuses to start and says which. Serial: kptr_restrict is global.
+ * its records, and walks another namespace only with CAP_SYS_ADMIN (without any one of its
+ * capabilities it refuses to start: service_caps_missing.c). Serial: kptr_restrict is
+ * global.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#include "http.h"
+#include "caps.h"
+#include "http_client.h"
 #include "netns_named.h"
-#include "prom.h"
+#include "prom_records.h"
 #include "scenario.h"
 #include "ss.h"
 #include "test.h"
+#include "timing.h"
 #include "tracer.h"
 
-#define NOBODY 65534
 #define METRICS_PORT 9465
-#define READY_MS 10000
 #define HTTP_MS 10000
 #define PURGE_MS 30000
 #define RECORDS_MS 10000
 #define CHURN_CONNECTIONS 50
-#define KPTR_RESTRICT "/proc/sys/kernel/kptr_restrict"
-
-/* capability numbers, from linux/capability.h */
-#define CAP_SYS_PTRACE_BIT 19
-#define CAP_SYS_ADMIN_BIT 21
-#define CAP_SYSLOG_BIT 34
-#define CAP_PERFMON_BIT 38
-#define CAP_BPF_BIT 39
-
-/* what the README names: to trace and serve metrics; and to walk another namespace */
-#define CAPS_TRACE "bpf,perfmon,syslog"
-#define CAPS_NETNS CAPS_TRACE ",sys_admin"
 
 static const char *const caps__scenarios[] = { "active", "unread", "churn" };
-
-static double caps__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void caps__sleep_ms(int ms)
-{
-	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L },
-		  NULL);
-}
-
-static char *caps__slurp(int fd)
-{
-	off_t size = lseek(fd, 0, SEEK_END);
-	char *buf = size >= 0 ? malloc(size + 1) : NULL;
-	ssize_t n;
-
-	if (!buf)
-		return NULL;
-	n = pread(fd, buf, size, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
-/* whether the tracer's stderr so far has a line starting with prefix, or containing it */
-static bool caps__stderr_has(const struct tracer *t, const char *needle, bool at_start)
-{
-	char *text = caps__slurp(t->err), *p;
-	bool found = false;
-
-	for (p = text; p && *p && !found; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		found = at_start ? !strncmp(p, needle, strlen(needle)) : !!strstr(p, needle);
-	free(text);
-	return found;
-}
-
-/*
- * Run "setpriv ... $TCPCLOSE -j ARGS" as nobody, with caps (comma-separated, as setpriv
- * names them; "" for none) inheritable, ambient and bounding, nothing else. Fills t as
- * tracer__start() would, so tracer__stop() and tracer__free() apply. 0 once it is tracing;
- * -ECHILD if it exited first (its stderr says why), -ETIMEDOUT.
- */
-static int caps__spawn(struct tracer *t, const char *caps, const char *const *args)
-{
-	const char *path = getenv("TCPCLOSE") ?: "./tcpclose";
-	char list[128], set[160], inh[180], amb[180], bnd[180], *cap, *save = NULL;
-	const char *argv[48];
-	double deadline;
-	int argc = 0, status;
-
-	memset(t, 0, sizeof(*t));
-	t->out = memfd_create("tcpclose-stdout", MFD_CLOEXEC);
-	t->err = memfd_create("tcpclose-stderr", MFD_CLOEXEC);
-	if (t->out < 0 || t->err < 0)
-		return -errno;
-	/* "bpf,perfmon" -> "-all,+bpf,+perfmon" */
-	snprintf(list, sizeof(list), "%s", caps);
-	snprintf(set, sizeof(set), "-all");
-	for (cap = strtok_r(list, ",", &save); cap; cap = strtok_r(NULL, ",", &save))
-		snprintf(set + strlen(set), sizeof(set) - strlen(set), ",+%s", cap);
-	snprintf(inh, sizeof(inh), "--inh-caps=%s", set);
-	snprintf(amb, sizeof(amb), "--ambient-caps=%s", set);
-	snprintf(bnd, sizeof(bnd), "--bounding-set=%s", set);
-	argv[argc++] = "setpriv";
-	argv[argc++] = "--reuid=nobody";
-	argv[argc++] = "--regid=nogroup";
-	argv[argc++] = "--clear-groups";
-	argv[argc++] = inh;
-	argv[argc++] = amb;
-	argv[argc++] = bnd;
-	argv[argc++] = "--";
-	argv[argc++] = path;
-	argv[argc++] = "-j";
-	for (int i = 0; args && args[i] && argc < 47; i++)
-		argv[argc++] = args[i];
-	argv[argc] = NULL;
-	fflush(NULL);
-	t->pid = fork();
-	if (t->pid < 0)
-		return -errno;
-	if (t->pid == 0) {
-		dup2(t->out, STDOUT_FILENO);
-		dup2(t->err, STDERR_FILENO);
-		execvp("setpriv", (char *const *)argv);
-		fprintf(stderr, "exec setpriv: %s (apt-get install util-linux)\n", strerror(errno));
-		_exit(127);
-	}
-	deadline = caps__now_ms() + READY_MS;
-	while (!caps__stderr_has(t, "tcpclose: tracing", true)) {
-		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
-			t->pid = 0;
-			t->status = status;
-			return -ECHILD;
-		}
-		if (caps__now_ms() > deadline)
-			return -ETIMEDOUT;
-		caps__sleep_ms(10);
-	}
-	return 0;
-}
-
-/* a field of /proc/PID/status ("Uid:", "CapEff:"): the rest of its line */
-static bool caps__status(pid_t pid, const char *field, char *value, size_t size)
-{
-	char path[64], line[256], *p;
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, field, strlen(field)))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		p = line + strlen(field);
-		snprintf(value, size, "%s", p + strspn(p, "\t "));
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
-
-/* real, effective, saved and filesystem ids all nobody's */
-static void caps__check_ids(pid_t pid, const char *field)
-{
-	char value[128] = "", msg[64];
-	int id[4], n;
-
-	snprintf(msg, sizeof(msg), "%s real, effective, saved and fs ids of the tracer", field);
-	if (!ASSERT_TRUE(caps__status(pid, field, value, sizeof(value)), msg))
-		return;
-	n = sscanf(value, "%d %d %d %d", &id[0], &id[1], &id[2], &id[3]);
-	if (!ASSERT_EQ(n, 4, msg))
-		return;
-	for (int i = 0; i < 4; i++) {
-		if (!ASSERT_EQ(id[i], NOBODY, msg))
-			break;
-	}
-}
-
-/* the tracer runs as nobody, in no group, with exactly these capabilities in effect */
-static void caps__check_creds(pid_t pid, unsigned long long want_caps)
-{
-	char value[128] = "";
-
-	caps__check_ids(pid, "Uid:");
-	caps__check_ids(pid, "Gid:");
-	if (ASSERT_TRUE(caps__status(pid, "Groups:", value, sizeof(value)), "Groups in /proc"))
-		ASSERT_STREQ(value, "", "the tracer's supplementary groups");
-	if (ASSERT_TRUE(caps__status(pid, "CapEff:", value, sizeof(value)), "CapEff in /proc"))
-		ASSERT_EQ(strtoull(value, NULL, 16), want_caps, "the tracer's CapEff");
-}
-
-/* kernel.kptr_restrict: set to value, the old one kept in old */
-static int caps__kptr_restrict(const char *value, char *old, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(KPTR_RESTRICT, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (old) {
-		n = read(fd, old, size - 1);
-		old[n > 0 ? n : 0] = '\0';
-		old[strcspn(old, "\n")] = '\0';
-	}
-	n = pwrite(fd, value, strlen(value), 0);
-	close(fd);
-	return n == (ssize_t)strlen(value) ? 0 : -EIO;
-}
 
 /* a cgroup v2 of the test's own, so that a tracer without --netns reports only the test */
 struct caps_cgroup {
@@ -324,7 +131,7 @@ static bool caps__scrape(struct prom_vec *v)
 	bool ok;
 
 	memset(v, 0, sizeof(*v));
-	ok = ASSERT_OK(http__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
+	ok = ASSERT_OK(http_client__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, HTTP_MS, &r),
 		       "GET /metrics") &&
 	     ASSERT_EQ(r.status, 200, "GET /metrics") &&
 	     ASSERT_TRUE(http_resp__complete(&r), "a whole answer") &&
@@ -446,7 +253,7 @@ static void caps__check_gauge(struct netns *ns, bool may_be_absent)
 		goto out;
 	want = n;
 	/* refreshed each second */
-	caps__sleep_ms(1500);
+	timing__sleep_ms(1500);
 	if (!caps__scrape(&v))
 		goto out;
 	s = prom_vec__find(&v, "tcpclose_sockets", "state", "TIME_WAIT", NULL);
@@ -496,92 +303,6 @@ out:
 	if (ns_alive)
 		netns__destroy(&ns, 0);
 	tracer__free(&t);
-	if (kptr[0])
-		caps__kptr_restrict(kptr, NULL, 0);
-}
-
-/* a root process of ours parked in the namespace, for a /proc/PID/ns/net path */
-static pid_t caps__park(struct netns *ns)
-{
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid)
-		return pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (netns__enter(ns))
-		_exit(1);
-	pause();
-	_exit(0);
-}
-
-/*
- * Without any one of CAP_BPF, CAP_PERFMON, CAP_SYSLOG it refuses to start and names what it
- * lacks; a /proc/PID/ns/net of another user's process needs CAP_SYS_PTRACE as well.
- */
-void serial_test_service_caps_missing(void)
-{
-	static const char *const sets[][2] = {
-		{ "perfmon,syslog", "CAP_BPF" },
-		{ "bpf,syslog", "CAP_PERFMON" },
-		{ "bpf,perfmon", "CAP_SYSLOG" },
-		{ "", "CAP_" },		/* one of them, whichever it checks first */
-	};
-	const char *args[] = { "--metrics", "9465", "--netns", NULL, NULL };
-	struct netns ns = { .home = -1 };
-	char kptr[16] = "", msg[160], path[64];
-	bool ns_alive = false;
-	struct tracer t = {};
-	pid_t parked = 0;
-	size_t i;
-	int err;
-
-	if (!ASSERT_OK(caps__kptr_restrict("1", kptr, sizeof(kptr)), "kernel.kptr_restrict=1"))
-		goto out;
-	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		err = caps__spawn(&t, sets[i][0], (const char *const[]){ "-q", NULL });
-		snprintf(msg, sizeof(msg), "tcpclose with only '%s' exits before tracing",
-			 sets[i][0]);
-		if (ASSERT_EQ(err, -ECHILD, msg)) {
-			ASSERT_TRUE(WIFEXITED(t.status) && WEXITSTATUS(t.status), msg);
-			snprintf(msg, sizeof(msg), "with only '%s', stderr names %s", sets[i][0],
-				 sets[i][1]);
-			if (!ASSERT_TRUE(caps__stderr_has(&t, sets[i][1], false), msg))
-				tracer__dump_stderr(&t);
-		}
-		tracer__free(&t);
-	}
-
-	if (!ASSERT_OK(netns__create(&ns, "tcpclose-caps"), "create namespace"))
-		goto out;
-	ns_alive = true;
-	parked = caps__park(&ns);
-	if (!ASSERT_GT(parked, 0, "a process in the namespace"))
-		goto out;
-	/* it must be in there before its path is handed out */
-	caps__sleep_ms(200);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", parked);
-	args[3] = path;
-	err = caps__spawn(&t, CAPS_NETNS, args);
-	if (ASSERT_EQ(err, -ECHILD, "--netns /proc/PID/ns/net of root's process without "
-				    "CAP_SYS_PTRACE: exits before tracing"))
-		ASSERT_TRUE(caps__stderr_has(&t, path, false), "stderr names the path");
-	tracer__free(&t);
-	err = caps__spawn(&t, CAPS_NETNS ",sys_ptrace", args);
-	ASSERT_OK(err, "--netns /proc/PID/ns/net with CAP_SYS_PTRACE too: tracing");
-	if (!err)
-		ASSERT_OK(tracer__stop(&t), "tracer exits 0 after SIGINT, JSON only");
-out:
-	if (test__failed())
-		tracer__dump_stderr(&t);
-	tracer__free(&t);
-	if (parked > 0) {
-		kill(parked, SIGKILL);
-		waitpid(parked, NULL, 0);
-	}
-	if (ns_alive)
-		netns__destroy(&ns, 0);
 	if (kptr[0])
 		caps__kptr_restrict(kptr, NULL, 0);
 }

@@ -18,9 +18,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "http.h"
+#include "http_client.h"
 #include "netns_named.h"
-#include "prom.h"
+#include "prom_records.h"
 #include "scenario.h"
 #include "test.h"
 #include "tracer.h"
@@ -360,7 +360,7 @@ static void storm__scrape_after(void)
 	char why[256] = "";
 	int err;
 
-	err = http__get(METRICS_HOST, METRICS_PORT, "/metrics", NULL, 10000, &r);
+	err = http_client__get(METRICS_HOST, METRICS_PORT, "/metrics", NULL, 10000, &r);
 	ASSERT_OK(err, "a scrape after the storm");
 	ASSERT_EQ(r.status, 200, "its status");
 	ASSERT_TRUE(http_resp__complete(&r), "its answer is whole");
@@ -410,7 +410,7 @@ void test_service_scrape_storm(void)
 	if (!ASSERT_GT(churn, 0, "fork the churn"))
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = http__run(METRICS_HOST, METRICS_PORT, s.jobs, s.n, STORM_MS);
+	err = http_client__run(METRICS_HOST, METRICS_PORT, s.jobs, s.n, STORM_MS);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!ASSERT_OK(err, "run the clients"))
 		goto out;

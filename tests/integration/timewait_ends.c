@@ -142,7 +142,8 @@ static int timewait_ends__send_rst(const struct conn *p, uint32_t seq, bool here
 	return here ? raw__send(&seg) : raw__send_forked(&seg);
 }
 
-void test_timewait_rst(void)
+/* an RST ends a timewait socket: each backend follows timewait sockets with its own hooks */
+static void timewait_rst__run(const char *backend)
 {
 	struct conn p = { .cfd = -1, .sfd = -1 };
 	const struct tcp_seg *fin, *rst;
@@ -155,7 +156,8 @@ void test_timewait_rst(void)
 	uint32_t rcv_nxt;
 
 	hz = probe__kernel_hz();
-	if (!ASSERT_GT(hz, 0, "HZ") || !fixture__start(&f, NULL) || !tw__begin(&f, true))
+	if (!ASSERT_GT(hz, 0, "HZ") || !fixture__start_backend(&f, backend) ||
+	    !tw__begin(&f, true))
 		goto out;
 	/* with RFC 1337 protection the kernel would ignore the RST */
 	if (!ASSERT_OK(netns__sysctl("net.ipv4.tcp_rfc1337", "0"), "tcp_rfc1337=0"))
@@ -212,6 +214,11 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	fixture__cleanup(&f);
+}
+
+void test_timewait_rst(void)
+{
+	fixture__each_backend(timewait_rst__run);
 }
 
 /* run on one CPU from now on */

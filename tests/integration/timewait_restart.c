@@ -16,7 +16,8 @@
 
 #define STEP_MS 5000
 
-void test_timewait_restart(void)
+/* a restart of the timewait timer: each backend follows the timer with its own hooks */
+static void timewait_restart__run(const char *backend)
 {
 	struct conn p = { .cfd = -1, .sfd = -1 };
 	const struct tcp_seg *fin0, *fin_last, *ack_last;
@@ -29,7 +30,8 @@ void test_timewait_restart(void)
 	int lfd = -1, hz, fins, err;
 
 	hz = probe__kernel_hz();
-	if (!ASSERT_GT(hz, 0, "HZ") || !fixture__start(&f, NULL) || !tw__begin(&f, true))
+	if (!ASSERT_GT(hz, 0, "HZ") || !fixture__start_backend(&f, backend) ||
+	    !tw__begin(&f, true))
 		goto out;
 	lfd = sock__listen(4, &lport);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
@@ -110,4 +112,9 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	fixture__cleanup(&f);
+}
+
+void test_timewait_restart(void)
+{
+	fixture__each_backend(timewait_restart__run);
 }

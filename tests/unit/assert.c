@@ -16,3 +16,12 @@ void test_assert_macros(void)
 fail:
 	test__fail();
 }
+
+/* subtests run one after another in the test's process, each reported on its own */
+void test_assert_subtests(void)
+{
+	if (test__start_subtest("first"))
+		ASSERT_FALSE(test__failed(), "nothing failed yet");
+	if (test__start_subtest("second"))
+		ASSERT_TRUE(ASSERT_EQ(2, 2, "in the second"), "EQ returns true");
+}

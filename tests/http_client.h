@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * http: a small HTTP/1.x client for the tests. A request is sent as raw bytes, so it can be
- * as wrong as a test wants, and the answer is read until the server closes; many can run
- * at once on non-blocking sockets, each with its own fate.
+ * http_client: a small HTTP/1.x client for the tests (user/http.c is the tracer's server).
+ * A request is sent as raw bytes, so it can be as wrong as a test wants, and the answer is
+ * read until the server closes; many can run at once on non-blocking sockets, each with its
+ * own fate.
  */
-#ifndef TCPCLOSE_TEST_HTTP_H
-#define TCPCLOSE_TEST_HTTP_H
+#ifndef TCPCLOSE_TEST_HTTP_CLIENT_H
+#define TCPCLOSE_TEST_HTTP_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,7 +19,7 @@ struct http_resp {
 	long content_length;	/* -1 if not given */
 };
 
-/* one client of http__run(): what it sends, and what became of it */
+/* one client of http_client__run(): what it sends, and what became of it */
 struct http_job {
 	const char *req;	/* the bytes to send */
 	size_t len;
@@ -35,12 +36,12 @@ struct http_job {
 	bool done;
 };
 
-int http__run(const char *host, unsigned short port, struct http_job *jobs, int n,
-	      int timeout_ms);
-int http__request(const char *host, unsigned short port, const char *req, size_t len,
-		  int timeout_ms, struct http_resp *resp);
-int http__get(const char *host, unsigned short port, const char *target, const char *accept,
-	      int timeout_ms, struct http_resp *resp);
+int http_client__run(const char *host, unsigned short port, struct http_job *jobs, int n,
+		     int timeout_ms);
+int http_client__request(const char *host, unsigned short port, const char *req, size_t len,
+			 int timeout_ms, struct http_resp *resp);
+int http_client__get(const char *host, unsigned short port, const char *target,
+		     const char *accept, int timeout_ms, struct http_resp *resp);
 
 void http_resp__parse(struct http_resp *r);
 bool http_resp__complete(const struct http_resp *r);
@@ -50,6 +51,6 @@ bool http_resp__header(const struct http_resp *r, const char *name, char *value,
 void http_resp__free(struct http_resp *r);
 void http_job__free(struct http_job *jobs, int n);
 
-size_t http__urlencode(const char *s, char *out, size_t size);
+size_t http_client__urlencode(const char *s, char *out, size_t size);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * http: raw HTTP requests over loopback, one or a thousand at once. Every client asks the
- * server to close after its answer and reads until it does, so an answer is whole when
- * its body has Content-Length bytes and the server closed cleanly after it.
+ * http_client: raw HTTP requests over loopback, one or a thousand at once. Every client
+ * asks the server to close after its answer and reads until it does, so an answer is whole
+ * when its body has Content-Length bytes and the server closed cleanly after it.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -17,11 +17,11 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "http.h"
+#include "http_client.h"
 
 #define HTTP_READ_CHUNK 16384
 
-static double http__now_ms(void)
+static double http_client__now_ms(void)
 {
 	struct timespec ts;
 
@@ -29,7 +29,8 @@ static double http__now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static socklen_t http__addr(const char *host, unsigned short port, struct sockaddr_storage *ss)
+static socklen_t http_client__addr(const char *host, unsigned short port,
+				   struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
@@ -142,7 +143,7 @@ static void http_job__end(struct http_job *j, int err, double start)
 	j->fd = -1;
 	j->err = err;
 	j->done = true;
-	j->ms = http__now_ms() - start;
+	j->ms = http_client__now_ms() - start;
 	http_resp__parse(&j->resp);
 }
 
@@ -214,13 +215,13 @@ static int http_job__connect(struct http_job *j, const struct sockaddr_storage *
  * ended or timeout_ms has passed (then the rest end with -ETIMEDOUT). Returns 0, or a
  * negative errno if the jobs could not be run at all.
  */
-int http__run(const char *host, unsigned short port, struct http_job *jobs, int n,
-	      int timeout_ms)
+int http_client__run(const char *host, unsigned short port, struct http_job *jobs, int n,
+		     int timeout_ms)
 {
 	struct epoll_event evs[256];
 	struct sockaddr_storage ss;
-	socklen_t len = http__addr(host, port, &ss);
-	double start = http__now_ms(), deadline = start + timeout_ms, left;
+	socklen_t len = http_client__addr(host, port, &ss);
+	double start = http_client__now_ms(), deadline = start + timeout_ms, left;
 	int epfd, i, k, nev, err, running = 0;
 	struct http_job *j;
 
@@ -244,7 +245,7 @@ int http__run(const char *host, unsigned short port, struct http_job *jobs, int 
 			running++;
 	}
 	while (running) {
-		left = deadline - http__now_ms();
+		left = deadline - http_client__now_ms();
 		if (left <= 0)
 			break;
 		nev = epoll_wait(epfd, evs, sizeof(evs) / sizeof(evs[0]),
@@ -283,19 +284,19 @@ int http__run(const char *host, unsigned short port, struct http_job *jobs, int 
 }
 
 /* one request; 0 if the server answered and closed, else how it failed */
-int http__request(const char *host, unsigned short port, const char *req, size_t len,
-		  int timeout_ms, struct http_resp *resp)
+int http_client__request(const char *host, unsigned short port, const char *req, size_t len,
+			 int timeout_ms, struct http_resp *resp)
 {
 	struct http_job job = { .req = req, .len = len };
 	int err;
 
-	err = http__run(host, port, &job, 1, timeout_ms);
+	err = http_client__run(host, port, &job, 1, timeout_ms);
 	*resp = job.resp;
 	return err ?: job.err;
 }
 
-int http__get(const char *host, unsigned short port, const char *target, const char *accept,
-	      int timeout_ms, struct http_resp *resp)
+int http_client__get(const char *host, unsigned short port, const char *target,
+		     const char *accept, int timeout_ms, struct http_resp *resp)
 {
 	char req[4096];
 	int n;
@@ -305,11 +306,11 @@ int http__get(const char *host, unsigned short port, const char *target, const c
 		     host, port, accept ? "Accept: " : "", accept ?: "", accept ? "\r\n" : "");
 	if (n >= (int)sizeof(req))
 		return -E2BIG;
-	return http__request(host, port, req, n, timeout_ms, resp);
+	return http_client__request(host, port, req, n, timeout_ms, resp);
 }
 
 /* percent-encode all but the unreserved characters; the length it needs, as snprintf */
-size_t http__urlencode(const char *s, char *out, size_t size)
+size_t http_client__urlencode(const char *s, char *out, size_t size)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = 0;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "caps.h"
 #include "test.h"
-#include "timing.h"
+#include "clock.h"
 
 #define NOBODY 65534
 #define READY_MS 10000
@@ -93,16 +93,16 @@ int caps__spawn(struct tracer *t, const char *caps, const char *const *args)
 		fprintf(stderr, "exec setpriv: %s (apt-get install util-linux)\n", strerror(errno));
 		_exit(127);
 	}
-	deadline = timing__now_ms() + READY_MS;
+	deadline = clock__now_ms() + READY_MS;
 	while (!caps__stderr_has(t, "tcpclose: tracing", true)) {
 		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
 			t->pid = 0;
 			t->status = status;
 			return -ECHILD;
 		}
-		if (timing__now_ms() > deadline)
+		if (clock__now_ms() > deadline)
 			return -ETIMEDOUT;
-		timing__sleep_ms(10);
+		clock__sleep_ms(10);
 	}
 	return 0;
 }

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include "http_client.h"
 #include "prom.h"
-#include "timing.h"
+#include "clock.h"
 
 #define PROM_HTTP_TIMEOUT_MS 10000
 #define PROM_STOP_MS 10000
@@ -188,7 +188,7 @@ static bool prom__target(struct prom *p, char *health, size_t hsize, char *error
 /* until Prometheus answers and has scraped its target successfully */
 int prom__wait_up(struct prom *p, int timeout_ms)
 {
-	double start = timing__now_ms(), deadline = start + timeout_ms;
+	double start = clock__now_ms(), deadline = start + timeout_ms;
 	char health[16] = "", error[256] = "";
 
 	for (;;) {
@@ -199,16 +199,16 @@ int prom__wait_up(struct prom *p, int timeout_ms)
 		if (prom__target(p, health, sizeof(health), error, sizeof(error)) &&
 		    !strcmp(health, "up"))
 			break;
-		if (timing__now_ms() > deadline) {
+		if (clock__now_ms() > deadline) {
 			printf("prom: target not up within %d s: health '%s', last error '%s'\n",
 			       timeout_ms / 1000, health, error);
 			prom__dump_log(p);
 			return -ETIMEDOUT;
 		}
-		timing__sleep_ms(PROM_POLL_MS);
+		clock__sleep_ms(PROM_POLL_MS);
 	}
 	printf("prom: prometheus up and scraping after %.1f s\n",
-	       (timing__now_ms() - start) / 1e3);
+	       (clock__now_ms() - start) / 1e3);
 	return 0;
 }
 
@@ -284,7 +284,7 @@ int prom__query(struct prom *p, const char *expr, struct prom_vec *out)
  */
 int prom__wait_scrapes(struct prom *p, int n, double after, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms, last = after;
+	double deadline = clock__now_ms() + timeout_ms, last = after;
 	struct prom_vec v;
 	char expr[128];
 	int seen = 0;
@@ -302,11 +302,11 @@ int prom__wait_scrapes(struct prom *p, int n, double after, int timeout_ms)
 		}
 		if (seen >= n)
 			break;
-		if (timing__now_ms() > deadline) {
+		if (clock__now_ms() > deadline) {
 			printf("prom: %d of %d scrapes within %d s\n", seen, n, timeout_ms / 1000);
 			return -ETIMEDOUT;
 		}
-		timing__sleep_ms(PROM_POLL_MS);
+		clock__sleep_ms(PROM_POLL_MS);
 	}
 	return 0;
 }
@@ -319,17 +319,17 @@ static int prom__rm(const char *path, const struct stat *st, int flag, struct FT
 
 void prom__stop(struct prom *p)
 {
-	double deadline = timing__now_ms() + PROM_STOP_MS;
+	double deadline = clock__now_ms() + PROM_STOP_MS;
 
 	if (p->pid > 0) {
 		kill(p->pid, SIGTERM);
 		while (waitpid(p->pid, NULL, WNOHANG) == 0) {
-			if (timing__now_ms() > deadline) {
+			if (clock__now_ms() > deadline) {
 				kill(p->pid, SIGKILL);
 				waitpid(p->pid, NULL, 0);
 				break;
 			}
-			timing__sleep_ms(20);
+			clock__sleep_ms(20);
 		}
 		p->pid = 0;
 	}

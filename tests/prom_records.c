@@ -14,7 +14,7 @@
 #include "conns.h"
 #include "prom_records.h"
 #include "test.h"
-#include "timing.h"
+#include "clock.h"
 #include "tracer.h"
 
 /* JSON prints dwell times rounded to the microsecond; the metrics have nanoseconds */
@@ -214,7 +214,7 @@ bool prom_vec__check_records(const struct prom_vec *v, const struct tracer *t, b
  */
 int prom__wait_closes(const struct tracer *t, int want, int timeout_ms)
 {
-	double deadline = timing__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	json_object **recs;
 	int n, closes;
 
@@ -224,8 +224,8 @@ int prom__wait_closes(const struct tracer *t, int want, int timeout_ms)
 		for (int i = 0; i < n; i++)
 			closes += prom__is_close(recs[i]);
 		conns__records_free(recs, n);
-		if (closes >= want || timing__now_ms() > deadline)
+		if (closes >= want || clock__now_ms() > deadline)
 			return closes;
-		timing__sleep_ms(50);
+		clock__sleep_ms(50);
 	}
 }

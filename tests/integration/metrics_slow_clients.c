@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include "http.h"
+#include "http_client.h"
 #include "scenario.h"
 #include "test.h"
 #include "tracer.h"
@@ -67,7 +67,7 @@ void test_metrics_slow_clients(void)
 		/* one more byte each: never idle; a client the server has let go just fails */
 		for (int i = 0; i < nfds; i++)
 			send(fds[i], slow_req + round, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		err = http__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, SCRAPE_MS, &r);
+		err = http_client__get("127.0.0.1", METRICS_PORT, "/metrics", NULL, SCRAPE_MS, &r);
 		test__log("round %d: scrape %s, status %d", round, test__strerror(err), r.status);
 		ASSERT_OK(err, "a scrape is answered beside the slow clients");
 		ASSERT_EQ(r.status, 200, "and it is a 200");

@@ -22,7 +22,7 @@
 #include "scenario.h"
 #include "ss.h"
 #include "test.h"
-#include "timing.h"
+#include "clock.h"
 #include "tracer.h"
 
 #define METRICS_PORT 9465
@@ -253,7 +253,7 @@ static void caps__check_gauge(struct netns *ns, bool may_be_absent)
 		goto out;
 	want = n;
 	/* refreshed each second */
-	timing__sleep_ms(1500);
+	clock__sleep_ms(1500);
 	if (!caps__scrape(&v))
 		goto out;
 	s = prom_vec__find(&v, "tcpclose_sockets", "state", "TIME_WAIT", NULL);

@@ -14,7 +14,7 @@
 #include "caps.h"
 #include "netns_named.h"
 #include "test.h"
-#include "timing.h"
+#include "clock.h"
 #include "tracer.h"
 
 /* a root process of ours parked in the namespace, for a /proc/PID/ns/net path */
@@ -77,7 +77,7 @@ void serial_test_service_caps_missing(void)
 	if (!ASSERT_GT(parked, 0, "a process in the namespace"))
 		goto out;
 	/* it must be in there before its path is handed out */
-	timing__sleep_ms(200);
+	clock__sleep_ms(200);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", parked);
 	args[3] = path;
 	err = caps__spawn(&t, CAPS_NETNS, args);

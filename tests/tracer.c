@@ -24,24 +24,10 @@
 
 const char *const tracer__backends[TRACER_NR_BACKENDS] = { "fentry", "kprobe", "tracepoint" };
 
-static double tracer__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void tracer__sleep_ms(int ms)
-{
-	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L },
-		  NULL);
-}
-
-/* all a memfd holds so far, NUL-terminated; free() it */
+/* all a memfd holds so far, NUL-terminated; free() it (-1, stdout the caller reads: "") */
 static char *tracer__slurp(int fd)
 {
-	off_t size = lseek(fd, 0, SEEK_END);
+	off_t size = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
 	char *buf;
 	ssize_t n;
 
@@ -50,9 +36,14 @@ static char *tracer__slurp(int fd)
 	buf = malloc(size + 1);
 	if (!buf)
 		return NULL;
-	n = pread(fd, buf, size, 0);
+	n = size ? pread(fd, buf, size, 0) : 0;
 	buf[n > 0 ? n : 0] = '\0';
 	return buf;
+}
+
+char *tracer__stderr(const struct tracer *t)
+{
+	return tracer__slurp(t->err);
 }
 
 void tracer__dump_stderr(const struct tracer *t)
@@ -130,20 +121,28 @@ static bool tracer__alive(struct tracer *t)
  */
 int tracer__start(struct tracer *t, const char *netns_path, const char *const *args)
 {
+	return tracer__spawn(t, &(struct tracer_spawn){ .netns_path = netns_path, .out_fd = -1 },
+			     args);
+}
+
+int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char *const *args)
+{
 	const char *path = getenv("TCPCLOSE") ?: "./tcpclose";
 	const char *argv[TRACER_MAX_ARGS + 5];
 	double deadline;
 	int argc = 0, i;
 
 	memset(t, 0, sizeof(*t));
-	t->out = memfd_create("tcpclose-stdout", MFD_CLOEXEC);
+	t->out = spec->out_fd < 0 ? memfd_create("tcpclose-stdout", MFD_CLOEXEC) : -1;
 	t->err = memfd_create("tcpclose-stderr", MFD_CLOEXEC);
-	if (t->out < 0 || t->err < 0)
+	if ((spec->out_fd < 0 && t->out < 0) || t->err < 0)
 		return -errno;
 	argv[argc++] = path;
 	argv[argc++] = "-j";
-	argv[argc++] = "--netns";
-	argv[argc++] = netns_path ?: "/proc/self/ns/net";
+	if (spec->netns_path != TRACER_ALL_NETNS) {
+		argv[argc++] = "--netns";
+		argv[argc++] = spec->netns_path ?: "/proc/self/ns/net";
+	}
 	for (i = 0; args && args[i] && i < TRACER_MAX_ARGS; i++)
 		argv[argc++] = args[i];
 	argv[argc] = NULL;
@@ -156,13 +155,13 @@ int tracer__start(struct tracer *t, const char *netns_path, const char *const *a
 	if (t->pid < 0)
 		return -errno;
 	if (t->pid == 0) {
-		dup2(t->out, STDOUT_FILENO);
+		dup2(spec->out_fd < 0 ? t->out : spec->out_fd, STDOUT_FILENO);
 		dup2(t->err, STDERR_FILENO);
 		execv(path, (char *const *)argv);
 		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
-	deadline = tracer__now_ms() + TRACER_READY_MS;
+	deadline = clock__now_ms() + TRACER_READY_MS;
 	while (!tracer__ready(t)) {
 		if (!tracer__alive(t)) {
 			if (tracer__backend_refused(t, args))
@@ -171,13 +170,13 @@ int tracer__start(struct tracer *t, const char *netns_path, const char *const *a
 			tracer__dump_stderr(t);
 			return -ECHILD;
 		}
-		if (tracer__now_ms() > deadline) {
+		if (clock__now_ms() > deadline) {
 			printf("tracer: no '" TRACER_READY "' line on stderr within %d s\n",
 			       TRACER_READY_MS / 1000);
 			tracer__dump_stderr(t);
 			return -ETIMEDOUT;
 		}
-		tracer__sleep_ms(10);
+		clock__sleep_ms(10);
 	}
 	return 0;
 }
@@ -196,7 +195,7 @@ static bool tracer__is_close(json_object *o, int lport, int rport)
  */
 int tracer__wait_close(struct tracer *t, int lport, int rport, int timeout_ms)
 {
-	double deadline = tracer__now_ms() + timeout_ms;
+	double deadline = clock__now_ms() + timeout_ms;
 	char *text, *line, *next;
 	json_object *o;
 	bool found = false;
@@ -217,9 +216,9 @@ int tracer__wait_close(struct tracer *t, int lport, int rport, int timeout_ms)
 		free(text);
 		if (found)
 			return 0;
-		if (tracer__now_ms() > deadline || !tracer__alive(t))
+		if (clock__now_ms() > deadline || !tracer__alive(t))
 			return -ETIMEDOUT;
-		tracer__sleep_ms(20);
+		clock__sleep_ms(20);
 	}
 }
 
@@ -264,22 +263,27 @@ static int tracer__parse(struct tracer *t)
  */
 int tracer__stop(struct tracer *t)
 {
-	double deadline = tracer__now_ms() + TRACER_EXIT_MS;
+	return tracer__stop_with(t, SIGINT);
+}
+
+int tracer__stop_with(struct tracer *t, int sig)
+{
+	double deadline = clock__now_ms() + TRACER_EXIT_MS;
 	int err = 0;
 
 	if (t->pid)
-		kill(t->pid, SIGINT);
+		kill(t->pid, sig);
 	while (tracer__alive(t)) {
-		if (tracer__now_ms() > deadline) {
-			printf("tracer: still running %d s after SIGINT; killed\n",
-			       TRACER_EXIT_MS / 1000);
+		if (clock__now_ms() > deadline) {
+			printf("tracer: still running %d s after %s; killed\n",
+			       TRACER_EXIT_MS / 1000, sigabbrev_np(sig));
 			kill(t->pid, SIGKILL);
 			waitpid(t->pid, &t->status, 0);
 			t->pid = 0;
 			err = -ETIMEDOUT;
 			break;
 		}
-		tracer__sleep_ms(10);
+		clock__sleep_ms(10);
 	}
 	t->stop_ns = clock__now_ns();
 	if (!err && (!WIFEXITED(t->status) || WEXITSTATUS(t->status))) {

@@ -26,7 +26,21 @@ extern const char *const tracer__backends[];
 #define TRACER_NR_BACKENDS 3
 
 int tracer__start(struct tracer *t, const char *netns_path, const char *const *args);
+
+/* what tracer__start() fixes, to be chosen */
+struct tracer_spawn {
+	const char *netns_path;	/* --netns; NULL: its own; TRACER_ALL_NETNS: no --netns */
+	int out_fd;		/* its stdout, which the caller then reads; -1: a memfd, parsed */
+};
+#define TRACER_ALL_NETNS ((const char *)-1)
+int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char *const *args);
+
+/* SIGINT (or sig), wait for its exit, and parse what it printed */
 int tracer__stop(struct tracer *t);
+int tracer__stop_with(struct tracer *t, int sig);
+
+/* what it printed on stderr so far; free() it */
+char *tracer__stderr(const struct tracer *t);
 void tracer__free(struct tracer *t);
 void tracer__dump_stderr(const struct tracer *t);
 

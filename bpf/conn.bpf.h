@@ -299,11 +299,12 @@ static __always_inline bool conn__start(struct tc_closing *c, const struct sock 
 }
 
 /*
- * Is c, found under sk's address, another socket's? Under load the kernel has been seen to
- * free a closing socket without any of its later state changes or its destruction reaching
- * the programs (and without counting a recursion miss): its entry stays, and the next socket
- * the allocator puts at the same address would take it over. The ports tell them apart: a
- * socket keeps its local port (inet_sport) until it is freed.
+ * Is c, found under sk's address, another socket's? A kernel may run none of the programs for
+ * a socket's later state changes and its destruction, and count nothing: the project's 6.18
+ * test kernel runs no BPF while the current task is its PID 1, and a softirq on one of PID
+ * 1's threads takes its TCP events with it (docs/KERNEL-SKIPS.md). The entry stays, and the
+ * next socket the allocator puts at the same address would take it over. The ports tell them
+ * apart: a socket keeps its local port (inet_sport) until it is freed.
  */
 static __always_inline bool conn__other_socket(const struct tc_closing *c, const struct sock *sk,
 					       const struct tcp_sock *tp)

@@ -29,6 +29,14 @@ static struct tc_conn record_of(const char *comm)
 	return rec;
 }
 
+/* a text sink writing into buf; fclose(s->out) to finish */
+static struct sink *render_to(struct sink *s, char *buf, size_t len)
+{
+	memset(buf, 0, len);
+	sink__init(s, &sink_text_ops, fmemopen(buf, len, "w"), false);
+	return s;
+}
+
 /* every byte printable ASCII or a space, and one newline, at the end */
 static bool one_clean_line(const char *buf)
 {
@@ -54,16 +62,11 @@ void test_text_comm_escaped(void)
 	char buf[1024], plain[1024];
 	struct tc_conn rec = record_of(HOSTILE_COMM), ok = record_of("curl");
 	struct sink s;
-	FILE *f;
 
-	f = fmemopen(buf, sizeof(buf), "w");
-	sink__init(&s, &sink_text_ops, f, false);
-	s.ops->record(&s, &rec);
-	fclose(f);
-	f = fmemopen(plain, sizeof(plain), "w");
-	sink__init(&s, &sink_text_ops, f, false);
-	s.ops->record(&s, &ok);
-	fclose(f);
+	sink__record(render_to(&s, buf, sizeof(buf)), &rec);
+	fclose(s.out);
+	sink__record(render_to(&s, plain, sizeof(plain)), &ok);
+	fclose(s.out);
 	ASSERT_TRUE(one_clean_line(buf), "a record is one line of printable ASCII");
 	ASSERT_TRUE(strstr(buf, HOSTILE_TEXT) != NULL, "the comm is there, escaped");
 	ASSERT_EQ(fields(buf), fields(plain), "as many columns as a plain comm gives");
@@ -77,13 +80,10 @@ void test_text_transition_comm_escaped(void)
 	};
 	char buf[1024];
 	struct sink s;
-	FILE *f;
 
 	memcpy(t.comm, HOSTILE_COMM, sizeof(HOSTILE_COMM) - 1);
-	f = fmemopen(buf, sizeof(buf), "w");
-	sink__init(&s, &sink_text_ops, f, false);
-	s.ops->transition(&s, &t);
-	fclose(f);
+	sink__transition(render_to(&s, buf, sizeof(buf)), &t);
+	fclose(s.out);
 	ASSERT_TRUE(one_clean_line(buf), "a transition is one line of printable ASCII");
 	ASSERT_TRUE(strstr(buf, HOSTILE_TEXT) != NULL, "the comm is there, escaped");
 }
@@ -94,13 +94,10 @@ void test_text_stuck_holder_escaped(void)
 	struct holder h = { .pid = 1234 };
 	char buf[1024];
 	struct sink s;
-	FILE *f;
 
 	memcpy(h.comm, HOSTILE_COMM, sizeof(HOSTILE_COMM) - 1);
-	f = fmemopen(buf, sizeof(buf), "w");
-	sink__init(&s, &sink_text_ops, f, false);
-	s.ops->stuck(&s, &st, &h, 1, 0);
-	fclose(f);
+	sink__stuck(render_to(&s, buf, sizeof(buf)), &st, &h, 1, 0);
+	fclose(s.out);
 	ASSERT_TRUE(one_clean_line(buf), "a stuck line is one line of printable ASCII");
 	ASSERT_TRUE(strstr(buf, "1234/" HOSTILE_TEXT) != NULL, "the holder's comm, escaped");
 }

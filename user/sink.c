@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include "output.h"
 #include "sink.h"
@@ -8,6 +9,7 @@
 
 void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool timestamp)
 {
+	memset(s, 0, sizeof(*s));
 	s->ops = ops;
 	s->out = out;
 	s->timestamp = timestamp;

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/bench.sh: the benchmark behind `make bench` (run as root; docs/BENCHMARKS.md says how
-# to read what it prints).
+# to read what it prints). It measures, and writes every run's numbers as one JSON line to
+# raw.jsonl in its work directory; tools/bench/report.py turns that file into the tables it
+# prints and writes to BENCH_DOC, and does the same again later for a kept file.
 #
 # 1. Churn: tools/.output/churn opens and closes BENCH_CONNS loopback connections in a fresh
 #    network namespace under each tracer configuration, in BENCH_ROUNDS rounds, each in a new
@@ -23,7 +25,8 @@
 #     wait up to QUIET_WAIT s for no other BPF tracer and under QUIET_BUSY % busy CPUs; redo a
 #     run in which other processes used more, up to three times; spend at most QUIET_BUDGET s
 #     in all on that,
-#   BENCH_KEEP (1: keep the raw results in /dev/shm/tcbench.*),
+#   BENCH_KEEP (1: keep the raw results in /dev/shm/tcbench.*; `tools/bench/report.py
+#     /dev/shm/tcbench.*/raw.jsonl` reports them again),
 #   TCPCLOSE (./tcpclose), CHURN (tools/.output/churn), FLOOR (tools/.output/floor).
 set -eEu
 
@@ -61,6 +64,7 @@ STATS_SAVED=""
 HAVE_HIST=0
 HOST_NOISE=""
 RUN_NR=0
+SCALE_LOST=""
 
 log()
 {
@@ -118,6 +122,8 @@ preflight()
 	[ -x "$TCPSTATES" ] || TCPSTATES=$(command -v tcpstates) ||
 		die "tcpstates: not found after installing libbpf-tools"
 	command -v bpftrace >/dev/null || die "bpftrace: not found after installing it"
+	command -v python3 >/dev/null ||
+		die "python3: not found; tools/install-deps.sh installs it (it writes the report)"
 	# bpftrace's tracepoints need tracefs
 	[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
 	if "$TCPCLOSE" --help 2>&1 | grep -q -- '--hist'; then
@@ -140,6 +146,60 @@ run__settled()
 	return 1
 }
 
+# ---- the raw results: one JSON line a record, in $WORK/raw.jsonl ----
+
+# raw__add KIND NAME=STRING... NAME:=NUMBER...: a NUMBER that a tracer does not give ("-" or
+# "?", or nothing) is null
+raw__add()
+{
+	local kind=$1 kv k v jqargs=()
+
+	shift
+	for kv in "$@"; do
+		k=${kv%%=*} v=${kv#*=}
+		if [ "${k%:}" = "$k" ]; then
+			jqargs+=(--arg "$k" "$v")
+			continue
+		fi
+		case $v in '' | - | '?') v=null ;; esac
+		jqargs+=(--argjson "${k%:}" "$v")
+	done
+	jq -n -c --arg kind "$kind" "${jqargs[@]}" '$ARGS.named' >>"$WORK/raw.jsonl"
+}
+
+# the lines of progs__note in FILE as records of KIND, each with NAME:=NUMBER added (the run's
+# connections or seconds)
+raw__progs()
+{
+	local file=$1 kind=$2 extra=$3 label cfg name runs ns xlated jited verified
+
+	[ -f "$file" ] || return 0
+	while read -r label cfg name runs ns xlated jited verified; do
+		raw__add "$kind" label="$label" cfg="$cfg" name="$name" runs:="$runs" ns:="$ns" \
+			xlated:="$xlated" jited:="$jited" verified:="$verified" "$extra"
+	done <"$file"
+}
+
+# the record of what the report says besides the runs: the knobs, the tree and the machine
+raw__bench()
+{
+	local tree
+
+	tree=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+	git diff --quiet HEAD 2>/dev/null || tree="$tree with local changes"
+	raw__add bench rounds="$ROUNDS" conns="$CONNS" threads="$THREADS" \
+		timer_rounds="$TIMER_ROUNDS" timer_seconds="$TIMER_SECONDS" \
+		scale_conns="$SCALE_CONNS" configs="$CONFIGS" default_configs="$DEFAULT_CONFIGS" \
+		have_hist:="$HAVE_HIST" date="$(date -u +%Y-%m-%d)" tree="$tree" \
+		kernel="$(uname -r)" cpus="$(nproc)" \
+		cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+		mem_kib:="$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)" \
+		clocksource="$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" \
+		os="$(awk -F= '$1 == "PRETTY_NAME" { gsub(/"/, "", $2); print $2 }' /etc/os-release)" \
+		tcpclose_version="$("$TCPCLOSE" -V 2>&1 | head -1 | awk '{ print $NF }')" \
+		libbpf_tools_version="$(dpkg-query -W -f='${Version}' libbpf-tools)" \
+		bpftrace_version="$(bpftrace --version | head -1)" bpftrace_prog="$BT_PROG"
+}
 
 # ---- the runs ----
 
@@ -163,7 +223,7 @@ progs__note()
 		'{ print l, c, $8, $6 - $3, $5 - $2, $9, $10, $7 }' >>"$file"
 }
 
-# one churn run under one configuration; appends to runs.tsv and, with stats, progs.tsv
+# one churn run under one configuration: a "churn" record and, with stats, "prog" records
 run__churn()
 {
 	local cfg=$1 label=$2 stats=$3 foreign tw_base c0 c1 c2 h0 h1 rss hwm mapb tw drops
@@ -217,22 +277,20 @@ run__churn()
 	rate=$(echo "$json" | jq .rate)
 	conns=$(echo "$json" | jq .connections)
 	counts=$(tracer__counts "$cfg")
-	# label cfg rate secs conns cpu% cpu%+tw delivered lost lost_in_churn rss hwm mapb tw
-	# noisy other%
-	echo "$label $cfg $rate $secs $conns $(cpu__pct "$c0" "$c1" "$secs")" \
-		"$(cpu__pct "$c0" "$c2" "$secs") $counts $drops $rss $hwm $mapb $tw" \
-		"$noisy $other" >>"$WORK/runs.tsv"
-	if [ -f "$WORK/progs.new" ]; then
-		# with the run's connections, for runs per connection
-		awk -v n="$conns" '{ print $0, n }' "$WORK/progs.new" >>"$WORK/progs.tsv"
-	fi
+	# the tracer's CPU ns: at the start, at the end of the churn, when it was idle again
+	raw__add churn label="$label" cfg="$cfg" rate:="$rate" secs:="$secs" conns:="$conns" \
+		cpu0_ns:="$c0" cpu1_ns:="$c1" cpu2_ns:="$c2" delivered:="${counts% *}" \
+		lost:="${counts#* }" drops:="$drops" rss_kib:="$rss" hwm_kib:="$hwm" \
+		map_bytes:="$mapb" tw:="$tw" noisy:="$noisy" other_pct:="$other"
+	# with the run's connections, for runs per connection
+	raw__progs "$WORK/progs.new" prog conns:="$conns"
 	log "$(printf '%-7s %-9s %6.0f conn/s, %5.2f s, tracer CPU %5s%%, delivered/lost %s,' \
 		"$label" "$cfg" "$rate" "$secs" "$(cpu__pct "$c0" "$c1" "$secs")" \
 		"$(echo "$counts" | tr ' ' /)") TIME_WAIT $tw, others $other%" \
 		"$([ "$noisy" -eq 1 ] && echo "(not quiet)")"
 }
 
-# one timer-load run with bpf_stats on; appends to timers.tsv and tprogs.tsv
+# one timer-load run with bpf_stats on: a "timers" record and "timer_prog" records
 run__timers()
 {
 	local cfg=$1 label=$2 json rate secs foreign h0 h1 c0 c1 other
@@ -270,15 +328,14 @@ run__timers()
 		run__settled "$foreign" "$other" "$secs" && break
 	done
 	rate=$(echo "$json" | jq .rate)
-	if [ -f "$WORK/tprogs.new" ]; then
-		awk -v s="$secs" '{ print $0, s }' "$WORK/tprogs.new" >>"$WORK/tprogs.tsv"
-	fi
-	echo "$label $cfg $rate $other" >>"$WORK/timers.tsv"
+	raw__progs "$WORK/tprogs.new" timer_prog secs:="$secs"
+	raw__add timers label="$label" cfg="$cfg" rate:="$rate" other_pct:="$other"
 	log "$(printf '%-7s %-9s %8.0f timer sleeps/s, others %s%%' "$label" "$cfg" "$rate" \
 		"$other")"
 }
 
-# BENCH_SCALE_CONNS timewait sockets followed at once; appends to scale.tsv
+# BENCH_SCALE_CONNS timewait sockets followed at once: a "scale" record; SCALE_LOST: what
+# tcpclose lost
 run__scale()
 {
 	local args=$1 tw_base json tw rss mapb entries hwm counts id conns
@@ -304,227 +361,12 @@ run__scale()
 	hwm=$(proc__mem_kib "$TPID" VmHWM)
 	tracer__stop
 	counts=$(tracer__counts tcpclose)
-	# args conns tw entries rss hwm mapb delivered lost
-	echo "${args:-default} $conns $tw $entries $rss $hwm $mapb $counts" >>"$WORK/scale.tsv"
+	SCALE_LOST=${counts#* }
+	raw__add scale args="$args" conns:="$conns" tw:="$tw" tws_entries:="$entries" \
+		rss_kib:="$rss" hwm_kib:="$hwm" map_bytes:="$mapb" delivered:="${counts% *}" \
+		lost:="$SCALE_LOST"
 	log "scale (${args:-default}): TIME_WAIT $tw, tws entries $entries, RSS $rss KiB," \
 		"delivered/lost $(echo "$counts" | tr ' ' /) of $((conns * 2))"
-}
-
-# ---- the report ----
-
-# one column of the throughput rounds of one configuration
-runs__col()
-{
-	awk -v c="$1" -v col="$2" '$1 ~ /^round/ && $2 == c { print $col }' "$WORK/runs.tsv"
-}
-
-median()
-{
-	sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
-			 print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# the median of each round's rate over the no-tracer rate of the same round, in percent
-runs__ratio()
-{
-	awk -v c="$1" '$1 ~ /^round/ && $2 == "none" { n[$1] = $3 }
-		       $1 ~ /^round/ && $2 == c { r[$1] = $3 }
-		       END { for (k in r) if (n[k]) print r[k] / n[k] * 100 }' "$WORK/runs.tsv" |
-		median
-}
-
-cfg__title()
-{
-	case $1 in
-	none) echo "1. no tracer" ;;
-	tcpclose) echo "2. tcpclose > /dev/null" ;;
-	hist) echo "3. tcpclose --hist" ;;
-	tcpstates) echo "4. tcpstates (libbpf-tools)" ;;
-	bpftrace) echo "5. bpftrace, printf per event" ;;
-	paused) echo "what-if: tcpclose stopped (SIGSTOP) while the churn runs" ;;
-	floor) echo "floor: near-empty programs on the same hooks" ;;
-	esac
-}
-
-report__churn()
-{
-	local cfg rate ratio cpu cput per lost rss mapb
-
-	echo "| configuration | conn/s | vs (1) | tracer CPU % | CPU % incl. TW records |" \
-	     "events delivered / conn | lost (during churn) | RSS peak MiB | BPF maps MiB |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	for cfg in none floor tcpclose hist tcpstates bpftrace paused; do
-		case " $CONFIGS " in *" $cfg "*) ;; *) continue ;; esac
-		if [ "$cfg" = hist ] && [ "$HAVE_HIST" -eq 0 ]; then
-			echo "| $(cfg__title "$cfg") | n/a (not supported) | | | | | | | |"
-			continue
-		fi
-		rate=$(runs__col "$cfg" 3 | median | awk '{ printf "%.0f", $1 }')
-		if [ "$cfg" = none ]; then
-			echo "| $(cfg__title "$cfg") | $rate | 100% | - | - | - | - | - | - |"
-			continue
-		fi
-		ratio=$(runs__ratio "$cfg" | awk '{ printf "%.1f%%", $1 }')
-		cpu=$(runs__col "$cfg" 6 | median)
-		cput=$(runs__col "$cfg" 7 | median)
-		per=$(awk -v c="$cfg" '$2 == c && $8 != "-" && $8 != "?" { d += $8; n += $5 }
-			END { if (n) printf "%.2f", d / n; else print "- (in-kernel)" }' \
-			"$WORK/runs.tsv")
-		lost=$(awk -v c="$cfg" '$2 == c { s += $9; d += $10 }
-			END { printf "%d", s; if (c ~ /tcpclose|hist|paused/) printf " (%d)", d }' \
-			"$WORK/runs.tsv")
-		rss=$(runs__col "$cfg" 12 | sort -g | tail -1 | awk '{ printf "%.1f", $1 / 1024 }')
-		mapb=$(runs__col "$cfg" 13 | sort -g | tail -1 |
-			awk '{ printf "%.1f", $1 / 1048576 }')
-		echo "| $(cfg__title "$cfg") | $rate | $ratio | $cpu | $cput | $per | $lost |" \
-		     "$rss | $mapb |"
-	done
-	echo
-	echo "Each run: $CONNS connections by $THREADS client and $THREADS server threads in a" \
-	     "fresh namespace (TIME_WAIT sockets at the end of a no-tracer run:" \
-	     "$(awk '$2 == "none" { print $14 }' "$WORK/runs.tsv" | median)); medians of" \
-	     "$ROUNDS interleaved rounds. Other processes on the host used a median" \
-	     "$(awk '{ print $16 }' "$WORK/runs.tsv" | median)% of its CPUs during the runs."
-	if awk '$15 == 1 { f = 1 } END { exit !f }' "$WORK/runs.tsv"; then
-		echo "Runs kept although the host was not quiet (what others used):" \
-		     "$(awk '$15 == 1 { printf "%s/%s (%s%%) ", $1, $2, $16 }' "$WORK/runs.tsv")"
-	fi
-}
-
-report__progs()
-{
-	[ -s "$WORK/progs.tsv" ] || return 0
-	echo "| tracer | BPF program | runs / conn | ns / run | xlated / jited bytes |" \
-	     "verified insns |"
-	echo "| --- | --- | ---: | ---: | ---: | ---: |"
-	# label cfg name runs ns xlated jited verified conns; programs that never ran left out
-	sort -k2,2 -k3,3 "$WORK/progs.tsv" | awk '$4 > 0 {
-		c = $2
-		if (c == "hist") c = "tcpclose --hist"
-		if (c == "floor") c = "floor (reference)"
-		if (c == "paused") c = "tcpclose, stopped"
-		printf "| %s | %s | %.2f | %.1f | %s / %s | %s |\n", c, $3, $4 / $9, $5 / $4,
-		       $6, $7, $8 }'
-}
-
-# one column of the timer runs of one program: ns per run, or runs per second
-tprogs__col()
-{
-	awk -v c="$1" -v k="$2" -v what="$3" '$2 == c { n = $3; sub(/^(tc|f|e)_/, "", n) }
-		$2 == c && n == k && $4 > 0 { print (what == "ns") ? $5 / $4 : $4 / $9 }' \
-		"$WORK/tprogs.tsv"
-}
-
-report__timers()
-{
-	local none cfg rate k tc fl hits sep=""
-
-	[ -s "$WORK/timers.tsv" ] || return 0
-	none=$(awk '$2 == "none" { print $3 }' "$WORK/timers.tsv" | median)
-	printf 'Timer sleeps per second of "churn --timers" (timer_list timers armed and'
-	printf ' cancelled or expired, no TCP), medians of %s rounds, bpf_stats on:' "$TIMER_ROUNDS"
-	for cfg in none tcpclose floor; do
-		rate=$(awk -v c="$cfg" '$2 == c { print $3 }' "$WORK/timers.tsv" | median)
-		printf '%s %s %.0f (%s)' "$sep" "$cfg" "$rate" \
-			"$(awk -v a="$rate" -v b="$none" 'BEGIN { printf "%.1f%%", a / b * 100 }')"
-		sep=","
-	done
-	echo "; others used a median $(awk '{ print $4 }' "$WORK/timers.tsv" | median)% of" \
-	     "the CPUs."
-	echo
-	echo "| timer hook | hits / s | tcpclose ns / hit | floor ns / hit |" \
-	     "tcpclose above floor |"
-	echo "| --- | ---: | ---: | ---: | ---: |"
-	for k in timer_start timer_cancel timer_expire timer_exit; do
-		hits=$(tprogs__col tcpclose "$k" hits | median)
-		[ "$hits" = - ] && continue
-		tc=$(tprogs__col tcpclose "$k" ns | median)
-		fl=$(tprogs__col floor "$k" ns | median)
-		awk -v k="$k" -v h="$hits" -v t="$tc" -v f="$fl" 'BEGIN {
-			printf "| %s | %.0f | %.1f | ", k, h, t
-			if (f == "-")
-				print "- | - |"
-			else
-				printf "%.1f | %+.1f |\n", f, t - f }'
-	done
-	awk '$2 == "tcpclose" && $3 ~ /timer/ { t += $5; n += $4 }
-	     END { if (n) printf "| all, weighted by hits | | %.1f | | |\n", t / n }' \
-		"$WORK/tprogs.tsv"
-}
-
-report__scale()
-{
-	[ -s "$WORK/scale.tsv" ] || return 0
-	echo "| tcpclose | connections | TIME_WAIT sockets | tws map entries | RSS MiB (peak) |" \
-	     "BPF maps MiB | records delivered / expected | lost |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	awk '{ printf "| --netns %s | %d | %d | %s | %.1f (%.1f) | %.1f | %s / %d | %s |\n",
-		      $1, $2, $3, $4, $5 / 1024, $6 / 1024, $7 / 1048576, $8, $2 * 2, $9 }' \
-		"$WORK/scale.tsv"
-}
-
-report__machine()
-{
-	local cpu mem os ver clock
-
-	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-	mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
-	os=$(awk -F= '$1 == "PRETTY_NAME" { gsub(/"/, "", $2); print $2 }' /etc/os-release)
-	ver=$("$TCPCLOSE" -V 2>&1 | head -1 | awk '{ print $NF }')
-	clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
-	echo "- machine: kernel $(uname -r), $(nproc) CPUs ($cpu), $mem RAM, clocksource $clock"
-	echo "- $os; tcpclose $ver, libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools)," \
-	     "$(bpftrace --version | head -1)"
-}
-
-report()
-{
-	local cmd tree
-
-	cmd="BENCH_ROUNDS=$ROUNDS BENCH_CONNS=$CONNS BENCH_THREADS=$THREADS"
-	cmd="$cmd BENCH_TIMER_ROUNDS=$TIMER_ROUNDS BENCH_TIMER_SECONDS=$TIMER_SECONDS"
-	cmd="$cmd BENCH_SCALE_CONNS=$SCALE_CONNS"
-	[ "$CONFIGS" = "$DEFAULT_CONFIGS" ] || cmd="$cmd BENCH_CONFIGS=\"$CONFIGS\""
-	tree=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
-	git diff --quiet HEAD 2>/dev/null || tree="$tree with local changes"
-	echo "## Churn"
-	echo
-	report__churn
-	echo
-	echo "## Cost per BPF program run (kernel.bpf_stats_enabled=1, one more round)"
-	echo
-	report__progs
-	echo
-	echo "## Timer hooks under a timer-heavy load"
-	echo
-	report__timers
-	echo
-	echo "## Scale: timewait sockets followed at once"
-	echo
-	report__scale
-	echo
-	echo "## How and where"
-	echo
-	echo "- command: \`$cmd make bench\` on $(date -u +%Y-%m-%d), tree at $tree"
-	report__machine
-	echo "- the bpftrace one-liner: \`bpftrace -e '$(echo "$BT_PROG" | tr -s '\t\n' '  ')'\`"
-}
-
-# the report above the hand-written "Reading the tables" of the existing file
-doc__write()
-{
-	{
-		echo "# Benchmarks"
-		echo
-		echo "The latest \`make bench\`; how it measures and how to rerun it: see"
-		echo "[Reading the tables](#reading-the-tables)."
-		echo
-		cat "$WORK/report.md"
-		echo
-		sed -n '/^## Reading the tables/,$p' "$DOC" 2>/dev/null || true
-	} >"$WORK/doc.md"
-	cp "$WORK/doc.md" "$DOC"
-	log "wrote $DOC"
 }
 
 main()
@@ -539,11 +381,7 @@ main()
 	# the same binary for every run, even if the tree is rebuilt meanwhile
 	cp "$TCPCLOSE" "$WORK/tcpclose"
 	TCPCLOSE=$WORK/tcpclose
-	: >"$WORK/runs.tsv"
-	: >"$WORK/progs.tsv"
-	: >"$WORK/timers.tsv"
-	: >"$WORK/tprogs.tsv"
-	: >"$WORK/scale.tsv"
+	: >"$WORK/raw.jsonl"
 	for cfg in $CONFIGS; do
 		if [ "$cfg" = hist ] && [ "$HAVE_HIST" -eq 0 ]; then
 			log "tcpclose has no --hist: its row is n/a"
@@ -572,15 +410,16 @@ main()
 	if [ "$SCALE_CONNS" -gt 0 ]; then
 		run__scale ""
 		# records lost: show whether a bigger ring buffer is all it takes
-		if [ "$(awk '{ print $9 }' "$WORK/scale.tsv")" != 0 ]; then
+		if [ "$SCALE_LOST" != 0 ]; then
 			run__scale "--ringbuf-size=$((64 << 20))"
 		fi
 	fi
 
-	report >"$WORK/report.md"
+	raw__bench
+	"$BENCH_DIR/report.py" ${DOC:+--doc "$DOC"} "$WORK/raw.jsonl" >"$WORK/report.md"
 	echo
 	cat "$WORK/report.md"
-	[ -z "$DOC" ] || doc__write
+	[ -z "$DOC" ] || log "wrote $DOC"
 }
 
 main "$@"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/bench.mk: `make bench`: the load generator tools/churn.c, the reference programs
-# tools/bench/floor.c and the driver tools/bench.sh (see docs/BENCHMARKS.md). Included by the
+# tools/bench/floor.c, the driver tools/bench.sh that measures (with tools/bench/system.sh) and
+# tools/bench/report.py that makes its tables (see docs/BENCHMARKS.md). Included by the
 # top Makefile, which provides CC, CFLAGS, LDFLAGS, LIBS, OUTPUT, Q, msg and the tcpclose
 # target. Knobs are environment variables of tools/bench.sh, e.g.
 # `BENCH_ROUNDS=9 BENCH_CONNS=200000 make bench`.

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/bench.sh: the benchmark behind `make bench` (run as root; docs/BENCHMARKS.md says how
-# to read what it prints).
+# to read what it prints). It measures, and writes every run's numbers as one JSON line to
+# raw.jsonl in its work directory; tools/bench/report.py turns that file into the tables it
+# prints and writes to BENCH_DOC, and does the same again later for a kept file.
 #
 # 1. Churn: tools/.output/churn opens and closes BENCH_CONNS loopback connections in a fresh
 #    network namespace under each tracer configuration, in BENCH_ROUNDS rounds, each in a new
@@ -23,9 +25,14 @@
 #     wait up to QUIET_WAIT s for no other BPF tracer and under QUIET_BUSY % busy CPUs; redo a
 #     run in which other processes used more, up to three times; spend at most QUIET_BUDGET s
 #     in all on that,
-#   BENCH_KEEP (1: keep the raw results in /dev/shm/tcbench.*),
+#   BENCH_KEEP (1: keep the raw results in /dev/shm/tcbench.*; `tools/bench/report.py
+#     /dev/shm/tcbench.*/raw.jsonl` reports them again),
 #   TCPCLOSE (./tcpclose), CHURN (tools/.output/churn), FLOOR (tools/.output/floor).
 set -eEu
+
+BENCH_DIR=$(dirname "$(readlink -f "$0")")/bench
+# shellcheck source=tools/bench/system.sh
+. "$BENCH_DIR/system.sh"
 
 ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-100000}
@@ -57,6 +64,7 @@ STATS_SAVED=""
 HAVE_HIST=0
 HOST_NOISE=""
 RUN_NR=0
+SCALE_LOST=""
 
 log()
 {
@@ -114,6 +122,8 @@ preflight()
 	[ -x "$TCPSTATES" ] || TCPSTATES=$(command -v tcpstates) ||
 		die "tcpstates: not found after installing libbpf-tools"
 	command -v bpftrace >/dev/null || die "bpftrace: not found after installing it"
+	command -v python3 >/dev/null ||
+		die "python3: not found; tools/install-deps.sh installs it (it writes the report)"
 	# bpftrace's tracepoints need tracefs
 	[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
 	if "$TCPCLOSE" --help 2>&1 | grep -q -- '--hist'; then
@@ -121,164 +131,6 @@ preflight()
 	fi
 	STATS_SAVED=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=0
-}
-
-# ---- what the kernel tells about a process and the host ----
-
-# bpftool's JSON, or "[]": a program or map that goes away while bpftool lists it (other
-# people's tests load and unload theirs all the time) can make it fail
-bpftool__json()
-{
-	local i out
-
-	for i in 1 2 3; do
-		if out=$(bpftool -j "$@" 2>/dev/null) && echo "$out" | jq -e . >/dev/null 2>&1; then
-			echo "$out"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo '[]'
-}
-
-# "prog" or "map" ids a process holds file descriptors of
-fd__bpf_ids()
-{
-	grep -h "^$2_id:" /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un
-}
-
-# CPU time of all the process's threads, in ns
-proc__cpu_ns()
-{
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
-}
-
-# VmRSS or VmHWM, in KiB
-proc__mem_kib()
-{
-	awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status
-}
-
-# memlock of the BPF maps a process holds, in bytes (fdinfo has memlock before map_id)
-proc__map_bytes()
-{
-	awk '/^memlock:/ { m = $2 } /^map_id:/ { mem[$2] = m }
-	     END { for (i in mem) s += mem[i]; printf "%d\n", s }' /proc/"$1"/fdinfo/* 2>/dev/null
-}
-
-# one line per BPF program of a process: id run_time_ns run_cnt verified_insns (link fds
-# name a prog_id too, without the counters: they are left out)
-proc__prog_stats()
-{
-	local f
-
-	for f in /proc/"$1"/fdinfo/*; do
-		awk '/^prog_id:/ { id = $2 } /^run_time_ns:/ { t = $2 } /^run_cnt:/ { c = $2 }
-		     /^verified_insns:/ { v = $2 }
-		     END { if (id && c != "") print id, t, c, v }' "$f" 2>/dev/null
-	done | sort -un -k1,1
-}
-
-# id name bytes_xlated bytes_jited of the given program ids
-prog__describe()
-{
-	local ids
-
-	ids=$(printf '%s\n' "$@" | jq -s -c .)
-	bpftool__json prog show | jq -r --argjson ids "$ids" \
-		'.[] | select(.id as $i | $ids | index($i)) |
-		 "\(.id) \(.name) \(.bytes_xlated // 0) \(.bytes_jited // 0)"'
-}
-
-# id, run_time_ns run_cnt verified_insns before, the same after, name xlated jited
-prog__join()
-{
-	sort -k1,1 "$WORK/p0" >"$WORK/p0s"
-	sort -k1,1 "$WORK/p1" >"$WORK/p1s"
-	sort -k1,1 "$WORK/pdesc" >"$WORK/pdescs"
-	join "$WORK/p0s" "$WORK/p1s" | join - "$WORK/pdescs"
-}
-
-# the id of the tracer's map of that name
-proc__map_id()
-{
-	local id
-
-	for id in $(fd__bpf_ids "$1" map); do
-		if [ "$(bpftool__json map show id "$id" | jq -r '.name // ""')" = "$2" ]; then
-			echo "$id"
-			return
-		fi
-	done
-}
-
-# tcpclose's losses so far: keys 0-2 of its per-CPU "drops" map (ring buffer full,
-# connection map full, timewait map full: enum tc_drop in bpf/tcpclose.h)
-tcpclose__drops()
-{
-	local id
-
-	id=$(proc__map_id "$1" drops)
-	[ -n "$id" ] || { echo 0; return; }
-	bpftool__json map dump id "$id" |
-		jq '[.[] | select(.formatted.key < 3) | .formatted.values[].value] | add // 0'
-}
-
-# tracing programs not ours (other people's tests, say): they would run on our load too
-host__foreign_progs()
-{
-	local own
-
-	own=$( { [ -n "$TPID" ] && fd__bpf_ids "$TPID" prog; } | jq -s -c .)
-	bpftool__json prog show | jq -r --argjson own "$own" \
-		'[.[] | select(.type | IN("tracing", "raw_tracepoint", "tracepoint", "kprobe",
-					  "perf_event")) |
-		  select(.id as $i | $own | index($i) | not) | .name] | join(",")'
-}
-
-# busy CPU time of the whole host so far, in ns
-host__busy_ns()
-{
-	awk -v hz="$(getconf CLK_TCK)" 'NR == 1 { t = 0; for (i = 2; i <= 9; i++) t += $i
-		printf "%.0f\n", (t - $5 - $6) * 1e9 / hz }' /proc/stat
-}
-
-# percent of all CPUs busy over half a second
-host__busy_pct()
-{
-	local a
-
-	a=$(host__busy_ns)
-	sleep 0.5
-	awk -v a="$a" -v b="$(host__busy_ns)" -v n="$(nproc)" \
-		'BEGIN { printf "%d\n", (b - a) / (0.5e9 * n) * 100 }'
-}
-
-# wait until no other BPF tracer is loaded and the CPUs are idle; HOST_NOISE: what was not
-host__wait_quiet()
-{
-	local i foreign busy
-
-	HOST_NOISE=""
-	for i in $(seq "$QUIET_WAIT"); do
-		foreign=$(host__foreign_progs)
-		busy=$(host__busy_pct)
-		[ -z "$foreign" ] && [ "$busy" -le "$QUIET_BUSY" ] && return 0
-		[ "$QUIET_LEFT" -le 0 ] && break
-		[ "$i" -eq 1 ] && log "waiting for a quiet host (CPUs ${busy}% busy;" \
-			"other BPF tracers: $([ -n "$foreign" ] && echo yes || echo no))"
-		QUIET_LEFT=$((QUIET_LEFT - 1))
-		sleep 0.5
-	done
-	HOST_NOISE="CPUs ${busy}% busy before${foreign:+, other tracers}"
-}
-
-# percent of the host's CPUs others used during a load: host busy ns, the load's CPU
-# seconds (churn's own count), the tracer's CPU ns, the seconds
-host__other_pct()
-{
-	awk -v h="$1" -v c="$2" -v t="$3" -v s="$4" -v n="$(nproc)" 'BEGIN {
-		o = (h - c * 1e9 - t) / (s * 1e9 * n) * 100; printf "%.0f\n", (o < 0) ? 0 : o }'
 }
 
 # whether the last run counts: true if it was quiet, or if no more redoing is allowed
@@ -294,178 +146,59 @@ run__settled()
 	return 1
 }
 
-# timewait sockets in our namespace now
-netns__tw_count()
+# ---- the raw results: one JSON line a record, in $WORK/raw.jsonl ----
+
+# raw__add KIND NAME=STRING... NAME:=NUMBER...: a NUMBER that a tracer does not give ("-" or
+# "?", or nothing) is null
+raw__add()
 {
-	ip netns exec "$NETNS" cat /proc/net/sockstat |
-		awk '/^TCP:/ { for (i = 1; i < NF; i++) if ($i == "tw") print $(i + 1) }'
-}
-
-tw__slab_active()
-{
-	awk '$1 == "tw_sock_TCP" { print $2 }' /proc/slabinfo
-}
-
-# ---- namespaces and tracers ----
-
-netns__new()
-{
-	RUN_NR=$((RUN_NR + 1))
-	NETNS=tcbench-$$-$RUN_NR
-	ip netns add "$NETNS"
-	ip -n "$NETNS" link set lo up
-}
-
-# delete the namespace; wait until its timewait sockets are gone and the tracer is idle
-netns__del_drain()
-{
-	local base=$1 i prev cur still=0
-
-	ip netns del "$NETNS"
-	NETNS=""
-	for i in $(seq 600); do
-		[ "$(tw__slab_active)" -le $((base + 1000)) ] && break
-		sleep 0.1
-	done
-	[ -z "$TPID" ] && return 0
-	prev=$(proc__cpu_ns "$TPID")
-	for i in $(seq 120); do
-		sleep 0.25
-		cur=$(proc__cpu_ns "$TPID")
-		# idle: under 1 ms of CPU in 0.25 s, four times running
-		if [ $((cur - prev)) -lt 1000000 ]; then
-			still=$((still + 1))
-			[ "$still" -ge 4 ] && return 0
-		else
-			still=0
-		fi
-		prev=$cur
-	done
-	log "tracer still busy 30 s after the namespace went"
-}
-
-wait__for()
-{
-	local what=$1 i
+	local kind=$1 kv k v jqargs=()
 
 	shift
-	for i in $(seq 300); do
-		"$@" && return 0
-		kill -0 "$TPID" 2>/dev/null || die "$what exited: $(tail -3 "$WORK/err")"
-		sleep 0.1
-	done
-	die "$what: not attached after 30 s: $(tail -3 "$WORK/err")"
-}
-
-tracer__has_progs()
-{
-	[ -n "$(fd__bpf_ids "$TPID" prog)" ]
-}
-
-# start a tracer configuration in the background and wait until it is attached; TPID is its
-# pid, empty for none
-tracer__start()
-{
-	local cfg=$1
-
-	shift
-	: >"$WORK/out"
-	: >"$WORK/err"
-	case $cfg in
-	none)
-		TPID=""
-		return 0
-		;;
-	tcpclose)
-		"$TCPCLOSE" "$@" >/dev/null 2>"$WORK/err" &
-		;;
-	hist)
-		"$TCPCLOSE" --hist "$@" >/dev/null 2>"$WORK/err" &
-		;;
-	paused)
-		# room for every record of the churn: none is lost while it sleeps
-		"$TCPCLOSE" --ringbuf-size=$((256 << 20)) "$@" >/dev/null 2>"$WORK/err" &
-		;;
-	tcpstates)
-		"$TCPSTATES" >"$WORK/out" 2>"$WORK/err" &
-		;;
-	bpftrace)
-		bpftrace -e "$BT_PROG" >"$WORK/out" 2>"$WORK/err" &
-		;;
-	floor)
-		"$FLOOR" 2>"$WORK/err" &
-		;;
-	*)
-		die "unknown configuration $cfg"
-		;;
-	esac
-	TPID=$!
-	case $cfg in
-	tcpclose | hist | paused)
-		wait__for "$cfg" grep -q 'tcpclose: tracing' "$WORK/err"
-		# a ring buffer consumer that is not caught up is never woken
-		if [ "$cfg" = paused ]; then
-			kill -STOP "$TPID"
+	for kv in "$@"; do
+		k=${kv%%=*} v=${kv#*=}
+		if [ "${k%:}" = "$k" ]; then
+			jqargs+=(--arg "$k" "$v")
+			continue
 		fi
-		;;
-	floor)
-		wait__for "$cfg" grep -q 'floor: attached' "$WORK/err"
-		;;
-	*)
-		# programs loaded; tcpstates and bpftrace attach within milliseconds of that
-		wait__for "$cfg" tracer__has_progs
-		sleep 1
-		;;
-	esac
-}
-
-tracer__stop()
-{
-	local i
-
-	[ -z "$TPID" ] && return 0
-	kill -INT "$TPID"
-	for i in $(seq 200); do
-		kill -0 "$TPID" 2>/dev/null || break
-		[ "$i" -eq 150 ] && kill -TERM "$TPID" 2>/dev/null
-		sleep 0.1
+		case $v in '' | - | '?') v=null ;; esac
+		jqargs+=(--argjson "${k%:}" "$v")
 	done
-	kill -KILL "$TPID" 2>/dev/null && log "tracer did not stop on SIGINT nor SIGTERM: killed"
-	wait "$TPID" || true
-	TPID=""
+	jq -n -c --arg kind "$kind" "${jqargs[@]}" '$ARGS.named' >>"$WORK/raw.jsonl"
 }
 
-# "delivered lost", from what the tracer printed; "-" where it does not say
-tracer__counts()
+# the lines of progs__note in FILE as records of KIND, each with NAME:=NUMBER added (the run's
+# connections or seconds)
+raw__progs()
 {
-	local cfg=$1 s
+	local file=$1 kind=$2 extra=$3 label cfg name runs ns xlated jited verified
 
-	case $cfg in
-	none | floor)
-		echo "- -"
-		;;
-	tcpclose | hist | paused)
-		# tcpclose: N records (...); lost: A (ring buffer full), B (...), C (...); ...
-		s=$(grep '^tcpclose: [0-9]* records.*lost:' "$WORK/err" | tail -1)
-		[ -n "$s" ] || { echo "? ?"; return; }
-		if [ "$cfg" = hist ]; then
-			printf -- '- '
-		else
-			printf '%s ' "$(echo "$s" | awk '{ print $2 }')"
-		fi
-		s=${s#*lost:}
-		echo "${s%%;*}" | grep -o '[0-9][0-9]*' | awk '{ s += $1 } END { print s + 0 }'
-		;;
-	tcpstates)
-		# one line per event after its header; "lost N events on CPU #C" on stderr
-		echo "$(($(wc -l <"$WORK/out") - 1))" \
-			"$(awk '/^lost [0-9]+ events/ { s += $2 } END { print s + 0 }' "$WORK/err")"
-		;;
-	bpftrace)
-		awk '/^Lost [0-9]+ events/ { l += $2; next } /^Attaching|^$/ { next } { n++ }
-		     END { print n + 0, l + 0 }' "$WORK/out"
-		;;
-	esac
+	[ -f "$file" ] || return 0
+	while read -r label cfg name runs ns xlated jited verified; do
+		raw__add "$kind" label="$label" cfg="$cfg" name="$name" runs:="$runs" ns:="$ns" \
+			xlated:="$xlated" jited:="$jited" verified:="$verified" "$extra"
+	done <"$file"
+}
+
+# the record of what the report says besides the runs: the knobs, the tree and the machine
+raw__bench()
+{
+	local tree
+
+	tree=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+	git diff --quiet HEAD 2>/dev/null || tree="$tree with local changes"
+	raw__add bench rounds="$ROUNDS" conns="$CONNS" threads="$THREADS" \
+		timer_rounds="$TIMER_ROUNDS" timer_seconds="$TIMER_SECONDS" \
+		scale_conns="$SCALE_CONNS" configs="$CONFIGS" default_configs="$DEFAULT_CONFIGS" \
+		have_hist:="$HAVE_HIST" date="$(date -u +%Y-%m-%d)" tree="$tree" \
+		kernel="$(uname -r)" cpus="$(nproc)" \
+		cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+		mem_kib:="$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)" \
+		clocksource="$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" \
+		os="$(awk -F= '$1 == "PRETTY_NAME" { gsub(/"/, "", $2); print $2 }' /etc/os-release)" \
+		tcpclose_version="$("$TCPCLOSE" -V 2>&1 | head -1 | awk '{ print $NF }')" \
+		libbpf_tools_version="$(dpkg-query -W -f='${Version}' libbpf-tools)" \
+		bpftrace_version="$(bpftrace --version | head -1)" bpftrace_prog="$BT_PROG"
 }
 
 # ---- the runs ----
@@ -490,7 +223,7 @@ progs__note()
 		'{ print l, c, $8, $6 - $3, $5 - $2, $9, $10, $7 }' >>"$file"
 }
 
-# one churn run under one configuration; appends to runs.tsv and, with stats, progs.tsv
+# one churn run under one configuration: a "churn" record and, with stats, "prog" records
 run__churn()
 {
 	local cfg=$1 label=$2 stats=$3 foreign tw_base c0 c1 c2 h0 h1 rss hwm mapb tw drops
@@ -544,22 +277,20 @@ run__churn()
 	rate=$(echo "$json" | jq .rate)
 	conns=$(echo "$json" | jq .connections)
 	counts=$(tracer__counts "$cfg")
-	# label cfg rate secs conns cpu% cpu%+tw delivered lost lost_in_churn rss hwm mapb tw
-	# noisy other%
-	echo "$label $cfg $rate $secs $conns $(cpu__pct "$c0" "$c1" "$secs")" \
-		"$(cpu__pct "$c0" "$c2" "$secs") $counts $drops $rss $hwm $mapb $tw" \
-		"$noisy $other" >>"$WORK/runs.tsv"
-	if [ -f "$WORK/progs.new" ]; then
-		# with the run's connections, for runs per connection
-		awk -v n="$conns" '{ print $0, n }' "$WORK/progs.new" >>"$WORK/progs.tsv"
-	fi
+	# the tracer's CPU ns: at the start, at the end of the churn, when it was idle again
+	raw__add churn label="$label" cfg="$cfg" rate:="$rate" secs:="$secs" conns:="$conns" \
+		cpu0_ns:="$c0" cpu1_ns:="$c1" cpu2_ns:="$c2" delivered:="${counts% *}" \
+		lost:="${counts#* }" drops:="$drops" rss_kib:="$rss" hwm_kib:="$hwm" \
+		map_bytes:="$mapb" tw:="$tw" noisy:="$noisy" other_pct:="$other"
+	# with the run's connections, for runs per connection
+	raw__progs "$WORK/progs.new" prog conns:="$conns"
 	log "$(printf '%-7s %-9s %6.0f conn/s, %5.2f s, tracer CPU %5s%%, delivered/lost %s,' \
 		"$label" "$cfg" "$rate" "$secs" "$(cpu__pct "$c0" "$c1" "$secs")" \
 		"$(echo "$counts" | tr ' ' /)") TIME_WAIT $tw, others $other%" \
 		"$([ "$noisy" -eq 1 ] && echo "(not quiet)")"
 }
 
-# one timer-load run with bpf_stats on; appends to timers.tsv and tprogs.tsv
+# one timer-load run with bpf_stats on: a "timers" record and "timer_prog" records
 run__timers()
 {
 	local cfg=$1 label=$2 json rate secs foreign h0 h1 c0 c1 other
@@ -597,15 +328,14 @@ run__timers()
 		run__settled "$foreign" "$other" "$secs" && break
 	done
 	rate=$(echo "$json" | jq .rate)
-	if [ -f "$WORK/tprogs.new" ]; then
-		awk -v s="$secs" '{ print $0, s }' "$WORK/tprogs.new" >>"$WORK/tprogs.tsv"
-	fi
-	echo "$label $cfg $rate $other" >>"$WORK/timers.tsv"
+	raw__progs "$WORK/tprogs.new" timer_prog secs:="$secs"
+	raw__add timers label="$label" cfg="$cfg" rate:="$rate" other_pct:="$other"
 	log "$(printf '%-7s %-9s %8.0f timer sleeps/s, others %s%%' "$label" "$cfg" "$rate" \
 		"$other")"
 }
 
-# BENCH_SCALE_CONNS timewait sockets followed at once; appends to scale.tsv
+# BENCH_SCALE_CONNS timewait sockets followed at once: a "scale" record; SCALE_LOST: what
+# tcpclose lost
 run__scale()
 {
 	local args=$1 tw_base json tw rss mapb entries hwm counts id conns
@@ -631,227 +361,12 @@ run__scale()
 	hwm=$(proc__mem_kib "$TPID" VmHWM)
 	tracer__stop
 	counts=$(tracer__counts tcpclose)
-	# args conns tw entries rss hwm mapb delivered lost
-	echo "${args:-default} $conns $tw $entries $rss $hwm $mapb $counts" >>"$WORK/scale.tsv"
+	SCALE_LOST=${counts#* }
+	raw__add scale args="$args" conns:="$conns" tw:="$tw" tws_entries:="$entries" \
+		rss_kib:="$rss" hwm_kib:="$hwm" map_bytes:="$mapb" delivered:="${counts% *}" \
+		lost:="$SCALE_LOST"
 	log "scale (${args:-default}): TIME_WAIT $tw, tws entries $entries, RSS $rss KiB," \
 		"delivered/lost $(echo "$counts" | tr ' ' /) of $((conns * 2))"
-}
-
-# ---- the report ----
-
-# one column of the throughput rounds of one configuration
-runs__col()
-{
-	awk -v c="$1" -v col="$2" '$1 ~ /^round/ && $2 == c { print $col }' "$WORK/runs.tsv"
-}
-
-median()
-{
-	sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
-			 print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# the median of each round's rate over the no-tracer rate of the same round, in percent
-runs__ratio()
-{
-	awk -v c="$1" '$1 ~ /^round/ && $2 == "none" { n[$1] = $3 }
-		       $1 ~ /^round/ && $2 == c { r[$1] = $3 }
-		       END { for (k in r) if (n[k]) print r[k] / n[k] * 100 }' "$WORK/runs.tsv" |
-		median
-}
-
-cfg__title()
-{
-	case $1 in
-	none) echo "1. no tracer" ;;
-	tcpclose) echo "2. tcpclose > /dev/null" ;;
-	hist) echo "3. tcpclose --hist" ;;
-	tcpstates) echo "4. tcpstates (libbpf-tools)" ;;
-	bpftrace) echo "5. bpftrace, printf per event" ;;
-	paused) echo "what-if: tcpclose stopped (SIGSTOP) while the churn runs" ;;
-	floor) echo "floor: near-empty programs on the same hooks" ;;
-	esac
-}
-
-report__churn()
-{
-	local cfg rate ratio cpu cput per lost rss mapb
-
-	echo "| configuration | conn/s | vs (1) | tracer CPU % | CPU % incl. TW records |" \
-	     "events delivered / conn | lost (during churn) | RSS peak MiB | BPF maps MiB |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	for cfg in none floor tcpclose hist tcpstates bpftrace paused; do
-		case " $CONFIGS " in *" $cfg "*) ;; *) continue ;; esac
-		if [ "$cfg" = hist ] && [ "$HAVE_HIST" -eq 0 ]; then
-			echo "| $(cfg__title "$cfg") | n/a (not supported) | | | | | | | |"
-			continue
-		fi
-		rate=$(runs__col "$cfg" 3 | median | awk '{ printf "%.0f", $1 }')
-		if [ "$cfg" = none ]; then
-			echo "| $(cfg__title "$cfg") | $rate | 100% | - | - | - | - | - | - |"
-			continue
-		fi
-		ratio=$(runs__ratio "$cfg" | awk '{ printf "%.1f%%", $1 }')
-		cpu=$(runs__col "$cfg" 6 | median)
-		cput=$(runs__col "$cfg" 7 | median)
-		per=$(awk -v c="$cfg" '$2 == c && $8 != "-" && $8 != "?" { d += $8; n += $5 }
-			END { if (n) printf "%.2f", d / n; else print "- (in-kernel)" }' \
-			"$WORK/runs.tsv")
-		lost=$(awk -v c="$cfg" '$2 == c { s += $9; d += $10 }
-			END { printf "%d", s; if (c ~ /tcpclose|hist|paused/) printf " (%d)", d }' \
-			"$WORK/runs.tsv")
-		rss=$(runs__col "$cfg" 12 | sort -g | tail -1 | awk '{ printf "%.1f", $1 / 1024 }')
-		mapb=$(runs__col "$cfg" 13 | sort -g | tail -1 |
-			awk '{ printf "%.1f", $1 / 1048576 }')
-		echo "| $(cfg__title "$cfg") | $rate | $ratio | $cpu | $cput | $per | $lost |" \
-		     "$rss | $mapb |"
-	done
-	echo
-	echo "Each run: $CONNS connections by $THREADS client and $THREADS server threads in a" \
-	     "fresh namespace (TIME_WAIT sockets at the end of a no-tracer run:" \
-	     "$(awk '$2 == "none" { print $14 }' "$WORK/runs.tsv" | median)); medians of" \
-	     "$ROUNDS interleaved rounds. Other processes on the host used a median" \
-	     "$(awk '{ print $16 }' "$WORK/runs.tsv" | median)% of its CPUs during the runs."
-	if awk '$15 == 1 { f = 1 } END { exit !f }' "$WORK/runs.tsv"; then
-		echo "Runs kept although the host was not quiet (what others used):" \
-		     "$(awk '$15 == 1 { printf "%s/%s (%s%%) ", $1, $2, $16 }' "$WORK/runs.tsv")"
-	fi
-}
-
-report__progs()
-{
-	[ -s "$WORK/progs.tsv" ] || return 0
-	echo "| tracer | BPF program | runs / conn | ns / run | xlated / jited bytes |" \
-	     "verified insns |"
-	echo "| --- | --- | ---: | ---: | ---: | ---: |"
-	# label cfg name runs ns xlated jited verified conns; programs that never ran left out
-	sort -k2,2 -k3,3 "$WORK/progs.tsv" | awk '$4 > 0 {
-		c = $2
-		if (c == "hist") c = "tcpclose --hist"
-		if (c == "floor") c = "floor (reference)"
-		if (c == "paused") c = "tcpclose, stopped"
-		printf "| %s | %s | %.2f | %.1f | %s / %s | %s |\n", c, $3, $4 / $9, $5 / $4,
-		       $6, $7, $8 }'
-}
-
-# one column of the timer runs of one program: ns per run, or runs per second
-tprogs__col()
-{
-	awk -v c="$1" -v k="$2" -v what="$3" '$2 == c { n = $3; sub(/^(tc|f|e)_/, "", n) }
-		$2 == c && n == k && $4 > 0 { print (what == "ns") ? $5 / $4 : $4 / $9 }' \
-		"$WORK/tprogs.tsv"
-}
-
-report__timers()
-{
-	local none cfg rate k tc fl hits sep=""
-
-	[ -s "$WORK/timers.tsv" ] || return 0
-	none=$(awk '$2 == "none" { print $3 }' "$WORK/timers.tsv" | median)
-	printf 'Timer sleeps per second of "churn --timers" (timer_list timers armed and'
-	printf ' cancelled or expired, no TCP), medians of %s rounds, bpf_stats on:' "$TIMER_ROUNDS"
-	for cfg in none tcpclose floor; do
-		rate=$(awk -v c="$cfg" '$2 == c { print $3 }' "$WORK/timers.tsv" | median)
-		printf '%s %s %.0f (%s)' "$sep" "$cfg" "$rate" \
-			"$(awk -v a="$rate" -v b="$none" 'BEGIN { printf "%.1f%%", a / b * 100 }')"
-		sep=","
-	done
-	echo "; others used a median $(awk '{ print $4 }' "$WORK/timers.tsv" | median)% of" \
-	     "the CPUs."
-	echo
-	echo "| timer hook | hits / s | tcpclose ns / hit | floor ns / hit |" \
-	     "tcpclose above floor |"
-	echo "| --- | ---: | ---: | ---: | ---: |"
-	for k in timer_start timer_cancel timer_expire timer_exit; do
-		hits=$(tprogs__col tcpclose "$k" hits | median)
-		[ "$hits" = - ] && continue
-		tc=$(tprogs__col tcpclose "$k" ns | median)
-		fl=$(tprogs__col floor "$k" ns | median)
-		awk -v k="$k" -v h="$hits" -v t="$tc" -v f="$fl" 'BEGIN {
-			printf "| %s | %.0f | %.1f | ", k, h, t
-			if (f == "-")
-				print "- | - |"
-			else
-				printf "%.1f | %+.1f |\n", f, t - f }'
-	done
-	awk '$2 == "tcpclose" && $3 ~ /timer/ { t += $5; n += $4 }
-	     END { if (n) printf "| all, weighted by hits | | %.1f | | |\n", t / n }' \
-		"$WORK/tprogs.tsv"
-}
-
-report__scale()
-{
-	[ -s "$WORK/scale.tsv" ] || return 0
-	echo "| tcpclose | connections | TIME_WAIT sockets | tws map entries | RSS MiB (peak) |" \
-	     "BPF maps MiB | records delivered / expected | lost |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	awk '{ printf "| --netns %s | %d | %d | %s | %.1f (%.1f) | %.1f | %s / %d | %s |\n",
-		      $1, $2, $3, $4, $5 / 1024, $6 / 1024, $7 / 1048576, $8, $2 * 2, $9 }' \
-		"$WORK/scale.tsv"
-}
-
-report__machine()
-{
-	local cpu mem os ver clock
-
-	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-	mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
-	os=$(awk -F= '$1 == "PRETTY_NAME" { gsub(/"/, "", $2); print $2 }' /etc/os-release)
-	ver=$("$TCPCLOSE" -V 2>&1 | head -1 | awk '{ print $NF }')
-	clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
-	echo "- machine: kernel $(uname -r), $(nproc) CPUs ($cpu), $mem RAM, clocksource $clock"
-	echo "- $os; tcpclose $ver, libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools)," \
-	     "$(bpftrace --version | head -1)"
-}
-
-report()
-{
-	local cmd tree
-
-	cmd="BENCH_ROUNDS=$ROUNDS BENCH_CONNS=$CONNS BENCH_THREADS=$THREADS"
-	cmd="$cmd BENCH_TIMER_ROUNDS=$TIMER_ROUNDS BENCH_TIMER_SECONDS=$TIMER_SECONDS"
-	cmd="$cmd BENCH_SCALE_CONNS=$SCALE_CONNS"
-	[ "$CONFIGS" = "$DEFAULT_CONFIGS" ] || cmd="$cmd BENCH_CONFIGS=\"$CONFIGS\""
-	tree=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
-	git diff --quiet HEAD 2>/dev/null || tree="$tree with local changes"
-	echo "## Churn"
-	echo
-	report__churn
-	echo
-	echo "## Cost per BPF program run (kernel.bpf_stats_enabled=1, one more round)"
-	echo
-	report__progs
-	echo
-	echo "## Timer hooks under a timer-heavy load"
-	echo
-	report__timers
-	echo
-	echo "## Scale: timewait sockets followed at once"
-	echo
-	report__scale
-	echo
-	echo "## How and where"
-	echo
-	echo "- command: \`$cmd make bench\` on $(date -u +%Y-%m-%d), tree at $tree"
-	report__machine
-	echo "- the bpftrace one-liner: \`bpftrace -e '$(echo "$BT_PROG" | tr -s '\t\n' '  ')'\`"
-}
-
-# the report above the hand-written "Reading the tables" of the existing file
-doc__write()
-{
-	{
-		echo "# Benchmarks"
-		echo
-		echo "The latest \`make bench\`; how it measures and how to rerun it: see"
-		echo "[Reading the tables](#reading-the-tables)."
-		echo
-		cat "$WORK/report.md"
-		echo
-		sed -n '/^## Reading the tables/,$p' "$DOC" 2>/dev/null || true
-	} >"$WORK/doc.md"
-	cp "$WORK/doc.md" "$DOC"
-	log "wrote $DOC"
 }
 
 main()
@@ -866,11 +381,7 @@ main()
 	# the same binary for every run, even if the tree is rebuilt meanwhile
 	cp "$TCPCLOSE" "$WORK/tcpclose"
 	TCPCLOSE=$WORK/tcpclose
-	: >"$WORK/runs.tsv"
-	: >"$WORK/progs.tsv"
-	: >"$WORK/timers.tsv"
-	: >"$WORK/tprogs.tsv"
-	: >"$WORK/scale.tsv"
+	: >"$WORK/raw.jsonl"
 	for cfg in $CONFIGS; do
 		if [ "$cfg" = hist ] && [ "$HAVE_HIST" -eq 0 ]; then
 			log "tcpclose has no --hist: its row is n/a"
@@ -899,15 +410,16 @@ main()
 	if [ "$SCALE_CONNS" -gt 0 ]; then
 		run__scale ""
 		# records lost: show whether a bigger ring buffer is all it takes
-		if [ "$(awk '{ print $9 }' "$WORK/scale.tsv")" != 0 ]; then
+		if [ "$SCALE_LOST" != 0 ]; then
 			run__scale "--ringbuf-size=$((64 << 20))"
 		fi
 	fi
 
-	report >"$WORK/report.md"
+	raw__bench
+	"$BENCH_DIR/report.py" ${DOC:+--doc "$DOC"} "$WORK/raw.jsonl" >"$WORK/report.md"
 	echo
 	cat "$WORK/report.md"
-	[ -z "$DOC" ] || doc__write
+	[ -z "$DOC" ] || log "wrote $DOC"
 }
 
 main "$@"

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/bench/report.py: the tables of `make bench` from the raw results tools/bench.sh wrote
+# (raw.jsonl: one JSON record a line), on stdout; with --doc, also docs/BENCHMARKS.md made of
+# them and the file's own "Reading the tables". A kept raw file (BENCH_KEEP=1) can be reported
+# again without measuring anything:
+#
+#   tools/bench/report.py /dev/shm/tcbench.XXXXXX/raw.jsonl
+#
+# The numbers come out as the awk of the earlier all-shell bench.sh printed them: a median is
+# one of the values as it was written, or the mean of the middle two in awk's "%.6g"; ratios
+# and per-run costs go through that same "%.6g" before their median is taken.
+
+import argparse
+import json
+import locale
+import sys
+
+CONFIGS = ["none", "floor", "tcpclose", "hist", "tcpstates", "bpftrace", "paused"]
+TITLES = {
+    "none": "1. no tracer",
+    "tcpclose": "2. tcpclose > /dev/null",
+    "hist": "3. tcpclose --hist",
+    "tcpstates": "4. tcpstates (libbpf-tools)",
+    "bpftrace": "5. bpftrace, printf per event",
+    "paused": "what-if: tcpclose stopped (SIGSTOP) while the churn runs",
+    "floor": "floor: near-empty programs on the same hooks",
+}
+# the tracer column of the per-program table
+PROG_TRACERS = {"hist": "tcpclose --hist", "floor": "floor (reference)",
+                "paused": "tcpclose, stopped"}
+TIMER_HOOKS = ["timer_start", "timer_cancel", "timer_expire", "timer_exit"]
+# mawk prints a whole number as one only up to this
+AWK_MAX_INT = 2**31 - 1
+
+
+def awk_str(x):
+    """A number as awk's print writes it."""
+    if x == int(x) and -AWK_MAX_INT <= x <= AWK_MAX_INT:
+        return "%d" % x
+    return "%.6g" % x
+
+
+def awk_num(s):
+    """A string as awk reads it as a number ("-" is 0)."""
+    try:
+        return float(s)
+    except ValueError:
+        return 0.0
+
+
+def median(values):
+    """`sort -g | median`: "-" of nothing, else the middle string or the middle two's mean."""
+    if not values:
+        return "-"
+    v = sorted(values, key=lambda s: (awk_num(s), locale.strxfrm(s)))
+    n = len(v)
+    if n % 2:
+        return v[n // 2]
+    return awk_str((awk_num(v[n // 2 - 1]) + awk_num(v[n // 2])) / 2)
+
+
+def cpu_pct(r, after):
+    """Percent of one CPU the tracer used from the start of the churn to AFTER."""
+    return "%.2f" % ((r[after] - r["cpu0_ns"]) / r["secs"] / 1e7)
+
+
+class Bench:
+    def __init__(self, records):
+        self.records = records
+        setups = self.kind("bench")
+        if not setups:
+            raise ValueError('no "bench" record: the measuring did not finish')
+        self.b = setups[-1]
+        self.configs = self.b["configs"].split()
+
+    def kind(self, kind):
+        return [r for r in self.records if r["kind"] == kind]
+
+    def churn(self, cfg, rounds_only=False):
+        return [r for r in self.kind("churn") if r["cfg"] == cfg and
+                (not rounds_only or r["label"].startswith("round"))]
+
+    def churn_ratio(self, cfg):
+        """The median over the rounds of the rate over the same round's no-tracer rate."""
+        none = {r["label"]: r["rate"] for r in self.churn("none", True)}
+        mine = {r["label"]: r["rate"] for r in self.churn(cfg, True)}
+        return median([awk_str(rate / none[k] * 100) for k, rate in mine.items()
+                       if none.get(k)])
+
+    def churn_row(self, cfg):
+        title = TITLES[cfg]
+        if cfg == "hist" and not self.b["have_hist"]:
+            return "| %s | n/a (not supported) | | | | | | | |" % title
+        rounds = self.churn(cfg, True)
+        rate = "%.0f" % awk_num(median([str(r["rate"]) for r in rounds]))
+        if cfg == "none":
+            return "| %s | %s | 100%% | - | - | - | - | - | - |" % (title, rate)
+        ratio = "%.1f%%" % awk_num(self.churn_ratio(cfg))
+        cpu = median([cpu_pct(r, "cpu1_ns") for r in rounds])
+        cput = median([cpu_pct(r, "cpu2_ns") for r in rounds])
+        runs = self.churn(cfg)
+        counted = [r for r in runs if r["delivered"] is not None]
+        conns = sum(r["conns"] for r in counted)
+        if conns:
+            per = "%.2f" % (sum(r["delivered"] for r in counted) / conns)
+        else:
+            per = "- (in-kernel)"
+        lost = "%d" % sum(r["lost"] or 0 for r in runs)
+        if any(t in cfg for t in ("tcpclose", "hist", "paused")):
+            lost += " (%d)" % sum(r["drops"] or 0 for r in runs)
+        hwm = max((r["hwm_kib"] for r in rounds), default=None)
+        mapb = max((r["map_bytes"] for r in rounds), default=None)
+        rss = "" if hwm is None else "%.1f" % (hwm / 1024)
+        maps = "" if mapb is None else "%.1f" % (mapb / 1048576)
+        return "| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            title, rate, ratio, cpu, cput, per, lost, rss, maps)
+
+    def report_churn(self):
+        b = self.b
+        out = ["| configuration | conn/s | vs (1) | tracer CPU % | CPU % incl. TW records |"
+               " events delivered / conn | lost (during churn) | RSS peak MiB | BPF maps MiB |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        out += [self.churn_row(cfg) for cfg in CONFIGS if cfg in self.configs]
+        runs = self.kind("churn")
+        tw = median([str(r["tw"]) for r in self.churn("none")])
+        other = median([str(r["other_pct"]) for r in runs])
+        out += ["",
+                "Each run: %s connections by %s client and %s server threads in a fresh "
+                "namespace (TIME_WAIT sockets at the end of a no-tracer run: %s); medians of "
+                "%s interleaved rounds. Other processes on the host used a median %s%% of its "
+                "CPUs during the runs." % (b["conns"], b["threads"], b["threads"], tw,
+                                           b["rounds"], other)]
+        noisy = [r for r in runs if r["noisy"] == 1]
+        if noisy:
+            out.append("Runs kept although the host was not quiet (what others used): " +
+                       "".join("%s/%s (%s%%) " % (r["label"], r["cfg"],
+                                                 str(r["other_pct"])) for r in noisy))
+        return out
+
+    def report_progs(self):
+        progs = self.kind("prog")
+        if not progs:
+            return []
+
+        def line(p):
+            return " ".join(str(p[k]) for k in ("label", "cfg", "name", "runs", "ns",
+                                                    "xlated", "jited", "verified", "conns"))
+        progs.sort(key=lambda p: (locale.strxfrm(p["cfg"]), locale.strxfrm(p["name"]),
+                                  locale.strxfrm(line(p))))
+        out = ["| tracer | BPF program | runs / conn | ns / run | xlated / jited bytes |"
+               " verified insns |",
+               "| --- | --- | ---: | ---: | ---: | ---: |"]
+        # programs that never ran are left out
+        for p in progs:
+            if p["runs"] > 0:
+                out.append("| %s | %s | %.2f | %.1f | %s / %s | %s |" % (
+                    PROG_TRACERS.get(p["cfg"], p["cfg"]), p["name"], p["runs"] / p["conns"],
+                    p["ns"] / p["runs"], str(p["xlated"]), str(p["jited"]),
+                    str(p["verified"])))
+        return out
+
+    def timer_col(self, cfg, hook, what):
+        """ns per run or runs per second of the timer program of CFG on HOOK, each round."""
+        out = []
+        for p in self.kind("timer_prog"):
+            name = p["name"]
+            for prefix in ("tc_", "f_", "e_"):
+                if name.startswith(prefix):
+                    name = name[len(prefix):]
+                    break
+            if p["cfg"] == cfg and name == hook and p["runs"] > 0:
+                out.append(awk_str(p["ns"] / p["runs"] if what == "ns"
+                                   else p["runs"] / p["secs"]))
+        return out
+
+    def report_timers(self):
+        timers = self.kind("timers")
+        if not timers:
+            return []
+
+        def rate(cfg):
+            return median([str(t["rate"]) for t in timers if t["cfg"] == cfg])
+        none = awk_num(rate("none"))
+        parts = []
+        for cfg in ("none", "tcpclose", "floor"):
+            r = awk_num(rate(cfg))
+            parts.append(" %s %.0f (%.1f%%)" % (cfg, r, r / none * 100))
+        other = median([str(t["other_pct"]) for t in timers])
+        out = ['Timer sleeps per second of "churn --timers" (timer_list timers armed and'
+               ' cancelled or expired, no TCP), medians of %s rounds, bpf_stats on:%s;'
+               ' others used a median %s%% of the CPUs.' % (self.b["timer_rounds"],
+                                                         ",".join(parts), other),
+               "",
+               "| timer hook | hits / s | tcpclose ns / hit | floor ns / hit |"
+               " tcpclose above floor |",
+               "| --- | ---: | ---: | ---: | ---: |"]
+        for hook in TIMER_HOOKS:
+            hits = median(self.timer_col("tcpclose", hook, "hits"))
+            if hits == "-":
+                continue
+            tc = awk_num(median(self.timer_col("tcpclose", hook, "ns")))
+            fl = median(self.timer_col("floor", hook, "ns"))
+            row = "| %s | %.0f | %.1f | " % (hook, awk_num(hits), tc)
+            if fl == "-":
+                row += "- | - |"
+            else:
+                row += "%.1f | %+.1f |" % (awk_num(fl), tc - awk_num(fl))
+            out.append(row)
+        ours = [p for p in self.kind("timer_prog")
+                if p["cfg"] == "tcpclose" and "timer" in p["name"]]
+        runs = sum(p["runs"] for p in ours)
+        if runs:
+            out.append("| all, weighted by hits | | %.1f | | |" %
+                       (sum(p["ns"] for p in ours) / runs))
+        return out
+
+    def report_scale(self):
+        scale = self.kind("scale")
+        if not scale:
+            return []
+
+        def known(v):
+            return "?" if v is None else str(v)
+        out = ["| tcpclose | connections | TIME_WAIT sockets | tws map entries | RSS MiB (peak) |"
+               " BPF maps MiB | records delivered / expected | lost |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for s in scale:
+            out.append("| --netns %s | %d | %d | %s | %.1f (%.1f) | %.1f | %s / %d | %s |" % (
+                s["args"] or "default", s["conns"], s["tw"], known(s["tws_entries"]),
+                s["rss_kib"] / 1024, s["hwm_kib"] / 1024, s["map_bytes"] / 1048576,
+                known(s["delivered"]), s["conns"] * 2, known(s["lost"])))
+        return out
+
+    def report_how(self):
+        b = self.b
+        cmd = ("BENCH_ROUNDS=%s BENCH_CONNS=%s BENCH_THREADS=%s BENCH_TIMER_ROUNDS=%s"
+               " BENCH_TIMER_SECONDS=%s BENCH_SCALE_CONNS=%s" % (
+                   b["rounds"], b["conns"], b["threads"], b["timer_rounds"],
+                   b["timer_seconds"], b["scale_conns"]))
+        if b["configs"] != b["default_configs"]:
+            cmd += ' BENCH_CONFIGS="%s"' % b["configs"]
+        # as `echo "$BT_PROG" | tr -s '\t\n' '  '` wrote it: one line, with a space at its end
+        prog = (b["bpftrace_prog"] + "\n").replace("\t", " ").replace("\n", " ")
+        while "  " in prog:
+            prog = prog.replace("  ", " ")
+        return ["- command: `%s make bench` on %s, tree at %s" % (cmd, b["date"], b["tree"]),
+                "- machine: kernel %s, %s CPUs (%s), %.0f GiB RAM, clocksource %s" % (
+                    b["kernel"], b["cpus"], b["cpu_model"], b["mem_kib"] / 1048576,
+                    b["clocksource"]),
+                "- %s; tcpclose %s, libbpf-tools %s, %s" % (
+                    b["os"], b["tcpclose_version"], b["libbpf_tools_version"],
+                    b["bpftrace_version"]),
+                "- the bpftrace one-liner: `bpftrace -e '%s'`" % prog]
+
+    def report(self):
+        out = []
+        for title, section in (
+                ("Churn", self.report_churn),
+                ("Cost per BPF program run (kernel.bpf_stats_enabled=1, one more round)",
+                 self.report_progs),
+                ("Timer hooks under a timer-heavy load", self.report_timers),
+                ("Scale: timewait sockets followed at once", self.report_scale)):
+            out += ["## " + title, ""] + section() + [""]
+        out += ["## How and where", ""] + self.report_how()
+        return "".join(line + "\n" for line in out)
+
+
+def doc_text(report, doc):
+    """The report above the hand-written "Reading the tables" of the existing DOC."""
+    try:
+        with open(doc, encoding="utf-8") as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        lines = []
+    kept = next((i for i, line in enumerate(lines) if line.startswith("## Reading the tables")),
+                len(lines))
+    return ("# Benchmarks\n\nThe latest `make bench`; how it measures and how to rerun it: see\n"
+            "[Reading the tables](#reading-the-tables).\n\n" + report + "\n" +
+            "".join(lines[kept:]))
+
+
+def read_raw(path):
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for nr, line in enumerate(f, 1):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ValueError("line %d is not JSON (%s)" % (nr, e)) from None
+    return records
+
+
+def main():
+    ap = argparse.ArgumentParser(description="The tables of `make bench` from its raw results.")
+    ap.add_argument("raw", help="raw.jsonl that tools/bench.sh wrote")
+    ap.add_argument("--doc", help="also write this file (docs/BENCHMARKS.md), keeping its"
+                    ' "Reading the tables"')
+    args = ap.parse_args()
+    # sort(1) in the shell version compared strings in the user's locale
+    try:
+        locale.setlocale(locale.LC_COLLATE, "")
+    except locale.Error:
+        pass
+    try:
+        report = Bench(read_raw(args.raw)).report()
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit("report.py: %s: %s" % (args.raw, e if not isinstance(e, KeyError) else
+                                        "a record lacks %s" % e))
+    sys.stdout.write(report)
+    if args.doc:
+        text = doc_text(report, args.doc)
+        with open(args.doc, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

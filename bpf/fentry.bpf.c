@@ -6,7 +6,7 @@
  * every re-arm by a peer FIN, and the segment that killed a timewait socket. Loaded instead
  * of timer.bpf.c when user space chose this backend (user/backend.c).
  */
-#include "timewait.bpf.h"
+#include "timewait_funcs.bpf.h"
 #include "keepalive.bpf.h"
 
 SEC("fentry/__inet_twsk_schedule")

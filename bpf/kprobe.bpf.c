@@ -3,7 +3,7 @@
  * The kprobe backend: what fentry.bpf.c does, for kernels that allow kprobes but not fentry
  * (no BPF trampolines). Dearer per call than fentry, but like it fires for TCP only.
  */
-#include "timewait.bpf.h"
+#include "timewait_funcs.bpf.h"
 #include "keepalive.bpf.h"
 
 SEC("kprobe/__inet_twsk_schedule")

@@ -1,27 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Following a connection through its timewait socket.
+ * Following a connection through its timewait socket, what every backend shares.
  *
- * On tracepoints alone (this machine's kernel has no kprobes and refuses fentry):
- * inet_sock_set_state never sees TIME_WAIT: tcp_time_wait() hands the connection to a
- * struct inet_timewait_sock and the full socket goes to CLOSE. The timewait socket's life
- * shows only through its timer (tw->tw_timer, handler tw_timer_handler):
- *   timer_start		armed: created (then the full socket's ->CLOSE follows on this
- *				CPU and claims it, moving the record to 'tws'), or re-armed by a
- *				peer FIN that moved the deadline far enough to change timer-wheel
- *				bucket
- *   timer_cancel		before every expiry, before every bucket-changing re-arm, and
- *				when the socket is killed early; what follows on this CPU tells
- *				which (struct tc_tw_pending)
- *   timer_expire_entry	2MSL (or tcp_fin_timeout) ran out
- * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
- * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
- *
- * Where the kernel allows fentry or kprobes (fentry.bpf.c, kprobe.bpf.c), the
- * timewait functions themselves say each of these, exactly and for this socket only:
- * __inet_twsk_schedule (made, or re-armed by any peer FIN), inet_twsk_deschedule_put
- * (killed: the segment tcp_timewait_state_process took in last tells an RST from a SYN),
- * tw_timer_handler (expired). No timer tracepoint is needed then.
+ * sock:inet_sock_set_state never sees TIME_WAIT: tcp_time_wait() hands the connection to a
+ * struct inet_timewait_sock and the full socket goes to CLOSE. Every backend notes the
+ * timewait sockets armed on this CPU (timewait__made()); the full socket's CLOSE that follows
+ * claims its own (timewait__claim()), moving the record from 'conns' to 'tws', keyed by the
+ * timewait socket. From there the record is kept up to date (timewait__rearmed(),
+ * tw__settle()) and sent when the socket is gone (tw__end(), tw__finish()). What tells
+ * each of these differs by backend: the timer tracepoints (timewait_tracepoint.bpf.h), or
+ * the timewait functions themselves (timewait_funcs.bpf.h). The iterator seeds the
+ * timewait sockets that were there before tcpclose (timewait__seed()).
  */
 #ifndef __TIMEWAIT_BPF_H
 #define __TIMEWAIT_BPF_H
@@ -196,54 +185,6 @@ static __always_inline void tw__finish(__u64 tw, struct tc_closing *t, __u8 tw_e
 static __always_inline __u8 tw__stale_kind(const struct tc_closing *t)
 {
 	return t->cancel_kind ? t->cancel_kind : TC_TW_KILLED;
-}
-
-enum tw_next {
-	TW_NEXT_START,		/* timer_start of a timewait timer */
-	TW_NEXT_EXPIRE,		/* timer_expire_entry of a timewait timer */
-	TW_NEXT_REQSK,		/* timer_start of a request socket: a SYN was taken in */
-	TW_NEXT_OTHER,
-};
-
-/*
- * Settle an earlier cancel on this CPU by what came next: the same socket armed again
- * (a re-arm that changed bucket) or expiring (the cancel was expiry's) means it lives on;
- * a request socket for the same ports means a SYN took the 4-tuple; anything else means
- * the socket was killed as the cancel guessed.
- */
-static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
-					const struct sock_common *req)
-{
-	struct tc_tw_pending *p = percpu__get(&tw_pending);
-	struct tc_closing *t;
-	__u8 kind;
-	__u64 tw;
-
-	if (!p || !p->tw)
-		return;
-	tw = p->tw;
-	p->tw = 0;
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
-		return;
-	/* the entry was finished and replaced, by a new socket at the same address */
-	if (t->rec.sport != p->sport || t->rec.dport != p->dport)
-		return;
-	/* the same socket armed again or expiring lives on; a new one the allocator made at
-	 * the killed one's address is not it */
-	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
-	    tw__same_socket(tw, t)) {
-		t->cancel_kind = 0;
-		return;
-	}
-	kind = p->kind;
-	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
-	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
-	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
-	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->rec.netns)
-		kind = TC_TW_SYN;
-	tw__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
-	tw__finish(tw, t, kind, p->ts_ns);
 }
 
 /* connect() is about to look for a timewait socket to recycle (tcp_twsk_unique()) */
@@ -457,69 +398,6 @@ static __always_inline void timewait__expired(__u64 tw, __u64 now)
 
 	if (t)
 		tw__end(tw, t, TC_TW_EXPIRED, now);
-}
-
-/* fentry/kprobe backends: tcp_timewait_state_process() takes a segment in for tw */
-static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
-{
-	struct tw_segment *seg = percpu__get(&tw_seg);
-	__u8 flags = 0;
-
-	if (!seg)
-		return;
-	/* the flags byte after the data offset: FIN 0x01, SYN 0x02, RST 0x04 */
-	bpf_probe_read_kernel(&flags, 1, (const void *)th + 13);
-	seg->tw = tw;
-	seg->flags = flags;
-}
-
-/* the flags of the segment tw took in last on this CPU, 0 if it was another socket's */
-static __always_inline __u8 tw__segment_flags(__u64 tw)
-{
-	struct tw_segment *seg = percpu__get(&tw_seg);
-
-	return seg && seg->tw == tw ? seg->flags : 0;
-}
-
-#define TCPHDR_SYN 0x02
-#define TCPHDR_RST 0x04
-
-/* fentry/kprobe backends: __inet_twsk_schedule(tw, timeo, rearm) */
-static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
-{
-	struct tc_closing *t;
-
-	if (!rearm) {
-		timewait__made(tw, now);
-		return;
-	}
-	t = bpf_map_lookup_elem(&tws, &tw);
-	/* an RST in TIME_WAIT under tcp_rfc1337 re-arms too: no peer FIN, no restart */
-	if (t && !(tw__segment_flags(tw) & TCPHDR_RST))
-		timewait__rearmed(tw, t, now);
-}
-
-/* fentry/kprobe backends: inet_twsk_deschedule_put(tw), the socket killed before its time */
-static __always_inline void timewait__killed(__u64 tw, __u64 now)
-{
-	struct tc_closing *t;
-	__u8 flags, kind;
-
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
-		return;
-	flags = tw__segment_flags(tw);
-	if (tw__netns_dying(tw))
-		kind = TC_TW_PURGED;
-	else if (tw__reused_by_connect(t, now))
-		kind = TC_TW_REUSED;
-	else if (flags & TCPHDR_RST)
-		kind = TC_TW_RST;
-	else if (flags & TCPHDR_SYN)
-		kind = TC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
-	else
-		kind = TC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
-	tw__end(tw, t, kind, now);
 }
 
 #endif /* __TIMEWAIT_BPF_H */

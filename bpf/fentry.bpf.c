@@ -38,7 +38,7 @@ int BPF_PROG(tcf_tw_kill_any, struct inet_timewait_sock *tw)
 SEC("fentry/tw_timer_handler")
 int BPF_PROG(tcf_tw_expire, struct timer_list *timer)
 {
-	timewait__expired(tw__from_timer(timer), bpf_ktime_get_ns());
+	timewait__expired(timewait__from_timer(timer), bpf_ktime_get_ns());
 	return 0;
 }
 

@@ -23,9 +23,9 @@ static __always_inline __u64 seed_entered(const struct tcp_sock *tp, int state, 
 	else
 		return now;
 	ago = j - then;
-	if ((__s32)ago < 0 || ago * tw__ns_per_jiffy() > now)
+	if ((__s32)ago < 0 || ago * jiffies__tick_ns() > now)
 		return now;
-	return now - ago * tw__ns_per_jiffy();
+	return now - ago * jiffies__tick_ns();
 }
 
 /* a full socket already closing when tcpclose started: follow it from now on */

@@ -31,7 +31,7 @@ int BPF_KPROBE(tck_tw_kill_any, struct inet_timewait_sock *tw)
 SEC("kprobe/tw_timer_handler")
 int BPF_KPROBE(tck_tw_expire, struct timer_list *timer)
 {
-	timewait__expired(tw__from_timer(timer), bpf_ktime_get_ns());
+	timewait__expired(timewait__from_timer(timer), bpf_ktime_get_ns());
 	return 0;
 }
 

@@ -29,11 +29,11 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 		const struct request_sock *req = (const void *)timer -
 			bpf_core_field_offset(struct request_sock, rsk_timer);
 
-		tw__resolve(TW_NEXT_REQSK, 0, &req->__req_common);
+		timewait__resolve(TW_NEXT_REQSK, 0, &req->__req_common);
 		return 0;
 	}
 	if (fn == &tw_timer_handler)
-		timewait__timer_start(tw__from_timer(timer));
+		timewait__timer_start(timewait__from_timer(timer));
 	return 0;
 }
 
@@ -41,7 +41,7 @@ SEC("tp_btf/timer_cancel")
 int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 {
 	if (timer->function == &tw_timer_handler)
-		timewait__timer_cancel(tw__from_timer(timer));
+		timewait__timer_cancel(timewait__from_timer(timer));
 	return 0;
 }
 
@@ -51,7 +51,7 @@ int BPF_PROG(tc_timer_expire, struct timer_list *timer)
 	void *fn = timer->function;
 
 	if (fn == &tw_timer_handler)
-		timewait__timer_expire(tw__from_timer(timer));
+		timewait__timer_expire(timewait__from_timer(timer));
 	else if (fn == &tcp_keepalive_timer)
 		tcptimer__enter(sk_of_keepalive_timer(timer), TIMER_KEEPALIVE);
 	else if (fn == &tcp_write_timer)
@@ -78,6 +78,6 @@ int BPF_PROG(tc_timer_exit, struct timer_list *timer)
 SEC("raw_tp")
 int tc_flush(void *ctx)
 {
-	tw__resolve(TW_NEXT_OTHER, 0, NULL);
+	timewait__resolve(TW_NEXT_OTHER, 0, NULL);
 	return 0;
 }

@@ -7,10 +7,11 @@
  * timewait sockets armed on this CPU (timewait__made()); the full socket's CLOSE that follows
  * claims its own (timewait__claim()), moving the record from 'conns' to 'tws', keyed by the
  * timewait socket. From there the record is kept up to date (timewait__rearmed(),
- * tw__settle()) and sent when the socket is gone (tw__end(), tw__finish()). What tells
- * each of these differs by backend: the timer tracepoints (timewait_tracepoint.bpf.h), or
- * the timewait functions themselves (timewait_funcs.bpf.h). The iterator seeds the
- * timewait sockets that were there before tcpclose (timewait__seed()).
+ * timewait__settle()) and sent when the socket is gone (timewait__end(),
+ * timewait__finish()). What tells each of these differs by backend: the timer tracepoints
+ * (timewait_tracepoint.bpf.h), or the timewait functions themselves (timewait_funcs.bpf.h).
+ * The iterator seeds the timewait sockets that were there before tcpclose
+ * (timewait__seed()).
  */
 #ifndef __TIMEWAIT_BPF_H
 #define __TIMEWAIT_BPF_H
@@ -28,7 +29,7 @@ struct ns_common___old {
 	refcount_t count;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
+static __always_inline __u64 timewait__from_timer(const struct timer_list *timer)
 {
 	/* container_of() on the trusted timer pointer is refused by the verifier */
 	return (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
@@ -36,7 +37,7 @@ static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
 
 
 /* is the entry for tw about this socket, or left by an earlier one at the same address? */
-static __always_inline bool tw__same_socket(__u64 tw, const struct tc_closing *t)
+static __always_inline bool timewait__same_socket(__u64 tw, const struct tc_closing *t)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
@@ -45,7 +46,7 @@ static __always_inline bool tw__same_socket(__u64 tw, const struct tc_closing *t
 }
 
 /* what a cancel must remember of the socket, which may be freed right after */
-static __always_inline void tw__snapshot(struct tc_tw_pending *p, __u64 tw)
+static __always_inline void timewait__snapshot(struct tc_tw_pending *p, __u64 tw)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
@@ -62,7 +63,7 @@ static __always_inline void tw__snapshot(struct tc_tw_pending *p, __u64 tw)
 	}
 }
 
-static __always_inline bool tw__netns_dying(__u64 tw)
+static __always_inline bool timewait__netns_dying(__u64 tw)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct net *net = BPF_CORE_READ(itw, __tw_common.skc_net.net);
@@ -73,7 +74,7 @@ static __always_inline bool tw__netns_dying(__u64 tw)
 	return BPF_CORE_READ((struct ns_common___old *)&net->ns, count.refs.counter) == 0;
 }
 
-static __always_inline __u64 tw__ns_per_jiffy(void)
+static __always_inline __u64 jiffies__tick_ns(void)
 {
 	return NSEC_PER_SEC / (kernel_hz ? kernel_hz : 250);
 }
@@ -81,7 +82,7 @@ static __always_inline __u64 tw__ns_per_jiffy(void)
 /* when jiffy j began, no later than the pair (ns, base_j) read in it says */
 static __always_inline __u64 jiffies__start(__u64 ns, __u64 base_j, __u64 j)
 {
-	return ns + (__s64)(j - base_j) * (__s64)tw__ns_per_jiffy();
+	return ns + (__s64)(j - base_j) * (__s64)jiffies__tick_ns();
 }
 
 /* a pair read together on this CPU: keep it if its jiffy began later than the anchor's says */
@@ -98,7 +99,7 @@ static __always_inline void jiffies__sample(struct tw_recent *r, __u64 ns, __u64
  * The time a jiffies value stands for: by the pair read when the socket was first seen, or
  * by this CPU's anchor if that says earlier (the socket's pair was read while jiffies lagged)
  */
-static __always_inline __u64 tw__jiffies_to_ns(const struct tc_closing *t, __u64 j)
+static __always_inline __u64 timewait__jiffies_to_ns(const struct tc_closing *t, __u64 j)
 {
 	struct tw_recent *r = percpu__get(&tw_last);
 	__u64 ns = jiffies__start(t->tw_base_ns, t->tw_base_j, j), anchored;
@@ -112,16 +113,16 @@ static __always_inline __u64 tw__jiffies_to_ns(const struct tc_closing *t, __u64
 }
 
 /* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
-static __always_inline __u64 tw__armed_ns(const struct tc_closing *t, __u64 expires,
-					   __u64 timeout)
+static __always_inline __u64 timewait__armed_ns(const struct tc_closing *t, __u64 expires,
+						__u64 timeout)
 {
-	__u64 armed_ns = tw__jiffies_to_ns(t, expires - timeout);
+	__u64 armed_ns = timewait__jiffies_to_ns(t, expires - timeout);
 
 	return armed_ns < t->tw_base_ns ? armed_ns : t->tw_base_ns;
 }
 
-static __always_inline void tw__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt,
-					      __u32 snd_nxt)
+static __always_inline void timewait__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt,
+						    __u32 snd_nxt)
 {
 	if (t->rec.flags & TC_F_PEER_FIN)
 		return;
@@ -135,16 +136,16 @@ static __always_inline void tw__note_peer_fin(struct tc_closing *t, __u32 rcv_nx
  * Bring the record up to date with the socket's substate and deadline: a FIN_WAIT2 that
  * became TIME_WAIT, or a TIME_WAIT whose 2MSL was restarted, without a timer_start seen.
  */
-static __always_inline void tw__settle(struct tc_closing *t, __u8 substate, __u64 expires,
-				       __u32 rcv_nxt, __u32 snd_nxt)
+static __always_inline void timewait__settle(struct tc_closing *t, __u8 substate, __u64 expires,
+					     __u32 rcv_nxt, __u32 snd_nxt)
 {
 	__u64 armed_j, armed_ns;
 
 	if (substate != TCP_TIME_WAIT)
 		return;
 	armed_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
-	armed_ns = tw__jiffies_to_ns(t, armed_j);
-	tw__note_peer_fin(t, rcv_nxt, snd_nxt);
+	armed_ns = timewait__jiffies_to_ns(t, armed_j);
+	timewait__note_peer_fin(t, rcv_nxt, snd_nxt);
 	if (t->rec.state == TCP_FIN_WAIT2) {
 		/* the peer's FIN came when the 60 s were armed */
 		conn__enter(t, TCP_TIME_WAIT, armed_ns);
@@ -158,7 +159,8 @@ static __always_inline void tw__settle(struct tc_closing *t, __u8 substate, __u6
 }
 
 /* the timewait socket is gone: send the record and forget the socket */
-static __always_inline void tw__finish(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
+static __always_inline void timewait__finish(__u64 tw, struct tc_closing *t, __u8 tw_end,
+					     __u64 now)
 {
 	/*
 	 * Settled in place and sent straight from the map, never through a per-CPU buffer: a
@@ -182,7 +184,7 @@ static __always_inline void tw__finish(__u64 tw, struct tc_closing *t, __u8 tw_e
  * one CPU while the next namespace's sockets are made on the other). That cancel's guess is
  * the best word on how it ended; without one, it was killed, cause unknown.
  */
-static __always_inline __u8 tw__stale_kind(const struct tc_closing *t)
+static __always_inline __u8 timewait__stale_kind(const struct tc_closing *t)
 {
 	return t->cancel_kind ? t->cancel_kind : TC_TW_KILLED;
 }
@@ -204,7 +206,7 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 		bpf_core_read(cn->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 }
 
-static __always_inline bool tw__reused_by_connect(const struct tc_closing *t, __u64 now)
+static __always_inline bool timewait__reused_by_connect(const struct tc_closing *t, __u64 now)
 {
 	struct connecting *cn = percpu__get(&connecting);
 	__u32 n = t->rec.family == AF_INET ? 4 : 16;
@@ -228,10 +230,10 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __
 {
 	struct tc_tw_pending snap = {};
 
-	tw__snapshot(&snap, tw);
+	timewait__snapshot(&snap, tw);
 	if (snap.substate != TCP_TIME_WAIT)
 		return;
-	tw__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
+	timewait__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
 	if (t->rec.state == TCP_FIN_WAIT2) {
 		conn__enter(t, TCP_TIME_WAIT, now);
 	} else {
@@ -246,15 +248,15 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __
  * socket's at the same address, killed and freed while its end waits on another CPU: send it
  * now, as killed, rather than lose it.
  */
-static __always_inline struct tc_closing *tw__insert(__u64 tw, const struct tc_closing *c,
-						__u64 now)
+static __always_inline struct tc_closing *timewait__insert(__u64 tw, const struct tc_closing *c,
+							   __u64 now)
 {
 	struct tc_closing *t;
 
 	if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 		t = bpf_map_lookup_elem(&tws, &tw);
 		if (t)
-			tw__finish(tw, t, tw__stale_kind(t), now);
+			timewait__finish(tw, t, timewait__stale_kind(t), now);
 		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 			drop__count(TC_DROP_TW_MAP);
 			return NULL;
@@ -293,15 +295,15 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 	c.rec.role = role__of_state(substate);
 	expires = BPF_CORE_READ(itw, tw_timer.expires);
 	if (expires > c.tw_base_j)
-		c.rec.tw_left_ns = (expires - c.tw_base_j) * tw__ns_per_jiffy();
+		c.rec.tw_left_ns = (expires - c.tw_base_j) * jiffies__tick_ns();
 	if (substate == TCP_TIME_WAIT)
 		c.tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
 	else
 		/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what that
 		 * timeout has used up (for --stuck; the record stays partial) */
-		c.rec.enter_ns = c.rec.start_ns = tw__armed_ns(&c, expires,
+		c.rec.enter_ns = c.rec.start_ns = timewait__armed_ns(&c, expires,
 			BPF_CORE_READ(itw, __tw_common.skc_net.net, ipv4.sysctl_tcp_fin_timeout));
-	tw__insert(tw, &c, now);
+	timewait__insert(tw, &c, now);
 }
 
 /* a timewait socket's timer was armed for the first time: remember it for the claim */
@@ -320,7 +322,8 @@ static __always_inline void timewait__made(__u64 tw, __u64 now)
 }
 
 /* is the timewait socket tw the one tcp_time_wait() just made of sk? */
-static __always_inline bool tw__of_sk(__u64 tw, const struct sock *sk, const struct tcp_sock *tp)
+static __always_inline bool timewait__of_sk(__u64 tw, const struct sock *sk,
+					    const struct tcp_sock *tp)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	const struct sock_common *skc = &sk->__sk_common;
@@ -362,7 +365,7 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 	for (int i = 1; i <= TW_RECENT; i++) {
 		slot = (recent->next - i) % TW_RECENT;
 		m = &recent->made[slot];
-		if (!m->tw || !tw__of_sk(m->tw, sk, tp))
+		if (!m->tw || !timewait__of_sk(m->tw, sk, tp))
 			continue;
 		itw = (const void *)m->tw;
 		c->tw_base_ns = m->ns;
@@ -374,7 +377,7 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 			c->tw_arm_j = m->j;
 		}
 		c->rec.flags |= TC_F_TW;
-		tw__insert(m->tw, c, now);
+		timewait__insert(m->tw, c, now);
 		m->tw = 0;
 		return true;
 	}
@@ -382,13 +385,13 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 }
 
 /* the socket ends now, still readable: settle its record by what it says, and send it */
-static __always_inline void tw__end(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
+static __always_inline void timewait__end(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
 {
 	struct tc_tw_pending snap = {};
 
-	tw__snapshot(&snap, tw);
-	tw__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
-	tw__finish(tw, t, tw_end, now);
+	timewait__snapshot(&snap, tw);
+	timewait__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
+	timewait__finish(tw, t, tw_end, now);
 }
 
 /* the socket's timer ran out: 2MSL, or tcp_fin_timeout of an orphaned FIN_WAIT2 */
@@ -397,7 +400,7 @@ static __always_inline void timewait__expired(__u64 tw, __u64 now)
 	struct tc_closing *t = bpf_map_lookup_elem(&tws, &tw);
 
 	if (t)
-		tw__end(tw, t, TC_TW_EXPIRED, now);
+		timewait__end(tw, t, TC_TW_EXPIRED, now);
 }
 
 #endif /* __TIMEWAIT_BPF_H */

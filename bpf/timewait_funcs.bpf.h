@@ -27,7 +27,7 @@ static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
 }
 
 /* the flags of the segment tw took in last on this CPU, 0 if it was another socket's */
-static __always_inline __u8 tw__segment_flags(__u64 tw)
+static __always_inline __u8 timewait__segment_flags(__u64 tw)
 {
 	struct tw_segment *seg = percpu__get(&tw_seg);
 
@@ -48,7 +48,7 @@ static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
 	}
 	t = bpf_map_lookup_elem(&tws, &tw);
 	/* an RST in TIME_WAIT under tcp_rfc1337 re-arms too: no peer FIN, no restart */
-	if (t && !(tw__segment_flags(tw) & TCPHDR_RST))
+	if (t && !(timewait__segment_flags(tw) & TCPHDR_RST))
 		timewait__rearmed(tw, t, now);
 }
 
@@ -61,10 +61,10 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (!t)
 		return;
-	flags = tw__segment_flags(tw);
-	if (tw__netns_dying(tw))
+	flags = timewait__segment_flags(tw);
+	if (timewait__netns_dying(tw))
 		kind = TC_TW_PURGED;
-	else if (tw__reused_by_connect(t, now))
+	else if (timewait__reused_by_connect(t, now))
 		kind = TC_TW_REUSED;
 	else if (flags & TCPHDR_RST)
 		kind = TC_TW_RST;
@@ -72,7 +72,7 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 		kind = TC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
 	else
 		kind = TC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
-	tw__end(tw, t, kind, now);
+	timewait__end(tw, t, kind, now);
 }
 
 #endif /* __TIMEWAIT_FUNCS_BPF_H */

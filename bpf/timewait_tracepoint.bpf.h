@@ -13,7 +13,7 @@
  *   timer_expire_entry	2MSL (or tcp_fin_timeout) ran out
  * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
  * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
- * A cancel is a guess until the next timer event on its CPU settles it (tw__resolve()), or
+ * A cancel is a guess until the next timer event on its CPU settles it (timewait__resolve()), or
  * user space does, through tc_flush, when nothing follows.
  */
 #ifndef __TIMEWAIT_TRACEPOINT_BPF_H
@@ -34,8 +34,8 @@ enum tw_next {
  * a request socket for the same ports means a SYN took the 4-tuple; anything else means
  * the socket was killed as the cancel guessed.
  */
-static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
-					const struct sock_common *req)
+static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
+					      const struct sock_common *req)
 {
 	struct tc_tw_pending *p = percpu__get(&tw_pending);
 	struct tc_closing *t;
@@ -55,7 +55,7 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 	/* the same socket armed again or expiring lives on; a new one the allocator made at
 	 * the killed one's address is not it */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
-	    tw__same_socket(tw, t)) {
+	    timewait__same_socket(tw, t)) {
 		t->cancel_kind = 0;
 		return;
 	}
@@ -65,8 +65,8 @@ static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
 	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
 	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->rec.netns)
 		kind = TC_TW_SYN;
-	tw__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
-	tw__finish(tw, t, kind, p->ts_ns);
+	timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
+	timewait__finish(tw, t, kind, p->ts_ns);
 }
 
 /* timer_start of tw's timer: made, or re-armed (a re-arm that changed bucket) */
@@ -75,17 +75,17 @@ static __always_inline void timewait__timer_start(__u64 tw)
 	struct tc_closing *t;
 	__u64 now;
 
-	tw__resolve(TW_NEXT_START, tw, NULL);
+	timewait__resolve(TW_NEXT_START, tw, NULL);
 	now = bpf_ktime_get_ns();
 	t = bpf_map_lookup_elem(&tws, &tw);
-	if (t && tw__same_socket(tw, t)) {
+	if (t && timewait__same_socket(tw, t)) {
 		timewait__rearmed(tw, t, now);
 		return;
 	}
 	/* an entry left at this address by a socket killed while its end waits on another
 	 * CPU: that socket is gone */
 	if (t)
-		tw__finish(tw, t, tw__stale_kind(t), now);
+		timewait__finish(tw, t, timewait__stale_kind(t), now);
 	timewait__made(tw, now);
 }
 
@@ -100,19 +100,19 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 	struct tc_closing *t;
 	__u64 now;
 
-	tw__resolve(TW_NEXT_OTHER, tw, NULL);
+	timewait__resolve(TW_NEXT_OTHER, tw, NULL);
 	t = bpf_map_lookup_elem(&tws, &tw);
 	p = percpu__get(&tw_pending);
 	if (!t || !p)
 		return;
 	now = bpf_ktime_get_ns();
-	tw__snapshot(p, tw);
+	timewait__snapshot(p, tw);
 	p->sport = t->rec.sport;
 	p->dport = t->rec.dport;
 	p->ts_ns = now;
-	if (tw__netns_dying(tw))
+	if (timewait__netns_dying(tw))
 		p->kind = TC_TW_PURGED;
-	else if (tw__reused_by_connect(t, now))
+	else if (timewait__reused_by_connect(t, now))
 		p->kind = TC_TW_REUSED;
 	else
 		p->kind = TC_TW_RST;	/* or TC_TW_SYN, if a request socket follows */
@@ -123,7 +123,7 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 /* timer_expire_entry of tw's timer: the cancel just before was expiry's */
 static __always_inline void timewait__timer_expire(__u64 tw)
 {
-	tw__resolve(TW_NEXT_EXPIRE, tw, NULL);
+	timewait__resolve(TW_NEXT_EXPIRE, tw, NULL);
 	timewait__expired(tw, bpf_ktime_get_ns());
 }
 

@@ -189,6 +189,13 @@ static __always_inline __u8 timewait__stale_kind(const struct tc_closing *t)
 	return t->cancel_kind ? t->cancel_kind : TC_TW_KILLED;
 }
 
+/*
+ * How long after its SYN_SENT a connect() by the same task may have recycled a timewait
+ * socket. tcp_v4_connect() and tcp_v6_connect() set SYN_SENT just before
+ * inet_hash_connect(), which kills the socket it recycles in the same call: far sooner.
+ */
+#define CONNECT_REUSE_WINDOW_NS (100 * 1000000ULL)
+
 /* connect() is about to look for a timewait socket to recycle (tcp_twsk_unique()) */
 static __always_inline void timewait__note_connect(const struct sock *sk)
 {
@@ -212,7 +219,7 @@ static __always_inline bool timewait__reused_by_connect(const struct tc_closing 
 	__u32 n = t->rec.family == AF_INET ? 4 : 16;
 	const struct sock *csk;
 
-	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() || now - cn->ts_ns > 100000000)
+	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() || now - cn->ts_ns > CONNECT_REUSE_WINDOW_NS)
 		return false;
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */

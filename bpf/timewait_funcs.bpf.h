@@ -20,8 +20,7 @@ static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
 
 	if (!seg)
 		return;
-	/* the flags byte after the data offset: FIN 0x01, SYN 0x02, RST 0x04 */
-	bpf_probe_read_kernel(&flags, 1, (const void *)th + 13);
+	bpf_probe_read_kernel(&flags, 1, (const void *)th + TCP_FLAGS_OFFSET);
 	seg->tw = tw;
 	seg->flags = flags;
 }
@@ -33,9 +32,6 @@ static __always_inline __u8 timewait__segment_flags(__u64 tw)
 
 	return seg && seg->tw == tw ? seg->flags : 0;
 }
-
-#define TCPHDR_SYN 0x02
-#define TCPHDR_RST 0x04
 
 /* fentry/kprobe backends: __inet_twsk_schedule(tw, timeo, rearm) */
 static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)

@@ -12,6 +12,16 @@
 
 #define SETTLE_AGE_NS (50 * 1000000ULL)
 
+/*
+ * What a hash map element costs beyond its key and value, roughly: the kernel's struct
+ * htab_elem (48 bytes in 6.18: bpftool btf dump file /sys/kernel/btf/vmlinux) and the
+ * slab's rounding up of the whole
+ */
+#define HTAB_ELEM_OVERHEAD 64
+
+/* fill_cidrs() puts every --laddr (--raddr) in one trie */
+_Static_assert(ARGS_MAX_CIDRS <= TC_MAX_CIDRS, "the address tries hold every --laddr, --raddr");
+
 static int fail(const char *what, int err)
 {
 	/* as root, EACCES is the verifier's refusal, not a missing privilege */
@@ -264,10 +274,9 @@ __u64 loader__tw_live(struct loader *l, __u64 *bytes)
 	free(vals);
 	if (sum < 0)
 		sum = 0;
-	/* a hash element: its key and value, and the kernel's htab_elem header and slab slack */
 	if (bytes)
 		*bytes = sum * (bpf_map__key_size(l->skel->maps.tws) +
-				bpf_map__value_size(l->skel->maps.tws) + 64);
+				bpf_map__value_size(l->skel->maps.tws) + HTAB_ELEM_OVERHEAD);
 	return sum;
 }
 

@@ -247,6 +247,32 @@ static __always_inline void drop__count(enum tc_drop what)
 		*cnt += 1;
 }
 
+/*
+ * Put init in a hash map under key, unless an entry is there, and return the entry. Another
+ * CPU may make it meanwhile: only an entry still missing after that is a loss, counted as
+ * 'drop', and NULL.
+ */
+static __always_inline void *map__insert(void *map, const void *key, const void *init,
+					 enum tc_drop drop)
+{
+	void *v;
+
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		drop__count(drop);
+	return v;
+}
+
+/* the entry under key in a hash map, made from init if there is none (map__insert()) */
+static __always_inline void *map__lookup_or_insert(void *map, const void *key, const void *init,
+						   enum tc_drop drop)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	return v ? v : map__insert(map, key, init, drop);
+}
+
 static __always_inline void *percpu__get(void *map)
 {
 	__u32 zero = 0;

@@ -207,10 +207,8 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 	cn->ts_ns = bpf_ktime_get_ns();
 	cn->sk = (__u64)sk;
 	cn->dport = bpf_ntohs(sk->__sk_common.skc_dport);
-	if (sk->__sk_common.skc_family == AF_INET)
-		bpf_core_read(cn->daddr, 4, &sk->__sk_common.skc_daddr);
-	else
-		bpf_core_read(cn->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	/* struct sock begins with its sock_common: no CO-RE offset to add for it */
+	skc__read_addrs((const void *)sk, sk->__sk_common.skc_family, NULL, cn->daddr);
 }
 
 static __always_inline bool timewait__reused_by_connect(const struct tc_closing *t, __u64 now)

@@ -34,27 +34,6 @@ static int fail(const char *what, int err)
 	return err;
 }
 
-/* load the programs of one backend only: the others' hooks may not exist here */
-static void select_backend(struct tcpclose_bpf *skel, enum tc_backend b)
-{
-	struct bpf_program *prog;
-	const char *name;
-	bool want;
-
-	bpf_object__for_each_program(prog, skel->obj) {
-		name = bpf_program__name(prog);
-		if (!strncmp(name, "tc_timer_", 9) || !strcmp(name, "tc_flush"))
-			want = b == TC_BACKEND_TRACEPOINT;
-		else if (!strncmp(name, "tcf_", 4))
-			want = b == TC_BACKEND_FENTRY;
-		else if (!strncmp(name, "tck_", 4))
-			want = b == TC_BACKEND_KPROBE;
-		else
-			continue;
-		bpf_program__set_autoload(prog, want);
-	}
-}
-
 static int configure(struct loader *l, const struct tc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
@@ -101,7 +80,8 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 	}
 	/* run on demand by loader__settle_timewait(), never attached */
 	bpf_program__set_autoattach(skel->progs.tc_flush, false);
-	select_backend(skel, l->backend);
+	/* load the programs of one backend only */
+	backend__select(skel, l->backend);
 	return 0;
 }
 

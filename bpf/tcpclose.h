@@ -14,7 +14,7 @@
  */
 #define TC_RINGBUF_SIZE		(1 << 22)	/* events: 4 MiB */
 #define TC_MAX_TW		(1 << 17)	/* tws: timewait sockets followed at once */
-#define TC_MAX_CLOSING		(1 << 16)	/* conns: full sockets between FIN and CLOSE */
+#define TC_MAX_CLOSING		(1 << 16)	/* conns: full sockets while they close */
 #define TC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
 #define TC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
 

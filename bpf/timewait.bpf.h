@@ -217,7 +217,8 @@ static __always_inline bool timewait__reused_by_connect(const struct tc_closing 
 	__u32 n = t->rec.family == AF_INET ? 4 : 16;
 	const struct sock *csk;
 
-	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() || now - cn->ts_ns > CONNECT_REUSE_WINDOW_NS)
+	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() ||
+	    now - cn->ts_ns > CONNECT_REUSE_WINDOW_NS)
 		return false;
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */

@@ -12,7 +12,7 @@
 
 #include "timewait.bpf.h"
 
-/* fentry/kprobe backends: tcp_timewait_state_process() takes a segment in for tw */
+/* tcp_timewait_state_process() takes a segment in for tw */
 static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
 {
 	struct tw_segment *seg = percpu__get(&tw_seg);
@@ -33,7 +33,7 @@ static __always_inline __u8 timewait__segment_flags(__u64 tw)
 	return seg && seg->tw == tw ? seg->flags : 0;
 }
 
-/* fentry/kprobe backends: __inet_twsk_schedule(tw, timeo, rearm) */
+/* __inet_twsk_schedule(tw, timeo, rearm) */
 static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
 {
 	struct tc_closing *t;
@@ -48,7 +48,7 @@ static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
 		timewait__rearmed(tw, t, now);
 }
 
-/* fentry/kprobe backends: inet_twsk_deschedule_put(tw), the socket killed before its time */
+/* inet_twsk_deschedule_put(tw) or inet_twsk_kill(tw): the socket killed before its time */
 static __always_inline void timewait__killed(__u64 tw, __u64 now)
 {
 	struct tc_closing *t;

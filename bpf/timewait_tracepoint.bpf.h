@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The tracepoint backend's view of a timewait socket (timer.bpf.c), for kernels that offer
- * neither fentry nor kprobes, as this project's own machines. The socket's life shows only
+ * neither fentry nor kprobes (as this project's own machines). The socket's life shows only
  * through its timer (tw->tw_timer, handler tw_timer_handler):
  *   timer_start		armed: created (then the full socket's ->CLOSE follows on this
  *				CPU and claims it, moving the record to 'tws'), or re-armed by a
@@ -13,8 +13,8 @@
  *   timer_expire_entry	2MSL (or tcp_fin_timeout) ran out
  * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
  * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
- * A cancel is a guess until the next timer event on its CPU settles it (timewait__resolve()), or
- * user space does, through tc_flush, when nothing follows.
+ * A cancel is a guess until the next timer event on its CPU settles it
+ * (timewait__resolve()), or user space does, through tc_flush, when nothing follows.
  */
 #ifndef __TIMEWAIT_TRACEPOINT_BPF_H
 #define __TIMEWAIT_TRACEPOINT_BPF_H

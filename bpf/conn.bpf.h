@@ -20,23 +20,43 @@ static __always_inline __u8 state__index(int state)
 }
 
 /*
- * Read the 4-tuple, family and network namespace of a full, request or timewait socket:
- * all three begin with struct sock_common. Probe reads, because a timewait socket reached
- * from its timer is not a pointer the verifier trusts.
+ * The local (unless saddr is NULL) and remote address of a socket of family, in 16 bytes
+ * each, IPv4 in the first 4. Probe reads, for any socket: a timewait socket reached from its
+ * timer is not a pointer the verifier trusts.
  */
+static __always_inline void skc__read_addrs(const struct sock_common *skc, __u16 family,
+					    __u8 *saddr, __u8 *daddr)
+{
+	if (family == AF_INET) {
+		if (saddr)
+			bpf_core_read(saddr, 4, &skc->skc_rcv_saddr);
+		bpf_core_read(daddr, 4, &skc->skc_daddr);
+	} else {
+		if (saddr)
+			bpf_core_read(saddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(daddr, 16, &skc->skc_v6_daddr);
+	}
+}
+
+/*
+ * The family, remote port, network namespace and addresses of a full, request or timewait
+ * socket: all three begin with struct sock_common. The local port is the caller's to read:
+ * skc_num of a full socket is 0 once it is unhashed, inet_sport is not in sock_common.
+ */
+static __always_inline void skc__read_tuple(const struct sock_common *skc, __u8 *family,
+					    __u16 *dport, __u32 *netns, __u8 *saddr, __u8 *daddr)
+{
+	*family = BPF_CORE_READ(skc, skc_family);
+	*dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	*netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	skc__read_addrs(skc, *family, saddr, daddr);
+}
+
+/* the connection's tuple, of a socket whose skc_num still holds the local port */
 static __always_inline void conn__read_tuple(struct tc_conn *rec, const struct sock_common *skc)
 {
-	rec->family = BPF_CORE_READ(skc, skc_family);
+	skc__read_tuple(skc, &rec->family, &rec->dport, &rec->netns, rec->saddr, rec->daddr);
 	rec->sport = BPF_CORE_READ(skc, skc_num);
-	rec->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	rec->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
-	if (rec->family == AF_INET) {
-		bpf_core_read(rec->saddr, 4, &skc->skc_rcv_saddr);
-		bpf_core_read(rec->daddr, 4, &skc->skc_daddr);
-	} else {
-		bpf_core_read(rec->saddr, 16, &skc->skc_v6_rcv_saddr);
-		bpf_core_read(rec->daddr, 16, &skc->skc_v6_daddr);
-	}
 }
 
 /*
@@ -338,11 +358,7 @@ static __always_inline struct tc_closing *conn__get(const struct sock *sk,
 		conn__send_unseen(c, key);
 	if (conn__start(&fresh, sk, tp, sk->__sk_common.skc_state, now))
 		return NULL;
-	bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST);
-	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c)
-		drop__count(TC_DROP_CONN_MAP);
-	return c;
+	return map__insert(&conns, &key, &fresh, TC_DROP_CONN_MAP);
 }
 
 #endif /* __CONN_BPF_H */

@@ -6,7 +6,7 @@
  * every re-arm by a peer FIN, and the segment that killed a timewait socket. Loaded instead
  * of timer.bpf.c when user space chose this backend (user/backend.c).
  */
-#include "timewait.bpf.h"
+#include "timewait_funcs.bpf.h"
 #include "keepalive.bpf.h"
 
 SEC("fentry/__inet_twsk_schedule")
@@ -38,7 +38,7 @@ int BPF_PROG(tcf_tw_kill_any, struct inet_timewait_sock *tw)
 SEC("fentry/tw_timer_handler")
 int BPF_PROG(tcf_tw_expire, struct timer_list *timer)
 {
-	timewait__expired(tw__from_timer(timer), bpf_ktime_get_ns());
+	timewait__expired(timewait__from_timer(timer), bpf_ktime_get_ns());
 	return 0;
 }
 

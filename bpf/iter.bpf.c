@@ -23,9 +23,9 @@ static __always_inline __u64 seed_entered(const struct tcp_sock *tp, int state, 
 	else
 		return now;
 	ago = j - then;
-	if ((__s32)ago < 0 || ago * tw__ns_per_jiffy() > now)
+	if ((__s32)ago < 0 || ago * jiffies__tick_ns() > now)
 		return now;
-	return now - ago * tw__ns_per_jiffy();
+	return now - ago * jiffies__tick_ns();
 }
 
 /* a full socket already closing when tcpclose started: follow it from now on */
@@ -48,9 +48,7 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 		c.cw_known = 1;
 	}
 	conn__enter(&c, state, entered);
-	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&conns, &key))
-		drop__count(TC_DROP_CONN_MAP);
+	map__insert(&conns, &key, &c, TC_DROP_CONN_MAP);
 }
 
 /* --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK since at least stuck_ns */

@@ -99,20 +99,11 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 	}
 	__builtin_memset(t, 0, sizeof(*t));
 	t->type = TC_EV_TRANSITION;
-	t->family = BPF_CORE_READ(skc, skc_family);
 	t->oldstate = TCP_ESTABLISHED;
 	t->newstate = TC_KEEPALIVE_UNANSWERED;
+	skc__read_tuple(skc, &t->family, &t->dport, &t->netns, t->saddr, t->daddr);
 	/* inet_sport: by CLOSE, inet_put_port() has zeroed skc_num */
 	t->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	t->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	t->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
-	if (t->family == AF_INET) {
-		bpf_core_read(t->saddr, 4, &skc->skc_rcv_saddr);
-		bpf_core_read(t->daddr, 4, &skc->skc_daddr);
-	} else {
-		bpf_core_read(t->saddr, 16, &skc->skc_v6_rcv_saddr);
-		bpf_core_read(t->daddr, 16, &skc->skc_v6_daddr);
-	}
 	t->ts_ns = now;
 	t->pid = run;		/* how many probes are now unanswered */
 	bpf_ringbuf_submit(t, ringbuf__flags());
@@ -132,16 +123,9 @@ static __always_inline void ka__count(struct timer_run *run, __u8 out)
 		return;
 	sent = out - run->probes_out;
 	run->probes_out = out;
-	ka = bpf_map_lookup_elem(&kas, &sk);
-	if (!ka) {
-		/* another CPU may have made it meanwhile: only a missing entry is a loss */
-		bpf_map_update_elem(&kas, &sk, &fresh, BPF_NOEXIST);
-		ka = bpf_map_lookup_elem(&kas, &sk);
-		if (!ka) {
-			drop__count(TC_DROP_CONN_MAP);
-			return;
-		}
-	}
+	ka = map__lookup_or_insert(&kas, &sk, &fresh, TC_DROP_CONN_MAP);
+	if (!ka)
+		return;
 	ka->probes += sent;
 	ka__settle(ka, out);
 	/* another probe while some are out: the one before it went unanswered */

@@ -3,7 +3,7 @@
  * The kprobe backend: what fentry.bpf.c does, for kernels that allow kprobes but not fentry
  * (no BPF trampolines). Dearer per call than fentry, but like it fires for TCP only.
  */
-#include "timewait.bpf.h"
+#include "timewait_funcs.bpf.h"
 #include "keepalive.bpf.h"
 
 SEC("kprobe/__inet_twsk_schedule")
@@ -31,7 +31,7 @@ int BPF_KPROBE(tck_tw_kill_any, struct inet_timewait_sock *tw)
 SEC("kprobe/tw_timer_handler")
 int BPF_KPROBE(tck_tw_expire, struct timer_list *timer)
 {
-	timewait__expired(tw__from_timer(timer), bpf_ktime_get_ns());
+	timewait__expired(timewait__from_timer(timer), bpf_ktime_get_ns());
 	return 0;
 }
 

@@ -2,7 +2,7 @@
 /*
  * The full socket's close: sock:inet_sock_set_state for TCP. Every close state a connection
  * visits is timed here; the record is sent when the full socket reaches CLOSE, or handed to
- * the timewait socket that carries the connection on (timewait.bpf.c).
+ * the timewait socket that carries the connection on (timewait.bpf.h).
  */
 #include "conn.bpf.h"
 #include "context.bpf.h"

@@ -18,7 +18,14 @@
 #define AF_INET6 10
 #define ETIMEDOUT 110
 #define NSEC_PER_SEC 1000000000ULL
+/*
+ * The TCP header's flags byte (include/net/tcp.h: tcp_flag_byte()): bitfields in struct
+ * tcphdr, so no offsetof(). TCP_SKB_CB(skb)->tcp_flags holds the same bits.
+ */
+#define TCP_FLAGS_OFFSET 13
 #define TCPHDR_FIN 0x01
+#define TCPHDR_SYN 0x02
+#define TCPHDR_RST 0x04
 #define TCP_TIMEWAIT_LEN_SEC 60	/* include/net/tcp.h: (60 * HZ), not tunable */
 
 #ifdef TCPCLOSE_DEFINE_MAPS
@@ -82,7 +89,7 @@ extern __u64 gauges[TC_NR_STATES];
 
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, TC_RINGBUF_SIZE);
 } events SEC(".maps");
 
 /*
@@ -94,7 +101,7 @@ TC_MAP struct {
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 16);
+	__uint(max_entries, TC_MAX_CLOSING);
 	__type(key, __u64);		/* struct sock * */
 	__type(value, struct tc_closing);
 } conns SEC(".maps");
@@ -103,7 +110,7 @@ TC_MAP struct {
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 17);
+	__uint(max_entries, TC_MAX_TW);
 	__type(key, __u64);		/* struct inet_timewait_sock * */
 	__type(value, struct tc_closing);
 } tws SEC(".maps");
@@ -202,7 +209,7 @@ TC_MAP struct {
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 64);
+	__uint(max_entries, TC_MAX_CIDRS);
 	__type(key, struct tc_cidr_key);
 	__type(value, __u8);
 } laddrs SEC(".maps");
@@ -210,7 +217,7 @@ TC_MAP struct {
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 64);
+	__uint(max_entries, TC_MAX_CIDRS);
 	__type(key, struct tc_cidr_key);
 	__type(value, __u8);
 } raddrs SEC(".maps");
@@ -218,7 +225,7 @@ TC_MAP struct {
 TC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 14);
+	__uint(max_entries, TC_MAX_KEEPALIVE);
 	__type(key, __u64);		/* struct sock *: a timer's socket is no trusted pointer */
 	__type(value, struct ka_count);
 } kas SEC(".maps");
@@ -238,6 +245,32 @@ static __always_inline void drop__count(enum tc_drop what)
 
 	if (cnt)
 		*cnt += 1;
+}
+
+/*
+ * Put init in a hash map under key, unless an entry is there, and return the entry. Another
+ * CPU may make it meanwhile: only an entry still missing after that is a loss, counted as
+ * 'drop', and NULL.
+ */
+static __always_inline void *map__insert(void *map, const void *key, const void *init,
+					 enum tc_drop drop)
+{
+	void *v;
+
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		drop__count(drop);
+	return v;
+}
+
+/* the entry under key in a hash map, made from init if there is none (map__insert()) */
+static __always_inline void *map__lookup_or_insert(void *map, const void *key, const void *init,
+						   enum tc_drop drop)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	return v ? v : map__insert(map, key, init, drop);
 }
 
 static __always_inline void *percpu__get(void *map)

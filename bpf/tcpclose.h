@@ -8,6 +8,16 @@
 
 #define TC_COMM_LEN 16
 
+/*
+ * The maps' sizes, as bpf/tcpclose.bpf.h declares them. User space sets the first three at
+ * load from --ringbuf-size, --max-tw and --max-closing, whose defaults these are.
+ */
+#define TC_RINGBUF_SIZE		(1 << 22)	/* events: 4 MiB */
+#define TC_MAX_TW		(1 << 17)	/* tws: timewait sockets followed at once */
+#define TC_MAX_CLOSING		(1 << 16)	/* conns: full sockets while they close */
+#define TC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
+#define TC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
+
 /* the close states a record keeps a dwell time for, in the order they are printed */
 enum tc_state {
 	TC_FIN_WAIT1,

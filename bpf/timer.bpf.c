@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The timer tracepoints. They fire for every timer of the host, so each program first
+ * The tracepoint backend: the timer tracepoints, on every kernel (this project's own has
+ * neither kprobes nor fentry). They fire for every timer of the host, so each program first
  * compares the handler with the few TCP ones and is done for any other: one load and a few
- * compares. What each tells about a timewait socket is in timewait.bpf.h, about keepalive
- * and retransmit timers in keepalive.bpf.h.
+ * compares. What each tells about a timewait socket is in timewait_tracepoint.bpf.h, about
+ * keepalive and retransmit timers in keepalive.bpf.h. Loaded unless user space chose the
+ * fentry or kprobe backend (user/backend.c).
  */
-#include "timewait.bpf.h"
+#include "timewait_tracepoint.bpf.h"
 #include "keepalive.bpf.h"
 
 extern const void tw_timer_handler __ksym __weak;
@@ -17,8 +19,6 @@ SEC("tp_btf/timer_start")
 int BPF_PROG(tc_timer_start, struct timer_list *timer)
 {
 	void *fn = timer->function;
-	struct tc_closing *t;
-	__u64 tw, now;
 
 	if (fn == &tcp_keepalive_timer) {
 		/* its re-arm in its own run, with the socket lock held: count its probe now */
@@ -29,55 +29,19 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 		const struct request_sock *req = (const void *)timer -
 			bpf_core_field_offset(struct request_sock, rsk_timer);
 
-		tw__resolve(TW_NEXT_REQSK, 0, &req->__req_common);
+		timewait__resolve(TW_NEXT_REQSK, 0, &req->__req_common);
 		return 0;
 	}
-	if (fn != &tw_timer_handler)
-		return 0;
-	tw = tw__from_timer(timer);
-	tw__resolve(TW_NEXT_START, tw, NULL);
-	now = bpf_ktime_get_ns();
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (t && tw__same_socket(tw, t)) {
-		timewait__rearmed(tw, t, now);
-		return 0;
-	}
-	/* an entry left at this address by a socket killed while its end waits on another
-	 * CPU: that socket is gone */
-	if (t)
-		tw__finish(tw, t, tw__stale_kind(t), now);
-	timewait__made(tw, now);
+	if (fn == &tw_timer_handler)
+		timewait__timer_start(timewait__from_timer(timer));
 	return 0;
 }
 
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 {
-	struct tc_tw_pending *p;
-	struct tc_closing *t;
-	__u64 tw, now;
-
-	if (timer->function != &tw_timer_handler)
-		return 0;
-	tw = tw__from_timer(timer);
-	tw__resolve(TW_NEXT_OTHER, tw, NULL);
-	t = bpf_map_lookup_elem(&tws, &tw);
-	p = percpu__get(&tw_pending);
-	if (!t || !p)
-		return 0;
-	now = bpf_ktime_get_ns();
-	tw__snapshot(p, tw);
-	p->sport = t->rec.sport;
-	p->dport = t->rec.dport;
-	p->ts_ns = now;
-	if (tw__netns_dying(tw))
-		p->kind = TC_TW_PURGED;
-	else if (tw__reused_by_connect(t, now))
-		p->kind = TC_TW_REUSED;
-	else
-		p->kind = TC_TW_RST;	/* or TC_TW_SYN, if a request socket follows */
-	p->tw = tw;
-	t->cancel_kind = p->kind;
+	if (timer->function == &tw_timer_handler)
+		timewait__timer_cancel(timewait__from_timer(timer));
 	return 0;
 }
 
@@ -86,10 +50,8 @@ int BPF_PROG(tc_timer_expire, struct timer_list *timer)
 {
 	void *fn = timer->function;
 
-	if (fn == &tw_timer_handler) {
-		tw__resolve(TW_NEXT_EXPIRE, tw__from_timer(timer), NULL);
-		timewait__expired(tw__from_timer(timer), bpf_ktime_get_ns());
-	}
+	if (fn == &tw_timer_handler)
+		timewait__timer_expire(timewait__from_timer(timer));
 	else if (fn == &tcp_keepalive_timer)
 		tcptimer__enter(sk_of_keepalive_timer(timer), TIMER_KEEPALIVE);
 	else if (fn == &tcp_write_timer)
@@ -116,6 +78,6 @@ int BPF_PROG(tc_timer_exit, struct timer_list *timer)
 SEC("raw_tp")
 int tc_flush(void *ctx)
 {
-	tw__resolve(TW_NEXT_OTHER, 0, NULL);
+	timewait__resolve(TW_NEXT_OTHER, 0, NULL);
 	return 0;
 }

@@ -1,27 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Following a connection through its timewait socket.
+ * Following a connection through its timewait socket, what every backend shares.
  *
- * On tracepoints alone (this machine's kernel has no kprobes and refuses fentry):
- * inet_sock_set_state never sees TIME_WAIT: tcp_time_wait() hands the connection to a
- * struct inet_timewait_sock and the full socket goes to CLOSE. The timewait socket's life
- * shows only through its timer (tw->tw_timer, handler tw_timer_handler):
- *   timer_start		armed: created (then the full socket's ->CLOSE follows on this
- *				CPU and claims it, moving the record to 'tws'), or re-armed by a
- *				peer FIN that moved the deadline far enough to change timer-wheel
- *				bucket
- *   timer_cancel		before every expiry, before every bucket-changing re-arm, and
- *				when the socket is killed early; what follows on this CPU tells
- *				which (struct tc_tw_pending)
- *   timer_expire_entry	2MSL (or tcp_fin_timeout) ran out
- * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
- * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
- *
- * Where the kernel allows fentry or kprobes (fentry.bpf.c, kprobe.bpf.c), the
- * timewait functions themselves say each of these, exactly and for this socket only:
- * __inet_twsk_schedule (made, or re-armed by any peer FIN), inet_twsk_deschedule_put
- * (killed: the segment tcp_timewait_state_process took in last tells an RST from a SYN),
- * tw_timer_handler (expired). No timer tracepoint is needed then.
+ * sock:inet_sock_set_state never sees TIME_WAIT: tcp_time_wait() hands the connection to a
+ * struct inet_timewait_sock and the full socket goes to CLOSE. Every backend notes the
+ * timewait sockets armed on this CPU (timewait__made()); the full socket's CLOSE that follows
+ * claims its own (timewait__claim()), moving the record from 'conns' to 'tws', keyed by the
+ * timewait socket. From there the record is kept up to date (timewait__rearmed(),
+ * timewait__settle()) and sent when the socket is gone (timewait__end(),
+ * timewait__finish()). What tells each of these differs by backend: the timer tracepoints
+ * (timewait_tracepoint.bpf.h), or the timewait functions themselves (timewait_funcs.bpf.h).
+ * The iterator seeds the timewait sockets that were there before tcpclose
+ * (timewait__seed()).
  */
 #ifndef __TIMEWAIT_BPF_H
 #define __TIMEWAIT_BPF_H
@@ -39,7 +29,7 @@ struct ns_common___old {
 	refcount_t count;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
+static __always_inline __u64 timewait__from_timer(const struct timer_list *timer)
 {
 	/* container_of() on the trusted timer pointer is refused by the verifier */
 	return (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
@@ -47,7 +37,7 @@ static __always_inline __u64 tw__from_timer(const struct timer_list *timer)
 
 
 /* is the entry for tw about this socket, or left by an earlier one at the same address? */
-static __always_inline bool tw__same_socket(__u64 tw, const struct tc_closing *t)
+static __always_inline bool timewait__same_socket(__u64 tw, const struct tc_closing *t)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
@@ -56,7 +46,7 @@ static __always_inline bool tw__same_socket(__u64 tw, const struct tc_closing *t
 }
 
 /* what a cancel must remember of the socket, which may be freed right after */
-static __always_inline void tw__snapshot(struct tc_tw_pending *p, __u64 tw)
+static __always_inline void timewait__snapshot(struct tc_tw_pending *p, __u64 tw)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
@@ -73,7 +63,7 @@ static __always_inline void tw__snapshot(struct tc_tw_pending *p, __u64 tw)
 	}
 }
 
-static __always_inline bool tw__netns_dying(__u64 tw)
+static __always_inline bool timewait__netns_dying(__u64 tw)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct net *net = BPF_CORE_READ(itw, __tw_common.skc_net.net);
@@ -84,7 +74,7 @@ static __always_inline bool tw__netns_dying(__u64 tw)
 	return BPF_CORE_READ((struct ns_common___old *)&net->ns, count.refs.counter) == 0;
 }
 
-static __always_inline __u64 tw__ns_per_jiffy(void)
+static __always_inline __u64 jiffies__tick_ns(void)
 {
 	return NSEC_PER_SEC / (kernel_hz ? kernel_hz : 250);
 }
@@ -92,7 +82,7 @@ static __always_inline __u64 tw__ns_per_jiffy(void)
 /* when jiffy j began, no later than the pair (ns, base_j) read in it says */
 static __always_inline __u64 jiffies__start(__u64 ns, __u64 base_j, __u64 j)
 {
-	return ns + (__s64)(j - base_j) * (__s64)tw__ns_per_jiffy();
+	return ns + (__s64)(j - base_j) * (__s64)jiffies__tick_ns();
 }
 
 /* a pair read together on this CPU: keep it if its jiffy began later than the anchor's says */
@@ -109,7 +99,7 @@ static __always_inline void jiffies__sample(struct tw_recent *r, __u64 ns, __u64
  * The time a jiffies value stands for: by the pair read when the socket was first seen, or
  * by this CPU's anchor if that says earlier (the socket's pair was read while jiffies lagged)
  */
-static __always_inline __u64 tw__jiffies_to_ns(const struct tc_closing *t, __u64 j)
+static __always_inline __u64 timewait__jiffies_to_ns(const struct tc_closing *t, __u64 j)
 {
 	struct tw_recent *r = percpu__get(&tw_last);
 	__u64 ns = jiffies__start(t->tw_base_ns, t->tw_base_j, j), anchored;
@@ -123,16 +113,16 @@ static __always_inline __u64 tw__jiffies_to_ns(const struct tc_closing *t, __u64
 }
 
 /* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
-static __always_inline __u64 tw__armed_ns(const struct tc_closing *t, __u64 expires,
-					   __u64 timeout)
+static __always_inline __u64 timewait__armed_ns(const struct tc_closing *t, __u64 expires,
+						__u64 timeout)
 {
-	__u64 armed_ns = tw__jiffies_to_ns(t, expires - timeout);
+	__u64 armed_ns = timewait__jiffies_to_ns(t, expires - timeout);
 
 	return armed_ns < t->tw_base_ns ? armed_ns : t->tw_base_ns;
 }
 
-static __always_inline void tw__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt,
-					      __u32 snd_nxt)
+static __always_inline void timewait__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt,
+						    __u32 snd_nxt)
 {
 	if (t->rec.flags & TC_F_PEER_FIN)
 		return;
@@ -146,16 +136,16 @@ static __always_inline void tw__note_peer_fin(struct tc_closing *t, __u32 rcv_nx
  * Bring the record up to date with the socket's substate and deadline: a FIN_WAIT2 that
  * became TIME_WAIT, or a TIME_WAIT whose 2MSL was restarted, without a timer_start seen.
  */
-static __always_inline void tw__settle(struct tc_closing *t, __u8 substate, __u64 expires,
-				       __u32 rcv_nxt, __u32 snd_nxt)
+static __always_inline void timewait__settle(struct tc_closing *t, __u8 substate, __u64 expires,
+					     __u32 rcv_nxt, __u32 snd_nxt)
 {
 	__u64 armed_j, armed_ns;
 
 	if (substate != TCP_TIME_WAIT)
 		return;
 	armed_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
-	armed_ns = tw__jiffies_to_ns(t, armed_j);
-	tw__note_peer_fin(t, rcv_nxt, snd_nxt);
+	armed_ns = timewait__jiffies_to_ns(t, armed_j);
+	timewait__note_peer_fin(t, rcv_nxt, snd_nxt);
 	if (t->rec.state == TCP_FIN_WAIT2) {
 		/* the peer's FIN came when the 60 s were armed */
 		conn__enter(t, TCP_TIME_WAIT, armed_ns);
@@ -169,7 +159,8 @@ static __always_inline void tw__settle(struct tc_closing *t, __u8 substate, __u6
 }
 
 /* the timewait socket is gone: send the record and forget the socket */
-static __always_inline void tw__finish(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
+static __always_inline void timewait__finish(__u64 tw, struct tc_closing *t, __u8 tw_end,
+					     __u64 now)
 {
 	/*
 	 * Settled in place and sent straight from the map, never through a per-CPU buffer: a
@@ -193,58 +184,17 @@ static __always_inline void tw__finish(__u64 tw, struct tc_closing *t, __u8 tw_e
  * one CPU while the next namespace's sockets are made on the other). That cancel's guess is
  * the best word on how it ended; without one, it was killed, cause unknown.
  */
-static __always_inline __u8 tw__stale_kind(const struct tc_closing *t)
+static __always_inline __u8 timewait__stale_kind(const struct tc_closing *t)
 {
 	return t->cancel_kind ? t->cancel_kind : TC_TW_KILLED;
 }
 
-enum tw_next {
-	TW_NEXT_START,		/* timer_start of a timewait timer */
-	TW_NEXT_EXPIRE,		/* timer_expire_entry of a timewait timer */
-	TW_NEXT_REQSK,		/* timer_start of a request socket: a SYN was taken in */
-	TW_NEXT_OTHER,
-};
-
 /*
- * Settle an earlier cancel on this CPU by what came next: the same socket armed again
- * (a re-arm that changed bucket) or expiring (the cancel was expiry's) means it lives on;
- * a request socket for the same ports means a SYN took the 4-tuple; anything else means
- * the socket was killed as the cancel guessed.
+ * How long after its SYN_SENT a connect() by the same task may have recycled a timewait
+ * socket. tcp_v4_connect() and tcp_v6_connect() set SYN_SENT just before
+ * inet_hash_connect(), which kills the socket it recycles in the same call: far sooner.
  */
-static __always_inline void tw__resolve(enum tw_next next, __u64 ptr,
-					const struct sock_common *req)
-{
-	struct tc_tw_pending *p = percpu__get(&tw_pending);
-	struct tc_closing *t;
-	__u8 kind;
-	__u64 tw;
-
-	if (!p || !p->tw)
-		return;
-	tw = p->tw;
-	p->tw = 0;
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
-		return;
-	/* the entry was finished and replaced, by a new socket at the same address */
-	if (t->rec.sport != p->sport || t->rec.dport != p->dport)
-		return;
-	/* the same socket armed again or expiring lives on; a new one the allocator made at
-	 * the killed one's address is not it */
-	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
-	    tw__same_socket(tw, t)) {
-		t->cancel_kind = 0;
-		return;
-	}
-	kind = p->kind;
-	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
-	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
-	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
-	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->rec.netns)
-		kind = TC_TW_SYN;
-	tw__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
-	tw__finish(tw, t, kind, p->ts_ns);
-}
+#define CONNECT_REUSE_WINDOW_NS (100 * 1000000ULL)
 
 /* connect() is about to look for a timewait socket to recycle (tcp_twsk_unique()) */
 static __always_inline void timewait__note_connect(const struct sock *sk)
@@ -257,19 +207,18 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 	cn->ts_ns = bpf_ktime_get_ns();
 	cn->sk = (__u64)sk;
 	cn->dport = bpf_ntohs(sk->__sk_common.skc_dport);
-	if (sk->__sk_common.skc_family == AF_INET)
-		bpf_core_read(cn->daddr, 4, &sk->__sk_common.skc_daddr);
-	else
-		bpf_core_read(cn->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	/* struct sock begins with its sock_common: no CO-RE offset to add for it */
+	skc__read_addrs((const void *)sk, sk->__sk_common.skc_family, NULL, cn->daddr);
 }
 
-static __always_inline bool tw__reused_by_connect(const struct tc_closing *t, __u64 now)
+static __always_inline bool timewait__reused_by_connect(const struct tc_closing *t, __u64 now)
 {
 	struct connecting *cn = percpu__get(&connecting);
 	__u32 n = t->rec.family == AF_INET ? 4 : 16;
 	const struct sock *csk;
 
-	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() || now - cn->ts_ns > 100000000)
+	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() ||
+	    now - cn->ts_ns > CONNECT_REUSE_WINDOW_NS)
 		return false;
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */
@@ -287,10 +236,10 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __
 {
 	struct tc_tw_pending snap = {};
 
-	tw__snapshot(&snap, tw);
+	timewait__snapshot(&snap, tw);
 	if (snap.substate != TCP_TIME_WAIT)
 		return;
-	tw__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
+	timewait__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
 	if (t->rec.state == TCP_FIN_WAIT2) {
 		conn__enter(t, TCP_TIME_WAIT, now);
 	} else {
@@ -305,15 +254,15 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __
  * socket's at the same address, killed and freed while its end waits on another CPU: send it
  * now, as killed, rather than lose it.
  */
-static __always_inline struct tc_closing *tw__insert(__u64 tw, const struct tc_closing *c,
-						__u64 now)
+static __always_inline struct tc_closing *timewait__insert(__u64 tw, const struct tc_closing *c,
+							   __u64 now)
 {
 	struct tc_closing *t;
 
 	if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 		t = bpf_map_lookup_elem(&tws, &tw);
 		if (t)
-			tw__finish(tw, t, tw__stale_kind(t), now);
+			timewait__finish(tw, t, timewait__stale_kind(t), now);
 		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 			drop__count(TC_DROP_TW_MAP);
 			return NULL;
@@ -352,15 +301,15 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 	c.rec.role = role__of_state(substate);
 	expires = BPF_CORE_READ(itw, tw_timer.expires);
 	if (expires > c.tw_base_j)
-		c.rec.tw_left_ns = (expires - c.tw_base_j) * tw__ns_per_jiffy();
+		c.rec.tw_left_ns = (expires - c.tw_base_j) * jiffies__tick_ns();
 	if (substate == TCP_TIME_WAIT)
 		c.tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
 	else
 		/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what that
 		 * timeout has used up (for --stuck; the record stays partial) */
-		c.rec.enter_ns = c.rec.start_ns = tw__armed_ns(&c, expires,
+		c.rec.enter_ns = c.rec.start_ns = timewait__armed_ns(&c, expires,
 			BPF_CORE_READ(itw, __tw_common.skc_net.net, ipv4.sysctl_tcp_fin_timeout));
-	tw__insert(tw, &c, now);
+	timewait__insert(tw, &c, now);
 }
 
 /* a timewait socket's timer was armed for the first time: remember it for the claim */
@@ -379,7 +328,8 @@ static __always_inline void timewait__made(__u64 tw, __u64 now)
 }
 
 /* is the timewait socket tw the one tcp_time_wait() just made of sk? */
-static __always_inline bool tw__of_sk(__u64 tw, const struct sock *sk, const struct tcp_sock *tp)
+static __always_inline bool timewait__of_sk(__u64 tw, const struct sock *sk,
+					    const struct tcp_sock *tp)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	const struct sock_common *skc = &sk->__sk_common;
@@ -421,7 +371,7 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 	for (int i = 1; i <= TW_RECENT; i++) {
 		slot = (recent->next - i) % TW_RECENT;
 		m = &recent->made[slot];
-		if (!m->tw || !tw__of_sk(m->tw, sk, tp))
+		if (!m->tw || !timewait__of_sk(m->tw, sk, tp))
 			continue;
 		itw = (const void *)m->tw;
 		c->tw_base_ns = m->ns;
@@ -433,7 +383,7 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 			c->tw_arm_j = m->j;
 		}
 		c->rec.flags |= TC_F_TW;
-		tw__insert(m->tw, c, now);
+		timewait__insert(m->tw, c, now);
 		m->tw = 0;
 		return true;
 	}
@@ -441,13 +391,13 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 }
 
 /* the socket ends now, still readable: settle its record by what it says, and send it */
-static __always_inline void tw__end(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
+static __always_inline void timewait__end(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
 {
 	struct tc_tw_pending snap = {};
 
-	tw__snapshot(&snap, tw);
-	tw__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
-	tw__finish(tw, t, tw_end, now);
+	timewait__snapshot(&snap, tw);
+	timewait__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
+	timewait__finish(tw, t, tw_end, now);
 }
 
 /* the socket's timer ran out: 2MSL, or tcp_fin_timeout of an orphaned FIN_WAIT2 */
@@ -456,70 +406,7 @@ static __always_inline void timewait__expired(__u64 tw, __u64 now)
 	struct tc_closing *t = bpf_map_lookup_elem(&tws, &tw);
 
 	if (t)
-		tw__end(tw, t, TC_TW_EXPIRED, now);
-}
-
-/* fentry/kprobe backends: tcp_timewait_state_process() takes a segment in for tw */
-static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
-{
-	struct tw_segment *seg = percpu__get(&tw_seg);
-	__u8 flags = 0;
-
-	if (!seg)
-		return;
-	/* the flags byte after the data offset: FIN 0x01, SYN 0x02, RST 0x04 */
-	bpf_probe_read_kernel(&flags, 1, (const void *)th + 13);
-	seg->tw = tw;
-	seg->flags = flags;
-}
-
-/* the flags of the segment tw took in last on this CPU, 0 if it was another socket's */
-static __always_inline __u8 tw__segment_flags(__u64 tw)
-{
-	struct tw_segment *seg = percpu__get(&tw_seg);
-
-	return seg && seg->tw == tw ? seg->flags : 0;
-}
-
-#define TCPHDR_SYN 0x02
-#define TCPHDR_RST 0x04
-
-/* fentry/kprobe backends: __inet_twsk_schedule(tw, timeo, rearm) */
-static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
-{
-	struct tc_closing *t;
-
-	if (!rearm) {
-		timewait__made(tw, now);
-		return;
-	}
-	t = bpf_map_lookup_elem(&tws, &tw);
-	/* an RST in TIME_WAIT under tcp_rfc1337 re-arms too: no peer FIN, no restart */
-	if (t && !(tw__segment_flags(tw) & TCPHDR_RST))
-		timewait__rearmed(tw, t, now);
-}
-
-/* fentry/kprobe backends: inet_twsk_deschedule_put(tw), the socket killed before its time */
-static __always_inline void timewait__killed(__u64 tw, __u64 now)
-{
-	struct tc_closing *t;
-	__u8 flags, kind;
-
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
-		return;
-	flags = tw__segment_flags(tw);
-	if (tw__netns_dying(tw))
-		kind = TC_TW_PURGED;
-	else if (tw__reused_by_connect(t, now))
-		kind = TC_TW_REUSED;
-	else if (flags & TCPHDR_RST)
-		kind = TC_TW_RST;
-	else if (flags & TCPHDR_SYN)
-		kind = TC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
-	else
-		kind = TC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
-	tw__end(tw, t, kind, now);
+		timewait__end(tw, t, TC_TW_EXPIRED, now);
 }
 
 #endif /* __TIMEWAIT_BPF_H */

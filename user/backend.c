@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,54 @@
 #include <bpf/libbpf.h>
 #include "backend.h"
 #include "probe.h"
+#include "tcpclose.skel.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* a program of the skeleton by its place in struct tcpclose_bpf: a name it lacks won't build */
+#define PROG(name) offsetof(struct tcpclose_bpf, progs.name)
+
+/* every backend's: the full socket's close, resets and FIN retransmits, the socket walk */
+static const size_t shared_progs[] = {
+	PROG(tc_state), PROG(tc_destroy), PROG(tc_receive_reset), PROG(tc_send_reset),
+	/* one of the two, by the tracepoint's arguments (loader.c) */
+	PROG(tc_retransmit), PROG(tc_retransmit_err),
+	PROG(tc_iter),
+};
+
+/* bpf/timer.bpf.c: the timer tracepoints, and the run that settles a cancel left alone */
+static const size_t tracepoint_progs[] = {
+	PROG(tc_timer_start), PROG(tc_timer_cancel), PROG(tc_timer_expire), PROG(tc_timer_exit),
+	PROG(tc_flush),
+};
+
+/* bpf/fentry.bpf.c: the timewait functions and the TCP timer handlers */
+static const size_t fentry_progs[] = {
+	PROG(tcf_tw_schedule), PROG(tcf_tw_kill), PROG(tcf_tw_kill_any), PROG(tcf_tw_expire),
+	PROG(tcf_tw_segment), PROG(tcf_keepalive), PROG(tcf_keepalive_exit),
+	PROG(tcf_write_wakeup), PROG(tcf_write), PROG(tcf_write_exit),
+};
+
+/* bpf/kprobe.bpf.c: the same functions, probed */
+static const size_t kprobe_progs[] = {
+	PROG(tck_tw_schedule), PROG(tck_tw_kill), PROG(tck_tw_kill_any), PROG(tck_tw_expire),
+	PROG(tck_tw_segment), PROG(tck_keepalive), PROG(tck_keepalive_exit),
+	PROG(tck_write_wakeup), PROG(tck_write), PROG(tck_write_exit),
+};
+
+static const struct {
+	const size_t *offs;
+	int n;
+} backend_progs[] = {
+	[TC_BACKEND_TRACEPOINT] = { tracepoint_progs, ARRAY_SIZE(tracepoint_progs) },
+	[TC_BACKEND_FENTRY] = { fentry_progs, ARRAY_SIZE(fentry_progs) },
+	[TC_BACKEND_KPROBE] = { kprobe_progs, ARRAY_SIZE(kprobe_progs) },
+};
+
+_Static_assert(ARRAY_SIZE(shared_progs) <= BACKEND_MAX_PROGS &&
+	       ARRAY_SIZE(tracepoint_progs) <= BACKEND_MAX_PROGS &&
+	       ARRAY_SIZE(fentry_progs) <= BACKEND_MAX_PROGS &&
+	       ARRAY_SIZE(kprobe_progs) <= BACKEND_MAX_PROGS, "raise BACKEND_MAX_PROGS");
 
 const char *const backend__funcs[] = {
 	"__inet_twsk_schedule", "inet_twsk_deschedule_put", "inet_twsk_kill", "tw_timer_handler",
@@ -117,4 +166,39 @@ int backend__choose(enum tc_backend want, const struct backend_support *s,
 	}
 	snprintf(why, why_size, "unknown backend");
 	return -EINVAL;
+}
+
+static int progs__fill(const struct tcpclose_bpf *skel, const size_t *offs, int n,
+		       struct bpf_program *progs[])
+{
+	for (int i = 0; i < n; i++)
+		progs[i] = *(struct bpf_program *const *)((const char *)skel + offs[i]);
+	return n;
+}
+
+int backend__progs(const struct tcpclose_bpf *skel, enum tc_backend b,
+		   struct bpf_program *progs[BACKEND_MAX_PROGS])
+{
+	if (b < TC_BACKEND_TRACEPOINT || b > TC_BACKEND_KPROBE)
+		return 0;
+	return progs__fill(skel, backend_progs[b].offs, backend_progs[b].n, progs);
+}
+
+int backend__shared_progs(const struct tcpclose_bpf *skel,
+			  struct bpf_program *progs[BACKEND_MAX_PROGS])
+{
+	return progs__fill(skel, shared_progs, ARRAY_SIZE(shared_progs), progs);
+}
+
+/* the others' hooks may not exist here: their programs must not even load */
+void backend__select(struct tcpclose_bpf *skel, enum tc_backend b)
+{
+	struct bpf_program *progs[BACKEND_MAX_PROGS];
+
+	for (enum tc_backend each = TC_BACKEND_TRACEPOINT; each <= TC_BACKEND_KPROBE; each++) {
+		int n = backend__progs(skel, each, progs);
+
+		for (int i = 0; i < n; i++)
+			bpf_program__set_autoload(progs[i], each == b);
+	}
 }

@@ -10,6 +10,9 @@
 
 #include <stdbool.h>
 
+struct tcpclose_bpf;
+struct bpf_program;
+
 enum tc_backend {
 	TC_BACKEND_AUTO,
 	TC_BACKEND_TRACEPOINT,
@@ -39,5 +42,22 @@ void backend__probe(struct backend_support *s);
  */
 int backend__choose(enum tc_backend want, const struct backend_support *s,
 		    enum tc_backend *got, char *why, int why_size);
+
+/* room enough for the programs of any one list below */
+#define BACKEND_MAX_PROGS 16
+
+/*
+ * The skeleton's programs that only backend b (tracepoint, fentry or kprobe) loads, from
+ * the lists in backend.c: fills progs and returns how many (0 for auto, no backend).
+ */
+int backend__progs(const struct tcpclose_bpf *skel, enum tc_backend b,
+		   struct bpf_program *progs[BACKEND_MAX_PROGS]);
+
+/* the skeleton's programs that every backend loads */
+int backend__shared_progs(const struct tcpclose_bpf *skel,
+			  struct bpf_program *progs[BACKEND_MAX_PROGS]);
+
+/* before load: keep the programs of backend b, turn off the other backends' */
+void backend__select(struct tcpclose_bpf *skel, enum tc_backend b);
 
 #endif /* __BACKEND_H */

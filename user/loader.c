@@ -13,6 +13,16 @@
 
 #define SETTLE_AGE_NS (50 * 1000000ULL)
 
+/*
+ * What a hash map element costs beyond its key and value, roughly: the kernel's struct
+ * htab_elem (48 bytes in 6.18: bpftool btf dump file /sys/kernel/btf/vmlinux) and the
+ * slab's rounding up of the whole
+ */
+#define HTAB_ELEM_OVERHEAD 64
+
+/* fill_cidrs() puts every --laddr (--raddr) in one trie */
+_Static_assert(ARGS_MAX_CIDRS <= TC_MAX_CIDRS, "the address tries hold every --laddr, --raddr");
+
 static int fail(const char *what, int err)
 {
 	/* as root, EACCES is the verifier's refusal, not a missing privilege */
@@ -23,27 +33,6 @@ static int fail(const char *what, int err)
 		fprintf(stderr, "tcpclose: %s: %s (run with -v for libbpf's details)\n", what,
 			strerror(-err));
 	return err;
-}
-
-/* load the programs of one backend only: the others' hooks may not exist here */
-static void select_backend(struct tcpclose_bpf *skel, enum tc_backend b)
-{
-	struct bpf_program *prog;
-	const char *name;
-	bool want;
-
-	bpf_object__for_each_program(prog, skel->obj) {
-		name = bpf_program__name(prog);
-		if (!strncmp(name, "tc_timer_", 9) || !strcmp(name, "tc_flush"))
-			want = b == TC_BACKEND_TRACEPOINT;
-		else if (!strncmp(name, "tcf_", 4))
-			want = b == TC_BACKEND_FENTRY;
-		else if (!strncmp(name, "tck_", 4))
-			want = b == TC_BACKEND_KPROBE;
-		else
-			continue;
-		bpf_program__set_autoload(prog, want);
-	}
 }
 
 static int configure(struct loader *l, const struct tc_opts *opts)
@@ -92,7 +81,8 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 	}
 	/* run on demand by loader__settle_timewait(), never attached */
 	bpf_program__set_autoattach(skel->progs.tc_flush, false);
-	select_backend(skel, l->backend);
+	/* load the programs of one backend only */
+	backend__select(skel, l->backend);
 	return 0;
 }
 
@@ -257,10 +247,9 @@ __u64 loader__tw_live(struct loader *l, __u64 *bytes)
 	free(vals);
 	if (sum < 0)
 		sum = 0;
-	/* a hash element: its key and value, and the kernel's htab_elem header and slab slack */
 	if (bytes)
 		*bytes = sum * (bpf_map__key_size(l->skel->maps.tws) +
-				bpf_map__value_size(l->skel->maps.tws) + 64);
+				bpf_map__value_size(l->skel->maps.tws) + HTAB_ELEM_OVERHEAD);
 	return sum;
 }
 

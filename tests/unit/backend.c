@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Backend choice: what auto takes on each kind of kernel, and a forced one that is missing. */
+/*
+ * Backend choice: what auto takes on each kind of kernel, a forced one that is missing, and
+ * which programs of the skeleton each backend loads.
+ */
 #include <errno.h>
+#include <bpf/libbpf.h>
 #include "backend.h"
+#include "tcpclose.skel.h"
 #include "test.h"
 
 static const struct backend_support with_fentry = { .fentry_err = 0, .kprobe = true };
@@ -57,4 +62,68 @@ void test_backend_names(void)
 		ASSERT_EQ(back, b, "name round trip");
 	}
 	ASSERT_EQ(backend__parse("bpf", &b), -EINVAL, "unknown name");
+}
+
+/* the lists in backend.c; the shared one in slot TC_BACKEND_AUTO, which has none of its own */
+static int lists__get(const struct tcpclose_bpf *skel,
+		      struct bpf_program *lists[][BACKEND_MAX_PROGS], int n[])
+{
+	int total;
+
+	total = n[TC_BACKEND_AUTO] = backend__shared_progs(skel, lists[TC_BACKEND_AUTO]);
+	for (enum tc_backend b = TC_BACKEND_TRACEPOINT; b <= TC_BACKEND_KPROBE; b++)
+		total += n[b] = backend__progs(skel, b, lists[b]);
+	return total;
+}
+
+/*
+ * Every program of the object belongs to one backend, or to every backend: a program added
+ * to the BPF side and to no list would load with every backend, its hook maybe missing.
+ */
+void test_backend_programs(void)
+{
+	struct bpf_program *lists[TC_BACKEND_KPROBE + 1][BACKEND_MAX_PROGS], *prog;
+	int n[TC_BACKEND_KPROBE + 1], total, nprogs = 0;
+	struct tcpclose_bpf *skel;
+
+	/* opened, not loaded: no privilege or kernel feature needed */
+	skel = tcpclose_bpf__open();
+	if (!ASSERT_TRUE(skel != NULL, "open the skeleton"))
+		return;
+	total = lists__get(skel, lists, n);
+	for (enum tc_backend b = TC_BACKEND_TRACEPOINT; b <= TC_BACKEND_KPROBE; b++)
+		ASSERT_GT(n[b], 0, backend__name(b));
+	bpf_object__for_each_program(prog, skel->obj) {
+		int owners = 0;
+
+		for (int l = 0; l <= TC_BACKEND_KPROBE; l++)
+			for (int i = 0; i < n[l]; i++)
+				owners += lists[l][i] == prog;
+		ASSERT_EQ(owners, 1, bpf_program__name(prog));
+		nprogs++;
+	}
+	ASSERT_EQ(total, nprogs, "the lists name each program once, and nothing else");
+	tcpclose_bpf__destroy(skel);
+}
+
+/* a backend chosen loads its own programs and the shared ones, none of the others' */
+void test_backend_select(void)
+{
+	struct bpf_program *lists[TC_BACKEND_KPROBE + 1][BACKEND_MAX_PROGS];
+	int n[TC_BACKEND_KPROBE + 1];
+
+	for (enum tc_backend want = TC_BACKEND_TRACEPOINT; want <= TC_BACKEND_KPROBE; want++) {
+		struct tcpclose_bpf *skel = tcpclose_bpf__open();
+
+		if (!ASSERT_TRUE(skel != NULL, "open the skeleton"))
+			return;
+		lists__get(skel, lists, n);
+		backend__select(skel, want);
+		for (int l = 0; l <= TC_BACKEND_KPROBE; l++)
+			for (int i = 0; i < n[l]; i++)
+				ASSERT_EQ(bpf_program__autoload(lists[l][i]),
+					  l == TC_BACKEND_AUTO || l == (int)want,
+					  bpf_program__name(lists[l][i]));
+		tcpclose_bpf__destroy(skel);
+	}
 }

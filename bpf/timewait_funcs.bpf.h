@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The fentry and kprobe backends' view of a timewait socket (fentry.bpf.c, kprobe.bpf.c),
+ * where the kernel allows either. The timewait functions themselves say what the timer
+ * tracepoints leave to guess, exactly and for this socket only: __inet_twsk_schedule (made,
+ * or re-armed by any peer FIN), inet_twsk_deschedule_put and inet_twsk_kill (killed: the
+ * segment tcp_timewait_state_process took in last tells an RST from a SYN),
+ * tw_timer_handler (expired). No timer tracepoint is needed then.
+ */
+#ifndef __TIMEWAIT_FUNCS_BPF_H
+#define __TIMEWAIT_FUNCS_BPF_H
+
+#include "timewait.bpf.h"
+
+/* tcp_timewait_state_process() takes a segment in for tw */
+static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
+{
+	struct tw_segment *seg = percpu__get(&tw_seg);
+	__u8 flags = 0;
+
+	if (!seg)
+		return;
+	bpf_probe_read_kernel(&flags, 1, (const void *)th + TCP_FLAGS_OFFSET);
+	seg->tw = tw;
+	seg->flags = flags;
+}
+
+/* the flags of the segment tw took in last on this CPU, 0 if it was another socket's */
+static __always_inline __u8 timewait__segment_flags(__u64 tw)
+{
+	struct tw_segment *seg = percpu__get(&tw_seg);
+
+	return seg && seg->tw == tw ? seg->flags : 0;
+}
+
+/* __inet_twsk_schedule(tw, timeo, rearm) */
+static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
+{
+	struct tc_closing *t;
+
+	if (!rearm) {
+		timewait__made(tw, now);
+		return;
+	}
+	t = bpf_map_lookup_elem(&tws, &tw);
+	/* an RST in TIME_WAIT under tcp_rfc1337 re-arms too: no peer FIN, no restart */
+	if (t && !(timewait__segment_flags(tw) & TCPHDR_RST))
+		timewait__rearmed(tw, t, now);
+}
+
+/* inet_twsk_deschedule_put(tw) or inet_twsk_kill(tw): the socket killed before its time */
+static __always_inline void timewait__killed(__u64 tw, __u64 now)
+{
+	struct tc_closing *t;
+	__u8 flags, kind;
+
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (!t)
+		return;
+	flags = timewait__segment_flags(tw);
+	if (timewait__netns_dying(tw))
+		kind = TC_TW_PURGED;
+	else if (timewait__reused_by_connect(t, now))
+		kind = TC_TW_REUSED;
+	else if (flags & TCPHDR_RST)
+		kind = TC_TW_RST;
+	else if (flags & TCPHDR_SYN)
+		kind = TC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
+	else
+		kind = TC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
+	timewait__end(tw, t, kind, now);
+}
+
+#endif /* __TIMEWAIT_FUNCS_BPF_H */

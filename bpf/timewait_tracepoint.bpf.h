@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The tracepoint backend's view of a timewait socket (timer.bpf.c), for kernels that offer
+ * neither fentry nor kprobes (as this project's own machines). The socket's life shows only
+ * through its timer (tw->tw_timer, handler tw_timer_handler):
+ *   timer_start		armed: created (then the full socket's ->CLOSE follows on this
+ *				CPU and claims it, moving the record to 'tws'), or re-armed by a
+ *				peer FIN that moved the deadline far enough to change timer-wheel
+ *				bucket
+ *   timer_cancel		before every expiry, before every bucket-changing re-arm, and
+ *				when the socket is killed early; what follows on this CPU tells
+ *				which (struct tc_tw_pending)
+ *   timer_expire_entry	2MSL (or tcp_fin_timeout) ran out
+ * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
+ * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
+ * A cancel is a guess until the next timer event on its CPU settles it
+ * (timewait__resolve()), or user space does, through tc_flush, when nothing follows.
+ */
+#ifndef __TIMEWAIT_TRACEPOINT_BPF_H
+#define __TIMEWAIT_TRACEPOINT_BPF_H
+
+#include "timewait.bpf.h"
+
+enum tw_next {
+	TW_NEXT_START,		/* timer_start of a timewait timer */
+	TW_NEXT_EXPIRE,		/* timer_expire_entry of a timewait timer */
+	TW_NEXT_REQSK,		/* timer_start of a request socket: a SYN was taken in */
+	TW_NEXT_OTHER,
+};
+
+/*
+ * Settle an earlier cancel on this CPU by what came next: the same socket armed again
+ * (a re-arm that changed bucket) or expiring (the cancel was expiry's) means it lives on;
+ * a request socket for the same ports means a SYN took the 4-tuple; anything else means
+ * the socket was killed as the cancel guessed.
+ */
+static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
+					      const struct sock_common *req)
+{
+	struct tc_tw_pending *p = percpu__get(&tw_pending);
+	struct tc_closing *t;
+	__u8 kind;
+	__u64 tw;
+
+	if (!p || !p->tw)
+		return;
+	tw = p->tw;
+	p->tw = 0;
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (!t)
+		return;
+	/* the entry was finished and replaced, by a new socket at the same address */
+	if (t->rec.sport != p->sport || t->rec.dport != p->dport)
+		return;
+	/* the same socket armed again or expiring lives on; a new one the allocator made at
+	 * the killed one's address is not it */
+	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
+	    timewait__same_socket(tw, t)) {
+		t->cancel_kind = 0;
+		return;
+	}
+	kind = p->kind;
+	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
+	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
+	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
+	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->rec.netns)
+		kind = TC_TW_SYN;
+	timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
+	timewait__finish(tw, t, kind, p->ts_ns);
+}
+
+/* timer_start of tw's timer: made, or re-armed (a re-arm that changed bucket) */
+static __always_inline void timewait__timer_start(__u64 tw)
+{
+	struct tc_closing *t;
+	__u64 now;
+
+	timewait__resolve(TW_NEXT_START, tw, NULL);
+	now = bpf_ktime_get_ns();
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (t && timewait__same_socket(tw, t)) {
+		timewait__rearmed(tw, t, now);
+		return;
+	}
+	/* an entry left at this address by a socket killed while its end waits on another
+	 * CPU: that socket is gone */
+	if (t)
+		timewait__finish(tw, t, timewait__stale_kind(t), now);
+	timewait__made(tw, now);
+}
+
+/*
+ * timer_cancel of tw's timer: before its expiry, before a re-arm that changes bucket, or
+ * the socket killed. Guess which kill it would be, while the socket can still be read, and
+ * leave the guess for what follows on this CPU to settle.
+ */
+static __always_inline void timewait__timer_cancel(__u64 tw)
+{
+	struct tc_tw_pending *p;
+	struct tc_closing *t;
+	__u64 now;
+
+	timewait__resolve(TW_NEXT_OTHER, tw, NULL);
+	t = bpf_map_lookup_elem(&tws, &tw);
+	p = percpu__get(&tw_pending);
+	if (!t || !p)
+		return;
+	now = bpf_ktime_get_ns();
+	timewait__snapshot(p, tw);
+	p->sport = t->rec.sport;
+	p->dport = t->rec.dport;
+	p->ts_ns = now;
+	if (timewait__netns_dying(tw))
+		p->kind = TC_TW_PURGED;
+	else if (timewait__reused_by_connect(t, now))
+		p->kind = TC_TW_REUSED;
+	else
+		p->kind = TC_TW_RST;	/* or TC_TW_SYN, if a request socket follows */
+	p->tw = tw;
+	t->cancel_kind = p->kind;
+}
+
+/* timer_expire_entry of tw's timer: the cancel just before was expiry's */
+static __always_inline void timewait__timer_expire(__u64 tw)
+{
+	timewait__resolve(TW_NEXT_EXPIRE, tw, NULL);
+	timewait__expired(tw, bpf_ktime_get_ns());
+}
+
+#endif /* __TIMEWAIT_TRACEPOINT_BPF_H */

@@ -151,6 +151,7 @@ uninstall:
 -include tools/bench.mk
 -include tools/vmtest.mk
 -include tools/flake.mk
+-include tools/soak.mk
 
 clean:
 	$(call msg,CLEAN)

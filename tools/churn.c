@@ -38,12 +38,13 @@
 #define SRC_BASE 0x7f100000u	/* 127.16.0.0: clear of 127.0.0.1, where the server listens */
 
 static const char usage[] =
-	"usage: churn [-d SECONDS] [-n COUNT] [-t THREADS] [-a ADDRS] [-p PORT] [--json]\n"
+	"usage: churn [-d SECONDS] [-n COUNT] [-r RATE] [-t THREADS] [-a ADDRS] [-p PORT] [--json]\n"
 	"       churn --timers [-d SECONDS] [-t PAIRS] [-s SLEEPERS] [--json]\n"
 	"TCP connection churn over loopback in the current network namespace: connect, a\n"
 	"small request and reply, close, the closing side alternating; or, with --timers,\n"
 	"kernel timer_list load without TCP. Stops after SECONDS (default 10) or COUNT\n"
 	"connections (default: no limit), whichever comes first.\n"
+	"  -r  at most RATE connections a second, evenly paced (default: as fast as it can)\n"
 	"  -t  client threads, and as many server threads (default 4); with --timers,\n"
 	"      ping-pong thread pairs (default 2)\n"
 	"  -a  127.16.0.0/12 source addresses the clients rotate through (default 4096)\n"
@@ -53,6 +54,7 @@ static const char usage[] =
 static struct {
 	double duration;
 	unsigned long count;	/* 0: no limit */
+	double rate;		/* connections a second; 0: no limit */
 	int threads;
 	unsigned int addrs;
 	int port;
@@ -67,7 +69,7 @@ static struct {
 	.sleepers = 64,
 };
 
-static double deadline;
+static double start_sec, deadline;
 static atomic_ulong claimed;		/* connections handed out to clients */
 static atomic_ulong done_client;	/* completed, client closed first */
 static atomic_ulong done_server;	/* completed, server closed first */
@@ -218,6 +220,9 @@ static void *client__run(void *arg)
 		n = atomic_fetch_add(&claimed, 1);
 		if ((opt.count && n >= opt.count) || now__sec() >= deadline)
 			break;
+		/* -r: connection n starts no earlier than n / rate seconds in */
+		if (opt.rate && start_sec + n / opt.rate > now__sec())
+			usleep((start_sec + n / opt.rate - now__sec()) * 1e6);
 		client_closes = !(n & 1);
 		err = client__connect_once(n, client_closes);
 		if (err) {
@@ -405,6 +410,7 @@ static void args__parse(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "addrs", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
@@ -416,13 +422,16 @@ static void args__parse(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:n:t:a:p:s:jTh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:r:t:a:p:s:jTh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			opt.duration = arg__number("-d", optarg, 1, 86400);
 			break;
 		case 'n':
 			opt.count = arg__number("-n", optarg, 1, LONG_MAX);
+			break;
+		case 'r':
+			opt.rate = arg__number("-r", optarg, 1, 10000000);
 			break;
 		case 't':
 			opt.threads = arg__number("-t", optarg, 1, MAX_THREADS / 4);
@@ -467,6 +476,7 @@ int main(int argc, char **argv)
 
 	args__parse(argc, argv);
 	start = now__sec();
+	start_sec = start;
 	deadline = start + opt.duration;
 	err = opt.timers ? timers__start(tids, &nr) : churn__start(tids, &nr, &lfd);
 	if (err) {

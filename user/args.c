@@ -20,9 +20,6 @@
 #include "backend.h"
 #include "http.h"
 
-#define DEFAULT_RINGBUF_SIZE (4UL << 20)
-#define DEFAULT_MAX_TW (1UL << 17)
-#define DEFAULT_MAX_CLOSING (1UL << 16)
 
 static const char usage[] =
 "Usage: tcpclose [OPTIONS]\n"
@@ -239,9 +236,9 @@ static bool parse_cgroup(const char *path, struct tc_opts *opts)
 void args__defaults(struct tc_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->ringbuf_size = DEFAULT_RINGBUF_SIZE;
-	opts->max_tw = DEFAULT_MAX_TW;
-	opts->max_closing = DEFAULT_MAX_CLOSING;
+	opts->ringbuf_size = TC_RINGBUF_SIZE;
+	opts->max_tw = TC_MAX_TW;
+	opts->max_closing = TC_MAX_CLOSING;
 }
 
 enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *out, FILE *err)

@@ -10,7 +10,7 @@
 #include "backend.h"
 #include "tcpclose.h"
 
-#define ARGS_MAX_CIDRS 64
+#define ARGS_MAX_CIDRS TC_MAX_CIDRS
 
 struct tc_opts {
 	bool json;		/* -j: JSON Lines */

@@ -21,7 +21,6 @@
 #define HTAB_ELEM_OVERHEAD 64
 
 /* fill_cidrs() puts every --laddr (--raddr) in one trie */
-_Static_assert(ARGS_MAX_CIDRS <= TC_MAX_CIDRS, "the address tries hold every --laddr, --raddr");
 
 static int fail(const char *what, int err)
 {

@@ -5,17 +5,17 @@
 
 #include "tcpclose.bpf.h"
 
-/* the close state a kernel TCP state is kept as, or TC_NOT_CLOSING */
+/* the close state a kernel TCP state is kept as, or TCPC_NOT_CLOSING */
 static __always_inline __u8 state__index(int state)
 {
 	switch (state) {
-	case TCP_FIN_WAIT1:	return TC_FIN_WAIT1;
-	case TCP_FIN_WAIT2:	return TC_FIN_WAIT2;
-	case TCP_CLOSE_WAIT:	return TC_CLOSE_WAIT;
-	case TCP_LAST_ACK:	return TC_LAST_ACK;
-	case TCP_CLOSING:	return TC_CLOSING;
-	case TCP_TIME_WAIT:	return TC_TIME_WAIT;
-	default:		return TC_NOT_CLOSING;
+	case TCP_FIN_WAIT1:	return TCPC_FIN_WAIT1;
+	case TCP_FIN_WAIT2:	return TCPC_FIN_WAIT2;
+	case TCP_CLOSE_WAIT:	return TCPC_CLOSE_WAIT;
+	case TCP_LAST_ACK:	return TCPC_LAST_ACK;
+	case TCP_CLOSING:	return TCPC_CLOSING;
+	case TCP_TIME_WAIT:	return TCPC_TIME_WAIT;
+	default:		return TCPC_NOT_CLOSING;
 	}
 }
 
@@ -53,7 +53,7 @@ static __always_inline void skc__read_tuple(const struct sock_common *skc, __u8 
 }
 
 /* the connection's tuple, of a socket whose skc_num still holds the local port */
-static __always_inline void conn__read_tuple(struct tc_conn *rec, const struct sock_common *skc)
+static __always_inline void conn__read_tuple(struct tcpc_conn *rec, const struct sock_common *skc)
 {
 	skc__read_tuple(skc, &rec->family, &rec->dport, &rec->netns, rec->saddr, rec->daddr);
 	rec->sport = BPF_CORE_READ(skc, skc_num);
@@ -92,13 +92,13 @@ static __always_inline bool tuple__filtered(__u16 family, __u16 sport, __u16 dpo
 /* is addr inside one of the CIDRs in trie? */
 static __always_inline bool cidr__match(void *trie, __u8 family, const __u8 *addr)
 {
-	struct tc_cidr_key key = { .prefixlen = 8 + 128, .family = family };
+	struct tcpc_cidr_key key = { .prefixlen = 8 + 128, .family = family };
 
 	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
 	return bpf_map_lookup_elem(trie, &key) != NULL;
 }
 
-static __always_inline bool conn__filtered(const struct tc_conn *rec, const struct net *net)
+static __always_inline bool conn__filtered(const struct tcpc_conn *rec, const struct net *net)
 {
 	if (tuple__filtered(rec->family, rec->sport, rec->dport, net))
 		return true;
@@ -134,7 +134,7 @@ static __always_inline bool sk__cgroup_filtered(const struct sock *sk)
  * The task running now. Only where it is a process: entering FIN_WAIT1 or LAST_ACK (close(),
  * shutdown(): no softirq does), or where context__now() said so.
  */
-static __always_inline void conn__set_task(struct tc_conn *rec)
+static __always_inline void conn__set_task(struct tcpc_conn *rec)
 {
 	rec->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -149,15 +149,15 @@ static __always_inline __u8 role__of_state(int state)
 	switch (state) {
 	case TCP_CLOSE_WAIT:
 	case TCP_LAST_ACK:
-		return TC_ROLE_PASSIVE;
+		return TCPC_ROLE_PASSIVE;
 	case TCP_CLOSING:
-		return TC_ROLE_SIMULTANEOUS;
+		return TCPC_ROLE_SIMULTANEOUS;
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
 	case TCP_TIME_WAIT:
-		return TC_ROLE_ACTIVE;
+		return TCPC_ROLE_ACTIVE;
 	default:
-		return TC_ROLE_NONE;
+		return TCPC_ROLE_NONE;
 	}
 }
 
@@ -166,20 +166,20 @@ static __always_inline __u8 role__of_state(int state)
  * the current state began: another CPU may have read its clock a moment before this
  * record's last change, and a time derived from jiffies is only exact to one.
  */
-static __always_inline void conn__enter(struct tc_closing *c, int state, __u64 now)
+static __always_inline void conn__enter(struct tcpc_closing *c, int state, __u64 now)
 {
 	__u8 from = state__index(c->rec.state), to = state__index(state);
 
 	if (now < c->rec.enter_ns)
 		now = c->rec.enter_ns;
-	if (from < TC_NR_STATES)
+	if (from < TCPC_NR_STATES)
 		c->rec.dwell_ns[from] += now - c->rec.enter_ns;
-	if (to < TC_NR_STATES && !(c->rec.visited & (1 << to))) {
+	if (to < TCPC_NR_STATES && !(c->rec.visited & (1 << to))) {
 		if (!c->rec.visited)
 			c->rec.start_ns = now;
 		/* order[] is filled left to right; a state is listed once */
-		for (int i = 0; i < TC_NR_STATES; i++) {
-			if (c->rec.order[i] == TC_NOT_CLOSING) {
+		for (int i = 0; i < TCPC_NR_STATES; i++) {
+			if (c->rec.order[i] == TCPC_NOT_CLOSING) {
 				c->rec.order[i] = to;
 				break;
 			}
@@ -191,7 +191,7 @@ static __always_inline void conn__enter(struct tc_closing *c, int state, __u64 n
 }
 
 /* who the connection is; true if the filters do not want it */
-static __always_inline bool conn__identify(struct tc_closing *c, const struct sock_common *skc)
+static __always_inline bool conn__identify(struct tcpc_closing *c, const struct sock_common *skc)
 {
 	conn__read_tuple(&c->rec, skc);
 	return conn__filtered(&c->rec, BPF_CORE_READ(skc, skc_net.net));
@@ -203,11 +203,11 @@ static __always_inline bool conn__identify(struct tc_closing *c, const struct so
  * unhashed on its way to CLOSE, inet_put_port() has zeroed skc_num, but inet_sport still holds
  * the local port.
  */
-static __always_inline bool conn__identify_sk(struct tc_closing *c, const struct sock *sk,
+static __always_inline bool conn__identify_sk(struct tcpc_closing *c, const struct sock *sk,
 					      const struct tcp_sock *tp)
 {
 	const struct sock_common *skc = &sk->__sk_common;
-	struct tc_conn *rec = &c->rec;
+	struct tcpc_conn *rec = &c->rec;
 	const struct net *net = skc->skc_net.net;
 
 	if (!net)
@@ -227,50 +227,50 @@ static __always_inline bool conn__identify_sk(struct tc_closing *c, const struct
 }
 
 /* a fresh record, not yet identified (connect() has not bound the local port yet) */
-static __always_inline void conn__init(struct tc_closing *c, __u64 now)
+static __always_inline void conn__init(struct tcpc_closing *c, __u64 now)
 {
 	__builtin_memset(c, 0, sizeof(*c));
-	__builtin_memset(c->rec.order, TC_NOT_CLOSING, sizeof(c->rec.order));
-	c->rec.type = TC_EV_CLOSE;
+	__builtin_memset(c->rec.order, TCPC_NOT_CLOSING, sizeof(c->rec.order));
+	c->rec.type = TCPC_EV_CLOSE;
 	c->rec.enter_ns = now;
 }
 
 /* the peer's FIN has just been taken in: it is the byte before rcv_nxt */
-static __always_inline void note_peer_fin(struct tc_closing *c, const struct tcp_sock *tp)
+static __always_inline void note_peer_fin(struct tcpc_closing *c, const struct tcp_sock *tp)
 {
-	if (c->rec.flags & TC_F_PEER_FIN)
+	if (c->rec.flags & TCPC_F_PEER_FIN)
 		return;
 	c->rec.peer_fin_seq = tp->rcv_nxt - 1;
 	c->rec.peer_fin_ack = tp->snd_una;
-	c->rec.flags |= TC_F_PEER_FIN;
+	c->rec.flags |= TCPC_F_PEER_FIN;
 }
 
 /* count a complete record's dwells into the --hist histograms of this CPU */
-static __always_inline void hist__add(const struct tc_conn *rec)
+static __always_inline void hist__add(const struct tcpc_conn *rec)
 {
-	struct tc_hist_max *max = percpu__get(&hist_max);
+	struct tcpc_hist_max *max = percpu__get(&hist_max);
 
-	for (__u32 s = 0; s < TC_NR_STATES; s++) {
-		struct tc_hist_chunk *chunk;
+	for (__u32 s = 0; s < TCPC_NR_STATES; s++) {
+		struct tcpc_hist_chunk *chunk;
 		__u32 i, key;
 		__u64 us;
 
 		if (!(rec->visited & (1 << s)))
 			continue;
 		us = rec->dwell_ns[s] / 1000;
-		i = tc_hist_index(us);
-		key = s * TC_HIST_CHUNKS + i / TC_HIST_SUB;
+		i = tcpc_hist_index(us);
+		key = s * TCPC_HIST_CHUNKS + i / TCPC_HIST_SUB;
 		chunk = bpf_map_lookup_elem(&hists, &key);
 		/* atomic although per CPU: a softirq may interrupt this and count too */
 		if (chunk)
-			__sync_fetch_and_add(&chunk->count[i & (TC_HIST_SUB - 1)], 1);
+			__sync_fetch_and_add(&chunk->count[i & (TCPC_HIST_SUB - 1)], 1);
 		if (max && us > max->us[s])
 			max->us[s] = us;
 	}
 }
 
 /* the connection is gone: close the clock of its last state */
-static __always_inline void conn__end(struct tc_closing *c, __u64 now)
+static __always_inline void conn__end(struct tcpc_closing *c, __u64 now)
 {
 	conn__enter(c, TCP_CLOSE, now);
 	if (!c->rec.start_ns)
@@ -279,21 +279,21 @@ static __always_inline void conn__end(struct tc_closing *c, __u64 now)
 }
 
 /* the record is complete: send it, or count it as lost */
-static __always_inline void conn__send(struct tc_closing *c)
+static __always_inline void conn__send(struct tcpc_closing *c)
 {
 	if (filter_pid && c->rec.pid != filter_pid)
 		return;
 	/* a timewait socket no full socket claimed has no cgroup to match */
-	if (filter_cgroup && (c->rec.flags & TC_F_PARTIAL) && (c->rec.flags & TC_F_TW))
+	if (filter_cgroup && (c->rec.flags & TCPC_F_PARTIAL) && (c->rec.flags & TCPC_F_TW))
 		return;
 	/* a partial record's dwell is a lower bound: it would bias the percentiles */
-	if (hist_enabled && !(c->rec.flags & (TC_F_PARTIAL | TC_F_END_UNSEEN)))
+	if (hist_enabled && !(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN)))
 		hist__add(&c->rec);
 	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), ringbuf__flags()))
-		drop__count(TC_DROP_RINGBUF);
+		drop__count(TCPC_DROP_RINGBUF);
 }
 
-static __always_inline void conn__emit(struct tc_closing *c, __u64 now)
+static __always_inline void conn__emit(struct tcpc_closing *c, __u64 now)
 {
 	conn__end(c, now);
 	conn__send(c);
@@ -304,15 +304,15 @@ static __always_inline void conn__emit(struct tc_closing *c, __u64 now)
  * already closing began before tcpclose started: its earlier states were not seen.
  * Returns true if the filters do not want it.
  */
-static __always_inline bool conn__start(struct tc_closing *c, const struct sock *sk,
+static __always_inline bool conn__start(struct tcpc_closing *c, const struct sock *sk,
 					const struct tcp_sock *tp, int state, __u64 now)
 {
 	conn__init(c, now);
 	if (conn__identify_sk(c, sk, tp))
 		return true;
 	c->rec.state = state;
-	if (state__index(state) != TC_NOT_CLOSING) {
-		c->rec.flags |= TC_F_PARTIAL;
+	if (state__index(state) != TCPC_NOT_CLOSING) {
+		c->rec.flags |= TCPC_F_PARTIAL;
 		c->rec.role = role__of_state(state);
 	}
 	return false;
@@ -326,7 +326,7 @@ static __always_inline bool conn__start(struct tc_closing *c, const struct sock 
  * next socket the allocator puts at the same address would take it over. The ports tell them
  * apart: a socket keeps its local port (inet_sport) until it is freed.
  */
-static __always_inline bool conn__other_socket(const struct tc_closing *c, const struct sock *sk,
+static __always_inline bool conn__other_socket(const struct tcpc_closing *c, const struct sock *sk,
 					       const struct tcp_sock *tp)
 {
 	return c->rec.sport != bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) ||
@@ -334,10 +334,10 @@ static __always_inline bool conn__other_socket(const struct tc_closing *c, const
 }
 
 /* send the record of a socket whose end went unseen, as far as it was seen, and forget it */
-static __always_inline void conn__send_unseen(struct tc_closing *c, __u64 key)
+static __always_inline void conn__send_unseen(struct tcpc_closing *c, __u64 key)
 {
-	drop__count(TC_DROP_UNSEEN);
-	c->rec.flags |= TC_F_END_UNSEEN;
+	drop__count(TCPC_DROP_UNSEEN);
+	c->rec.flags |= TCPC_F_END_UNSEEN;
 	/* when it ended is unknown: its last state is closed at the moment it began */
 	conn__end(c, c->rec.enter_ns);
 	conn__send(c);
@@ -345,11 +345,11 @@ static __always_inline void conn__send_unseen(struct tc_closing *c, __u64 key)
 }
 
 /* the entry of sk, made if it has none (and the filters want it); NULL if not followed */
-static __always_inline struct tc_closing *conn__get(const struct sock *sk,
+static __always_inline struct tcpc_closing *conn__get(const struct sock *sk,
 						    const struct tcp_sock *tp, __u64 now)
 {
 	__u64 key = (__u64)sk;
-	struct tc_closing fresh, *c;
+	struct tcpc_closing fresh, *c;
 
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (c && !conn__other_socket(c, sk, tp))
@@ -358,7 +358,7 @@ static __always_inline struct tc_closing *conn__get(const struct sock *sk,
 		conn__send_unseen(c, key);
 	if (conn__start(&fresh, sk, tp, sk->__sk_common.skc_state, now))
 		return NULL;
-	return map__insert(&conns, &key, &fresh, TC_DROP_CONN_MAP);
+	return map__insert(&conns, &key, &fresh, TCPC_DROP_CONN_MAP);
 }
 
 #endif /* __CONN_BPF_H */

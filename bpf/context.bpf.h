@@ -27,14 +27,14 @@
 
 #include "tcpclose.bpf.h"
 
-#define TC_SOFTIRQ_OFFSET	(1U << 8)
-#define TC_HARDIRQ_MASK		(0xfU << 16)
-#define TC_NMI_MASK		(0xfU << 20)
+#define TCPC_SOFTIRQ_OFFSET	(1U << 8)
+#define TCPC_HARDIRQ_MASK		(0xfU << 16)
+#define TCPC_NMI_MASK		(0xfU << 20)
 
-enum tc_context {
-	TC_CTX_UNKNOWN,		/* this kernel keeps its preempt count where we cannot read it */
-	TC_CTX_PROCESS,
-	TC_CTX_INTERRUPT,	/* a softirq, a hardirq or an NMI */
+enum tcpc_context {
+	TCPC_CTX_UNKNOWN,		/* this kernel keeps its preempt count where we cannot read it */
+	TCPC_CTX_PROCESS,
+	TCPC_CTX_INTERRUPT,	/* a softirq, a hardirq or an NMI */
 };
 
 struct thread_info___ctx {
@@ -64,20 +64,20 @@ static __always_inline bool context__preempt_count(const struct task_struct___ct
 	return rq && !bpf_probe_read_kernel(count, sizeof(*count), (void *)rq + preempt_count_off);
 }
 
-static __always_inline enum tc_context context__now(void)
+static __always_inline enum tcpc_context context__now(void)
 {
 	const struct task_struct___ctx *task = (void *)bpf_get_current_task();
 	__u32 count;
 
 	/* x86 keeps PREEMPT_NEED_RESCHED inverted in bit 31: only the masks below matter */
 	if (!context__preempt_count(task, &count))
-		return TC_CTX_UNKNOWN;
-	if (count & (TC_SOFTIRQ_OFFSET | TC_HARDIRQ_MASK | TC_NMI_MASK))
-		return TC_CTX_INTERRUPT;
+		return TCPC_CTX_UNKNOWN;
+	if (count & (TCPC_SOFTIRQ_OFFSET | TCPC_HARDIRQ_MASK | TCPC_NMI_MASK))
+		return TCPC_CTX_INTERRUPT;
 	if (bpf_core_field_exists(task->softirq_disable_cnt) &&
-	    (BPF_CORE_READ(task, softirq_disable_cnt) & TC_SOFTIRQ_OFFSET))
-		return TC_CTX_INTERRUPT;
-	return TC_CTX_PROCESS;
+	    (BPF_CORE_READ(task, softirq_disable_cnt) & TCPC_SOFTIRQ_OFFSET))
+		return TCPC_CTX_INTERRUPT;
+	return TCPC_CTX_PROCESS;
 }
 
 #endif /* __CONTEXT_BPF_H */

@@ -10,14 +10,14 @@
 #include "keepalive.bpf.h"
 
 SEC("fentry/__inet_twsk_schedule")
-int BPF_PROG(tcf_tw_schedule, struct inet_timewait_sock *tw, int timeo, bool rearm)
+int BPF_PROG(tcpc_fe_tw_schedule, struct inet_timewait_sock *tw, int timeo, bool rearm)
 {
 	timewait__scheduled((__u64)tw, rearm, bpf_ktime_get_ns());
 	return 0;
 }
 
 SEC("fentry/inet_twsk_deschedule_put")
-int BPF_PROG(tcf_tw_kill, struct inet_timewait_sock *tw)
+int BPF_PROG(tcpc_fe_tw_kill, struct inet_timewait_sock *tw)
 {
 	timewait__killed((__u64)tw, bpf_ktime_get_ns());
 	return 0;
@@ -29,14 +29,14 @@ int BPF_PROG(tcf_tw_kill, struct inet_timewait_sock *tw)
  * inet_twsk_purge()), only this shows the kill. After tw_timer_handler() it finds nothing.
  */
 SEC("fentry/inet_twsk_kill")
-int BPF_PROG(tcf_tw_kill_any, struct inet_timewait_sock *tw)
+int BPF_PROG(tcpc_fe_tw_kill_any, struct inet_timewait_sock *tw)
 {
 	timewait__killed((__u64)tw, bpf_ktime_get_ns());
 	return 0;
 }
 
 SEC("fentry/tw_timer_handler")
-int BPF_PROG(tcf_tw_expire, struct timer_list *timer)
+int BPF_PROG(tcpc_fe_tw_expire, struct timer_list *timer)
 {
 	timewait__expired(timewait__from_timer(timer), bpf_ktime_get_ns());
 	return 0;
@@ -44,7 +44,7 @@ int BPF_PROG(tcf_tw_expire, struct timer_list *timer)
 
 /* its later arguments changed over the versions; the first three did not */
 SEC("fentry/tcp_timewait_state_process")
-int BPF_PROG(tcf_tw_segment, struct inet_timewait_sock *tw, struct sk_buff *skb,
+int BPF_PROG(tcpc_fe_tw_segment, struct inet_timewait_sock *tw, struct sk_buff *skb,
 	     const struct tcphdr *th)
 {
 	timewait__segment((__u64)tw, th);
@@ -52,14 +52,14 @@ int BPF_PROG(tcf_tw_segment, struct inet_timewait_sock *tw, struct sk_buff *skb,
 }
 
 SEC("fentry/tcp_keepalive_timer")
-int BPF_PROG(tcf_keepalive, struct timer_list *timer)
+int BPF_PROG(tcpc_fe_keepalive, struct timer_list *timer)
 {
 	tcptimer__enter(sk_of_keepalive_timer(timer), TIMER_KEEPALIVE);
 	return 0;
 }
 
 SEC("fexit/tcp_keepalive_timer")
-int BPF_PROG(tcf_keepalive_exit, struct timer_list *timer)
+int BPF_PROG(tcpc_fe_keepalive_exit, struct timer_list *timer)
 {
 	tcptimer__exit(sk_of_keepalive_timer(timer));
 	return 0;
@@ -67,21 +67,21 @@ int BPF_PROG(tcf_keepalive_exit, struct timer_list *timer)
 
 /* returns with the socket lock held, unlike the timer: its probe is counted here */
 SEC("fexit/tcp_write_wakeup")
-int BPF_PROG(tcf_write_wakeup, struct sock *sk, int mib, int ret)
+int BPF_PROG(tcpc_fe_write_wakeup, struct sock *sk, int mib, int ret)
 {
 	tcptimer__wakeup_done((__u64)sk, ret);
 	return 0;
 }
 
 SEC("fentry/tcp_write_timer")
-int BPF_PROG(tcf_write, struct timer_list *timer)
+int BPF_PROG(tcpc_fe_write, struct timer_list *timer)
 {
 	tcptimer__enter(sk_of_write_timer(timer), TIMER_WRITE);
 	return 0;
 }
 
 SEC("fexit/tcp_write_timer")
-int BPF_PROG(tcf_write_exit, struct timer_list *timer)
+int BPF_PROG(tcpc_fe_write_exit, struct timer_list *timer)
 {
 	tcptimer__exit(sk_of_write_timer(timer));
 	return 0;

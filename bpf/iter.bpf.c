@@ -33,14 +33,14 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 {
 	struct sock *sk = (struct sock *)tp;
 	__u64 key = (__u64)sk, entered = seed_entered(tp, state, now);
-	struct tc_closing c;
+	struct tcpc_closing c;
 
 	if (bpf_map_lookup_elem(&conns, &key))
 		return;		/* followed since attach */
 	/* started at its estimated entry: a clock never runs back from where it started */
 	if (conn__start(&c, sk, tp, TCP_CLOSE, entered))
 		return;
-	c.rec.flags |= TC_F_PARTIAL;
+	c.rec.flags |= TCPC_F_PARTIAL;
 	c.rec.role = role__of_state(state);
 	if (state == TCP_CLOSE_WAIT) {
 		/* bytes sent half-closed from now on: those before were not seen */
@@ -48,24 +48,24 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 		c.cw_known = 1;
 	}
 	conn__enter(&c, state, entered);
-	map__insert(&conns, &key, &c, TC_DROP_CONN_MAP);
+	map__insert(&conns, &key, &c, TCPC_DROP_CONN_MAP);
 }
 
 /* --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK since at least stuck_ns */
 static __always_inline void report_stuck(struct seq_file *seq, const struct sock_common *skc,
-					 const struct tc_closing *c, int state, __u64 ino,
+					 const struct tcpc_closing *c, int state, __u64 ino,
 					 __u64 now)
 {
-	struct tc_stuck st = {};
+	struct tcpc_stuck st = {};
 
 	if (c->rec.state != state || now - c->rec.enter_ns < stuck_ns)
 		return;
 	if (filter_pid && c->rec.pid != filter_pid)
 		return;
-	st.type = TC_EV_STUCK;
+	st.type = TCPC_EV_STUCK;
 	st.family = c->rec.family;
 	st.state = state;
-	st.partial = !!(c->rec.flags & TC_F_PARTIAL);
+	st.partial = !!(c->rec.flags & TCPC_F_PARTIAL);
 	st.sport = c->rec.sport;
 	st.dport = c->rec.dport;
 	st.netns = c->rec.netns;
@@ -89,7 +89,7 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
 {
 	__u64 now = bpf_ktime_get_ns(), ino = 0, key;
 	struct tcp_sock *tp;
-	struct tc_closing *c;
+	struct tcpc_closing *c;
 
 	if (!stuck_state(state))
 		return;
@@ -114,7 +114,7 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
 }
 
 SEC("iter/tcp")
-int tc_iter(struct bpf_iter__tcp *ctx)
+int tcpc_iter(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
 	struct tcp_timewait_sock *tw;
@@ -129,17 +129,17 @@ int tc_iter(struct bpf_iter__tcp *ctx)
 	if (tw)
 		state = tw->tw_sk.tw_substate;	/* as ss shows it: FIN_WAIT2 or TIME_WAIT */
 	idx = state__index(state);
-	if (idx >= TC_NR_STATES)
+	if (idx >= TCPC_NR_STATES)
 		return 0;
 	if (tuple__filtered(skc->skc_family, skc->skc_num, bpf_ntohs(skc->skc_dport),
 			    skc->skc_net.net))
 		return 0;
 
-	if (iter_mode == TC_ITER_GAUGES) {
+	if (iter_mode == TCPC_ITER_GAUGES) {
 		gauges[idx]++;
 		return 0;
 	}
-	if (iter_mode == TC_ITER_STUCK) {
+	if (iter_mode == TCPC_ITER_STUCK) {
 		walk_stuck(ctx->meta->seq, skc, tw, state);
 		return 0;
 	}

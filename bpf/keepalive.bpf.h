@@ -90,17 +90,17 @@ static __always_inline void tcptimer__enter(__u64 sk, __u8 kind)
 static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 {
 	const struct sock_common *skc = (const void *)sk;
-	struct tc_transition *t;
+	struct tcpc_transition *t;
 
 	t = bpf_ringbuf_reserve(&events, sizeof(*t), 0);
 	if (!t) {
-		drop__count(TC_DROP_RINGBUF);
+		drop__count(TCPC_DROP_RINGBUF);
 		return;
 	}
 	__builtin_memset(t, 0, sizeof(*t));
-	t->type = TC_EV_TRANSITION;
+	t->type = TCPC_EV_TRANSITION;
 	t->oldstate = TCP_ESTABLISHED;
-	t->newstate = TC_KEEPALIVE_UNANSWERED;
+	t->newstate = TCPC_KEEPALIVE_UNANSWERED;
 	skc__read_tuple(skc, &t->family, &t->dport, &t->netns, t->saddr, t->daddr);
 	/* inet_sport: by CLOSE, inet_put_port() has zeroed skc_num */
 	t->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
@@ -123,7 +123,7 @@ static __always_inline void ka__count(struct timer_run *run, __u8 out)
 		return;
 	sent = out - run->probes_out;
 	run->probes_out = out;
-	ka = map__lookup_or_insert(&kas, &sk, &fresh, TC_DROP_CONN_MAP);
+	ka = map__lookup_or_insert(&kas, &sk, &fresh, TCPC_DROP_CONN_MAP);
 	if (!ka)
 		return;
 	ka->probes += sent;
@@ -194,24 +194,24 @@ static __always_inline __u8 tcptimer__cause(const struct sock *sk, int oldstate,
 	struct timer_run *run = percpu__get(&timer_run);
 
 	if (!run || run->sk != (__u64)sk || run->kind == TIMER_NONE)
-		return TC_CAUSE_NORMAL;
+		return TCPC_CAUSE_NORMAL;
 	if (run->kind == TIMER_KEEPALIVE && oldstate == TCP_FIN_WAIT2)
-		return TC_CAUSE_FIN_WAIT2_TIMEOUT;
+		return TCPC_CAUSE_FIN_WAIT2_TIMEOUT;
 	if (BPF_CORE_READ(icsk, icsk_user_timeout))
-		return TC_CAUSE_USER_TIMEOUT;
+		return TCPC_CAUSE_USER_TIMEOUT;
 	if (run->kind == TIMER_KEEPALIVE) {
 		/* the probes ran out: the last one went unanswered as well */
 		if (emit_transitions)
 			emit_unanswered((__u64)sk, BPF_CORE_READ(icsk, icsk_probes_out), now);
-		return TC_CAUSE_KEEPALIVE_TIMEOUT;
+		return TCPC_CAUSE_KEEPALIVE_TIMEOUT;
 	}
 	if (sk->__sk_common.skc_flags & dead_bit)
-		return TC_CAUSE_ORPHAN_RETRIES;
-	return TC_CAUSE_RETRANS_TIMEOUT;
+		return TCPC_CAUSE_ORPHAN_RETRIES;
+	return TCPC_CAUSE_RETRANS_TIMEOUT;
 }
 
 /* move the socket's probe counts into its record */
-static __always_inline void keepalive__collect(struct tc_closing *c, const struct sock *sk)
+static __always_inline void keepalive__collect(struct tcpc_closing *c, const struct sock *sk)
 {
 	unsigned long keepopen = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN);
 	__u64 key = (__u64)sk;

@@ -7,14 +7,14 @@
 #include "keepalive.bpf.h"
 
 SEC("kprobe/__inet_twsk_schedule")
-int BPF_KPROBE(tck_tw_schedule, struct inet_timewait_sock *tw, int timeo, bool rearm)
+int BPF_KPROBE(tcpc_kp_tw_schedule, struct inet_timewait_sock *tw, int timeo, bool rearm)
 {
 	timewait__scheduled((__u64)tw, rearm, bpf_ktime_get_ns());
 	return 0;
 }
 
 SEC("kprobe/inet_twsk_deschedule_put")
-int BPF_KPROBE(tck_tw_kill, struct inet_timewait_sock *tw)
+int BPF_KPROBE(tcpc_kp_tw_kill, struct inet_timewait_sock *tw)
 {
 	timewait__killed((__u64)tw, bpf_ktime_get_ns());
 	return 0;
@@ -22,21 +22,21 @@ int BPF_KPROBE(tck_tw_kill, struct inet_timewait_sock *tw)
 
 /* as in fentry.bpf.c: the end of every timewait socket, should the one above be inlined */
 SEC("kprobe/inet_twsk_kill")
-int BPF_KPROBE(tck_tw_kill_any, struct inet_timewait_sock *tw)
+int BPF_KPROBE(tcpc_kp_tw_kill_any, struct inet_timewait_sock *tw)
 {
 	timewait__killed((__u64)tw, bpf_ktime_get_ns());
 	return 0;
 }
 
 SEC("kprobe/tw_timer_handler")
-int BPF_KPROBE(tck_tw_expire, struct timer_list *timer)
+int BPF_KPROBE(tcpc_kp_tw_expire, struct timer_list *timer)
 {
 	timewait__expired(timewait__from_timer(timer), bpf_ktime_get_ns());
 	return 0;
 }
 
 SEC("kprobe/tcp_timewait_state_process")
-int BPF_KPROBE(tck_tw_segment, struct inet_timewait_sock *tw, struct sk_buff *skb,
+int BPF_KPROBE(tcpc_kp_tw_segment, struct inet_timewait_sock *tw, struct sk_buff *skb,
 	       const struct tcphdr *th)
 {
 	timewait__segment((__u64)tw, th);
@@ -44,7 +44,7 @@ int BPF_KPROBE(tck_tw_segment, struct inet_timewait_sock *tw, struct sk_buff *sk
 }
 
 SEC("kprobe/tcp_keepalive_timer")
-int BPF_KPROBE(tck_keepalive, struct timer_list *timer)
+int BPF_KPROBE(tcpc_kp_keepalive, struct timer_list *timer)
 {
 	tcptimer__enter(sk_of_keepalive_timer(timer), TIMER_KEEPALIVE);
 	return 0;
@@ -52,7 +52,7 @@ int BPF_KPROBE(tck_keepalive, struct timer_list *timer)
 
 /* a return probe has no arguments: the timer run this CPU noted at entry is the one ending */
 SEC("kretprobe/tcp_keepalive_timer")
-int BPF_KRETPROBE(tck_keepalive_exit)
+int BPF_KRETPROBE(tcpc_kp_keepalive_exit)
 {
 	tcptimer__exit(0);
 	return 0;
@@ -60,21 +60,21 @@ int BPF_KRETPROBE(tck_keepalive_exit)
 
 /* as in fentry.bpf.c: the probe counted with the socket lock held */
 SEC("kretprobe/tcp_write_wakeup")
-int BPF_KRETPROBE(tck_write_wakeup, int ret)
+int BPF_KRETPROBE(tcpc_kp_write_wakeup, int ret)
 {
 	tcptimer__wakeup_done(0, ret);
 	return 0;
 }
 
 SEC("kprobe/tcp_write_timer")
-int BPF_KPROBE(tck_write, struct timer_list *timer)
+int BPF_KPROBE(tcpc_kp_write, struct timer_list *timer)
 {
 	tcptimer__enter(sk_of_write_timer(timer), TIMER_WRITE);
 	return 0;
 }
 
 SEC("kretprobe/tcp_write_timer")
-int BPF_KRETPROBE(tck_write_exit)
+int BPF_KRETPROBE(tcpc_kp_write_exit)
 {
 	tcptimer__exit(0);
 	return 0;

@@ -16,7 +16,7 @@ static __always_inline __u16 skb_tcp_flags(const struct sk_buff *skb)
 static __always_inline void count_fin_retrans(struct sock *sk, const struct sk_buff *skb)
 {
 	int state = sk->__sk_common.skc_state;
-	struct tc_closing *c;
+	struct tcpc_closing *c;
 	/* the states in which our FIN is unacknowledged */
 	if (state != TCP_FIN_WAIT1 && state != TCP_CLOSING && state != TCP_LAST_ACK)
 		return;
@@ -31,7 +31,7 @@ static __always_inline void count_fin_retrans(struct sock *sk, const struct sk_b
 
 /* up to 6.1 (and more): (sk, skb), fired only for segments that went out */
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tc_retransmit, struct sock *sk, const struct sk_buff *skb)
+int BPF_PROG(tcpc_retransmit, struct sock *sk, const struct sk_buff *skb)
 {
 	count_fin_retrans(sk, skb);
 	return 0;
@@ -39,7 +39,7 @@ int BPF_PROG(tc_retransmit, struct sock *sk, const struct sk_buff *skb)
 
 /* later kernels add err and fire for failed attempts too: count what reached the wire */
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tc_retransmit_err, struct sock *sk, const struct sk_buff *skb, int err)
+int BPF_PROG(tcpc_retransmit_err, struct sock *sk, const struct sk_buff *skb, int err)
 {
 	if (!err)
 		count_fin_retrans(sk, skb);
@@ -48,16 +48,16 @@ int BPF_PROG(tc_retransmit_err, struct sock *sk, const struct sk_buff *skb, int 
 
 /* a reset taken in: tcp_reset() fires this before the socket goes to CLOSE */
 SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(tc_receive_reset, struct sock *sk)
+int BPF_PROG(tcpc_receive_reset, struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-	struct tc_closing *c;
+	struct tcpc_closing *c;
 
 	if (!tp)
 		return 0;
 	c = conn__get(sk, tp, bpf_ktime_get_ns());
 	if (c)
-		c->rec.flags |= TC_F_RST_RECEIVED;
+		c->rec.flags |= TCPC_F_RST_RECEIVED;
 	return 0;
 }
 
@@ -67,10 +67,10 @@ int BPF_PROG(tc_receive_reset, struct sock *sk)
  * reads those from the socket instead.
  */
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(tc_send_reset, const struct sock *sk)
+int BPF_PROG(tcpc_send_reset, const struct sock *sk)
 {
 	struct tcp_sock *tp;
-	struct tc_closing *c;
+	struct tcpc_closing *c;
 	int state;
 
 	if (!sk)
@@ -82,7 +82,7 @@ int BPF_PROG(tc_send_reset, const struct sock *sk)
 
 		c = bpf_map_lookup_elem(&conns, &key);
 		if (c && c->await_reset)
-			c->rec.flags |= TC_F_RST_SENT;
+			c->rec.flags |= TCPC_F_RST_SENT;
 		return 0;
 	}
 	/* timewait and request sockets are no full sockets; a closed socket's record is sent */
@@ -94,6 +94,6 @@ int BPF_PROG(tc_send_reset, const struct sock *sk)
 		return 0;
 	c = conn__get(sk, tp, bpf_ktime_get_ns());
 	if (c)
-		c->rec.flags |= TC_F_RST_SENT;
+		c->rec.flags |= TCPC_F_RST_SENT;
 	return 0;
 }

@@ -16,17 +16,17 @@ static __always_inline bool tcp_need_reset(int state)
 			       (1 << TCP_FIN_WAIT1) | (1 << TCP_FIN_WAIT2) | (1 << TCP_SYN_RECV));
 }
 
-static __always_inline void emit_transition(const struct tc_closing *c, int oldstate,
+static __always_inline void emit_transition(const struct tcpc_closing *c, int oldstate,
 					    int newstate, bool task, __u64 now)
 {
-	struct tc_transition *t;
+	struct tcpc_transition *t;
 
 	t = bpf_ringbuf_reserve(&events, sizeof(*t), 0);
 	if (!t) {
-		drop__count(TC_DROP_RINGBUF);
+		drop__count(TCPC_DROP_RINGBUF);
 		return;
 	}
-	t->type = TC_EV_TRANSITION;
+	t->type = TCPC_EV_TRANSITION;
 	t->family = c->rec.family;
 	t->oldstate = oldstate;
 	t->newstate = newstate;
@@ -47,43 +47,43 @@ static __always_inline void emit_transition(const struct tc_closing *c, int olds
 }
 
 /* we are about to send our FIN: it takes sequence number write_seq */
-static __always_inline void note_our_fin(struct tc_closing *c, const struct tcp_sock *tp)
+static __always_inline void note_our_fin(struct tcpc_closing *c, const struct tcp_sock *tp)
 {
 	c->rec.fin_seq = tp->write_seq;
 	c->rec.fin_ack = tp->rcv_nxt;
-	c->rec.flags |= TC_F_OUR_FIN;
+	c->rec.flags |= TCPC_F_OUR_FIN;
 }
 
 /* why a local abort (the kernel's own close paths, net/ipv4/tcp.c) sends its reset */
-static __always_inline __u8 local_abort_reason(const struct tc_closing *c, const struct sock *sk,
+static __always_inline __u8 local_abort_reason(const struct tcpc_closing *c, const struct sock *sk,
 						const struct tcp_sock *tp)
 {
 	__u32 unread = tp->rcv_nxt - tp->copied_seq;
 	unsigned long linger_bit = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_LINGER);
 
 	/* a FIN takes one sequence number but is not data; reading EOF counts it as copied */
-	if ((c->rec.flags & TC_F_PEER_FIN) && unread)
+	if ((c->rec.flags & TCPC_F_PEER_FIN) && unread)
 		unread--;
 	if (unread)
-		return TC_RST_UNREAD_DATA;
+		return TCPC_RST_UNREAD_DATA;
 	if ((sk->__sk_common.skc_flags & linger_bit) && !sk->sk_lingertime)
-		return TC_RST_LINGER0;
+		return TCPC_RST_LINGER0;
 	/* never accepted: inet_child_forget() aborts it before orphaning it */
 	if (!sk->sk_socket)
-		return TC_RST_LISTENER_CLOSED;
-	return TC_RST_ABORT;
+		return TCPC_RST_LISTENER_CLOSED;
+	return TCPC_RST_ABORT;
 }
 
 /*
  * The full socket reached CLOSE: settle why, and send the record, hand it to the timewait
  * socket that carries the connection on, or keep it for its owner. Returns true if it is
  * kept: ended by a reset or a timer in softirq, while a process still holds the socket, it
- * is sent when that process closes it, which names the process (tc_destroy).
+ * is sent when that process closes it, which names the process (tcpc_destroy).
  */
-static __always_inline bool conn__closed(struct tc_closing *c, const struct sock *sk,
+static __always_inline bool conn__closed(struct tcpc_closing *c, const struct sock *sk,
 					 const struct tcp_sock *tp, int oldstate, __u64 now)
 {
-	struct tc_conn *rec = &c->rec;
+	struct tcpc_conn *rec = &c->rec;
 	bool fin_done = oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING;
 	__u8 timer_cause;
 
@@ -91,23 +91,23 @@ static __always_inline bool conn__closed(struct tc_closing *c, const struct sock
 	if (fin_done && timewait__claim(c, sk, tp, now))
 		return false;
 	timer_cause = tcptimer__cause(sk, oldstate, now);
-	if (timer_cause != TC_CAUSE_NORMAL) {
+	if (timer_cause != TCPC_CAUSE_NORMAL) {
 		/* a timer gave up; it may have sent a reset first, but the timer is the cause */
 		rec->cause = timer_cause;
-	} else if (rec->flags & TC_F_RST_RECEIVED) {
-		rec->cause = TC_CAUSE_RST_RECEIVED;
-	} else if (rec->flags & TC_F_RST_SENT) {
-		rec->cause = TC_CAUSE_RST_SENT;
-		rec->rst_reason = TC_RST_ABORT;
+	} else if (rec->flags & TCPC_F_RST_RECEIVED) {
+		rec->cause = TCPC_CAUSE_RST_RECEIVED;
+	} else if (rec->flags & TCPC_F_RST_SENT) {
+		rec->cause = TCPC_CAUSE_RST_SENT;
+		rec->rst_reason = TCPC_RST_ABORT;
 	} else if (sk->sk_err == ETIMEDOUT) {
-		rec->cause = TC_CAUSE_TIMEOUT;
+		rec->cause = TCPC_CAUSE_TIMEOUT;
 	} else if (fin_done) {
 		/* tcp_time_wait() made no timewait socket: tcp_max_tw_buckets reached */
-		rec->tw_end = TC_TW_OVERFLOW;
+		rec->tw_end = TCPC_TW_OVERFLOW;
 	} else if (tcp_need_reset(oldstate)) {
 		/* tcp_close(), tcp_disconnect() and inet_child_forget() set CLOSE before the
 		 * reset goes out, so the reason is read from the socket, as they decide it */
-		rec->cause = TC_CAUSE_RST_SENT;
+		rec->cause = TCPC_CAUSE_RST_SENT;
 		rec->rst_reason = local_abort_reason(c, sk, tp);
 		/*
 		 * A process closing the socket or its listener, but not always: softirq ends
@@ -116,7 +116,7 @@ static __always_inline bool conn__closed(struct tc_closing *c, const struct sock
 		 * request, tcp_v4_syn_recv_sock() finding no route back), and SYN_RECV sockets an
 		 * ICMP error ends (tcp_v4_err()). There the task is the softirq's: name none.
 		 */
-		if (context__now() == TC_CTX_PROCESS) {
+		if (context__now() == TCPC_CTX_PROCESS) {
 			conn__set_task(rec);
 		} else if (oldstate == TCP_SYN_RECV) {
 			/*
@@ -129,8 +129,8 @@ static __always_inline bool conn__closed(struct tc_closing *c, const struct sock
 		}
 	}
 	/* the full socket ended without a FIN exchange: by a reset or a timer */
-	if (rec->cause != TC_CAUSE_NORMAL && rec->cause != TC_CAUSE_FIN_WAIT2_TIMEOUT)
-		rec->role = TC_ROLE_ABORTED;
+	if (rec->cause != TCPC_CAUSE_NORMAL && rec->cause != TCPC_CAUSE_FIN_WAIT2_TIMEOUT)
+		rec->role = TCPC_ROLE_ABORTED;
 	conn__end(c, now);
 	if (c->await_reset)
 		return true;
@@ -143,10 +143,10 @@ static __always_inline bool conn__closed(struct tc_closing *c, const struct sock
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
+int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 {
 	__u64 key = (__u64)sk, now;
-	struct tc_closing fresh, *c;
+	struct tcpc_closing fresh, *c;
 	struct tcp_sock *tp;
 	bool created = false;
 
@@ -195,11 +195,11 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		if (conn__start(c, sk, tp, oldstate, now))
 			return 0;
 		created = true;
-	} else if (c->rec.state != oldstate && state__index(oldstate) != TC_NOT_CLOSING) {
+	} else if (c->rec.state != oldstate && state__index(oldstate) != TCPC_NOT_CLOSING) {
 		/* a change the kernel did not let us see (a run nested in another one on this
 		 * CPU is skipped): its state was entered by now, and says who closed first */
 		if (oldstate == TCP_CLOSING)
-			c->rec.role = TC_ROLE_SIMULTANEOUS;
+			c->rec.role = TCPC_ROLE_SIMULTANEOUS;
 		else if (!c->rec.role)
 			c->rec.role = role__of_state(oldstate);
 		conn__enter(c, oldstate, now);
@@ -212,12 +212,12 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 	switch (newstate) {
 	case TCP_FIN_WAIT1:
 		/* close() or shutdown(SHUT_WR) from ESTABLISHED or SYN_RECV */
-		c->rec.role = TC_ROLE_ACTIVE;
+		c->rec.role = TCPC_ROLE_ACTIVE;
 		note_our_fin(c, tp);
 		conn__set_task(&c->rec);
 		break;
 	case TCP_CLOSE_WAIT:
-		c->rec.role = TC_ROLE_PASSIVE;
+		c->rec.role = TCPC_ROLE_PASSIVE;
 		note_peer_fin(c, tp);
 		c->rec.cw_write_seq = tp->write_seq;
 		c->cw_known = 1;
@@ -229,13 +229,13 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 		conn__set_task(&c->rec);
 		break;
 	case TCP_CLOSING:
-		c->rec.role = TC_ROLE_SIMULTANEOUS;
+		c->rec.role = TCPC_ROLE_SIMULTANEOUS;
 		note_peer_fin(c, tp);
 		break;
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV ||
 		    oldstate == TCP_ESTABLISHED)
-			c->rec.role = TC_ROLE_NONE;
+			c->rec.role = TCPC_ROLE_NONE;
 		if (!conn__closed(c, sk, tp, oldstate, now)) {
 			if (!created)
 				bpf_map_delete_elem(&conns, &key);
@@ -247,7 +247,7 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
 	}
 	conn__enter(c, newstate, now);
 	if (created && bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST))
-		drop__count(TC_DROP_CONN_MAP);
+		drop__count(TCPC_DROP_CONN_MAP);
 	return 0;
 }
 
@@ -258,12 +258,12 @@ int BPF_PROG(tc_state, struct sock *sk, int oldstate, int newstate)
  * interrupts one in process context): settle and send that now, counted as late.
  */
 SEC("tp_btf/tcp_destroy_sock")
-int BPF_PROG(tc_destroy, struct sock *sk)
+int BPF_PROG(tcpc_destroy, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct tcp_sock *tp;
-	enum tc_context now_in;
-	struct tc_closing *c;
+	enum tcpc_context now_in;
+	struct tcpc_closing *c;
 
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
@@ -278,12 +278,12 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 	if (c->await_reset) {
 		/* a reset went out: the listener's going ended it; none: it was a twin, or
 		 * a child tcp_v4_syn_recv_sock() made and dropped, never a connection */
-		if (c->rec.flags & TC_F_RST_SENT)
+		if (c->rec.flags & TCPC_F_RST_SENT)
 			conn__send(c);
 		goto out;
 	}
 	if (!c->await_owner) {
-		drop__count(TC_DROP_LATE);
+		drop__count(TCPC_DROP_LATE);
 		/* an orphan is destroyed right after its CLOSE: if that made a timewait socket,
 		 * the record goes on there, whatever state change was missed before */
 		if (timewait__claim(c, sk, tp, bpf_ktime_get_ns()) ||
@@ -296,7 +296,7 @@ int BPF_PROG(tc_destroy, struct sock *sk)
 	 * missed, where that CLOSE ran: often a softirq, whose task is nobody's to name.
 	 */
 	now_in = context__now();
-	if (now_in == TC_CTX_PROCESS || (now_in == TC_CTX_UNKNOWN && c->await_owner))
+	if (now_in == TCPC_CTX_PROCESS || (now_in == TCPC_CTX_UNKNOWN && c->await_owner))
 		conn__set_task(&c->rec);
 	conn__send(c);
 out:

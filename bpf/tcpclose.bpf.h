@@ -29,9 +29,9 @@
 #define TCP_TIMEWAIT_LEN_SEC 60	/* include/net/tcp.h: (60 * HZ), not tunable */
 
 #ifdef TCPCLOSE_DEFINE_MAPS
-#define TC_MAP
+#define TCPC_MAP
 #else
-#define TC_MAP extern
+#define TCPC_MAP extern
 #endif
 
 /* keepalive probes of a connection, counted around its keepalive timer's runs */
@@ -83,13 +83,13 @@ extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'ra
 extern const volatile __s64 preempt_count_off;
 
 
-/* the tc_iter program's orders and answers, set and read by user space between walks */
+/* the tcpc_iter program's orders and answers, set and read by user space between walks */
 extern __u32 iter_mode;
-extern __u64 gauges[TC_NR_STATES];
+extern __u64 gauges[TCPC_NR_STATES];
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, TC_RINGBUF_SIZE);
+	__uint(max_entries, TCPC_RINGBUF_SIZE);
 } events SEC(".maps");
 
 /*
@@ -98,43 +98,43 @@ TC_MAP struct {
  * cgroup and two RCU frees per socket, several times what a hash element costs; and a
  * connection needs an entry only while it closes. --max-closing bounds it.
  */
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, TC_MAX_CLOSING);
+	__uint(max_entries, TCPC_MAX_CLOSING);
 	__type(key, __u64);		/* struct sock * */
-	__type(value, struct tc_closing);
+	__type(value, struct tcpc_closing);
 } conns SEC(".maps");
 
 /* not preallocated: a host with few timewait sockets pays for few; --max-tw bounds it */
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, TC_MAX_TW);
+	__uint(max_entries, TCPC_MAX_TW);
 	__type(key, __u64);		/* struct inet_timewait_sock * */
-	__type(value, struct tc_closing);
+	__type(value, struct tcpc_closing);
 } tws SEC(".maps");
 
 /* timewait sockets followed now, per CPU: made here minus ended here */
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __s64);
 } tw_live SEC(".maps");
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TC_NR_DROPS);
+	__uint(max_entries, TCPC_NR_DROPS);
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct tc_tw_pending);
+	__type(value, struct tcpc_tw_pending);
 } tw_pending SEC(".maps");
 
 /*
@@ -163,7 +163,7 @@ struct tw_recent {
 	__u64 jiffies_anchor_j;
 };
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -176,14 +176,14 @@ struct tw_segment {
 	__u8 flags;		/* TCP flags */
 };
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct tw_segment);
 } tw_seg SEC(".maps");
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -191,46 +191,46 @@ TC_MAP struct {
 } connecting SEC(".maps");
 
 /* --hist: counts per close state and bucket, per CPU; one element unless --hist is given */
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TC_NR_STATES * TC_HIST_CHUNKS);
+	__uint(max_entries, TCPC_NR_STATES * TCPC_HIST_CHUNKS);
 	__type(key, __u32);
-	__type(value, struct tc_hist_chunk);
+	__type(value, struct tcpc_hist_chunk);
 } hists SEC(".maps");
 
 /* --hist: the longest dwell in each close state, per CPU */
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct tc_hist_max);
+	__type(value, struct tcpc_hist_max);
 } hist_max SEC(".maps");
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, TC_MAX_CIDRS);
-	__type(key, struct tc_cidr_key);
+	__uint(max_entries, TCPC_MAX_CIDRS);
+	__type(key, struct tcpc_cidr_key);
 	__type(value, __u8);
 } laddrs SEC(".maps");
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, TC_MAX_CIDRS);
-	__type(key, struct tc_cidr_key);
+	__uint(max_entries, TCPC_MAX_CIDRS);
+	__type(key, struct tcpc_cidr_key);
 	__type(value, __u8);
 } raddrs SEC(".maps");
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, TC_MAX_KEEPALIVE);
+	__uint(max_entries, TCPC_MAX_KEEPALIVE);
 	__type(key, __u64);		/* struct sock *: a timer's socket is no trusted pointer */
 	__type(value, struct ka_count);
 } kas SEC(".maps");
 
-TC_MAP struct {
+TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -238,7 +238,7 @@ TC_MAP struct {
 } timer_run SEC(".maps");
 
 
-static __always_inline void drop__count(enum tc_drop what)
+static __always_inline void drop__count(enum tcpc_drop what)
 {
 	__u32 key = what;
 	__u64 *cnt = bpf_map_lookup_elem(&drops, &key);
@@ -253,7 +253,7 @@ static __always_inline void drop__count(enum tc_drop what)
  * 'drop', and NULL.
  */
 static __always_inline void *map__insert(void *map, const void *key, const void *init,
-					 enum tc_drop drop)
+					 enum tcpc_drop drop)
 {
 	void *v;
 
@@ -266,7 +266,7 @@ static __always_inline void *map__insert(void *map, const void *key, const void 
 
 /* the entry under key in a hash map, made from init if there is none (map__insert()) */
 static __always_inline void *map__lookup_or_insert(void *map, const void *key, const void *init,
-						   enum tc_drop drop)
+						   enum tcpc_drop drop)
 {
 	void *v = bpf_map_lookup_elem(map, key);
 
@@ -284,15 +284,15 @@ static __always_inline void *percpu__get(void *map)
  * Wake the reader only when a batch has piled up: a wakeup per event (the default) costs an
  * irq_work each, more than the rest of the program. User space polls every 100 ms anyway.
  */
-#define TC_WAKEUP_BYTES (64 * 1024)
+#define TCPC_WAKEUP_BYTES (64 * 1024)
 
 static __always_inline __u64 ringbuf__flags(void)
 {
 	__u64 batch = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 16;
 
 	/* a small ring buffer (--ringbuf-size) must not fill before the reader is woken */
-	if (batch > TC_WAKEUP_BYTES)
-		batch = TC_WAKEUP_BYTES;
+	if (batch > TCPC_WAKEUP_BYTES)
+		batch = TCPC_WAKEUP_BYTES;
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= batch ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }

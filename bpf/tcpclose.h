@@ -6,87 +6,87 @@
 #ifndef __TCPCLOSE_H
 #define __TCPCLOSE_H
 
-#define TC_COMM_LEN 16
+#define TCPC_COMM_LEN 16
 
 /*
  * The maps' sizes, as bpf/tcpclose.bpf.h declares them. User space sets the first three at
  * load from --ringbuf-size, --max-tw and --max-closing, whose defaults these are.
  */
-#define TC_RINGBUF_SIZE		(1 << 22)	/* events: 4 MiB */
-#define TC_MAX_TW		(1 << 17)	/* tws: timewait sockets followed at once */
-#define TC_MAX_CLOSING		(1 << 16)	/* conns: full sockets while they close */
-#define TC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
-#define TC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
+#define TCPC_RINGBUF_SIZE		(1 << 22)	/* events: 4 MiB */
+#define TCPC_MAX_TW		(1 << 17)	/* tws: timewait sockets followed at once */
+#define TCPC_MAX_CLOSING		(1 << 16)	/* conns: full sockets while they close */
+#define TCPC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
+#define TCPC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
 
 /* the close states a record keeps a dwell time for, in the order they are printed */
-enum tc_state {
-	TC_FIN_WAIT1,
-	TC_FIN_WAIT2,
-	TC_CLOSE_WAIT,
-	TC_LAST_ACK,
-	TC_CLOSING,
-	TC_TIME_WAIT,
-	TC_NR_STATES,
-	TC_NOT_CLOSING = 0xff,
+enum tcpc_state {
+	TCPC_FIN_WAIT1,
+	TCPC_FIN_WAIT2,
+	TCPC_CLOSE_WAIT,
+	TCPC_LAST_ACK,
+	TCPC_CLOSING,
+	TCPC_TIME_WAIT,
+	TCPC_NR_STATES,
+	TCPC_NOT_CLOSING = 0xff,
 };
 
-enum tc_role {
-	TC_ROLE_NONE,		/* closed without a FIN exchange or reset (never established) */
-	TC_ROLE_ACTIVE,		/* we sent the first FIN */
-	TC_ROLE_PASSIVE,	/* the peer sent the first FIN */
-	TC_ROLE_SIMULTANEOUS,	/* both FINs crossed: CLOSING */
-	TC_ROLE_ABORTED,	/* the full socket ended by a reset */
+enum tcpc_role {
+	TCPC_ROLE_NONE,		/* closed without a FIN exchange or reset (never established) */
+	TCPC_ROLE_ACTIVE,		/* we sent the first FIN */
+	TCPC_ROLE_PASSIVE,	/* the peer sent the first FIN */
+	TCPC_ROLE_SIMULTANEOUS,	/* both FINs crossed: CLOSING */
+	TCPC_ROLE_ABORTED,	/* the full socket ended by a reset */
 };
 
-enum tc_cause {
-	TC_CAUSE_NORMAL,
-	TC_CAUSE_RST_SENT,
-	TC_CAUSE_RST_RECEIVED,
-	TC_CAUSE_TIMEOUT,		/* a timer gave up (sk_err ETIMEDOUT), which one unseen */
-	TC_CAUSE_KEEPALIVE_TIMEOUT,	/* keepalive probes exhausted (tcp_keepalive_timer) */
-	TC_CAUSE_USER_TIMEOUT,		/* TCP_USER_TIMEOUT elapsed (keepalive or retransmit) */
-	TC_CAUSE_RETRANS_TIMEOUT,	/* data retransmissions gave up (tcp_write_timeout) */
-	TC_CAUSE_FIN_WAIT2_TIMEOUT,	/* an orphaned FIN_WAIT2 reached tcp_fin_timeout */
-	TC_CAUSE_ORPHAN_RETRIES,	/* our FIN never acknowledged: tcp_orphan_retries */
+enum tcpc_cause {
+	TCPC_CAUSE_NORMAL,
+	TCPC_CAUSE_RST_SENT,
+	TCPC_CAUSE_RST_RECEIVED,
+	TCPC_CAUSE_TIMEOUT,		/* a timer gave up (sk_err ETIMEDOUT), which one unseen */
+	TCPC_CAUSE_KEEPALIVE_TIMEOUT,	/* keepalive probes exhausted (tcp_keepalive_timer) */
+	TCPC_CAUSE_USER_TIMEOUT,		/* TCP_USER_TIMEOUT elapsed (keepalive or retransmit) */
+	TCPC_CAUSE_RETRANS_TIMEOUT,	/* data retransmissions gave up (tcp_write_timeout) */
+	TCPC_CAUSE_FIN_WAIT2_TIMEOUT,	/* an orphaned FIN_WAIT2 reached tcp_fin_timeout */
+	TCPC_CAUSE_ORPHAN_RETRIES,	/* our FIN never acknowledged: tcp_orphan_retries */
 };
 
 /* why we sent a reset, where the kernel's close path tells */
-enum tc_rst_reason {
-	TC_RST_NONE,
-	TC_RST_UNREAD_DATA,	/* close() with unread data in the receive queue */
-	TC_RST_LINGER0,		/* close() with SO_LINGER {1, 0} */
-	TC_RST_LISTENER_CLOSED,	/* a listener closed with this connection in its accept queue */
-	TC_RST_ABORT,		/* another local abort: disconnect, sock_destroy, ... */
+enum tcpc_rst_reason {
+	TCPC_RST_NONE,
+	TCPC_RST_UNREAD_DATA,	/* close() with unread data in the receive queue */
+	TCPC_RST_LINGER0,		/* close() with SO_LINGER {1, 0} */
+	TCPC_RST_LISTENER_CLOSED,	/* a listener closed with this connection in its accept queue */
+	TCPC_RST_ABORT,		/* another local abort: disconnect, sock_destroy, ... */
 };
 
 /* how the timewait socket ended */
-enum tc_tw_end {
-	TC_TW_NONE,		/* no timewait socket (passive close, reset, ...) */
-	TC_TW_EXPIRED,		/* its timer fired */
-	TC_TW_REUSED,		/* connect() recycled it (tcp_tw_reuse) */
-	TC_TW_RST,		/* an RST killed it */
-	TC_TW_SYN,		/* a new connection took the 4-tuple */
-	TC_TW_PURGED,		/* its network namespace went away */
-	TC_TW_OVERFLOW,		/* none was created: tcp_max_tw_buckets reached */
-	TC_TW_KILLED,		/* killed early, cause not determined */
+enum tcpc_tw_end {
+	TCPC_TW_NONE,		/* no timewait socket (passive close, reset, ...) */
+	TCPC_TW_EXPIRED,		/* its timer fired */
+	TCPC_TW_REUSED,		/* connect() recycled it (tcp_tw_reuse) */
+	TCPC_TW_RST,		/* an RST killed it */
+	TCPC_TW_SYN,		/* a new connection took the 4-tuple */
+	TCPC_TW_PURGED,		/* its network namespace went away */
+	TCPC_TW_OVERFLOW,		/* none was created: tcp_max_tw_buckets reached */
+	TCPC_TW_KILLED,		/* killed early, cause not determined */
 };
 
-/* tc_conn.flags */
+/* tcpc_conn.flags */
 enum {
-	TC_F_OUR_FIN = 1 << 0,		/* fin_seq/fin_ack are valid */
-	TC_F_PEER_FIN = 1 << 1,		/* peer_fin_seq/peer_fin_ack are valid */
-	TC_F_RST_RECEIVED = 1 << 2,
-	TC_F_RST_SENT = 1 << 3,
-	TC_F_TW = 1 << 4,		/* continued in a timewait socket */
-	TC_F_TW_RESTART = 1 << 5,	/* the 2MSL timer was restarted by a peer FIN */
-	TC_F_PARTIAL = 1 << 6,		/* began before tcpclose started */
-	TC_F_END_UNSEEN = 1 << 7,	/* its end never reached tcpclose: sent as far as seen */
+	TCPC_F_OUR_FIN = 1 << 0,		/* fin_seq/fin_ack are valid */
+	TCPC_F_PEER_FIN = 1 << 1,		/* peer_fin_seq/peer_fin_ack are valid */
+	TCPC_F_RST_RECEIVED = 1 << 2,
+	TCPC_F_RST_SENT = 1 << 3,
+	TCPC_F_TW = 1 << 4,		/* continued in a timewait socket */
+	TCPC_F_TW_RESTART = 1 << 5,	/* the 2MSL timer was restarted by a peer FIN */
+	TCPC_F_PARTIAL = 1 << 6,		/* began before tcpclose started */
+	TCPC_F_END_UNSEEN = 1 << 7,	/* its end never reached tcpclose: sent as far as seen */
 };
 
-enum tc_event_type {
-	TC_EV_CLOSE = 1,	/* struct tc_conn: one close record */
-	TC_EV_TRANSITION,	/* struct tc_transition: --transitions */
-	TC_EV_STUCK,		/* struct tc_stuck: from the tc_iter walk, --stuck */
+enum tcpc_event_type {
+	TCPC_EV_CLOSE = 1,	/* struct tcpc_conn: one close record */
+	TCPC_EV_TRANSITION,	/* struct tcpc_transition: --transitions */
+	TCPC_EV_STUCK,		/* struct tcpc_stuck: from the tcpc_iter walk, --stuck */
 };
 
 /*
@@ -94,19 +94,19 @@ enum tc_event_type {
  * Times are CLOCK_MONOTONIC nanoseconds; addresses and sequence numbers as on the wire,
  * ports in host order.
  */
-struct tc_conn {
-	__u8 type;			/* TC_EV_CLOSE */
+struct tcpc_conn {
+	__u8 type;			/* TCPC_EV_CLOSE */
 	__u8 family;			/* AF_INET or AF_INET6 */
 	__u8 state;			/* current kernel TCP state */
-	__u8 role;			/* enum tc_role */
-	__u8 cause;			/* enum tc_cause */
-	__u8 rst_reason;		/* enum tc_rst_reason */
-	__u8 tw_end;			/* enum tc_tw_end */
-	__u8 visited;			/* bit (1 << enum tc_state) per close state visited */
-	__u8 order[TC_NR_STATES];	/* close states in the order visited, TC_NOT_CLOSING after */
+	__u8 role;			/* enum tcpc_role */
+	__u8 cause;			/* enum tcpc_cause */
+	__u8 rst_reason;		/* enum tcpc_rst_reason */
+	__u8 tw_end;			/* enum tcpc_tw_end */
+	__u8 visited;			/* bit (1 << enum tcpc_state) per close state visited */
+	__u8 order[TCPC_NR_STATES];	/* close states in the order visited, TCPC_NOT_CLOSING after */
 	__u16 sport;
 	__u16 dport;
-	__u32 flags;			/* TC_F_* */
+	__u32 flags;			/* TCPC_F_* */
 	__u32 netns;			/* network namespace inode number */
 	__u32 pid;			/* process seen in process context, 0 if none */
 	__u32 fin_seq, fin_ack;		/* our FIN */
@@ -119,12 +119,12 @@ struct tc_conn {
 	__u64 start_ns;			/* first close transition */
 	__u64 enter_ns;			/* when the current state was entered */
 	__u64 end_ns;			/* when the connection was gone */
-	__u64 tw_restart_ns;		/* last restart of the 2MSL timer, if TC_F_TW_RESTART */
+	__u64 tw_restart_ns;		/* last restart of the 2MSL timer, if TCPC_F_TW_RESTART */
 	__u64 tw_left_ns;		/* partial: time left on the timewait timer when found */
-	__u64 dwell_ns[TC_NR_STATES];
+	__u64 dwell_ns[TCPC_NR_STATES];
 	__u8 saddr[16];
 	__u8 daddr[16];
-	char comm[TC_COMM_LEN];
+	char comm[TCPC_COMM_LEN];
 };
 
 /*
@@ -133,8 +133,8 @@ struct tc_conn {
  * timewait socket that carries the connection on), so that the hand-over is one copy; user
  * space reads 'conns' at exit for the records still waiting for their owner.
  */
-struct tc_closing {
-	struct tc_conn rec;	/* rec.state, rec.enter_ns: the clock of the current state */
+struct tcpc_closing {
+	struct tcpc_conn rec;	/* rec.state, rec.enter_ns: the clock of the current state */
 	/* while a timewait socket stands for it: its deadline is in jiffies, and one jiffies
 	 * reading paired with the clock converts a deadline back to a time */
 	__u64 tw_base_ns;
@@ -144,17 +144,17 @@ struct tc_closing {
 	__u8 await_owner;	/* ended by a reset or timer while a process held the socket: the
 				 * record waits for that process's close() (tcp_destroy_sock) */
 	__u8 cancel_kind;	/* tracepoints: what its timer's last unsettled cancel guessed
-				 * (enum tc_tw_end), for a CPU that finds the entry stale */
+				 * (enum tcpc_tw_end), for a CPU that finds the entry stale */
 	__u8 await_reset;	/* an unaccepted child softirq ended: a connection only if a
 				 * reset follows before it is destroyed (state.bpf.c) */
 };
 
-/* pseudo-state in tc_transition.newstate: a keepalive probe went unanswered */
-#define TC_KEEPALIVE_UNANSWERED 0x80
+/* pseudo-state in tcpc_transition.newstate: a keepalive probe went unanswered */
+#define TCPC_KEEPALIVE_UNANSWERED 0x80
 
 /* --transitions: one per state change of a traced connection */
-struct tc_transition {
-	__u8 type;			/* TC_EV_TRANSITION */
+struct tcpc_transition {
+	__u8 type;			/* TCPC_EV_TRANSITION */
 	__u8 family;
 	__u8 oldstate;
 	__u8 newstate;
@@ -165,7 +165,7 @@ struct tc_transition {
 	__u64 ts_ns;
 	__u8 saddr[16];
 	__u8 daddr[16];
-	char comm[TC_COMM_LEN];
+	char comm[TCPC_COMM_LEN];
 };
 
 /*
@@ -173,7 +173,7 @@ struct tc_transition {
  * died, expired or was re-armed (bpf/timewait.bpf.h). User space reads it to settle one that
  * nothing followed.
  */
-struct tc_tw_pending {
+struct tcpc_tw_pending {
 	__u64 tw;
 	__u64 ts_ns;
 	__u64 expires;
@@ -181,38 +181,38 @@ struct tc_tw_pending {
 	__u32 snd_nxt;
 	__u16 sport, dport;	/* whose entry it is: the address may be reused meanwhile */
 	__u8 substate;
-	__u8 kind;		/* enum tc_tw_end if it was a kill */
+	__u8 kind;		/* enum tcpc_tw_end if it was a kill */
 };
 
 /*
  * Dwell histograms (--hist), kept in the kernel: log-linear buckets over microseconds, like an
- * HDR histogram. Below 2^TC_HIST_SUB_BITS us each microsecond has its bucket; above, each
- * power of two is cut into 2^TC_HIST_SUB_BITS equal buckets, so a bucket is never wider than
+ * HDR histogram. Below 2^TCPC_HIST_SUB_BITS us each microsecond has its bucket; above, each
+ * power of two is cut into 2^TCPC_HIST_SUB_BITS equal buckets, so a bucket is never wider than
  * 1/128 of its values (0.4% error from its middle): fine enough for percentiles of a 60 s
  * TIME_WAIT, which plain log2 buckets are not.
  */
-#define TC_HIST_SUB_BITS 7
-#define TC_HIST_SUB (1U << TC_HIST_SUB_BITS)
-#define TC_HIST_MAX_LOG2 42		/* 2^42 us: 51 days; longer dwells share the last bucket */
-#define TC_HIST_BUCKETS ((TC_HIST_MAX_LOG2 - TC_HIST_SUB_BITS + 2) * TC_HIST_SUB)
+#define TCPC_HIST_SUB_BITS 7
+#define TCPC_HIST_SUB (1U << TCPC_HIST_SUB_BITS)
+#define TCPC_HIST_MAX_LOG2 42		/* 2^42 us: 51 days; longer dwells share the last bucket */
+#define TCPC_HIST_BUCKETS ((TCPC_HIST_MAX_LOG2 - TCPC_HIST_SUB_BITS + 2) * TCPC_HIST_SUB)
 
 /*
  * Each CPU counts in its own copy (a per-CPU array): two CPUs adding to the same bucket's
  * cache line bounced it between them on every record. A per-CPU value is at most 32 KiB,
- * so a state's buckets are cut into chunks, element s * TC_HIST_CHUNKS + bucket / TC_HIST_SUB.
+ * so a state's buckets are cut into chunks, element s * TCPC_HIST_CHUNKS + bucket / TCPC_HIST_SUB.
  */
-#define TC_HIST_CHUNKS (TC_HIST_BUCKETS / TC_HIST_SUB)
+#define TCPC_HIST_CHUNKS (TCPC_HIST_BUCKETS / TCPC_HIST_SUB)
 
-struct tc_hist_chunk {
-	__u64 count[TC_HIST_SUB];
+struct tcpc_hist_chunk {
+	__u64 count[TCPC_HIST_SUB];
 };
 
 /* the longest dwell in each close state, in microseconds (per CPU too) */
-struct tc_hist_max {
-	__u64 us[TC_NR_STATES];
+struct tcpc_hist_max {
+	__u64 us[TCPC_NR_STATES];
 };
 
-static inline unsigned int tc_log2(__u64 v)
+static inline unsigned int tcpc_log2(__u64 v)
 {
 	unsigned int r = 0, shift;
 
@@ -226,32 +226,32 @@ static inline unsigned int tc_log2(__u64 v)
 	return r;
 }
 
-static inline unsigned int tc_hist_index(__u64 us)
+static inline unsigned int tcpc_hist_index(__u64 us)
 {
 	unsigned int e;
 
-	if (us < TC_HIST_SUB)
+	if (us < TCPC_HIST_SUB)
 		return us;
-	e = tc_log2(us);
-	if (e > TC_HIST_MAX_LOG2)
-		return TC_HIST_BUCKETS - 1;
-	return (e - TC_HIST_SUB_BITS + 1) * TC_HIST_SUB +
-	       ((us >> (e - TC_HIST_SUB_BITS)) & (TC_HIST_SUB - 1));
+	e = tcpc_log2(us);
+	if (e > TCPC_HIST_MAX_LOG2)
+		return TCPC_HIST_BUCKETS - 1;
+	return (e - TCPC_HIST_SUB_BITS + 1) * TCPC_HIST_SUB +
+	       ((us >> (e - TCPC_HIST_SUB_BITS)) & (TCPC_HIST_SUB - 1));
 }
 
-/* what the tc_iter program does on one walk of a namespace's sockets */
-enum tc_iter_mode {
-	TC_ITER_GAUGES,		/* count the sockets in each close state */
-	TC_ITER_SEED,		/* start following those that were closing before we started */
-	TC_ITER_STUCK,		/* write a struct tc_stuck for each one stuck past the threshold */
+/* what the tcpc_iter program does on one walk of a namespace's sockets */
+enum tcpc_iter_mode {
+	TCPC_ITER_GAUGES,		/* count the sockets in each close state */
+	TCPC_ITER_SEED,		/* start following those that were closing before we started */
+	TCPC_ITER_STUCK,		/* write a struct tcpc_stuck for each one stuck past the threshold */
 };
 
 /*
  * --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK for at least the threshold,
- * written by the tc_iter walk into its seq_file (bpf_seq_write), one per walk while stuck.
+ * written by the tcpc_iter walk into its seq_file (bpf_seq_write), one per walk while stuck.
  */
-struct tc_stuck {
-	__u8 type;		/* TC_EV_STUCK */
+struct tcpc_stuck {
+	__u8 type;		/* TCPC_EV_STUCK */
 	__u8 family;
 	__u8 state;		/* kernel TCP state (a timewait socket: its substate) */
 	__u8 partial;		/* in that state already when tcpclose started: age is a lower bound */
@@ -264,27 +264,27 @@ struct tc_stuck {
 	__u64 ino;		/* the socket's inode, to find who holds it open; 0 if orphaned */
 	__u8 saddr[16];
 	__u8 daddr[16];
-	char comm[TC_COMM_LEN];
+	char comm[TCPC_COMM_LEN];
 };
 
 /* --laddr/--raddr: an LPM trie key, the family byte first so one trie holds v4 and v6 */
-struct tc_cidr_key {
+struct tcpc_cidr_key {
 	__u32 prefixlen;	/* 8 for the family byte + the prefix length */
 	__u8 family;
 	__u8 addr[16];
 };
 
 /* per-CPU loss counters, index into the 'drops' array map */
-enum tc_drop {
-	TC_DROP_RINGBUF,	/* bpf_ringbuf_reserve failed: record lost */
-	TC_DROP_CONN_MAP,	/* connection state could not be stored */
-	TC_DROP_TW_MAP,		/* timewait map full: a timewait socket is not followed */
-	TC_DROP_LATE,		/* not a loss: a record sent when its socket was destroyed,
+enum tcpc_drop {
+	TCPC_DROP_RINGBUF,	/* bpf_ringbuf_reserve failed: record lost */
+	TCPC_DROP_CONN_MAP,	/* connection state could not be stored */
+	TCPC_DROP_TW_MAP,		/* timewait map full: a timewait socket is not followed */
+	TCPC_DROP_LATE,		/* not a loss: a record sent when its socket was destroyed,
 				 * its CLOSE having been missed (a nested run skipped) */
-	TC_DROP_UNSEEN,		/* a socket's end went unseen (no CLOSE, no destruction): its
+	TCPC_DROP_UNSEEN,		/* a socket's end went unseen (no CLOSE, no destruction): its
 				 * record is sent partial when its address is reused, and its
 				 * TIME_WAIT, if it had one, is not followed */
-	TC_NR_DROPS,
+	TCPC_NR_DROPS,
 };
 
 #endif /* __TCPCLOSE_H */

@@ -16,7 +16,7 @@ extern const void tcp_keepalive_timer __ksym __weak;
 extern const void tcp_write_timer __ksym __weak;
 
 SEC("tp_btf/timer_start")
-int BPF_PROG(tc_timer_start, struct timer_list *timer)
+int BPF_PROG(tcpc_timer_start, struct timer_list *timer)
 {
 	void *fn = timer->function;
 
@@ -38,7 +38,7 @@ int BPF_PROG(tc_timer_start, struct timer_list *timer)
 }
 
 SEC("tp_btf/timer_cancel")
-int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
+int BPF_PROG(tcpc_timer_cancel, struct timer_list *timer)
 {
 	if (timer->function == &tw_timer_handler)
 		timewait__timer_cancel(timewait__from_timer(timer));
@@ -46,7 +46,7 @@ int BPF_PROG(tc_timer_cancel, struct timer_list *timer)
 }
 
 SEC("tp_btf/timer_expire_entry")
-int BPF_PROG(tc_timer_expire, struct timer_list *timer)
+int BPF_PROG(tcpc_timer_expire, struct timer_list *timer)
 {
 	void *fn = timer->function;
 
@@ -60,7 +60,7 @@ int BPF_PROG(tc_timer_expire, struct timer_list *timer)
 }
 
 SEC("tp_btf/timer_expire_exit")
-int BPF_PROG(tc_timer_exit, struct timer_list *timer)
+int BPF_PROG(tcpc_timer_exit, struct timer_list *timer)
 {
 	void *fn = timer->function;
 
@@ -76,7 +76,7 @@ int BPF_PROG(tc_timer_exit, struct timer_list *timer)
  * enough that nothing will follow it: at exit, and when a host is too idle to settle it.
  */
 SEC("raw_tp")
-int tc_flush(void *ctx)
+int tcpc_flush(void *ctx)
 {
 	timewait__resolve(TW_NEXT_OTHER, 0, NULL);
 	return 0;

@@ -37,7 +37,7 @@ static __always_inline __u64 timewait__from_timer(const struct timer_list *timer
 
 
 /* is the entry for tw about this socket, or left by an earlier one at the same address? */
-static __always_inline bool timewait__same_socket(__u64 tw, const struct tc_closing *t)
+static __always_inline bool timewait__same_socket(__u64 tw, const struct tcpc_closing *t)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
@@ -46,7 +46,7 @@ static __always_inline bool timewait__same_socket(__u64 tw, const struct tc_clos
 }
 
 /* what a cancel must remember of the socket, which may be freed right after */
-static __always_inline void timewait__snapshot(struct tc_tw_pending *p, __u64 tw)
+static __always_inline void timewait__snapshot(struct tcpc_tw_pending *p, __u64 tw)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
@@ -99,7 +99,7 @@ static __always_inline void jiffies__sample(struct tw_recent *r, __u64 ns, __u64
  * The time a jiffies value stands for: by the pair read when the socket was first seen, or
  * by this CPU's anchor if that says earlier (the socket's pair was read while jiffies lagged)
  */
-static __always_inline __u64 timewait__jiffies_to_ns(const struct tc_closing *t, __u64 j)
+static __always_inline __u64 timewait__jiffies_to_ns(const struct tcpc_closing *t, __u64 j)
 {
 	struct tw_recent *r = percpu__get(&tw_last);
 	__u64 ns = jiffies__start(t->tw_base_ns, t->tw_base_j, j), anchored;
@@ -113,7 +113,7 @@ static __always_inline __u64 timewait__jiffies_to_ns(const struct tc_closing *t,
 }
 
 /* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
-static __always_inline __u64 timewait__armed_ns(const struct tc_closing *t, __u64 expires,
+static __always_inline __u64 timewait__armed_ns(const struct tcpc_closing *t, __u64 expires,
 						__u64 timeout)
 {
 	__u64 armed_ns = timewait__jiffies_to_ns(t, expires - timeout);
@@ -121,22 +121,22 @@ static __always_inline __u64 timewait__armed_ns(const struct tc_closing *t, __u6
 	return armed_ns < t->tw_base_ns ? armed_ns : t->tw_base_ns;
 }
 
-static __always_inline void timewait__note_peer_fin(struct tc_closing *t, __u32 rcv_nxt,
+static __always_inline void timewait__note_peer_fin(struct tcpc_closing *t, __u32 rcv_nxt,
 						    __u32 snd_nxt)
 {
-	if (t->rec.flags & TC_F_PEER_FIN)
+	if (t->rec.flags & TCPC_F_PEER_FIN)
 		return;
 	/* tw_rcv_nxt is the peer's FIN end_seq; its ack is what we had sent, our FIN + 1 */
 	t->rec.peer_fin_seq = rcv_nxt - 1;
 	t->rec.peer_fin_ack = snd_nxt;
-	t->rec.flags |= TC_F_PEER_FIN;
+	t->rec.flags |= TCPC_F_PEER_FIN;
 }
 
 /*
  * Bring the record up to date with the socket's substate and deadline: a FIN_WAIT2 that
  * became TIME_WAIT, or a TIME_WAIT whose 2MSL was restarted, without a timer_start seen.
  */
-static __always_inline void timewait__settle(struct tc_closing *t, __u8 substate, __u64 expires,
+static __always_inline void timewait__settle(struct tcpc_closing *t, __u8 substate, __u64 expires,
 					     __u32 rcv_nxt, __u32 snd_nxt)
 {
 	__u64 armed_j, armed_ns;
@@ -152,14 +152,14 @@ static __always_inline void timewait__settle(struct tc_closing *t, __u8 substate
 		t->tw_arm_j = armed_j;
 	} else if (t->tw_arm_j && armed_j > t->tw_arm_j + 1) {
 		/* a retransmitted peer FIN (our last ACK lost) restarted the 2MSL timer */
-		t->rec.flags |= TC_F_TW_RESTART;
+		t->rec.flags |= TCPC_F_TW_RESTART;
 		t->rec.tw_restart_ns = armed_ns;
 		t->tw_arm_j = armed_j;
 	}
 }
 
 /* the timewait socket is gone: send the record and forget the socket */
-static __always_inline void timewait__finish(__u64 tw, struct tc_closing *t, __u8 tw_end,
+static __always_inline void timewait__finish(__u64 tw, struct tcpc_closing *t, __u8 tw_end,
 					     __u64 now)
 {
 	/*
@@ -168,11 +168,11 @@ static __always_inline void timewait__finish(__u64 tw, struct tc_closing *t, __u
 	 * CPU by one in softirq that would overwrite such a buffer halfway.
 	 */
 	t->rec.tw_end = tw_end;
-	if (tw_end == TC_TW_RST)
-		t->rec.flags |= TC_F_RST_RECEIVED;
+	if (tw_end == TCPC_TW_RST)
+		t->rec.flags |= TCPC_F_RST_RECEIVED;
 	/* an orphaned FIN_WAIT2 that ran out of tcp_fin_timeout before the peer's FIN */
-	if (tw_end == TC_TW_EXPIRED && t->rec.state == TCP_FIN_WAIT2)
-		t->rec.cause = TC_CAUSE_FIN_WAIT2_TIMEOUT;
+	if (tw_end == TCPC_TW_EXPIRED && t->rec.state == TCP_FIN_WAIT2)
+		t->rec.cause = TCPC_CAUSE_FIN_WAIT2_TIMEOUT;
 	conn__emit(t, now);
 	if (!bpf_map_delete_elem(&tws, &tw))
 		tw_live__add(-1);
@@ -184,9 +184,9 @@ static __always_inline void timewait__finish(__u64 tw, struct tc_closing *t, __u
  * one CPU while the next namespace's sockets are made on the other). That cancel's guess is
  * the best word on how it ended; without one, it was killed, cause unknown.
  */
-static __always_inline __u8 timewait__stale_kind(const struct tc_closing *t)
+static __always_inline __u8 timewait__stale_kind(const struct tcpc_closing *t)
 {
-	return t->cancel_kind ? t->cancel_kind : TC_TW_KILLED;
+	return t->cancel_kind ? t->cancel_kind : TCPC_TW_KILLED;
 }
 
 /*
@@ -211,7 +211,7 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 	skc__read_addrs((const void *)sk, sk->__sk_common.skc_family, NULL, cn->daddr);
 }
 
-static __always_inline bool timewait__reused_by_connect(const struct tc_closing *t, __u64 now)
+static __always_inline bool timewait__reused_by_connect(const struct tcpc_closing *t, __u64 now)
 {
 	struct connecting *cn = percpu__get(&connecting);
 	__u32 n = t->rec.family == AF_INET ? 4 : 16;
@@ -232,9 +232,9 @@ static __always_inline bool timewait__reused_by_connect(const struct tc_closing 
 }
 
 /* armed again: the peer's FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL */
-static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __u64 now)
+static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_closing *t, __u64 now)
 {
-	struct tc_tw_pending snap = {};
+	struct tcpc_tw_pending snap = {};
 
 	timewait__snapshot(&snap, tw);
 	if (snap.substate != TCP_TIME_WAIT)
@@ -243,7 +243,7 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __
 	if (t->rec.state == TCP_FIN_WAIT2) {
 		conn__enter(t, TCP_TIME_WAIT, now);
 	} else {
-		t->rec.flags |= TC_F_TW_RESTART;
+		t->rec.flags |= TCPC_F_TW_RESTART;
 		t->rec.tw_restart_ns = now;
 	}
 	t->tw_arm_j = bpf_jiffies64();
@@ -254,17 +254,17 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tc_closing *t, __
  * socket's at the same address, killed and freed while its end waits on another CPU: send it
  * now, as killed, rather than lose it.
  */
-static __always_inline struct tc_closing *timewait__insert(__u64 tw, const struct tc_closing *c,
+static __always_inline struct tcpc_closing *timewait__insert(__u64 tw, const struct tcpc_closing *c,
 							   __u64 now)
 {
-	struct tc_closing *t;
+	struct tcpc_closing *t;
 
 	if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 		t = bpf_map_lookup_elem(&tws, &tw);
 		if (t)
 			timewait__finish(tw, t, timewait__stale_kind(t), now);
 		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
-			drop__count(TC_DROP_TW_MAP);
+			drop__count(TCPC_DROP_TW_MAP);
 			return NULL;
 		}
 	}
@@ -280,7 +280,7 @@ static __always_inline struct tc_closing *timewait__insert(__u64 tw, const struc
 static __always_inline void timewait__seed(__u64 tw, __u64 now)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
-	struct tc_closing c = {};
+	struct tcpc_closing c = {};
 	__u64 expires;
 	__u8 substate;
 
@@ -294,7 +294,7 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 		return;
 	c.tw_base_ns = now;
 	c.tw_base_j = bpf_jiffies64();
-	c.rec.flags = TC_F_TW | TC_F_PARTIAL;
+	c.rec.flags = TCPC_F_TW | TCPC_F_PARTIAL;
 	substate = BPF_CORE_READ(itw, tw_substate);
 	c.rec.state = TCP_CLOSE;
 	conn__enter(&c, substate, now);
@@ -357,7 +357,7 @@ static __always_inline bool timewait__of_sk(__u64 tw, const struct sock *sk,
  * record to 'tws', on the clock of the moment its timer was armed. An orphaned FIN_WAIT2
  * goes on in it (substate FIN_WAIT2) until the peer's FIN; else TIME_WAIT begins.
  */
-static __always_inline bool timewait__claim(struct tc_closing *c, const struct sock *sk,
+static __always_inline bool timewait__claim(struct tcpc_closing *c, const struct sock *sk,
 					    const struct tcp_sock *tp, __u64 now)
 {
 	struct tw_recent *recent = percpu__get(&tw_last);
@@ -382,7 +382,7 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 			conn__enter(c, TCP_TIME_WAIT, m->ns);
 			c->tw_arm_j = m->j;
 		}
-		c->rec.flags |= TC_F_TW;
+		c->rec.flags |= TCPC_F_TW;
 		timewait__insert(m->tw, c, now);
 		m->tw = 0;
 		return true;
@@ -391,9 +391,9 @@ static __always_inline bool timewait__claim(struct tc_closing *c, const struct s
 }
 
 /* the socket ends now, still readable: settle its record by what it says, and send it */
-static __always_inline void timewait__end(__u64 tw, struct tc_closing *t, __u8 tw_end, __u64 now)
+static __always_inline void timewait__end(__u64 tw, struct tcpc_closing *t, __u8 tw_end, __u64 now)
 {
-	struct tc_tw_pending snap = {};
+	struct tcpc_tw_pending snap = {};
 
 	timewait__snapshot(&snap, tw);
 	timewait__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
@@ -403,10 +403,10 @@ static __always_inline void timewait__end(__u64 tw, struct tc_closing *t, __u8 t
 /* the socket's timer ran out: 2MSL, or tcp_fin_timeout of an orphaned FIN_WAIT2 */
 static __always_inline void timewait__expired(__u64 tw, __u64 now)
 {
-	struct tc_closing *t = bpf_map_lookup_elem(&tws, &tw);
+	struct tcpc_closing *t = bpf_map_lookup_elem(&tws, &tw);
 
 	if (t)
-		timewait__end(tw, t, TC_TW_EXPIRED, now);
+		timewait__end(tw, t, TCPC_TW_EXPIRED, now);
 }
 
 #endif /* __TIMEWAIT_BPF_H */

@@ -36,7 +36,7 @@ static __always_inline __u8 timewait__segment_flags(__u64 tw)
 /* __inet_twsk_schedule(tw, timeo, rearm) */
 static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
 {
-	struct tc_closing *t;
+	struct tcpc_closing *t;
 
 	if (!rearm) {
 		timewait__made(tw, now);
@@ -51,7 +51,7 @@ static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
 /* inet_twsk_deschedule_put(tw) or inet_twsk_kill(tw): the socket killed before its time */
 static __always_inline void timewait__killed(__u64 tw, __u64 now)
 {
-	struct tc_closing *t;
+	struct tcpc_closing *t;
 	__u8 flags, kind;
 
 	t = bpf_map_lookup_elem(&tws, &tw);
@@ -59,15 +59,15 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 		return;
 	flags = timewait__segment_flags(tw);
 	if (timewait__netns_dying(tw))
-		kind = TC_TW_PURGED;
+		kind = TCPC_TW_PURGED;
 	else if (timewait__reused_by_connect(t, now))
-		kind = TC_TW_REUSED;
+		kind = TCPC_TW_REUSED;
 	else if (flags & TCPHDR_RST)
-		kind = TC_TW_RST;
+		kind = TCPC_TW_RST;
 	else if (flags & TCPHDR_SYN)
-		kind = TC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
+		kind = TCPC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
 	else
-		kind = TC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
+		kind = TCPC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
 	timewait__end(tw, t, kind, now);
 }
 

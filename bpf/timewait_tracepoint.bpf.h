@@ -9,12 +9,12 @@
  *				bucket
  *   timer_cancel		before every expiry, before every bucket-changing re-arm, and
  *				when the socket is killed early; what follows on this CPU tells
- *				which (struct tc_tw_pending)
+ *				which (struct tcpc_tw_pending)
  *   timer_expire_entry	2MSL (or tcp_fin_timeout) ran out
  * A re-arm that stays in its bucket emits nothing, so the deadline (timer->expires) is
  * read whenever the socket is seen, and TIME_WAIT began 60 s before its final deadline.
  * A cancel is a guess until the next timer event on its CPU settles it
- * (timewait__resolve()), or user space does, through tc_flush, when nothing follows.
+ * (timewait__resolve()), or user space does, through tcpc_flush, when nothing follows.
  */
 #ifndef __TIMEWAIT_TRACEPOINT_BPF_H
 #define __TIMEWAIT_TRACEPOINT_BPF_H
@@ -37,8 +37,8 @@ enum tw_next {
 static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 					      const struct sock_common *req)
 {
-	struct tc_tw_pending *p = percpu__get(&tw_pending);
-	struct tc_closing *t;
+	struct tcpc_tw_pending *p = percpu__get(&tw_pending);
+	struct tcpc_closing *t;
 	__u8 kind;
 	__u64 tw;
 
@@ -60,11 +60,11 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 		return;
 	}
 	kind = p->kind;
-	if (next == TW_NEXT_REQSK && kind == TC_TW_RST &&
+	if (next == TW_NEXT_REQSK && kind == TCPC_TW_RST &&
 	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
 	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
 	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->rec.netns)
-		kind = TC_TW_SYN;
+		kind = TCPC_TW_SYN;
 	timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
 	timewait__finish(tw, t, kind, p->ts_ns);
 }
@@ -72,7 +72,7 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 /* timer_start of tw's timer: made, or re-armed (a re-arm that changed bucket) */
 static __always_inline void timewait__timer_start(__u64 tw)
 {
-	struct tc_closing *t;
+	struct tcpc_closing *t;
 	__u64 now;
 
 	timewait__resolve(TW_NEXT_START, tw, NULL);
@@ -96,8 +96,8 @@ static __always_inline void timewait__timer_start(__u64 tw)
  */
 static __always_inline void timewait__timer_cancel(__u64 tw)
 {
-	struct tc_tw_pending *p;
-	struct tc_closing *t;
+	struct tcpc_tw_pending *p;
+	struct tcpc_closing *t;
 	__u64 now;
 
 	timewait__resolve(TW_NEXT_OTHER, tw, NULL);
@@ -111,11 +111,11 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 	p->dport = t->rec.dport;
 	p->ts_ns = now;
 	if (timewait__netns_dying(tw))
-		p->kind = TC_TW_PURGED;
+		p->kind = TCPC_TW_PURGED;
 	else if (timewait__reused_by_connect(t, now))
-		p->kind = TC_TW_REUSED;
+		p->kind = TCPC_TW_REUSED;
 	else
-		p->kind = TC_TW_RST;	/* or TC_TW_SYN, if a request socket follows */
+		p->kind = TCPC_TW_RST;	/* or TCPC_TW_SYN, if a request socket follows */
 	p->tw = tw;
 	t->cancel_kind = p->kind;
 }

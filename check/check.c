@@ -37,11 +37,11 @@ static int check__libbpf_print(enum libbpf_print_level level, const char *fmt, v
 }
 
 /* the tracer's one consumer: each record goes to the job whose namespace it closed in */
-static void check__on_record(void *ctx, const struct tc_conn *rec)
+static void check__on_record(void *ctx, const struct tcpc_conn *rec)
 {
 	struct checker *c = ctx;
 	struct job *j = NULL;
-	struct tc_conn *v;
+	struct tcpc_conn *v;
 	__u64 *at;
 
 	/*
@@ -346,7 +346,7 @@ static void check__header_extra(const struct checker *c, char *buf, size_t len)
 /* each round: today's full run, jobs, loop and table; a signal ends the rounds too */
 static int check__rounds(struct checker *c, struct core *t)
 {
-	struct tc_stats st;
+	struct tcpc_stats st;
 	int err;
 
 	c->run_start_ms = clock__now_ms();
@@ -376,8 +376,8 @@ static int check__rounds(struct checker *c, struct core *t)
 			goto fail;
 	}
 	core__stats(t, &st);
-	c->lost = st.drops[TC_DROP_RINGBUF] + st.drops[TC_DROP_CONN_MAP] + st.drops[TC_DROP_TW_MAP];
-	c->unseen = st.drops[TC_DROP_UNSEEN];
+	c->lost = st.drops[TCPC_DROP_RINGBUF] + st.drops[TCPC_DROP_CONN_MAP] + st.drops[TCPC_DROP_TW_MAP];
+	c->unseen = st.drops[TCPC_DROP_UNSEEN];
 	return 0;
 fail:
 	fprintf(stderr, "tcpclose check: round %d: %s\n", c->round, strerror(-err));
@@ -389,7 +389,7 @@ int check__main(int argc, char **argv)
 	struct checker c = {};
 	struct check_load load = {};
 	struct check_opts opts;
-	struct tc_opts topts;
+	struct tcpc_opts topts;
 	struct core tracer = {};
 	char timestamp[32], extra[96];
 	time_t started = time(NULL);
@@ -436,7 +436,7 @@ int check__main(int argc, char **argv)
 		check__free(&opts);
 		return 2;
 	}
-	c.rearm_blind = tracer.loader.backend == TC_BACKEND_TRACEPOINT;
+	c.rearm_blind = tracer.loader.backend == TCPC_BACKEND_TRACEPOINT;
 	if (opts.load) {
 		err = check_load__start(&load, opts.load);
 		if (err) {

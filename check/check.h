@@ -27,7 +27,7 @@ struct check_opts {
 	char **names;
 	int nr_expects;		/* --expect SCENARIO.FIELD=VALUE, validated */
 	char **expects;
-	enum tc_backend backend;	/* --backend */
+	enum tcpc_backend backend;	/* --backend */
 	unsigned long repeat;	/* --repeat N: rounds, then a flake summary; 0: one, without */
 	unsigned long load;	/* --load[=N]: busy-loop workers beside the scenarios; 0: none */
 	struct check_tamper tamper;	/* --tamper SPEC: alter every record, on purpose */

@@ -26,7 +26,7 @@ static const char *const field_names[CHECK_NR_FIELDS] = {
 
 const char *check_expect__field_name(enum check_field f)
 {
-	if (f >= CHECK_DWELL && f < CHECK_DWELL + TC_NR_STATES)
+	if (f >= CHECK_DWELL && f < CHECK_DWELL + TCPC_NR_STATES)
 		return record__state_name(f - CHECK_DWELL);
 	return f < CHECK_NR_FIELDS ? field_names[f] : NULL;
 }
@@ -42,12 +42,12 @@ static bool field__is_ms(enum check_field f)
 }
 
 /* "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", or "-" for none */
-static void states__format(const struct tc_conn *rec, char *buf, size_t len)
+static void states__format(const struct tcpc_conn *rec, char *buf, size_t len)
 {
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < TC_NR_STATES && rec->order[i] < TC_NR_STATES && o < len; i++)
+	for (int i = 0; i < TCPC_NR_STATES && rec->order[i] < TCPC_NR_STATES && o < len; i++)
 		o += snprintf(buf + o, len - o, "%s%s", i ? "," : "",
 			      record__state_name(rec->order[i]));
 	if (!buf[0])
@@ -55,7 +55,7 @@ static void states__format(const struct tc_conn *rec, char *buf, size_t len)
 }
 
 /* a record's value of field f: a name in buf, or *num; false if it has none (not visited) */
-static bool field__get(enum check_field f, const struct tc_conn *rec, __u64 mark_ns, char *buf,
+static bool field__get(enum check_field f, const struct tcpc_conn *rec, __u64 mark_ns, char *buf,
 		       size_t len, double *num)
 {
 	const char *name = NULL;
@@ -154,7 +154,7 @@ static void diff__add(struct check_diffs *d, const char *fmt, ...)
 }
 
 static void end__compare(const struct check_expect *e, const struct check_end *x,
-			 const struct tc_conn *rec, struct check_diffs *d)
+			 const struct tcpc_conn *rec, struct check_diffs *d)
 {
 	char got[96], want[96];
 	double num = 0;
@@ -178,7 +178,7 @@ static void end__compare(const struct check_expect *e, const struct check_end *x
 	}
 }
 
-void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf, size_t len)
+void check_expect__describe(const struct tcpc_conn *rec, __u64 mark_ns, char *buf, size_t len)
 {
 	const char *rst = record__rst_reason_name(rec->rst_reason);
 	const char *tw = record__tw_end_name(rec->tw_end);
@@ -189,17 +189,17 @@ void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf,
 		     record__cause_name(rec->cause));
 	if (rst && o < len)
 		o += snprintf(buf + o, len - o, " (%s)", rst);
-	for (int i = 0; i < TC_NR_STATES && rec->order[i] < TC_NR_STATES && o < len; i++)
+	for (int i = 0; i < TCPC_NR_STATES && rec->order[i] < TCPC_NR_STATES && o < len; i++)
 		o += snprintf(buf + o, len - o, "%s%s %.2f", i ? ", " : " states ",
 			      record__state_name(rec->order[i]),
 			      record__dwell_ms(rec, rec->order[i]));
 	if (o < len)
 		o += snprintf(buf + o, len - o, "%s tw_end %s fin_retrans %u keepalive %u/%u%s%s",
-			      rec->order[0] < TC_NR_STATES ? " ms," : " no close states,",
+			      rec->order[0] < TCPC_NR_STATES ? " ms," : " no close states,",
 			      tw ? tw : "-", rec->fin_retrans, rec->keepalive_probes,
 			      rec->keepalive_unanswered,
-			      rec->flags & TC_F_PARTIAL ? " partial" : "",
-			      rec->flags & TC_F_END_UNSEEN ? " end_unseen" : "");
+			      rec->flags & TCPC_F_PARTIAL ? " partial" : "",
+			      rec->flags & TCPC_F_END_UNSEEN ? " end_unseen" : "");
 	if (mark_ns && o < len)
 		snprintf(buf + o, len - o, " end_ms %.1f", ((double)rec->end_ns - mark_ns) / 1e6);
 }
@@ -220,9 +220,9 @@ static void wire__diff(void *ctx, const char *line)
 		diff__add(w->d, "%s", line);
 }
 
-__u64 check_expect__began(const struct tc_conn *rec)
+__u64 check_expect__began(const struct tcpc_conn *rec)
 {
-	return rec->order[0] < TC_NR_STATES ? rec->start_ns : rec->end_ns;
+	return rec->order[0] < TCPC_NR_STATES ? rec->start_ns : rec->end_ns;
 }
 
 /*
@@ -231,7 +231,7 @@ __u64 check_expect__began(const struct tc_conn *rec)
  * connections came; their records need not arrive in it (a TIME_WAIT that connect() took
  * over may be settled after the next connection's record was sent). n if there is none.
  */
-static int rec__first(const struct tc_conn *recs, int n, const bool *claimed,
+static int rec__first(const struct tcpc_conn *recs, int n, const bool *claimed,
 		      const struct check_end *x)
 {
 	int best = n;
@@ -255,7 +255,7 @@ static int end__nth(const struct check_expect *e, int k)
 	return nth;
 }
 
-int check_expect__compare(const struct check_expect *e, const struct tc_conn *recs, int n,
+int check_expect__compare(const struct check_expect *e, const struct tcpc_conn *recs, int n,
 			  const struct nstat *delta, const struct check_evidence *ev,
 			  struct check_diffs *d)
 {
@@ -345,7 +345,7 @@ static const char *rst_name(int i) { return i ? record__rst_reason_name(i) : NUL
 static const char *tw_name(int i) { return i ? record__tw_end_name(i) : NULL; }
 static const char *state_name(int i)
 {
-	return i < TC_NR_STATES ? record__state_name(i) : "unknown";
+	return i < TCPC_NR_STATES ? record__state_name(i) : "unknown";
 }
 
 static bool states__known(const char *value)
@@ -376,7 +376,7 @@ static bool value__name_ok(enum check_field f, const char *v)
 		return name__known(tw_name, v, true);
 	case CHECK_COMM:
 		/* any process name the kernel keeps (TASK_COMM_LEN), or "-" */
-		return v[0] && strlen(v) < TC_COMM_LEN;
+		return v[0] && strlen(v) < TCPC_COMM_LEN;
 	default:
 		return states__known(v);
 	}

@@ -29,7 +29,7 @@ static void want__num(struct check_end *x, enum check_field f, double lo, double
 	x->want[f].hi = hi;
 }
 
-static void want__ms(struct check_end *x, enum tc_state s, double lo, double hi)
+static void want__ms(struct check_end *x, enum tcpc_state s, double lo, double hi)
 {
 	want__num(x, CHECK_DWELL + s, lo > 0 ? lo : 0, hi);
 }
@@ -129,7 +129,7 @@ static void orderly__expect(struct check_expect *e, const struct check_facts *f,
 
 	end__active(e, f, 0, server_first, "purged");
 	second = end__passive(e, f, 0, !server_first);
-	want__ms(second, TC_CLOSE_WAIT, f->res->delay_ms, INFINITY);
+	want__ms(second, TCPC_CLOSE_WAIT, f->res->delay_ms, INFINITY);
 	counter__want(e, "TcpExtTW", 1, 1);
 	/* none on loopback, but what a slow host's timers resent */
 	resends__want(e, f);
@@ -153,7 +153,7 @@ static void expect__halfclose(struct check_expect *e, const struct check_facts *
 	end__active(e, f, 0, false, "purged");
 	s = end__passive(e, f, 0, true);
 	want__num(s, CHECK_HALFCLOSED, f->res->halfclosed_bytes, f->res->halfclosed_bytes);
-	want__ms(s, TC_CLOSE_WAIT, SCENARIO_HALFCLOSE_MS, INFINITY);
+	want__ms(s, TCPC_CLOSE_WAIT, SCENARIO_HALFCLOSE_MS, INFINITY);
 	counter__want(e, "TcpExtTW", 1, 1);
 }
 
@@ -250,7 +250,7 @@ static void expect__tw_expire(struct check_expect *e, const struct check_facts *
 	struct check_end *c = end__active(e, f, 0, false, "expired");
 
 	end__passive(e, f, 0, true);
-	want__ms(c, TC_TIME_WAIT, TW_LEN_MS - timing__jiffy_ms(f->hz), INFINITY);
+	want__ms(c, TCPC_TIME_WAIT, TW_LEN_MS - timing__jiffy_ms(f->hz), INFINITY);
 	counter__want(e, "TcpExtTW", 1, 1);
 }
 
@@ -352,7 +352,7 @@ static void expect__fin_wait2_timeout(struct check_expect *e, const struct check
 
 	want__name(c, CHECK_CAUSE, "fin_wait2_timeout");
 	want__name(c, CHECK_STATES, "FIN_WAIT1,FIN_WAIT2");
-	want__ms(c, TC_FIN_WAIT2, tmo - timing__jiffy_ms(f->hz), INFINITY);
+	want__ms(c, TCPC_FIN_WAIT2, tmo - timing__jiffy_ms(f->hz), INFINITY);
 	end__aborted(e, f, true, "rst_sent", "linger0", "CLOSE_WAIT");
 	counter__want(e, "TcpExtTWKilled", 1, 1);
 	counter__want(e, "TcpExtTW", 0, 0);

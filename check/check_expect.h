@@ -33,8 +33,8 @@ enum check_field {
 	CHECK_KA_PROBES,
 	CHECK_KA_UNANSWERED,
 	CHECK_HALFCLOSED,
-	CHECK_DWELL,		/* ms in each close state: CHECK_DWELL + enum tc_state */
-	CHECK_END_MS = CHECK_DWELL + TC_NR_STATES,	/* ms from the scenario's mark */
+	CHECK_DWELL,		/* ms in each close state: CHECK_DWELL + enum tcpc_state */
+	CHECK_END_MS = CHECK_DWELL + TCPC_NR_STATES,	/* ms from the scenario's mark */
 	CHECK_NR_FIELDS,
 };
 
@@ -122,15 +122,15 @@ struct check_evidence {
  * with what was expected, and each record's times with the evidence; each difference
  * becomes a line "client.role: got passive, want active". Returns the number of differences.
  */
-int check_expect__compare(const struct check_expect *e, const struct tc_conn *recs, int n,
+int check_expect__compare(const struct check_expect *e, const struct tcpc_conn *recs, int n,
 			  const struct nstat *delta, const struct check_evidence *ev,
 			  struct check_diffs *d);
 
 /* when a record's connection began to close, or ended if it never did: ends that share
  * ports are paired with records in that order */
-__u64 check_expect__began(const struct tc_conn *rec);
+__u64 check_expect__began(const struct tcpc_conn *rec);
 
 /* a record in one line, for -v and the JUnit file */
-void check_expect__describe(const struct tc_conn *rec, __u64 mark_ns, char *buf, size_t len);
+void check_expect__describe(const struct tcpc_conn *rec, __u64 mark_ns, char *buf, size_t len);
 
 #endif /* __CHECK_EXPECT_H */

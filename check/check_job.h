@@ -58,7 +58,7 @@ struct job {
 	pid_t pid;
 	struct check_shared *sh;
 	double start_ms, exit_ms, complete_ms;
-	struct tc_conn *recs;		/* its namespace's records, in the order they came */
+	struct tcpc_conn *recs;		/* its namespace's records, in the order they came */
 	__u64 *arrived_ns;		/* and when each reached us */
 	int nrecs, cap;
 	struct nstat delta;		/* a view of sh->counters */

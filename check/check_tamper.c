@@ -25,7 +25,7 @@ int check_tamper__parse(struct check_tamper *t, const char *spec)
 		t->set = true;
 		return 0;
 	}
-	for (int s = 0; s < TC_NR_STATES; s++) {
+	for (int s = 0; s < TCPC_NR_STATES; s++) {
 		const char *name = record__state_name(s);
 
 		if (strlen(name) == len && !strncmp(spec, name, len)) {
@@ -37,7 +37,7 @@ int check_tamper__parse(struct check_tamper *t, const char *spec)
 	return -EINVAL;
 }
 
-void check_tamper__apply(const struct check_tamper *t, struct tc_conn *rec)
+void check_tamper__apply(const struct check_tamper *t, struct tcpc_conn *rec)
 {
 	__s64 ns = (__s64)(t->delta * 1e6);
 	int i;
@@ -48,14 +48,14 @@ void check_tamper__apply(const struct check_tamper *t, struct tc_conn *rec)
 		rec->fin_retrans += (int)t->delta;
 		return;
 	}
-	for (i = 0; i < TC_NR_STATES && rec->order[i] != t->state; i++)
-		if (rec->order[i] >= TC_NR_STATES)
+	for (i = 0; i < TCPC_NR_STATES && rec->order[i] != t->state; i++)
+		if (rec->order[i] >= TCPC_NR_STATES)
 			return;
-	if (i == TC_NR_STATES)
+	if (i == TCPC_NR_STATES)
 		return;
 	rec->dwell_ns[t->state] += ns;
 	/* the change out of it moves: the next state is shorter, or the end later */
-	if (i + 1 < TC_NR_STATES && rec->order[i + 1] < TC_NR_STATES)
+	if (i + 1 < TCPC_NR_STATES && rec->order[i + 1] < TCPC_NR_STATES)
 		rec->dwell_ns[rec->order[i + 1]] -= ns;
 	else
 		rec->end_ns += ns;

@@ -14,7 +14,7 @@
 
 struct check_tamper {
 	bool set;
-	int state;		/* enum tc_state, or -1 for fin_retrans */
+	int state;		/* enum tcpc_state, or -1 for fin_retrans */
 	double delta;		/* ms, or resends */
 };
 
@@ -22,6 +22,6 @@ struct check_tamper {
 int check_tamper__parse(struct check_tamper *t, const char *spec);
 
 /* alter rec as t says; a record that did not visit the state is left as it is */
-void check_tamper__apply(const struct check_tamper *t, struct tc_conn *rec);
+void check_tamper__apply(const struct check_tamper *t, struct tcpc_conn *rec);
 
 #endif /* __CHECK_TAMPER_H */

@@ -31,7 +31,7 @@
 #include "record.h"
 
 #define OPEN (-1)
-#define GONE TC_NR_STATES
+#define GONE TCPC_NR_STATES
 #define NO_TIME UINT64_MAX
 
 /* the segments of one end of one connection, as they bound its changes (ns, or NO_TIME) */
@@ -73,17 +73,17 @@ static bool seq__before(__u32 a, __u32 b)
 	return (__s32)(a - b) < 0;
 }
 
-static int family__of(const struct tc_conn *rec)
+static int family__of(const struct tcpc_conn *rec)
 {
 	return rec->family == 10 /* AF_INET6 */ ? 6 : 4;
 }
 
-static bool seg__ours(const struct tcp_seg *s, const struct tc_conn *rec)
+static bool seg__ours(const struct tcp_seg *s, const struct tcpc_conn *rec)
 {
 	return s->family == family__of(rec) && s->sport == rec->sport && s->dport == rec->dport;
 }
 
-static bool seg__theirs(const struct tcp_seg *s, const struct tc_conn *rec)
+static bool seg__theirs(const struct tcp_seg *s, const struct tcpc_conn *rec)
 {
 	return s->family == family__of(rec) && s->sport == rec->dport && s->dport == rec->sport;
 }
@@ -96,7 +96,7 @@ static bool seg__opens(const struct tcp_seg *s, const struct tcp_seg *last_syn)
 }
 
 /* the segments of the nth connection of rec's ports; false if the capture has no such */
-static bool wire__conn(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+static bool wire__conn(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 		       struct wire_end *w)
 {
 	const struct tcp_seg *last_syn = NULL;
@@ -122,7 +122,7 @@ static bool wire__conn(const struct wire_facts *f, const struct tc_conn *rec, in
 	return w->from < f->nsegs;
 }
 
-static void wire__end(const struct wire_facts *f, const struct tc_conn *rec, struct wire_end *w)
+static void wire__end(const struct wire_facts *f, const struct tcpc_conn *rec, struct wire_end *w)
 {
 	__u32 fin_seq = 0, peer_fin_seq = 0;
 	bool fin = false, peer_fin = false;
@@ -192,11 +192,11 @@ static void span__hi(struct wire_span *s, __u64 t, const char *why)
 	}
 }
 
-int check_wire__record_changes(const struct tc_conn *rec, __u64 *t)
+int check_wire__record_changes(const struct tcpc_conn *rec, __u64 *t)
 {
 	int n = 0;
 
-	while (n < TC_NR_STATES && rec->order[n] < TC_NR_STATES)
+	while (n < TCPC_NR_STATES && rec->order[n] < TCPC_NR_STATES)
 		n++;
 	if (!n) {
 		t[0] = rec->end_ns;
@@ -210,32 +210,32 @@ int check_wire__record_changes(const struct tc_conn *rec, __u64 *t)
 }
 
 /* the state before change j and after it: OPEN, a close state, or GONE */
-static void change__states(const struct tc_conn *rec, int j, int nchanges, int *from, int *to)
+static void change__states(const struct tcpc_conn *rec, int j, int nchanges, int *from, int *to)
 {
 	*from = j ? rec->order[j - 1] : OPEN;
 	*to = j < nchanges - 1 ? rec->order[j] : GONE;
 }
 
 /* what the segments say of change j, from state p to state n */
-static void wire__bound(const struct wire_facts *f, const struct tc_conn *rec,
+static void wire__bound(const struct wire_facts *f, const struct tcpc_conn *rec,
 			const struct wire_end *w, int p, int n, struct wire_span *s)
 {
 	switch (n) {
-	case TC_FIN_WAIT1:
-	case TC_LAST_ACK:
+	case TCPC_FIN_WAIT1:
+	case TCPC_LAST_ACK:
 		span__hi(s, w->our_fin, "our FIN left");
 		break;
-	case TC_CLOSE_WAIT:
-	case TC_CLOSING:
+	case TCPC_CLOSE_WAIT:
+	case TCPC_CLOSING:
 		span__lo(s, w->peer_fin, "the peer's FIN arrived");
 		span__hi(s, w->we_acked_fin, "our ACK of its FIN left");
 		break;
-	case TC_FIN_WAIT2:
+	case TCPC_FIN_WAIT2:
 		span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");
 		span__hi(s, w->we_acked_fin, "our ACK of its FIN left");
 		break;
-	case TC_TIME_WAIT:
-		if (p == TC_CLOSING) {
+	case TCPC_TIME_WAIT:
+		if (p == TCPC_CLOSING) {
 			span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");
 		} else if (f->rearm_blind) {
 			span__lo(s, w->peer_fin, "the peer's FIN arrived");
@@ -247,30 +247,30 @@ static void wire__bound(const struct wire_facts *f, const struct tc_conn *rec,
 		break;
 	case GONE:
 		span__lo(s, w->our_last ? w->our_last : NO_TIME, "our last segment left");
-		if (p == TC_LAST_ACK)
+		if (p == TCPC_LAST_ACK)
 			span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");
-		if (rec->cause == TC_CAUSE_RST_RECEIVED || rec->tw_end == TC_TW_RST)
+		if (rec->cause == TCPC_CAUSE_RST_RECEIVED || rec->tw_end == TCPC_TW_RST)
 			span__lo(s, w->peer_rst, "its reset arrived");
-		if (rec->cause == TC_CAUSE_RST_SENT)
+		if (rec->cause == TCPC_CAUSE_RST_SENT)
 			span__hi(s, w->our_rst, "our reset left");
-		if (rec->cause == TC_CAUSE_KEEPALIVE_TIMEOUT)
+		if (rec->cause == TCPC_CAUSE_KEEPALIVE_TIMEOUT)
 			span__lo(s, w->our_rst, "our reset left");
-		if (rec->tw_end == TC_TW_SYN)
+		if (rec->tw_end == TCPC_TW_SYN)
 			span__lo(s, w->next_peer_syn, "its new SYN arrived");
-		if (rec->tw_end == TC_TW_REUSED)
+		if (rec->tw_end == TCPC_TW_REUSED)
 			span__hi(s, w->next_our_syn, "our new SYN left");
-		if (rec->tw_end == TC_TW_PURGED)
+		if (rec->tw_end == TCPC_TW_PURGED)
 			span__lo(s, f->done_ns, "the scenario ended");
 		break;
 	}
 }
 
 /* rank of a kernel state in rec's changes: OPEN before change 0, i after change i */
-static int ss__rank(const struct tc_conn *rec, int nchanges, int kstate)
+static int ss__rank(const struct tcpc_conn *rec, int nchanges, int kstate)
 {
 	static const int close_state[] = {
-		[4] = TC_FIN_WAIT1 + 1, [5] = TC_FIN_WAIT2 + 1, [6] = TC_TIME_WAIT + 1,
-		[8] = TC_CLOSE_WAIT + 1, [9] = TC_LAST_ACK + 1, [11] = TC_CLOSING + 1,
+		[4] = TCPC_FIN_WAIT1 + 1, [5] = TCPC_FIN_WAIT2 + 1, [6] = TCPC_TIME_WAIT + 1,
+		[8] = TCPC_CLOSE_WAIT + 1, [9] = TCPC_LAST_ACK + 1, [11] = TCPC_CLOSING + 1,
 	};
 	int s = kstate >= 0 && kstate < 12 ? close_state[kstate] - 1 : -1;
 
@@ -289,7 +289,7 @@ static bool state__opening(int kstate)
 }
 
 /* rank of a kernel state in rec's changes: OPEN before change 0, i after change i */
-static int ss__rank(const struct tc_conn *rec, int nchanges, int kstate);
+static int ss__rank(const struct tcpc_conn *rec, int nchanges, int kstate);
 
 /*
  * Could ss have seen this socket, if it were the one of this end? Not in a state before the
@@ -297,7 +297,7 @@ static int ss__rank(const struct tc_conn *rec, int nchanges, int kstate);
  * next connection of the same ports may be seen in SYN_SENT before its SYN; a TIME_WAIT that
  * connect() reuses, just after the new SYN left.)
  */
-static bool ss__fits(const struct sswatch_sock *s, const struct tc_conn *rec, int n,
+static bool ss__fits(const struct sswatch_sock *s, const struct tcpc_conn *rec, int n,
 		     const struct wire_end *w, const struct wire_span *spans, const bool *blind)
 {
 	bool seen = false;
@@ -325,7 +325,7 @@ static bool ss__fits(const struct sswatch_sock *s, const struct tc_conn *rec, in
  * segments, the one seen longest while that connection lasted. None may fit: then the
  * dumps add nothing, which costs precision, never correctness.
  */
-static const struct sswatch_sock *ss__find(const struct wire_facts *f, const struct tc_conn *rec,
+static const struct sswatch_sock *ss__find(const struct wire_facts *f, const struct tcpc_conn *rec,
 					   const struct wire_end *w, int n,
 					   const struct wire_span *spans, const bool *blind)
 {
@@ -354,7 +354,7 @@ static const struct sswatch_sock *ss__find(const struct wire_facts *f, const str
 
 /* what the dumps say: a change lies after the last dump of an earlier state and before the
  * first of a later one; *unknown is a close state the record does not have */
-static void ss__bound(const struct sswatch_sock *ss, const struct tc_conn *rec, int nchanges,
+static void ss__bound(const struct sswatch_sock *ss, const struct tcpc_conn *rec, int nchanges,
 		      const bool *blind, struct wire_span *spans, int *unknown)
 {
 	char why[48];
@@ -382,18 +382,18 @@ static void ss__bound(const struct sswatch_sock *ss, const struct tc_conn *rec, 
 }
 
 /* what the record says went over the wire that the wire does not show; NULL if nothing */
-static const char *wire__contradiction(const struct tc_conn *rec, const struct wire_end *w)
+static const char *wire__contradiction(const struct tcpc_conn *rec, const struct wire_end *w)
 {
-	if (rec->cause == TC_CAUSE_RST_SENT && w->our_rst == NO_TIME)
+	if (rec->cause == TCPC_CAUSE_RST_SENT && w->our_rst == NO_TIME)
 		return "cause: rst_sent, but no reset of it is on the wire";
-	if (rec->cause == TC_CAUSE_RST_RECEIVED && w->peer_rst == NO_TIME)
+	if (rec->cause == TCPC_CAUSE_RST_RECEIVED && w->peer_rst == NO_TIME)
 		return "cause: rst_received, but no reset to it is on the wire";
-	if (rec->tw_end == TC_TW_RST && w->peer_rst == NO_TIME)
+	if (rec->tw_end == TCPC_TW_RST && w->peer_rst == NO_TIME)
 		return "tw_end: rst, but no reset to it is on the wire";
 	return NULL;
 }
 
-static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+static int wire__spans(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 		       __u64 arrived_ns, struct wire_span *spans, int *unknown,
 		       const char **contradiction)
 {
@@ -419,7 +419,7 @@ static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, in
 		span__lo(&spans[j], w.begin, "the connection began");
 		change__states(rec, j, n, &from, &to);
 		wire__bound(f, rec, &w, from, to, &spans[j]);
-		blind[j] = f->rearm_blind && from == TC_FIN_WAIT2 && to == TC_TIME_WAIT;
+		blind[j] = f->rearm_blind && from == TCPC_FIN_WAIT2 && to == TCPC_TIME_WAIT;
 	}
 	ss = ss__find(f, rec, &w, n, spans, blind);
 	if (ss)
@@ -432,7 +432,7 @@ static int wire__spans(const struct wire_facts *f, const struct tc_conn *rec, in
 	return n;
 }
 
-int check_wire__brackets(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+int check_wire__brackets(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 			 __u64 arrived_ns, struct wire_span *spans)
 {
 	const char *contradiction;
@@ -441,7 +441,7 @@ int check_wire__brackets(const struct wire_facts *f, const struct tc_conn *rec, 
 	return wire__spans(f, rec, nth, arrived_ns, spans, &unknown, &contradiction);
 }
 
-static const char *change__name(const struct tc_conn *rec, int j, int n, char *buf, size_t len)
+static const char *change__name(const struct tcpc_conn *rec, int j, int n, char *buf, size_t len)
 {
 	if (j == n - 1)
 		snprintf(buf, len, "end");
@@ -450,7 +450,7 @@ static const char *change__name(const struct tc_conn *rec, int j, int n, char *b
 	return buf;
 }
 
-int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 		      __u64 arrived_ns, __u64 base_ns,
 		      void (*diff)(void *ctx, const char *line), void *ctx)
 {
@@ -492,7 +492,7 @@ int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int
 	return bad;
 }
 
-void check_wire__describe(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+void check_wire__describe(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 			  __u64 arrived_ns, __u64 base_ns, char *buf, size_t len)
 {
 	struct wire_span spans[WIRE_MAX_CHANGES];

@@ -44,18 +44,18 @@ struct wire_span {
 };
 
 /* a record's changes: [0] it began to close (or ended, with no close state), [i] it left its
- * (i-1)th close state; [n] it was gone; at most TC_NR_STATES + 1 */
-#define WIRE_MAX_CHANGES (TC_NR_STATES + 1)
+ * (i-1)th close state; [n] it was gone; at most TCPC_NR_STATES + 1 */
+#define WIRE_MAX_CHANGES (TCPC_NR_STATES + 1)
 
 /* the times of rec's changes as it states them; returns how many */
-int check_wire__record_changes(const struct tc_conn *rec, __u64 *t);
+int check_wire__record_changes(const struct tcpc_conn *rec, __u64 *t);
 
 /*
  * Bracket each change of rec (whose end is the nth connection of its ports on the wire, from
  * 0) by the evidence; arrived_ns is when its record reached us, which its end preceded.
  * Returns the number of changes, as check_wire__record_changes().
  */
-int check_wire__brackets(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+int check_wire__brackets(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 			 __u64 arrived_ns, struct wire_span *spans);
 
 /*
@@ -63,12 +63,12 @@ int check_wire__brackets(const struct wire_facts *f, const struct tc_conn *rec, 
  * "FIN_WAIT1>FIN_WAIT2: got 43.9 ms, want 43.80 to 43.86 ms (...)" (ms from base_ns).
  * Returns how many differed.
  */
-int check_wire__judge(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 		      __u64 arrived_ns, __u64 base_ns,
 		      void (*diff)(void *ctx, const char *line), void *ctx);
 
 /* "FIN_WAIT1.begin 12.31 in 12.30..12.31, ..., end 260.02 in 259.90..260.40" (ms from base) */
-void check_wire__describe(const struct wire_facts *f, const struct tc_conn *rec, int nth,
+void check_wire__describe(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 			  __u64 arrived_ns, __u64 base_ns, char *buf, size_t len);
 
 #endif /* __CHECK_WIRE_H */

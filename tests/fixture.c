@@ -304,19 +304,19 @@ static long long fixture__round(double us)
 }
 
 /*
- * A JSON record back as the tc_conn it was printed from, as far as check_wire reads one.
+ * A JSON record back as the tcpc_conn it was printed from, as far as check_wire reads one.
  * "ts" is its end on the tracer's CLOCK_MONOTONIC plus its paired offset to CLOCK_REALTIME
  * (sink__init()), in whole microseconds; duration_ms and dwell_ms are whole microseconds
  * too. So its times come back to within a microsecond, against a judge's jiffy.
  */
-static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_conn *c)
+static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tcpc_conn *c)
 {
 	json_object *states = NULL;
 	int cause, tw_end;
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
-	memset(c->order, TC_NOT_CLOSING, sizeof(c->order));
+	memset(c->order, TCPC_NOT_CLOSING, sizeof(c->order));
 	c->family = json__int(rec, "family", -1) == 6 ? AF_INET6 : AF_INET;
 	c->sport = json__int(rec, "sport", -1);
 	c->dport = json__int(rec, "dport", -1);
@@ -324,9 +324,9 @@ static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_
 	    !json_object_is_type(states, json_type_array))
 		return false;
 	n = json_object_array_length(states);
-	for (size_t i = 0; i < n && i < TC_NR_STATES; i++) {
+	for (size_t i = 0; i < n && i < TCPC_NR_STATES; i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(states, i));
-		int s = fixture__enum(name, fixture__state_name, TC_NR_STATES);
+		int s = fixture__enum(name, fixture__state_name, TCPC_NR_STATES);
 
 		if (s < 0)
 			return false;
@@ -334,7 +334,7 @@ static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tc_
 		c->dwell_ns[s] = fixture__round(json__dwell(rec, name) * 1e3) * 1000;
 	}
 	cause = fixture__enum(json__str(rec, "cause"), fixture__cause_name, 32);
-	tw_end = json__is_null(rec, "tw_end") ? TC_TW_NONE :
+	tw_end = json__is_null(rec, "tw_end") ? TCPC_TW_NONE :
 		 fixture__enum(json__str(rec, "tw_end"), fixture__tw_end_name, 32);
 	if (cause < 0 || tw_end < 0)
 		return false;
@@ -389,7 +389,7 @@ bool fixture__judge(const struct fixture *f, json_object *rec, int nth, const ch
 		.segs = f->cap.segs, .nsegs = f->cap.n, .ss = f->ss, .done_ns = f->done_ns,
 		.hz = f->tracer.hz, .rearm_blind = !strcmp(f->tracer.backend, "tracepoint"),
 	};
-	struct tc_conn c;
+	struct tcpc_conn c;
 	char msg[128], desc[512];
 	__u64 base;
 	int bad;

@@ -180,7 +180,7 @@ static bool parse_netns(const char *path, unsigned int *inum)
 	return true;
 }
 
-bool args__parse_cidr(const char *s, struct tc_cidr_key *key)
+bool args__parse_cidr(const char *s, struct tcpc_cidr_key *key)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	unsigned long plen, max;
@@ -209,7 +209,7 @@ bool args__parse_cidr(const char *s, struct tc_cidr_key *key)
 }
 
 /* a cgroup v2 directory: its id (inode) and depth below the hierarchy's root */
-static bool parse_cgroup(const char *path, struct tc_opts *opts)
+static bool parse_cgroup(const char *path, struct tcpc_opts *opts)
 {
 	char real[4096], *p;
 	struct stat st, up;
@@ -233,15 +233,15 @@ static bool parse_cgroup(const char *path, struct tc_opts *opts)
 	return true;
 }
 
-void args__defaults(struct tc_opts *opts)
+void args__defaults(struct tcpc_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->ringbuf_size = TC_RINGBUF_SIZE;
-	opts->max_tw = TC_MAX_TW;
-	opts->max_closing = TC_MAX_CLOSING;
+	opts->ringbuf_size = TCPC_RINGBUF_SIZE;
+	opts->max_tw = TCPC_MAX_TW;
+	opts->max_closing = TCPC_MAX_CLOSING;
 }
 
-enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *out, FILE *err)
+enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE *out, FILE *err)
 {
 	unsigned long v;
 	int c;
@@ -340,7 +340,7 @@ enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *
 			break;
 		case OPT_LADDR:
 		case OPT_RADDR: {
-			struct tc_cidr_key *keys = c == OPT_LADDR ? opts->laddrs : opts->raddrs;
+			struct tcpc_cidr_key *keys = c == OPT_LADDR ? opts->laddrs : opts->raddrs;
 			int *n = c == OPT_LADDR ? &opts->nr_laddrs : &opts->nr_raddrs;
 
 			if (*n == ARGS_MAX_CIDRS) {

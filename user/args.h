@@ -10,9 +10,9 @@
 #include "backend.h"
 #include "tcpclose.h"
 
-#define ARGS_MAX_CIDRS TC_MAX_CIDRS
+#define ARGS_MAX_CIDRS TCPC_MAX_CIDRS
 
-struct tc_opts {
+struct tcpc_opts {
 	bool json;		/* -j: JSON Lines */
 	bool timestamp;		/* -T: wall-clock time of each record */
 	bool verbose;		/* -v: libbpf's messages too */
@@ -26,8 +26,8 @@ struct tc_opts {
 	bool hist;		/* --hist: dwell histograms per close state */
 	__u64 cgroup_id;	/* --cgroup: the cgroup v2 directory's inode, 0 for all */
 	unsigned int cgroup_level;	/* its depth below the cgroup2 root */
-	struct tc_cidr_key laddrs[ARGS_MAX_CIDRS];	/* --laddr */
-	struct tc_cidr_key raddrs[ARGS_MAX_CIDRS];	/* --raddr */
+	struct tcpc_cidr_key laddrs[ARGS_MAX_CIDRS];	/* --laddr */
+	struct tcpc_cidr_key raddrs[ARGS_MAX_CIDRS];	/* --raddr */
 	int nr_laddrs, nr_raddrs;
 	bool metrics;		/* --metrics: serve Prometheus metrics at metrics_addr */
 	struct sockaddr_storage metrics_addr;
@@ -39,7 +39,7 @@ struct tc_opts {
 	unsigned long ringbuf_size;	/* --ringbuf-size: bytes */
 	unsigned long max_tw;	/* --max-tw: timewait sockets followed at once */
 	unsigned long max_closing;	/* --max-closing: full sockets followed while closing */
-	enum tc_backend backend;	/* --backend */
+	enum tcpc_backend backend;	/* --backend */
 };
 
 enum args_result {
@@ -49,12 +49,12 @@ enum args_result {
 };
 
 /* "10.0.0.0/8", "::1", "fd00::/8" into an LPM key; false if it is not one */
-bool args__parse_cidr(const char *s, struct tc_cidr_key *key);
+bool args__parse_cidr(const char *s, struct tcpc_cidr_key *key);
 
 /* the options with nothing given: no filter, the default ring buffer and timewait map */
-void args__defaults(struct tc_opts *opts);
+void args__defaults(struct tcpc_opts *opts);
 
 /* parse argv into opts; messages go to out (help, version) and err (errors) */
-enum args_result args__parse(struct tc_opts *opts, int argc, char **argv, FILE *out, FILE *err);
+enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* __ARGS_H */

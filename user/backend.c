@@ -18,39 +18,41 @@
 
 /* every backend's: the full socket's close, resets and FIN retransmits, the socket walk */
 static const size_t shared_progs[] = {
-	PROG(tc_state), PROG(tc_destroy), PROG(tc_receive_reset), PROG(tc_send_reset),
+	PROG(tcpc_state), PROG(tcpc_destroy), PROG(tcpc_receive_reset), PROG(tcpc_send_reset),
 	/* one of the two, by the tracepoint's arguments (loader.c) */
-	PROG(tc_retransmit), PROG(tc_retransmit_err),
-	PROG(tc_iter),
+	PROG(tcpc_retransmit), PROG(tcpc_retransmit_err),
+	PROG(tcpc_iter),
 };
 
 /* bpf/timer.bpf.c: the timer tracepoints, and the run that settles a cancel left alone */
 static const size_t tracepoint_progs[] = {
-	PROG(tc_timer_start), PROG(tc_timer_cancel), PROG(tc_timer_expire), PROG(tc_timer_exit),
-	PROG(tc_flush),
+	PROG(tcpc_timer_start), PROG(tcpc_timer_cancel), PROG(tcpc_timer_expire),
+	PROG(tcpc_timer_exit), PROG(tcpc_flush),
 };
 
 /* bpf/fentry.bpf.c: the timewait functions and the TCP timer handlers */
 static const size_t fentry_progs[] = {
-	PROG(tcf_tw_schedule), PROG(tcf_tw_kill), PROG(tcf_tw_kill_any), PROG(tcf_tw_expire),
-	PROG(tcf_tw_segment), PROG(tcf_keepalive), PROG(tcf_keepalive_exit),
-	PROG(tcf_write_wakeup), PROG(tcf_write), PROG(tcf_write_exit),
+	PROG(tcpc_fe_tw_schedule), PROG(tcpc_fe_tw_kill), PROG(tcpc_fe_tw_kill_any),
+	PROG(tcpc_fe_tw_expire), PROG(tcpc_fe_tw_segment), PROG(tcpc_fe_keepalive),
+	PROG(tcpc_fe_keepalive_exit), PROG(tcpc_fe_write_wakeup), PROG(tcpc_fe_write),
+	PROG(tcpc_fe_write_exit),
 };
 
 /* bpf/kprobe.bpf.c: the same functions, probed */
 static const size_t kprobe_progs[] = {
-	PROG(tck_tw_schedule), PROG(tck_tw_kill), PROG(tck_tw_kill_any), PROG(tck_tw_expire),
-	PROG(tck_tw_segment), PROG(tck_keepalive), PROG(tck_keepalive_exit),
-	PROG(tck_write_wakeup), PROG(tck_write), PROG(tck_write_exit),
+	PROG(tcpc_kp_tw_schedule), PROG(tcpc_kp_tw_kill), PROG(tcpc_kp_tw_kill_any),
+	PROG(tcpc_kp_tw_expire), PROG(tcpc_kp_tw_segment), PROG(tcpc_kp_keepalive),
+	PROG(tcpc_kp_keepalive_exit), PROG(tcpc_kp_write_wakeup), PROG(tcpc_kp_write),
+	PROG(tcpc_kp_write_exit),
 };
 
 static const struct {
 	const size_t *offs;
 	int n;
 } backend_progs[] = {
-	[TC_BACKEND_TRACEPOINT] = { tracepoint_progs, ARRAY_SIZE(tracepoint_progs) },
-	[TC_BACKEND_FENTRY] = { fentry_progs, ARRAY_SIZE(fentry_progs) },
-	[TC_BACKEND_KPROBE] = { kprobe_progs, ARRAY_SIZE(kprobe_progs) },
+	[TCPC_BACKEND_TRACEPOINT] = { tracepoint_progs, ARRAY_SIZE(tracepoint_progs) },
+	[TCPC_BACKEND_FENTRY] = { fentry_progs, ARRAY_SIZE(fentry_progs) },
+	[TCPC_BACKEND_KPROBE] = { kprobe_progs, ARRAY_SIZE(kprobe_progs) },
 };
 
 _Static_assert(ARRAY_SIZE(shared_progs) <= BACKEND_MAX_PROGS &&
@@ -65,20 +67,20 @@ const char *const backend__funcs[] = {
 };
 
 static const char *const names[] = {
-	[TC_BACKEND_AUTO] = "auto",
-	[TC_BACKEND_TRACEPOINT] = "tracepoint",
-	[TC_BACKEND_FENTRY] = "fentry",
-	[TC_BACKEND_KPROBE] = "kprobe",
+	[TCPC_BACKEND_AUTO] = "auto",
+	[TCPC_BACKEND_TRACEPOINT] = "tracepoint",
+	[TCPC_BACKEND_FENTRY] = "fentry",
+	[TCPC_BACKEND_KPROBE] = "kprobe",
 };
 
-const char *backend__name(enum tc_backend b)
+const char *backend__name(enum tcpc_backend b)
 {
-	return b <= TC_BACKEND_KPROBE ? names[b] : "?";
+	return b <= TCPC_BACKEND_KPROBE ? names[b] : "?";
 }
 
-int backend__parse(const char *s, enum tc_backend *b)
+int backend__parse(const char *s, enum tcpc_backend *b)
 {
-	for (int i = 0; i <= TC_BACKEND_KPROBE; i++) {
+	for (int i = 0; i <= TCPC_BACKEND_KPROBE; i++) {
 		if (!strcmp(s, names[i])) {
 			*b = i;
 			return 0;
@@ -135,18 +137,18 @@ void backend__probe(struct backend_support *s)
 	}
 }
 
-int backend__choose(enum tc_backend want, const struct backend_support *s,
-		    enum tc_backend *got, char *why, int why_size)
+int backend__choose(enum tcpc_backend want, const struct backend_support *s,
+		    enum tcpc_backend *got, char *why, int why_size)
 {
 	switch (want) {
-	case TC_BACKEND_AUTO:
-		*got = !s->fentry_err ? TC_BACKEND_FENTRY :
-		       s->kprobe ? TC_BACKEND_KPROBE : TC_BACKEND_TRACEPOINT;
+	case TCPC_BACKEND_AUTO:
+		*got = !s->fentry_err ? TCPC_BACKEND_FENTRY :
+		       s->kprobe ? TCPC_BACKEND_KPROBE : TCPC_BACKEND_TRACEPOINT;
 		return 0;
-	case TC_BACKEND_TRACEPOINT:
+	case TCPC_BACKEND_TRACEPOINT:
 		*got = want;
 		return 0;
-	case TC_BACKEND_FENTRY:
+	case TCPC_BACKEND_FENTRY:
 		if (!s->fentry_err) {
 			*got = want;
 			return 0;
@@ -154,7 +156,7 @@ int backend__choose(enum tc_backend want, const struct backend_support *s,
 		snprintf(why, why_size, "this kernel refuses fentry on %s: %s",
 			 s->missing ?: "the timewait functions", strerror(-s->fentry_err));
 		return -ENOTSUP;
-	case TC_BACKEND_KPROBE:
+	case TCPC_BACKEND_KPROBE:
 		if (s->kprobe) {
 			*got = want;
 			return 0;
@@ -176,10 +178,10 @@ static int progs__fill(const struct tcpclose_bpf *skel, const size_t *offs, int 
 	return n;
 }
 
-int backend__progs(const struct tcpclose_bpf *skel, enum tc_backend b,
+int backend__progs(const struct tcpclose_bpf *skel, enum tcpc_backend b,
 		   struct bpf_program *progs[BACKEND_MAX_PROGS])
 {
-	if (b < TC_BACKEND_TRACEPOINT || b > TC_BACKEND_KPROBE)
+	if (b < TCPC_BACKEND_TRACEPOINT || b > TCPC_BACKEND_KPROBE)
 		return 0;
 	return progs__fill(skel, backend_progs[b].offs, backend_progs[b].n, progs);
 }
@@ -191,11 +193,11 @@ int backend__shared_progs(const struct tcpclose_bpf *skel,
 }
 
 /* the others' hooks may not exist here: their programs must not even load */
-void backend__select(struct tcpclose_bpf *skel, enum tc_backend b)
+void backend__select(struct tcpclose_bpf *skel, enum tcpc_backend b)
 {
 	struct bpf_program *progs[BACKEND_MAX_PROGS];
 
-	for (enum tc_backend each = TC_BACKEND_TRACEPOINT; each <= TC_BACKEND_KPROBE; each++) {
+	for (enum tcpc_backend each = TCPC_BACKEND_TRACEPOINT; each <= TCPC_BACKEND_KPROBE; each++) {
 		int n = backend__progs(skel, each, progs);
 
 		for (int i = 0; i < n; i++)

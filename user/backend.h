@@ -13,11 +13,11 @@
 struct tcpclose_bpf;
 struct bpf_program;
 
-enum tc_backend {
-	TC_BACKEND_AUTO,
-	TC_BACKEND_TRACEPOINT,
-	TC_BACKEND_FENTRY,
-	TC_BACKEND_KPROBE,
+enum tcpc_backend {
+	TCPC_BACKEND_AUTO,
+	TCPC_BACKEND_TRACEPOINT,
+	TCPC_BACKEND_FENTRY,
+	TCPC_BACKEND_KPROBE,
 };
 
 struct backend_support {
@@ -29,10 +29,10 @@ struct backend_support {
 /* the kernel functions the fentry and kprobe backends hook, NULL-ended */
 extern const char *const backend__funcs[];
 
-const char *backend__name(enum tc_backend b);
+const char *backend__name(enum tcpc_backend b);
 
 /* "auto", "tracepoint", "fentry", "kprobe"; -EINVAL for anything else */
-int backend__parse(const char *s, enum tc_backend *b);
+int backend__parse(const char *s, enum tcpc_backend *b);
 
 void backend__probe(struct backend_support *s);
 
@@ -40,8 +40,8 @@ void backend__probe(struct backend_support *s);
  * The backend to use for 'want' on a kernel offering s: auto takes fentry, else kprobe,
  * else the tracepoints. Asked for one the kernel lacks: -ENOTSUP, and why in a line.
  */
-int backend__choose(enum tc_backend want, const struct backend_support *s,
-		    enum tc_backend *got, char *why, int why_size);
+int backend__choose(enum tcpc_backend want, const struct backend_support *s,
+		    enum tcpc_backend *got, char *why, int why_size);
 
 /* room enough for the programs of any one list below */
 #define BACKEND_MAX_PROGS 16
@@ -50,7 +50,7 @@ int backend__choose(enum tc_backend want, const struct backend_support *s,
  * The skeleton's programs that only backend b (tracepoint, fentry or kprobe) loads, from
  * the lists in backend.c: fills progs and returns how many (0 for auto, no backend).
  */
-int backend__progs(const struct tcpclose_bpf *skel, enum tc_backend b,
+int backend__progs(const struct tcpclose_bpf *skel, enum tcpc_backend b,
 		   struct bpf_program *progs[BACKEND_MAX_PROGS]);
 
 /* the skeleton's programs that every backend loads */
@@ -58,6 +58,6 @@ int backend__shared_progs(const struct tcpclose_bpf *skel,
 			  struct bpf_program *progs[BACKEND_MAX_PROGS]);
 
 /* before load: keep the programs of backend b, turn off the other backends' */
-void backend__select(struct tcpclose_bpf *skel, enum tc_backend b);
+void backend__select(struct tcpclose_bpf *skel, enum tcpc_backend b);
 
 #endif /* __BACKEND_H */

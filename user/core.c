@@ -16,11 +16,11 @@ static int core__on_event(void *ctx, void *data, size_t size)
 	struct core *t = ctx;
 	__u8 type = *(const __u8 *)data;
 
-	if (type == TC_EV_CLOSE && size >= sizeof(struct tc_conn)) {
+	if (type == TCPC_EV_CLOSE && size >= sizeof(struct tcpc_conn)) {
 		t->records++;
 		for (int i = 0; i < t->nconsumers; i++)
 			t->consumers[i].record(t->consumers[i].ctx, data);
-	} else if (type == TC_EV_TRANSITION && size >= sizeof(struct tc_transition)) {
+	} else if (type == TCPC_EV_TRANSITION && size >= sizeof(struct tcpc_transition)) {
 		t->transitions++;
 		for (int i = 0; i < t->nconsumers; i++)
 			if (t->consumers[i].transition)
@@ -35,7 +35,7 @@ void core__consume_with(struct core *t, const struct core_consumer *c)
 		t->consumers[t->nconsumers++] = *c;
 }
 
-int core__open(struct core *t, const struct tc_opts *opts)
+int core__open(struct core *t, const struct tcpc_opts *opts)
 {
 	return loader__open(&t->loader, opts, core__on_event, t);
 }
@@ -69,7 +69,7 @@ void core__drain(struct core *t, bool flush_awaiting)
 		loader__flush_awaiting(&t->loader, core__on_event, t);
 }
 
-void core__stats(struct core *t, struct tc_stats *st)
+void core__stats(struct core *t, struct tcpc_stats *st)
 {
 	st->records = t->records;
 	st->transitions = t->transitions;

@@ -13,8 +13,8 @@
 #include "sink.h"
 
 struct core_consumer {
-	void (*record)(void *ctx, const struct tc_conn *rec);
-	void (*transition)(void *ctx, const struct tc_transition *t);	/* NULL: not wanted */
+	void (*record)(void *ctx, const struct tcpc_conn *rec);
+	void (*transition)(void *ctx, const struct tcpc_transition *t);	/* NULL: not wanted */
 	void *ctx;
 };
 
@@ -33,7 +33,7 @@ struct core {
 void core__consume_with(struct core *t, const struct core_consumer *c);
 
 /* loader__open with the tracer's own event handler: on failure the loader has said why */
-int core__open(struct core *t, const struct tc_opts *opts);
+int core__open(struct core *t, const struct tcpc_opts *opts);
 
 /*
  * Wait up to timeout_ms for a batch, deliver every event there is (the BPF side wakes us
@@ -52,7 +52,7 @@ void core__consume(struct core *t);
 void core__drain(struct core *t, bool flush_awaiting);
 
 /* what was delivered, and what the BPF side counted lost or skipped */
-void core__stats(struct core *t, struct tc_stats *st);
+void core__stats(struct core *t, struct tcpc_stats *st);
 
 void core__close(struct core *t);
 

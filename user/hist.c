@@ -6,22 +6,22 @@ void hist__bounds(unsigned int i, __u64 *lo, __u64 *hi)
 {
 	unsigned int e, sub;
 
-	if (i < TC_HIST_SUB) {
+	if (i < TCPC_HIST_SUB) {
 		*lo = i;
 		*hi = i + 1;
 		return;
 	}
-	/* the inverse of tc_hist_index() */
-	e = i / TC_HIST_SUB + TC_HIST_SUB_BITS - 1;
-	sub = i % TC_HIST_SUB;
-	*lo = (__u64)(TC_HIST_SUB + sub) << (e - TC_HIST_SUB_BITS);
-	*hi = *lo + (1ULL << (e - TC_HIST_SUB_BITS));
+	/* the inverse of tcpc_hist_index() */
+	e = i / TCPC_HIST_SUB + TCPC_HIST_SUB_BITS - 1;
+	sub = i % TCPC_HIST_SUB;
+	*lo = (__u64)(TCPC_HIST_SUB + sub) << (e - TCPC_HIST_SUB_BITS);
+	*hi = *lo + (1ULL << (e - TCPC_HIST_SUB_BITS));
 }
 
 void hist__sum(struct hist *h)
 {
 	h->total = 0;
-	for (unsigned int i = 0; i < TC_HIST_BUCKETS; i++)
+	for (unsigned int i = 0; i < TCPC_HIST_BUCKETS; i++)
 		h->total += h->counts[i];
 }
 
@@ -30,7 +30,7 @@ void hist__diff(struct hist *h, const struct hist *a, const struct hist *b)
 	__u64 lo, hi;
 	int top = -1;
 
-	for (unsigned int i = 0; i < TC_HIST_BUCKETS; i++) {
+	for (unsigned int i = 0; i < TCPC_HIST_BUCKETS; i++) {
 		h->counts[i] = a->counts[i] - b->counts[i];
 		if (h->counts[i])
 			top = i;
@@ -41,11 +41,11 @@ void hist__diff(struct hist *h, const struct hist *a, const struct hist *b)
 	h->max_us = 0;
 	if (top < 0)
 		return;
-	if ((unsigned int)top == tc_hist_index(a->max_us)) {
+	if ((unsigned int)top == tcpc_hist_index(a->max_us)) {
 		h->max_us = a->max_us;
 	} else {
 		hist__bounds(top, &lo, &hi);
-		h->max_us = top < (int)TC_HIST_SUB ? lo : (lo + hi) / 2;
+		h->max_us = top < (int)TCPC_HIST_SUB ? lo : (lo + hi) / 2;
 	}
 }
 
@@ -59,12 +59,12 @@ double hist__percentile(const struct hist *h, double p)
 	rank = (__u64)(p / 100.0 * h->total + 0.999999);
 	if (rank < 1)
 		rank = 1;
-	for (unsigned int i = 0; i < TC_HIST_BUCKETS; i++) {
+	for (unsigned int i = 0; i < TCPC_HIST_BUCKETS; i++) {
 		seen += h->counts[i];
 		if (seen < rank)
 			continue;
 		hist__bounds(i, &lo, &hi);
-		if (i < TC_HIST_SUB)
+		if (i < TCPC_HIST_SUB)
 			return lo;
 		/* the middle of the bucket, but never past the largest value seen */
 		return h->max_us && h->max_us < (lo + hi) / 2.0 ? h->max_us : (lo + hi) / 2.0;
@@ -86,7 +86,7 @@ void hist__print_log2(const struct hist *h, FILE *out)
 	int first = -1, last = -1;
 
 	/* fold the fine buckets into powers of two of milliseconds */
-	for (unsigned int i = 0; i < TC_HIST_BUCKETS; i++) {
+	for (unsigned int i = 0; i < TCPC_HIST_BUCKETS; i++) {
 		__u64 ms;
 		int slot = 0;
 

@@ -11,7 +11,7 @@
 #include "tcpclose.h"
 
 struct hist {
-	__u64 counts[TC_HIST_BUCKETS];
+	__u64 counts[TCPC_HIST_BUCKETS];
 	__u64 total;
 	__u64 max_us;
 };

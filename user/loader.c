@@ -34,7 +34,7 @@ static int fail(const char *what, int err)
 	return err;
 }
 
-static int configure(struct loader *l, const struct tc_opts *opts)
+static int configure(struct loader *l, const struct tcpc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
 	long long pc_off;
@@ -67,8 +67,8 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 
 	/* tcp_retransmit_skb gained 'err' and fires for failed attempts too: pick by its BTF */
 	nargs = probe__tp_btf_nargs("tcp_retransmit_skb");
-	bpf_program__set_autoload(skel->progs.tc_retransmit, nargs < 3);
-	bpf_program__set_autoload(skel->progs.tc_retransmit_err, nargs >= 3);
+	bpf_program__set_autoload(skel->progs.tcpc_retransmit, nargs < 3);
+	bpf_program__set_autoload(skel->progs.tcpc_retransmit_err, nargs >= 3);
 	if (opts->netns_path) {
 		/* the cookie is read from inside the namespace: entering it needs CAP_SYS_ADMIN */
 		skel->rodata->filter_netns_cookie = probe__netns_cookie(opts->netns_path);
@@ -79,13 +79,13 @@ static int configure(struct loader *l, const struct tc_opts *opts)
 		}
 	}
 	/* run on demand by loader__settle_timewait(), never attached */
-	bpf_program__set_autoattach(skel->progs.tc_flush, false);
+	bpf_program__set_autoattach(skel->progs.tcpc_flush, false);
 	/* load the programs of one backend only */
 	backend__select(skel, l->backend);
 	return 0;
 }
 
-static int fill_cidrs(struct bpf_map *map, const struct tc_cidr_key *keys, int n)
+static int fill_cidrs(struct bpf_map *map, const struct tcpc_cidr_key *keys, int n)
 {
 	__u8 one = 1;
 
@@ -95,7 +95,7 @@ static int fill_cidrs(struct bpf_map *map, const struct tc_cidr_key *keys, int n
 	return 0;
 }
 
-int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sample_fn fn,
+int loader__open(struct loader *l, const struct tcpc_opts *opts, ring_buffer_sample_fn fn,
 		 void *ctx)
 {
 	int err;
@@ -117,7 +117,7 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 	}
 	/* the timer programs tell TCP timers by their handlers' addresses, which libbpf reads
 	 * from /proc/kallsyms: hidden addresses would read as 0 and TIME_WAIT go unseen */
-	if (l->backend == TC_BACKEND_TRACEPOINT && !probe__ksym("tw_timer_handler")) {
+	if (l->backend == TCPC_BACKEND_TRACEPOINT && !probe__ksym("tw_timer_handler")) {
 		fprintf(stderr, "tcpclose: kernel symbol addresses are hidden from this process (/proc/kallsyms shows 0): run as root or with CAP_SYSLOG\n");
 		return -EPERM;
 	}
@@ -157,7 +157,7 @@ int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sampl
 
 void loader__settle_timewait(struct loader *l, bool all)
 {
-	struct tc_tw_pending *p;
+	struct tcpc_tw_pending *p;
 	size_t sz = (sizeof(*p) + 7) & ~7UL;
 	__u32 zero = 0;
 	char *vals;
@@ -177,7 +177,7 @@ void loader__settle_timewait(struct loader *l, bool all)
 		if (!p->tw || (!all && now - p->ts_ns < SETTLE_AGE_NS))
 			continue;
 		/* the BPF side decides and sends the record, on that CPU */
-		bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.tc_flush), &run);
+		bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.tcpc_flush), &run);
 	}
 out:
 	free(vals);
@@ -188,7 +188,7 @@ int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx
 	struct bpf_map *map = l->skel->maps.conns;
 	__u64 *keys = NULL, *more, key, *prev = NULL;
 	size_t nkeys = 0, cap = 0;
-	struct tc_closing c;
+	struct tcpc_closing c;
 	int n = 0;
 
 	/* the keys first: a walk whose current key is deleted starts over */
@@ -217,14 +217,14 @@ int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx
 	return n;
 }
 
-void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS])
+void loader__drops(struct loader *l, __u64 drops[TCPC_NR_DROPS])
 {
 	__u64 *vals = calloc(l->ncpus, sizeof(__u64));
 
-	memset(drops, 0, sizeof(__u64) * TC_NR_DROPS);
+	memset(drops, 0, sizeof(__u64) * TCPC_NR_DROPS);
 	if (!vals)
 		return;
-	for (__u32 k = 0; k < TC_NR_DROPS; k++) {
+	for (__u32 k = 0; k < TCPC_NR_DROPS; k++) {
 		if (bpf_map__lookup_elem(l->skel->maps.drops, &k, sizeof(k), vals,
 					 l->ncpus * sizeof(__u64), 0))
 			continue;
@@ -264,7 +264,7 @@ void loader__misses(struct loader *l, __u64 *state, __u64 *other)
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
-		if (prog == l->skel->progs.tc_state)
+		if (prog == l->skel->progs.tcpc_state)
 			*state += info.recursion_misses;
 		else
 			*other += info.recursion_misses;

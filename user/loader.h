@@ -16,7 +16,7 @@ struct loader {
 	struct ring_buffer *rb;
 	int ncpus;
 	unsigned int hz;
-	enum tc_backend backend;	/* the one chosen: never TC_BACKEND_AUTO */
+	enum tcpc_backend backend;	/* the one chosen: never TCPC_BACKEND_AUTO */
 	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
 };
 
@@ -24,7 +24,7 @@ struct loader {
  * Everything from opening the skeleton to a ring buffer ready to poll; on failure a one-line
  * message naming what is missing has been printed and a negative errno is returned.
  */
-int loader__open(struct loader *l, const struct tc_opts *opts, ring_buffer_sample_fn fn,
+int loader__open(struct loader *l, const struct tcpc_opts *opts, ring_buffer_sample_fn fn,
 		 void *ctx);
 
 /* settle the timewait sockets whose cancel nothing followed: those older than 50 ms, or
@@ -39,14 +39,14 @@ void loader__settle_timewait(struct loader *l, bool all);
 int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx);
 
 /* the loss counters, summed over CPUs */
-void loader__drops(struct loader *l, __u64 drops[TC_NR_DROPS]);
+void loader__drops(struct loader *l, __u64 drops[TCPC_NR_DROPS]);
 
 /* timewait sockets followed now, and roughly the kernel memory that takes */
 __u64 loader__tw_live(struct loader *l, __u64 *bytes);
 
 /*
  * Runs the kernel skipped because the program was already running on that CPU (a softirq
- * interrupting it): of tc_state, which may cost a close state (the record is then sent when
+ * interrupting it): of tcpc_state, which may cost a close state (the record is then sent when
  * the socket is destroyed), and of the others, nearly all for timers that are not TCP's.
  */
 void loader__misses(struct loader *l, __u64 *state, __u64 *other);

@@ -69,21 +69,21 @@ static void signals__install(void)
 }
 
 /* the sink and --metrics as the tracer's consumers */
-static void sink_record(void *ctx, const struct tc_conn *rec)
+static void sink_record(void *ctx, const struct tcpc_conn *rec)
 {
 	struct sink *s = ctx;
 
 	sink__record(s, rec);
 }
 
-static void sink_transition(void *ctx, const struct tc_transition *t)
+static void sink_transition(void *ctx, const struct tcpc_transition *t)
 {
 	struct sink *s = ctx;
 
 	sink__transition(s, t);
 }
 
-static void metrics_record(void *ctx, const struct tc_conn *rec)
+static void metrics_record(void *ctx, const struct tcpc_conn *rec)
 {
 	metrics__record(ctx, rec);
 }
@@ -134,15 +134,15 @@ static int drop_privileges(const char *user)
 }
 
 /* what --metrics shows besides the records: loss counts, and sockets per state now */
-static void metrics_refresh(struct metrics *m, struct loader *l, const struct tc_opts *opts)
+static void metrics_refresh(struct metrics *m, struct loader *l, const struct tcpc_opts *opts)
 {
-	__u64 drops[TC_NR_DROPS], gauges[TC_NR_STATES];
+	__u64 drops[TCPC_NR_DROPS], gauges[TCPC_NR_STATES];
 	static int warned;
 	int err;
 
 	loader__drops(l, drops);
 	metrics__set_drops(m, drops);
-	err = walk__sockets(l, opts->netns_path, TC_ITER_GAUGES, gauges, NULL);
+	err = walk__sockets(l, opts->netns_path, TCPC_ITER_GAUGES, gauges, NULL);
 	if (!err || (err == -ENOENT && opts->netns_path)) {
 		metrics__set_gauges(m, gauges);
 		if (l->walk_denied && !warned++)
@@ -158,12 +158,12 @@ static void metrics_refresh(struct metrics *m, struct loader *l, const struct tc
 
 int main(int argc, char **argv)
 {
-	struct tc_opts opts;
+	struct tcpc_opts opts;
 	struct reporter rep = {};
 	struct metrics metrics = {};
 	struct http *http = NULL;
 	struct core t = {};
-	struct tc_stats stats;
+	struct tcpc_stats stats;
 	struct sink sink;
 	struct output *out;
 	double next_metrics = 0;
@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 	}
 	/* attached first, then walked: a connection closing in between is seen by both, and
 	 * the walk leaves alone what the programs already follow */
-	err = walk__sockets(&t.loader, opts.netns_path, TC_ITER_SEED, NULL, NULL);
+	err = walk__sockets(&t.loader, opts.netns_path, TCPC_ITER_SEED, NULL, NULL);
 	if (err)
 		fprintf(stderr, "tcpclose: finding connections already closing: %s; those in network namespaces that could not be walked are not reported%s\n",
 			strerror(-err), err == -EPERM ? " (that needs CAP_SYS_ADMIN)" : "");

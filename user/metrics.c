@@ -37,7 +37,7 @@ static int bucket_of(double seconds)
 	return lo;
 }
 
-void metrics__record(struct metrics *m, const struct tc_conn *rec)
+void metrics__record(struct metrics *m, const struct tcpc_conn *rec)
 {
 	pthread_mutex_lock(&m->lock);
 	if (rec->role < METRICS_NR_ROLES && rec->cause < METRICS_NR_CAUSES)
@@ -47,7 +47,7 @@ void metrics__record(struct metrics *m, const struct tc_conn *rec)
 	if (rec->tw_end && rec->tw_end < METRICS_NR_TW_ENDS)
 		m->tw_ends[rec->tw_end]++;
 	/* as for --hist: a partial record's dwell is only a lower bound, an unseen end's none */
-	for (int s = 0; s < TC_NR_STATES && !(rec->flags & (TC_F_PARTIAL | TC_F_END_UNSEEN));
+	for (int s = 0; s < TCPC_NR_STATES && !(rec->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN));
 	     s++) {
 		/* whole microseconds, as the JSON records and --hist count them */
 		double secs = (rec->dwell_ns[s] / 1000) / 1e6;
@@ -61,14 +61,14 @@ void metrics__record(struct metrics *m, const struct tc_conn *rec)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void metrics__set_drops(struct metrics *m, const __u64 drops[TC_NR_DROPS])
+void metrics__set_drops(struct metrics *m, const __u64 drops[TCPC_NR_DROPS])
 {
 	pthread_mutex_lock(&m->lock);
 	memcpy(m->drops, drops, sizeof(m->drops));
 	pthread_mutex_unlock(&m->lock);
 }
 
-void metrics__set_gauges(struct metrics *m, const __u64 gauges[TC_NR_STATES])
+void metrics__set_gauges(struct metrics *m, const __u64 gauges[TCPC_NR_STATES])
 {
 	pthread_mutex_lock(&m->lock);
 	if (gauges)
@@ -87,9 +87,9 @@ static void family(FILE *f, bool om, const char *name, const char *type, const c
 	fprintf(f, "# HELP %.*s %s\n# TYPE %.*s %s\n", (int)n, name, help, (int)n, name, type);
 }
 
-static const char *const drop_names[TC_NR_DROPS] = {
-	[TC_DROP_RINGBUF] = "ringbuf", [TC_DROP_CONN_MAP] = "conn_map",
-	[TC_DROP_TW_MAP] = "tw_map", [TC_DROP_UNSEEN] = "unseen",
+static const char *const drop_names[TCPC_NR_DROPS] = {
+	[TCPC_DROP_RINGBUF] = "ringbuf", [TCPC_DROP_CONN_MAP] = "conn_map",
+	[TCPC_DROP_TW_MAP] = "tw_map", [TCPC_DROP_UNSEEN] = "unseen",
 };
 
 char *metrics__render(struct metrics *m, bool om, size_t *len)
@@ -128,7 +128,7 @@ char *metrics__render(struct metrics *m, bool om, size_t *len)
 
 	family(f, om, "tcpclose_events_lost_total", "counter",
 	       "Records lost (ring buffer full), connections not followed (map full), or whose end went unseen (sent partial).");
-	for (int d = 0; d < TC_NR_DROPS; d++)
+	for (int d = 0; d < TCPC_NR_DROPS; d++)
 		if (drop_names[d])
 			fprintf(f, "tcpclose_events_lost_total{reason=\"%s\"} %llu\n",
 				drop_names[d], (unsigned long long)m->drops[d]);
@@ -136,14 +136,14 @@ char *metrics__render(struct metrics *m, bool om, size_t *len)
 	if (m->gauges_known) {
 		family(f, om, "tcpclose_sockets", "gauge",
 		       "TCP sockets in each close state now (a timewait socket in its FIN_WAIT2 substate counts as FIN_WAIT2).");
-		for (int s = 0; s < TC_NR_STATES; s++)
+		for (int s = 0; s < TCPC_NR_STATES; s++)
 			fprintf(f, "tcpclose_sockets{state=\"%s\"} %llu\n", record__state_name(s),
 				(unsigned long long)m->gauges[s]);
 	}
 
 	family(f, om, "tcpclose_close_state_seconds", "histogram",
 	       "Time connections spent in each close state.");
-	for (int s = 0; s < TC_NR_STATES; s++) {
+	for (int s = 0; s < TCPC_NR_STATES; s++) {
 		__u64 cum = 0;
 
 		for (int b = 0; b <= METRICS_NR_BUCKETS; b++) {

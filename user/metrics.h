@@ -13,9 +13,9 @@
 #include <linux/types.h>
 #include "tcpclose.h"
 
-#define METRICS_NR_ROLES (TC_ROLE_ABORTED + 1)
-#define METRICS_NR_CAUSES (TC_CAUSE_ORPHAN_RETRIES + 1)
-#define METRICS_NR_TW_ENDS (TC_TW_KILLED + 1)
+#define METRICS_NR_ROLES (TCPC_ROLE_ABORTED + 1)
+#define METRICS_NR_CAUSES (TCPC_CAUSE_ORPHAN_RETRIES + 1)
+#define METRICS_NR_TW_ENDS (TCPC_TW_KILLED + 1)
 #define METRICS_NR_BUCKETS 31	/* finite upper bounds of the dwell histograms */
 
 extern const double metrics_buckets[METRICS_NR_BUCKETS];
@@ -26,19 +26,19 @@ struct metrics {
 	__u64 fin_retrans;
 	__u64 keepalive_probes;
 	__u64 tw_ends[METRICS_NR_TW_ENDS];
-	__u64 drops[TC_NR_DROPS];
-	__u64 gauges[TC_NR_STATES];
+	__u64 drops[TCPC_NR_DROPS];
+	__u64 gauges[TCPC_NR_STATES];
 	bool gauges_known;
-	__u64 buckets[TC_NR_STATES][METRICS_NR_BUCKETS + 1];	/* not cumulative; last: +Inf */
-	double sum_seconds[TC_NR_STATES];
-	__u64 count[TC_NR_STATES];
+	__u64 buckets[TCPC_NR_STATES][METRICS_NR_BUCKETS + 1];	/* not cumulative; last: +Inf */
+	double sum_seconds[TCPC_NR_STATES];
+	__u64 count[TCPC_NR_STATES];
 };
 
 void metrics__init(struct metrics *m);
-void metrics__record(struct metrics *m, const struct tc_conn *rec);
-void metrics__set_drops(struct metrics *m, const __u64 drops[TC_NR_DROPS]);
+void metrics__record(struct metrics *m, const struct tcpc_conn *rec);
+void metrics__set_drops(struct metrics *m, const __u64 drops[TCPC_NR_DROPS]);
 /* NULL: the gauges could not be counted, stop serving stale ones */
-void metrics__set_gauges(struct metrics *m, const __u64 gauges[TC_NR_STATES]);
+void metrics__set_gauges(struct metrics *m, const __u64 gauges[TCPC_NR_STATES]);
 
 /* the exposition text (Prometheus 0.0.4, or OpenMetrics 1.0 with its "# EOF"), malloc'd */
 char *metrics__render(struct metrics *m, bool openmetrics, size_t *len);

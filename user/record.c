@@ -7,10 +7,10 @@
 
 #define NAME(table, i) ((size_t)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : "unknown")
 
-static const char *const state_names[TC_NR_STATES] = {
-	[TC_FIN_WAIT1] = "FIN_WAIT1", [TC_FIN_WAIT2] = "FIN_WAIT2",
-	[TC_CLOSE_WAIT] = "CLOSE_WAIT", [TC_LAST_ACK] = "LAST_ACK",
-	[TC_CLOSING] = "CLOSING", [TC_TIME_WAIT] = "TIME_WAIT",
+static const char *const state_names[TCPC_NR_STATES] = {
+	[TCPC_FIN_WAIT1] = "FIN_WAIT1", [TCPC_FIN_WAIT2] = "FIN_WAIT2",
+	[TCPC_CLOSE_WAIT] = "CLOSE_WAIT", [TCPC_LAST_ACK] = "LAST_ACK",
+	[TCPC_CLOSING] = "CLOSING", [TCPC_TIME_WAIT] = "TIME_WAIT",
 };
 
 /* include/net/tcp_states.h */
@@ -21,31 +21,31 @@ static const char *const tcp_state_names[] = {
 };
 
 static const char *const role_names[] = {
-	[TC_ROLE_NONE] = "none", [TC_ROLE_ACTIVE] = "active", [TC_ROLE_PASSIVE] = "passive",
-	[TC_ROLE_SIMULTANEOUS] = "simultaneous", [TC_ROLE_ABORTED] = "aborted",
+	[TCPC_ROLE_NONE] = "none", [TCPC_ROLE_ACTIVE] = "active", [TCPC_ROLE_PASSIVE] = "passive",
+	[TCPC_ROLE_SIMULTANEOUS] = "simultaneous", [TCPC_ROLE_ABORTED] = "aborted",
 };
 
 static const char *const cause_names[] = {
-	[TC_CAUSE_NORMAL] = "normal", [TC_CAUSE_RST_SENT] = "rst_sent",
-	[TC_CAUSE_RST_RECEIVED] = "rst_received", [TC_CAUSE_TIMEOUT] = "timeout",
-	[TC_CAUSE_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
-	[TC_CAUSE_USER_TIMEOUT] = "user_timeout", [TC_CAUSE_RETRANS_TIMEOUT] = "retrans_timeout",
-	[TC_CAUSE_FIN_WAIT2_TIMEOUT] = "fin_wait2_timeout",
-	[TC_CAUSE_ORPHAN_RETRIES] = "orphan_retries",
+	[TCPC_CAUSE_NORMAL] = "normal", [TCPC_CAUSE_RST_SENT] = "rst_sent",
+	[TCPC_CAUSE_RST_RECEIVED] = "rst_received", [TCPC_CAUSE_TIMEOUT] = "timeout",
+	[TCPC_CAUSE_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
+	[TCPC_CAUSE_USER_TIMEOUT] = "user_timeout", [TCPC_CAUSE_RETRANS_TIMEOUT] = "retrans_timeout",
+	[TCPC_CAUSE_FIN_WAIT2_TIMEOUT] = "fin_wait2_timeout",
+	[TCPC_CAUSE_ORPHAN_RETRIES] = "orphan_retries",
 };
 
 static const char *const rst_reason_names[] = {
-	[TC_RST_UNREAD_DATA] = "unread_data", [TC_RST_LINGER0] = "linger0",
-	[TC_RST_LISTENER_CLOSED] = "listener_closed", [TC_RST_ABORT] = "abort",
+	[TCPC_RST_UNREAD_DATA] = "unread_data", [TCPC_RST_LINGER0] = "linger0",
+	[TCPC_RST_LISTENER_CLOSED] = "listener_closed", [TCPC_RST_ABORT] = "abort",
 };
 
 static const char *const tw_end_names[] = {
-	[TC_TW_EXPIRED] = "expired", [TC_TW_REUSED] = "reused", [TC_TW_RST] = "rst",
-	[TC_TW_SYN] = "syn", [TC_TW_PURGED] = "purged", [TC_TW_OVERFLOW] = "overflow",
-	[TC_TW_KILLED] = "killed",
+	[TCPC_TW_EXPIRED] = "expired", [TCPC_TW_REUSED] = "reused", [TCPC_TW_RST] = "rst",
+	[TCPC_TW_SYN] = "syn", [TCPC_TW_PURGED] = "purged", [TCPC_TW_OVERFLOW] = "overflow",
+	[TCPC_TW_KILLED] = "killed",
 };
 
-const char *record__state_name(enum tc_state s)
+const char *record__state_name(enum tcpc_state s)
 {
 	return NAME(state_names, s);
 }
@@ -55,24 +55,24 @@ const char *record__tcp_state_name(int kernel_state)
 	return NAME(tcp_state_names, kernel_state);
 }
 
-const char *record__role_name(enum tc_role r)
+const char *record__role_name(enum tcpc_role r)
 {
 	return NAME(role_names, r);
 }
 
-const char *record__cause_name(enum tc_cause c)
+const char *record__cause_name(enum tcpc_cause c)
 {
 	return NAME(cause_names, c);
 }
 
-const char *record__rst_reason_name(enum tc_rst_reason r)
+const char *record__rst_reason_name(enum tcpc_rst_reason r)
 {
-	return r == TC_RST_NONE ? NULL : NAME(rst_reason_names, r);
+	return r == TCPC_RST_NONE ? NULL : NAME(rst_reason_names, r);
 }
 
-const char *record__tw_end_name(enum tc_tw_end e)
+const char *record__tw_end_name(enum tcpc_tw_end e)
 {
-	return e == TC_TW_NONE ? NULL : NAME(tw_end_names, e);
+	return e == TCPC_TW_NONE ? NULL : NAME(tw_end_names, e);
 }
 
 void record__addr(int family, const __u8 *addr, char *buf, size_t len)
@@ -81,12 +81,12 @@ void record__addr(int family, const __u8 *addr, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-void record__saddr(const struct tc_conn *rec, char *buf, size_t len)
+void record__saddr(const struct tcpc_conn *rec, char *buf, size_t len)
 {
 	record__addr(rec->family, rec->saddr, buf, len);
 }
 
-void record__daddr(const struct tc_conn *rec, char *buf, size_t len)
+void record__daddr(const struct tcpc_conn *rec, char *buf, size_t len)
 {
 	record__addr(rec->family, rec->daddr, buf, len);
 }
@@ -124,7 +124,7 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 void record__comm_utf8(const char *comm, char *buf, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)comm;
-	size_t n = strnlen(comm, TC_COMM_LEN), o = 0;
+	size_t n = strnlen(comm, TCPC_COMM_LEN), o = 0;
 
 	for (size_t i = 0; i < n && o + 4 < len;) {
 		size_t k = utf8_seq_len(s + i, n - i);
@@ -145,7 +145,7 @@ void record__comm_utf8(const char *comm, char *buf, size_t len)
 void record__comm_text(const char *comm, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = strnlen(comm, TC_COMM_LEN), o = 0;
+	size_t n = strnlen(comm, TCPC_COMM_LEN), o = 0;
 
 	for (size_t i = 0; i < n && o + 4 < len; i++) {
 		unsigned char c = comm[i];

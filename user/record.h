@@ -9,18 +9,18 @@
 #include "tcpclose.h"
 
 #define RECORD_ADDR_LEN 46	/* INET6_ADDRSTRLEN */
-#define RECORD_COMM_UTF8_LEN (TC_COMM_LEN * 3 + 1)	/* each byte may become U+FFFD */
+#define RECORD_COMM_UTF8_LEN (TCPC_COMM_LEN * 3 + 1)	/* each byte may become U+FFFD */
 
-const char *record__state_name(enum tc_state s);	/* "FIN_WAIT1", ... */
+const char *record__state_name(enum tcpc_state s);	/* "FIN_WAIT1", ... */
 const char *record__tcp_state_name(int kernel_state);	/* any kernel TCP state */
-const char *record__role_name(enum tc_role r);
-const char *record__cause_name(enum tc_cause c);
-const char *record__rst_reason_name(enum tc_rst_reason r);	/* NULL for TC_RST_NONE */
-const char *record__tw_end_name(enum tc_tw_end e);		/* NULL for TC_TW_NONE */
+const char *record__role_name(enum tcpc_role r);
+const char *record__cause_name(enum tcpc_cause c);
+const char *record__rst_reason_name(enum tcpc_rst_reason r);	/* NULL for TCPC_RST_NONE */
+const char *record__tw_end_name(enum tcpc_tw_end e);		/* NULL for TCPC_TW_NONE */
 
 /* the local and remote address as text */
-void record__saddr(const struct tc_conn *rec, char *buf, size_t len);
-void record__daddr(const struct tc_conn *rec, char *buf, size_t len);
+void record__saddr(const struct tcpc_conn *rec, char *buf, size_t len);
+void record__daddr(const struct tcpc_conn *rec, char *buf, size_t len);
 void record__addr(int family, const __u8 *addr, char *buf, size_t len);
 
 /* a comm as valid UTF-8: bytes that are not UTF-8 become U+FFFD */
@@ -32,15 +32,15 @@ void record__comm_utf8(const char *comm, char *buf, size_t len);
  * \xNN, so that a name can neither drive the reader's terminal nor forge a line or a
  * column. buf holds RECORD_COMM_TEXT_LEN.
  */
-#define RECORD_COMM_TEXT_LEN (TC_COMM_LEN * 4 + 1)
+#define RECORD_COMM_TEXT_LEN (TCPC_COMM_LEN * 4 + 1)
 void record__comm_text(const char *comm, char *buf, size_t len);
 
-static inline bool record__visited(const struct tc_conn *rec, enum tc_state s)
+static inline bool record__visited(const struct tcpc_conn *rec, enum tcpc_state s)
 {
 	return rec->visited & (1u << s);
 }
 
-static inline double record__dwell_ms(const struct tc_conn *rec, enum tc_state s)
+static inline double record__dwell_ms(const struct tcpc_conn *rec, enum tcpc_state s)
 {
 	return rec->dwell_ns[s] / 1e6;
 }

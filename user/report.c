@@ -9,7 +9,7 @@
 #include "report.h"
 #include "walk.h"
 
-int reporter__init(struct reporter *r, const struct tc_opts *opts, struct loader *l)
+int reporter__init(struct reporter *r, const struct tcpc_opts *opts, struct loader *l)
 {
 	memset(r, 0, sizeof(*r));
 	r->opts = opts;
@@ -17,9 +17,9 @@ int reporter__init(struct reporter *r, const struct tc_opts *opts, struct loader
 	r->last_ns = clock__now_ns();
 	if (!opts->hist)
 		return 0;
-	r->prev = calloc(TC_NR_STATES, sizeof(struct hist));
-	r->cur = calloc(TC_NR_STATES, sizeof(struct hist));
-	r->delta = calloc(TC_NR_STATES, sizeof(struct hist));
+	r->prev = calloc(TCPC_NR_STATES, sizeof(struct hist));
+	r->cur = calloc(TCPC_NR_STATES, sizeof(struct hist));
+	r->delta = calloc(TCPC_NR_STATES, sizeof(struct hist));
 	return r->prev && r->cur && r->delta ? 0 : -ENOMEM;
 }
 
@@ -28,8 +28,8 @@ static int read_hists(struct reporter *r)
 {
 	struct tcpclose_bpf *skel = r->loader->skel;
 	int ncpus = r->loader->ncpus;
-	struct tc_hist_chunk *chunks;
-	struct tc_hist_max *max;
+	struct tcpc_hist_chunk *chunks;
+	struct tcpc_hist_max *max;
 	__u32 key;
 	int err = 0;
 
@@ -39,20 +39,20 @@ static int read_hists(struct reporter *r)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (int s = 0; s < TC_NR_STATES; s++) {
+	for (int s = 0; s < TCPC_NR_STATES; s++) {
 		struct hist *h = &r->cur[s];
 
 		memset(h, 0, sizeof(*h));
-		for (__u32 c = 0; c < TC_HIST_CHUNKS; c++) {
-			key = s * TC_HIST_CHUNKS + c;
+		for (__u32 c = 0; c < TCPC_HIST_CHUNKS; c++) {
+			key = s * TCPC_HIST_CHUNKS + c;
 			if (bpf_map__lookup_elem(skel->maps.hists, &key, sizeof(key), chunks,
 						 ncpus * sizeof(*chunks), 0)) {
 				err = -errno;
 				goto out;
 			}
 			for (int cpu = 0; cpu < ncpus; cpu++)
-				for (__u32 b = 0; b < TC_HIST_SUB; b++)
-					h->counts[c * TC_HIST_SUB + b] += chunks[cpu].count[b];
+				for (__u32 b = 0; b < TCPC_HIST_SUB; b++)
+					h->counts[c * TCPC_HIST_SUB + b] += chunks[cpu].count[b];
 		}
 		hist__sum(h);
 	}
@@ -62,7 +62,7 @@ static int read_hists(struct reporter *r)
 		err = -errno;
 		goto out;
 	}
-	for (int s = 0; s < TC_NR_STATES; s++)
+	for (int s = 0; s < TCPC_NR_STATES; s++)
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			if (max[cpu].us[s] > r->cur[s].max_us)
 				r->cur[s].max_us = max[cpu].us[s];
@@ -74,7 +74,7 @@ out:
 
 void reporter__report(struct reporter *r, struct sink *s)
 {
-	struct tc_report rep = {};
+	struct tcpc_report rep = {};
 	struct hist *swap;
 	int err;
 
@@ -85,14 +85,14 @@ void reporter__report(struct reporter *r, struct sink *s)
 		err = read_hists(r);
 		if (err)
 			fprintf(stderr, "tcpclose: reading the histograms: %s\n", strerror(-err));
-		for (int st = 0; st < TC_NR_STATES; st++)
+		for (int st = 0; st < TCPC_NR_STATES; st++)
 			hist__diff(&r->delta[st], &r->cur[st], &r->prev[st]);
 		swap = r->prev;
 		r->prev = r->cur;
 		r->cur = swap;
 		rep.hists = r->delta;
 	}
-	err = walk__sockets(r->loader, r->opts->netns_path, TC_ITER_GAUGES, r->gauges, NULL);
+	err = walk__sockets(r->loader, r->opts->netns_path, TCPC_ITER_GAUGES, r->gauges, NULL);
 	if (err == -ENOENT && r->opts->netns_path) {
 		/* the traced namespace is gone, and its sockets with it */
 		memset(r->gauges, 0, sizeof(r->gauges));

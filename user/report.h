@@ -10,16 +10,16 @@
 #include "sink.h"
 
 struct reporter {
-	const struct tc_opts *opts;
+	const struct tcpc_opts *opts;
 	struct loader *loader;
-	struct hist *prev;	/* [TC_NR_STATES]: the kernel's counts at the last report */
+	struct hist *prev;	/* [TCPC_NR_STATES]: the kernel's counts at the last report */
 	struct hist *cur;
 	struct hist *delta;
-	__u64 gauges[TC_NR_STATES];
+	__u64 gauges[TCPC_NR_STATES];
 	__u64 last_ns;
 };
 
-int reporter__init(struct reporter *r, const struct tc_opts *opts, struct loader *l);
+int reporter__init(struct reporter *r, const struct tcpc_opts *opts, struct loader *l);
 
 /* read the kernel's counts, and hand what changed since the last report to the sink */
 void reporter__report(struct reporter *r, struct sink *s);

@@ -58,7 +58,7 @@ static bool sink__open(struct sink *s, bool is_record)
 	return false;
 }
 
-void sink__record(struct sink *s, const struct tc_conn *rec)
+void sink__record(struct sink *s, const struct tcpc_conn *rec)
 {
 	if (!sink__open(s, true))
 		return;
@@ -66,7 +66,7 @@ void sink__record(struct sink *s, const struct tc_conn *rec)
 	sink__wrote(s, true);
 }
 
-void sink__transition(struct sink *s, const struct tc_transition *t)
+void sink__transition(struct sink *s, const struct tcpc_transition *t)
 {
 	if (!sink__open(s, false))
 		return;
@@ -74,7 +74,7 @@ void sink__transition(struct sink *s, const struct tc_transition *t)
 	sink__wrote(s, false);
 }
 
-void sink__report(struct sink *s, const struct tc_report *r)
+void sink__report(struct sink *s, const struct tcpc_report *r)
 {
 	if (!sink__open(s, false))
 		return;
@@ -82,7 +82,7 @@ void sink__report(struct sink *s, const struct tc_report *r)
 	sink__wrote(s, false);
 }
 
-void sink__stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h, int nh,
+void sink__stuck(struct sink *s, const struct tcpc_stuck *st, const struct holder *h, int nh,
 		 __u64 ts_ns)
 {
 	if (!sink__open(s, false))
@@ -101,7 +101,7 @@ int sink__flush(struct sink *s)
 	return 0;
 }
 
-void sink__summary(struct sink *s, struct tc_stats *st)
+void sink__summary(struct sink *s, struct tcpc_stats *st)
 {
 	sink__flush(s);
 	st->unwritten = s->unwritten;
@@ -114,14 +114,14 @@ void sink__summary(struct sink *s, struct tc_stats *st)
 	fflush(s->out);
 }
 
-void sink__print_lost(const struct tc_stats *st)
+void sink__print_lost(const struct tcpc_stats *st)
 {
 	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction); lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full), %llu (end unseen: sent partial); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)",
-		(unsigned long long)st->records, (unsigned long long)st->drops[TC_DROP_LATE],
-		(unsigned long long)st->drops[TC_DROP_RINGBUF],
-		(unsigned long long)st->drops[TC_DROP_CONN_MAP],
-		(unsigned long long)st->drops[TC_DROP_TW_MAP],
-		(unsigned long long)st->drops[TC_DROP_UNSEEN], (unsigned long long)st->state_missed,
+		(unsigned long long)st->records, (unsigned long long)st->drops[TCPC_DROP_LATE],
+		(unsigned long long)st->drops[TCPC_DROP_RINGBUF],
+		(unsigned long long)st->drops[TCPC_DROP_CONN_MAP],
+		(unsigned long long)st->drops[TCPC_DROP_TW_MAP],
+		(unsigned long long)st->drops[TCPC_DROP_UNSEEN], (unsigned long long)st->state_missed,
 		(unsigned long long)st->tw_live, st->tw_bytes / 1048576.0);
 	/* the output closed or stalled: what never reached it */
 	if (st->unwritten || st->unwritten_other)
@@ -139,24 +139,24 @@ static void null_header(struct sink *s)
 {
 }
 
-static void null_record(struct sink *s, const struct tc_conn *rec)
+static void null_record(struct sink *s, const struct tcpc_conn *rec)
 {
 }
 
-static void null_transition(struct sink *s, const struct tc_transition *t)
+static void null_transition(struct sink *s, const struct tcpc_transition *t)
 {
 }
 
-static void null_report(struct sink *s, const struct tc_report *r)
+static void null_report(struct sink *s, const struct tcpc_report *r)
 {
 }
 
-static void null_stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h, int nh,
+static void null_stuck(struct sink *s, const struct tcpc_stuck *st, const struct holder *h, int nh,
 		       __u64 ts_ns)
 {
 }
 
-static void null_summary(struct sink *s, const struct tc_stats *st)
+static void null_summary(struct sink *s, const struct tcpc_stats *st)
 {
 	sink__print_lost(st);
 }

@@ -8,11 +8,11 @@
 #include <linux/types.h>
 #include "tcpclose.h"
 
-struct tc_stats {
+struct tcpc_stats {
 	__u64 records;			/* close records delivered */
 	__u64 transitions;		/* --transitions events delivered */
-	__u64 drops[TC_NR_DROPS];	/* counted lost by the BPF side */
-	__u64 state_missed;		/* tc_state runs skipped by the kernel (nested) */
+	__u64 drops[TCPC_NR_DROPS];	/* counted lost by the BPF side */
+	__u64 state_missed;		/* tcpc_state runs skipped by the kernel (nested) */
 	__u64 other_missed;		/* other programs' runs skipped, mostly non-TCP timers */
 	__u64 tw_live;			/* timewait sockets still followed at the end */
 	__u64 tw_bytes;			/* and the kernel memory they take, roughly */
@@ -23,11 +23,11 @@ struct tc_stats {
 struct hist;
 
 /* what -i and --hist print: histograms of what closed since the last report, gauges now */
-struct tc_report {
+struct tcpc_report {
 	__u64 ts_ns;				/* CLOCK_MONOTONIC */
 	double seconds;				/* the time the histograms cover */
-	const struct hist *hists;		/* [TC_NR_STATES], or NULL without --hist */
-	const __u64 *gauges;			/* [TC_NR_STATES], or NULL if not counted */
+	const struct hist *hists;		/* [TCPC_NR_STATES], or NULL without --hist */
+	const __u64 *gauges;			/* [TCPC_NR_STATES], or NULL if not counted */
 };
 
 struct sink;
@@ -36,13 +36,13 @@ struct output;
 
 struct sink_ops {
 	void (*header)(struct sink *s);
-	void (*record)(struct sink *s, const struct tc_conn *rec);
-	void (*transition)(struct sink *s, const struct tc_transition *t);
-	void (*report)(struct sink *s, const struct tc_report *r);
+	void (*record)(struct sink *s, const struct tcpc_conn *rec);
+	void (*transition)(struct sink *s, const struct tcpc_transition *t);
+	void (*report)(struct sink *s, const struct tcpc_report *r);
 	/* a connection stuck in a close state, with the processes holding it (may be none) */
-	void (*stuck)(struct sink *s, const struct tc_stuck *st, const struct holder *h, int nh,
+	void (*stuck)(struct sink *s, const struct tcpc_stuck *st, const struct holder *h, int nh,
 		      __u64 ts_ns);
-	void (*summary)(struct sink *s, const struct tc_stats *st);
+	void (*summary)(struct sink *s, const struct tcpc_stats *st);
 };
 
 struct sink {
@@ -71,20 +71,20 @@ void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool time
 void sink__track(struct sink *s, struct output *o);
 
 /* through these, never the ops themselves: they count what could not be written */
-void sink__record(struct sink *s, const struct tc_conn *rec);
-void sink__transition(struct sink *s, const struct tc_transition *t);
-void sink__report(struct sink *s, const struct tc_report *r);
-void sink__stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h, int nh,
+void sink__record(struct sink *s, const struct tcpc_conn *rec);
+void sink__transition(struct sink *s, const struct tcpc_transition *t);
+void sink__report(struct sink *s, const struct tcpc_report *r);
+void sink__stuck(struct sink *s, const struct tcpc_stuck *st, const struct holder *h, int nh,
 		 __u64 ts_ns);
 
 /* push what is buffered out; -EIO once the output has failed (then it stays failed) */
 int sink__flush(struct sink *s);
 
 /* the closing summary: the sink's own, or on stderr if its output has failed */
-void sink__summary(struct sink *s, struct tc_stats *st);
+void sink__summary(struct sink *s, struct tcpc_stats *st);
 
 /* the closing count of what was delivered and lost, on stderr */
-void sink__print_lost(const struct tc_stats *st);
+void sink__print_lost(const struct tcpc_stats *st);
 
 /* a CLOCK_MONOTONIC time from the BPF side as wall-clock seconds */
 double sink__wall_seconds(const struct sink *s, __u64 mono_ns);

@@ -58,7 +58,7 @@ static void jw__ms(struct jsonw *w, const char *key, __u64 ns)
 	jw__fixed(w, key, ns / 1000, 3);
 }
 
-static void json_record(struct sink *s, const struct tc_conn *rec)
+static void json_record(struct sink *s, const struct tcpc_conn *rec)
 {
 	struct jsonw w = {};
 
@@ -73,33 +73,33 @@ static void json_record(struct sink *s, const struct tc_conn *rec)
 	jw__str(&w, "rst_reason", record__rst_reason_name(rec->rst_reason));
 	jw__key(&w, "states");
 	jw__open(&w, '[');
-	for (int i = 0; i < TC_NR_STATES && rec->order[i] < TC_NR_STATES; i++) {
+	for (int i = 0; i < TCPC_NR_STATES && rec->order[i] < TCPC_NR_STATES; i++) {
 		jw__sep(&w);
 		jw__string(&w, record__state_name(rec->order[i]));
 	}
 	jw__close(&w, ']');
 	jw__key(&w, "dwell_ms");
 	jw__open(&w, '{');
-	for (int i = 0; i < TC_NR_STATES && rec->order[i] < TC_NR_STATES; i++)
+	for (int i = 0; i < TCPC_NR_STATES && rec->order[i] < TCPC_NR_STATES; i++)
 		jw__ms(&w, record__state_name(rec->order[i]), rec->dwell_ns[rec->order[i]]);
 	jw__close(&w, '}');
-	jw__u32_if(&w, "fin_seq", rec->flags & TC_F_OUR_FIN, rec->fin_seq);
-	jw__u32_if(&w, "fin_ack", rec->flags & TC_F_OUR_FIN, rec->fin_ack);
-	jw__u32_if(&w, "peer_fin_seq", rec->flags & TC_F_PEER_FIN, rec->peer_fin_seq);
-	jw__u32_if(&w, "peer_fin_ack", rec->flags & TC_F_PEER_FIN, rec->peer_fin_ack);
+	jw__u32_if(&w, "fin_seq", rec->flags & TCPC_F_OUR_FIN, rec->fin_seq);
+	jw__u32_if(&w, "fin_ack", rec->flags & TCPC_F_OUR_FIN, rec->fin_ack);
+	jw__u32_if(&w, "peer_fin_seq", rec->flags & TCPC_F_PEER_FIN, rec->peer_fin_seq);
+	jw__u32_if(&w, "peer_fin_ack", rec->flags & TCPC_F_PEER_FIN, rec->peer_fin_ack);
 	jw__uint(&w, "halfclosed_bytes", rec->halfclosed_bytes);
 	jw__uint(&w, "fin_retrans", rec->fin_retrans);
 	jw__uint(&w, "keepalive_probes", rec->keepalive_probes);
 	jw__uint(&w, "keepalive_unanswered", rec->keepalive_unanswered);
 	jw__str(&w, "tw_end", record__tw_end_name(rec->tw_end));
-	if (rec->flags & TC_F_TW_RESTART)
+	if (rec->flags & TCPC_F_TW_RESTART)
 		/* when, counted from the start of TIME_WAIT */
 		jw__ms(&w, "tw_restart_ms",
-		       rec->tw_restart_ns - (rec->end_ns - rec->dwell_ns[TC_TIME_WAIT]));
+		       rec->tw_restart_ns - (rec->end_ns - rec->dwell_ns[TCPC_TIME_WAIT]));
 	else
 		jw__null(&w, "tw_restart_ms");
-	jw__bool(&w, "partial", rec->flags & TC_F_PARTIAL);
-	jw__bool(&w, "end_unseen", rec->flags & TC_F_END_UNSEEN);
+	jw__bool(&w, "partial", rec->flags & TCPC_F_PARTIAL);
+	jw__bool(&w, "end_unseen", rec->flags & TCPC_F_END_UNSEEN);
 	/* a timewait socket found at start-up: what its timer had left then */
 	if (rec->tw_left_ns)
 		jw__ms(&w, "tw_left_ms", rec->tw_left_ns);
@@ -110,7 +110,7 @@ static void json_record(struct sink *s, const struct tc_conn *rec)
 	jw__line(&w, s->out);
 }
 
-static void json_transition(struct sink *s, const struct tc_transition *t)
+static void json_transition(struct sink *s, const struct tcpc_transition *t)
 {
 	struct jsonw w = {};
 
@@ -118,7 +118,7 @@ static void json_transition(struct sink *s, const struct tc_transition *t)
 	jw__str(&w, "type", "transition");
 	jw__time(&w, "ts", s, t->ts_ns);
 	jw__endpoints(&w, t->family, t->saddr, t->sport, t->daddr, t->dport, t->netns);
-	if (t->newstate == TC_KEEPALIVE_UNANSWERED) {
+	if (t->newstate == TCPC_KEEPALIVE_UNANSWERED) {
 		/* a keepalive probe went unanswered: pid carries how many are now */
 		jw__str(&w, "event", "keepalive_unanswered");
 		jw__uint(&w, "unanswered", t->pid);
@@ -145,7 +145,7 @@ static void jw__hist(struct jsonw *w, const char *key, const struct hist *h)
 	jw__double(w, "max_ms", h->max_us / 1000.0, "%.3f");
 	jw__key(w, "buckets_us");
 	jw__open(w, '[');
-	for (unsigned int i = 0; i < TC_HIST_BUCKETS; i++) {
+	for (unsigned int i = 0; i < TCPC_HIST_BUCKETS; i++) {
 		if (!h->counts[i])
 			continue;
 		hist__bounds(i, &lo, &hi);
@@ -163,7 +163,7 @@ static void jw__hist(struct jsonw *w, const char *key, const struct hist *h)
 	jw__close(w, '}');
 }
 
-static void json_report(struct sink *s, const struct tc_report *r)
+static void json_report(struct sink *s, const struct tcpc_report *r)
 {
 	struct jsonw w = { .spill = s->out };
 
@@ -174,14 +174,14 @@ static void json_report(struct sink *s, const struct tc_report *r)
 	if (r->gauges) {
 		jw__key(&w, "now");
 		jw__open(&w, '{');
-		for (int i = 0; i < TC_NR_STATES; i++)
+		for (int i = 0; i < TCPC_NR_STATES; i++)
 			jw__uint(&w, record__state_name(i), r->gauges[i]);
 		jw__close(&w, '}');
 	}
 	if (r->hists) {
 		jw__key(&w, "states");
 		jw__open(&w, '{');
-		for (int i = 0; i < TC_NR_STATES; i++)
+		for (int i = 0; i < TCPC_NR_STATES; i++)
 			jw__hist(&w, record__state_name(i), &r->hists[i]);
 		jw__close(&w, '}');
 	}
@@ -189,7 +189,7 @@ static void json_report(struct sink *s, const struct tc_report *r)
 	jw__line(&w, s->out);
 }
 
-static void json_stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h,
+static void json_stuck(struct sink *s, const struct tcpc_stuck *st, const struct holder *h,
 		       int nh, __u64 ts_ns)
 {
 	char utf8[RECORD_COMM_UTF8_LEN];
@@ -219,19 +219,19 @@ static void json_stuck(struct sink *s, const struct tc_stuck *st, const struct h
 	jw__line(&w, s->out);
 }
 
-static void json_summary(struct sink *s, const struct tc_stats *st)
+static void json_summary(struct sink *s, const struct tcpc_stats *st)
 {
 	struct jsonw w = {};
 
 	jw__open(&w, '{');
 	jw__str(&w, "type", "lost");
 	jw__uint(&w, "delivered", st->records);
-	jw__uint(&w, "ringbuf", st->drops[TC_DROP_RINGBUF]);
-	jw__uint(&w, "map_full", st->drops[TC_DROP_CONN_MAP] + st->drops[TC_DROP_TW_MAP]);
-	jw__uint(&w, "conn_map", st->drops[TC_DROP_CONN_MAP]);
-	jw__uint(&w, "tw_map", st->drops[TC_DROP_TW_MAP]);
-	jw__uint(&w, "late", st->drops[TC_DROP_LATE]);
-	jw__uint(&w, "unseen", st->drops[TC_DROP_UNSEEN]);
+	jw__uint(&w, "ringbuf", st->drops[TCPC_DROP_RINGBUF]);
+	jw__uint(&w, "map_full", st->drops[TCPC_DROP_CONN_MAP] + st->drops[TCPC_DROP_TW_MAP]);
+	jw__uint(&w, "conn_map", st->drops[TCPC_DROP_CONN_MAP]);
+	jw__uint(&w, "tw_map", st->drops[TCPC_DROP_TW_MAP]);
+	jw__uint(&w, "late", st->drops[TCPC_DROP_LATE]);
+	jw__uint(&w, "unseen", st->drops[TCPC_DROP_UNSEEN]);
 	jw__uint(&w, "state_missed", st->state_missed);
 	jw__uint(&w, "other_missed", st->other_missed);
 	jw__uint(&w, "tw_followed", st->tw_live);

@@ -9,9 +9,9 @@
 #include "sink.h"
 #include "stuck.h"
 
-static const char *const short_names[TC_NR_STATES] = {
-	[TC_FIN_WAIT1] = "FW1", [TC_FIN_WAIT2] = "FW2", [TC_CLOSE_WAIT] = "CW",
-	[TC_LAST_ACK] = "LA", [TC_CLOSING] = "CLSG", [TC_TIME_WAIT] = "TW",
+static const char *const short_names[TCPC_NR_STATES] = {
+	[TCPC_FIN_WAIT1] = "FW1", [TCPC_FIN_WAIT2] = "FW2", [TCPC_CLOSE_WAIT] = "CW",
+	[TCPC_LAST_ACK] = "LA", [TCPC_CLOSING] = "CLSG", [TCPC_TIME_WAIT] = "TW",
 };
 
 static void print_time(struct sink *s, __u64 mono_ns)
@@ -32,7 +32,7 @@ static void text_header(struct sink *s)
 		fprintf(s->out, "%-12s ", "TIME");
 	fprintf(s->out, "%-7s %-16s %-21s %-21s %-12s %-12s", "PID", "COMM", "LADDR:LPORT",
 		"RADDR:RPORT", "ROLE", "CAUSE");
-	for (int i = 0; i < TC_NR_STATES; i++)
+	for (int i = 0; i < TCPC_NR_STATES; i++)
 		fprintf(s->out, " %8s", short_names[i]);
 	fprintf(s->out, " %5s %s\n", "FINRT", "END");
 }
@@ -71,7 +71,7 @@ static void print_endpoint(struct sink *s, int family, const __u8 *addr, __u16 p
 	lb__write(&lb, s->out);
 }
 
-static void text_record(struct sink *s, const struct tc_conn *rec)
+static void text_record(struct sink *s, const struct tcpc_conn *rec)
 {
 	const char *why = record__rst_reason_name(rec->rst_reason);
 	const char *end = record__tw_end_name(rec->tw_end);
@@ -90,7 +90,7 @@ static void text_record(struct sink *s, const struct tc_conn *rec)
 	lb__str(&lb, record__role_name(rec->role), 12);
 	lb__char(&lb, ' ');
 	lb__str(&lb, record__cause_name(rec->cause), 12);
-	for (int i = 0; i < TC_NR_STATES; i++) {
+	for (int i = 0; i < TCPC_NR_STATES; i++) {
 		__u64 ns = rec->dwell_ns[i];
 
 		lb__char(&lb, ' ');
@@ -106,19 +106,19 @@ static void text_record(struct sink *s, const struct tc_conn *rec)
 	lb__char(&lb, ' ');
 	/* END: how the TIME_WAIT ended, else why we reset, else nothing to say */
 	lb__str(&lb, end ? end : (why ? why : "-"), 0);
-	if (rec->flags & TC_F_TW_RESTART)
+	if (rec->flags & TCPC_F_TW_RESTART)
 		lb__str(&lb, ",restarted", 0);
-	if (rec->flags & TC_F_PARTIAL)
+	if (rec->flags & TCPC_F_PARTIAL)
 		lb__str(&lb, ",partial", 0);
-	if (rec->flags & TC_F_END_UNSEEN)
+	if (rec->flags & TCPC_F_END_UNSEEN)
 		lb__str(&lb, ",end_unseen", 0);
 	lb__char(&lb, '\n');
 	lb__write(&lb, s->out);
 }
 
-static void text_transition(struct sink *s, const struct tc_transition *t)
+static void text_transition(struct sink *s, const struct tcpc_transition *t)
 {
-	bool ka = t->newstate == TC_KEEPALIVE_UNANSWERED;
+	bool ka = t->newstate == TCPC_KEEPALIVE_UNANSWERED;
 	char comm[RECORD_COMM_TEXT_LEN];
 
 	if (s->timestamp)
@@ -134,7 +134,7 @@ static void text_transition(struct sink *s, const struct tc_transition *t)
 			record__tcp_state_name(t->newstate));
 }
 
-static void text_report(struct sink *s, const struct tc_report *r)
+static void text_report(struct sink *s, const struct tcpc_report *r)
 {
 	if (s->timestamp || r->hists)
 		print_time(s, r->ts_ns);
@@ -142,12 +142,12 @@ static void text_report(struct sink *s, const struct tc_report *r)
 		fprintf(s->out, "close-state dwell of connections gone in the last %.1f s\n", r->seconds);
 	if (r->gauges) {
 		fprintf(s->out, "sockets now:");
-		for (int i = 0; i < TC_NR_STATES; i++)
+		for (int i = 0; i < TCPC_NR_STATES; i++)
 			fprintf(s->out, " %s %llu", record__state_name(i),
 				(unsigned long long)r->gauges[i]);
 		fputc('\n', s->out);
 	}
-	for (int i = 0; r->hists && i < TC_NR_STATES; i++) {
+	for (int i = 0; r->hists && i < TCPC_NR_STATES; i++) {
 		const struct hist *h = &r->hists[i];
 
 		if (!h->total)
@@ -161,7 +161,7 @@ static void text_report(struct sink *s, const struct tc_report *r)
 	fputc('\n', s->out);
 }
 
-static void text_stuck(struct sink *s, const struct tc_stuck *st, const struct holder *h,
+static void text_stuck(struct sink *s, const struct tcpc_stuck *st, const struct holder *h,
 		       int nh, __u64 ts_ns)
 {
 	char comm[RECORD_COMM_TEXT_LEN];
@@ -186,7 +186,7 @@ static void text_stuck(struct sink *s, const struct tc_stuck *st, const struct h
 	fputc('\n', s->out);
 }
 
-static void text_summary(struct sink *s, const struct tc_stats *st)
+static void text_summary(struct sink *s, const struct tcpc_stats *st)
 {
 	fflush(s->out);
 	sink__print_lost(st);

@@ -78,14 +78,14 @@ void holders__find(struct holders *hs, int n, const char *proc_root)
 	closedir(proc);
 }
 
-int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s)
+int stuck__report(struct loader *l, const struct tcpc_opts *opts, struct sink *s)
 {
 	struct walk_out out = {};
 	struct holders *hs = NULL;
-	const struct tc_stuck *st;
+	const struct tcpc_stuck *st;
 	int n, err;
 
-	err = walk__sockets(l, opts->netns_path, TC_ITER_STUCK, NULL, &out);
+	err = walk__sockets(l, opts->netns_path, TCPC_ITER_STUCK, NULL, &out);
 	n = out.len / sizeof(*st);
 	if (n) {
 		hs = calloc(n, sizeof(*hs));
@@ -94,11 +94,11 @@ int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s)
 			return -ENOMEM;
 		}
 		for (int i = 0; i < n; i++)
-			hs[i].ino = ((const struct tc_stuck *)out.buf)[i].ino;
+			hs[i].ino = ((const struct tcpc_stuck *)out.buf)[i].ino;
 		holders__find(hs, n, "/proc");
 	}
 	for (int i = 0; i < n; i++) {
-		st = (const struct tc_stuck *)out.buf + i;
+		st = (const struct tcpc_stuck *)out.buf + i;
 		/* stamped when the walk saw it, as its age is; not at the /proc scan after */
 		sink__stuck(s, st, hs[i].ino ? hs[i].h : NULL, hs[i].ino ? hs[i].n : 0, st->ts_ns);
 	}

@@ -28,7 +28,7 @@ struct holders {
 };
 
 /* one walk: hand every stuck connection to the sink */
-int stuck__report(struct loader *l, const struct tc_opts *opts, struct sink *s);
+int stuck__report(struct loader *l, const struct tcpc_opts *opts, struct sink *s);
 
 /* fill hs[i].h for each hs[i].ino, from the file descriptors under proc_root (/proc) */
 void holders__find(struct holders *hs, int n, const char *proc_root);

@@ -22,7 +22,7 @@ int support__print(FILE *out)
 	int retrans = probe__tp_btf_nargs("tcp_retransmit_skb");
 	bool iter = btf && probe__tp_btf_nargs("inet_sock_set_state") >= 3;
 	struct backend_support bs;
-	enum tc_backend chosen;
+	enum tcpc_backend chosen;
 	long long pc_off;
 	enum probe_preempt_count pc = probe__preempt_count(&pc_off);
 	char fentry[32], why[160];
@@ -30,7 +30,7 @@ int support__print(FILE *out)
 
 	uname(&u);
 	backend__probe(&bs);
-	backend__choose(TC_BACKEND_AUTO, &bs, &chosen, why, sizeof(why));
+	backend__choose(TCPC_BACKEND_AUTO, &bs, &chosen, why, sizeof(why));
 	snprintf(fentry, sizeof(fentry), "%s", !bs.fentry_err ? "yes" :
 		 bs.fentry_err == -ENOENT ? "no (no function)" :
 		 bs.fentry_err == -EPERM ? "no (EPERM)" : "no");
@@ -61,7 +61,7 @@ int support__print(FILE *out)
 		"naming a process only in process context, never a softirq's");
 	fprintf(out, "\nbackend: %s (auto picks fentry, then kprobe, then tracepoint; --backend forces one)\n",
 		backend__name(chosen));
-	if (!btf || !iter || (chosen == TC_BACKEND_TRACEPOINT && !ksyms)) {
+	if (!btf || !iter || (chosen == TCPC_BACKEND_TRACEPOINT && !ksyms)) {
 		fprintf(out, "tcpclose cannot run here: %s\n",
 			!btf ? "no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)" :
 			!iter ? "no BTF tracepoints" :

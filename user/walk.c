@@ -44,7 +44,7 @@ static int walk_one(struct loader *l, int nsfd, struct walk_out *out, bool *move
 			return -errno;
 		*moved = true;
 	}
-	fd = bpf_iter_create(bpf_link__fd(l->skel->links.tc_iter));
+	fd = bpf_iter_create(bpf_link__fd(l->skel->links.tcpc_iter));
 	if (fd < 0)
 		return -errno;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -166,8 +166,8 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 	return err;
 }
 
-int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mode,
-		  __u64 gauges[TC_NR_STATES], struct walk_out *out)
+int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode mode,
+		  __u64 gauges[TCPC_NR_STATES], struct walk_out *out)
 {
 	struct ns_set set = {};
 	struct stat home, st;
@@ -209,6 +209,6 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mo
 		err = -errno;
 	close(self);
 	if (gauges)
-		memcpy(gauges, (const void *)l->skel->bss->gauges, sizeof(__u64) * TC_NR_STATES);
+		memcpy(gauges, (const void *)l->skel->bss->gauges, sizeof(__u64) * TCPC_NR_STATES);
 	return err;
 }

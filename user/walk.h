@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Walk the TCP sockets of the traced network namespaces with the tc_iter program: to find
+ * Walk the TCP sockets of the traced network namespaces with the tcpc_iter program: to find
  * the connections already closing at start-up, and to count sockets per close state.
  */
 #ifndef __WALK_H
@@ -9,7 +9,7 @@
 #include <linux/types.h>
 #include "loader.h"
 
-/* what a walk wrote (TC_ITER_STUCK: struct tc_stuck records), all namespaces together */
+/* what a walk wrote (TCPC_ITER_STUCK: struct tcpc_stuck records), all namespaces together */
 struct walk_out {
 	char *buf;
 	size_t len, cap;
@@ -17,11 +17,11 @@ struct walk_out {
 
 /*
  * One walk of every namespace traced: netns_path's alone if given, else every namespace a
- * process or /run/netns holds. With TC_ITER_GAUGES, gauges[] receives the counts; out, if
+ * process or /run/netns holds. With TCPC_ITER_GAUGES, gauges[] receives the counts; out, if
  * given, what the program wrote. Returns 0 or a negative errno (the namespaces that could
  * be walked were).
  */
-int walk__sockets(struct loader *l, const char *netns_path, enum tc_iter_mode mode,
-		  __u64 gauges[TC_NR_STATES], struct walk_out *out);
+int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode mode,
+		  __u64 gauges[TCPC_NR_STATES], struct walk_out *out);
 
 #endif /* __WALK_H */

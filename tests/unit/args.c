@@ -6,7 +6,7 @@
 #include "test.h"
 
 struct parsed {
-	struct tc_opts opts;
+	struct tcpc_opts opts;
 	enum args_result res;
 	char out[8192];
 	char err[512];
@@ -36,7 +36,7 @@ void test_args_defaults(void)
 	ASSERT_EQ(p.opts.max_tw, 131072, "timewait map size");
 	ASSERT_EQ(p.opts.max_closing, 65536, "closing connections map size");
 	ASSERT_EQ(p.opts.duration, 0, "runs until interrupted");
-	ASSERT_EQ(p.opts.backend, TC_BACKEND_AUTO, "backend chosen by probing");
+	ASSERT_EQ(p.opts.backend, TCPC_BACKEND_AUTO, "backend chosen by probing");
 }
 
 void test_args_filters(void)
@@ -60,7 +60,7 @@ void test_args_filters(void)
 	ASSERT_EQ(p.opts.ringbuf_size, 8192, "ring buffer size");
 	ASSERT_EQ(p.opts.max_tw, 1000, "max-tw");
 	ASSERT_EQ(p.opts.max_closing, 500, "max-closing");
-	ASSERT_EQ(p.opts.backend, TC_BACKEND_KPROBE, "backend");
+	ASSERT_EQ(p.opts.backend, TCPC_BACKEND_KPROBE, "backend");
 	ASSERT_NEQ(p.opts.netns, 0, "netns inode");
 	ASSERT_STREQ(p.opts.netns_path, "/proc/self/ns/net", "netns path kept");
 }

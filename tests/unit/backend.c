@@ -14,9 +14,9 @@ static const struct backend_support kprobes_only = { .fentry_err = -ENOTSUP, .kp
 /* this machine's kind: no kprobes, fentry refused */
 static const struct backend_support tracepoints_only = { .fentry_err = -EPERM };
 
-static enum tc_backend choose(enum tc_backend want, const struct backend_support *s, int *err)
+static enum tcpc_backend choose(enum tcpc_backend want, const struct backend_support *s, int *err)
 {
-	enum tc_backend got = TC_BACKEND_AUTO;
+	enum tcpc_backend got = TCPC_BACKEND_AUTO;
 	char why[160] = "";
 
 	*err = backend__choose(want, s, &got, why, sizeof(why));
@@ -29,10 +29,10 @@ void test_backend_auto(void)
 {
 	int err;
 
-	ASSERT_EQ(choose(TC_BACKEND_AUTO, &with_fentry, &err), TC_BACKEND_FENTRY, "fentry first");
-	ASSERT_EQ(choose(TC_BACKEND_AUTO, &kprobes_only, &err), TC_BACKEND_KPROBE,
+	ASSERT_EQ(choose(TCPC_BACKEND_AUTO, &with_fentry, &err), TCPC_BACKEND_FENTRY, "fentry first");
+	ASSERT_EQ(choose(TCPC_BACKEND_AUTO, &kprobes_only, &err), TCPC_BACKEND_KPROBE,
 		  "kprobes without fentry");
-	ASSERT_EQ(choose(TC_BACKEND_AUTO, &tracepoints_only, &err), TC_BACKEND_TRACEPOINT,
+	ASSERT_EQ(choose(TCPC_BACKEND_AUTO, &tracepoints_only, &err), TCPC_BACKEND_TRACEPOINT,
 		  "tracepoints without either");
 	ASSERT_OK(err, "auto always finds one");
 }
@@ -41,22 +41,22 @@ void test_backend_forced(void)
 {
 	int err;
 
-	ASSERT_EQ(choose(TC_BACKEND_TRACEPOINT, &with_fentry, &err), TC_BACKEND_TRACEPOINT,
+	ASSERT_EQ(choose(TCPC_BACKEND_TRACEPOINT, &with_fentry, &err), TCPC_BACKEND_TRACEPOINT,
 		  "tracepoints even where fentry works");
 	ASSERT_OK(err, "tracepoints are always there");
-	ASSERT_EQ(choose(TC_BACKEND_KPROBE, &with_fentry, &err), TC_BACKEND_KPROBE, "kprobe");
-	choose(TC_BACKEND_FENTRY, &tracepoints_only, &err);
+	ASSERT_EQ(choose(TCPC_BACKEND_KPROBE, &with_fentry, &err), TCPC_BACKEND_KPROBE, "kprobe");
+	choose(TCPC_BACKEND_FENTRY, &tracepoints_only, &err);
 	ASSERT_EQ(err, -ENOTSUP, "fentry where it is refused");
-	choose(TC_BACKEND_KPROBE, &tracepoints_only, &err);
+	choose(TCPC_BACKEND_KPROBE, &tracepoints_only, &err);
 	ASSERT_EQ(err, -ENOTSUP, "kprobe where there are none");
 }
 
 void test_backend_names(void)
 {
-	enum tc_backend b;
+	enum tcpc_backend b;
 
-	for (b = TC_BACKEND_AUTO; b <= TC_BACKEND_KPROBE; b++) {
-		enum tc_backend back = -1;
+	for (b = TCPC_BACKEND_AUTO; b <= TCPC_BACKEND_KPROBE; b++) {
+		enum tcpc_backend back = -1;
 
 		ASSERT_OK(backend__parse(backend__name(b), &back), backend__name(b));
 		ASSERT_EQ(back, b, "name round trip");
@@ -64,14 +64,14 @@ void test_backend_names(void)
 	ASSERT_EQ(backend__parse("bpf", &b), -EINVAL, "unknown name");
 }
 
-/* the lists in backend.c; the shared one in slot TC_BACKEND_AUTO, which has none of its own */
+/* the lists in backend.c; the shared one in slot TCPC_BACKEND_AUTO, which has none of its own */
 static int lists__get(const struct tcpclose_bpf *skel,
 		      struct bpf_program *lists[][BACKEND_MAX_PROGS], int n[])
 {
 	int total;
 
-	total = n[TC_BACKEND_AUTO] = backend__shared_progs(skel, lists[TC_BACKEND_AUTO]);
-	for (enum tc_backend b = TC_BACKEND_TRACEPOINT; b <= TC_BACKEND_KPROBE; b++)
+	total = n[TCPC_BACKEND_AUTO] = backend__shared_progs(skel, lists[TCPC_BACKEND_AUTO]);
+	for (enum tcpc_backend b = TCPC_BACKEND_TRACEPOINT; b <= TCPC_BACKEND_KPROBE; b++)
 		total += n[b] = backend__progs(skel, b, lists[b]);
 	return total;
 }
@@ -82,8 +82,8 @@ static int lists__get(const struct tcpclose_bpf *skel,
  */
 void test_backend_programs(void)
 {
-	struct bpf_program *lists[TC_BACKEND_KPROBE + 1][BACKEND_MAX_PROGS], *prog;
-	int n[TC_BACKEND_KPROBE + 1], total, nprogs = 0;
+	struct bpf_program *lists[TCPC_BACKEND_KPROBE + 1][BACKEND_MAX_PROGS], *prog;
+	int n[TCPC_BACKEND_KPROBE + 1], total, nprogs = 0;
 	struct tcpclose_bpf *skel;
 
 	/* opened, not loaded: no privilege or kernel feature needed */
@@ -91,12 +91,12 @@ void test_backend_programs(void)
 	if (!ASSERT_TRUE(skel != NULL, "open the skeleton"))
 		return;
 	total = lists__get(skel, lists, n);
-	for (enum tc_backend b = TC_BACKEND_TRACEPOINT; b <= TC_BACKEND_KPROBE; b++)
+	for (enum tcpc_backend b = TCPC_BACKEND_TRACEPOINT; b <= TCPC_BACKEND_KPROBE; b++)
 		ASSERT_GT(n[b], 0, backend__name(b));
 	bpf_object__for_each_program(prog, skel->obj) {
 		int owners = 0;
 
-		for (int l = 0; l <= TC_BACKEND_KPROBE; l++)
+		for (int l = 0; l <= TCPC_BACKEND_KPROBE; l++)
 			for (int i = 0; i < n[l]; i++)
 				owners += lists[l][i] == prog;
 		ASSERT_EQ(owners, 1, bpf_program__name(prog));
@@ -109,20 +109,20 @@ void test_backend_programs(void)
 /* a backend chosen loads its own programs and the shared ones, none of the others' */
 void test_backend_select(void)
 {
-	struct bpf_program *lists[TC_BACKEND_KPROBE + 1][BACKEND_MAX_PROGS];
-	int n[TC_BACKEND_KPROBE + 1];
+	struct bpf_program *lists[TCPC_BACKEND_KPROBE + 1][BACKEND_MAX_PROGS];
+	int n[TCPC_BACKEND_KPROBE + 1];
 
-	for (enum tc_backend want = TC_BACKEND_TRACEPOINT; want <= TC_BACKEND_KPROBE; want++) {
+	for (enum tcpc_backend want = TCPC_BACKEND_TRACEPOINT; want <= TCPC_BACKEND_KPROBE; want++) {
 		struct tcpclose_bpf *skel = tcpclose_bpf__open();
 
 		if (!ASSERT_TRUE(skel != NULL, "open the skeleton"))
 			return;
 		lists__get(skel, lists, n);
 		backend__select(skel, want);
-		for (int l = 0; l <= TC_BACKEND_KPROBE; l++)
+		for (int l = 0; l <= TCPC_BACKEND_KPROBE; l++)
 			for (int i = 0; i < n[l]; i++)
 				ASSERT_EQ(bpf_program__autoload(lists[l][i]),
-					  l == TC_BACKEND_AUTO || l == (int)want,
+					  l == TCPC_BACKEND_AUTO || l == (int)want,
 					  bpf_program__name(lists[l][i]));
 		tcpclose_bpf__destroy(skel);
 	}

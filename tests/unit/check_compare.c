@@ -18,13 +18,13 @@ struct fixture {
 	struct nstat delta;
 	struct check_facts facts;
 	struct check_expect e;
-	struct tc_conn recs[4];
+	struct tcpc_conn recs[4];
 	struct check_diffs d;
 };
 
-static void rec__states(struct tc_conn *rec, const enum tc_state *s, const double *ms, int n)
+static void rec__states(struct tcpc_conn *rec, const enum tcpc_state *s, const double *ms, int n)
 {
-	memset(rec->order, TC_NOT_CLOSING, sizeof(rec->order));
+	memset(rec->order, TCPC_NOT_CLOSING, sizeof(rec->order));
 	for (int i = 0; i < n; i++) {
 		rec->order[i] = s[i];
 		rec->visited |= 1 << s[i];
@@ -35,8 +35,8 @@ static void rec__states(struct tc_conn *rec, const enum tc_state *s, const doubl
 /* the "active" scenario as it goes right: client active and purged, server passive */
 static void fixture__active(struct fixture *x)
 {
-	static const enum tc_state cs[] = { TC_FIN_WAIT1, TC_FIN_WAIT2, TC_TIME_WAIT };
-	static const enum tc_state ss[] = { TC_CLOSE_WAIT, TC_LAST_ACK };
+	static const enum tcpc_state cs[] = { TCPC_FIN_WAIT1, TCPC_FIN_WAIT2, TCPC_TIME_WAIT };
+	static const enum tcpc_state ss[] = { TCPC_CLOSE_WAIT, TCPC_LAST_ACK };
 	static const double cms[] = { 40, 160, 30 }, sms[] = { 200.2, 0.1 };
 
 	memset(x, 0, sizeof(*x));
@@ -53,12 +53,12 @@ static void fixture__active(struct fixture *x)
 	x->facts = (struct check_facts){ .res = &x->res, .delta = &x->delta, .hz = 250 };
 	check_expect__build(&x->e, check_expect__find("active"), &x->facts);
 
-	x->recs[0] = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET,
-		.role = TC_ROLE_ACTIVE, .tw_end = TC_TW_PURGED, .sport = CPORT, .dport = SPORT };
+	x->recs[0] = (struct tcpc_conn){ .type = TCPC_EV_CLOSE, .family = AF_INET,
+		.role = TCPC_ROLE_ACTIVE, .tw_end = TCPC_TW_PURGED, .sport = CPORT, .dport = SPORT };
 	rec__states(&x->recs[0], cs, cms, 3);
 	snprintf(x->recs[0].comm, sizeof(x->recs[0].comm), "closegen-cli");
-	x->recs[1] = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET,
-		.role = TC_ROLE_PASSIVE, .sport = SPORT, .dport = CPORT };
+	x->recs[1] = (struct tcpc_conn){ .type = TCPC_EV_CLOSE, .family = AF_INET,
+		.role = TCPC_ROLE_PASSIVE, .sport = SPORT, .dport = CPORT };
 	rec__states(&x->recs[1], ss, sms, 2);
 	snprintf(x->recs[1].comm, sizeof(x->recs[1].comm), "closegen-srv");
 }
@@ -93,13 +93,13 @@ void test_check_compare_names_field(void)
 	struct fixture x;
 
 	fixture__active(&x);
-	x.recs[0].role = TC_ROLE_PASSIVE;
+	x.recs[0].role = TCPC_ROLE_PASSIVE;
 	ASSERT_EQ(fixture__compare(&x, 2), 1, "one difference");
 	ASSERT_STREQ(x.d.line[0], "client.role: got passive, want active", "how it reads");
 
 	fixture__active(&x);
-	x.recs[0].tw_end = TC_TW_NONE;
-	x.recs[1].rst_reason = TC_RST_LINGER0;
+	x.recs[0].tw_end = TCPC_TW_NONE;
+	x.recs[1].rst_reason = TCPC_RST_LINGER0;
 	fixture__compare(&x, 2);
 	ASSERT_STREQ(x.d.line[0], "client.tw_end: got -, want purged", "none reads as -");
 	ASSERT_STREQ(x.d.line[1], "server.rst_reason: got linger0, want -", "a reason not wanted");
@@ -127,20 +127,20 @@ void test_check_compare_durations(void)
 	fixture__active(&x);
 	/* CLOSE_WAIT: the server waited 200 ms after EOF before it closed; how much longer is
 	 * the host's, which the wire judges (check_wire) */
-	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 150e6;
+	x.recs[1].dwell_ns[TCPC_CLOSE_WAIT] = 150e6;
 	fixture__compare(&x, 2);
 	ASSERT_STREQ(x.d.line[0], "server.CLOSE_WAIT: got 150.0 ms, want at least 200.0 ms",
 		     "too short");
-	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 200e6;
+	x.recs[1].dwell_ns[TCPC_CLOSE_WAIT] = 200e6;
 	ASSERT_EQ(fixture__compare(&x, 2), 0, "the bound holds");
-	x.recs[1].dwell_ns[TC_CLOSE_WAIT] = 5000e6;
+	x.recs[1].dwell_ns[TCPC_CLOSE_WAIT] = 5000e6;
 	ASSERT_EQ(fixture__compare(&x, 2), 0, "no upper bound from a model");
 
 	/* a state that must be timed but was not visited */
 	fixture__active(&x);
-	x.recs[1].visited = 1 << TC_LAST_ACK;
-	x.recs[1].order[0] = TC_LAST_ACK;
-	x.recs[1].order[1] = TC_NOT_CLOSING;
+	x.recs[1].visited = 1 << TCPC_LAST_ACK;
+	x.recs[1].order[0] = TCPC_LAST_ACK;
+	x.recs[1].order[1] = TCPC_NOT_CLOSING;
 	fixture__compare(&x, 2);
 	ASSERT_STREQ(x.d.line[0], "server.states: got LAST_ACK, want CLOSE_WAIT,LAST_ACK",
 		     "states");
@@ -184,14 +184,14 @@ void test_check_compare_same_ports(void)
 	x.counters[1].value = 1;
 	x.delta.n = 2;
 	check_expect__build(&x.e, check_expect__find("tw_reused"), &x.facts);
-	x.recs[0].tw_end = TC_TW_REUSED;
+	x.recs[0].tw_end = TCPC_TW_REUSED;
 	x.recs[2] = x.recs[0];
-	x.recs[2].tw_end = TC_TW_PURGED;
+	x.recs[2].tw_end = TCPC_TW_PURGED;
 	x.recs[3] = x.recs[1];
 	x.recs[2].start_ns = x.recs[3].start_ns = 5000;
 	ASSERT_EQ(fixture__compare(&x, 4), 0, "the first record is the first connection's");
-	x.recs[2].tw_end = TC_TW_REUSED;
-	x.recs[0].tw_end = TC_TW_PURGED;
+	x.recs[2].tw_end = TCPC_TW_REUSED;
+	x.recs[0].tw_end = TCPC_TW_PURGED;
 	fixture__compare(&x, 4);
 	ASSERT_STREQ(x.d.line[0], "client.tw_end: got purged, want reused",
 		     "claimed by when they began to close");
@@ -216,9 +216,9 @@ void test_check_expect_override(void)
 	ASSERT_OK(override(&x.e, "client.role", "passive", err), "a name");
 	ASSERT_STREQ(x.e.ends[0].want[CHECK_ROLE].name, "passive", "set");
 	ASSERT_OK(override(&x.e, "server.CLOSE_WAIT", "10..20", err), "a range of ms");
-	ASSERT_EQ(x.e.ends[1].want[CHECK_DWELL + TC_CLOSE_WAIT].hi, 20, "its upper end");
+	ASSERT_EQ(x.e.ends[1].want[CHECK_DWELL + TCPC_CLOSE_WAIT].hi, 20, "its upper end");
 	ASSERT_OK(override(&x.e, "client.TIME_WAIT", "100..", err), "no upper end");
-	ASSERT_TRUE(isinf(x.e.ends[0].want[CHECK_DWELL + TC_TIME_WAIT].hi), "infinite");
+	ASSERT_TRUE(isinf(x.e.ends[0].want[CHECK_DWELL + TCPC_TIME_WAIT].hi), "infinite");
 	ASSERT_OK(override(&x.e, "client.states", "FIN_WAIT1,CLOSING,TIME_WAIT", err), "states");
 	ASSERT_OK(override(&x.e, "server.tw_end", "-", err), "none");
 	ASSERT_OK(override(&x.e, "TcpExtTW", "2", err), "a counter it checks");

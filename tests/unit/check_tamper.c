@@ -9,7 +9,7 @@ void test_check_tamper_parse(void)
 	struct check_tamper t;
 
 	ASSERT_OK(check_tamper__parse(&t, "FIN_WAIT2+20"), "a state, longer");
-	ASSERT_EQ(t.state, TC_FIN_WAIT2, "which");
+	ASSERT_EQ(t.state, TCPC_FIN_WAIT2, "which");
 	ASSERT_EQ(t.delta, 20, "by how much");
 	ASSERT_OK(check_tamper__parse(&t, "TIME_WAIT-0.5"), "shorter, in fractions of a ms");
 	ASSERT_OK(check_tamper__parse(&t, "fin_retrans+1"), "a resend more");
@@ -24,22 +24,22 @@ void test_check_tamper_parse(void)
 
 void test_check_tamper_apply(void)
 {
-	struct tc_conn rec = { .end_ns = 300 };
+	struct tcpc_conn rec = { .end_ns = 300 };
 	struct check_tamper t;
 
-	memset(rec.order, TC_NOT_CLOSING, sizeof(rec.order));
-	rec.order[0] = TC_FIN_WAIT1;
-	rec.order[1] = TC_FIN_WAIT2;
-	rec.dwell_ns[TC_FIN_WAIT1] = 100e6;
-	rec.dwell_ns[TC_FIN_WAIT2] = 200e6;
+	memset(rec.order, TCPC_NOT_CLOSING, sizeof(rec.order));
+	rec.order[0] = TCPC_FIN_WAIT1;
+	rec.order[1] = TCPC_FIN_WAIT2;
+	rec.dwell_ns[TCPC_FIN_WAIT1] = 100e6;
+	rec.dwell_ns[TCPC_FIN_WAIT2] = 200e6;
 	check_tamper__parse(&t, "FIN_WAIT1+20");
 	check_tamper__apply(&t, &rec);
-	ASSERT_EQ(rec.dwell_ns[TC_FIN_WAIT1], 120e6, "longer");
-	ASSERT_EQ(rec.dwell_ns[TC_FIN_WAIT2], 180e6, "the state after it as much shorter");
+	ASSERT_EQ(rec.dwell_ns[TCPC_FIN_WAIT1], 120e6, "longer");
+	ASSERT_EQ(rec.dwell_ns[TCPC_FIN_WAIT2], 180e6, "the state after it as much shorter");
 	check_tamper__parse(&t, "FIN_WAIT2+20");
 	check_tamper__apply(&t, &rec);
 	ASSERT_EQ(rec.end_ns, 300 + 20e6, "the last state: the end later");
 	check_tamper__parse(&t, "CLOSING+20");
 	check_tamper__apply(&t, &rec);
-	ASSERT_EQ(rec.dwell_ns[TC_CLOSING], 0, "a state not visited: untouched");
+	ASSERT_EQ(rec.dwell_ns[TCPC_CLOSING], 0, "a state not visited: untouched");
 }

@@ -22,7 +22,7 @@ struct wire_fixture {
 	struct tcp_seg segs[16];
 	struct sswatch ss;
 	struct wire_facts f;
-	struct tc_conn rec;
+	struct tcpc_conn rec;
 	char lines[8][256];
 	int nlines;
 };
@@ -73,16 +73,16 @@ static void fixture(struct wire_fixture *x)
 	seen(x, 5 /* FIN_WAIT2 */, 50.5, 209.5);
 	seen(x, 6 /* TIME_WAIT */, 211, 249);
 
-	x->rec = (struct tc_conn){ .type = TC_EV_CLOSE, .family = AF_INET, .role = TC_ROLE_ACTIVE,
-				   .tw_end = TC_TW_PURGED, .sport = CPORT, .dport = SPORT };
-	memset(x->rec.order, TC_NOT_CLOSING, sizeof(x->rec.order));
-	x->rec.order[0] = TC_FIN_WAIT1;
-	x->rec.order[1] = TC_FIN_WAIT2;
-	x->rec.order[2] = TC_TIME_WAIT;
+	x->rec = (struct tcpc_conn){ .type = TCPC_EV_CLOSE, .family = AF_INET, .role = TCPC_ROLE_ACTIVE,
+				   .tw_end = TCPC_TW_PURGED, .sport = CPORT, .dport = SPORT };
+	memset(x->rec.order, TCPC_NOT_CLOSING, sizeof(x->rec.order));
+	x->rec.order[0] = TCPC_FIN_WAIT1;
+	x->rec.order[1] = TCPC_FIN_WAIT2;
+	x->rec.order[2] = TCPC_TIME_WAIT;
 	x->rec.start_ns = MS(9.99);
-	x->rec.dwell_ns[TC_FIN_WAIT1] = MS(50.02) - MS(9.99);
-	x->rec.dwell_ns[TC_FIN_WAIT2] = MS(210.04) - MS(50.02);
-	x->rec.dwell_ns[TC_TIME_WAIT] = MS(300) - MS(210.04);
+	x->rec.dwell_ns[TCPC_FIN_WAIT1] = MS(50.02) - MS(9.99);
+	x->rec.dwell_ns[TCPC_FIN_WAIT2] = MS(210.04) - MS(50.02);
+	x->rec.dwell_ns[TCPC_TIME_WAIT] = MS(300) - MS(210.04);
 	x->rec.end_ns = MS(300);
 }
 
@@ -126,8 +126,8 @@ void test_check_wire_shifted_dwell(void)
 	struct wire_fixture x;
 
 	fixture(&x);
-	x.rec.dwell_ns[TC_FIN_WAIT2] += 5 * JIFFY_NS;
-	x.rec.dwell_ns[TC_TIME_WAIT] -= 5 * JIFFY_NS;
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] += 5 * JIFFY_NS;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] -= 5 * JIFFY_NS;
 	ASSERT_EQ(judge(&x), 1, "one change moved");
 	ASSERT_STREQ(x.lines[0],
 		     "TIME_WAIT.begin: got 230.04 ms, want 210.01 to 210.05 ms (after the peer's FIN arrived, before our ACK of its FIN left)",
@@ -135,7 +135,7 @@ void test_check_wire_shifted_dwell(void)
 
 	fixture(&x);
 	x.rec.start_ns -= 5 * JIFFY_NS;
-	x.rec.dwell_ns[TC_FIN_WAIT1] += 5 * JIFFY_NS;
+	x.rec.dwell_ns[TCPC_FIN_WAIT1] += 5 * JIFFY_NS;
 	ASSERT_EQ(judge(&x), 1, "FIN_WAIT1 begun too soon");
 	ASSERT_TRUE(strstr(x.lines[0], "FIN_WAIT1.begin: got -10.01 ms, want 9.50 to 10.00 ms") ==
 		    x.lines[0], "named");
@@ -147,8 +147,8 @@ void test_check_wire_shifted_dwell(void)
 
 	/* within a jiffy: tcpclose reads some times off jiffies */
 	fixture(&x);
-	x.rec.dwell_ns[TC_FIN_WAIT2] -= JIFFY_NS - 1000;
-	x.rec.dwell_ns[TC_TIME_WAIT] += JIFFY_NS - 1000;
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] -= JIFFY_NS - 1000;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] += JIFFY_NS - 1000;
 	ASSERT_EQ(judge(&x), 0, "less than a jiffy early");
 }
 
@@ -176,16 +176,16 @@ void test_check_wire_rearm_blind(void)
 	x.f.done_ns = MS(500);
 	seg(&x, false, 400.0, TCP_FIN | TCP_ACK, 506, 107, 0);
 	seg(&x, true, 400.05, TCP_ACK, 107, 507, 0);
-	x.rec.dwell_ns[TC_FIN_WAIT2] = MS(400.03) - MS(50.02);
-	x.rec.dwell_ns[TC_TIME_WAIT] = MS(600) - MS(400.03);
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] = MS(400.03) - MS(50.02);
+	x.rec.dwell_ns[TCPC_TIME_WAIT] = MS(600) - MS(400.03);
 	x.rec.end_ns = MS(600);
 	ASSERT_EQ(check_wire__judge(&x.f, &x.rec, 0, MS(601), MONO0, on_diff, &x), 1,
 		  "fentry and kprobe see the first FIN");
 	x.f.rearm_blind = true;
 	ASSERT_EQ(check_wire__judge(&x.f, &x.rec, 0, MS(601), MONO0, on_diff, &x), 0,
 		  "the tracepoints may not");
-	x.rec.dwell_ns[TC_FIN_WAIT2] += 5 * JIFFY_NS;
-	x.rec.dwell_ns[TC_TIME_WAIT] -= 5 * JIFFY_NS;
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] += 5 * JIFFY_NS;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] -= 5 * JIFFY_NS;
 	ASSERT_EQ(check_wire__judge(&x.f, &x.rec, 0, MS(601), MONO0, on_diff, &x), 1,
 		  "but not later than the last FIN");
 }
@@ -200,7 +200,7 @@ void test_check_wire_resend_too_many(void)
 	struct check_expect e;
 	struct check_diffs d;
 	struct wire_fixture x;
-	struct tc_conn recs[2];
+	struct tcpc_conn recs[2];
 	struct check_evidence ev = { .wire = &x.f, .arrived_ns = (__u64[]){ MS(301), MS(301) },
 				     .base_ns = MONO0 };
 
@@ -212,12 +212,12 @@ void test_check_wire_resend_too_many(void)
 	e.ends[1].want[CHECK_ROLE].set = false;
 	recs[0] = x.rec;
 	recs[0].fin_retrans = 1;
-	recs[1] = (struct tc_conn){ .sport = SPORT, .dport = CPORT, .family = AF_INET,
+	recs[1] = (struct tcpc_conn){ .sport = SPORT, .dport = CPORT, .family = AF_INET,
 				    .end_ns = MS(211) };
-	memset(recs[1].order, TC_NOT_CLOSING, sizeof(recs[1].order));
+	memset(recs[1].order, TCPC_NOT_CLOSING, sizeof(recs[1].order));
 	e.ends[0].want[CHECK_COMM].set = e.ends[1].want[CHECK_COMM].set = false;
 	e.ends[1].want[CHECK_CAUSE].set = false;
-	e.ends[1].want[CHECK_DWELL + TC_CLOSE_WAIT].set = false;
+	e.ends[1].want[CHECK_DWELL + TCPC_CLOSE_WAIT].set = false;
 	check_expect__compare(&e, recs, 2, &delta, &ev, &d);
 	for (int i = 0; i < d.n; i++)
 		test__log("difference: %s", d.line[i]);
@@ -251,11 +251,11 @@ void test_check_wire_reset_not_on_wire(void)
 	struct wire_fixture x;
 
 	fixture(&x);
-	x.rec.cause = TC_CAUSE_RST_RECEIVED;
-	x.rec.role = TC_ROLE_ABORTED;
+	x.rec.cause = TCPC_CAUSE_RST_RECEIVED;
+	x.rec.role = TCPC_ROLE_ABORTED;
 	ASSERT_GE(judge(&x), 1, "a reset received that never came");
 	ASSERT_STREQ(x.lines[0], "cause: rst_received, but no reset to it is on the wire", "named");
-	x.rec.cause = TC_CAUSE_RST_SENT;
+	x.rec.cause = TCPC_CAUSE_RST_SENT;
 	ASSERT_GE(judge(&x), 1, "a reset sent that never left");
 	ASSERT_STREQ(x.lines[0], "cause: rst_sent, but no reset of it is on the wire", "named");
 }

@@ -11,7 +11,7 @@ void test_hist_buckets_invert(void)
 	__u64 lo, hi;
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		unsigned int b = tc_hist_index(values[i]);
+		unsigned int b = tcpc_hist_index(values[i]);
 
 		hist__bounds(b, &lo, &hi);
 		if (!ASSERT_TRUE(lo <= values[i] && values[i] < hi, "value inside its bucket"))
@@ -21,7 +21,7 @@ void test_hist_buckets_invert(void)
 		ASSERT_LE((hi - lo) * 128, lo < 128 ? 128 : lo, "bucket no wider than 1/128 of it");
 	}
 	/* adjacent buckets tile the line with no gap */
-	for (unsigned int b = 0; b + 1 < TC_HIST_BUCKETS - TC_HIST_SUB; b++) {
+	for (unsigned int b = 0; b + 1 < TCPC_HIST_BUCKETS - TCPC_HIST_SUB; b++) {
 		__u64 lo2, hi2;
 
 		hist__bounds(b, &lo, &hi);
@@ -29,7 +29,7 @@ void test_hist_buckets_invert(void)
 		if (!ASSERT_EQ(hi, lo2, "buckets tile"))
 			break;
 	}
-	ASSERT_EQ(tc_hist_index(~0ULL), TC_HIST_BUCKETS - 1, "huge values in the last bucket");
+	ASSERT_EQ(tcpc_hist_index(~0ULL), TCPC_HIST_BUCKETS - 1, "huge values in the last bucket");
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -53,7 +53,7 @@ void test_hist_percentiles(void)
 		v[i] = 60000000 + rand_r(&seed) % 2048000;
 		if (i % 100 == 0)
 			v[i] = 1000 + rand_r(&seed) % 5000000;
-		h->counts[tc_hist_index(v[i])]++;
+		h->counts[tcpc_hist_index(v[i])]++;
 	}
 	hist__sum(h);
 	ASSERT_EQ(h->total, 10000, "count");
@@ -73,17 +73,17 @@ void test_hist_diff(void)
 
 	if (!ASSERT_NOT_NULL(a, "alloc"))
 		return;
-	a->counts[tc_hist_index(500)] = 3;
-	a->counts[tc_hist_index(60000000)] = 5;
+	a->counts[tcpc_hist_index(500)] = 3;
+	a->counts[tcpc_hist_index(60000000)] = 5;
 	a->max_us = 60000123;
-	b->counts[tc_hist_index(500)] = 1;
-	b->counts[tc_hist_index(60000000)] = 5;
+	b->counts[tcpc_hist_index(500)] = 1;
+	b->counts[tcpc_hist_index(60000000)] = 5;
 	hist__sum(a);
 	hist__sum(b);
 	hist__diff(d, a, b);
 	ASSERT_EQ(d->total, 2, "what arrived in between");
 	ASSERT_NEAR(d->max_us, 500, 500 * 0.004, "interval max from its own top bucket");
-	b->counts[tc_hist_index(60000000)] = 4;
+	b->counts[tcpc_hist_index(60000000)] = 4;
 	hist__diff(d, a, b);
 	ASSERT_EQ(d->max_us, 60000123, "the run's max when it fell in this interval's top bucket");
 	free(a);

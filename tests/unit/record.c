@@ -6,21 +6,21 @@
 
 void test_record_names(void)
 {
-	ASSERT_STREQ(record__state_name(TC_TIME_WAIT), "TIME_WAIT", "state");
-	ASSERT_STREQ(record__state_name(TC_CLOSE_WAIT), "CLOSE_WAIT", "state");
+	ASSERT_STREQ(record__state_name(TCPC_TIME_WAIT), "TIME_WAIT", "state");
+	ASSERT_STREQ(record__state_name(TCPC_CLOSE_WAIT), "CLOSE_WAIT", "state");
 	ASSERT_STREQ(record__tcp_state_name(11), "CLOSING", "kernel state 11");
 	ASSERT_STREQ(record__tcp_state_name(99), "unknown", "out of range");
-	ASSERT_STREQ(record__role_name(TC_ROLE_SIMULTANEOUS), "simultaneous", "role");
-	ASSERT_STREQ(record__cause_name(TC_CAUSE_RST_RECEIVED), "rst_received", "cause");
-	ASSERT_TRUE(record__rst_reason_name(TC_RST_NONE) == NULL, "no reason is null");
-	ASSERT_STREQ(record__rst_reason_name(TC_RST_LINGER0), "linger0", "reason");
-	ASSERT_TRUE(record__tw_end_name(TC_TW_NONE) == NULL, "no timewait end is null");
-	ASSERT_STREQ(record__tw_end_name(TC_TW_OVERFLOW), "overflow", "timewait end");
+	ASSERT_STREQ(record__role_name(TCPC_ROLE_SIMULTANEOUS), "simultaneous", "role");
+	ASSERT_STREQ(record__cause_name(TCPC_CAUSE_RST_RECEIVED), "rst_received", "cause");
+	ASSERT_TRUE(record__rst_reason_name(TCPC_RST_NONE) == NULL, "no reason is null");
+	ASSERT_STREQ(record__rst_reason_name(TCPC_RST_LINGER0), "linger0", "reason");
+	ASSERT_TRUE(record__tw_end_name(TCPC_TW_NONE) == NULL, "no timewait end is null");
+	ASSERT_STREQ(record__tw_end_name(TCPC_TW_OVERFLOW), "overflow", "timewait end");
 }
 
 void test_record_addresses(void)
 {
-	struct tc_conn rec = { .family = AF_INET, .saddr = { 127, 0, 0, 1 },
+	struct tcpc_conn rec = { .family = AF_INET, .saddr = { 127, 0, 0, 1 },
 			       .daddr = { 10, 1, 2, 3 } };
 	char buf[RECORD_ADDR_LEN];
 

@@ -6,7 +6,7 @@
 #include "sink.h"
 #include "test.h"
 
-static json_object *render(const struct tc_conn *rec, char *buf, size_t len)
+static json_object *render(const struct tcpc_conn *rec, char *buf, size_t len)
 {
 	struct sink s;
 	FILE *f = fmemopen(buf, len, "w");
@@ -18,31 +18,31 @@ static json_object *render(const struct tc_conn *rec, char *buf, size_t len)
 	return json_tokener_parse(buf);
 }
 
-static struct tc_conn active_record(void)
+static struct tcpc_conn active_record(void)
 {
-	struct tc_conn rec = {
-		.type = TC_EV_CLOSE, .family = AF_INET, .role = TC_ROLE_ACTIVE,
-		.tw_end = TC_TW_EXPIRED, .sport = 40000, .dport = 80, .netns = 4026531840U,
-		.pid = 1234, .comm = "curl", .flags = TC_F_OUR_FIN | TC_F_PEER_FIN | TC_F_TW,
+	struct tcpc_conn rec = {
+		.type = TCPC_EV_CLOSE, .family = AF_INET, .role = TCPC_ROLE_ACTIVE,
+		.tw_end = TCPC_TW_EXPIRED, .sport = 40000, .dport = 80, .netns = 4026531840U,
+		.pid = 1234, .comm = "curl", .flags = TCPC_F_OUR_FIN | TCPC_F_PEER_FIN | TCPC_F_TW,
 		.fin_seq = 4294967295U, .fin_ack = 7, .peer_fin_seq = 7, .peer_fin_ack = 0,
 		.start_ns = 1000000000, .end_ns = 61201000000ULL, .fin_retrans = 2,
 		.saddr = { 127, 0, 0, 1 }, .daddr = { 127, 0, 0, 2 },
 	};
 
-	memset(rec.order, TC_NOT_CLOSING, sizeof(rec.order));
-	rec.order[0] = TC_FIN_WAIT1;
-	rec.order[1] = TC_FIN_WAIT2;
-	rec.order[2] = TC_TIME_WAIT;
-	rec.visited = 1 << TC_FIN_WAIT1 | 1 << TC_FIN_WAIT2 | 1 << TC_TIME_WAIT;
-	rec.dwell_ns[TC_FIN_WAIT1] = 1500;
-	rec.dwell_ns[TC_FIN_WAIT2] = 200000000;
-	rec.dwell_ns[TC_TIME_WAIT] = 61000000000ULL;
+	memset(rec.order, TCPC_NOT_CLOSING, sizeof(rec.order));
+	rec.order[0] = TCPC_FIN_WAIT1;
+	rec.order[1] = TCPC_FIN_WAIT2;
+	rec.order[2] = TCPC_TIME_WAIT;
+	rec.visited = 1 << TCPC_FIN_WAIT1 | 1 << TCPC_FIN_WAIT2 | 1 << TCPC_TIME_WAIT;
+	rec.dwell_ns[TCPC_FIN_WAIT1] = 1500;
+	rec.dwell_ns[TCPC_FIN_WAIT2] = 200000000;
+	rec.dwell_ns[TCPC_TIME_WAIT] = 61000000000ULL;
 	return rec;
 }
 
 void test_json_record_keys(void)
 {
-	struct tc_conn rec = active_record();
+	struct tcpc_conn rec = active_record();
 	json_object *o, *v, *dwell;
 	char buf[4096];
 
@@ -75,7 +75,7 @@ void test_json_record_keys(void)
 	ASSERT_FALSE(json_object_get_boolean(json_object_object_get(o, "end_unseen")),
 		     "end_unseen: false unless its end went unseen");
 	json_object_put(o);
-	rec.flags |= TC_F_END_UNSEEN;
+	rec.flags |= TCPC_F_END_UNSEEN;
 	o = render(&rec, buf, sizeof(buf));
 	if (!ASSERT_NOT_NULL(o, "output parses as JSON"))
 		return;
@@ -87,7 +87,7 @@ void test_json_record_keys(void)
 
 void test_json_odd_comm(void)
 {
-	struct tc_conn rec = active_record();
+	struct tcpc_conn rec = active_record();
 	json_object *o;
 	char buf[4096];
 
@@ -107,7 +107,7 @@ void test_json_odd_comm(void)
 
 void test_json_lost(void)
 {
-	struct tc_stats st = { .records = 10, .drops = { 3, 1, 2 } };
+	struct tcpc_stats st = { .records = 10, .drops = { 3, 1, 2 } };
 	struct sink s;
 	json_object *o;
 	char buf[512];

@@ -16,16 +16,16 @@
 #define HOSTILE_COMM "\x1b]0;x\x07\nA b\\"
 #define HOSTILE_TEXT "\\x1b]0;x\\x07\\x0aA\\x20b\\x5c"
 
-static struct tc_conn record_of(const char *comm)
+static struct tcpc_conn record_of(const char *comm)
 {
-	struct tc_conn rec = {
-		.type = TC_EV_CLOSE, .family = AF_INET, .role = TC_ROLE_ACTIVE,
+	struct tcpc_conn rec = {
+		.type = TCPC_EV_CLOSE, .family = AF_INET, .role = TCPC_ROLE_ACTIVE,
 		.sport = 40000, .dport = 80, .pid = 1234, .start_ns = 1, .end_ns = 2,
 		.saddr = { 127, 0, 0, 1 }, .daddr = { 127, 0, 0, 2 },
 	};
 
 	memcpy(rec.comm, comm, strnlen(comm, sizeof(rec.comm)));
-	memset(rec.order, TC_NOT_CLOSING, sizeof(rec.order));
+	memset(rec.order, TCPC_NOT_CLOSING, sizeof(rec.order));
 	return rec;
 }
 
@@ -60,7 +60,7 @@ static int fields(const char *buf)
 void test_text_comm_escaped(void)
 {
 	char buf[1024], plain[1024];
-	struct tc_conn rec = record_of(HOSTILE_COMM), ok = record_of("curl");
+	struct tcpc_conn rec = record_of(HOSTILE_COMM), ok = record_of("curl");
 	struct sink s;
 
 	sink__record(render_to(&s, buf, sizeof(buf)), &rec);
@@ -74,8 +74,8 @@ void test_text_comm_escaped(void)
 
 void test_text_transition_comm_escaped(void)
 {
-	struct tc_transition t = {
-		.type = TC_EV_TRANSITION, .family = AF_INET, .pid = 1234,
+	struct tcpc_transition t = {
+		.type = TCPC_EV_TRANSITION, .family = AF_INET, .pid = 1234,
 		.oldstate = 1, .newstate = 4, .sport = 40000, .dport = 80,
 	};
 	char buf[1024];
@@ -90,7 +90,7 @@ void test_text_transition_comm_escaped(void)
 
 void test_text_stuck_holder_escaped(void)
 {
-	struct tc_stuck st = { .family = AF_INET, .state = 8, .ino = 1, .sport = 80, .dport = 40000 };
+	struct tcpc_stuck st = { .family = AF_INET, .state = 8, .ino = 1, .sport = 80, .dport = 40000 };
 	struct holder h = { .pid = 1234 };
 	char buf[1024];
 	struct sink s;

@@ -96,7 +96,7 @@ proc__map_id()
 }
 
 # tcpclose's losses so far: keys 0-2 of its per-CPU "drops" map (ring buffer full,
-# connection map full, timewait map full: enum tc_drop in bpf/tcpclose.h)
+# connection map full, timewait map full: enum tcpc_drop in bpf/tcpclose.h)
 tcpclose__drops()
 {
 	local id

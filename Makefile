@@ -68,7 +68,7 @@ all: tcpclose tcpclose-check
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/lab $(OUTPUT)/check:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/bpf
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h Makefile | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -82,16 +82,17 @@ $(OUTPUT)/tcpclose.skel.h: $(OUTPUT)/tcpclose.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name tcpclose_bpf > $@
 
 # headers are found by -MMD's dependency files; the skeleton must exist before the first
-# compile that includes it, which is any but the lab's
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/tcpclose.skel.h $(OUTPUT)/user
+# compile that includes it, which is any but the lab's. Objects also depend on this
+# Makefile: a change of flags (or an object built before it had a dependency file) rebuilds.
+$(OUTPUT)/user/%.o: user/%.c Makefile | $(OUTPUT)/tcpclose.skel.h $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/check/%.o: check/%.c | $(OUTPUT)/tcpclose.skel.h $(OUTPUT)/check
+$(OUTPUT)/check/%.o: check/%.c Makefile | $(OUTPUT)/tcpclose.skel.h $(OUTPUT)/check
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/lab/%.o: lab/%.c | $(OUTPUT)/lab
+$(OUTPUT)/lab/%.o: lab/%.c Makefile | $(OUTPUT)/lab
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 

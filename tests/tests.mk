@@ -74,26 +74,29 @@ $(TEST_OUT)/integration_tests.h: $(INTEGRATION_SRCS) | $(TEST_OUT)
 	$(call msg,GEN,$@)
 	$(TEST_LIST)
 
-$(TEST_OUT)/%.o: tests/%.c | $(OUTPUT)/tcpclose.skel.h $(TEST_OUT)
+# every object depends on the makefiles too: a change of flags rebuilds (see the top Makefile)
+TEST_MK := Makefile tests/tests.mk
+
+$(TEST_OUT)/%.o: tests/%.c $(TEST_MK) | $(OUTPUT)/tcpclose.skel.h $(TEST_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(TEST_OUT)/unit/%.o: tests/unit/%.c | $(OUTPUT)/tcpclose.skel.h $(TEST_OUT)/unit
+$(TEST_OUT)/unit/%.o: tests/unit/%.c $(TEST_MK) | $(OUTPUT)/tcpclose.skel.h $(TEST_OUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(TEST_OUT)/integration/%.o: tests/integration/%.c | $(OUTPUT)/tcpclose.skel.h \
+$(TEST_OUT)/integration/%.o: tests/integration/%.c $(TEST_MK) | $(OUTPUT)/tcpclose.skel.h \
 				$(TEST_OUT)/integration
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(TEST_OUT)/runner_unit.o: tests/runner.c $(TEST_OUT)/unit_tests.h
+$(TEST_OUT)/runner_unit.o: tests/runner.c $(TEST_OUT)/unit_tests.h $(TEST_MK)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -DTESTS_H='"unit_tests.h"' -DTEST_NETNS=0 -DTEST_JOBS=4 \
 		-c $< -o $@
 
 # integration tests mostly sleep on TCP timers: 4 at a time even on 2 CPUs
-$(TEST_OUT)/runner_integration.o: tests/runner.c $(TEST_OUT)/integration_tests.h
+$(TEST_OUT)/runner_integration.o: tests/runner.c $(TEST_OUT)/integration_tests.h $(TEST_MK)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) -DTESTS_H='"integration_tests.h"' -DTEST_NETNS=1 -DTEST_JOBS=4 \
 		-c $< -o $@

@@ -113,6 +113,27 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
 	report_stuck(seq, skc, c, state, ino, now);
 }
 
+/*
+ * At exit: the entry of every full socket still there is marked, so that an entry left
+ * unmarked is one whose socket went away unseen (docs/LIMITS.md): user space sends it.
+ */
+static __always_inline void mark_followed(struct sock_common *skc, struct tcp_timewait_sock *tw)
+{
+	struct tcpc_closing *c;
+	struct tcp_sock *tp;
+	__u64 key;
+
+	if (tw)
+		return;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return;
+	key = (__u64)tp;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (c)
+		c->walk_mark = iter_mark;
+}
+
 SEC("iter/tcp")
 int tcpc_iter(struct bpf_iter__tcp *ctx)
 {
@@ -126,6 +147,10 @@ int tcpc_iter(struct bpf_iter__tcp *ctx)
 		return 0;
 	state = skc->skc_state;
 	tw = bpf_skc_to_tcp_timewait_sock(skc);
+	if (iter_mode == TCPC_ITER_MARK) {
+		mark_followed(skc, tw);
+		return 0;
+	}
 	if (tw)
 		state = tw->tw_sk.tw_substate;	/* as ss shows it: FIN_WAIT2 or TIME_WAIT */
 	idx = state__index(state);

@@ -21,6 +21,7 @@ const volatile __u8 filter_raddr = 0;
 const volatile __s64 preempt_count_off = 0;
 
 __u32 iter_mode;
+__u8 iter_mark;
 __u64 gauges[TCPC_NR_STATES];
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -85,6 +85,7 @@ extern const volatile __s64 preempt_count_off;
 
 /* the tcpc_iter program's orders and answers, set and read by user space between walks */
 extern __u32 iter_mode;
+extern __u8 iter_mark;		/* what TCPC_ITER_MARK writes */
 extern __u64 gauges[TCPC_NR_STATES];
 
 TCPC_MAP struct {

@@ -147,6 +147,7 @@ struct tcpc_closing {
 				 * (enum tcpc_tw_end), for a CPU that finds the entry stale */
 	__u8 await_reset;	/* an unaccepted child softirq ended: a connection only if a
 				 * reset follows before it is destroyed (state.bpf.c) */
+	__u8 walk_mark;		/* the last TCPC_ITER_MARK walk that found its socket */
 };
 
 /* pseudo-state in tcpc_transition.newstate: a keepalive probe went unanswered */
@@ -244,6 +245,7 @@ enum tcpc_iter_mode {
 	TCPC_ITER_GAUGES,		/* count the sockets in each close state */
 	TCPC_ITER_SEED,		/* start following those that were closing before we started */
 	TCPC_ITER_STUCK,		/* write a struct tcpc_stuck for each one stuck past the threshold */
+	TCPC_ITER_MARK,		/* set walk_mark = iter_mark in the entry of every socket that is there */
 };
 
 /*

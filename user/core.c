@@ -4,6 +4,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "core.h"
+#include "walk.h"
 
 /*
  * Longer than the 50 ms loader__settle_timewait() leaves a cancel for what follows it: a
@@ -37,7 +38,20 @@ void core__consume_with(struct core *t, const struct core_consumer *c)
 
 int core__open(struct core *t, const struct tcpc_opts *opts)
 {
+	t->filter_pid = opts->pid;
 	return loader__open(&t->loader, opts, core__on_event, t);
+}
+
+/* an entry sent at exit: counted as the BPF side counts one, delivered as it would be */
+static int core__on_unseen(void *ctx, void *data, size_t size)
+{
+	struct core *t = ctx;
+	const struct tcpc_conn *rec = data;
+
+	t->unseen_at_exit++;
+	if (t->filter_pid && rec->pid != t->filter_pid)
+		return 0;
+	return core__on_event(ctx, data, size);
 }
 
 int core__poll(struct core *t, int timeout_ms)
@@ -57,15 +71,26 @@ void core__consume(struct core *t)
 	ring_buffer__consume(t->loader.rb);
 }
 
-void core__drain(struct core *t, bool flush_awaiting)
+void core__drain(struct core *t, const struct tcpc_opts *opts)
 {
 	struct timespec settle = { .tv_nsec = DRAIN_SETTLE_NS };
+	unsigned int denied = t->loader.walk_denied;
 
+	/* nothing changes from here on: what the programs sent is all there is to send */
+	loader__detach(&t->loader);
 	ring_buffer__consume(t->loader.rb);
 	nanosleep(&settle, NULL);
 	loader__settle_timewait(&t->loader, true);
 	ring_buffer__consume(t->loader.rb);
-	if (flush_awaiting)
+	/*
+	 * Only after a walk that entered every namespace: an entry of one it could not enter
+	 * would be taken for gone.
+	 */
+	t->mark = t->mark == 255 ? 1 : t->mark + 1;
+	if (!walk__mark(&t->loader, opts->netns_path, t->mark) && t->loader.walk_denied == denied)
+		loader__flush_unseen(&t->loader, t->mark, core__on_unseen, t);
+	/* their owner is unknown: -p wants none of them */
+	if (!opts->pid)
 		loader__flush_awaiting(&t->loader, core__on_event, t);
 }
 
@@ -74,6 +99,7 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 	st->records = t->records;
 	st->transitions = t->transitions;
 	loader__drops(&t->loader, st->drops);
+	st->drops[TCPC_DROP_UNSEEN] += t->unseen_at_exit;
 	st->tw_live = loader__tw_live(&t->loader, &st->tw_bytes);
 	loader__misses(&t->loader, &st->state_missed, &st->other_missed);
 }

@@ -27,6 +27,9 @@ struct core {
 	int nconsumers;
 	__u64 records;		/* close records delivered */
 	__u64 transitions;	/* --transitions events delivered */
+	__u64 unseen_at_exit;	/* entries whose socket went away unseen, sent at exit */
+	__u32 filter_pid;	/* -p: what the exit's own sending must honour too */
+	__u8 mark;		/* the last TCPC_ITER_MARK walk's */
 };
 
 /* the consumers come first: a record may arrive as soon as the programs are attached */
@@ -46,10 +49,12 @@ int core__poll(struct core *t, int timeout_ms);
 void core__consume(struct core *t);
 
 /*
- * At the end: the ring buffer, then every timewait socket whose end is undecided, then (if
- * flush_awaiting) the records still waiting for their owner to close the socket.
+ * At the end, with the programs detached: the ring buffer, then every timewait socket
+ * whose end is undecided; then the entries whose socket a walk of opts' namespaces no
+ * longer finds (gone unseen: sent end_unseen and counted), and, without -p, the records
+ * still waiting for their owner to close the socket.
  */
-void core__drain(struct core *t, bool flush_awaiting);
+void core__drain(struct core *t, const struct tcpc_opts *opts);
 
 /* what was delivered, and what the BPF side counted lost or skipped */
 void core__stats(struct core *t, struct tcpc_stats *st);

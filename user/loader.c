@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/tcp.h>
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "tcpclose.skel.h"
@@ -183,7 +184,12 @@ out:
 	free(vals);
 }
 
-int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx)
+/*
+ * Hand fn the entries of conns that pick() wants, each deleted first (a program must not
+ * send it a second time); pick may finish the record. Returns how many.
+ */
+static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, __u8 mark),
+			__u8 mark, ring_buffer_sample_fn fn, void *ctx)
 {
 	struct bpf_map *map = l->skel->maps.conns;
 	__u64 *keys = NULL, *more, key, *prev = NULL;
@@ -205,9 +211,8 @@ int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx
 	}
 	for (size_t i = 0; i < nkeys; i++) {
 		if (bpf_map__lookup_elem(map, &keys[i], sizeof(keys[i]), &c, sizeof(c), 0) ||
-		    !c.await_owner)
+		    !pick(&c, mark))
 			continue;
-		/* deleted first: its owner's close() must not send it a second time */
 		if (!bpf_map__delete_elem(map, &keys[i], sizeof(keys[i]), 0)) {
 			fn(ctx, &c.rec, sizeof(c.rec));
 			n++;
@@ -215,6 +220,53 @@ int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx
 	}
 	free(keys);
 	return n;
+}
+
+static bool awaits_owner(struct tcpc_closing *c, __u8 mark)
+{
+	return c->await_owner;
+}
+
+int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx)
+{
+	return conns__flush(l, awaits_owner, 0, fn, ctx);
+}
+
+/*
+ * Not found by the walk that marked with mark, and waiting for nothing: its socket went
+ * away unseen. Finished as conn__send_unseen() finishes one: as far as it was seen, its
+ * last state closed at the moment it began.
+ */
+static bool went_unseen(struct tcpc_closing *c, __u8 mark)
+{
+	if (c->walk_mark == mark || c->await_owner || c->await_reset)
+		return false;
+	c->rec.flags |= TCPC_F_END_UNSEEN;
+	c->rec.state = TCP_CLOSE;
+	if (!c->rec.start_ns)
+		c->rec.start_ns = c->rec.enter_ns;
+	c->rec.end_ns = c->rec.enter_ns;
+	return true;
+}
+
+int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx)
+{
+	return conns__flush(l, went_unseen, mark, fn, ctx);
+}
+
+void loader__detach(struct loader *l)
+{
+	const struct bpf_object_skeleton *s = l->skel->skeleton;
+
+	for (int i = 0; i < s->prog_cnt; i++) {
+		const struct bpf_prog_skeleton *p = (const void *)s->progs + i * s->prog_skel_sz;
+
+		/* the walks still need theirs */
+		if (*p->prog == l->skel->progs.tcpc_iter || !*p->link)
+			continue;
+		bpf_link__destroy(*p->link);
+		*p->link = NULL;
+	}
 }
 
 void loader__drops(struct loader *l, __u64 drops[TCPC_NR_DROPS])

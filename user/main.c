@@ -277,8 +277,7 @@ int main(int argc, char **argv)
 				next_report = clock__now_s() + opts.interval;
 		}
 	}
-	/* their owner is unknown: -p wants none of them */
-	core__drain(&t, !opts.pid);
+	core__drain(&t, &opts);
 	if (opts.hist)
 		reporter__report(&rep, &sink);
 	core__stats(&t, &stats);

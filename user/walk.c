@@ -212,3 +212,9 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode 
 		memcpy(gauges, (const void *)l->skel->bss->gauges, sizeof(__u64) * TCPC_NR_STATES);
 	return err;
 }
+
+int walk__mark(struct loader *l, const char *netns_path, __u8 mark)
+{
+	l->skel->bss->iter_mark = mark;
+	return walk__sockets(l, netns_path, TCPC_ITER_MARK, NULL, NULL);
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * At exit, an entry whose socket went away with none of its last events seen (some kernels
+ * skip programs silently: docs/KERNEL-SKIPS.md) is sent, marked end_unseen, and counted as
+ * unseen, not dropped without a word; while a connection that is still there (a server in
+ * CLOSE_WAIT, held open) gets no record at all. The lost entry is made by hand: one put in
+ * the tracer's own conns map under a key no socket has.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include "clock.h"
+#include "conns.h"
+#include "sock.h"
+#include "tcpclose.h"
+#include "test.h"
+#include "tracer.h"
+
+#define GONE_KEY 0x1234ULL		/* no socket lives at that address */
+#define GONE_SPORT 1
+#define GONE_DPORT 2
+#define CLOSE_WAIT_MS 10000
+
+/* the fd of the map called name that process pid holds; -errno if none */
+static int map_of(pid_t pid, const char *name)
+{
+	char path[320], line[128];
+	struct dirent *de;
+	unsigned int id;
+	int fd = -ENOENT;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while (fd < 0 && (de = readdir(d))) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		id = 0;
+		while (fgets(line, sizeof(line), f))
+			sscanf(line, "map_id: %u", &id);
+		fclose(f);
+		if (!id)
+			continue;
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, name))) {
+			close(fd);
+			fd = -ENOENT;
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
+/* an entry as tc_state makes one for a socket in FIN_WAIT1 since now */
+static struct tcpc_closing gone_entry(void)
+{
+	struct tcpc_closing c = {};
+
+	c.rec.type = TCPC_EV_CLOSE;
+	c.rec.family = AF_INET;
+	c.rec.sport = GONE_SPORT;
+	c.rec.dport = GONE_DPORT;
+	c.rec.pid = getpid();
+	memcpy(c.rec.comm, "gone", 5);
+	memset(c.rec.order, TCPC_NOT_CLOSING, sizeof(c.rec.order));
+	c.rec.order[0] = TCPC_FIN_WAIT1;
+	c.rec.visited = 1 << TCPC_FIN_WAIT1;
+	c.rec.state = TCP_FIN_WAIT1;
+	c.rec.start_ns = c.rec.enter_ns = clock__now_ns();
+	return c;
+}
+
+void test_exit_unseen(void)
+{
+	struct tcpc_closing c = gone_entry();
+	struct conn held = { .cfd = -1, .sfd = -1 };
+	__u64 key = GONE_KEY;
+	unsigned short port;
+	struct tracer t = {};
+	json_object *rec, *lost;
+	int lfd = -1, map = -1;
+
+	if (!ASSERT_OK(tracer__start(&t, NULL, NULL), "start tracer"))
+		goto out;
+	lfd = sock__listen(4, &port);
+	if (!ASSERT_GE(lfd, 0, "listen") ||
+	    !ASSERT_OK(conns__open(&held, lfd, 4, port), "connect and accept"))
+		goto out;
+	/* the client closes: the server's end sits in CLOSE_WAIT, followed, and stays */
+	close(held.cfd);
+	held.cfd = -1;
+	clock__sleep_ms(100);
+	map = map_of(t.pid, "conns");
+	if (!ASSERT_GE(map, 0, "the tracer's conns map") ||
+	    !ASSERT_OK(bpf_map_update_elem(map, &key, &c, BPF_NOEXIST), "the entry of a gone socket"))
+		goto out;
+	if (!ASSERT_OK(tracer__stop(&t), "tracer exits 0"))
+		goto out;
+	rec = tracer__close(&t, GONE_SPORT, GONE_DPORT);
+	if (ASSERT_NOT_NULL(rec, "the gone socket's record, sent at exit")) {
+		ASSERT_TRUE(json_object_get_boolean(json_object_object_get(rec, "end_unseen")),
+			    "marked end_unseen");
+		ASSERT_TRUE(json__has_state(rec, "FIN_WAIT1"), "as far as it was seen");
+	}
+	ASSERT_TRUE(!tracer__close(&t, port, held.cport), "no record for the CLOSE_WAIT still there");
+	lost = tracer__lost(&t);
+	ASSERT_EQ(json__int(lost, "unseen", -1), 1, "counted: unseen");
+out:
+	if (test__failed())
+		tracer__dump_stderr(&t);
+	if (map >= 0)
+		close(map);
+	if (lfd >= 0)
+		close(lfd);
+	conns__close(&held);
+	tracer__free(&t);
+}

@@ -22,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "netns_named.h"
+#include "clock.h"
 #include "test.h"
+#include "test_state.h"
 
 #ifndef TESTS_H
 #error "build with -DTESTS_H='\"unit_tests.h\"' or the integration one"
@@ -56,29 +58,6 @@ static const struct test_def tests[] = {
 
 #define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
 
-#define MAX_SUBTESTS 32
-#define SKIP_LEN 256
-
-struct subtest_state {
-	char name[64];
-	char why[SKIP_LEN];	/* what test__skip() said */
-	int num;		/* from 1, counting those filtered out too */
-	bool failed, skipped;
-	bool ended;		/* false: the process died in it */
-	double secs;
-	off_t log_start, log_end;	/* its part of the test's output */
-};
-
-/* what a test's process tells the runner, in memory shared with it */
-struct test_state {
-	char why[SKIP_LEN];
-	bool skipped;		/* test__skip() outside any subtest */
-	bool failed_outside;	/* an assertion failed outside any subtest */
-	bool has_subtests;	/* even if -t filtered them all out */
-	int nsub;		/* subtests run: those filtered out are not here */
-	struct subtest_state sub[MAX_SUBTESTS];
-};
-
 struct job {
 	int idx;		/* into tests[] */
 	pid_t pid;		/* also its process group: leftovers are killed with it */
@@ -94,206 +73,11 @@ struct tally {
 	int nfailures;
 };
 
-bool test__verbose;
-static bool test__has_failed;
-static char **runner__filters;
-static int runner__nfilters;
-
-/* in a test's process: its name, its shared state, the subtest running (NULL: none) */
-static const char *test__name;
-static struct test_state *test__state;
-static struct subtest_state *test__sub;
-static int test__nsub_seen;
-static double test__sub_start;
-
-static double runner__now(void);
-
-static void test__mark_failed(void)
-{
-	test__has_failed = true;
-	if (test__sub)
-		test__sub->failed = true;
-	else if (test__state)
-		test__state->failed_outside = true;
-}
-
-bool test__check(bool ok, const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return true;
-	test__mark_failed();
-	printf("%s:%d ", file, line);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	return false;
-}
-
-void test__fail(void)
-{
-	test__mark_failed();
-}
-
-/* within a subtest, whether it has failed; outside, whether the test has */
-bool test__failed(void)
-{
-	return test__sub ? test__sub->failed : test__has_failed;
-}
-
-void test__skip(const char *fmt, ...)
-{
-	char *why = test__sub ? test__sub->why : test__state ? test__state->why : NULL;
-	char buf[SKIP_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	printf("SKIP: %s\n", buf);
-	if (!why)
-		return;
-	memcpy(why, buf, sizeof(buf));
-	if (test__sub)
-		test__sub->skipped = true;
-	else
-		test__state->skipped = true;
-}
-
-/* where the test's output has got to: its stdout is the job's memfd */
-static off_t test__log_offset(void)
-{
-	off_t off;
-
-	fflush(NULL);
-	off = lseek(STDOUT_FILENO, 0, SEEK_CUR);
-	return off < 0 ? 0 : off;
-}
-
-static void test__end_subtest(void)
-{
-	if (!test__sub)
-		return;
-	test__sub->log_end = test__log_offset();
-	test__sub->secs = runner__now() - test__sub_start;
-	test__sub->ended = true;
-	test__sub = NULL;
-}
-
-/* -t filter i, "TEST" or "TEST/SUB": TEST into part; SUB returned, or NULL */
-static const char *runner__filter(int i, char *part, size_t size)
-{
-	const char *f = runner__filters[i], *slash = strchr(f, '/');
-
-	snprintf(part, size, "%.*s", slash ? (int)(slash - f) : (int)strlen(f), f);
-	return slash ? slash + 1 : NULL;
-}
-
-/* whether -t selects subtest sub of test: "-t TEST" all of them, "-t TEST/SUB" some */
-static bool runner__sub_selected(const char *test, const char *sub)
-{
-	const char *want;
-	char part[128];
-	int i;
-
-	if (!runner__nfilters)
-		return true;
-	for (i = 0; i < runner__nfilters; i++) {
-		want = runner__filter(i, part, sizeof(part));
-		if (strstr(test, part) && (!want || strstr(sub, want)))
-			return true;
-	}
-	return false;
-}
-
-bool test__start_subtest(const char *name)
-{
-	struct subtest_state *s;
-
-	test__end_subtest();
-	test__nsub_seen++;
-	if (!test__state)
-		return false;
-	test__state->has_subtests = true;
-	if (!runner__sub_selected(test__name, name))
-		return false;
-	if (test__state->nsub == MAX_SUBTESTS) {
-		printf("runner: %s has more than %d subtests\n", test__name, MAX_SUBTESTS);
-		test__fail();
-		return false;
-	}
-	s = &test__state->sub[test__state->nsub];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->num = test__nsub_seen;
-	s->log_start = test__log_offset();
-	test__sub_start = runner__now();
-	test__sub = s;
-	test__state->nsub++;
-	return true;
-}
-
-const char *test__strerror(long long err)
-{
-	if (err == -1)
-		return strerror(errno);
-	return strerror(err < 0 ? (int)-err : (int)err);
-}
-
-/* the command's exit status, 128 + signal if it was killed, or -1 */
-int test__system(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	fflush(NULL);
-	st = system(cmd);
-	if (st == -1)
-		return -1;
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
-}
-
-int test__parse(test_parse_fn parse, void *opts, const char **argv, char *out, size_t outlen,
-		char *err, size_t errlen)
-{
-	FILE *o, *e;
-	int argc = 0, res;
-
-	memset(out, 0, outlen);
-	memset(err, 0, errlen);
-	o = fmemopen(out, outlen - 1, "w");
-	e = fmemopen(err, errlen - 1, "w");
-	while (argv[argc])
-		argc++;
-	res = parse(opts, argc, (char **)argv, o, e);
-	fclose(o);
-	fclose(e);
-	return res;
-}
-
-static double runner__now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void runner__child(const struct test_def *t, int out, struct test_state *state)
 {
 	int err;
 
-	test__name = t->name;
-	test__state = state;
+	test__begin(t->name, state);
 	setpgid(0, 0);
 	dup2(out, STDOUT_FILENO);
 	dup2(out, STDERR_FILENO);
@@ -310,7 +94,7 @@ static void runner__child(const struct test_def *t, int out, struct test_state *
 	t->fn();
 	test__end_subtest();
 	fflush(NULL);
-	exit(test__has_failed ? 1 : 0);
+	exit(test__has_failed_any() ? 1 : 0);
 }
 
 static int runner__start(struct job *j, int idx)
@@ -327,7 +111,7 @@ static int runner__start(struct job *j, int idx)
 		munmap(j->state, sizeof(*j->state));
 		return -errno;
 	}
-	j->start = runner__now();
+	j->start = clock__now_s();
 	fflush(NULL);
 	j->pid = fork();
 	if (j->pid < 0) {
@@ -440,7 +224,7 @@ static void runner__report_subtests(struct job *j, const char *died, struct tall
 		if (!s->ended) {
 			s->failed = true;
 			s->log_end = -1;
-			s->secs = runner__now() - j->start;
+			s->secs = clock__now_s() - j->start;
 		}
 		if (s->failed) {
 			printf("#%d/%d %s/%s: FAIL%s %.1fs\n", j->idx + 1, s->num, name, s->name,
@@ -499,24 +283,24 @@ static void runner__report(struct job *j, int status, bool timed_out, struct tal
 		subfailed += st->sub[i].failed;
 	}
 	if (!ok) {
-		printf("#%d %s: FAIL%s %.1fs\n", j->idx + 1, name, why, runner__now() - j->start);
+		printf("#%d %s: FAIL%s %.1fs\n", j->idx + 1, name, why, clock__now_s() - j->start);
 		/* the test's own: outside its subtests, or with none to blame */
 		if (st->failed_outside || !subfailed || (died && !in_sub))
 			tally__fail(tally, "#%d %s", j->idx + 1, name);
 	} else if (st->nsub && skipped == st->nsub) {
-		printf("#%d %s: SKIP %.1fs\n", j->idx + 1, name, runner__now() - j->start);
+		printf("#%d %s: SKIP %.1fs\n", j->idx + 1, name, clock__now_s() - j->start);
 	} else if (st->nsub && skipped) {
 		printf("#%d %s: OK (SKIP: %d/%d) %.1fs\n", j->idx + 1, name, skipped, st->nsub,
-		       runner__now() - j->start);
+		       clock__now_s() - j->start);
 	} else if (!st->nsub && st->has_subtests) {
 		printf("#%d %s: OK (no subtest matches the -t filters) %.1fs\n", j->idx + 1, name,
-		       runner__now() - j->start);
+		       clock__now_s() - j->start);
 	} else if (!st->nsub && st->skipped) {
 		printf("#%d %s: SKIP (%s) %.1fs\n", j->idx + 1, name, st->why,
-		       runner__now() - j->start);
+		       clock__now_s() - j->start);
 		tally->skipped++;
 	} else {
-		printf("#%d %s: OK %.1fs\n", j->idx + 1, name, runner__now() - j->start);
+		printf("#%d %s: OK %.1fs\n", j->idx + 1, name, clock__now_s() - j->start);
 		if (!st->nsub)
 			tally->passed++;
 	}
@@ -535,10 +319,10 @@ static bool runner__selected(int idx)
 	char part[128];
 	int i;
 
-	if (!runner__nfilters)
+	if (!test__nfilters)
 		return true;
-	for (i = 0; i < runner__nfilters; i++) {
-		runner__filter(i, part, sizeof(part));
+	for (i = 0; i < test__nfilters; i++) {
+		test__filter(i, part, sizeof(part));
 		if (strstr(tests[idx].name, part))
 			return true;
 	}
@@ -563,8 +347,8 @@ int main(int argc, char **argv)
 	bool list = false;
 	pid_t pid;
 
-	runner__filters = calloc(argc, sizeof(char *));
-	if (!runner__filters)
+	test__filters = calloc(argc, sizeof(char *));
+	if (!test__filters)
 		return 1;
 	while ((c = getopt(argc, argv, "j:t:T:vlh")) != -1) {
 		switch (c) {
@@ -572,7 +356,7 @@ int main(int argc, char **argv)
 			jobs = atoi(optarg);
 			break;
 		case 't':
-			runner__filters[runner__nfilters++] = optarg;
+			test__filters[test__nfilters++] = optarg;
 			break;
 		case 'T':
 			timeout = atoi(optarg);
@@ -629,7 +413,7 @@ int main(int argc, char **argv)
 		}
 		pid = runner__reap(&status);
 		for (i = 0; i < jobs; i++) {
-			bool late = pool[i].pid && runner__now() - pool[i].start > timeout;
+			bool late = pool[i].pid && clock__now_s() - pool[i].start > timeout;
 
 			if (!pool[i].pid || (pool[i].pid != pid && !late))
 				continue;
@@ -645,6 +429,6 @@ int main(int argc, char **argv)
 	}
 	tally__print(&tally);
 	free(pool);
-	free(runner__filters);
+	free(test__filters);
 	return tally.failed || !nsel ? 1 : 0;
 }

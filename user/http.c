@@ -10,11 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "http.h"
 
-#define HTTP_MAX_CONNECTIONS 512
-/* a scraper needs one or two: more from one address is a client to keep in its place */
-#define HTTP_MAX_CONNECTIONS_PER_ADDR 16
+/*
+ * However many connections one address holds (a storm of scrapes, or slow clients that
+ * are never idle), it holds at most a quarter of all: a scraper elsewhere still gets in.
+ * The fds come from RLIMIT_NOFILE, raised to its hard limit for them (http__start()).
+ */
+#define HTTP_MAX_CONNECTIONS 1024
+#define HTTP_MAX_CONNECTIONS_PER_ADDR 256
+/* tcpclose's own fds besides the connections: maps, programs, the ring buffer */
+#define HTTP_FDS_BESIDE 128
 #define HTTP_TIMEOUT_SECONDS 5
 
 bool http__parse_addr(const char *s, struct sockaddr_storage *ss)
@@ -125,6 +132,18 @@ static const char *http__bind_hint(int err)
 	}
 }
 
+/* room for every connection libmicrohttpd may hold: the soft fd limit up to the hard one */
+static void http__raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= HTTP_MAX_CONNECTIONS + HTTP_FDS_BESIDE)
+		return;
+	rl.rlim_cur = rl.rlim_max < HTTP_MAX_CONNECTIONS + HTTP_FDS_BESIDE ?
+		      rl.rlim_max : HTTP_MAX_CONNECTIONS + HTTP_FDS_BESIDE;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 struct http *http__start(const struct sockaddr_storage *addr, struct metrics *m)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
@@ -135,6 +154,7 @@ struct http *http__start(const struct sockaddr_storage *addr, struct metrics *m)
 	if (!h)
 		return NULL;
 	h->m = m;
+	http__raise_nofile();
 	if (addr->ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 		port = ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);

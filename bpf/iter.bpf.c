@@ -51,6 +51,17 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 	map__insert(&conns, &key, &c, TCPC_DROP_CONN_MAP);
 }
 
+/* the entry of a full socket the walk is at, and the socket; NULL if it has none */
+static __always_inline struct tcpc_closing *full_entry(struct sock_common *skc,
+						       struct tcp_sock **tpp)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+	__u64 key = (__u64)tp;
+
+	*tpp = tp;
+	return tp ? bpf_map_lookup_elem(&conns, &key) : NULL;
+}
+
 /* --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK since at least stuck_ns */
 static __always_inline void report_stuck(struct seq_file *seq, const struct sock_common *skc,
 					 const struct tcpc_closing *c, int state, __u64 ino,
@@ -101,11 +112,7 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
 			report_stuck(seq, skc, c, state, 0, now);
 		return;
 	}
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (!tp)
-		return;
-	key = (__u64)tp;
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = full_entry(skc, &tp);
 	if (!c)
 		return;
 	if (tp->inet_conn.icsk_inet.sk.sk_socket)
@@ -119,17 +126,12 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
  */
 static __always_inline void mark_followed(struct sock_common *skc, struct tcp_timewait_sock *tw)
 {
-	struct tcpc_closing *c;
 	struct tcp_sock *tp;
-	__u64 key;
+	struct tcpc_closing *c;
 
 	if (tw)
 		return;
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (!tp)
-		return;
-	key = (__u64)tp;
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = full_entry(skc, &tp);
 	if (c)
 		c->walk_mark = iter_mark;
 }

@@ -398,13 +398,7 @@ static int run__reap(struct run *r)
 		if (!left)
 			break;
 		if (clock__now_ms() > deadline) {
-			for (i = 0; i < 2; i++) {
-				if (kids[i]->pid <= 0)
-					continue;
-				kill(kids[i]->pid, SIGKILL);
-				waitpid(kids[i]->pid, NULL, 0);
-				run__close_child(kids[i]);
-			}
+			run__kill(r);
 			return run__fail(r, -ETIMEDOUT, "scenario processes did not finish in %d s",
 					 REAP_TIMEOUT_MS / 1000);
 		}

@@ -19,6 +19,7 @@
 #define TCPCLOSE_TEST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,9 @@ bool test__failed(void);
 bool test__start_subtest(const char *name);
 void test__skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int test__system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fork(): in the child (0) it dies with the test (PR_SET_PDEATHSIG); in the test, its pid */
+pid_t test__fork_child(void);
 const char *test__strerror(long long err);
 
 /*

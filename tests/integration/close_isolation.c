@@ -21,11 +21,9 @@ static pid_t close_isolation__noise(void)
 	struct scenario_result res;
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
+	pid = test__fork_child();
 	if (pid)
 		return pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	scenario__default_opts(&opts);
 	opts.count = NOISE_CONNECTIONS;
 	for (;;) {

@@ -22,11 +22,9 @@ static pid_t caps__park(struct netns *ns)
 {
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
+	pid = test__fork_child();
 	if (pid)
 		return pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (netns__enter(ns))
 		_exit(1);
 	pause();

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "http_client.h"
 #include "netns_named.h"
 #include "prom_records.h"
@@ -305,14 +306,6 @@ struct storm_churn {
 	char error[256];
 };
 
-static double storm__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* round after round of churn in the traced namespace, in a child, until the storm is over */
 static pid_t storm__churn(struct netns *ns, struct storm_churn *c)
 {
@@ -320,16 +313,14 @@ static pid_t storm__churn(struct netns *ns, struct storm_churn *c)
 	struct scenario_opts opts;
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
+	pid = test__fork_child();
 	if (pid)
 		return pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	scenario__default_opts(&opts);
 	opts.count = CHURN_ROUND;
 	if (netns__enter(ns))
 		_exit(1);
-	c->first_ms = storm__now_ms();
+	c->first_ms = clock__now_ms();
 	while (!c->stop) {
 		if (scenario__run("churn", &opts, &res)) {
 			snprintf(c->error, sizeof(c->error), "%s", res.error);
@@ -337,7 +328,7 @@ static pid_t storm__churn(struct netns *ns, struct storm_churn *c)
 		}
 		c->connections += res.connections;
 		c->rounds++;
-		c->last_ms = storm__now_ms();
+		c->last_ms = clock__now_ms();
 		nanosleep(&(struct timespec){ .tv_nsec = CHURN_PAUSE_MS * 1000000L }, NULL);
 	}
 	_exit(0);

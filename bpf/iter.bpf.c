@@ -136,6 +136,35 @@ static __always_inline void mark_followed(struct sock_common *skc, struct tcp_ti
 		c->walk_mark = iter_mark;
 }
 
+/*
+ * The gauges count what the records would be sent for: the address filters apply as to a
+ * record, and --cgroup to a full socket; a timewait socket has no cgroup, and counts if
+ * tcpclose follows it (its full socket passed). -p cannot apply: a socket has no pid.
+ */
+static __always_inline bool gauge__filtered(struct sock_common *skc, struct tcp_timewait_sock *tw)
+{
+	__u8 saddr[16] = {}, daddr[16] = {};
+	__u16 family = skc->skc_family;
+	struct tcp_sock *tp;
+	__u64 key;
+
+	if (filter_laddr || filter_raddr) {
+		skc__read_addrs(skc, family, saddr, daddr);
+		if (filter_laddr && !cidr__match(&laddrs, family, saddr))
+			return true;
+		if (filter_raddr && !cidr__match(&raddrs, family, daddr))
+			return true;
+	}
+	if (!filter_cgroup)
+		return false;
+	if (tw) {
+		key = (__u64)tw;
+		return !bpf_map_lookup_elem(&tws, &key);
+	}
+	tp = bpf_skc_to_tcp_sock(skc);
+	return !tp || sk__cgroup_filtered((struct sock *)tp);
+}
+
 SEC("iter/tcp")
 int tcpc_iter(struct bpf_iter__tcp *ctx)
 {
@@ -163,7 +192,8 @@ int tcpc_iter(struct bpf_iter__tcp *ctx)
 		return 0;
 
 	if (iter_mode == TCPC_ITER_GAUGES) {
-		gauges[idx]++;
+		if (!gauge__filtered(skc, tw))
+			gauges[idx]++;
 		return 0;
 	}
 	if (iter_mode == TCPC_ITER_STUCK) {

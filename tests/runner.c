@@ -414,14 +414,17 @@ int main(int argc, char **argv)
 		pid = runner__reap(&status);
 		for (i = 0; i < jobs; i++) {
 			bool late = pool[i].pid && clock__now_s() - pool[i].start > timeout;
+			/* each job its own status: a late one killed in this pass must not
+			 * lend its SIGKILL to the one reaped above */
+			int st = status;
 
 			if (!pool[i].pid || (pool[i].pid != pid && !late))
 				continue;
 			if (late && pool[i].pid != pid) {
 				kill(-pool[i].pid, SIGKILL);
-				waitpid(pool[i].pid, &status, 0);
+				waitpid(pool[i].pid, &st, 0);
 			}
-			runner__report(&pool[i], status, late && pool[i].pid != pid, &tally);
+			runner__report(&pool[i], st, late && pool[i].pid != pid, &tally);
 			running--;
 		}
 		if (pid <= 0)

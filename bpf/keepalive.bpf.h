@@ -105,7 +105,7 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 	/* inet_sport: by CLOSE, inet_put_port() has zeroed skc_num */
 	t->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	t->ts_ns = now;
-	t->pid = run;		/* how many probes are now unanswered */
+	t->unanswered = run;
 	bpf_ringbuf_submit(t, ringbuf__flags());
 }
 

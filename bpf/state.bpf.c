@@ -34,6 +34,8 @@ static __always_inline void emit_transition(const struct tcpc_closing *c, int ol
 	t->dport = c->rec.dport;
 	t->netns = c->rec.netns;
 	t->ts_ns = now;
+	t->unanswered = 0;
+	t->pad = 0;
 	__builtin_memcpy(t->saddr, c->rec.saddr, sizeof(t->saddr));
 	__builtin_memcpy(t->daddr, c->rec.daddr, sizeof(t->daddr));
 	if (task) {

@@ -167,6 +167,8 @@ struct tcpc_transition {
 	__u8 saddr[16];
 	__u8 daddr[16];
 	char comm[TCPC_COMM_LEN];
+	__u32 unanswered;		/* TCPC_KEEPALIVE_UNANSWERED: probes unanswered now */
+	__u32 pad;
 };
 
 /*

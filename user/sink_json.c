@@ -119,9 +119,9 @@ static void json_transition(struct sink *s, const struct tcpc_transition *t)
 	jw__time(&w, "ts", s, t->ts_ns);
 	jw__endpoints(&w, t->family, t->saddr, t->sport, t->daddr, t->dport, t->netns);
 	if (t->newstate == TCPC_KEEPALIVE_UNANSWERED) {
-		/* a keepalive probe went unanswered: pid carries how many are now */
+		/* a keepalive probe went unanswered: no process made that happen */
 		jw__str(&w, "event", "keepalive_unanswered");
-		jw__uint(&w, "unanswered", t->pid);
+		jw__uint(&w, "unanswered", t->unanswered);
 	} else {
 		jw__task(&w, t->pid, t->comm);
 		jw__str(&w, "oldstate", record__tcp_state_name(t->oldstate));

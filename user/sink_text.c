@@ -128,7 +128,7 @@ static void text_transition(struct sink *s, const struct tcpc_transition *t)
 	print_endpoint(s, t->family, t->saddr, t->sport);
 	print_endpoint(s, t->family, t->daddr, t->dport);
 	if (ka)
-		fprintf(s->out, " keepalive: %u probe(s) unanswered\n", t->pid);
+		fprintf(s->out, " keepalive: %u probe(s) unanswered\n", t->unanswered);
 	else
 		fprintf(s->out, " %s -> %s\n", record__tcp_state_name(t->oldstate),
 			record__tcp_state_name(t->newstate));

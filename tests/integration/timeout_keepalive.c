@@ -74,6 +74,8 @@ static void ka__check_transitions(const struct fixture *f, const struct conn *c,
 		snprintf(what, sizeof(what), "keepalive_unanswered transition #%d", n);
 		fixture__dump(rec, what);
 		ASSERT_EQ(json__int(rec, "unanswered", -1), n, what);
+		/* no process made it happen: a count of its own, no pid */
+		ASSERT_TRUE(!json_object_object_get_ex(rec, "pid", NULL), what);
 		ASSERT_STREQ(json__str(rec, "saddr"), "127.0.0.1", what);
 		ASSERT_STREQ(json__str(rec, "daddr"), "127.0.0.1", what);
 		ASSERT_EQ(json__int(rec, "netns", -1), f->ns.ino, what);

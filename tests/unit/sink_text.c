@@ -113,3 +113,19 @@ void test_comm_text_plain_and_full(void)
 			  sizeof(buf));
 	ASSERT_EQ(strlen(buf), 64, "16 escaped bytes");
 }
+
+/* a keepalive transition says its count from its own field; no process is named */
+void test_text_keepalive_unanswered(void)
+{
+	struct tcpc_transition t = {
+		.type = TCPC_EV_TRANSITION, .family = AF_INET, .pid = 4321, .unanswered = 3,
+		.oldstate = 1, .newstate = TCPC_KEEPALIVE_UNANSWERED, .sport = 40000, .dport = 80,
+	};
+	char buf[1024];
+	struct sink s;
+
+	sink__transition(render_to(&s, buf, sizeof(buf)), &t);
+	fclose(s.out);
+	ASSERT_TRUE(strstr(buf, "keepalive: 3 probe(s) unanswered") != NULL, "the count");
+	ASSERT_TRUE(strstr(buf, "4321") == NULL, "no pid");
+}

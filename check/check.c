@@ -277,7 +277,8 @@ static int check__round_end(struct checker *c)
 }
 
 /* after the last round: with --repeat the flakes and the count of every round, last */
-static void check__summary(struct checker *c, const char *timestamp)
+/* the closing count, and the --junit file: -errno if that could not be written */
+static int check__summary(struct checker *c, const char *timestamp)
 {
 	const char *prefix = c->opts->tap ? "# " : "";
 	struct check_run_info info = {
@@ -310,10 +311,13 @@ static void check__summary(struct checker *c, const char *timestamp)
 			(unsigned long long)c->unseen);
 	if (c->opts->junit && c->results) {
 		err = check_report__junit(c->opts->junit, c->results, c->njobs, &info);
-		if (err)
+		if (err) {
 			fprintf(stderr, "tcpclose check: cannot write --junit file '%s': %s (give a writable path)\n",
 				c->opts->junit, strerror(-err));
+			return err;
+		}
 	}
+	return 0;
 }
 
 static void check__free_jobs(struct checker *c)
@@ -458,7 +462,7 @@ int check__main(int argc, char **argv)
 	fflush(stdout);
 	err = check__rounds(&c, &tracer);
 	if (!err)
-		check__summary(&c, timestamp);
+		err = check__summary(&c, timestamp);
 	ret = err || c.failed ? 1 : 0;
 out:
 	check_load__stop(&load);

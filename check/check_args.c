@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* check_args: the options of "tcpclose check", parsed and validated before anything runs */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,20 @@ static bool parse__range(const char *s, unsigned long lo, unsigned long hi, unsi
 	return !errno && !*end && *v >= lo && *v <= hi;
 }
 
+/* found before any scenario runs, not after them all: can path be written? */
+static bool junit__writable(const char *path)
+{
+	bool existed = !access(path, F_OK);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	if (!existed)
+		unlink(path);
+	return true;
+}
+
 enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE *out, FILE *err)
 {
 	int c;
@@ -207,6 +222,11 @@ enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE 
 			o->list = true;
 			break;
 		case OPT_JUNIT:
+			if (!junit__writable(optarg)) {
+				fprintf(err, "tcpclose check: cannot write --junit file '%s': %s (give a writable path)\n",
+					optarg, strerror(errno));
+				return ARGS_EXIT_USAGE;
+			}
 			o->junit = optarg;
 			break;
 		case OPT_TAP:

@@ -85,6 +85,16 @@ void test_check_args_errors(void)
 	parse(&p, (const char *[]){ "check", "--bogus", NULL });
 	ASSERT_EQ(p.res, ARGS_EXIT_USAGE, "an unknown option");
 	check__free(&p.opts);
+
+	/* found before the scenarios run (it used to run them all, then exit 0) */
+	parse(&p, (const char *[]){ "check", "--junit", "/nonexistent/check.xml", NULL });
+	ASSERT_EQ(p.res, ARGS_EXIT_USAGE, "a --junit file that cannot be written");
+	ASSERT_NOT_NULL(strstr(p.err, "give a writable path"), "says what to do");
+	check__free(&p.opts);
+	parse(&p, (const char *[]){ "check", "--junit", "/tmp/tcpclose-check-args.xml", NULL });
+	ASSERT_EQ(p.res, ARGS_RUN, "a writable --junit file");
+	ASSERT_TRUE(access("/tmp/tcpclose-check-args.xml", F_OK), "and it is not left behind");
+	check__free(&p.opts);
 }
 
 void test_check_args_help(void)

@@ -54,6 +54,35 @@ static __always_inline __u8 sk_probes_out(__u64 sk)
 	return BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_probes_out);
 }
 
+/* a timer's socket's ports: inet_sport, which CLOSE leaves (skc_num it zeroes), and dport */
+static __always_inline void sk_ports(__u64 sk, __u16 *sport, __u16 *dport)
+{
+	*sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	*dport = bpf_ntohs(BPF_CORE_READ((const struct sock *)sk, __sk_common.skc_dport));
+}
+
+/*
+ * Would the filters drop the connection of sk? Then its probes are not counted: no record
+ * would collect them, and their entry would stay in kas for good.
+ */
+static __always_inline bool ka__filtered(__u64 sk, __u16 sport, __u16 dport)
+{
+	const struct sock_common *skc = (const void *)sk;
+	__u8 saddr[16] = {}, daddr[16] = {};
+	__u16 family = BPF_CORE_READ(skc, skc_family);
+
+	if (tuple__filtered(family, sport, dport, BPF_CORE_READ(skc, skc_net.net)))
+		return true;
+	if (filter_laddr || filter_raddr) {
+		skc__read_addrs(skc, family, saddr, daddr);
+		if (filter_laddr && !cidr__match(&laddrs, family, saddr))
+			return true;
+		if (filter_raddr && !cidr__match(&raddrs, family, daddr))
+			return true;
+	}
+	return sk__cgroup_filtered((const struct sock *)sk);
+}
+
 /*
  * icsk_probes_out counts the probes sent since the last ACK. Seen back at 0 after k, the
  * k-th probe was answered and the k - 1 before it were not; still at k, none of k was.
@@ -123,7 +152,16 @@ static __always_inline void ka__count(struct timer_run *run, __u8 out)
 		return;
 	sent = out - run->probes_out;
 	run->probes_out = out;
-	ka = map__lookup_or_insert(&kas, &sk, &fresh, TCPC_DROP_CONN_MAP);
+	sk_ports(sk, &fresh.sport, &fresh.dport);
+	ka = bpf_map_lookup_elem(&kas, &sk);
+	if (ka && (ka->sport != fresh.sport || ka->dport != fresh.dport)) {
+		/* an earlier socket's at this address, whose end no record collected */
+		*ka = fresh;
+	} else if (!ka) {
+		if (ka__filtered(sk, fresh.sport, fresh.dport))
+			return;
+		ka = map__insert(&kas, &sk, &fresh, TCPC_DROP_CONN_MAP);
+	}
 	if (!ka)
 		return;
 	ka->probes += sent;
@@ -213,19 +251,22 @@ static __always_inline __u8 tcptimer__cause(const struct sock *sk, int oldstate,
 /* move the socket's probe counts into its record */
 static __always_inline void keepalive__collect(struct tcpc_closing *c, const struct sock *sk)
 {
-	unsigned long keepopen = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN);
 	__u64 key = (__u64)sk;
 	struct ka_count *ka;
 
-	/* only SO_KEEPALIVE sockets send probes: spare the others a lookup */
-	if (!(sk->__sk_common.skc_flags & keepopen) && !c->rec.keepalive_probes)
-		return;
+	/*
+	 * Looked up whatever SO_KEEPALIVE says now: a socket may have sent probes and then
+	 * turned it off, and its entry must go with it.
+	 */
 	ka = bpf_map_lookup_elem(&kas, &key);
 	if (!ka)
 		return;
-	ka__settle(ka, BPF_CORE_READ((const struct inet_connection_sock *)sk, icsk_probes_out));
-	c->rec.keepalive_probes = ka->probes;
-	c->rec.keepalive_unanswered = ka->unanswered;
+	if (ka->sport == c->rec.sport && ka->dport == c->rec.dport) {
+		ka__settle(ka, BPF_CORE_READ((const struct inet_connection_sock *)sk,
+					     icsk_probes_out));
+		c->rec.keepalive_probes = ka->probes;
+		c->rec.keepalive_unanswered = ka->unanswered;
+	}
 	bpf_map_delete_elem(&kas, &key);
 }
 

@@ -39,6 +39,7 @@ struct ka_count {
 	__u32 probes;		/* probes sent (icsk_probes_out went up) */
 	__u32 unanswered;	/* the longest run of probes that got no answer */
 	__u32 last;		/* icsk_probes_out after the timer's last run */
+	__u16 sport, dport;	/* whose they are: another socket at the address starts afresh */
 };
 
 enum tcp_timer_kind {
@@ -263,15 +264,6 @@ static __always_inline void *map__insert(void *map, const void *key, const void 
 	if (!v)
 		drop__count(drop);
 	return v;
-}
-
-/* the entry under key in a hash map, made from init if there is none (map__insert()) */
-static __always_inline void *map__lookup_or_insert(void *map, const void *key, const void *init,
-						   enum tcpc_drop drop)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-
-	return v ? v : map__insert(map, key, init, drop);
 }
 
 static __always_inline void *percpu__get(void *map)

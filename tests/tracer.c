@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <bpf/bpf.h>
 #include "clock.h"
 #include "tracer.h"
 
@@ -438,4 +440,41 @@ const char *json__states(json_object *rec, char *buf, size_t size)
 double json__dwell(json_object *rec, const char *state)
 {
 	return json__double(json__get(rec, "dwell_ms"), state, -1);
+}
+
+int tracer__map(const struct tracer *t, const char *name)
+{
+	char path[320], line[128];
+	struct dirent *de;
+	unsigned int id;
+	int fd = -ENOENT;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", t->pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while (fd < 0 && (de = readdir(d))) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", t->pid, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		id = 0;
+		while (fgets(line, sizeof(line), f))
+			sscanf(line, "map_id: %u", &id);
+		fclose(f);
+		if (!id)
+			continue;
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, name))) {
+			close(fd);
+			fd = -ENOENT;
+		}
+	}
+	closedir(d);
+	return fd;
 }

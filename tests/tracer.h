@@ -39,6 +39,9 @@ int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char 
 int tracer__stop(struct tracer *t);
 int tracer__stop_with(struct tracer *t, int sig);
 
+/* an fd of its BPF map called name (its own, of the maps it holds), or -errno; close() it */
+int tracer__map(const struct tracer *t, const char *name);
+
 /* what it printed on stderr so far; free() it */
 char *tracer__stderr(const struct tracer *t);
 void tracer__free(struct tracer *t);

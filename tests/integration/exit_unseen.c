@@ -7,7 +7,6 @@
  * the tracer's own conns map under a key no socket has.
  */
 #include <errno.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,44 +24,6 @@
 #define GONE_SPORT 1
 #define GONE_DPORT 2
 #define CLOSE_WAIT_MS 10000
-
-/* the fd of the map called name that process pid holds; -errno if none */
-static int map_of(pid_t pid, const char *name)
-{
-	char path[320], line[128];
-	struct dirent *de;
-	unsigned int id;
-	int fd = -ENOENT;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while (fd < 0 && (de = readdir(d))) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		id = 0;
-		while (fgets(line, sizeof(line), f))
-			sscanf(line, "map_id: %u", &id);
-		fclose(f);
-		if (!id)
-			continue;
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, name))) {
-			close(fd);
-			fd = -ENOENT;
-		}
-	}
-	closedir(d);
-	return fd;
-}
 
 /* an entry as tc_state makes one for a socket in FIN_WAIT1 since now */
 static struct tcpc_closing gone_entry(void)
@@ -103,7 +64,7 @@ void test_exit_unseen(void)
 	close(held.cfd);
 	held.cfd = -1;
 	clock__sleep_ms(100);
-	map = map_of(t.pid, "conns");
+	map = tracer__map(&t, "conns");
 	if (!ASSERT_GE(map, 0, "the tracer's conns map") ||
 	    !ASSERT_OK(bpf_map_update_elem(map, &key, &c, BPF_NOEXIST), "the entry of a gone socket"))
 		goto out;

@@ -287,8 +287,11 @@ static __always_inline void conn__send(struct tcpc_closing *c)
 	if (filter_cgroup && (c->rec.flags & TCPC_F_PARTIAL) && (c->rec.flags & TCPC_F_TW))
 		return;
 	/* a partial record's dwell is a lower bound: it would bias the percentiles */
-	if (hist_enabled && !(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN)))
+	if (hist_enabled && !(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN |
+					      TCPC_F_STATES_LOST)))
 		hist__add(&c->rec);
+	if (c->rec.flags & TCPC_F_STATES_LOST)
+		drop__count(TCPC_DROP_STATES_LOST);
 	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), ringbuf__flags()))
 		drop__count(TCPC_DROP_RINGBUF);
 }
@@ -301,8 +304,9 @@ static __always_inline void conn__emit(struct tcpc_closing *c, __u64 now)
 
 /*
  * A fresh record of the full socket sk, in state 'state' now. A connection first seen
- * already closing began before tcpclose started: its earlier states were not seen.
- * Returns true if the filters do not want it.
+ * already closing has lost its first close states: the map had no room for them, or the
+ * kernel skipped those runs (the start-up walk, which finds those that began before
+ * tcpclose, says TCPC_F_PARTIAL instead). Returns true if the filters do not want it.
  */
 static __always_inline bool conn__start(struct tcpc_closing *c, const struct sock *sk,
 					const struct tcp_sock *tp, int state, __u64 now)
@@ -312,7 +316,7 @@ static __always_inline bool conn__start(struct tcpc_closing *c, const struct soc
 		return true;
 	c->rec.state = state;
 	if (state__index(state) != TCPC_NOT_CLOSING) {
-		c->rec.flags |= TCPC_F_PARTIAL;
+		c->rec.flags |= TCPC_F_STATES_LOST;
 		c->rec.role = role__of_state(state);
 	}
 	return false;
@@ -358,7 +362,7 @@ static __always_inline struct tcpc_closing *conn__get(const struct sock *sk,
 		conn__send_unseen(c, key);
 	if (conn__start(&fresh, sk, tp, sk->__sk_common.skc_state, now))
 		return NULL;
-	return map__insert(&conns, &key, &fresh, TCPC_DROP_CONN_MAP);
+	return map__insert(&conns, &key, &fresh, NOT_A_LOSS);
 }
 
 #endif /* __CONN_BPF_H */

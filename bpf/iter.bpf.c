@@ -48,7 +48,8 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 		c.cw_known = 1;
 	}
 	conn__enter(&c, state, entered);
-	map__insert(&conns, &key, &c, TCPC_DROP_CONN_MAP);
+	/* no room: its state changes start it again, flagged STATES_LOST, counted then */
+	map__insert(&conns, &key, &c, NOT_A_LOSS);
 }
 
 /* the entry of a full socket the walk is at, and the socket; NULL if it has none */
@@ -76,7 +77,7 @@ static __always_inline void report_stuck(struct seq_file *seq, const struct sock
 	st.type = TCPC_EV_STUCK;
 	st.family = c->rec.family;
 	st.state = state;
-	st.partial = !!(c->rec.flags & TCPC_F_PARTIAL);
+	st.partial = !!(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
 	st.sport = c->rec.sport;
 	st.dport = c->rec.dport;
 	st.netns = c->rec.netns;

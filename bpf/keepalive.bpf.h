@@ -160,7 +160,7 @@ static __always_inline void ka__count(struct timer_run *run, __u8 out)
 	} else if (!ka) {
 		if (ka__filtered(sk, fresh.sport, fresh.dport))
 			return;
-		ka = map__insert(&kas, &sk, &fresh, TCPC_DROP_CONN_MAP);
+		ka = map__insert(&kas, &sk, &fresh, TCPC_DROP_KA_MAP);
 	}
 	if (!ka)
 		return;

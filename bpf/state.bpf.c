@@ -248,8 +248,9 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	conn__enter(c, newstate, now);
-	if (created && bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST))
-		drop__count(TCPC_DROP_CONN_MAP);
+	/* no room: a later state starts the record again, flagged (conn__start()) */
+	if (created)
+		bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST);
 	return 0;
 }
 

@@ -250,6 +250,12 @@ static __always_inline void drop__count(enum tcpc_drop what)
 }
 
 /*
+ * A connection whose entry cannot be made now loses no record: a later state makes one, and
+ * its record says what it lacks (TCPC_F_STATES_LOST), counted when it is sent.
+ */
+#define NOT_A_LOSS TCPC_NR_DROPS
+
+/*
  * Put init in a hash map under key, unless an entry is there, and return the entry. Another
  * CPU may make it meanwhile: only an entry still missing after that is a loss, counted as
  * 'drop', and NULL.
@@ -261,7 +267,7 @@ static __always_inline void *map__insert(void *map, const void *key, const void 
 
 	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
 	v = bpf_map_lookup_elem(map, key);
-	if (!v)
+	if (!v && drop != NOT_A_LOSS)
 		drop__count(drop);
 	return v;
 }

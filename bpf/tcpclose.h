@@ -81,6 +81,9 @@ enum {
 	TCPC_F_TW_RESTART = 1 << 5,	/* the 2MSL timer was restarted by a peer FIN */
 	TCPC_F_PARTIAL = 1 << 6,		/* began before tcpclose started */
 	TCPC_F_END_UNSEEN = 1 << 7,	/* its end never reached tcpclose: sent as far as seen */
+	TCPC_F_STATES_LOST = 1 << 8,	/* its first close states were not kept (no room in the
+					 * connection map, or runs the kernel skipped): the
+					 * record begins where tcpclose found it */
 };
 
 enum tcpc_event_type {
@@ -281,13 +284,15 @@ struct tcpc_cidr_key {
 /* per-CPU loss counters, index into the 'drops' array map */
 enum tcpc_drop {
 	TCPC_DROP_RINGBUF,	/* bpf_ringbuf_reserve failed: record lost */
-	TCPC_DROP_CONN_MAP,	/* connection state could not be stored */
+	TCPC_DROP_STATES_LOST,	/* not a loss: records sent without their first close states
+				 * (TCPC_F_STATES_LOST), each counted once */
 	TCPC_DROP_TW_MAP,		/* timewait map full: a timewait socket is not followed */
 	TCPC_DROP_LATE,		/* not a loss: a record sent when its socket was destroyed,
 				 * its CLOSE having been missed (a nested run skipped) */
 	TCPC_DROP_UNSEEN,		/* a socket's end went unseen (no CLOSE, no destruction): its
 				 * record is sent partial when its address is reused, and its
 				 * TIME_WAIT, if it had one, is not followed */
+	TCPC_DROP_KA_MAP,		/* keepalive map full: a socket's probes are not counted */
 	TCPC_NR_DROPS,
 };
 

@@ -380,7 +380,8 @@ static int check__rounds(struct checker *c, struct core *t)
 			goto fail;
 	}
 	core__stats(t, &st);
-	c->lost = st.drops[TCPC_DROP_RINGBUF] + st.drops[TCPC_DROP_CONN_MAP] + st.drops[TCPC_DROP_TW_MAP];
+	c->lost = st.drops[TCPC_DROP_RINGBUF] + st.drops[TCPC_DROP_TW_MAP] +
+		  st.drops[TCPC_DROP_KA_MAP];
 	c->unseen = st.drops[TCPC_DROP_UNSEEN];
 	return 0;
 fail:

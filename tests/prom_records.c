@@ -67,7 +67,8 @@ static bool prom__partial(json_object *rec)
 	json_object *v;
 
 	return (json_object_object_get_ex(rec, "partial", &v) && json_object_get_boolean(v)) ||
-	       (json_object_object_get_ex(rec, "end_unseen", &v) && json_object_get_boolean(v));
+	       (json_object_object_get_ex(rec, "end_unseen", &v) && json_object_get_boolean(v)) ||
+	       (json_object_object_get_ex(rec, "states_lost", &v) && json_object_get_boolean(v));
 }
 
 /* records that go into the histograms: whole ones that visited state, for at most max_ms */
@@ -147,7 +148,8 @@ static bool prom__check_hist(const struct prom_vec *v, const struct tracer *t,
 bool prom_vec__check_records(const struct prom_vec *v, const struct tracer *t, bool with_lost,
 			     const char *what)
 {
-	static const char *const reasons[] = { "ringbuf", "conn_map", "tw_map", "unseen" };
+	static const char *const reasons[] = { "ringbuf", "tw_map", "ka_map", "unseen",
+						"states_lost" };
 	const struct prom_sample *s;
 	const char *role, *cause, *end;
 	json_object *lost;

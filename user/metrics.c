@@ -47,7 +47,7 @@ void metrics__record(struct metrics *m, const struct tcpc_conn *rec)
 	if (rec->tw_end && rec->tw_end < METRICS_NR_TW_ENDS)
 		m->tw_ends[rec->tw_end]++;
 	/* as for --hist: a partial record's dwell is only a lower bound, an unseen end's none */
-	for (int s = 0; s < TCPC_NR_STATES && !(rec->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN));
+	for (int s = 0; s < TCPC_NR_STATES && !(rec->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN | TCPC_F_STATES_LOST));
 	     s++) {
 		/* whole microseconds, as the JSON records and --hist count them */
 		double secs = (rec->dwell_ns[s] / 1000) / 1e6;
@@ -88,8 +88,9 @@ static void family(FILE *f, bool om, const char *name, const char *type, const c
 }
 
 static const char *const drop_names[TCPC_NR_DROPS] = {
-	[TCPC_DROP_RINGBUF] = "ringbuf", [TCPC_DROP_CONN_MAP] = "conn_map",
-	[TCPC_DROP_TW_MAP] = "tw_map", [TCPC_DROP_UNSEEN] = "unseen",
+	[TCPC_DROP_RINGBUF] = "ringbuf", [TCPC_DROP_TW_MAP] = "tw_map",
+	[TCPC_DROP_KA_MAP] = "ka_map", [TCPC_DROP_UNSEEN] = "unseen",
+	[TCPC_DROP_STATES_LOST] = "states_lost",
 };
 
 char *metrics__render(struct metrics *m, bool om, size_t *len)

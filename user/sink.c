@@ -116,11 +116,12 @@ void sink__summary(struct sink *s, struct tcpc_stats *st)
 
 void sink__print_lost(const struct tcpc_stats *st)
 {
-	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction); lost: %llu (ring buffer full), %llu (connection map full), %llu (timewait map full), %llu (end unseen: sent partial); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)",
+	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction; %llu without their first close states); lost: %llu (ring buffer full), %llu (timewait map full), %llu (keepalive map full), %llu (end unseen: sent partial); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)",
 		(unsigned long long)st->records, (unsigned long long)st->drops[TCPC_DROP_LATE],
+		(unsigned long long)st->drops[TCPC_DROP_STATES_LOST],
 		(unsigned long long)st->drops[TCPC_DROP_RINGBUF],
-		(unsigned long long)st->drops[TCPC_DROP_CONN_MAP],
 		(unsigned long long)st->drops[TCPC_DROP_TW_MAP],
+		(unsigned long long)st->drops[TCPC_DROP_KA_MAP],
 		(unsigned long long)st->drops[TCPC_DROP_UNSEEN], (unsigned long long)st->state_missed,
 		(unsigned long long)st->tw_live, st->tw_bytes / 1048576.0);
 	/* the output closed or stalled: what never reached it */

@@ -100,6 +100,7 @@ static void json_record(struct sink *s, const struct tcpc_conn *rec)
 		jw__null(&w, "tw_restart_ms");
 	jw__bool(&w, "partial", rec->flags & TCPC_F_PARTIAL);
 	jw__bool(&w, "end_unseen", rec->flags & TCPC_F_END_UNSEEN);
+	jw__bool(&w, "states_lost", rec->flags & TCPC_F_STATES_LOST);
 	/* a timewait socket found at start-up: what its timer had left then */
 	if (rec->tw_left_ns)
 		jw__ms(&w, "tw_left_ms", rec->tw_left_ns);
@@ -227,9 +228,10 @@ static void json_summary(struct sink *s, const struct tcpc_stats *st)
 	jw__str(&w, "type", "lost");
 	jw__uint(&w, "delivered", st->records);
 	jw__uint(&w, "ringbuf", st->drops[TCPC_DROP_RINGBUF]);
-	jw__uint(&w, "map_full", st->drops[TCPC_DROP_CONN_MAP] + st->drops[TCPC_DROP_TW_MAP]);
-	jw__uint(&w, "conn_map", st->drops[TCPC_DROP_CONN_MAP]);
+	jw__uint(&w, "map_full", st->drops[TCPC_DROP_TW_MAP] + st->drops[TCPC_DROP_KA_MAP]);
 	jw__uint(&w, "tw_map", st->drops[TCPC_DROP_TW_MAP]);
+	jw__uint(&w, "ka_map", st->drops[TCPC_DROP_KA_MAP]);
+	jw__uint(&w, "states_lost", st->drops[TCPC_DROP_STATES_LOST]);
 	jw__uint(&w, "late", st->drops[TCPC_DROP_LATE]);
 	jw__uint(&w, "unseen", st->drops[TCPC_DROP_UNSEEN]);
 	jw__uint(&w, "state_missed", st->state_missed);

@@ -112,6 +112,8 @@ static void text_record(struct sink *s, const struct tcpc_conn *rec)
 		lb__str(&lb, ",partial", 0);
 	if (rec->flags & TCPC_F_END_UNSEEN)
 		lb__str(&lb, ",end_unseen", 0);
+	if (rec->flags & TCPC_F_STATES_LOST)
+		lb__str(&lb, ",states_lost", 0);
 	lb__char(&lb, '\n');
 	lb__write(&lb, s->out);
 }

@@ -3,7 +3,7 @@
  * The keepalive counts (the kas map) hold no socket for good. A connection the filters drop
  * gets no entry for its probes: no record would collect it. A connection that sent probes
  * and then turned SO_KEEPALIVE off still has them counted in its record, and its entry
- * goes with it: left behind, it filled the map (counted as conn_map loss) and the next
+ * goes with it: left behind, it filled the map (a loss) and the next
  * socket at its address inherited its counts. The probes sent are the namespace's
  * TcpExtTCPKeepAlive; what is in kas is read from the tracer's own map.
  */

@@ -363,7 +363,7 @@ static void storm__scrape_after(void)
 void test_service_scrape_storm(void)
 {
 	const char *const args[] = { "--metrics", METRICS_HOST ":9465", NULL };
-	const char *const lost_fields[] = { "ringbuf", "map_full", "conn_map", "tw_map" };
+	const char *const lost_fields[] = { "ringbuf", "map_full", "tw_map", "ka_map", "states_lost" };
 	struct storm_churn *c = MAP_FAILED;
 	struct netns ns = { .home = -1 };
 	int answered = 0, refused = 0, status, i, closes, want, ours = 0;

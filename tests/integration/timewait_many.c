@@ -254,7 +254,7 @@ static void timewait_many__run(int nbusy)
 			  "lost.records = records printed");
 		ASSERT_EQ(json__int(lost, "ringbuf", -1), 0, "lost.ringbuf");
 		ASSERT_EQ(json__int(lost, "map_full", -1), 0, "lost.map_full");
-		ASSERT_EQ(json__int(lost, "conn_map", -1), 0, "lost.conn_map");
+		ASSERT_EQ(json__int(lost, "states_lost", -1), 0, "lost.states_lost");
 		ASSERT_EQ(json__int(lost, "tw_map", -1), 0, "lost.tw_map");
 	}
 	hist = timewait_many__find(&f.tracer, "hist");

@@ -107,7 +107,11 @@ void test_json_odd_comm(void)
 
 void test_json_lost(void)
 {
-	struct tcpc_stats st = { .records = 10, .drops = { 3, 1, 2 } };
+	struct tcpc_stats st = {
+		.records = 10,
+		.drops = { [TCPC_DROP_RINGBUF] = 3, [TCPC_DROP_STATES_LOST] = 1,
+			   [TCPC_DROP_TW_MAP] = 2, [TCPC_DROP_KA_MAP] = 1 },
+	};
 	struct sink s;
 	json_object *o;
 	char buf[512];
@@ -122,6 +126,8 @@ void test_json_lost(void)
 	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "type")), "lost", "type");
 	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "ringbuf")), 3, "ring buffer");
 	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "map_full")), 3, "maps");
+	/* records without their first states are no loss: apart from map_full */
+	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "states_lost")), 1, "states_lost");
 	/* what reached the sink, named so: not a count of lost records */
 	ASSERT_EQ(json_object_get_int(json_object_object_get(o, "delivered")), 10, "delivered");
 	ASSERT_FALSE(json_object_object_get_ex(o, "records", NULL), "no ambiguous 'records' key");

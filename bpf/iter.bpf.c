@@ -122,17 +122,17 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
 }
 
 /*
- * At exit: the entry of every full socket still there is marked, so that an entry left
- * unmarked is one whose socket went away unseen (docs/LIMITS.md): user space sends it.
+ * At exit: the entry of every socket still there, full or timewait, is marked, so that an
+ * entry left unmarked is one whose socket went away unseen (docs/LIMITS.md): user space
+ * sends it.
  */
 static __always_inline void mark_followed(struct sock_common *skc, struct tcp_timewait_sock *tw)
 {
 	struct tcp_sock *tp;
 	struct tcpc_closing *c;
+	__u64 key = (__u64)tw;
 
-	if (tw)
-		return;
-	c = full_entry(skc, &tp);
+	c = tw ? bpf_map_lookup_elem(&tws, &key) : full_entry(skc, &tp);
 	if (c)
 		c->walk_mark = iter_mark;
 }

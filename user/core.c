@@ -75,6 +75,7 @@ void core__drain(struct core *t, const struct tcpc_opts *opts)
 {
 	struct timespec settle = { .tv_nsec = DRAIN_SETTLE_NS };
 	unsigned int denied = t->loader.walk_denied;
+	int err, tw = 0;
 
 	/* nothing changes from here on: what the programs sent is all there is to send */
 	loader__detach(&t->loader);
@@ -84,11 +85,14 @@ void core__drain(struct core *t, const struct tcpc_opts *opts)
 	ring_buffer__consume(t->loader.rb);
 	/*
 	 * Only after a walk that entered every namespace: an entry of one it could not enter
-	 * would be taken for gone.
+	 * would be taken for gone. The one namespace of --netns, gone itself, has no socket
+	 * left: every entry of it went away unseen.
 	 */
 	t->mark = t->mark == 255 ? 1 : t->mark + 1;
-	if (!walk__mark(&t->loader, opts->netns_path, t->mark) && t->loader.walk_denied == denied)
-		loader__flush_unseen(&t->loader, t->mark, core__on_unseen, t);
+	err = walk__mark(&t->loader, opts->netns_path, t->mark);
+	if ((!err || (err == -ENOENT && opts->netns_path)) && t->loader.walk_denied == denied)
+		loader__flush_unseen(&t->loader, t->mark, core__on_unseen, t, &tw);
+	t->tw_unseen_at_exit = tw;
 	/* their owner is unknown: -p wants none of them */
 	if (!opts->pid)
 		loader__flush_awaiting(&t->loader, core__on_event, t);
@@ -101,6 +105,11 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 	loader__drops(&t->loader, st->drops);
 	st->drops[TCPC_DROP_UNSEEN] += t->unseen_at_exit;
 	st->tw_live = loader__tw_live(&t->loader, &st->tw_bytes);
+	/* sent at exit, no longer followed */
+	if (st->tw_live >= t->tw_unseen_at_exit) {
+		st->tw_bytes -= st->tw_bytes / (st->tw_live ?: 1) * t->tw_unseen_at_exit;
+		st->tw_live -= t->tw_unseen_at_exit;
+	}
 	loader__misses(&t->loader, &st->state_missed, &st->other_missed);
 }
 

@@ -28,6 +28,7 @@ struct core {
 	__u64 records;		/* close records delivered */
 	__u64 transitions;	/* --transitions events delivered */
 	__u64 unseen_at_exit;	/* entries whose socket went away unseen, sent at exit */
+	__u64 tw_unseen_at_exit;	/* of them, timewait sockets tcpclose still followed */
 	__u32 filter_pid;	/* -p: what the exit's own sending must honour too */
 	__u8 mark;		/* the last TCPC_ITER_MARK walk's */
 };

@@ -185,13 +185,12 @@ out:
 }
 
 /*
- * Hand fn the entries of conns that pick() wants, each deleted first (a program must not
- * send it a second time); pick may finish the record. Returns how many.
+ * Hand fn the entries of map (conns or tws) that pick() wants, each deleted first (a program
+ * must not send it a second time); pick may finish the record. Returns how many.
  */
-static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, __u8 mark),
-			__u8 mark, ring_buffer_sample_fn fn, void *ctx)
+static int map__flush(struct bpf_map *map, bool (*pick)(struct tcpc_closing *c, __u8 mark),
+		      __u8 mark, ring_buffer_sample_fn fn, void *ctx)
 {
-	struct bpf_map *map = l->skel->maps.conns;
 	__u64 *keys = NULL, *more, key, *prev = NULL;
 	size_t nkeys = 0, cap = 0;
 	struct tcpc_closing c;
@@ -229,7 +228,7 @@ static bool awaits_owner(struct tcpc_closing *c, __u8 mark)
 
 int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx)
 {
-	return conns__flush(l, awaits_owner, 0, fn, ctx);
+	return map__flush(l->skel->maps.conns, awaits_owner, 0, fn, ctx);
 }
 
 /*
@@ -249,9 +248,13 @@ static bool went_unseen(struct tcpc_closing *c, __u8 mark)
 	return true;
 }
 
-int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx)
+int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx,
+			 int *timewait)
 {
-	return conns__flush(l, went_unseen, mark, fn, ctx);
+	int n = map__flush(l->skel->maps.conns, went_unseen, mark, fn, ctx);
+
+	*timewait = map__flush(l->skel->maps.tws, went_unseen, mark, fn, ctx);
+	return n + *timewait;
 }
 
 void loader__detach(struct loader *l)

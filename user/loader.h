@@ -39,11 +39,13 @@ void loader__settle_timewait(struct loader *l, bool all);
 int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx);
 
 /*
- * At exit, after a TCPC_ITER_MARK walk with mark: send the entries whose socket that
- * walk did not find (it went away with none of its last events seen), marked end_unseen,
- * and forget them. Returns how many.
+ * At exit, after a TCPC_ITER_MARK walk with mark: send the entries (of full and of timewait
+ * sockets) whose socket that walk did not find (it went away with none of its last events
+ * seen), marked end_unseen, and forget them. Returns how many; *timewait, how many of them
+ * were timewait sockets followed.
  */
-int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx);
+int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx,
+			 int *timewait);
 
 /* detach every program but the walks': at exit, so that nothing changes under them */
 void loader__detach(struct loader *l);

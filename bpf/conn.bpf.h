@@ -98,6 +98,18 @@ static __always_inline bool cidr__match(void *trie, __u8 family, const __u8 *add
 	return bpf_map_lookup_elem(trie, &key) != NULL;
 }
 
+/* --laddr, --raddr on a socket not yet read into a record: its addresses, read only if asked */
+static __always_inline bool skc__addrs_filtered(const struct sock_common *skc, __u16 family)
+{
+	__u8 saddr[16] = {}, daddr[16] = {};
+
+	if (!filter_laddr && !filter_raddr)
+		return false;
+	skc__read_addrs(skc, family, saddr, daddr);
+	return (filter_laddr && !cidr__match(&laddrs, family, saddr)) ||
+	       (filter_raddr && !cidr__match(&raddrs, family, daddr));
+}
+
 static __always_inline bool conn__filtered(const struct tcpc_conn *rec, const struct net *net)
 {
 	if (tuple__filtered(rec->family, rec->sport, rec->dport, net))

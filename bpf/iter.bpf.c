@@ -144,18 +144,11 @@ static __always_inline void mark_followed(struct sock_common *skc, struct tcp_ti
  */
 static __always_inline bool gauge__filtered(struct sock_common *skc, struct tcp_timewait_sock *tw)
 {
-	__u8 saddr[16] = {}, daddr[16] = {};
-	__u16 family = skc->skc_family;
 	struct tcp_sock *tp;
 	__u64 key;
 
-	if (filter_laddr || filter_raddr) {
-		skc__read_addrs(skc, family, saddr, daddr);
-		if (filter_laddr && !cidr__match(&laddrs, family, saddr))
-			return true;
-		if (filter_raddr && !cidr__match(&raddrs, family, daddr))
-			return true;
-	}
+	if (skc__addrs_filtered(skc, skc->skc_family))
+		return true;
 	if (!filter_cgroup)
 		return false;
 	if (tw) {

@@ -68,19 +68,10 @@ static __always_inline void sk_ports(__u64 sk, __u16 *sport, __u16 *dport)
 static __always_inline bool ka__filtered(__u64 sk, __u16 sport, __u16 dport)
 {
 	const struct sock_common *skc = (const void *)sk;
-	__u8 saddr[16] = {}, daddr[16] = {};
 	__u16 family = BPF_CORE_READ(skc, skc_family);
 
-	if (tuple__filtered(family, sport, dport, BPF_CORE_READ(skc, skc_net.net)))
-		return true;
-	if (filter_laddr || filter_raddr) {
-		skc__read_addrs(skc, family, saddr, daddr);
-		if (filter_laddr && !cidr__match(&laddrs, family, saddr))
-			return true;
-		if (filter_raddr && !cidr__match(&raddrs, family, daddr))
-			return true;
-	}
-	return sk__cgroup_filtered((const struct sock *)sk);
+	return tuple__filtered(family, sport, dport, BPF_CORE_READ(skc, skc_net.net)) ||
+	       skc__addrs_filtered(skc, family) || sk__cgroup_filtered((const struct sock *)sk);
 }
 
 /*

@@ -158,6 +158,7 @@ static void metrics_refresh(struct metrics *m, struct loader *l, const struct tc
 
 int main(int argc, char **argv)
 {
+	bool start_failed = false;
 	struct tcpc_opts opts;
 	struct reporter rep = {};
 	struct metrics metrics = {};
@@ -209,8 +210,11 @@ int main(int argc, char **argv)
 		}
 	}
 	err = core__open(&t, &opts);
-	if (err)
+	if (err) {
+		/* the loader has said what is missing: nothing was traced */
+		start_failed = true;
 		goto cleanup;
+	}
 
 	err = reporter__init(&rep, &opts, &t.loader);
 	if (err) {
@@ -288,5 +292,5 @@ cleanup:
 	reporter__free(&rep);
 	core__close(&t);
 	output__close(out);
-	return err ? 1 : 0;
+	return start_failed ? 2 : err ? 1 : 0;
 }

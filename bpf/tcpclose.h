@@ -151,6 +151,11 @@ struct tcpc_closing {
 	__u8 await_reset;	/* an unaccepted child softirq ended: a connection only if a
 				 * reset follows before it is destroyed (state.bpf.c) */
 	__u8 walk_mark;		/* the last TCPC_ITER_MARK walk that found its socket */
+	/* tracepoints: what its timer's last unsettled cancel read from the socket, for a CPU
+	 * that finds the entry stale and must settle it itself (timewait__settle_stale()) */
+	__u8 cancel_substate;
+	__u32 cancel_rcv_nxt, cancel_snd_nxt;
+	__u64 cancel_expires;
 };
 
 /* pseudo-state in tcpc_transition.newstate: a keepalive probe went unanswered */

@@ -190,6 +190,19 @@ static __always_inline __u8 timewait__stale_kind(const struct tcpc_closing *t)
 }
 
 /*
+ * Finish a stale entry as its cancel's CPU would have: settled by what that cancel read (a
+ * FIN_WAIT2 that had become TIME_WAIT by a re-arm no timer_start showed), then ended as it
+ * guessed. Without the settle the record lacked the TIME_WAIT that ss had seen.
+ */
+static __always_inline void timewait__finish_stale(__u64 tw, struct tcpc_closing *t, __u64 now)
+{
+	if (t->cancel_kind)
+		timewait__settle(t, t->cancel_substate, t->cancel_expires, t->cancel_rcv_nxt,
+				 t->cancel_snd_nxt);
+	timewait__finish(tw, t, timewait__stale_kind(t), now);
+}
+
+/*
  * How long after its SYN_SENT a connect() by the same task may have recycled a timewait
  * socket. tcp_v4_connect() and tcp_v6_connect() set SYN_SENT just before
  * inet_hash_connect(), which kills the socket it recycles in the same call: far sooner.
@@ -262,7 +275,7 @@ static __always_inline struct tcpc_closing *timewait__insert(__u64 tw, const str
 	if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 		t = bpf_map_lookup_elem(&tws, &tw);
 		if (t)
-			timewait__finish(tw, t, timewait__stale_kind(t), now);
+			timewait__finish_stale(tw, t, now);
 		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 			drop__count(TCPC_DROP_TW_MAP);
 			return NULL;

@@ -85,7 +85,7 @@ static __always_inline void timewait__timer_start(__u64 tw)
 	/* an entry left at this address by a socket killed while its end waits on another
 	 * CPU: that socket is gone */
 	if (t)
-		timewait__finish(tw, t, timewait__stale_kind(t), now);
+		timewait__finish_stale(tw, t, now);
 	timewait__made(tw, now);
 }
 
@@ -118,6 +118,10 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 		p->kind = TCPC_TW_RST;	/* or TCPC_TW_SYN, if a request socket follows */
 	p->tw = tw;
 	t->cancel_kind = p->kind;
+	t->cancel_substate = p->substate;
+	t->cancel_expires = p->expires;
+	t->cancel_rcv_nxt = p->rcv_nxt;
+	t->cancel_snd_nxt = p->snd_nxt;
 }
 
 /* timer_expire_entry of tw's timer: the cancel just before was expiry's */

@@ -215,11 +215,14 @@ def main():
         ("nothing lost", lost == 0,
          f"lost {lost} by the exit summary; ends unseen (sent partial, docs/KERNEL-SKIPS.md): "
          f"{summ['unseen'] if summ else '?'}"),
+        # the metric is scraped before the exit, which sends the records of sockets gone
+        # unseen (docs/LIMITS.md): those alone may be missing from it
         ("every connection accounted for", summ is not None and summ["records"] == 2 * conns
-         and closed == 2 * conns,
+         and closed <= 2 * conns <= closed + summ["unseen"],
          f"{conns} connections ({errors} churn errors): {summ['records'] if summ else '?'} "
-         f"records in the summary, {closed} in tcpclose_connections_closed_total; want "
-         f"{2 * conns}"),
+         f"records in the summary, want {2 * conns}; {closed} in "
+         f"tcpclose_connections_closed_total before the exit, which sent the "
+         f"{summ['unseen'] if summ else '?'} gone unseen"),
         ("scrapes answered", failed_total == 0, f"{failed_total} scrapes failed"),
     ]
     line()

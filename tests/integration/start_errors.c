@@ -11,21 +11,30 @@
 /* TEST-NET-1 (RFC 5737): no host has it */
 #define FOREIGN_ADDR "192.0.2.1"
 
-void test_start_errors_metrics_addr(void)
+/* run tcpclose with args, its stderr into text: its exit status */
+static int run_tcpclose(const char *args, char *text, size_t size)
 {
 	const char *path = getenv("TCPCLOSE") ?: "./tcpclose";
-	char errpath[] = "/tmp/tcpclose-start-errors.XXXXXX", text[4096] = "", *nl;
+	char errpath[] = "/tmp/tcpclose-start-errors.XXXXXX";
 	int fd = mkstemp(errpath), rc;
 	ssize_t n;
 
-	if (!ASSERT_GE(fd, 0, "a file for its stderr"))
-		return;
-	rc = test__system("%s --metrics " FOREIGN_ADDR ":9465 -d 1 >/dev/null 2>%s", path, errpath);
-	n = read(fd, text, sizeof(text) - 1);
+	if (fd < 0)
+		return -1;
+	rc = test__system("%s %s >/dev/null 2>%s", path, args, errpath);
+	n = read(fd, text, size - 1);
 	close(fd);
 	unlink(errpath);
 	text[n > 0 ? n : 0] = '\0';
 	test__log("stderr: %s", text);
+	return rc;
+}
+
+void test_start_errors_metrics_addr(void)
+{
+	char text[4096] = "", *nl;
+	int rc = run_tcpclose("--metrics " FOREIGN_ADDR ":9465 -d 1", text, sizeof(text));
+
 	ASSERT_EQ(rc, 2, "exit status of an address it cannot serve on");
 	nl = strchr(text, '\n');
 	ASSERT_TRUE(nl && nl[1] == '\0', "exactly one line on stderr");
@@ -36,23 +45,13 @@ void test_start_errors_metrics_addr(void)
 /* a backend this kernel lacks: the loader says so in one line, and the exit is 2, as check's */
 void test_start_errors_backend(void)
 {
-	const char *path = getenv("TCPCLOSE") ?: "./tcpclose";
-	char errpath[] = "/tmp/tcpclose-start-errors.XXXXXX", text[4096] = "", *nl;
-	int fd = mkstemp(errpath), rc;
-	ssize_t n;
+	char text[4096] = "", *nl;
+	int rc = run_tcpclose("--backend kprobe -d 1 -q", text, sizeof(text));
 
-	if (!ASSERT_GE(fd, 0, "a file for its stderr"))
-		return;
-	rc = test__system("%s --backend kprobe -d 1 -q >/dev/null 2>%s", path, errpath);
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	unlink(errpath);
-	text[n > 0 ? n : 0] = '\0';
 	if (!rc) {
 		test__skip("this kernel offers kprobes: nothing to refuse");
 		return;
 	}
-	test__log("stderr: %s", text);
 	ASSERT_EQ(rc, 2, "exit status of a backend this kernel lacks");
 	nl = strchr(text, '\n');
 	ASSERT_TRUE(nl && nl[1] == '\0', "exactly one line on stderr");

@@ -247,14 +247,78 @@ static __always_inline void conn__init(struct tcpc_closing *c, __u64 now)
 	c->rec.enter_ns = now;
 }
 
+/* tcp_skb_cb.tcp_flags is __u8 in 6.1 and __u16 later: read it by its size either way */
+static __always_inline __u16 skb_tcp_flags(const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *tcb = (const void *)skb->cb;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(tcb, tcp_flags);
+}
+
+/*
+ * The acknowledgement number the peer's FIN carried. tcp_fin() runs just after the FIN's
+ * segment joined the receive queue (tcp_data_queue(), tcp_ofo_queue()): it is the queue's
+ * tail, or was merged into the tail, which then took its end_seq, ack_seq and flags
+ * (tcp_try_coalesce()). snd_una is no substitute: a FIN that crossed ours does not
+ * acknowledge it, and one taken in out of order was overtaken by later acknowledgements.
+ * Probe reads: the queue's skbs are not pointers the verifier trusts.
+ */
+static __always_inline __u32 peer_fin__ack(const struct sock *sk, const struct tcp_sock *tp)
+{
+	const struct sk_buff *skb;
+	const struct tcp_skb_cb *tcb;
+
+	if (!BPF_CORE_READ(sk, sk_receive_queue.qlen))
+		return tp->snd_una;
+	skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+	tcb = (const void *)skb->cb;
+	if (!(skb_tcp_flags(skb) & TCPHDR_FIN) || BPF_CORE_READ(tcb, end_seq) != tp->rcv_nxt)
+		return tp->snd_una;
+	return BPF_CORE_READ(tcb, ack_seq);
+}
+
 /* the peer's FIN has just been taken in: it is the byte before rcv_nxt */
-static __always_inline void note_peer_fin(struct tcpc_closing *c, const struct tcp_sock *tp)
+static __always_inline void note_peer_fin(struct tcpc_closing *c, const struct sock *sk,
+					  const struct tcp_sock *tp)
 {
 	if (c->rec.flags & TCPC_F_PEER_FIN)
 		return;
 	c->rec.peer_fin_seq = tp->rcv_nxt - 1;
-	c->rec.peer_fin_ack = tp->snd_una;
+	c->rec.peer_fin_ack = peer_fin__ack(sk, tp);
 	c->rec.flags |= TCPC_F_PEER_FIN;
+}
+
+#define RCV_SHUTDOWN_BIT 1	/* include/net/sock.h: RCV_SHUTDOWN */
+
+/* once receiving is shut down (close(), shutdown(SHUT_RD)): count the data taken in so far */
+static __always_inline void conn__note_rcv_shut(struct tcpc_closing *c, const struct sock *sk,
+						const struct tcp_sock *tp)
+{
+	if (c->rcv_shut_known || !(BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & RCV_SHUTDOWN_BIT))
+		return;
+	c->rcv_shut_known = 1;
+	c->rcv_shut_data_segs = tp->data_segs_in;
+}
+
+/*
+ * Is the socket (FIN_WAIT1 or FIN_WAIT2, receiving shut down) being aborted for the data the
+ * segment taken in now brings? The kernel then ends it and sends the reset itself
+ * (tcp_rcv_state_process(): TcpExtTCPAbortOnData), in some paths through tcp_reset(), which
+ * fires the receive-reset tracepoint although no reset came. Such a segment was counted in
+ * data_segs_in (tcp_segs_in()) and its acknowledgement taken (tcp_ack() set rcv_tstamp) just
+ * before; a reset is taken in before either. Data since the shutdown that did not abort
+ * (old bytes resent) leaves the acknowledgement's jiffy to tell: a reset that came in the
+ * same jiffy as such data and an acknowledgement would be taken for an abort.
+ */
+static __always_inline bool conn__aborted_on_data(const struct tcpc_closing *c,
+						  const struct tcp_sock *tp)
+{
+	__u32 now_j = bpf_jiffies64();
+
+	if (!c->rcv_shut_known || tp->data_segs_in == c->rcv_shut_data_segs)
+		return false;
+	/* the jiffy may have ticked between tcp_ack() and now */
+	return now_j - tp->rcv_tstamp <= 1;
 }
 
 /* count a complete record's dwells into the --hist histograms of this CPU */

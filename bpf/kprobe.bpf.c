@@ -9,7 +9,7 @@
 SEC("kprobe/__inet_twsk_schedule")
 int BPF_KPROBE(tcpc_kp_tw_schedule, struct inet_timewait_sock *tw, int timeo, bool rearm)
 {
-	timewait__scheduled((__u64)tw, rearm, bpf_ktime_get_ns());
+	timewait__scheduled((__u64)tw, timeo, rearm, bpf_ktime_get_ns());
 	return 0;
 }
 

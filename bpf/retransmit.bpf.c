@@ -3,15 +3,7 @@
  * Our FIN's retransmits, and resets sent and received: they mark the connection's state for
  * state.bpf.c, which settles the record when the full socket reaches CLOSE.
  */
-#include "conn.bpf.h"
-
-/* tcp_skb_cb.tcp_flags is __u8 in 6.1 and __u16 later: read it by its size either way */
-static __always_inline __u16 skb_tcp_flags(const struct sk_buff *skb)
-{
-	const struct tcp_skb_cb *tcb = (const void *)skb->cb;
-
-	return BPF_CORE_READ_BITFIELD_PROBED(tcb, tcp_flags);
-}
+#include "timewait.bpf.h"
 
 static __always_inline void count_fin_retrans(struct sock *sk, const struct sk_buff *skb)
 {
@@ -46,18 +38,30 @@ int BPF_PROG(tcpc_retransmit_err, struct sock *sk, const struct sk_buff *skb, in
 	return 0;
 }
 
-/* a reset taken in: tcp_reset() fires this before the socket goes to CLOSE */
+/*
+ * A reset taken in: tcp_reset() fires this before the socket goes to CLOSE. Not always one
+ * that came: tcp_rcv_state_process() calls tcp_reset() too when data comes to a FIN_WAIT1 or
+ * FIN_WAIT2 socket that no longer receives, and sends the reset itself.
+ */
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tcpc_receive_reset, struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct tcpc_closing *c;
+	int state;
 
 	if (!tp)
 		return 0;
 	c = conn__get(sk, tp, bpf_ktime_get_ns());
-	if (c)
-		c->rec.flags |= TCPC_F_RST_RECEIVED;
+	if (!c)
+		return 0;
+	state = sk->__sk_common.skc_state;
+	if ((state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2) && conn__aborted_on_data(c, tp)) {
+		c->rec.flags |= TCPC_F_RST_SENT;
+		c->rec.rst_reason = TCPC_RST_DATA_AFTER_CLOSE;
+		return 0;
+	}
+	c->rec.flags |= TCPC_F_RST_RECEIVED;
 	return 0;
 }
 
@@ -67,7 +71,7 @@ int BPF_PROG(tcpc_receive_reset, struct sock *sk)
  * reads those from the socket instead.
  */
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(tcpc_send_reset, const struct sock *sk)
+int BPF_PROG(tcpc_send_reset, const struct sock *sk, const struct sk_buff *skb)
 {
 	struct tcp_sock *tp;
 	struct tcpc_closing *c;
@@ -85,9 +89,12 @@ int BPF_PROG(tcpc_send_reset, const struct sock *sk)
 			c->rec.flags |= TCPC_F_RST_SENT;
 		return 0;
 	}
-	/* timewait and request sockets are no full sockets; a closed socket's record is sent */
-	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_CLOSE ||
-	    state == TCP_LISTEN)
+	if (state == TCP_TIME_WAIT) {
+		timewait__reset_sent((__u64)sk, skb);
+		return 0;
+	}
+	/* request sockets are no full sockets; a closed socket's record is sent */
+	if (state == TCP_NEW_SYN_RECV || state == TCP_CLOSE || state == TCP_LISTEN)
 		return 0;
 	tp = bpf_skc_to_tcp_sock((void *)sk);
 	if (!tp)

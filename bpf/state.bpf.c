@@ -48,9 +48,14 @@ static __always_inline void emit_transition(const struct tcpc_closing *c, int ol
 	bpf_ringbuf_submit(t, ringbuf__flags());
 }
 
-/* we are about to send our FIN: it takes sequence number write_seq */
+/*
+ * We are about to send our FIN: it takes sequence number write_seq. Only the first: close()
+ * after shutdown(SHUT_WR) sets FIN_WAIT1 again, with write_seq already past that FIN.
+ */
 static __always_inline void note_our_fin(struct tcpc_closing *c, const struct tcp_sock *tp)
 {
+	if (c->rec.flags & TCPC_F_OUR_FIN)
+		return;
 	c->rec.fin_seq = tp->write_seq;
 	c->rec.fin_ack = tp->rcv_nxt;
 	c->rec.flags |= TCPC_F_OUR_FIN;
@@ -63,6 +68,13 @@ static __always_inline __u8 local_abort_reason(const struct tcpc_closing *c, con
 	__u32 unread = tp->rcv_nxt - tp->copied_seq;
 	unsigned long linger_bit = 1UL << bpf_core_enum_value(enum sock_flags, SOCK_LINGER);
 
+	/*
+	 * Never accepted (no socket, and no FIN of ours: an orphan that sent one was closed by
+	 * its process): inet_child_forget() aborts it as its listener closes, whatever data it
+	 * holds. A TCP Fast Open child too.
+	 */
+	if (!sk->sk_socket && !(c->rec.flags & TCPC_F_OUR_FIN))
+		return TCPC_RST_LISTENER_CLOSED;
 	/* a FIN takes one sequence number but is not data; reading EOF counts it as copied */
 	if ((c->rec.flags & TCPC_F_PEER_FIN) && unread)
 		unread--;
@@ -70,9 +82,6 @@ static __always_inline __u8 local_abort_reason(const struct tcpc_closing *c, con
 		return TCPC_RST_UNREAD_DATA;
 	if ((sk->__sk_common.skc_flags & linger_bit) && !sk->sk_lingertime)
 		return TCPC_RST_LINGER0;
-	/* never accepted: inet_child_forget() aborts it before orphaning it */
-	if (!sk->sk_socket)
-		return TCPC_RST_LISTENER_CLOSED;
 	return TCPC_RST_ABORT;
 }
 
@@ -100,9 +109,18 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 		rec->cause = TCPC_CAUSE_RST_RECEIVED;
 	} else if (rec->flags & TCPC_F_RST_SENT) {
 		rec->cause = TCPC_CAUSE_RST_SENT;
-		rec->rst_reason = TCPC_RST_ABORT;
+		if (!rec->rst_reason)
+			rec->rst_reason = TCPC_RST_ABORT;
 	} else if (sk->sk_err == ETIMEDOUT) {
 		rec->cause = TCPC_CAUSE_TIMEOUT;
+	} else if (oldstate == TCP_FIN_WAIT2 && (tp->linger2 < 0 || conn__aborted_on_data(c, tp))) {
+		/*
+		 * The segment that acknowledged our FIN ended it without a timewait socket, and
+		 * the kernel sends the reset just after (tcp_rcv_state_process()): TCP_LINGER2
+		 * below 0 skips FIN_WAIT2, or the segment brought data after close()
+		 */
+		rec->cause = TCPC_CAUSE_RST_SENT;
+		rec->rst_reason = tp->linger2 < 0 ? TCPC_RST_LINGER2 : TCPC_RST_DATA_AFTER_CLOSE;
 	} else if (fin_done) {
 		/* tcp_time_wait() made no timewait socket: tcp_max_tw_buckets reached */
 		rec->tw_end = TCPC_TW_OVERFLOW;
@@ -207,6 +225,7 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 		conn__enter(c, oldstate, now);
 	}
 
+	conn__note_rcv_shut(c, sk, tp);
 	if (emit_transitions)
 		emit_transition(c, oldstate, newstate,
 				newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK, now);
@@ -220,7 +239,7 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 		break;
 	case TCP_CLOSE_WAIT:
 		c->rec.role = TCPC_ROLE_PASSIVE;
-		note_peer_fin(c, tp);
+		note_peer_fin(c, sk, tp);
 		c->rec.cw_write_seq = tp->write_seq;
 		c->cw_known = 1;
 		break;
@@ -232,7 +251,7 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 		break;
 	case TCP_CLOSING:
 		c->rec.role = TCPC_ROLE_SIMULTANEOUS;
-		note_peer_fin(c, tp);
+		note_peer_fin(c, sk, tp);
 		break;
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV ||

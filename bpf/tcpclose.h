@@ -57,6 +57,10 @@ enum tcpc_rst_reason {
 	TCPC_RST_LINGER0,		/* close() with SO_LINGER {1, 0} */
 	TCPC_RST_LISTENER_CLOSED,	/* a listener closed with this connection in its accept queue */
 	TCPC_RST_ABORT,		/* another local abort: disconnect, sock_destroy, ... */
+	TCPC_RST_DATA_AFTER_CLOSE,	/* data came after close() or SHUT_RD: the kernel aborted
+					 * (TcpExtTCPAbortOnData) */
+	TCPC_RST_LINGER2,		/* FIN_WAIT2 skipped: TCP_LINGER2 below 0 */
+	TCPC_RST_SYN_AFTER_CLOSE,	/* a SYN came to an orphaned FIN_WAIT2 */
 };
 
 /* how the timewait socket ended */
@@ -78,7 +82,8 @@ enum {
 	TCPC_F_RST_RECEIVED = 1 << 2,
 	TCPC_F_RST_SENT = 1 << 3,
 	TCPC_F_TW = 1 << 4,		/* continued in a timewait socket */
-	TCPC_F_TW_RESTART = 1 << 5,	/* the 2MSL timer was restarted by a peer FIN */
+	TCPC_F_TW_RESTART = 1 << 5,	/* the 2MSL timer was restarted by a peer FIN: see
+					 * tw_restarts */
 	TCPC_F_PARTIAL = 1 << 6,		/* began before tcpclose started */
 	TCPC_F_END_UNSEEN = 1 << 7,	/* its end never reached tcpclose: sent as far as seen */
 	TCPC_F_STATES_LOST = 1 << 8,	/* its first close states were not kept (no room in the
@@ -118,11 +123,14 @@ struct tcpc_conn {
 	__u32 fin_retrans;		/* retransmits of our FIN, tail-loss probes included */
 	__u32 keepalive_probes;		/* keepalive probes we sent over the connection's life */
 	__u32 keepalive_unanswered;	/* the longest run of them that got no answer */
+	__u32 tw_restarts;		/* restarts of the 2MSL timer seen (a backend may merge
+					 * resends it cannot tell apart: docs/BACKENDS.md) */
 	__u64 halfclosed_bytes;		/* sent after the peer's FIN, before ours */
 	__u64 start_ns;			/* first close transition */
 	__u64 enter_ns;			/* when the current state was entered */
 	__u64 end_ns;			/* when the connection was gone */
-	__u64 tw_restart_ns;		/* last restart of the 2MSL timer, if TCPC_F_TW_RESTART */
+	__u64 tw_restart_first_ns;	/* the first and the last restart of the 2MSL timer by a */
+	__u64 tw_restart_last_ns;	/* resent peer FIN, if TCPC_F_TW_RESTART */
 	__u64 tw_left_ns;		/* partial: time left on the timewait timer when found */
 	__u64 dwell_ns[TCPC_NR_STATES];
 	__u8 saddr[16];
@@ -142,7 +150,7 @@ struct tcpc_closing {
 	 * reading paired with the clock converts a deadline back to a time */
 	__u64 tw_base_ns;
 	__u64 tw_base_j;
-	__u64 tw_arm_j;		/* jiffies when the TIME_WAIT substate was last armed, 0 if not yet */
+	__u64 tw_expires;	/* the timer's deadline (jiffies) the record is up to date with */
 	__u8 cw_known;		/* rec.cw_write_seq was read when the peer's FIN came */
 	__u8 await_owner;	/* ended by a reset or timer while a process held the socket: the
 				 * record waits for that process's close() (tcp_destroy_sock) */
@@ -154,7 +162,9 @@ struct tcpc_closing {
 	/* tracepoints: what its timer's last unsettled cancel read from the socket, for a CPU
 	 * that finds the entry stale and must settle it itself (timewait__settle_stale()) */
 	__u8 cancel_substate;
+	__u8 rcv_shut_known;	/* rcv_shut_data_segs was read: receiving is shut down */
 	__u32 cancel_rcv_nxt, cancel_snd_nxt;
+	__u32 rcv_shut_data_segs;	/* data segments taken in (tcp_sock.data_segs_in) by then */
 	__u64 cancel_expires;
 };
 

@@ -132,6 +132,16 @@ static __always_inline void timewait__note_peer_fin(struct tcpc_closing *t, __u3
 	t->rec.flags |= TCPC_F_PEER_FIN;
 }
 
+/* a resent peer FIN (our last ACK lost) restarted the 2MSL timer at ns */
+static __always_inline void timewait__restarted(struct tcpc_closing *t, __u64 ns)
+{
+	if (!t->rec.tw_restarts)
+		t->rec.tw_restart_first_ns = ns;
+	t->rec.tw_restart_last_ns = ns;
+	t->rec.tw_restarts++;
+	t->rec.flags |= TCPC_F_TW_RESTART;
+}
+
 /*
  * Bring the record up to date with the socket's substate and deadline: a FIN_WAIT2 that
  * became TIME_WAIT, or a TIME_WAIT whose 2MSL was restarted, without a timer_start seen.
@@ -139,23 +149,41 @@ static __always_inline void timewait__note_peer_fin(struct tcpc_closing *t, __u3
 static __always_inline void timewait__settle(struct tcpc_closing *t, __u8 substate, __u64 expires,
 					     __u32 rcv_nxt, __u32 snd_nxt)
 {
-	__u64 armed_j, armed_ns;
+	__u64 armed_ns;
 
 	if (substate != TCP_TIME_WAIT)
 		return;
-	armed_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
-	armed_ns = timewait__jiffies_to_ns(t, armed_j);
+	armed_ns = timewait__jiffies_to_ns(t, expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz);
 	timewait__note_peer_fin(t, rcv_nxt, snd_nxt);
 	if (t->rec.state == TCP_FIN_WAIT2) {
 		/* the peer's FIN came when the 60 s were armed */
 		conn__enter(t, TCP_TIME_WAIT, armed_ns);
-		t->tw_arm_j = armed_j;
-	} else if (t->tw_arm_j && armed_j > t->tw_arm_j + 1) {
-		/* a retransmitted peer FIN (our last ACK lost) restarted the 2MSL timer */
-		t->rec.flags |= TCPC_F_TW_RESTART;
-		t->rec.tw_restart_ns = armed_ns;
-		t->tw_arm_j = armed_j;
+		t->tw_expires = expires;
+	} else if (t->tw_expires && expires > t->tw_expires + 1) {
+		/*
+		 * Restarted since last seen (a jiffy more is the fentry and kprobe backends'
+		 * reckoning of a deadline they saw being set): the resends in between, if
+		 * several, count as one
+		 */
+		timewait__restarted(t, armed_ns);
+		t->tw_expires = expires;
 	}
+}
+
+/*
+ * The timewait socket refused the segment skb and answers it with a reset, before it kills
+ * itself (tcp_timewait_state_process() said TCP_TW_RST): an orphaned FIN_WAIT2 that got data
+ * or a SYN after close(). The reset is ours; the kill that follows is told by it.
+ */
+static __always_inline void timewait__reset_sent(__u64 tw, const struct sk_buff *skb)
+{
+	struct tcpc_closing *t = bpf_map_lookup_elem(&tws, &tw);
+
+	if (!t || !timewait__same_socket(tw, t) || !skb)
+		return;
+	t->rec.flags |= TCPC_F_RST_SENT;
+	t->rec.rst_reason = skb_tcp_flags(skb) & TCPHDR_SYN ? TCPC_RST_SYN_AFTER_CLOSE :
+							     TCPC_RST_DATA_AFTER_CLOSE;
 }
 
 /* the timewait socket is gone: send the record and forget the socket */
@@ -167,9 +195,25 @@ static __always_inline void timewait__finish(__u64 tw, struct tcpc_closing *t, _
 	 * program running in process context (a namespace's purge) can be interrupted on its
 	 * CPU by one in softirq that would overwrite such a buffer halfway.
 	 */
-	t->rec.tw_end = tw_end;
-	if (tw_end == TCPC_TW_RST)
+	if (t->rec.flags & TCPC_F_RST_SENT) {
+		/* killed after the reset it sent (timewait__reset_sent()), whatever the kill
+		 * looked like to the backend */
+		tw_end = TCPC_TW_RST;
+		t->rec.cause = TCPC_CAUSE_RST_SENT;
+		t->rec.role = TCPC_ROLE_ABORTED;
+	} else if (tw_end == TCPC_TW_RST) {
 		t->rec.flags |= TCPC_F_RST_RECEIVED;
+		/*
+		 * Before the peer's FIN the close had not finished: the reset ended the
+		 * connection, as it ends a FIN_WAIT2 its process still holds (state.bpf.c).
+		 * After it, the close was done and the reset only cut TIME_WAIT short.
+		 */
+		if (t->rec.state == TCP_FIN_WAIT2) {
+			t->rec.cause = TCPC_CAUSE_RST_RECEIVED;
+			t->rec.role = TCPC_ROLE_ABORTED;
+		}
+	}
+	t->rec.tw_end = tw_end;
 	/* an orphaned FIN_WAIT2 that ran out of tcp_fin_timeout before the peer's FIN */
 	if (tw_end == TCPC_TW_EXPIRED && t->rec.state == TCP_FIN_WAIT2)
 		t->rec.cause = TCPC_CAUSE_FIN_WAIT2_TIMEOUT;
@@ -244,8 +288,12 @@ static __always_inline bool timewait__reused_by_connect(const struct tcpc_closin
 	return true;
 }
 
-/* armed again: the peer's FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL */
-static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_closing *t, __u64 now)
+/*
+ * Armed again, to expire at 'expires' (0: read it from the timer, armed by now): the peer's
+ * FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL
+ */
+static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_closing *t, __u64 expires,
+					      __u64 now)
 {
 	struct tcpc_tw_pending snap = {};
 
@@ -253,13 +301,11 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_closing *t, 
 	if (snap.substate != TCP_TIME_WAIT)
 		return;
 	timewait__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
-	if (t->rec.state == TCP_FIN_WAIT2) {
+	if (t->rec.state == TCP_FIN_WAIT2)
 		conn__enter(t, TCP_TIME_WAIT, now);
-	} else {
-		t->rec.flags |= TCPC_F_TW_RESTART;
-		t->rec.tw_restart_ns = now;
-	}
-	t->tw_arm_j = bpf_jiffies64();
+	else
+		timewait__restarted(t, now);
+	t->tw_expires = expires ? expires : snap.expires;
 }
 
 /*
@@ -315,9 +361,8 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 	expires = BPF_CORE_READ(itw, tw_timer.expires);
 	if (expires > c.tw_base_j)
 		c.rec.tw_left_ns = (expires - c.tw_base_j) * jiffies__tick_ns();
-	if (substate == TCP_TIME_WAIT)
-		c.tw_arm_j = expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz;
-	else
+	c.tw_expires = expires;
+	if (substate != TCP_TIME_WAIT)
 		/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what that
 		 * timeout has used up (for --stuck; the record stays partial) */
 		c.rec.enter_ns = c.rec.start_ns = timewait__armed_ns(&c, expires,
@@ -389,11 +434,11 @@ static __always_inline bool timewait__claim(struct tcpc_closing *c, const struct
 		itw = (const void *)m->tw;
 		c->tw_base_ns = m->ns;
 		c->tw_base_j = m->j;
+		c->tw_expires = BPF_CORE_READ(itw, tw_timer.expires);
 		if (BPF_CORE_READ(itw, tw_substate) == TCP_TIME_WAIT) {
 			/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
-			note_peer_fin(c, tp);
+			note_peer_fin(c, sk, tp);
 			conn__enter(c, TCP_TIME_WAIT, m->ns);
-			c->tw_arm_j = m->j;
 		}
 		c->rec.flags |= TCPC_F_TW;
 		timewait__insert(m->tw, c, now);

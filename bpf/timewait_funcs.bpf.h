@@ -33,8 +33,8 @@ static __always_inline __u8 timewait__segment_flags(__u64 tw)
 	return seg && seg->tw == tw ? seg->flags : 0;
 }
 
-/* __inet_twsk_schedule(tw, timeo, rearm) */
-static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
+/* __inet_twsk_schedule(tw, timeo, rearm), on its way in: the timer is not armed yet */
+static __always_inline void timewait__scheduled(__u64 tw, int timeo, bool rearm, __u64 now)
 {
 	struct tcpc_closing *t;
 
@@ -45,7 +45,7 @@ static __always_inline void timewait__scheduled(__u64 tw, bool rearm, __u64 now)
 	t = bpf_map_lookup_elem(&tws, &tw);
 	/* an RST in TIME_WAIT under tcp_rfc1337 re-arms too: no peer FIN, no restart */
 	if (t && !(timewait__segment_flags(tw) & TCPHDR_RST))
-		timewait__rearmed(tw, t, now);
+		timewait__rearmed(tw, t, bpf_jiffies64() + timeo, now);
 }
 
 /* inet_twsk_deschedule_put(tw) or inet_twsk_kill(tw): the socket killed before its time */

@@ -56,6 +56,14 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	 * the killed one's address is not it */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
 	    timewait__same_socket(tw, t)) {
+		/*
+		 * A cancel before a re-arm reads the new substate but the old deadline. A
+		 * deadline other than the one last seen says an earlier peer FIN re-armed the
+		 * timer within its bucket, unseen (FIN_WAIT2 became TIME_WAIT, or 2MSL
+		 * restarted): settle that first, and the re-arm that follows is a later FIN.
+		 */
+		if (next == TW_NEXT_EXPIRE || p->expires != t->tw_expires)
+			timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
 		t->cancel_kind = 0;
 		return;
 	}
@@ -79,7 +87,7 @@ static __always_inline void timewait__timer_start(__u64 tw)
 	now = bpf_ktime_get_ns();
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (t && timewait__same_socket(tw, t)) {
-		timewait__rearmed(tw, t, now);
+		timewait__rearmed(tw, t, 0, now);
 		return;
 	}
 	/* an entry left at this address by a socket killed while its end waits on another

@@ -37,6 +37,8 @@ static const char *const cause_names[] = {
 static const char *const rst_reason_names[] = {
 	[TCPC_RST_UNREAD_DATA] = "unread_data", [TCPC_RST_LINGER0] = "linger0",
 	[TCPC_RST_LISTENER_CLOSED] = "listener_closed", [TCPC_RST_ABORT] = "abort",
+	[TCPC_RST_DATA_AFTER_CLOSE] = "data_after_close", [TCPC_RST_LINGER2] = "linger2",
+	[TCPC_RST_SYN_AFTER_CLOSE] = "syn_after_close",
 };
 
 static const char *const tw_end_names[] = {

@@ -92,12 +92,17 @@ static void json_record(struct sink *s, const struct tcpc_conn *rec)
 	jw__uint(&w, "keepalive_probes", rec->keepalive_probes);
 	jw__uint(&w, "keepalive_unanswered", rec->keepalive_unanswered);
 	jw__str(&w, "tw_end", record__tw_end_name(rec->tw_end));
-	if (rec->flags & TCPC_F_TW_RESTART)
+	jw__uint(&w, "tw_restarts", rec->tw_restarts);
+	if (rec->flags & TCPC_F_TW_RESTART) {
 		/* when, counted from the start of TIME_WAIT */
-		jw__ms(&w, "tw_restart_ms",
-		       rec->tw_restart_ns - (rec->end_ns - rec->dwell_ns[TCPC_TIME_WAIT]));
-	else
-		jw__null(&w, "tw_restart_ms");
+		__u64 tw_start = rec->end_ns - rec->dwell_ns[TCPC_TIME_WAIT];
+
+		jw__ms(&w, "tw_restart_first_ms", rec->tw_restart_first_ns - tw_start);
+		jw__ms(&w, "tw_restart_last_ms", rec->tw_restart_last_ns - tw_start);
+	} else {
+		jw__null(&w, "tw_restart_first_ms");
+		jw__null(&w, "tw_restart_last_ms");
+	}
 	jw__bool(&w, "partial", rec->flags & TCPC_F_PARTIAL);
 	jw__bool(&w, "end_unseen", rec->flags & TCPC_F_END_UNSEEN);
 	jw__bool(&w, "states_lost", rec->flags & TCPC_F_STATES_LOST);

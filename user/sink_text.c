@@ -106,8 +106,13 @@ static void text_record(struct sink *s, const struct tcpc_conn *rec)
 	lb__char(&lb, ' ');
 	/* END: how the TIME_WAIT ended, else why we reset, else nothing to say */
 	lb__str(&lb, end ? end : (why ? why : "-"), 0);
-	if (rec->flags & TCPC_F_TW_RESTART)
+	if (rec->flags & TCPC_F_TW_RESTART) {
 		lb__str(&lb, ",restarted", 0);
+		if (rec->tw_restarts > 1) {
+			lb__char(&lb, ':');
+			lb__fixed(&lb, rec->tw_restarts, 0, 0);
+		}
+	}
 	if (rec->flags & TCPC_F_PARTIAL)
 		lb__str(&lb, ",partial", 0);
 	if (rec->flags & TCPC_F_END_UNSEEN)

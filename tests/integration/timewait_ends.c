@@ -284,7 +284,7 @@ void test_timewait_rst_then_close(void)
 	tw__check_foreign(&f);
 	tw__check_no_rst(&f);
 	timewait_ends__check(tw__record(&f.tracer, p.cport, lport, 0), "rst", "first client");
-	ASSERT_REC_NULL(tw__record(&f.tracer, p.cport, lport, 0), "tw_restart_ms", "first client");
+	ASSERT_REC_NULL(tw__record(&f.tracer, p.cport, lport, 0), "tw_restart_last_ms", "first client");
 	timewait_ends__check(tw__record(&f.tracer, q.cport, lport, 0), "purged", "second client");
 out:
 	conns__close(&p);

@@ -32,6 +32,9 @@
 #ifndef TEST_NETNS
 #define TEST_NETNS 0
 #endif
+/* how much of the first failed assertion the recap repeats beside a failed test's name */
+#define RECAP_WHY 240
+
 #ifndef TEST_JOBS
 #define TEST_JOBS 4
 #endif
@@ -145,6 +148,51 @@ static void runner__dump(int fd, off_t from, off_t to)
 }
 
 /*
+ * The first failed assertion in a test's output between from and to (to < 0: the end), the
+ * line test.h's ASSERT_* print ("FILE.c:LINE what: got ... want ..."), into buf: the recap
+ * says why beside the name, for logs that keep only their tail (CI). "" if there is none.
+ */
+static void runner__first_failure(int fd, off_t from, off_t to, char *buf, size_t size)
+{
+	char chunk[4096], *line, *end, *colon, *space;
+	ssize_t n;
+
+	buf[0] = '\0';
+	for (off_t off = from; to < 0 || off < to;) {
+		size_t want = to < 0 || to - off >= (off_t)sizeof(chunk) ? sizeof(chunk) - 1 :
+			      (size_t)(to - off);
+
+		n = pread(fd, chunk, want, off);
+		if (n <= 0)
+			return;
+		chunk[n] = '\0';
+		end = strrchr(chunk, '\n');
+		/* whole lines only: a longer one than the chunk is read as it is */
+		if (end && (size_t)n == want && end != chunk)
+			n = end - chunk + 1;
+		chunk[n] = '\0';
+		for (line = chunk; line && *line; line = end ? end + 1 : NULL) {
+			end = strchr(line, '\n');
+			if (end)
+				*end = '\0';
+			/* "FILE.c:LINE " with no space before: not a line that quotes one */
+			colon = strstr(line, ".c:");
+			space = strchr(line, ' ');
+			if (colon && colon > line && colon[3] >= '0' && colon[3] <= '9' && space &&
+			    space > colon) {
+				/* truncated on purpose: the recap keeps one short line */
+				size_t len = strnlen(line, size - 1);
+
+				memcpy(buf, line, len);
+				buf[len] = '\0';
+				return;
+			}
+		}
+		off += n;
+	}
+}
+
+/*
  * Reap one finished test, if any. Its leftovers (a tracer, a scenario process) are killed
  * first, while the zombie still holds its process group id, so no other group is hit.
  */
@@ -227,9 +275,13 @@ static void runner__report_subtests(struct job *j, const char *died, struct tall
 			s->secs = clock__now_s() - j->start;
 		}
 		if (s->failed) {
+			char why[RECAP_WHY];
+
 			printf("#%d/%d %s/%s: FAIL%s %.1fs\n", j->idx + 1, s->num, name, s->name,
 			       s->ended ? "" : died, s->secs);
-			tally__fail(tally, "#%d/%d %s/%s", j->idx + 1, s->num, name, s->name);
+			runner__first_failure(j->out, s->log_start, s->log_end, why, sizeof(why));
+			tally__fail(tally, "#%d/%d %s/%s%s%s", j->idx + 1, s->num, name, s->name,
+				    why[0] ? ": " : "", why);
 		} else if (s->skipped) {
 			printf("#%d/%d %s/%s: SKIP (%s) %.1fs\n", j->idx + 1, s->num, name, s->name,
 			       s->why, s->secs);
@@ -285,8 +337,14 @@ static void runner__report(struct job *j, int status, bool timed_out, struct tal
 	if (!ok) {
 		printf("#%d %s: FAIL%s %.1fs\n", j->idx + 1, name, why, clock__now_s() - j->start);
 		/* the test's own: outside its subtests, or with none to blame */
-		if (st->failed_outside || !subfailed || (died && !in_sub))
-			tally__fail(tally, "#%d %s", j->idx + 1, name);
+		if (st->failed_outside || !subfailed || (died && !in_sub)) {
+			char first[RECAP_WHY];
+
+			runner__first_failure(j->out, 0, st->nsub ? st->sub[0].log_start : -1,
+					      first, sizeof(first));
+			tally__fail(tally, "#%d %s%s%s", j->idx + 1, name, first[0] ? ": " : "",
+				    first[0] ? first : why);
+		}
 	} else if (st->nsub && skipped == st->nsub) {
 		printf("#%d %s: SKIP %.1fs\n", j->idx + 1, name, clock__now_s() - j->start);
 	} else if (st->nsub && skipped) {

@@ -13,7 +13,9 @@
  * load from --ringbuf-size, --max-tw and --max-closing, whose defaults these are.
  */
 #define TCPC_RINGBUF_SIZE		(1 << 22)	/* events: 4 MiB */
-#define TCPC_MAX_TW		(1 << 17)	/* tws: timewait sockets followed at once */
+#define TCPC_MAX_TW		(1 << 17)	/* tws: timewait sockets followed at once, if
+						 * tcp_max_tw_buckets cannot be read */
+#define TCPC_MAX_TW_LIMIT	(1 << 24)	/* and at most, as --max-tw allows */
 #define TCPC_MAX_CLOSING		(1 << 16)	/* conns: full sockets while they close */
 #define TCPC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
 #define TCPC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */

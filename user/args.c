@@ -71,8 +71,10 @@ static const char usage[] =
 "      --user NAME         once attached, drop root for user NAME (e.g. nobody); walking\n"
 "                          other namespaces (gauges, --stuck) then needs what NAME may do\n"
 "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
-"      --max-tw N          timewait sockets followed at once (default 131072); each takes\n"
-"                          about 330 bytes of kernel memory; past that they are counted lost\n"
+"      --max-tw N          timewait sockets followed at once (default: this namespace's\n"
+"                          net.ipv4.tcp_max_tw_buckets, as many as the kernel keeps); each\n"
+"                          takes about 330 bytes of kernel memory; past that they are\n"
+"                          counted lost\n"
 "      --max-closing N     full sockets followed at once between their first close state\n"
 "                          and CLOSE (default 65536; CLOSE_WAIT leaks count here), as many\n"
 "                          bytes each; past that a record begins where it finds room,\n"
@@ -243,7 +245,7 @@ void args__defaults(struct tcpc_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->ringbuf_size = TCPC_RINGBUF_SIZE;
-	opts->max_tw = TCPC_MAX_TW;
+	opts->max_tw = 0;	/* sized at load: loader__size_tw() */
 	opts->max_closing = TCPC_MAX_CLOSING;
 }
 
@@ -401,7 +403,7 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 			break;
 		case OPT_MAX_TW:
 		case OPT_MAX_CLOSING:
-			if (!parse_ulong(optarg, 1, 1UL << 24, &v)) {
+			if (!parse_ulong(optarg, 1, TCPC_MAX_TW_LIMIT, &v)) {
 				fprintf(err, "tcpclose: invalid %s '%s': give a number from 1 to 16777216\n",
 					c == OPT_MAX_TW ? "--max-tw" : "--max-closing", optarg);
 				return ARGS_EXIT_USAGE;

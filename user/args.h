@@ -37,7 +37,8 @@ struct tcpc_opts {
 	unsigned long interval;	/* -i: seconds between histogram and gauge prints, 0: at exit */
 	unsigned long duration;	/* -d: seconds, 0 to run until interrupted */
 	unsigned long ringbuf_size;	/* --ringbuf-size: bytes */
-	unsigned long max_tw;	/* --max-tw: timewait sockets followed at once */
+	unsigned long max_tw;	/* --max-tw: timewait sockets followed at once; 0: as many
+				 * as tcp_max_tw_buckets (loader.max_tw) */
 	unsigned long max_closing;	/* --max-closing: full sockets followed while closing */
 	enum tcpc_backend backend;	/* --backend */
 };

@@ -35,6 +35,28 @@ static int fail(const char *what, int err)
 	return err;
 }
 
+/*
+ * As many timewait sockets as the kernel keeps at once in this network namespace
+ * (net.ipv4.tcp_max_tw_buckets, sized by the kernel from its memory): past that it makes
+ * none, so following more is waste and following fewer loses records. TCPC_MAX_TW if
+ * unreadable.
+ */
+static unsigned long tw_buckets(void)
+{
+	unsigned long n = 0;
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_max_tw_buckets", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	/* the map needs one entry at least; --max-tw's own bound above */
+	if (!n)
+		return TCPC_MAX_TW;
+	return n > TCPC_MAX_TW_LIMIT ? TCPC_MAX_TW_LIMIT : n;
+}
+
 static int configure(struct loader *l, const struct tcpc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
@@ -60,7 +82,8 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	/* --hist alone wants no record per connection: the kernel only counts */
 	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
-	bpf_map__set_max_entries(skel->maps.tws, opts->max_tw);
+	l->max_tw = opts->max_tw ? opts->max_tw : tw_buckets();
+	bpf_map__set_max_entries(skel->maps.tws, l->max_tw);
 	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing);
 	/* a per-CPU copy of every bucket only for --hist: 37 KiB a CPU and close state */
 	if (!opts->hist)

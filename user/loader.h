@@ -18,6 +18,8 @@ struct loader {
 	unsigned int hz;
 	enum tcpc_backend backend;	/* the one chosen: never TCPC_BACKEND_AUTO */
 	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
+	unsigned long max_tw;		/* timewait sockets followed at once (--max-tw, or as
+					 * many as tcp_max_tw_buckets) */
 };
 
 /*

@@ -240,8 +240,9 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend); Ctrl-C to end\n",
-		t.loader.hz, backend__name(t.loader.backend));
+	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend), up to %lu timewait sockets at once%s; Ctrl-C to end\n",
+		t.loader.hz, backend__name(t.loader.backend), t.loader.max_tw,
+		opts.max_tw ? "" : " (tcp_max_tw_buckets; --max-tw to change)");
 	if ((!opts.hist || opts.json) && !opts.quiet)
 		sink.ops->header(&sink);
 	sink__flush(&sink);

@@ -74,17 +74,30 @@ static __always_inline bool ka__filtered(__u64 sk, __u16 sport, __u16 dport)
 	       skc__addrs_filtered(skc, family) || sk__cgroup_filtered((const struct sock *)sk);
 }
 
-/*
- * icsk_probes_out counts the probes sent since the last ACK. Seen back at 0 after k, the
- * k-th probe was answered and the k - 1 before it were not; still at k, none of k was.
- */
-static __always_inline void ka__settle(struct ka_count *ka, __u32 probes_out)
+/* 'run' probes in a row are known to have gone unanswered; probes_out is the count now */
+static __always_inline void ka__note(struct ka_count *ka, __u32 run, __u32 probes_out)
 {
-	__u32 run = probes_out ? probes_out : (ka->last ? ka->last - 1 : 0);
-
 	if (run > ka->unanswered)
 		ka->unanswered = run;
 	ka->last = probes_out;
+}
+
+/*
+ * icsk_probes_out counts the probes sent since the last ACK. When the k-th goes out, the
+ * k - 1 before it went unanswered; its own answer is yet to come.
+ */
+static __always_inline void ka__sent(struct ka_count *ka, __u32 probes_out)
+{
+	ka__note(ka, probes_out - 1, probes_out);
+}
+
+/*
+ * At the connection's end: back at 0 after k, the k-th probe was answered and the k - 1
+ * before it were not; still at k, none of the k got an answer before the end.
+ */
+static __always_inline void ka__settle(struct ka_count *ka, __u32 probes_out)
+{
+	ka__note(ka, probes_out ? probes_out : (ka->last ? ka->last - 1 : 0), probes_out);
 }
 
 /* a keepalive or retransmit timer of socket sk begins to run on this CPU */
@@ -156,7 +169,7 @@ static __always_inline void ka__count(struct timer_run *run, __u8 out)
 	if (!ka)
 		return;
 	ka->probes += sent;
-	ka__settle(ka, out);
+	ka__sent(ka, out);
 	/* another probe while some are out: the one before it went unanswered */
 	if (emit_transitions && out >= 2)
 		emit_unanswered(sk, out - 1, bpf_ktime_get_ns());

@@ -33,7 +33,7 @@ void test_args_defaults(void)
 	ASSERT_FALSE(p.opts.json, "text by default");
 	ASSERT_EQ(p.opts.family, 0, "both families");
 	ASSERT_EQ(p.opts.ringbuf_size, 4 << 20, "4 MiB ring buffer");
-	ASSERT_EQ(p.opts.max_tw, 131072, "timewait map size");
+	ASSERT_EQ(p.opts.max_tw, 0, "timewait map sized at load, from tcp_max_tw_buckets");
 	ASSERT_EQ(p.opts.max_closing, 65536, "closing connections map size");
 	ASSERT_EQ(p.opts.duration, 0, "runs until interrupted");
 	ASSERT_EQ(p.opts.backend, TCPC_BACKEND_AUTO, "backend chosen by probing");

@@ -14,6 +14,17 @@ static double jiffy_s(const struct wire_facts *f)
 	return 1.0 / (f->hz ? f->hz : 100);
 }
 
+/*
+ * How much sooner than its delay a timer may fire, as the clock reads it: a jiffy (it is
+ * armed anywhere in one), and how late this run saw the tick (sswatch): a timer armed while
+ * jiffies lag the clock is due by jiffies that the clock passed long before, and fires when
+ * the tick catches up. An emulated guest's tick runs a hundred milliseconds late.
+ */
+static double timer_slack_s(const struct wire_facts *f)
+{
+	return jiffy_s(f) + (f->ss ? f->ss->worst_tick_lag_ns / 1e9 : 0);
+}
+
 static unsigned int seg__end(const struct tcp_seg *s)
 {
 	return s->seq + s->len + !!(s->flags & (TCP_SYN | TCP_FIN));
@@ -49,7 +60,7 @@ static int rto__judge_one(const struct wire_facts *f, size_t i,
 		if (s->seq != first->seq || seg__end(s) != seg__end(first))
 			continue;
 		k++;
-		want = RTO_MIN_S * ((1 << (k - 1)) - 1) - jiffy_s(f);
+		want = RTO_MIN_S * ((1 << (k - 1)) - 1) - timer_slack_s(f);
 		if (k >= 2 && s->ts - first->ts < want) {
 			snprintf(line, sizeof(line),
 				 "resends: %u>%u sent seq %u again (resend %d) %.1f ms after it first left, want at least %.1f ms (TCP_RTO_MIN backing off)",
@@ -129,7 +140,7 @@ int check_timers__keepalive_probes(const struct wire_facts *f, unsigned short po
 static int keepalive__judge(const struct wire_facts *f, const struct check_timers *t,
 			    void (*diff)(void *ctx, const char *line), void *ctx)
 {
-	double heard = 0, probe = 0, j = jiffy_s(f);
+	double heard = 0, probe = 0, j = timer_slack_s(f);
 	double idle = t->ka_idle_ms - j * 1e3, intvl = t->ka_intvl_ms - j * 1e3;
 	struct ka_scan k = {};
 	int bad = 0;

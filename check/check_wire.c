@@ -237,13 +237,18 @@ static void wire__bound(const struct wire_facts *f, const struct tcpc_conn *rec,
 	case TCPC_TIME_WAIT:
 		if (p == TCPC_CLOSING) {
 			span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");
-		} else if (f->rearm_blind) {
-			span__lo(s, w->peer_fin, "the peer's FIN arrived");
-			span__hi(s, w->we_acked_fin_last, "our ACK of its last FIN left");
-		} else {
-			span__lo(s, w->peer_fin, "the peer's FIN arrived");
-			span__hi(s, w->we_acked_fin, "our ACK of its FIN left");
+			break;
 		}
+		span__lo(s, w->peer_fin, "the peer's FIN arrived");
+		/*
+		 * A full FIN_WAIT2 socket acknowledges the FIN first and then makes its timewait
+		 * socket (tcp_fin(): tcp_send_ack(), tcp_time_wait()), milliseconds later on a
+		 * stalled guest; an orphaned one's timewait socket enters TIME_WAIT before it
+		 * answers. Our ACK bounds it only where a timewait socket took the FIN, as it
+		 * takes any resent one; else the socket dumps do.
+		 */
+		if (f->rearm_blind && w->we_acked_fin_last != w->we_acked_fin)
+			span__hi(s, w->we_acked_fin_last, "our ACK of its last FIN left");
 		break;
 	case GONE:
 		span__lo(s, w->our_last ? w->our_last : NO_TIME, "our last segment left");

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "peer.h"
 
 /* every segment of a test, however many connections it runs at once */
@@ -24,13 +25,12 @@
 /* UDP to the discard port at the peer: the probe that the stamps are on (peer__stamps()) */
 #define PEER_PROBE_PORT 9
 #define PEER_HANDSHAKE_MS 5000
+/* the wall clock moved against CLOCK_MONOTONIC by more than this: it was stepped */
+#define PEER_STEP_NS 1000000
 
 double peer__now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock__now_s();
 }
 
 static bool seq__after(uint32_t a, uint32_t b)
@@ -86,11 +86,16 @@ static int peer__read(struct peer *p, double *probe_ts)
 		.msg_iovlen = 1,
 		.msg_control = ctl,
 	};
+	long long off = clock__real_offset_ns();
 	struct peer_seg s;
 	struct cmsghdr *cm;
 	ssize_t n;
 	int err;
 
+	/* a stamp is on the wall clock: a step of it between stamp and reading would move it */
+	if (p->real_offset_ns && llabs(off - p->real_offset_ns) > PEER_STEP_NS)
+		p->clock_steps++;
+	p->real_offset_ns = off;
 	peer__drain_tun(p);
 	for (;;) {
 		msg.msg_namelen = sizeof(from);
@@ -106,7 +111,7 @@ static int peer__read(struct peer *p, double *probe_ts)
 				struct timespec ts;
 
 				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-				s.ts = ts.tv_sec + ts.tv_nsec / 1e9;
+				s.ts = (ts.tv_sec * 1000000000LL + ts.tv_nsec - off) / 1e9;
 			}
 		}
 		if (tcpseg__parse(buf, n, ntohs(from.sll_protocol), &s.seg)) {
@@ -304,7 +309,7 @@ int peer__send_next(struct peer_conn *c, uint8_t flags, const void *data, uint32
 	return err;
 }
 
-/* wait for the packet socket until the deadline (CLOCK_REALTIME s): false at the deadline */
+/* wait for the packet socket until the deadline (CLOCK_MONOTONIC s): false at the deadline */
 static bool peer__wait(struct peer *p, double deadline)
 {
 	double left = deadline - peer__now();
@@ -452,32 +457,4 @@ int peer__count(const struct peer_conn *c, int from_peer, uint8_t flags)
 		n += peer__ours(c, &c->p->segs[i], from_peer) &&
 		     (c->p->segs[i].seg.flags & flags) == flags;
 	return n;
-}
-
-int peer__to_capture(const struct peer *p, struct capture *c)
-{
-	int err;
-
-	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < p->n; i++) {
-		const struct tcpseg *g = &p->segs[i].seg;
-		struct tcp_seg s = {
-			.ts = p->segs[i].ts,
-			.rx_ts = p->segs[i].ts,
-			.family = g->family,
-			.sport = g->sport,
-			.dport = g->dport,
-			.seq = g->seq,
-			.ack = g->ack,
-			.flags = g->flags,
-			.len = g->len,
-		};
-
-		memcpy(s.saddr, g->saddr, sizeof(s.saddr));
-		memcpy(s.daddr, g->daddr, sizeof(s.daddr));
-		err = capture__add(c, &s, true);
-		if (err)
-			return err;
-	}
-	return 0;
 }

@@ -6,6 +6,8 @@
  * a segment the peer writes is stamped as the kernel takes it in (within the write, which
  * runs the kernel's receive to its end), one the kernel sends as it leaves. That capture is
  * the peer's only log, and the ground truth a test compares the tracer's records with.
+ * The stamps are the wall clock's; each is moved to CLOCK_MONOTONIC, the tracer's clock,
+ * as it is read, and a step of the wall clock seen between reads is counted.
  *
  * The peer offers no TCP options unless asked (no timestamps, SACK or window scaling), so
  * sequence numbers are plain arithmetic.
@@ -22,7 +24,7 @@
 
 /* one segment on the device, either way */
 struct peer_seg {
-	double ts;		/* CLOCK_REALTIME s: as the kernel took it in, or as it left */
+	double ts;		/* CLOCK_MONOTONIC s: as the kernel took it in, or as it left */
 	bool from_peer;		/* written by the peer; else sent by the kernel */
 	struct tcpseg seg;
 };
@@ -36,6 +38,8 @@ struct peer {
 	struct peer_seg *segs;	/* the capture, in the order the device saw them */
 	size_t n, cap;
 	unsigned long drops;	/* segments the packet socket could not queue */
+	long long real_offset_ns;	/* CLOCK_REALTIME less CLOCK_MONOTONIC at the last read */
+	int clock_steps;	/* reads that found it moved: stamps across one are off by it */
 };
 
 /* one connection of the peer: its ports and where each side's sequence is */
@@ -102,11 +106,7 @@ const struct peer_seg *peer__find(const struct peer_conn *c, int from_peer, uint
 				  int nth);
 int peer__count(const struct peer_conn *c, int from_peer, uint8_t flags);
 
-/* the capture as capture.h has it (struct capture of tcp_seg), for the judges that read
- * one; every segment is stamped once: sent and arrived at the same instant */
-int peer__to_capture(const struct peer *p, struct capture *c);
-
-/* CLOCK_REALTIME now, in the capture's seconds */
+/* CLOCK_MONOTONIC now, in the capture's seconds */
 double peer__now(void);
 
 #endif

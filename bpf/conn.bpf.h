@@ -304,21 +304,18 @@ static __always_inline void conn__note_rcv_shut(struct tcpc_closing *c, const st
  * Is the socket (FIN_WAIT1 or FIN_WAIT2, receiving shut down) being aborted for the data the
  * segment taken in now brings? The kernel then ends it and sends the reset itself
  * (tcp_rcv_state_process(): TcpExtTCPAbortOnData), in some paths through tcp_reset(), which
- * fires the receive-reset tracepoint although no reset came. Such a segment was counted in
- * data_segs_in (tcp_segs_in()) and its acknowledgement taken (tcp_ack() set rcv_tstamp) just
- * before; a reset is taken in before either. Data since the shutdown that did not abort
- * (old bytes resent) leaves the acknowledgement's jiffy to tell: a reset that came in the
- * same jiffy as such data and an acknowledgement would be taken for an abort.
+ * fires the receive-reset tracepoint although no reset came. New data after the shutdown
+ * aborts at once, and the segment that brings it was counted in data_segs_in
+ * (tcp_segs_in()) before: data counted since the shutdown says so. A reset taken in is
+ * taken for an abort only if it carries data itself, or if the peer resent old data after
+ * the shutdown (neither aborts): the count cannot tell those apart, and nothing the socket
+ * keeps can. (The jiffy of the segment's acknowledgement, rcv_tstamp, looked like it
+ * could; an emulated guest stalled between the two, and it read a real abort as a reset.)
  */
 static __always_inline bool conn__aborted_on_data(const struct tcpc_closing *c,
 						  const struct tcp_sock *tp)
 {
-	__u32 now_j = bpf_jiffies64();
-
-	if (!c->rcv_shut_known || tp->data_segs_in == c->rcv_shut_data_segs)
-		return false;
-	/* the jiffy may have ticked between tcp_ack() and now */
-	return now_j - tp->rcv_tstamp <= 1;
+	return c->rcv_shut_known && tp->data_segs_in != c->rcv_shut_data_segs;
 }
 
 /* count a complete record's dwells into the --hist histograms of this CPU */

@@ -21,6 +21,15 @@
 
 #define TRACER_READY "tcpclose: tracing"
 #define TRACER_READY_MS 30000	/* loaded machines (benchmarks beside the tests) are slow to load BPF */
+
+/* how long tcpclose may take to attach: TCPCLOSE_TEST_READY_S for emulated guests (vmtest) */
+static int tracer__ready_ms(void)
+{
+	const char *s = getenv("TCPCLOSE_TEST_READY_S");
+	int v = s ? atoi(s) : 0;
+
+	return v > 0 ? v * 1000 : TRACER_READY_MS;
+}
 #define TRACER_EXIT_MS 10000
 #define TRACER_MAX_ARGS 32
 
@@ -163,7 +172,7 @@ int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char 
 		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
-	deadline = clock__now_ms() + TRACER_READY_MS;
+	deadline = clock__now_ms() + tracer__ready_ms();
 	while (!tracer__ready(t)) {
 		if (!tracer__alive(t)) {
 			if (tracer__backend_refused(t, args))
@@ -174,7 +183,7 @@ int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char 
 		}
 		if (clock__now_ms() > deadline) {
 			printf("tracer: no '" TRACER_READY "' line on stderr within %d s\n",
-			       TRACER_READY_MS / 1000);
+			       tracer__ready_ms() / 1000);
 			tracer__dump_stderr(t);
 			return -ETIMEDOUT;
 		}

@@ -11,6 +11,7 @@
 #   make vmtest VMTEST_ARGS="--jobs 2 --module sch_netem"     (see tools/vmtest --help)
 #   make vmtest VMTEST_CMD="/vmtest/matrix --load active tw_rst"   (matrix takes check's options)
 #   make vmtest-flake                             the matrix with --load (tools/flake.mk)
+#   make vmtest-wire                              the wire tests (tests/integration/wire_*.c)
 #   make kernel-table                             the same and this kernel, into docs/CHECK.md
 #
 # Needs qemu-system-x86, busybox-static and cpio (tools/vmtest installs them as root).
@@ -22,11 +23,19 @@ VMTEST_ARGS ?=
 VMTEST_TIMEOUT ?=
 VMTEST_OUT := tools/.output/vmtest
 
-.PHONY: vmtest kernel-table
+.PHONY: vmtest vmtest-wire kernel-table
 
 vmtest:
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
 		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) $(VMTEST_ARGS) -- $(VMTEST_CMD)
+
+# the wire-level integration tests (the scripted peer) in each guest, under every backend it
+# offers: the host's test binary goes in, with the tun module the peer needs
+vmtest-wire: test-bins
+	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
+		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) --module tun \
+		--add $(TEST_OUT)/test_integration --add tools/vmtest.d/wire:/vmtest/wire \
+		$(VMTEST_ARGS) -- /vmtest/wire
 
 # docs/CHECK.md's table of kernels by scenario: this machine's kernel, then KERNELS, each with
 # every backend it offers; a failing run still has its row, so the table is written anyway

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wire_fin_wait2: our FIN acknowledged, and then no FIN from the peer but a reset, or data.
+ * One rule for the reset, whoever holds the socket: before the peer's FIN the close was not
+ * done, so the reset ended the connection (cause rst_received, role aborted); an orphan,
+ * whose FIN_WAIT2 a timewait socket carries, also says tw_end rst. Data to the orphan's
+ * timewait socket is refused with a reset of ours (tcp_timewait_state_process():
+ * TCP_TW_RST, "new data after half-duplex close"): cause rst_sent, data_after_close.
+ */
+#include <sys/socket.h>
+#include <unistd.h>
+#include "test.h"
+#include "wire.h"
+
+#define STEP_MS 2000
+#define PAUSE_MS 20
+
+enum fw2_end {
+	FW2_RST_ORPHAN,		/* close(); the peer resets the orphan's timewait socket */
+	FW2_RST_HELD,		/* shutdown(SHUT_WR); the peer resets the full socket */
+	FW2_DATA_ORPHAN,	/* close(); the peer sends data to the orphan's timewait socket */
+};
+
+static const char *const fw2_names[] = { "reset, orphan", "reset, held", "data, orphan" };
+
+static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
+{
+	const char *what = fw2_names[how];
+	struct peer_seg fin, ack, last, rst;
+	bool orphan = how != FW2_RST_HELD;
+	struct peer_conn c;
+	struct wire w;
+	json_object *rec;
+	double t_close;
+	int fd = -1;
+
+	if (!wire__start(&w, backend, family))
+		goto out;
+	peer__conn(&c, &w.peer, 80);
+	fd = wire__socket(&w, 0);
+	if (!ASSERT_GE(fd, 0, "socket") || !ASSERT_OK(peer__accept(&c, fd), "handshake"))
+		goto out;
+	t_close = peer__now();
+	if (orphan) {
+		close(fd);
+		fd = -1;
+	} else if (!ASSERT_OK(shutdown(fd, SHUT_WR), "shutdown(SHUT_WR)")) {
+		goto out;
+	}
+	if (!ASSERT_OK(peer__expect(&c, TCP_FIN, STEP_MS, &fin), "our FIN") ||
+	    !ASSERT_OK(peer__send_next(&c, TCP_ACK, NULL, 0), "the peer ACKs our FIN"))
+		goto out;
+	ack = c.sent;
+	usleep(PAUSE_MS * 1000);
+	if (how == FW2_DATA_ORPHAN) {
+		if (!ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, "data", 4), "the peer's data") ||
+		    !ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &rst), "our reset"))
+			goto out;
+		last = c.sent;
+	} else {
+		if (!ASSERT_OK(peer__send(&c, TCP_RST, c.snd_nxt, 0, NULL, 0), "the peer's reset"))
+			goto out;
+		last = c.sent;
+		ASSERT_TRUE(peer__quiet(&c, PAUSE_MS), "no answer to a reset");
+	}
+	if (fd >= 0) {
+		/* the owner's close() sends the record of a socket a reset ended under it */
+		close(fd);
+		fd = -1;
+	}
+	if (!wire__finish(&w))
+		goto out;
+	ASSERT_EQ(peer__count(&c, 0, TCP_RST), how == FW2_DATA_ORPHAN, "resets from us on the wire");
+	ASSERT_EQ(nstat__get(&w.f.delta, "TcpOutRsts"), how == FW2_DATA_ORPHAN, "TcpOutRsts");
+	rec = wire__record(&w, &c);
+	if (!ASSERT_NOT_NULL(rec, what))
+		goto out;
+	wire__check_ends(&w, rec, &c, getpid(), what);
+	if (how == FW2_DATA_ORPHAN)
+		wire__check_kind(rec, "aborted", "rst_sent", "data_after_close", "FIN_WAIT1,FIN_WAIT2",
+				 what);
+	else
+		wire__check_kind(rec, "aborted", "rst_received", NULL, "FIN_WAIT1,FIN_WAIT2", what);
+	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, ack.ts), wire__ms(t_close, ack.ts),
+			  what);
+	/* the held socket's record waits for its owner's close(): FIN_WAIT2 ended at the reset */
+	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack.ts, last.ts), wire__ms(ack.ts, last.ts),
+			  what);
+	wire__check_fin(rec, &fin, what);
+	wire__check_peer_fin(rec, NULL, what);
+	wire__check_tw_end(rec, orphan ? "rst" : NULL, what);
+	wire__check_restarts(&w, rec, 0, 0, 0, what);
+	wire__check_quiet(rec, what);
+	if (test__failed())
+		fixture__dump(rec, "record");
+out:
+	if (fd >= 0)
+		close(fd);
+	wire__cleanup(&w);
+}
+
+static void fin_wait2__rst_orphan(const char *backend, int family)
+{
+	fin_wait2__run(backend, family, FW2_RST_ORPHAN);
+}
+
+static void fin_wait2__rst_held(const char *backend, int family)
+{
+	fin_wait2__run(backend, family, FW2_RST_HELD);
+}
+
+static void fin_wait2__data_orphan(const char *backend, int family)
+{
+	fin_wait2__run(backend, family, FW2_DATA_ORPHAN);
+}
+
+void test_wire_fin_wait2_rst_orphan(void)
+{
+	wire__each(fin_wait2__rst_orphan, false);
+}
+
+void test_wire_fin_wait2_rst_held(void)
+{
+	wire__each(fin_wait2__rst_held, false);
+}
+
+void test_wire_fin_wait2_data_orphan(void)
+{
+	wire__each(fin_wait2__data_orphan, true);
+}

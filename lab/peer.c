@@ -24,6 +24,8 @@
 #define PEER_RCVBUF (16 << 20)
 /* UDP to the discard port at the peer: the probe that the stamps are on (peer__stamps()) */
 #define PEER_PROBE_PORT 9
+/* probes until the device stamps them: the netstamp work may wait seconds on a loaded host */
+#define PEER_STAMP_TRIES 2000
 #define PEER_HANDSHAKE_MS 5000
 /* the wall clock moved against CLOCK_MONOTONIC by more than this: it was stepped */
 #define PEER_STEP_NS 1000000
@@ -140,25 +142,28 @@ int peer__poll(struct peer *p)
 static int peer__stamps(struct peer *p)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PEER_PROBE_PORT) };
-	double sent, probe_ts;
+	double reading, probe_ts;
 	int fd, i, err = -ETIMEDOUT;
 
 	tun__addr(4, 1, (uint8_t *)&to.sin_addr);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	for (i = 0; i < 200 && err == -ETIMEDOUT; i++) {
+	for (i = 0; i < PEER_STAMP_TRIES && err == -ETIMEDOUT; i++) {
 		probe_ts = 0;
-		sent = peer__now();
 		if (sendto(fd, "", 1, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
 			err = -errno;
 			break;
 		}
-		/* read late on purpose: a stamp taken on reading would show it */
+		/*
+		 * Read late on purpose: a stamp taken on reading would come after 'reading'; one
+		 * the device took came before it, however slowly a loaded host sent it
+		 */
 		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+		reading = peer__now();
 		err = peer__read(p, &probe_ts);
 		if (!err)
-			err = probe_ts && probe_ts - sent < 0.002 ? 0 : -ETIMEDOUT;
+			err = probe_ts && probe_ts < reading ? 0 : -ETIMEDOUT;
 	}
 	close(fd);
 	return err;

@@ -13,6 +13,8 @@
 #include "netns.h"
 #include "tun.h"
 
+#define TUN_ADDR6_WAIT_MS 10000
+
 /* struct in6_ifreq of <linux/ipv6.h>, which does not mix with <netinet/in.h> */
 struct tun_in6_ifreq {
 	struct in6_addr addr;
@@ -72,6 +74,31 @@ static int tun__up(int fd, const char *name)
 	return ioctl(fd, SIOCSIFFLAGS, &ifr) ? -errno : 0;
 }
 
+/*
+ * Even without duplicate address detection, an IPv6 address stays tentative, and bind()
+ * refuses it (EADDRNOTAVAIL), until the kernel's addrconf work has run: soon, but later
+ * still on a loaded host. Wait for it, up to TUN_ADDR6_WAIT_MS.
+ */
+static int tun__wait_addr6(void)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	int fd, err = -ETIMEDOUT;
+
+	tun__addr(6, 0, sin6.sin6_addr.s6_addr);
+	for (int waited = 0; waited < TUN_ADDR6_WAIT_MS && err; waited++) {
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		err = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) ? -errno : 0;
+		close(fd);
+		if (err && err != -EADDRNOTAVAIL)
+			return err;
+		if (err)
+			usleep(1000);
+	}
+	return err;
+}
+
 int tun__open(struct tun *t, const char *name)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
@@ -99,7 +126,8 @@ int tun__open(struct tun *t, const char *name)
 		err = -errno;
 		goto err_close;
 	}
-	err = tun__addr4(sfd, t->name) ?: tun__up(sfd, t->name) ?: tun__addr6(t->ifindex);
+	err = tun__addr4(sfd, t->name) ?: tun__up(sfd, t->name) ?: tun__addr6(t->ifindex) ?:
+	      tun__wait_addr6();
 	close(sfd);
 	if (err)
 		goto err_close;

@@ -319,6 +319,20 @@ void wire__check_tw_end(json_object *rec, const char *want, const char *what)
 		ASSERT_TRUE(json__is_null(rec, "tw_end"), msg);
 }
 
+void wire__check_record(const struct wire *w, json_object *rec, const struct peer_conn *c,
+			const struct wire_expect *e, const char *what)
+{
+	wire__check_ends(w, rec, c, e->pid, what);
+	wire__check_kind(rec, e->role, e->cause, e->rst_reason, e->states, what);
+	wire__check_fin(rec, e->fin, what);
+	wire__check_peer_fin(rec, e->pfin, what);
+	wire__check_tw_end(rec, e->tw_end, what);
+	if (e->busy)
+		return;
+	wire__check_restarts(w, rec, 0, 0, 0, what);
+	wire__check_quiet(rec, what);
+}
+
 const char *wire__comm(void)
 {
 	static char comm[32];

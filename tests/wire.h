@@ -112,6 +112,25 @@ void wire__check_kind(json_object *rec, const char *role, const char *cause,
 /* how the TIME_WAIT ended (NULL: tw_end is null) */
 void wire__check_tw_end(json_object *rec, const char *want, const char *what);
 
+/* what a record must say, each from the script or the capture */
+struct wire_expect {
+	pid_t pid;			/* the process named (0: none, comm null) */
+	const char *role, *cause;
+	const char *rst_reason;		/* NULL: null */
+	const char *states;		/* "FIN_WAIT1,FIN_WAIT2", "" for none */
+	const struct peer_seg *fin;	/* our FIN segment (NULL: fin_seq and fin_ack null) */
+	const struct peer_seg *pfin;	/* the peer's (NULL: peer_fin_* null) */
+	const char *tw_end;		/* NULL: null */
+	bool busy;			/* restarts, resends or probes: the test checks those */
+};
+
+/*
+ * The record of c's kernel end says what e says, and, unless e->busy, that nothing was
+ * restarted, resent or probed: the dwells and what a test stages are the test's to check
+ */
+void wire__check_record(const struct wire *w, json_object *rec, const struct peer_conn *c,
+			const struct wire_expect *e, const char *what);
+
 /* the comm of this process, as a record names it */
 const char *wire__comm(void);
 

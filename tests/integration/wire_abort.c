@@ -56,18 +56,15 @@ static void abort__data_after_close(const char *backend, int family, bool ack_fi
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, what))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), what);
-	wire__check_kind(rec, "aborted", "rst_sent", "data_after_close",
-			 ack_fin ? "FIN_WAIT1,FIN_WAIT2" : "FIN_WAIT1", what);
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "aborted", .cause = "rst_sent",
+						.rst_reason = "data_after_close",
+						.states = ack_fin ? "FIN_WAIT1,FIN_WAIT2" : "FIN_WAIT1",
+						.fin = &fin }, what);
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, data.ts), wire__ms(t_close, data.ts),
 			  what);
 	if (ack_fin)
 		wire__check_dwell(&w, rec, "FIN_WAIT2", 0, wire__ms(data.ts, rst.ts), what);
-	wire__check_fin(rec, &fin, what);
-	wire__check_peer_fin(rec, NULL, what);
-	wire__check_tw_end(rec, NULL, what);
-	wire__check_restarts(&w, rec, 0, 0, 0, what);
-	wire__check_quiet(rec, what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -118,13 +115,10 @@ static void abort__listener_closed(const char *backend, int family)
 	if (!ASSERT_NOT_NULL(rec, "child record"))
 		goto out;
 	/* the reset ran in our close() of the listener: process context, ours */
-	wire__check_ends(&w, rec, &c, getpid(), "child");
-	wire__check_kind(rec, "aborted", "rst_sent", "listener_closed", "", "child");
-	wire__check_fin(rec, NULL, "child");
-	wire__check_peer_fin(rec, NULL, "child");
-	wire__check_tw_end(rec, NULL, "child");
-	wire__check_restarts(&w, rec, 0, 0, 0, "child");
-	wire__check_quiet(rec, "child");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "aborted", .cause = "rst_sent",
+						.rst_reason = "listener_closed", .states = ""
+						}, "child");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -182,17 +176,14 @@ static void abort__bad_rst(const char *backend, int family)
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, "record"))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), "bad reset");
-	wire__check_kind(rec, "passive", "normal", NULL, "CLOSE_WAIT,LAST_ACK", "bad reset");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "passive", .cause = "normal",
+						.states = "CLOSE_WAIT,LAST_ACK", .fin = &fin,
+						.pfin = &pfin }, "bad reset");
 	wire__check_dwell(&w, rec, "CLOSE_WAIT", wire__ms(pfin.ts, t_close), wire__ms(pfin.ts, fin.ts),
 			  "bad reset");
 	wire__check_dwell(&w, rec, "LAST_ACK", wire__ms(fin.ts, ack.ts), wire__ms(t_close, ack.ts),
 			  "bad reset");
-	wire__check_fin(rec, &fin, "bad reset");
-	wire__check_peer_fin(rec, &pfin, "bad reset");
-	wire__check_tw_end(rec, NULL, "bad reset");
-	wire__check_restarts(&w, rec, 0, 0, 0, "bad reset");
-	wire__check_quiet(rec, "bad reset");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:

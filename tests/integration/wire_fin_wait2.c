@@ -75,22 +75,17 @@ static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, what))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), what);
-	if (how == FW2_DATA_ORPHAN)
-		wire__check_kind(rec, "aborted", "rst_sent", "data_after_close", "FIN_WAIT1,FIN_WAIT2",
-				 what);
-	else
-		wire__check_kind(rec, "aborted", "rst_received", NULL, "FIN_WAIT1,FIN_WAIT2", what);
+	wire__check_record(&w, rec, &c, &(struct wire_expect){
+		.pid = getpid(), .role = "aborted",
+		.cause = how == FW2_DATA_ORPHAN ? "rst_sent" : "rst_received",
+		.rst_reason = how == FW2_DATA_ORPHAN ? "data_after_close" : NULL,
+		.states = "FIN_WAIT1,FIN_WAIT2", .fin = &fin, .tw_end = orphan ? "rst" : NULL,
+	}, what);
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, ack.ts), wire__ms(t_close, ack.ts),
 			  what);
 	/* the held socket's record waits for its owner's close(): FIN_WAIT2 ended at the reset */
 	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack.ts, last.ts), wire__ms(ack.ts, last.ts),
 			  what);
-	wire__check_fin(rec, &fin, what);
-	wire__check_peer_fin(rec, NULL, what);
-	wire__check_tw_end(rec, orphan ? "rst" : NULL, what);
-	wire__check_restarts(&w, rec, 0, 0, 0, what);
-	wire__check_quiet(rec, what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:

@@ -73,20 +73,17 @@ static void fins__shutdown_close(const char *backend, int family)
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, "record"))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), "shutdown+close");
-	wire__check_kind(rec, "active", "normal", NULL, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
-			 "shutdown+close");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "active", .cause = "normal",
+						.states = "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
+						.fin = &fin, .pfin = &pfin, .tw_end = "purged"
+						}, "shutdown+close");
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, ack.ts), wire__ms(t_shut, ack.ts),
 			  "shutdown+close");
 	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack.ts, pfin.ts), wire__ms(ack.ts, pfin.ts),
 			  "shutdown+close");
 	wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(pfin.ts, w.purge_ts),
 			  wire__ms(pfin.ts, wire__stop_ts(&w)), "shutdown+close");
-	wire__check_fin(rec, &fin, "shutdown+close");
-	wire__check_peer_fin(rec, &pfin, "shutdown+close");
-	wire__check_tw_end(rec, "purged", "shutdown+close");
-	wire__check_restarts(&w, rec, 0, 0, 0, "shutdown+close");
-	wire__check_quiet(rec, "shutdown+close");
 	ASSERT_REC_INT(rec, "halfclosed_bytes", 0, "shutdown+close");
 	if (test__failed())
 		fixture__dump(rec, "record");
@@ -135,20 +132,17 @@ static void fins__crossed(const char *backend, int family)
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, "record"))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), "crossed");
-	wire__check_kind(rec, "simultaneous", "normal", NULL, "FIN_WAIT1,CLOSING,TIME_WAIT",
-			 "crossed");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "simultaneous", .cause = "normal",
+						.states = "FIN_WAIT1,CLOSING,TIME_WAIT",
+						.fin = &fin, .pfin = &pfin, .tw_end = "purged"
+						}, "crossed");
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, pfin.ts), wire__ms(t_close, pfin.ts),
 			  "crossed");
 	wire__check_dwell(&w, rec, "CLOSING", wire__ms(pfin.ts, ack.ts), wire__ms(pfin.ts, ack.ts),
 			  "crossed");
 	wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(ack.ts, w.purge_ts),
 			  wire__ms(ack.ts, wire__stop_ts(&w)), "crossed");
-	wire__check_fin(rec, &fin, "crossed");
-	wire__check_peer_fin(rec, &pfin, "crossed");
-	wire__check_tw_end(rec, "purged", "crossed");
-	wire__check_restarts(&w, rec, 0, 0, 0, "crossed");
-	wire__check_quiet(rec, "crossed");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -206,19 +200,16 @@ static void fins__reordered(const char *backend, int family)
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, "record"))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), "reordered");
-	wire__check_kind(rec, "active", "normal", NULL, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
-			 "reordered");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "active", .cause = "normal",
+						.states = "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
+						.fin = &fin, .pfin = &pfin, .tw_end = "purged"
+						}, "reordered");
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, data.ts), wire__ms(t_shut, data.ts),
 			  "reordered");
 	wire__check_dwell(&w, rec, "FIN_WAIT2", 0, wire__ms(data.ts, last.ts), "reordered");
 	wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(data.ts, w.purge_ts),
 			  wire__ms(data.ts, wire__stop_ts(&w)), "reordered");
-	wire__check_fin(rec, &fin, "reordered");
-	wire__check_peer_fin(rec, &pfin, "reordered");
-	wire__check_tw_end(rec, "purged", "reordered");
-	wire__check_restarts(&w, rec, 0, 0, 0, "reordered");
-	wire__check_quiet(rec, "reordered");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -284,17 +275,14 @@ static void fins__passive(const char *backend, int family, bool with_data, bool 
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, what))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), what);
-	wire__check_kind(rec, "passive", "normal", NULL, "CLOSE_WAIT,LAST_ACK", what);
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "passive", .cause = "normal",
+						.states = "CLOSE_WAIT,LAST_ACK", .fin = &fin,
+						.pfin = &pfin }, what);
 	wire__check_dwell(&w, rec, "CLOSE_WAIT", wire__ms(pfin.ts, t_close), wire__ms(pfin.ts, fin.ts),
 			  what);
 	wire__check_dwell(&w, rec, "LAST_ACK", wire__ms(fin.ts, ack.ts), wire__ms(t_close, ack.ts),
 			  what);
-	wire__check_fin(rec, &fin, what);
-	wire__check_peer_fin(rec, &pfin, what);
-	wire__check_tw_end(rec, NULL, what);
-	wire__check_restarts(&w, rec, 0, 0, 0, what);
-	wire__check_quiet(rec, what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:

@@ -59,19 +59,17 @@ static void timers__fin_wait2(const char *backend, int family)
 		rec = wire__record(&w, &c[i]);
 		if (!ASSERT_NOT_NULL(rec, what[i]))
 			continue;
-		wire__check_ends(&w, rec, &c[i], getpid(), what[i]);
-		wire__check_kind(rec, "active", "fin_wait2_timeout", NULL, "FIN_WAIT1,FIN_WAIT2",
-				 what[i]);
+		wire__check_record(&w, rec, &c[i], &(struct wire_expect){ .pid = getpid(),
+							.role = "active",
+							.cause = "fin_wait2_timeout",
+							.states = "FIN_WAIT1,FIN_WAIT2",
+							.fin = &fin[i], .tw_end = "expired"
+							}, what[i]);
 		wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin[i].ts, ack[i].ts),
 				  wire__ms(t_close[i], ack[i].ts), what[i]);
 		if (ASSERT_TRUE(wire__gone(&w, &c[i], &lo, &hi), "the dumps saw it go"))
 			wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack[i].ts, lo),
 					  wire__ms(ack[i].ts, hi), what[i]);
-		wire__check_tw_end(rec, "expired", what[i]);
-		wire__check_fin(rec, &fin[i], what[i]);
-		wire__check_peer_fin(rec, NULL, what[i]);
-		wire__check_restarts(&w, rec, 0, 0, 0, what[i]);
-		wire__check_quiet(rec, what[i]);
 		if (test__failed())
 			fixture__dump(rec, what[i]);
 	}
@@ -115,14 +113,14 @@ static void timers__keepalive(const char *backend, int family)
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, "record"))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), "keepalive");
-	wire__check_kind(rec, "active", "normal", NULL, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
-			 "keepalive");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "active", .cause = "normal",
+						.states = "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
+						.fin = &cl.fin, .pfin = &cl.pfin,
+						.tw_end = "purged", .busy = true
+						}, "keepalive");
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(cl.fin.ts, cl.pfin.ts),
 			  wire__ms(cl.t_close, cl.pfin.ts), "keepalive");
-	wire__check_fin(rec, &cl.fin, "keepalive");
-	wire__check_peer_fin(rec, &cl.pfin, "keepalive");
-	wire__check_tw_end(rec, "purged", "keepalive");
 	wire__check_restarts(&w, rec, 0, 0, 0, "keepalive");
 	ASSERT_REC_INT(rec, "keepalive_probes", 3, "keepalive");
 	ASSERT_REC_INT(rec, "keepalive_unanswered", 2, "keepalive");
@@ -182,16 +180,13 @@ static void timers__zero_window(const char *backend, int family)
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, "record"))
 		goto out;
-	wire__check_ends(&w, rec, &c, getpid(), "zero window");
-	wire__check_kind(rec, "active", "normal", NULL, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
-			 "zero window");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
+						.role = "active", .cause = "normal",
+						.states = "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
+						.fin = &fin, .pfin = &ack, .tw_end = "purged"
+						}, "zero window");
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(t_closed, ack.ts), wire__ms(t_close, ack.ts),
 			  "zero window");
-	wire__check_fin(rec, &fin, "zero window");
-	wire__check_peer_fin(rec, &ack, "zero window");
-	wire__check_tw_end(rec, "purged", "zero window");
-	wire__check_restarts(&w, rec, 0, 0, 0, "zero window");
-	wire__check_quiet(rec, "zero window");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:

@@ -3,8 +3,11 @@
  * wire_abort: connections the kernel resets itself, and a reset it must ignore. Which end
  * sent the reset is on the wire; why is in the kernel's counters (TcpExtTCPAbortOnData).
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "netns.h"
 #include "test.h"
 #include "wire.h"
 
@@ -86,45 +89,75 @@ static void abort__data_in_fin_wait2(const char *backend, int family)
 /*
  * The peer connects and sends 10 bytes that nobody reads, and the listener closes before
  * accept(): inet_csk_listen_stop() resets the child. The issue's defect 4: recorded as
- * unread_data, which tcp_close() checks first; the reset is the listener's closing.
+ * unread_data, which tcp_close() checks first; the reset is the listener's closing. With
+ * tfo the 10 bytes ride on the SYN (TCP Fast Open, no cookie asked): the child is made in
+ * SYN_RECV, holding them, and goes the same way.
  */
-static void abort__listener_closed(const char *backend, int family)
+static void abort__listener_closed_with(const char *backend, int family, bool tfo)
 {
-	struct peer_seg rst;
+	const char *what = tfo ? "fast open child" : "child";
+	int lfd = -1, qlen = 8;
+	struct peer_seg seg;
 	struct peer_conn c;
 	unsigned short port;
 	struct wire w;
 	json_object *rec;
-	int lfd = -1;
 
 	if (!wire__start(&w, backend, family))
 		goto out;
+	/* server on (2), and data in a SYN without a cookie taken (0x200) */
+	if (tfo && !ASSERT_OK(netns__sysctl("net.ipv4.tcp_fastopen", "514"), "tcp_fastopen"))
+		goto out;
 	lfd = wire__listen(&w, &port);
 	peer__conn(&c, &w.peer, 40000);
-	if (!ASSERT_GE(lfd, 0, "listen") || !ASSERT_OK(peer__connect(&c, port), "handshake") ||
-	    !ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, data10, sizeof(data10)), "data") ||
-	    !ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &rst), "the child ACKs it"))
+	if (!ASSERT_GE(lfd, 0, "listen"))
 		goto out;
+	if (tfo) {
+		c.lport = port;
+		if (!ASSERT_OK(setsockopt(lfd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen)),
+			       "TCP_FASTOPEN") ||
+		    !ASSERT_OK(peer__send_next(&c, TCP_SYN, data10, sizeof(data10)), "SYN with data") ||
+		    !ASSERT_OK(peer__expect(&c, TCP_SYN | TCP_ACK, STEP_MS, &seg), "SYN-ACK") ||
+		    !ASSERT_EQ(seg.seg.ack, c.snd_nxt, "it acknowledges the SYN's data"))
+			goto out;
+	} else if (!ASSERT_OK(peer__connect(&c, port), "handshake") ||
+		   !ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, data10, sizeof(data10)), "data") ||
+		   !ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &seg), "the child ACKs it")) {
+		goto out;
+	}
 	close(lfd);
 	lfd = -1;
-	if (!ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &rst), "the child's reset") ||
+	if (!ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &seg), "the child's reset") ||
 	    !wire__finish(&w))
 		goto out;
 	ASSERT_EQ(nstat__get(&w.f.delta, "TcpOutRsts"), 1, "TcpOutRsts");
+	if (tfo)
+		ASSERT_EQ(nstat__get(&w.f.delta, "TcpExtTCPFastOpenPassive"), 1,
+			  "TcpExtTCPFastOpenPassive");
 	rec = wire__record(&w, &c);
-	if (!ASSERT_NOT_NULL(rec, "child record"))
+	if (!ASSERT_NOT_NULL(rec, what))
 		goto out;
 	/* the reset ran in our close() of the listener: process context, ours */
-	wire__check_record(&w, rec, &c, &(struct wire_expect){ .pid = getpid(),
-						.role = "aborted", .cause = "rst_sent",
-						.rst_reason = "listener_closed", .states = ""
-						}, "child");
+	wire__check_record(&w, rec, &c, &(struct wire_expect){
+		.pid = getpid(), .role = "aborted", .cause = "rst_sent",
+		.rst_reason = "listener_closed", .states = "",
+	}, what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
 	if (lfd >= 0)
 		close(lfd);
 	wire__cleanup(&w);
+}
+
+static void abort__listener_closed(const char *backend, int family)
+{
+	abort__listener_closed_with(backend, family, false);
+}
+
+static void abort__listener_closed_tfo(const char *backend, int family)
+{
+	abort__listener_closed_with(backend, family, true);
 }
 
 /*
@@ -205,6 +238,11 @@ void test_wire_abort_data_in_fin_wait2(void)
 void test_wire_abort_listener_closed(void)
 {
 	wire__each(abort__listener_closed, false);
+}
+
+void test_wire_abort_listener_closed_tfo(void)
+{
+	wire__each(abort__listener_closed_tfo, false);
 }
 
 void test_wire_abort_bad_rst(void)

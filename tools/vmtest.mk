@@ -30,10 +30,11 @@ vmtest:
 		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) $(VMTEST_ARGS) -- $(VMTEST_CMD)
 
 # the wire-level integration tests (the scripted peer) in each guest, under every backend it
-# offers: the host's test binary goes in, with the tun module the peer needs
+# offers: the host's test binary goes in, with the tun module the peer needs; one test at a
+# time under emulation takes most of an hour per guest, hence the longer timeout
 vmtest-wire: test-bins
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
-		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) --module tun \
+		--timeout $(or $(VMTEST_TIMEOUT),5400) --module tun \
 		--add $(TEST_OUT)/test_integration --add tools/vmtest.d/wire:/vmtest/wire \
 		$(VMTEST_ARGS) -- /vmtest/wire
 

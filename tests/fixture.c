@@ -158,6 +158,9 @@ bool fixture__finish(struct fixture *f)
 
 void fixture__cleanup(struct fixture *f)
 {
+	/* what tcpclose said of itself: its losses and skipped runs, at exit */
+	if (test__failed() && f->tracer.err > 0)
+		tracer__dump_stderr(&f->tracer);
 	if (f->ss_pid)
 		sswatch__stop(f->ss, f->ss_pid);
 	if (f->ns.home >= 0)

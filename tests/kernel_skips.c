@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "kernel_skips.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+/* the events of the hooks tcpclose's programs attach to, and a filter for each */
+static const struct {
+	const char *event;
+	const char *filter;	/* %s: the TCP timer handlers, as "function == 0x..." terms */
+} kernel_skips__events[] = {
+	{ "sock/inet_sock_set_state", "common_pid == 1 && protocol == 6" },
+	{ "tcp/tcp_destroy_sock", "common_pid == 1" },
+	{ "tcp/tcp_receive_reset", "common_pid == 1" },
+	{ "tcp/tcp_send_reset", "common_pid == 1" },
+	{ "tcp/tcp_retransmit_skb", "common_pid == 1" },
+	{ "timer/timer_start", "common_pid == 1 && (%s)" },
+	{ "timer/timer_expire_entry", "common_pid == 1 && (%s)" },
+};
+
+static const char *const kernel_skips__handlers[] = {
+	"tw_timer_handler", "tcp_keepalive_timer", "tcp_write_timer", "reqsk_timer_handler",
+};
+
+static int write_file(const char *dir, const char *file, const char *text)
+{
+	char path[256];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	err = fputs(text, f) < 0;
+	return fclose(f) || err ? -1 : 0;
+}
+
+/* "function == 0x... || ..." for the TCP timer handlers, from kallsyms (as root) */
+static int kernel_skips__timer_terms(char *buf, size_t size)
+{
+	char line[256], name[128];
+	unsigned long long addr;
+	size_t len = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char type;
+
+	buf[0] = '\0';
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3 || !addr)
+			continue;
+		for (size_t i = 0; i < sizeof(kernel_skips__handlers) / sizeof(char *); i++) {
+			if (strcmp(name, kernel_skips__handlers[i]))
+				continue;
+			len += snprintf(buf + len, len < size ? size - len : 0, "%sfunction == 0x%llx",
+					len ? " || " : "", addr);
+		}
+	}
+	fclose(f);
+	return buf[0] && len < size ? 0 : -1;
+}
+
+void kernel_skips__start(struct kernel_skips *k, const char *name)
+{
+	char terms[512], filter[640], path[256];
+
+	snprintf(k->dir, sizeof(k->dir), TRACEFS "/instances/%s", name);
+	if (kernel_skips__timer_terms(terms, sizeof(terms)) || mkdir(k->dir, 0700))
+		goto none;
+	for (size_t i = 0; i < sizeof(kernel_skips__events) / sizeof(kernel_skips__events[0]); i++) {
+		snprintf(filter, sizeof(filter), kernel_skips__events[i].filter, terms);
+		snprintf(path, sizeof(path), "events/%s/filter", kernel_skips__events[i].event);
+		if (write_file(k->dir, path, filter))
+			goto remove;
+		snprintf(path, sizeof(path), "events/%s/enable", kernel_skips__events[i].event);
+		if (write_file(k->dir, path, "1"))
+			goto remove;
+	}
+	if (!write_file(k->dir, "tracing_on", "1"))
+		return;
+remove:
+	kernel_skips__stop(k);
+none:
+	k->dir[0] = '\0';
+}
+
+long kernel_skips__stop(struct kernel_skips *k)
+{
+	char path[256], line[512];
+	long n = 0;
+	FILE *f;
+
+	if (!k->dir[0])
+		return -1;
+	write_file(k->dir, "tracing_on", "0");
+	snprintf(path, sizeof(path), "%s/trace", k->dir);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			n += line[0] != '#';
+		fclose(f);
+	} else {
+		n = -1;
+	}
+	/* an instance with events enabled cannot be removed: turn them off first */
+	write_file(k->dir, "events/enable", "0");
+	rmdir(k->dir);
+	k->dir[0] = '\0';
+	return n;
+}

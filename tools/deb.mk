@@ -4,10 +4,11 @@
 # Included by the top Makefile, which provides OUTPUT, PREFIX, DESTDIR, VERSION, Q and msg.
 #
 #   make man                 the man pages, from docs/man/*.8.md (pandoc), in $(OUTPUT)/man
-#   make install             also installs them
+#   make install             also installs them and the bash completion
 
 PANDOC ?= pandoc
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 MAN_PAGES := $(OUTPUT)/man/tcpclose.8 $(OUTPUT)/man/tcpclose-check.8
 # the date a man page shows: the package's (dpkg-buildpackage sets SOURCE_DATE_EPOCH from
@@ -34,6 +35,9 @@ uninstall: uninstall-extras
 
 install-extras: $(MAN_PAGES)
 	$(Q)install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN_PAGES)
+	$(Q)install -D -m 0644 tools/completion/tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose
+	$(Q)ln -sf tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose-check
 
 uninstall-extras:
-	$(Q)rm -f $(DESTDIR)$(MANDIR)/man8/tcpclose.8 $(DESTDIR)$(MANDIR)/man8/tcpclose-check.8
+	$(Q)rm -f $(DESTDIR)$(MANDIR)/man8/tcpclose.8 $(DESTDIR)$(MANDIR)/man8/tcpclose-check.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose-check

@@ -4,11 +4,13 @@
 # Included by the top Makefile, which provides OUTPUT, PREFIX, DESTDIR, VERSION, Q and msg.
 #
 #   make man                 the man pages, from docs/man/*.8.md (pandoc), in $(OUTPUT)/man
-#   make install             also installs them and the bash completion
+#   make install             also installs them, the bash completion and, as examples, the
+#                            Prometheus rules
 
 PANDOC ?= pandoc
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+EXAMPLESDIR ?= $(PREFIX)/share/doc/tcpclose/examples
 
 MAN_PAGES := $(OUTPUT)/man/tcpclose.8 $(OUTPUT)/man/tcpclose-check.8
 # the date a man page shows: the package's (dpkg-buildpackage sets SOURCE_DATE_EPOCH from
@@ -37,7 +39,10 @@ install-extras: $(MAN_PAGES)
 	$(Q)install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN_PAGES)
 	$(Q)install -D -m 0644 tools/completion/tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose
 	$(Q)ln -sf tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose-check
+	$(Q)install -D -m 0644 -t $(DESTDIR)$(EXAMPLESDIR)/prometheus \
+		tools/prometheus/tcpclose.rules.yml tools/prometheus/tcpclose.rules.test.yml
 
 uninstall-extras:
 	$(Q)rm -f $(DESTDIR)$(MANDIR)/man8/tcpclose.8 $(DESTDIR)$(MANDIR)/man8/tcpclose-check.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose-check
+	$(Q)rm -rf $(DESTDIR)$(EXAMPLESDIR)

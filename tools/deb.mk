@@ -5,7 +5,7 @@
 #
 #   make man                 the man pages, from docs/man/*.8.md (pandoc), in $(OUTPUT)/man
 #   make install             also installs them, the bash completion and, as examples, the
-#                            Prometheus rules
+#                            Prometheus rules and the Grafana dashboard
 
 PANDOC ?= pandoc
 MANDIR ?= $(PREFIX)/share/man
@@ -41,6 +41,7 @@ install-extras: $(MAN_PAGES)
 	$(Q)ln -sf tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose-check
 	$(Q)install -D -m 0644 -t $(DESTDIR)$(EXAMPLESDIR)/prometheus \
 		tools/prometheus/tcpclose.rules.yml tools/prometheus/tcpclose.rules.test.yml
+	$(Q)install -D -m 0644 -t $(DESTDIR)$(EXAMPLESDIR)/grafana tools/grafana/tcpclose.json
 
 uninstall-extras:
 	$(Q)rm -f $(DESTDIR)$(MANDIR)/man8/tcpclose.8 $(DESTDIR)$(MANDIR)/man8/tcpclose-check.8 \

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
+# Debian's python3, not the first on PATH: it is the one python3-yaml is installed for.
 """Do the queries of a Grafana dashboard or a Prometheus rules file name only what tcpclose serves?
 
     unshare -n tests/pkg/promql_names.py [--query] TCPCLOSE FILE...

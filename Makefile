@@ -153,6 +153,7 @@ uninstall:
 -include tools/vmtest.mk
 -include tools/flake.mk
 -include tools/soak.mk
+-include tools/deb.mk
 
 clean:
 	$(call msg,CLEAN)

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Run the unit tests, then the integration tests (each in its own network namespace, up to
-# four at once), and end with one line counting both: "N passed, N failed, N skipped", each
-# subtest counted once and a test without subtests once. The failed ones are named again
-# just before it. Arguments go to both runners (e.g. -t NAME, -t NAME/SUB, -v).
+# four at once), then the checks of what is shipped beside the binaries (tests/pkg/run.sh:
+# man pages, completion, Prometheus rules, dashboard, the Debian package), and end with one
+# line counting all three: "N passed, N failed, N skipped", each subtest counted once and a
+# test without subtests once. The failed ones are named again just before it. Arguments go
+# to every runner (e.g. -t NAME, -t NAME/SUB, -v).
 set -u
 cd "$(dirname "$0")/.."
 out=tests/.output
@@ -11,9 +13,13 @@ failed=0
 skipped=0
 failures=$(mktemp)
 
-for suite in test_unit test_integration; do
+for suite in test_unit test_integration pkg; do
 	log=$(mktemp)
-	"$out/$suite" "$@" | tee "$log"
+	if [ "$suite" = pkg ]; then
+		tests/pkg/run.sh "$@" | tee "$log"
+	else
+		"$out/$suite" "$@" | tee "$log"
+	fi
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	# the runner's recap: the "  #N name" lines after its last "failed (sub)tests, again:"
 	awk -v suite="$suite" '

@@ -16,9 +16,19 @@ set -eu
 # tcpdump         packet captures that the tests compare records with
 # prometheus      the real scraper the --metrics test stores and queries through
 # python3         a real JUnit consumer (xml.etree) for the tcpclose check test
+# pandoc          the man pages, written in markdown (docs/man/), made into roff by make man
+# build-essential, dpkg-dev, debhelper   make deb: dpkg-buildpackage and dh (debian/rules)
+# lintian         make deb fails on its errors; the package test on its warnings too
+# mmdebstrap      the package test's fresh Debian root, to install it in with apt
+# man-db, groff-base   man --warnings, lexgrog and groff -ww check the man pages
+# bash-completion its loader, which the package test has find the installed completion
+# systemd         systemd-analyze verify checks the installed unit
+# python3-yaml    the tests read the Prometheus rules' queries (tests/pkg/promql_names.py)
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
       pkg-config make gcc
-      iproute2 nftables tcpdump prometheus python3"
+      iproute2 nftables tcpdump prometheus python3
+      pandoc build-essential dpkg-dev debhelper lintian mmdebstrap man-db groff-base
+      bash-completion systemd python3-yaml"
 
 missing=""
 for p in $PKGS; do

@@ -424,7 +424,12 @@ static int wire__spans(const struct wire_facts *f, const struct tcpc_conn *rec, 
 		span__lo(&spans[j], w.begin, "the connection began");
 		change__states(rec, j, n, &from, &to);
 		wire__bound(f, rec, &w, from, to, &spans[j]);
-		blind[j] = f->rearm_blind && from == TCPC_FIN_WAIT2 && to == TCPC_TIME_WAIT;
+		/*
+		 * The tracepoint backend may read an orphan's TIME_WAIT from the peer's last
+		 * resent FIN, later than the dumps saw it begin: only where the peer resent it
+		 */
+		blind[j] = f->rearm_blind && from == TCPC_FIN_WAIT2 && to == TCPC_TIME_WAIT &&
+			   w.we_acked_fin_last != w.we_acked_fin;
 	}
 	ss = ss__find(f, rec, &w, n, spans, blind);
 	if (ss)

@@ -13,6 +13,7 @@
 #ifndef __CHECK_WIRE_H
 #define __CHECK_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "capture.h"
@@ -66,6 +67,16 @@ int check_wire__brackets(const struct wire_facts *f, const struct tcpc_conn *rec
 int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 		      __u64 arrived_ns, __u64 base_ns,
 		      void (*diff)(void *ctx, const char *line), void *ctx);
+
+/*
+ * The numbers of the first FIN that sport sent to dport (family 4 or 6) in the capture,
+ * its FIN's sequence number (after any data it carried) and its ack: false if none.
+ */
+bool check_wire__first_fin(const struct wire_facts *f, int family, unsigned short sport,
+			   unsigned short dport, __u32 *seq, __u32 *ack);
+/* how many FIN segments sport sent to dport, resends included */
+int check_wire__fins(const struct wire_facts *f, int family, unsigned short sport,
+		     unsigned short dport);
 
 /* "FIN_WAIT1.begin 12.31 in 12.30..12.31, ..., end 260.02 in 259.90..260.40" (ms from base) */
 void check_wire__describe(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,

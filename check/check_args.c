@@ -56,7 +56,8 @@ static const char usage[] =
 "      --tamper SPEC       be a wrong tracer on purpose, to prove the check is not blind:\n"
 "                          alter every record before it is compared. STATE+MS (or -MS):\n"
 "                          STATE (FIN_WAIT1 ... TIME_WAIT) lasted MS longer, the state\n"
-"                          after it as much shorter; fin_retrans+N: N more FIN resends.\n"
+"                          after it as much shorter; fin_retrans+N: N more FIN resends;\n"
+"                          tw_restart_last+MS: TIME_WAIT's last restart MS later.\n"
 "                          A run that still passes cannot see that error\n"
 "  -t, --timeout SECONDS   stop whatever still runs after SECONDS (default 600; with\n"
 "                          --repeat, in each round)\n"
@@ -266,7 +267,7 @@ enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE 
 			break;
 		case OPT_TAMPER:
 			if (check_tamper__parse(&o->tamper, optarg)) {
-				fprintf(err, "tcpclose check: invalid --tamper '%s': give STATE+MS or STATE-MS (a close state, e.g. FIN_WAIT2+20) or fin_retrans+N\n",
+				fprintf(err, "tcpclose check: invalid --tamper '%s': give STATE+MS or STATE-MS (a close state, e.g. FIN_WAIT2+20), fin_retrans+N or tw_restart_last+MS\n",
 					optarg);
 				return ARGS_EXIT_USAGE;
 			}

@@ -362,8 +362,13 @@ static const struct sswatch_sock *ss__find(const struct wire_facts *f, const str
 	return best;
 }
 
-/* what the dumps say: a change lies after the last dump of an earlier state and before the
- * first of a later one; *unknown is a close state the record does not have */
+/*
+ * What the dumps say: a change lies before the first dump of a later state, or the first
+ * without the socket. Not after the last dump of an earlier state: tcp_set_state() runs
+ * the tracepoint before it stores the new state, and a CPU held up between the two (an
+ * emulated guest's vCPU, for 17.6 ms on the 6.12 guest) leaves the old state for a dump
+ * to see after the change's time. *unknown is a close state the record does not have.
+ */
 static void ss__bound(const struct sswatch_sock *ss, const struct tcpc_conn *rec, int nchanges,
 		      const bool *blind, struct wire_span *spans, int *unknown)
 {
@@ -380,9 +385,7 @@ static void ss__bound(const struct sswatch_sock *ss, const struct tcpc_conn *rec
 		}
 		for (int j = 0; j < nchanges; j++) {
 			snprintf(why, sizeof(why), "ss: %s", record__tcp_state_name(run->state));
-			if (rank < j)
-				span__lo(&spans[j], run->last_t0, why);
-			else if (!blind[j])
+			if (rank >= j && !blind[j])
 				span__hi(&spans[j], run->first_t1, why);
 		}
 	}

@@ -3,9 +3,9 @@
  * check_wire: when the kernel changed a connection's state, as the run's own evidence shows
  * it, and whether a record's times agree. Every change of state is bracketed by what must
  * come before it and what can only come after it: the segment that caused it arriving (its
- * receive stamp), the segment it made leaving (its transmit stamp), and the last dump of the
- * namespace's sockets that showed the old state and the first that showed the new one
- * (sswatch). These are bounds, not estimates, however slow the host: a slow host widens a
+ * receive stamp), the segment it made leaving (its transmit stamp), and the first dump of
+ * the namespace's sockets that showed the new state or none (sswatch; a dump of the old
+ * state bounds nothing: the kernel stores a state after it reports the change). These are bounds, not estimates, however slow the host: a slow host widens a
  * bracket, it never moves one. A record agrees when each of its changes lies in its bracket
  * within a jiffy, the resolution of the kernel clocks tcpclose reads some times off, and
  * the most the tick was seen late in that run (sswatch), by which jiffies lag the clock.

@@ -5,7 +5,7 @@
  * can only follow it, as net/ipv4/tcp_input.c, tcp.c and tcp_minisocks.c order them:
  *
  *  entering       no sooner than                     no later than
- *  FIN_WAIT1      -                                  our first FIN leaving
+ *  FIN_WAIT1      close() or shutdown() called (+)   our first FIN leaving
  *  LAST_ACK       -                                  our first FIN leaving
  *  CLOSE_WAIT     the peer's first FIN arriving      our ACK of it leaving
  *  CLOSING        the peer's first FIN arriving      our ACK of it leaving
@@ -24,6 +24,7 @@
  * before our next segment left, the ACK tcp_timewait_state_process() asks for a resent FIN,
  * or the record reached us.
  *
+ * (+) Where the scenario stamped it: a scripted peer's, whose one end is ours.
  * (*) tcp_fin() sends that ACK just before tcp_time_wait() in the same softirq run: within
  * the jiffy the judge allows. With the tracepoint backend an orphan's FIN_WAIT2 may end at
  * any of the peer's FINs, as docs/LIMITS.md says (wire_facts.rearm_blind). A segment dropped on input (the scenarios' nft rules) was
@@ -227,6 +228,9 @@ static void wire__bound(const struct wire_facts *f, const struct tcpc_conn *rec,
 {
 	switch (n) {
 	case TCPC_FIN_WAIT1:
+		span__lo(s, f->close_ns ? f->close_ns : NO_TIME, "close() was called");
+		span__hi(s, w->our_fin, "our FIN left");
+		break;
 	case TCPC_LAST_ACK:
 		span__hi(s, w->our_fin, "our FIN left");
 		break;

@@ -29,6 +29,7 @@ struct wire_facts {
 	__u64 mono_ref_ns;
 	const struct sswatch *ss;	/* NULL: no dumps */
 	__u64 done_ns;			/* the scenario's processes were done: a purge follows */
+	__u64 close_ns;			/* its one end's close() or shutdown() was called, or 0 */
 	unsigned int hz;
 	/*
 	 * The tracepoint backend: a timewait timer re-armed in its wheel bucket shows nothing,

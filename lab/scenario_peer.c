@@ -37,6 +37,7 @@ static int scripted__our_fin(struct run *r, struct peer_run *pr, bool shut, stru
 
 	if (err)
 		return err;
+	r->res->close_ns = clock__now_ns();
 	if (!shut)
 		peer_run__close(pr);
 	else if (shutdown(pr->fd, SHUT_WR))

@@ -33,7 +33,9 @@ static const char usage[] =
 "                          (client2, server2, ... for later connections) and NAME one of\n"
 "                          role, cause, rst_reason, tw_end, comm (the process the\n"
 "                          record names), states, fin_retrans, keepalive_probes,\n"
-"                          keepalive_unanswered, halfclosed_bytes,\n"
+"                          keepalive_unanswered, halfclosed_bytes, fin_seq, fin_ack,\n"
+"                          peer_fin_seq, peer_fin_ack (the FINs' numbers; -1: none),\n"
+"                          tw_restarts,\n"
 "                          end_ms (ms from the moment the scenario's timers count from),\n"
 "                          or a state (FIN_WAIT1 ... TIME_WAIT) for the ms spent in it;\n"
 "                          or a counter of the namespace, as nstat names it (TcpExtTW);\n"
@@ -54,7 +56,8 @@ static const char usage[] =
 "      --tamper SPEC       be a wrong tracer on purpose, to prove the check is not blind:\n"
 "                          alter every record before it is compared. STATE+MS (or -MS):\n"
 "                          STATE (FIN_WAIT1 ... TIME_WAIT) lasted MS longer, the state\n"
-"                          after it as much shorter; fin_retrans+N: N more FIN resends.\n"
+"                          after it as much shorter; fin_retrans+N: N more FIN resends;\n"
+"                          tw_restart_last+MS: TIME_WAIT's last restart MS later.\n"
 "                          A run that still passes cannot see that error\n"
 "  -t, --timeout SECONDS   stop whatever still runs after SECONDS (default 600; with\n"
 "                          --repeat, in each round)\n"
@@ -264,7 +267,7 @@ enum args_result check__parse(struct check_opts *o, int argc, char **argv, FILE 
 			break;
 		case OPT_TAMPER:
 			if (check_tamper__parse(&o->tamper, optarg)) {
-				fprintf(err, "tcpclose check: invalid --tamper '%s': give STATE+MS or STATE-MS (a close state, e.g. FIN_WAIT2+20) or fin_retrans+N\n",
+				fprintf(err, "tcpclose check: invalid --tamper '%s': give STATE+MS or STATE-MS (a close state, e.g. FIN_WAIT2+20), fin_retrans+N or tw_restart_last+MS\n",
 					optarg);
 				return ARGS_EXIT_USAGE;
 			}

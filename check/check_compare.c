@@ -21,6 +21,11 @@ static const char *const field_names[CHECK_NR_FIELDS] = {
 	[CHECK_KA_PROBES] = "keepalive_probes",
 	[CHECK_KA_UNANSWERED] = "keepalive_unanswered",
 	[CHECK_HALFCLOSED] = "halfclosed_bytes",
+	[CHECK_FIN_SEQ] = "fin_seq",
+	[CHECK_FIN_ACK] = "fin_ack",
+	[CHECK_PEER_FIN_SEQ] = "peer_fin_seq",
+	[CHECK_PEER_FIN_ACK] = "peer_fin_ack",
+	[CHECK_TW_RESTARTS] = "tw_restarts",
 	[CHECK_END_MS] = "end_ms",
 };
 
@@ -54,7 +59,8 @@ static void states__format(const struct tcpc_conn *rec, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-/* a record's value of field f: a name in buf, or *num; false if it has none (not visited) */
+/* a record's value of field f: a name in buf, or *num; false if it has none (a state not
+ * visited, a FIN it did not see) */
 static bool field__get(enum check_field f, const struct tcpc_conn *rec, __u64 mark_ns, char *buf,
 		       size_t len, double *num)
 {
@@ -91,6 +97,20 @@ static bool field__get(enum check_field f, const struct tcpc_conn *rec, __u64 ma
 	case CHECK_HALFCLOSED:
 		*num = rec->halfclosed_bytes;
 		return true;
+	/* CHECK_NO_FIN: the record has no such FIN */
+	case CHECK_FIN_SEQ:
+	case CHECK_FIN_ACK:
+		*num = !(rec->flags & TCPC_F_OUR_FIN) ? CHECK_NO_FIN :
+		       f == CHECK_FIN_SEQ ? rec->fin_seq : rec->fin_ack;
+		return true;
+	case CHECK_PEER_FIN_SEQ:
+	case CHECK_PEER_FIN_ACK:
+		*num = !(rec->flags & TCPC_F_PEER_FIN) ? CHECK_NO_FIN :
+		       f == CHECK_PEER_FIN_SEQ ? rec->peer_fin_seq : rec->peer_fin_ack;
+		return true;
+	case CHECK_TW_RESTARTS:
+		*num = rec->tw_restarts;
+		return true;
 	case CHECK_END_MS:
 		*num = ((double)rec->end_ns - (double)mark_ns) / 1e6;
 		return true;
@@ -106,7 +126,9 @@ static bool field__get(enum check_field f, const struct tcpc_conn *rec, __u64 ma
 
 static void num__format(double v, bool ms, char *buf, size_t len)
 {
-	if (ms)
+	if (!ms && v == CHECK_NO_FIN)
+		snprintf(buf, len, "none");
+	else if (ms)
 		snprintf(buf, len, "%.1f ms", v);
 	else
 		snprintf(buf, len, "%.0f", v);
@@ -200,6 +222,8 @@ void check_expect__describe(const struct tcpc_conn *rec, __u64 mark_ns, char *bu
 			      rec->keepalive_unanswered,
 			      rec->flags & TCPC_F_PARTIAL ? " partial" : "",
 			      rec->flags & TCPC_F_END_UNSEEN ? " end_unseen" : "");
+	if (rec->flags & TCPC_F_TW_RESTART && o < len)
+		o += snprintf(buf + o, len - o, " tw_restarts %u", rec->tw_restarts);
 	if (mark_ns && o < len)
 		snprintf(buf + o, len - o, " end_ms %.1f", ((double)rec->end_ns - mark_ns) / 1e6);
 }
@@ -477,7 +501,7 @@ int check_expect__override(struct check_expect *e, const char *path, const char 
 			if (!strcmp(check_expect__field_name(f), dot + 1))
 				break;
 		if (f == CHECK_NR_FIELDS) {
-			snprintf(err, len, "no field '%s': give role, cause, rst_reason, tw_end, comm, states, fin_retrans, keepalive_probes, keepalive_unanswered, halfclosed_bytes, end_ms, or a state (FIN_WAIT1 ... TIME_WAIT) for its ms",
+			snprintf(err, len, "no field '%s': give role, cause, rst_reason, tw_end, comm, states, fin_retrans, keepalive_probes, keepalive_unanswered, halfclosed_bytes, fin_seq, fin_ack, peer_fin_seq, peer_fin_ack, tw_restarts, end_ms, or a state (FIN_WAIT1 ... TIME_WAIT) for its ms",
 				 dot + 1);
 			return -EINVAL;
 		}

@@ -370,6 +370,90 @@ static void expect__orphan_retries(struct check_expect *e, const struct check_fa
 	counter__want(e, "TcpExtTW", 0, 0);
 }
 
+/*
+ * The scripted peer's scenarios (lab/scenario_peer.c): one kernel end, "client", whose
+ * FINs' numbers are those the first FIN each way carried on the wire (none if none), and
+ * which made no restart of TIME_WAIT unless the script asked for one.
+ */
+/* fin_seq and fin_ack (field, field + 1): the first FIN from port from to port to */
+static void fin__want(struct check_end *x, enum check_field field, const struct check_facts *f,
+		      unsigned short from, unsigned short to)
+{
+	__u32 seq = 0, ack = 0;
+	bool seen = check_wire__first_fin(f->wire, f->res->family, from, to, &seq, &ack);
+
+	want__num(x, field, seen ? seq : CHECK_NO_FIN, seen ? seq : CHECK_NO_FIN);
+	want__num(x, field + 1, seen ? ack : CHECK_NO_FIN, seen ? ack : CHECK_NO_FIN);
+}
+
+static struct check_end *scripted__end(struct check_expect *e, const struct check_facts *f,
+				       const char *role, const char *cause,
+				       const char *rst_reason, const char *states,
+				       const char *tw_end)
+{
+	struct check_end *x = end__add(e, f, 0, false);
+
+	end__ended(x, role, cause, rst_reason, states, tw_end);
+	want__num(x, CHECK_TW_RESTARTS, 0, 0);
+	resends__want(e, f);
+	if (f->wire) {
+		fin__want(x, CHECK_FIN_SEQ, f, x->lport, x->rport);
+		fin__want(x, CHECK_PEER_FIN_SEQ, f, x->rport, x->lport);
+	}
+	return x;
+}
+
+/* data to an orphan: the kernel resets it (RFC 1122), the counter says why; no TIME_WAIT */
+static void data__abort(struct check_expect *e, const struct check_facts *f, const char *states)
+{
+	scripted__end(e, f, "aborted", "rst_sent", "data_after_close", states, "-");
+	counter__want(e, "TcpExtTCPAbortOnData", 1, 1);
+	counter__want(e, "TcpOutRsts", 1, 1);
+	counter__want(e, "TcpExtTW", 0, 0);
+}
+
+static void expect__data_after_close(struct check_expect *e, const struct check_facts *f)
+{
+	data__abort(e, f, "FIN_WAIT1");
+}
+
+static void expect__data_acks_fin(struct check_expect *e, const struct check_facts *f)
+{
+	data__abort(e, f, "FIN_WAIT1,FIN_WAIT2");
+}
+
+/*
+ * Each FIN the peer resent into TIME_WAIT restarts its timer. The tracepoint backend sees
+ * a restart only when the timer moves to another bucket of its wheel, and merges the silent
+ * ones it finds later (docs/LIMITS.md): at least one, at most the resends; the others see
+ * each. When the last one came is judged by the wire (check_wire.c).
+ */
+static void expect__tw_restart(struct check_expect *e, const struct check_facts *f)
+{
+	struct check_end *x = scripted__end(e, f, "active", "normal", "-",
+					    "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", "purged");
+	int resends = f->wire ? check_wire__fins(f->wire, f->res->family, x->rport, x->lport) - 1 :
+				0;
+
+	want__num(x, CHECK_TW_RESTARTS, f->wire && f->wire->rearm_blind && resends ? 1 : resends,
+		  resends);
+	counter__want(e, "TcpExtTW", 1, 1);
+}
+
+static void expect__fins_crossed(struct check_expect *e, const struct check_facts *f)
+{
+	scripted__end(e, f, "simultaneous", "normal", "-", "FIN_WAIT1,CLOSING,TIME_WAIT",
+		      "purged");
+	counter__want(e, "TcpExtTW", 1, 1);
+}
+
+/* fin_reordered and shutdown_close: an active close, the FINs' numbers are what is at stake */
+static void expect__scripted_active(struct check_expect *e, const struct check_facts *f)
+{
+	scripted__end(e, f, "active", "normal", "-", "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", "purged");
+	counter__want(e, "TcpExtTW", 1, 1);
+}
+
 static const struct check_scenario scenarios[] = {
 	{ "active", false, 120, expect__active },
 	{ "active6", false, 120, expect__active },
@@ -394,6 +478,12 @@ static const struct check_scenario scenarios[] = {
 	{ "retrans_timeout", true, 180, expect__retrans_timeout },
 	{ "fin_wait2_timeout", true, 180, expect__fin_wait2_timeout },
 	{ "orphan_retries", true, 180, expect__orphan_retries },
+	{ "data_after_close", false, 120, expect__data_after_close },
+	{ "data_acks_fin", false, 120, expect__data_acks_fin },
+	{ "tw_restart", false, 120, expect__tw_restart },
+	{ "fins_crossed", false, 120, expect__fins_crossed },
+	{ "fin_reordered", false, 120, expect__scripted_active },
+	{ "shutdown_close", false, 120, expect__scripted_active },
 };
 
 const struct check_scenario *check_expect__scenario(int i)

@@ -33,10 +33,18 @@ enum check_field {
 	CHECK_KA_PROBES,
 	CHECK_KA_UNANSWERED,
 	CHECK_HALFCLOSED,
+	CHECK_FIN_SEQ,		/* the numbers our first FIN carried: none if the record has none */
+	CHECK_FIN_ACK,
+	CHECK_PEER_FIN_SEQ,	/* and the peer's first */
+	CHECK_PEER_FIN_ACK,
+	CHECK_TW_RESTARTS,
 	CHECK_DWELL,		/* ms in each close state: CHECK_DWELL + enum tcpc_state */
 	CHECK_END_MS = CHECK_DWELL + TCPC_NR_STATES,	/* ms from the scenario's mark */
 	CHECK_NR_FIELDS,
 };
+
+/* the value of fin_seq ... peer_fin_ack when the record has no such FIN ("none") */
+#define CHECK_NO_FIN (-1.0)
 
 /* one expected value: a name (role, cause, ..., states) or a number in [lo, hi] */
 struct check_want {

@@ -155,6 +155,7 @@ static void job__wire(const struct checker *c, const struct job *j, struct wire_
 	*w = (struct wire_facts){
 		.segs = sh->segs, .nsegs = sh->nsegs, .real_ref_s = sh->real_ref_s,
 		.mono_ref_ns = sh->mono_ref_ns, .ss = &sh->ss, .done_ns = sh->done_ns,
+		.close_ns = sh->res.close_ns,
 		.hz = c->hz, .rearm_blind = c->rearm_blind,
 	};
 }

@@ -21,7 +21,12 @@ int check_tamper__parse(struct check_tamper *t, const char *spec)
 	if (len == strlen("fin_retrans") && !strncmp(spec, "fin_retrans", len)) {
 		if (t->delta != (int)t->delta)
 			return -EINVAL;
-		t->state = -1;
+		t->state = CHECK_TAMPER_FIN_RETRANS;
+		t->set = true;
+		return 0;
+	}
+	if (len == strlen("tw_restart_last") && !strncmp(spec, "tw_restart_last", len)) {
+		t->state = CHECK_TAMPER_RESTART;
 		t->set = true;
 		return 0;
 	}
@@ -44,8 +49,13 @@ void check_tamper__apply(const struct check_tamper *t, struct tcpc_conn *rec)
 
 	if (!t->set)
 		return;
-	if (t->state < 0) {
+	if (t->state == CHECK_TAMPER_FIN_RETRANS) {
 		rec->fin_retrans += (int)t->delta;
+		return;
+	}
+	if (t->state == CHECK_TAMPER_RESTART) {
+		if (rec->flags & TCPC_F_TW_RESTART)
+			rec->tw_restart_last_ns += ns;
 		return;
 	}
 	for (i = 0; i < TCPC_NR_STATES && rec->order[i] != t->state; i++)

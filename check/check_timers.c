@@ -82,8 +82,9 @@ static int rto__judge(const struct wire_facts *f, void (*diff)(void *ctx, const 
 		const struct tcp_seg *s = &f->segs[i];
 		bool earlier = false;
 
-		if (seg__end(s) == s->seq)
-			continue;	/* an ACK or RST occupies nothing */
+		/* an ACK or RST occupies nothing; a scripted peer resends when told, not on a timer */
+		if (seg__end(s) == s->seq || s->scripted)
+			continue;
 		/* only from a segment's first transmission */
 		for (size_t j = 0; j < i && !earlier; j++)
 			earlier = seg__same_flow(&f->segs[j], s) && f->segs[j].seq == s->seq &&

@@ -5,7 +5,7 @@
  * can only follow it, as net/ipv4/tcp_input.c, tcp.c and tcp_minisocks.c order them:
  *
  *  entering       no sooner than                     no later than
- *  FIN_WAIT1      -                                  our first FIN leaving
+ *  FIN_WAIT1      close() or shutdown() called (+)   our first FIN leaving
  *  LAST_ACK       -                                  our first FIN leaving
  *  CLOSE_WAIT     the peer's first FIN arriving      our ACK of it leaving
  *  CLOSING        the peer's first FIN arriving      our ACK of it leaving
@@ -19,6 +19,12 @@
  *                 it, our SYN reusing a TIME_WAIT, the first dump without the socket, and
  *                 the record reaching us.
  *
+ * A restart of TIME_WAIT's timer (tw_restart_last_ns, with TCPC_F_TW_RESTART) lies after the
+ * peer's last segment that could restart it (one with an ACK, not a reset) arrived, and
+ * before our next segment left, the ACK tcp_timewait_state_process() asks for a resent FIN,
+ * or the record reached us.
+ *
+ * (+) Where the scenario stamped it: a scripted peer's, whose one end is ours.
  * (*) tcp_fin() sends that ACK just before tcp_time_wait() in the same softirq run: within
  * the jiffy the judge allows. With the tracepoint backend an orphan's FIN_WAIT2 may end at
  * any of the peer's FINs, as docs/LIMITS.md says (wire_facts.rearm_blind). A segment dropped on input (the scenarios' nft rules) was
@@ -222,6 +228,9 @@ static void wire__bound(const struct wire_facts *f, const struct tcpc_conn *rec,
 {
 	switch (n) {
 	case TCPC_FIN_WAIT1:
+		span__lo(s, f->close_ns ? f->close_ns : NO_TIME, "close() was called");
+		span__hi(s, w->our_fin, "our FIN left");
+		break;
 	case TCPC_LAST_ACK:
 		span__hi(s, w->our_fin, "our FIN left");
 		break;
@@ -357,8 +366,13 @@ static const struct sswatch_sock *ss__find(const struct wire_facts *f, const str
 	return best;
 }
 
-/* what the dumps say: a change lies after the last dump of an earlier state and before the
- * first of a later one; *unknown is a close state the record does not have */
+/*
+ * What the dumps say: a change lies before the first dump of a later state, or the first
+ * without the socket. Not after the last dump of an earlier state: tcp_set_state() runs
+ * the tracepoint before it stores the new state, and a CPU held up between the two (an
+ * emulated guest's vCPU, for 17.6 ms on the 6.12 guest) leaves the old state for a dump
+ * to see after the change's time. *unknown is a close state the record does not have.
+ */
 static void ss__bound(const struct sswatch_sock *ss, const struct tcpc_conn *rec, int nchanges,
 		      const bool *blind, struct wire_span *spans, int *unknown)
 {
@@ -375,9 +389,7 @@ static void ss__bound(const struct sswatch_sock *ss, const struct tcpc_conn *rec
 		}
 		for (int j = 0; j < nchanges; j++) {
 			snprintf(why, sizeof(why), "ss: %s", record__tcp_state_name(run->state));
-			if (rank < j)
-				span__lo(&spans[j], run->last_t0, why);
-			else if (!blind[j])
+			if (rank >= j && !blind[j])
 				span__hi(&spans[j], run->first_t1, why);
 		}
 	}
@@ -451,6 +463,40 @@ int check_wire__brackets(const struct wire_facts *f, const struct tcpc_conn *rec
 	return wire__spans(f, rec, nth, arrived_ns, spans, &unknown, &contradiction);
 }
 
+/* the last restart of TIME_WAIT's 2MSL timer: false if the record has none or no wire */
+static bool wire__restart_span(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
+			       __u64 arrived_ns, struct wire_span *s)
+{
+	struct wire_end w;
+	size_t last = 0;
+	bool found = false;
+
+	if (!(rec->flags & TCPC_F_TW_RESTART) || !wire__conn(f, rec, nth, &w))
+		return false;
+	s->lo = 0;
+	s->hi = arrived_ns;
+	snprintf(s->lo_why, sizeof(s->lo_why), "-");
+	snprintf(s->hi_why, sizeof(s->hi_why), "the record reached us");
+	for (size_t i = w.from; i < w.to; i++) {
+		const struct tcp_seg *g = &f->segs[i];
+
+		if (seg__theirs(g, rec) && (g->flags & TCP_ACK) && !(g->flags & TCP_RST)) {
+			last = i;
+			found = true;
+		}
+	}
+	if (!found)
+		return true;
+	span__lo(s, seg__rx(f, &f->segs[last]), "its last segment arrived");
+	for (size_t i = last + 1; i < w.to; i++) {
+		if (seg__ours(&f->segs[i], rec)) {
+			span__hi(s, seg__tx(f, &f->segs[i]), "our answer left");
+			break;
+		}
+	}
+	return true;
+}
+
 static const char *change__name(const struct tcpc_conn *rec, int j, int n, char *buf, size_t len)
 {
 	if (j == n - 1)
@@ -464,7 +510,7 @@ int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, i
 		      __u64 arrived_ns, __u64 base_ns,
 		      void (*diff)(void *ctx, const char *line), void *ctx)
 {
-	struct wire_span spans[WIRE_MAX_CHANGES];
+	struct wire_span spans[WIRE_MAX_CHANGES + 1];	/* and the last restart */
 	__u64 t[WIRE_MAX_CHANGES], jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
 	/*
 	 * A time read off jiffies: up to a jiffy early, more while the tick is late. The coarse
@@ -486,6 +532,18 @@ int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, i
 			 record__tcp_state_name(unknown));
 		diff(ctx, line);
 		bad++;
+	}
+	if (wire__restart_span(f, rec, nth, arrived_ns, &spans[n])) {
+		__u64 r = rec->tw_restart_last_ns;
+		const struct wire_span *s = &spans[n];
+
+		if (r + slack < s->lo || r > s->hi + slack) {
+			snprintf(line, sizeof(line), "tw_restart_last: got %.2f ms, want %.2f to %.2f ms (after %s, before %s)",
+				 ((double)r - (double)base_ns) / 1e6, ((double)s->lo - (double)base_ns) / 1e6,
+				 ((double)s->hi - (double)base_ns) / 1e6, s->lo_why, s->hi_why);
+			diff(ctx, line);
+			bad++;
+		}
 	}
 	for (int j = 0; j < n; j++) {
 		const struct wire_span *s = &spans[j];
@@ -519,4 +577,36 @@ void check_wire__describe(const struct wire_facts *f, const struct tcpc_conn *re
 			      ((double)t[j] - (double)base_ns) / 1e6,
 			      ((double)spans[j].lo - (double)base_ns) / 1e6,
 			      ((double)spans[j].hi - (double)base_ns) / 1e6);
+	if (o < len && wire__restart_span(f, rec, nth, arrived_ns, &spans[0]))
+		snprintf(buf + o, len - o, ", tw_restart_last %.2f in %.2f..%.2f",
+			 ((double)rec->tw_restart_last_ns - (double)base_ns) / 1e6,
+			 ((double)spans[0].lo - (double)base_ns) / 1e6,
+			 ((double)spans[0].hi - (double)base_ns) / 1e6);
+}
+
+bool check_wire__first_fin(const struct wire_facts *f, int family, unsigned short sport,
+			   unsigned short dport, __u32 *seq, __u32 *ack)
+{
+	for (size_t i = 0; i < f->nsegs; i++) {
+		const struct tcp_seg *s = &f->segs[i];
+
+		if (s->family == family && s->sport == sport && s->dport == dport &&
+		    (s->flags & TCP_FIN)) {
+			*seq = tcp_seg__fin_seq(s);
+			*ack = s->ack;
+			return true;
+		}
+	}
+	return false;
+}
+
+int check_wire__fins(const struct wire_facts *f, int family, unsigned short sport,
+		     unsigned short dport)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < f->nsegs; i++)
+		n += f->segs[i].family == family && f->segs[i].sport == sport &&
+		     f->segs[i].dport == dport && (f->segs[i].flags & TCP_FIN);
+	return n;
 }

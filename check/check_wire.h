@@ -3,9 +3,9 @@
  * check_wire: when the kernel changed a connection's state, as the run's own evidence shows
  * it, and whether a record's times agree. Every change of state is bracketed by what must
  * come before it and what can only come after it: the segment that caused it arriving (its
- * receive stamp), the segment it made leaving (its transmit stamp), and the last dump of the
- * namespace's sockets that showed the old state and the first that showed the new one
- * (sswatch). These are bounds, not estimates, however slow the host: a slow host widens a
+ * receive stamp), the segment it made leaving (its transmit stamp), and the first dump of
+ * the namespace's sockets that showed the new state or none (sswatch; a dump of the old
+ * state bounds nothing: the kernel stores a state after it reports the change). These are bounds, not estimates, however slow the host: a slow host widens a
  * bracket, it never moves one. A record agrees when each of its changes lies in its bracket
  * within a jiffy, the resolution of the kernel clocks tcpclose reads some times off, and
  * the most the tick was seen late in that run (sswatch), by which jiffies lag the clock.
@@ -13,6 +13,7 @@
 #ifndef __CHECK_WIRE_H
 #define __CHECK_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "capture.h"
@@ -28,6 +29,7 @@ struct wire_facts {
 	__u64 mono_ref_ns;
 	const struct sswatch *ss;	/* NULL: no dumps */
 	__u64 done_ns;			/* the scenario's processes were done: a purge follows */
+	__u64 close_ns;			/* its one end's close() or shutdown() was called, or 0 */
 	unsigned int hz;
 	/*
 	 * The tracepoint backend: a timewait timer re-armed in its wheel bucket shows nothing,
@@ -66,6 +68,16 @@ int check_wire__brackets(const struct wire_facts *f, const struct tcpc_conn *rec
 int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 		      __u64 arrived_ns, __u64 base_ns,
 		      void (*diff)(void *ctx, const char *line), void *ctx);
+
+/*
+ * The numbers of the first FIN that sport sent to dport (family 4 or 6) in the capture,
+ * its FIN's sequence number (after any data it carried) and its ack: false if none.
+ */
+bool check_wire__first_fin(const struct wire_facts *f, int family, unsigned short sport,
+			   unsigned short dport, __u32 *seq, __u32 *ack);
+/* how many FIN segments sport sent to dport, resends included */
+int check_wire__fins(const struct wire_facts *f, int family, unsigned short sport,
+		     unsigned short dport);
 
 /* "FIN_WAIT1.begin 12.31 in 12.30..12.31, ..., end 260.02 in 259.90..260.40" (ms from base) */
 void check_wire__describe(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,

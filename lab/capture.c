@@ -393,8 +393,9 @@ int capture__resends(const struct capture *c)
 		bool sent = false;
 		uint32_t top = 0;
 
-		if (tcp_seg__end(r) == r->seq)
-			continue;	/* a bare ACK or RST occupies nothing */
+		/* a bare ACK or RST occupies nothing; a scripted peer's resend is not the kernel's */
+		if (tcp_seg__end(r) == r->seq || r->scripted)
+			continue;
 		for (s = from; s < r; s++) {
 			if (tcp_seg__same_flow(s, r) && tcp_seg__end(s) != s->seq) {
 				if (!sent || seq__after(tcp_seg__end(s), top))

@@ -26,6 +26,9 @@ struct tcp_seg {
 	uint32_t ack;
 	uint8_t flags;
 	uint32_t len;		/* payload bytes */
+	/* written by a scripted peer (lab/peer.h), not sent by this namespace's kernel: no
+	 * resend of it is the kernel's (TcpRetransSegs) or its timers' */
+	bool scripted;
 };
 
 struct capture {
@@ -57,7 +60,8 @@ const struct tcp_seg *capture__find_ack(const struct capture *c, uint16_t sport,
 long capture__payload(const struct capture *c, uint16_t sport, double after);
 int capture__fins(const struct capture *c, uint16_t sport);
 
-/* segments sent again: sequence space (data, SYN or FIN) their connection's end had sent */
+/* segments the kernel sent again: sequence space (data, SYN or FIN) their connection's end
+ * had sent; a scripted peer's segments are not the kernel's */
 int capture__resends(const struct capture *c);
 /* FINs sport resent to dport in their nth (from 0) connection: each new SYN begins one */
 int capture__fin_resends(const struct capture *c, uint16_t sport, uint16_t dport, int nth);

@@ -2,7 +2,8 @@
 /*
  * scenario: the list of scenarios, and running one by name. Each is real TCP connections
  * over loopback in the current network namespace, closed in one chosen way (lab/run.c
- * conducts them; the scenario_*.c files hold the families).
+ * conducts them; the scenario_*.c files hold the families); or, in scenario_peer.c, one
+ * kernel socket and a scripted peer on a tun device of that namespace (lab/peer_run.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -63,6 +64,19 @@ static const struct scenario scenarios[] = {
 	  "tcp_fin_timeout=2: an orphaned FIN_WAIT2 whose peer never closes" },
 	{ "orphan_retries", 4, scenario__orphan_retries,
 	  "tcp_orphan_retries=1: the FIN of a closed socket is never acknowledged" },
+	/* a scripted peer on a tun device (lab/peer_run.h): the kernel's own answers */
+	{ "data_after_close", 4, scenario__data_after_close,
+	  "scripted peer: data to the orphan in FIN_WAIT1 after close(): the kernel resets it" },
+	{ "data_acks_fin", 4, scenario__data_acks_fin,
+	  "scripted peer: data that also ACKs our FIN: FIN_WAIT2, then the reset, no TIME_WAIT" },
+	{ "tw_restart", 4, scenario__tw_restart,
+	  "scripted peer: its FIN resent into our TIME_WAIT 0.1 s and 0.3 s in restarts 2MSL" },
+	{ "fins_crossed", 4, scenario__fins_crossed,
+	  "scripted peer: its FIN crosses ours (FIN_WAIT1 -> CLOSING -> TIME_WAIT)" },
+	{ "fin_reordered", 4, scenario__fin_reordered,
+	  "scripted peer: after shutdown(), its FIN arrives before the data it follows" },
+	{ "shutdown_close", 4, scenario__shutdown_close,
+	  "scripted peer: shutdown(SHUT_WR), data in, close() before our FIN is ACKed: one FIN" },
 	{ "churn", 4, scenario__churn,
 	  "1000 (--count) connections as fast as possible; the closing side alternates" },
 };
@@ -120,6 +134,7 @@ int scenario__run(const char *name, const struct scenario_opts *opts,
 	r.res->family = r.family;
 	start = clock__now_ms();
 	err = o.watch_resends ? run__capture(&r, &cap) : 0;
+	r.wire = o.watch_resends ? &cap : NULL;
 	if (!err)
 		err = s->run(&r);
 	if (err) {

@@ -77,6 +77,9 @@ struct scenario_result {
 	struct scenario_conn conns[SCENARIO_MAX_CONNS];
 	long long tw_sockets;		/* timewait sockets the namespace had at the end */
 	__u64 mark_ns;			/* CLOCK_MONOTONIC: when what the timers time began */
+	/* scripted peer, one kernel end: CLOCK_MONOTONIC just before its close() or shutdown(),
+	 * which its FIN_WAIT1 cannot precede; 0 for the others */
+	__u64 close_ns;
 	/* watch_resends: segments sent again (a slow host's timers resend on loopback too) */
 	int resends;
 	struct scenario_settings set;

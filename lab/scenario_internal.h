@@ -38,6 +38,7 @@ struct run {
 	unsigned short port;		/* the listener's port */
 	int pin_cpu;			/* run both children on this CPU, or -1 */
 	bool rt_close;			/* close on step 'G' at real-time priority */
+	struct capture *wire;		/* watch_resends: the whole run's capture, else NULL */
 	struct child client;
 	struct child server;
 };
@@ -116,5 +117,17 @@ int scenario__user_timeout(struct run *r);
 int scenario__retrans_timeout(struct run *r);
 int scenario__fin_wait2_timeout(struct run *r);
 int scenario__orphan_retries(struct run *r);
+
+/*
+ * scenario_peer.c: one kernel socket and a scripted peer on a tun device (lab/peer.h), for
+ * what the kernel does with segments loopback never delivers. They need a namespace of
+ * their own; the peer's capture joins the run's (r->wire).
+ */
+int scenario__data_after_close(struct run *r);
+int scenario__data_acks_fin(struct run *r);
+int scenario__tw_restart(struct run *r);
+int scenario__fins_crossed(struct run *r);
+int scenario__fin_reordered(struct run *r);
+int scenario__shutdown_close(struct run *r);
 
 #endif

@@ -258,3 +258,27 @@ void test_check_compare_end_ms(void)
 		  "expect end_ms");
 	ASSERT_EQ(fixture__compare(&x, 2), 1, "not within 100 ms");
 }
+
+/* the FINs' numbers: a number when the record has that FIN, none (-1) when it has not */
+void test_check_compare_fins(void)
+{
+	struct fixture x;
+	char err[256];
+
+	fixture__active(&x);
+	x.recs[0].flags = TCPC_F_OUR_FIN;
+	x.recs[0].fin_seq = 4000000000u;
+	x.recs[0].fin_ack = 7;
+	ASSERT_OK(override(&x.e, "client.fin_seq", "4000000000", err), "expect fin_seq");
+	ASSERT_OK(override(&x.e, "client.fin_ack", "7", err), "expect fin_ack");
+	ASSERT_OK(override(&x.e, "client.peer_fin_ack", "-1", err), "expect no peer FIN");
+	ASSERT_OK(override(&x.e, "client.tw_restarts", "0", err), "expect no restart");
+	ASSERT_EQ(fixture__compare(&x, 2), 0, "our FIN's numbers, and no peer FIN");
+	x.recs[0].flags |= TCPC_F_PEER_FIN;
+	x.recs[0].peer_fin_ack = 9;
+	ASSERT_EQ(fixture__compare(&x, 2), 1, "a peer FIN the wire did not show");
+	ASSERT_STREQ(x.d.line[0], "client.peer_fin_ack: got 9, want none", "how it reads");
+	x.recs[0].flags = 0;
+	ASSERT_EQ(fixture__compare(&x, 2), 2, "no FIN where the wire showed one");
+	ASSERT_STREQ(x.d.line[0], "client.fin_seq: got none, want 4000000000", "how it reads");
+}

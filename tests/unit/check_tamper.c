@@ -13,7 +13,9 @@ void test_check_tamper_parse(void)
 	ASSERT_EQ(t.delta, 20, "by how much");
 	ASSERT_OK(check_tamper__parse(&t, "TIME_WAIT-0.5"), "shorter, in fractions of a ms");
 	ASSERT_OK(check_tamper__parse(&t, "fin_retrans+1"), "a resend more");
-	ASSERT_EQ(t.state, -1, "resends");
+	ASSERT_EQ(t.state, CHECK_TAMPER_FIN_RETRANS, "resends");
+	ASSERT_OK(check_tamper__parse(&t, "tw_restart_last-8"), "the last restart earlier");
+	ASSERT_EQ(t.state, CHECK_TAMPER_RESTART, "tw_restart_last");
 	ASSERT_EQ(check_tamper__parse(&t, "fin_retrans+0.5"), -EINVAL, "half a resend");
 	ASSERT_EQ(check_tamper__parse(&t, "FIN_WAIT2"), -EINVAL, "no amount");
 	ASSERT_EQ(check_tamper__parse(&t, "FIN_WAIT2+"), -EINVAL, "an empty amount");
@@ -42,4 +44,11 @@ void test_check_tamper_apply(void)
 	check_tamper__parse(&t, "CLOSING+20");
 	check_tamper__apply(&t, &rec);
 	ASSERT_EQ(rec.dwell_ns[TCPC_CLOSING], 0, "a state not visited: untouched");
+	check_tamper__parse(&t, "tw_restart_last+20");
+	check_tamper__apply(&t, &rec);
+	ASSERT_EQ(rec.tw_restart_last_ns, 0, "no restart: untouched");
+	rec.flags |= TCPC_F_TW_RESTART;
+	rec.tw_restart_last_ns = 500e6;
+	check_tamper__apply(&t, &rec);
+	ASSERT_EQ(rec.tw_restart_last_ns, 520e6, "the last restart later");
 }

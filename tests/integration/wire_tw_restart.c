@@ -14,11 +14,14 @@
  * restarts in a row would leave that backend only the last one, so every schedule here puts
  * at least one wheel granule between a silent restart and the next.
  */
+#include <string.h>
 #include <unistd.h>
 #include "test.h"
 #include "timing.h"
 #include "wire.h"
 
+/* include/net/tcp.h: TCP_TIMEWAIT_LEN, (60 * HZ) */
+#define TIMEWAIT_LEN_S 60.0
 #define MAX_RESENDS 3
 /* the last expiry: a restart 3.3 s in, 60 s, and the level's 2.048 s granule, with room */
 #define EXPIRE_WAIT_MS 75000
@@ -49,6 +52,7 @@ struct restart_conn {
 	struct wire_close close;
 	struct peer_seg resend[MAX_RESENDS];
 	int sent;
+	double gone_by;		/* /proc/net/tcp no longer listed it before the purge; or 0 */
 };
 
 static int restart__count(const struct restart_case *rc)
@@ -107,6 +111,7 @@ static void restart__check(const struct wire *w, const struct restart_conn *r)
 	int n = restart__count(r->rc);
 	json_object *rec = wire__record(w, &r->c);
 	double t0 = r->close.pfin.ts, lo, hi;
+	bool seen;
 
 	if (!ASSERT_NOT_NULL(rec, what))
 		return;
@@ -122,14 +127,24 @@ static void restart__check(const struct wire *w, const struct restart_conn *r)
 			     n ? wire__ms(t0, r->resend[n - 1].ts) : 0, what);
 	wire__check_quiet(rec, what);
 	/*
-	 * Expired, when the socket dumps saw the kernel let it go (every TIME_WAIT last
-	 * restarted before the last awaited one's goes too); else the purge ended it.
+	 * Expired, when the kernel let it go before the purge (every TIME_WAIT last restarted
+	 * before an awaited one's end goes too): between the last socket dump that showed it and
+	 * the first that missed it, or, if the dumps (starved on a loaded host) did not see it
+	 * go, no sooner than TCP_TIMEWAIT_LEN after the FIN that armed its timer last and no
+	 * later than our look found it gone. Still there at our look, it may yet expire before
+	 * the purge: then nothing tells which came first, and the record is judged by what it
+	 * says happened, each claim against its own bracket.
 	 */
-	if (wire__gone(w, &r->c, &lo, &hi)) {
+	seen = wire__gone(w, &r->c, &lo, &hi);
+	if (!seen) {
+		lo = (n ? r->resend[n - 1].ts : t0) + TIMEWAIT_LEN_S;
+		hi = r->gone_by ? r->gone_by : w->purge_ts;
+	}
+	if (seen || r->gone_by || strcmp(json__str(rec, "tw_end") ?: "", "purged")) {
+		ASSERT_TRUE(seen || r->gone_by || !r->rc->expire, "an awaited expiry seen");
 		wire__check_tw_end(rec, "expired", what);
 		wire__check_dwell(w, rec, "TIME_WAIT", wire__ms(t0, lo), wire__ms(t0, hi), what);
 	} else {
-		ASSERT_FALSE(r->rc->expire, "an awaited expiry seen by the dumps");
 		wire__check_tw_end(rec, "purged", what);
 		wire__check_dwell(w, rec, "TIME_WAIT", wire__ms(t0, w->purge_ts),
 				  wire__ms(t0, wire__stop_ts(w)), what);
@@ -142,7 +157,6 @@ static void wire_tw_restart__run(const char *backend, int family)
 {
 	struct restart_conn rs[NR_CASES] = {};
 	int fds[NR_CASES], expired = 0, i;
-	double lo, hi;
 	struct wire w;
 
 	for (i = 0; i < NR_CASES; i++)
@@ -171,13 +185,15 @@ static void wire_tw_restart__run(const char *backend, int family)
 		    !ASSERT_OK(wire__wait_gone(&rs[i].c, EXPIRE_WAIT_MS), "TIME_WAIT expired"))
 			goto out;
 	}
+	for (i = 0; i < NR_CASES; i++) {
+		rs[i].gone_by = wire__wait_gone(&rs[i].c, 0) ? 0 : peer__now();
+		expired += rs[i].gone_by > 0;
+	}
 	if (!wire__finish(&w))
 		goto out;
-	for (i = 0; i < NR_CASES; i++)
-		expired += wire__gone(&w, &rs[i].c, &lo, &hi);
 	/* counted as each timewait socket is made (__inet_twsk_schedule()), not as it ends */
 	ASSERT_EQ(nstat__get(&w.f.delta, "TcpExtTW"), NR_CASES, "TcpExtTW: timewait sockets");
-	ASSERT_GE(expired, 2, "TIME_WAITs the dumps saw expire");
+	ASSERT_GE(expired, 2, "TIME_WAITs the kernel let go before the purge");
 	ASSERT_EQ(nstat__get(&w.f.delta, "TcpRetransSegs"), 0, "TcpRetransSegs");
 	for (i = 0; i < NR_CASES; i++)
 		restart__check(&w, &rs[i]);

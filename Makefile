@@ -1,7 +1,16 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # One build: vmlinux.h -> bpf/*.bpf.o -> tcpclose.bpf.o (linked) -> tcpclose.skel.h -> tcpclose
-# (STATIC=1 builds its objects apart: they differ, see below)
-OUTPUT := .output$(if $(filter 1,$(STATIC)),-static)
+# (STATIC=1 builds its objects apart: they differ, see below; so does a cross build)
+#
+# ARCH=arm64 on an x86_64 host cross-builds for aarch64 (STATIC=1 for the initramfs of a
+# tools/vmtest guest): Debian's gcc-aarch64-linux-gnu, the arm64 libraries through dpkg
+# multiarch (tools/vmtest installs both), the BPF objects compiled with
+# -D__TARGET_ARCH_arm64 against vmlinux/aarch64/vmlinux.h
+HOST_ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+# the kernel's name for it (x86, arm64) and uname's (x86_64, aarch64)
+UNAME_ARCH := $(patsubst x86,x86_64,$(patsubst arm64,aarch64,$(ARCH)))
+OUTPUT := .output$(if $(filter 1,$(STATIC)),-static)$(if $(filter-out $(HOST_ARCH),$(ARCH)),-$(ARCH))
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
@@ -11,8 +20,12 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
 
-ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
-VMLINUX_DIR := vmlinux/$(shell uname -m)
+VMLINUX_DIR := vmlinux/$(UNAME_ARCH)
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= $(UNAME_ARCH)-linux-gnu-
+CC := $(CROSS_COMPILE)gcc
+AR := $(CROSS_COMPILE)ar
+endif
 
 # the BPF side: one file per concern, linked into one object and one skeleton
 # maps.bpf.c defines what the others declare extern: the linker wants it first
@@ -104,9 +117,10 @@ $(LIBLAB): $(LAB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# ./tcpclose is either flavour: relink when the one asked for is not the one last linked
+# ./tcpclose is any flavour: relink when the one asked for is not the one last linked
+FLAVOUR := $(filter 1,$(STATIC))$(if $(filter-out $(HOST_ARCH),$(ARCH)),-$(ARCH))
 LINKED_STATIC := $(shell cat .output/linked-static 2>/dev/null)
-ifneq ($(LINKED_STATIC),$(filter 1,$(STATIC)))
+ifneq ($(LINKED_STATIC),$(FLAVOUR))
 tcpclose tcpclose-check: FORCE
 endif
 FORCE:
@@ -114,7 +128,7 @@ FORCE:
 tcpclose: $(OUTPUT)/user/main.o $(LIBTRACER)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
-	$(Q)mkdir -p .output && echo "$(filter 1,$(STATIC))" > .output/linked-static
+	$(Q)mkdir -p .output && echo "$(FLAVOUR)" > .output/linked-static
 
 tcpclose-check: $(OUTPUT)/check/main.o $(CHECK_OBJS) $(LIBLAB) $(LIBTRACER)
 	$(call msg,BINARY,$@)
@@ -157,6 +171,6 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf .output .output-static tcpclose tcpclose-check tests/.output tools/.output
+	$(Q)rm -rf .output .output-* tcpclose tcpclose-check tests/.output tools/.output
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/*/*.d)

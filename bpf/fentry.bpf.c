@@ -9,8 +9,13 @@
 #include "timewait_funcs.bpf.h"
 #include "keepalive.bpf.h"
 
+/*
+ * rearm is a bool: only its low byte is defined. 5.10's trampoline saves a bool argument as
+ * one byte, the rest of its slot left as it was, so "bool rearm" read the whole slot and saw
+ * every new timewait socket as a re-arm
+ */
 SEC("fentry/__inet_twsk_schedule")
-int BPF_PROG(tcpc_fe_tw_schedule, struct inet_timewait_sock *tw, int timeo, bool rearm)
+int BPF_PROG(tcpc_fe_tw_schedule, struct inet_timewait_sock *tw, int timeo, __u8 rearm)
 {
 	timewait__scheduled((__u64)tw, timeo, rearm, bpf_ktime_get_ns());
 	return 0;

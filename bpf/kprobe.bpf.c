@@ -6,8 +6,9 @@
 #include "timewait_funcs.bpf.h"
 #include "keepalive.bpf.h"
 
+/* rearm is a bool: the calling convention defines the register's low byte only */
 SEC("kprobe/__inet_twsk_schedule")
-int BPF_KPROBE(tcpc_kp_tw_schedule, struct inet_timewait_sock *tw, int timeo, bool rearm)
+int BPF_KPROBE(tcpc_kp_tw_schedule, struct inet_timewait_sock *tw, int timeo, __u8 rearm)
 {
 	timewait__scheduled((__u64)tw, timeo, rearm, bpf_ktime_get_ns());
 	return 0;

@@ -24,9 +24,20 @@ struct tcp_timewait_sock___old {
 	u32 tw_snd_nxt;
 } __attribute__((preserve_access_index));
 
-/* the network namespace's refcount was ns.count before it became ns.__ns_ref */
+/*
+ * the network namespace's refcount: net.count (5.10), then ns.count, then ns.__ns_ref (6.18);
+ * all flavours, so that the programs build against an older vmlinux.h (vmlinux/aarch64/)
+ */
+struct net___old {
+	refcount_t count;
+} __attribute__((preserve_access_index));
+
 struct ns_common___old {
 	refcount_t count;
+} __attribute__((preserve_access_index));
+
+struct ns_common___new {
+	refcount_t __ns_ref;
 } __attribute__((preserve_access_index));
 
 static __always_inline __u64 timewait__from_timer(const struct timer_list *timer)
@@ -69,9 +80,11 @@ static __always_inline bool timewait__netns_dying(__u64 tw)
 	struct net *net = BPF_CORE_READ(itw, __tw_common.skc_net.net);
 
 	/* inet_twsk_purge() kills the timewait sockets of a namespace whose refcount is 0 */
-	if (bpf_core_field_exists(net->ns.__ns_ref))
-		return BPF_CORE_READ(net, ns.__ns_ref.refs.counter) == 0;
-	return BPF_CORE_READ((struct ns_common___old *)&net->ns, count.refs.counter) == 0;
+	if (bpf_core_field_exists(struct ns_common___new, __ns_ref))
+		return BPF_CORE_READ((struct ns_common___new *)&net->ns, __ns_ref.refs.counter) == 0;
+	if (bpf_core_field_exists(struct ns_common___old, count))
+		return BPF_CORE_READ((struct ns_common___old *)&net->ns, count.refs.counter) == 0;
+	return BPF_CORE_READ((struct net___old *)net, count.refs.counter) == 0;
 }
 
 static __always_inline __u64 jiffies__tick_ns(void)

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <linux/capability.h>
+#include <bpf/btf.h>
 #include "check_job.h"
 #include "check_load.h"
 #include "core.h"
@@ -389,6 +391,30 @@ fail:
 	return err;
 }
 
+
+/*
+ * Does this kernel count TcpExtTW and TcpExtTWKilled when a timewait socket's timer expires,
+ * rather than when it is armed? Then it remembers which to bump in tw_kill (5.10's struct
+ * inet_timewait_sock), and a socket killed early counts in neither: its BTF says.
+ */
+static bool check__tw_counted_at_expiry(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	bool found = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "inet_timewait_sock", BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !found; i++, m++)
+		found = !strcmp(btf__name_by_offset(btf, m->name_off), "tw_kill");
+	btf__free(btf);
+	return found;
+}
 int check__main(int argc, char **argv)
 {
 	struct checker c = {};
@@ -442,6 +468,7 @@ int check__main(int argc, char **argv)
 		return 2;
 	}
 	c.rearm_blind = tracer.loader.backend == TCPC_BACKEND_TRACEPOINT;
+	c.tw_at_expiry = check__tw_counted_at_expiry();
 	if (opts.load) {
 		err = check_load__start(&load, opts.load);
 		if (err) {

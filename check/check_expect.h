@@ -83,6 +83,8 @@ struct check_facts {
 	const struct nstat *delta;	/* the namespace's counters over the scenario */
 	const struct wire_facts *wire;	/* its capture and socket dumps; NULL: none */
 	unsigned int hz;
+	/* TcpExtTW counted when a timewait socket expires, not when it is armed (5.10) */
+	bool tw_at_expiry;
 };
 
 struct check_scenario {

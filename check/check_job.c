@@ -189,6 +189,7 @@ static void job__exited(struct checker *c, struct job *j, int status)
 	struct wire_facts wire;
 	struct check_facts f = {
 		.res = &j->sh->res, .delta = &j->delta, .hz = c->hz, .wire = &wire,
+		.tw_at_expiry = c->tw_at_expiry,
 	};
 	char msg[256];
 

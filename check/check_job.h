@@ -73,6 +73,7 @@ struct checker {
 	int reported;
 	unsigned int hz;
 	bool rearm_blind;		/* the backend: check_wire.h */
+	bool tw_at_expiry;		/* the kernel's timewait counters: check_expect.h */
 	double start_ms;
 	__u64 lost;			/* records the tracer could not deliver */
 	__u64 unseen;			/* records it sent without their end (end_unseen) */

@@ -89,15 +89,19 @@ int backend__parse(const char *s, enum tcpc_backend *b)
 	return -EINVAL;
 }
 
-/* can an fentry program load on func? One that returns 0, as libbpf-tools' fentry_can_attach() */
-static int fentry__loads(const struct btf *btf, const char *func)
+/*
+ * can an fentry program load on func, and attach? One that returns 0, as libbpf-tools'
+ * fentry_can_attach() loads, then attached for a moment: arm64 kernels before direct calls
+ * from ftrace (Debian 12's 6.1) load it and refuse the attach (ENOTSUPP)
+ */
+static int fentry__attaches(const struct btf *btf, const char *func)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
-	int id, fd;
+	int id, fd, link, err = 0;
 
 	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
 	if (id <= 0)
@@ -106,8 +110,14 @@ static int fentry__loads(const struct btf *btf, const char *func)
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "fentry_probe", "GPL", insns, 2, &opts);
 	if (fd < 0)
 		return -errno;
+	/* the attach that works on every kernel with fentry (LINK_CREATE came later) */
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0)
+		err = -errno;
+	else
+		close(link);
 	close(fd);
-	return 0;
+	return err;
 }
 
 void backend__probe(struct backend_support *s)
@@ -119,7 +129,7 @@ void backend__probe(struct backend_support *s)
 	memset(s, 0, sizeof(*s));
 	s->fentry_err = btf ? 0 : -ENOENT;
 	for (i = 0; btf && backend__funcs[i] && !s->fentry_err; i++) {
-		err = fentry__loads(btf, backend__funcs[i]);
+		err = fentry__attaches(btf, backend__funcs[i]);
 		if (err == -ENOENT)
 			s->missing = backend__funcs[i];
 		s->fentry_err = err;
@@ -153,8 +163,10 @@ int backend__choose(enum tcpc_backend want, const struct backend_support *s,
 			*got = want;
 			return 0;
 		}
+		/* ENOTSUPP, the kernel's own 524, has no strerror() */
 		snprintf(why, why_size, "this kernel refuses fentry on %s: %s",
-			 s->missing ?: "the timewait functions", strerror(-s->fentry_err));
+			 s->missing ?: "the timewait functions", s->fentry_err == -524 ?
+			 "attaching is not supported (ENOTSUPP)" : strerror(-s->fentry_err));
 		return -ENOTSUP;
 	case TCPC_BACKEND_KPROBE:
 		if (s->kprobe) {

@@ -21,7 +21,7 @@ enum tcpc_backend {
 };
 
 struct backend_support {
-	int fentry_err;		/* 0 if fentry loads on every function below, else -errno */
+	int fentry_err;		/* 0 if fentry loads and attaches on every function below, else -errno */
 	bool kprobe;		/* kprobes exist and every function below is in kallsyms */
 	const char *missing;	/* a function the kernel lacks, if one does */
 };

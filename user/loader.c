@@ -77,8 +77,14 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	skel->rodata->filter_laddr = opts->nr_laddrs > 0;
 	skel->rodata->filter_raddr = opts->nr_raddrs > 0;
 	/* x86 keeps it per CPU: without it, records name no process in doubt (context.bpf.h) */
-	if (probe__preempt_count(&pc_off) == PROBE_PREEMPT_PERCPU)
+	switch (probe__preempt_count(&pc_off)) {
+	case PROBE_PREEMPT_PERCPU:
+	case PROBE_PREEMPT_PERCPU_KSYMS:
 		skel->rodata->preempt_count_off = pc_off;
+		break;
+	default:
+		break;
+	}
 	/* --hist alone wants no record per connection: the kernel only counts */
 	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);

@@ -180,6 +180,40 @@ enum probe_preempt_count probe__preempt_count_btf(const struct btf *btf, long lo
 	return PROBE_PREEMPT_PERCPU;
 }
 
+/*
+ * Some kernels' BTF has no per-CPU variables (Debian 11's 5.10: no .data..percpu section),
+ * but /proc/kallsyms lists them with CONFIG_KALLSYMS_ALL, at their place in the per-CPU area:
+ * the distance between two of them is the same in every CPU's copy. The count's place in
+ * struct pcpu_hot still comes from BTF.
+ */
+static enum probe_preempt_count preempt_count_kallsyms(const struct btf *btf, long long *off)
+{
+	const char *const names[] = { "runqueues", "__preempt_count", "pcpu_hot", NULL };
+	unsigned long addrs[4];
+	long long count, member;
+	int id;
+
+	probe__ksyms(names, addrs);
+	if (!addrs[0])
+		return PROBE_PREEMPT_NONE;
+	if (addrs[1]) {
+		count = addrs[1];
+	} else if (addrs[2]) {
+		id = btf__find_by_name_kind(btf, "pcpu_hot", BTF_KIND_STRUCT);
+		member = id > 0 ? member_offset(btf, id, "preempt_count") : -1;
+		if (member < 0)
+			return PROBE_PREEMPT_NONE;
+		count = addrs[2] + member;
+	} else {
+		return PROBE_PREEMPT_NONE;
+	}
+	/* both in one per-CPU area, which is a few hundred KiB at most */
+	if (llabs(count - (long long)addrs[0]) >= 1 << 24)
+		return PROBE_PREEMPT_NONE;
+	*off = count - (long long)addrs[0];
+	return PROBE_PREEMPT_PERCPU_KSYMS;
+}
+
 enum probe_preempt_count probe__preempt_count(long long *off)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -188,6 +222,9 @@ enum probe_preempt_count probe__preempt_count(long long *off)
 	if (!btf)
 		return PROBE_PREEMPT_NONE;
 	where = probe__preempt_count_btf(btf, off);
+	if (where == PROBE_PREEMPT_NONE && btf__find_by_name_kind(btf, ".data..percpu",
+								   BTF_KIND_DATASEC) <= 0)
+		where = preempt_count_kallsyms(btf, off);
 	btf__free(btf);
 	return where;
 }

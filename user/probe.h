@@ -16,9 +16,11 @@ enum probe_preempt_count {
 	PROBE_PREEMPT_NONE,	/* nowhere tcpclose can read: it names no process in doubt */
 	PROBE_PREEMPT_TASK,	/* thread_info.preempt_count (arm64 and others): CO-RE reads it */
 	PROBE_PREEMPT_PERCPU,	/* per CPU (x86): *off is its distance from the CPU's run queue */
+	PROBE_PREEMPT_PERCPU_KSYMS,	/* the same, the distance read from /proc/kallsyms */
 };
 
-/* ... as the kernel's BTF says; probe__preempt_count_btf() reads a given one */
+/* ... as the kernel's BTF says, else (a BTF without per-CPU variables, as 5.10's) as
+ * /proc/kallsyms does; probe__preempt_count_btf() reads a given BTF */
 enum probe_preempt_count probe__preempt_count(long long *off);
 struct btf;
 enum probe_preempt_count probe__preempt_count_btf(const struct btf *btf, long long *off);

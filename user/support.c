@@ -33,7 +33,8 @@ int support__print(FILE *out)
 	backend__choose(TCPC_BACKEND_AUTO, &bs, &chosen, why, sizeof(why));
 	snprintf(fentry, sizeof(fentry), "%s", !bs.fentry_err ? "yes" :
 		 bs.fentry_err == -ENOENT ? "no (no function)" :
-		 bs.fentry_err == -EPERM ? "no (EPERM)" : "no");
+		 bs.fentry_err == -EPERM ? "no (EPERM)" :
+		 bs.fentry_err == -524 ? "no (ENOTSUPP)" : "no");
 	fprintf(out, "kernel %s %s, HZ %u\n\n", u.release, u.machine, probe__kernel_hz());
 	fprintf(out, "%-34s %-16s %s\n", "MECHANISM", "AVAILABLE", "TCPCLOSE USES IT FOR");
 	fprintf(out, "%-34s %-16s %s\n", "BTF (/sys/kernel/btf/vmlinux)", yes_no(btf),
@@ -57,7 +58,8 @@ int support__print(FILE *out)
 		"backend tracepoint: telling TCP timers from the host's others");
 	fprintf(out, "%-34s %-16s %s\n", "preempt count",
 		pc == PROBE_PREEMPT_TASK ? "in the task" :
-		pc == PROBE_PREEMPT_PERCPU ? "per CPU (BTF)" : "no",
+		pc == PROBE_PREEMPT_PERCPU ? "per CPU (BTF)" :
+		pc == PROBE_PREEMPT_PERCPU_KSYMS ? "per CPU (ksyms)" : "no",
 		"naming a process only in process context, never a softirq's");
 	fprintf(out, "\nbackend: %s (auto picks fentry, then kprobe, then tracepoint; --backend forces one)\n",
 		backend__name(chosen));

@@ -282,3 +282,22 @@ void test_check_compare_fins(void)
 	ASSERT_EQ(fixture__compare(&x, 2), 2, "no FIN where the wire showed one");
 	ASSERT_STREQ(x.d.line[0], "client.fin_seq: got none, want 4000000000", "how it reads");
 }
+
+/* a kernel that counts TcpExtTW at expiry (5.10) counts no TIME_WAIT that was cut short */
+void test_check_expect_tw_at_expiry(void)
+{
+	struct fixture x;
+
+	fixture__active(&x);
+	ASSERT_EQ(x.e.counters[0].want.lo, 1, "counted when armed: the purged one counts");
+	x.facts.tw_at_expiry = true;
+	check_expect__build(&x.e, check_expect__find("active"), &x.facts);
+	ASSERT_STREQ(x.e.counters[0].name, "TcpExtTW", "the counter");
+	ASSERT_EQ(x.e.counters[0].want.hi, 0, "counted at expiry: the purged one does not");
+	check_expect__build(&x.e, check_expect__find("tw_expire"), &x.facts);
+	ASSERT_EQ(x.e.counters[0].want.lo, 1, "the one that expired in TIME_WAIT does");
+	check_expect__build(&x.e, check_expect__find("fin_wait2_timeout"), &x.facts);
+	for (int i = 0; i < x.e.nr_counters; i++)
+		if (!strcmp(x.e.counters[i].name, "TcpExtTW"))
+			ASSERT_EQ(x.e.counters[i].want.hi, 0, "one expired in FIN_WAIT2 does not");
+}

@@ -38,8 +38,8 @@ vmtest:
 		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) $(VMTEST_ARGS) -- $(VMTEST_CMD)
 
 # the wire-level integration tests (the scripted peer) in each guest, under every backend it
-# offers: the host's test binary goes in (tun, which the peer needs, is a default module); one test at a
-# time under emulation takes most of an hour per guest, hence the longer timeout
+# offers: the host's test binary goes in (tun, which the peer needs, is a default module);
+# under emulation they take most of an hour per guest, hence the longer timeout
 vmtest-wire: test-bins
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
 		--timeout $(or $(VMTEST_TIMEOUT),5400) \

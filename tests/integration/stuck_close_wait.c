@@ -421,8 +421,9 @@ void test_stuck_close_wait(void)
 	stuck__watch(&st, st.fin_ts + STUCK_S + SCAN_S + 2 * SCAN_SLACK_S, true);
 	stuck__check_ss(&st);
 	stuck__watch(&st, st.fin_ts + STUCK_S + 3 * SCAN_S + 0.2, false);
-	release_ts = conns__now();
+	/* the holder reaped: its sockets have left CLOSE_WAIT, no walk can see them there */
 	stuck__release(&st);
+	release_ts = conns__now();
 	/* two more scans: the server ends close, the clients reach TIME_WAIT, nothing is stuck */
 	stuck__watch(&st, release_ts + 2 * SCAN_S + SCAN_SLACK_S, false);
 	ASSERT_OK(netns__leave(&st.f.ns), "leave scenario namespace");
@@ -465,8 +466,9 @@ void test_stuck_before_start(void)
 	start_ts = conns__now();
 	/* default period: min(--stuck, 10) = 2 s; watch the first scan and the next */
 	stuck__watch(&st, start_ts + STUCK_S + SCAN_SLACK_S, false);
-	release_ts = conns__now();
+	/* the holder reaped: its sockets have left CLOSE_WAIT, no walk can see them there */
 	stuck__release(&st);
+	release_ts = conns__now();
 	conns__close(&st.a);
 	conns__close(&st.b);
 	if (!fixture__finish(&st.f))

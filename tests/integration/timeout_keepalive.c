@@ -133,8 +133,12 @@ void test_timeout_keepalive(void)
 	    !ASSERT_OK(sock__keepalive(c.cfd, KA_IDLE_S, KA_INTVL_S, KA_CNT), "keepalive"))
 		goto out;
 
-	/* the first probe leaves after KA_IDLE_S idle; its answer brings probes_out back to 0 */
-	if (!ASSERT_EQ(nstat__wait("TcpExtTCPKeepAlive", probes0 + 1, 5000), probes0 + 1,
+	/*
+	 * The first probe leaves after KA_IDLE_S idle; its answer brings probes_out back to 0.
+	 * A test held up past KA_INTVL_S (a loaded host) sees a second one answered too: how
+	 * many were is read off the wire below.
+	 */
+	if (!ASSERT_GE(nstat__wait("TcpExtTCPKeepAlive", probes0 + 1, 5000), probes0 + 1,
 		       "first probe sent (TcpExtTCPKeepAlive)"))
 		goto out;
 	for (i = 0; i < 100; i++) {
@@ -163,15 +167,15 @@ void test_timeout_keepalive(void)
 	close(lfd);
 	lfd = -1;
 
-	/* the scenario went as designed: 1 probe answered, KA_CNT not, then the abort */
+	/* the scenario went as designed: probes answered until the drop, KA_CNT not, the abort */
 	sent = nstat__get(&f.delta, "TcpExtTCPKeepAlive");
 	ka_wire__read(&w, &f.cap, &c, drop_ts);
 	test__log("wire: %d probes (%d before the drop), %d answers, %ld dropped; RST %.3f s after"
 		  " the drop", w.probes, w.before_drop, w.answers, drops,
 		  w.rst ? w.rst->ts - drop_ts : -1.0);
-	ASSERT_EQ(sent, 1 + KA_CNT, "TcpExtTCPKeepAlive: probes sent");
+	ASSERT_GE(w.before_drop, 1, "probes answered before the drop");
+	ASSERT_EQ(sent, w.before_drop + KA_CNT, "TcpExtTCPKeepAlive: probes sent");
 	ASSERT_EQ(w.probes, sent, "probes on the wire");
-	ASSERT_EQ(w.before_drop, 1, "probes answered before the drop");
 	ASSERT_EQ(w.answers, w.probes, "the server answered every probe");
 	ASSERT_EQ(drops, KA_CNT, "answers dropped");
 	ASSERT_NOT_NULL(w.rst, "the client's RST (tcp_keepalive_timer resets)");

@@ -256,25 +256,34 @@ static __always_inline __u16 skb_tcp_flags(const struct sk_buff *skb)
 }
 
 /*
- * The acknowledgement number the peer's FIN carried. tcp_fin() runs just after the FIN's
+ * The peer's FIN segment, if one was just taken in (else NULL), and the acknowledgement
+ * number it carried. tcp_fin() runs just after the FIN's
  * segment joined the receive queue (tcp_data_queue(), tcp_ofo_queue()): it is the queue's
  * tail, or was merged into the tail, which then took its end_seq, ack_seq and flags
  * (tcp_try_coalesce()). snd_una is no substitute: a FIN that crossed ours does not
  * acknowledge it, and one taken in out of order was overtaken by later acknowledgements.
  * Plain loads from the socket the program was handed, a few nanoseconds each.
  */
-static __always_inline __u32 peer_fin__ack(const struct sock *sk, const struct tcp_sock *tp)
+static __always_inline const struct tcp_skb_cb *peer_fin__segment(const struct sock *sk,
+								   const struct tcp_sock *tp)
 {
 	const struct sk_buff *skb;
 	const struct tcp_skb_cb *tcb;
 
 	if (!sk->sk_receive_queue.qlen)
-		return tp->snd_una;
+		return NULL;
 	skb = sk->sk_receive_queue.prev;
 	tcb = (const void *)skb->cb;
 	if (!(BPF_CORE_READ_BITFIELD(tcb, tcp_flags) & TCPHDR_FIN) || tcb->end_seq != tp->rcv_nxt)
-		return tp->snd_una;
-	return tcb->ack_seq;
+		return NULL;
+	return tcb;
+}
+
+static __always_inline __u32 peer_fin__ack(const struct sock *sk, const struct tcp_sock *tp)
+{
+	const struct tcp_skb_cb *tcb = peer_fin__segment(sk, tp);
+
+	return tcb ? tcb->ack_seq : tp->snd_una;
 }
 
 /* the peer's FIN has just been taken in: it is the byte before rcv_nxt */

@@ -86,6 +86,28 @@ static __always_inline __u8 local_abort_reason(const struct tcpc_closing *c, con
 }
 
 /*
+ * A FIN_WAIT2 reached CLOSE with no timewait socket and no reset taken in: why the kernel
+ * reset it, or TCPC_RST_NONE if it did not (tcp_time_wait() could make no timewait socket for
+ * the peer's FIN just taken in: tcp_max_tw_buckets). TCP_LINGER2 below 0 skips FIN_WAIT2;
+ * data after close() aborts it (tcp_rcv_state_process()); close() with unread data or with
+ * SO_LINGER {1, 0} resets it (__tcp_close()), before any FIN of the peer's.
+ */
+static __always_inline __u8 fin_wait2__reset_reason(const struct tcpc_closing *c,
+						   const struct sock *sk, const struct tcp_sock *tp)
+{
+	__u8 why;
+
+	if (tp->linger2 < 0)
+		return TCPC_RST_LINGER2;
+	if (conn__aborted_on_data(c, tp))
+		return TCPC_RST_DATA_AFTER_CLOSE;
+	if (peer_fin__segment(sk, tp))
+		return TCPC_RST_NONE;
+	why = local_abort_reason(c, sk, tp);
+	return why == TCPC_RST_UNREAD_DATA || why == TCPC_RST_LINGER0 ? why : TCPC_RST_NONE;
+}
+
+/*
  * The full socket reached CLOSE: settle why, and send the record, hand it to the timewait
  * socket that carries the connection on, or keep it for its owner. Returns true if it is
  * kept: ended by a reset or a timer in softirq, while a process still holds the socket, it
@@ -113,14 +135,12 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 			rec->rst_reason = TCPC_RST_ABORT;
 	} else if (sk->sk_err == ETIMEDOUT) {
 		rec->cause = TCPC_CAUSE_TIMEOUT;
-	} else if (oldstate == TCP_FIN_WAIT2 && (tp->linger2 < 0 || conn__aborted_on_data(c, tp))) {
-		/*
-		 * The segment that acknowledged our FIN ended it without a timewait socket, and
-		 * the kernel sends the reset just after (tcp_rcv_state_process()): TCP_LINGER2
-		 * below 0 skips FIN_WAIT2, or the segment brought data after close()
-		 */
+	} else if (oldstate == TCP_FIN_WAIT2 &&
+		   (rec->rst_reason = fin_wait2__reset_reason(c, sk, tp))) {
+		/* the kernel sends the reset just after this CLOSE */
 		rec->cause = TCPC_CAUSE_RST_SENT;
-		rec->rst_reason = tp->linger2 < 0 ? TCPC_RST_LINGER2 : TCPC_RST_DATA_AFTER_CLOSE;
+		if (context__now() == TCPC_CTX_PROCESS)
+			conn__set_task(rec);
 	} else if (fin_done) {
 		/* tcp_time_wait() made no timewait socket: tcp_max_tw_buckets reached */
 		rec->tw_end = TCPC_TW_OVERFLOW;

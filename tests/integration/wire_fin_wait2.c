@@ -5,7 +5,9 @@
  * done, so the reset ended the connection (cause rst_received, role aborted); an orphan,
  * whose FIN_WAIT2 a timewait socket carries, also says tw_end rst. Data to the orphan's
  * timewait socket is refused with a reset of ours (tcp_timewait_state_process():
- * TCP_TW_RST, "new data after half-duplex close"): cause rst_sent, data_after_close.
+ * TCP_TW_RST, "new data after half-duplex close"): cause rst_sent, data_after_close. A held
+ * FIN_WAIT2 closed with data unread is reset by close(): rst_sent, unread_data, which was
+ * read as a timewait socket tcp_max_tw_buckets refused.
  */
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,15 +21,18 @@ enum fw2_end {
 	FW2_RST_ORPHAN,		/* close(); the peer resets the orphan's timewait socket */
 	FW2_RST_HELD,		/* shutdown(SHUT_WR); the peer resets the full socket */
 	FW2_DATA_ORPHAN,	/* close(); the peer sends data to the orphan's timewait socket */
+	FW2_UNREAD_HELD,	/* shutdown(SHUT_WR); the peer sends data; close() leaves it unread */
 };
 
-static const char *const fw2_names[] = { "reset, orphan", "reset, held", "data, orphan" };
+static const char *const fw2_names[] = { "reset, orphan", "reset, held", "data, orphan",
+					  "unread, held" };
 
 static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 {
 	const char *what = fw2_names[how];
 	struct peer_seg fin, ack, last, rst;
-	bool orphan = how != FW2_RST_HELD;
+	bool orphan = how == FW2_RST_ORPHAN || how == FW2_DATA_ORPHAN;
+	bool we_reset = how == FW2_DATA_ORPHAN || how == FW2_UNREAD_HELD;
 	struct peer_conn c;
 	struct wire w;
 	json_object *rec;
@@ -52,7 +57,17 @@ static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 		goto out;
 	ack = c.sent;
 	usleep(PAUSE_MS * 1000);
-	if (how == FW2_DATA_ORPHAN) {
+	if (how == FW2_UNREAD_HELD) {
+		if (!ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, "data", 4), "the peer's data") ||
+		    !ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &rst), "we take it in"))
+			goto out;
+		/* close() with the data unread: __tcp_close() resets, FIN_WAIT2 ends here */
+		last.ts = peer__now();
+		close(fd);
+		fd = -1;
+		if (!ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &rst), "our reset"))
+			goto out;
+	} else if (how == FW2_DATA_ORPHAN) {
 		if (!ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, "data", 4), "the peer's data") ||
 		    !ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &rst), "our reset"))
 			goto out;
@@ -70,22 +85,26 @@ static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 	}
 	if (!wire__finish(&w))
 		goto out;
-	ASSERT_EQ(peer__count(&c, 0, TCP_RST), how == FW2_DATA_ORPHAN, "resets from us on the wire");
-	ASSERT_EQ(nstat__get(&w.f.delta, "TcpOutRsts"), how == FW2_DATA_ORPHAN, "TcpOutRsts");
+	ASSERT_EQ(peer__count(&c, 0, TCP_RST), we_reset, "resets from us on the wire");
+	ASSERT_EQ(nstat__get(&w.f.delta, "TcpOutRsts"), we_reset, "TcpOutRsts");
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, what))
 		goto out;
 	wire__check_record(&w, rec, &c, &(struct wire_expect){
 		.pid = getpid(), .role = "aborted",
-		.cause = how == FW2_DATA_ORPHAN ? "rst_sent" : "rst_received",
-		.rst_reason = how == FW2_DATA_ORPHAN ? "data_after_close" : NULL,
+		.cause = we_reset ? "rst_sent" : "rst_received",
+		.rst_reason = how == FW2_DATA_ORPHAN ? "data_after_close" :
+			      how == FW2_UNREAD_HELD ? "unread_data" : NULL,
 		.states = "FIN_WAIT1,FIN_WAIT2", .fin = &fin, .tw_end = orphan ? "rst" : NULL,
 	}, what);
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, ack.ts), wire__ms(t_close, ack.ts),
 			  what);
-	/* the held socket's record waits for its owner's close(): FIN_WAIT2 ended at the reset */
-	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack.ts, last.ts), wire__ms(ack.ts, last.ts),
-			  what);
+	/*
+	 * The held socket's record waits for its owner's close(): FIN_WAIT2 ended at the reset,
+	 * or, unread, in close(), before our reset left
+	 */
+	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack.ts, last.ts),
+			  wire__ms(ack.ts, how == FW2_UNREAD_HELD ? rst.ts : last.ts), what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -122,4 +141,14 @@ void test_wire_fin_wait2_rst_held(void)
 void test_wire_fin_wait2_data_orphan(void)
 {
 	wire__each(fin_wait2__data_orphan, true);
+}
+
+static void fin_wait2__unread_held(const char *backend, int family)
+{
+	fin_wait2__run(backend, family, FW2_UNREAD_HELD);
+}
+
+void test_wire_fin_wait2_unread_held(void)
+{
+	wire__each(fin_wait2__unread_held, false);
 }

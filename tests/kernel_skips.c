@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,7 +31,7 @@ static const char *const kernel_skips__handlers[] = {
 
 static int write_file(const char *dir, const char *file, const char *text)
 {
-	char path[256];
+	char path[384];
 	FILE *f;
 	int err;
 
@@ -92,7 +95,7 @@ none:
 
 long kernel_skips__stop(struct kernel_skips *k)
 {
-	char path[256], line[512];
+	char path[384], line[512];
 	long n = 0;
 	FILE *f;
 
@@ -113,4 +116,28 @@ long kernel_skips__stop(struct kernel_skips *k)
 	rmdir(k->dir);
 	k->dir[0] = '\0';
 	return n;
+}
+
+void kernel_skips__sweep(const char *prefix)
+{
+	size_t len = strlen(prefix);
+	struct kernel_skips k;
+	struct dirent *d;
+	DIR *dir;
+	long pid;
+
+	dir = opendir(TRACEFS "/instances");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, prefix, len) || d->d_name[len] != '-')
+			continue;
+		pid = strtol(d->d_name + len + 1, NULL, 10);
+		/* its runner still runs: its own */
+		if (pid <= 0 || !kill(pid, 0))
+			continue;
+		snprintf(k.dir, sizeof(k.dir), TRACEFS "/instances/%.255s", d->d_name);
+		kernel_skips__stop(&k);
+	}
+	closedir(dir);
 }

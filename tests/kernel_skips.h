@@ -11,9 +11,11 @@
 #define TCPCLOSE_KERNEL_SKIPS_H
 
 struct kernel_skips {
-	char dir[128];		/* the tracefs instance, "" if none could be made */
+	char dir[320];		/* the tracefs instance, "" if none could be made */
 };
 
+/* remove the instances a runner killed before it could (named prefix-PID-...) left behind */
+void kernel_skips__sweep(const char *prefix);
 /* start witnessing; without tracefs (or its filters), the witness stays empty */
 void kernel_skips__start(struct kernel_skips *k, const char *name);
 /* stop, remove the instance, and return how many such events it saw (-1: no witness) */

@@ -33,6 +33,9 @@
 #ifndef TEST_NETNS
 #define TEST_NETNS 0
 #endif
+/* the witnesses' tracefs instances: PREFIX-RUNNER_PID-TEST */
+#define KERNEL_SKIPS_PREFIX "tcpclose-test"
+
 /* how much of the first failed assertion the recap repeats beside a failed test's name */
 #define RECAP_WHY 240
 
@@ -121,7 +124,7 @@ static int runner__start(struct job *j, int idx, bool again)
 		return -errno;
 	}
 	j->start = clock__now_s();
-	snprintf(witness, sizeof(witness), "tcpclose-test-%d-%d", getpid(), idx);
+	snprintf(witness, sizeof(witness), KERNEL_SKIPS_PREFIX "-%d-%d", getpid(), idx);
 	j->skips.dir[0] = '\0';
 	if (TEST_NETNS)		/* the integration tests: those that trace */
 		kernel_skips__start(&j->skips, witness);
@@ -484,6 +487,8 @@ int main(int argc, char **argv)
 	pool = calloc(jobs, sizeof(*pool));
 	if (!pool)
 		return 1;
+	if (TEST_NETNS)
+		kernel_skips__sweep(KERNEL_SKIPS_PREFIX);
 	if (!nsel)
 		printf("no test matches the -t filters\n");
 	while (next < nsel || running) {

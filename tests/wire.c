@@ -278,12 +278,14 @@ void wire__check_restarts(const struct wire *w, json_object *rec, int n, double 
 	ASSERT_NEAR(json__double(rec, "tw_restart_last_ms", -1), last_ms, wire__tol_ms(w), msg);
 }
 
-void wire__check_quiet(json_object *rec, const char *what)
+void wire__check_quiet(json_object *rec, const struct peer_conn *c, const char *what)
 {
+	int fins = peer__count(c, 0, TCP_FIN);
 	char msg[96];
 
-	snprintf(msg, sizeof(msg), "%s fin_retrans", what);
-	ASSERT_EQ(json__int(rec, "fin_retrans", -1), 0, msg);
+	/* a slow host may resend our FIN before the script's ACK of it: the capture counts */
+	snprintf(msg, sizeof(msg), "%s fin_retrans (our FINs on the wire, less one)", what);
+	ASSERT_EQ(json__int(rec, "fin_retrans", -1), fins > 1 ? fins - 1 : 0, msg);
 	snprintf(msg, sizeof(msg), "%s keepalive_probes", what);
 	ASSERT_EQ(json__int(rec, "keepalive_probes", -1), 0, msg);
 	snprintf(msg, sizeof(msg), "%s keepalive_unanswered", what);
@@ -330,7 +332,7 @@ void wire__check_record(const struct wire *w, json_object *rec, const struct pee
 	if (e->busy)
 		return;
 	wire__check_restarts(w, rec, 0, 0, 0, what);
-	wire__check_quiet(rec, what);
+	wire__check_quiet(rec, c, what);
 }
 
 const char *wire__comm(void)

@@ -103,8 +103,9 @@ void wire__check_peer_fin(json_object *rec, const struct peer_seg *fin, const ch
 /* tw_restarts, and the first and last restart in ms into TIME_WAIT (n == 0: both null) */
 void wire__check_restarts(const struct wire *w, json_object *rec, int n, double first_ms,
 			  double last_ms, const char *what);
-/* what every record of a connection that never restarted, retransmitted or probed says */
-void wire__check_quiet(json_object *rec, const char *what);
+/* what every record of a connection that never restarted or probed says; fin_retrans as
+ * the capture counts our FINs */
+void wire__check_quiet(json_object *rec, const struct peer_conn *c, const char *what);
 /* role, cause, rst_reason (NULL: null) and states, in one go */
 void wire__check_kind(json_object *rec, const char *role, const char *cause,
 		      const char *rst_reason, const char *states, const char *what);

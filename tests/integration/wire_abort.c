@@ -64,7 +64,8 @@ static void abort__data_after_close(const char *backend, int family, bool ack_fi
 						.rst_reason = "data_after_close",
 						.states = ack_fin ? "FIN_WAIT1,FIN_WAIT2" : "FIN_WAIT1",
 						.fin = &fin }, what);
-	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, data.ts), wire__ms(t_close, data.ts),
+	/* it ends as the data is taken in, after its stamp and before our reset leaves */
+	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, data.ts), wire__ms(t_close, rst.ts),
 			  what);
 	if (ack_fin)
 		wire__check_dwell(&w, rec, "FIN_WAIT2", 0, wire__ms(data.ts, rst.ts), what);

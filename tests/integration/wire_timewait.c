@@ -43,7 +43,7 @@ static void tw__check(const struct wire *w, json_object *rec, const struct peer_
 	wire__check_dwell(w, rec, "FIN_WAIT2", 0, wire__ms(cl->pfin.ts, cl->ack.ts), what);
 	wire__check_fin(rec, &cl->fin, what);
 	wire__check_peer_fin(rec, &cl->pfin, what);
-	wire__check_quiet(rec, what);
+	wire__check_quiet(rec, c, what);
 }
 
 /* a reset out of sequence, then an ACK out of the window, PAUSE_MS apart */

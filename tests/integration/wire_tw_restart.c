@@ -125,7 +125,7 @@ static void restart__check(const struct wire *w, const struct restart_conn *r)
 	wire__check_peer_fin(rec, &r->close.pfin, what);
 	wire__check_restarts(w, rec, n, n ? wire__ms(t0, r->resend[0].ts) : 0,
 			     n ? wire__ms(t0, r->resend[n - 1].ts) : 0, what);
-	wire__check_quiet(rec, what);
+	wire__check_quiet(rec, &r->c, what);
 	/*
 	 * Expired, when the kernel let it go before the purge (every TIME_WAIT last restarted
 	 * before an awaited one's end goes too): between the last socket dump that showed it and

@@ -14,15 +14,15 @@
 /* the events of the hooks tcpclose's programs attach to, and a filter for each */
 static const struct {
 	const char *event;
-	const char *filter;	/* %s: the TCP timer handlers, as "function == 0x..." terms */
+	const char *filter;	/* %1$s: PID 1's threads; %2$s: the TCP timer handlers */
 } kernel_skips__events[] = {
-	{ "sock/inet_sock_set_state", "common_pid == 1 && protocol == 6" },
-	{ "tcp/tcp_destroy_sock", "common_pid == 1" },
-	{ "tcp/tcp_receive_reset", "common_pid == 1" },
-	{ "tcp/tcp_send_reset", "common_pid == 1" },
-	{ "tcp/tcp_retransmit_skb", "common_pid == 1" },
-	{ "timer/timer_start", "common_pid == 1 && (%s)" },
-	{ "timer/timer_expire_entry", "common_pid == 1 && (%s)" },
+	{ "sock/inet_sock_set_state", "(%1$s) && protocol == 6" },
+	{ "tcp/tcp_destroy_sock", "%1$s" },
+	{ "tcp/tcp_receive_reset", "%1$s" },
+	{ "tcp/tcp_send_reset", "%1$s" },
+	{ "tcp/tcp_retransmit_skb", "%1$s" },
+	{ "timer/timer_start", "(%1$s) && (%2$s)" },
+	{ "timer/timer_expire_entry", "(%1$s) && (%2$s)" },
 };
 
 static const char *const kernel_skips__handlers[] = {
@@ -69,15 +69,39 @@ static int kernel_skips__timer_terms(char *buf, size_t size)
 	return buf[0] && len < size ? 0 : -1;
 }
 
+/*
+ * "common_pid == 1 || common_pid == T ..." for every thread of PID 1: the kernel skips BPF
+ * for the whole process (its tgid), ftrace names the thread
+ */
+static int kernel_skips__pid1_terms(char *buf, size_t size)
+{
+	struct dirent *d;
+	size_t len = 0;
+	DIR *dir = opendir("/proc/1/task");
+
+	buf[0] = '\0';
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		len += snprintf(buf + len, len < size ? size - len : 0, "%scommon_pid == %s",
+				len ? " || " : "", d->d_name);
+	}
+	closedir(dir);
+	return buf[0] && len < size ? 0 : -1;
+}
+
 void kernel_skips__start(struct kernel_skips *k, const char *name)
 {
-	char terms[512], filter[640], path[256];
+	char pids[1024], terms[512], filter[1700], path[256];
 
 	snprintf(k->dir, sizeof(k->dir), TRACEFS "/instances/%s", name);
-	if (kernel_skips__timer_terms(terms, sizeof(terms)) || mkdir(k->dir, 0700))
+	if (kernel_skips__pid1_terms(pids, sizeof(pids)) ||
+	    kernel_skips__timer_terms(terms, sizeof(terms)) || mkdir(k->dir, 0700))
 		goto none;
 	for (size_t i = 0; i < sizeof(kernel_skips__events) / sizeof(kernel_skips__events[0]); i++) {
-		snprintf(filter, sizeof(filter), kernel_skips__events[i].filter, terms);
+		snprintf(filter, sizeof(filter), kernel_skips__events[i].filter, pids, terms);
 		snprintf(path, sizeof(path), "events/%s/filter", kernel_skips__events[i].event);
 		if (write_file(k->dir, path, filter))
 			goto remove;

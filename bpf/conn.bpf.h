@@ -262,7 +262,7 @@ static __always_inline __u16 skb_tcp_flags(const struct sk_buff *skb)
  * tail, or was merged into the tail, which then took its end_seq, ack_seq and flags
  * (tcp_try_coalesce()). snd_una is no substitute: a FIN that crossed ours does not
  * acknowledge it, and one taken in out of order was overtaken by later acknowledgements.
- * Plain loads from the socket the program was handed, a few nanoseconds each.
+ * The queue's tail is a plain load from the socket the program was handed.
  */
 static __always_inline const struct tcp_skb_cb *peer_fin__segment(const struct sock *sk,
 								   const struct tcp_sock *tp)
@@ -274,7 +274,8 @@ static __always_inline const struct tcp_skb_cb *peer_fin__segment(const struct s
 		return NULL;
 	skb = sk->sk_receive_queue.prev;
 	tcb = (const void *)skb->cb;
-	if (!(BPF_CORE_READ_BITFIELD(tcb, tcp_flags) & TCPHDR_FIN) || tcb->end_seq != tp->rcv_nxt)
+	/* probe reads: older verifiers refuse a 4-byte load inside the char array cb[] */
+	if (!(skb_tcp_flags(skb) & TCPHDR_FIN) || BPF_CORE_READ(tcb, end_seq) != tp->rcv_nxt)
 		return NULL;
 	return tcb;
 }
@@ -283,7 +284,7 @@ static __always_inline __u32 peer_fin__ack(const struct sock *sk, const struct t
 {
 	const struct tcp_skb_cb *tcb = peer_fin__segment(sk, tp);
 
-	return tcb ? tcb->ack_seq : tp->snd_una;
+	return tcb ? BPF_CORE_READ(tcb, ack_seq) : tp->snd_una;
 }
 
 /* the peer's FIN has just been taken in: it is the byte before rcv_nxt */

@@ -83,12 +83,13 @@ out:
 /* keepalive probes every second; the peer lets two go unanswered and answers the third */
 static void timers__keepalive(const char *backend, int family)
 {
-	struct peer_seg probe[3];
+	struct peer_seg probe[3], answer;
+	const struct peer_seg *s;
 	struct wire_close cl;
 	struct peer_conn c;
 	struct wire w;
 	json_object *rec;
-	int fd = -1, fd_close;
+	int fd = -1, fd_close, before = 0;
 
 	if (!wire__start(&w, backend, family))
 		goto out;
@@ -105,11 +106,19 @@ static void timers__keepalive(const char *backend, int family)
 	}
 	if (!ASSERT_OK(peer__send_next(&c, TCP_ACK, NULL, 0), "the peer answers the third"))
 		goto out;
+	answer = c.sent;
 	fd_close = fd;
 	fd = -1;
 	if (!wire__close_to_timewait(&c, fd_close, 0, &cl) || !wire__finish(&w))
 		goto out;
-	ASSERT_EQ(nstat__get(&w.f.delta, "TcpExtTCPKeepAlive"), 3, "TcpExtTCPKeepAlive");
+	/*
+	 * A script held up past the interval (a loaded host) answers a fourth probe instead:
+	 * the probes that left before the answer came are what the capture says
+	 */
+	for (int i = 0; (s = peer__find(&c, 0, TCP_ACK, i)); i++)
+		before += !s->seg.len && s->seg.seq == probe[0].seg.seq && s->ts < answer.ts;
+	ASSERT_GE(before, 3, "probes before the answer");
+	ASSERT_EQ(nstat__get(&w.f.delta, "TcpExtTCPKeepAlive"), before, "TcpExtTCPKeepAlive");
 	rec = wire__record(&w, &c);
 	if (!ASSERT_NOT_NULL(rec, "record"))
 		goto out;
@@ -122,8 +131,9 @@ static void timers__keepalive(const char *backend, int family)
 	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(cl.fin.ts, cl.pfin.ts),
 			  wire__ms(cl.t_close, cl.pfin.ts), "keepalive");
 	wire__check_restarts(&w, rec, 0, 0, 0, "keepalive");
-	ASSERT_REC_INT(rec, "keepalive_probes", 3, "keepalive");
-	ASSERT_REC_INT(rec, "keepalive_unanswered", 2, "keepalive");
+	ASSERT_REC_INT(rec, "keepalive_probes", before, "keepalive");
+	/* the last of them was answered */
+	ASSERT_REC_INT(rec, "keepalive_unanswered", before - 1, "keepalive");
 	ASSERT_REC_INT(rec, "fin_retrans", 0, "keepalive");
 	if (test__failed())
 		fixture__dump(rec, "record");

@@ -58,4 +58,4 @@ out=$dir0/../vmlinux/$arch
 mkdir -p "$out"
 bpftool btf dump file "$btf" format c >"$out/vmlinux_$release.h"
 ln -sf "vmlinux_$release.h" "$out/vmlinux.h"
-echo "gen-vmlinux: wrote vmlinux/$arch/vmlinux_$release.h from ${kdir:+$(basename "$kdir") }$btf"
+echo "gen-vmlinux: wrote vmlinux/$arch/vmlinux_$release.h from the BTF of ${kdir:+$(basename "$kdir")}${kdir:-$btf}"

@@ -235,9 +235,15 @@ static void wire__bound(const struct wire_facts *f, const struct tcpc_conn *rec,
 		span__hi(s, w->our_fin, "our FIN left");
 		break;
 	case TCPC_CLOSE_WAIT:
-	case TCPC_CLOSING:
 		span__lo(s, w->peer_fin, "the peer's FIN arrived");
 		span__hi(s, w->we_acked_fin, "our ACK of its FIN left");
+		break;
+	case TCPC_CLOSING:
+		/*
+		 * tcp_fin() in FIN_WAIT1 acknowledges the FIN first, then sets CLOSING: a
+		 * stalled guest read the change 21 ms after our ACK left. The dumps bound it.
+		 */
+		span__lo(s, w->peer_fin, "the peer's FIN arrived");
 		break;
 	case TCPC_FIN_WAIT2:
 		span__lo(s, w->peer_acked_fin, "the ACK of our FIN arrived");

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "grow.h"
 
 /* enough for every segment of a test; larger bursts are read by capture__poll() */
 #define CAPTURE_RCVBUF (64 << 20)
@@ -99,15 +100,20 @@ int capture__start(struct capture *c)
 	return err;
 }
 
-/* the stamp of our own probe, sent, as the packet socket returned it */
-static void capture__note_probe(struct capture *c, const uint8_t *p, size_t len, double ts)
+bool capture__is_probe(const uint8_t *p, size_t len, uint16_t port)
 {
 	size_t hl;
 
 	if (len < 28 || p[0] >> 4 != 4 || p[9] != IPPROTO_UDP)
-		return;
+		return false;
 	hl = (p[0] & 0xf) * 4;
-	if (len >= hl + 4 && (p[hl + 2] << 8 | p[hl + 3]) == CAPTURE_PROBE_PORT)
+	return len >= hl + 4 && (p[hl + 2] << 8 | p[hl + 3]) == port;
+}
+
+/* the stamp of our own probe, sent, as the packet socket returned it */
+static void capture__note_probe(struct capture *c, const uint8_t *p, size_t len, double ts)
+{
+	if (capture__is_probe(p, len, CAPTURE_PROBE_PORT))
 		c->probe_ts = ts;
 }
 
@@ -137,15 +143,8 @@ int capture__add(struct capture *c, const struct tcp_seg *s, bool outgoing)
 			c->unmatched++;
 		return 0;
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct tcp_seg *segs = realloc(c->segs, cap * sizeof(*segs));
-
-		if (!segs)
-			return -ENOMEM;
-		c->segs = segs;
-		c->cap = cap;
-	}
+	if (grow__one(&c->segs, &c->cap, c->n, sizeof(*c->segs)))
+		return -ENOMEM;
 	c->segs[c->n++] = *s;
 	return 0;
 }

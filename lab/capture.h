@@ -50,6 +50,8 @@ int capture__stop(struct capture *c);
 void capture__free(struct capture *c);
 
 int capture__parse(const void *pkt, size_t len, uint16_t ethertype, struct tcp_seg *seg);
+/* an IPv4 UDP packet to port: a probe whose stamp tells when stamping is on */
+bool capture__is_probe(const uint8_t *p, size_t len, uint16_t port);
 int capture__add(struct capture *c, const struct tcp_seg *seg, bool outgoing);
 
 int capture__count(const struct capture *c, uint16_t sport, uint8_t flags);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
+#include "grow.h"
 #include "peer.h"
 
 /* every segment of a test, however many connections it runs at once */
@@ -43,26 +44,14 @@ static bool seq__after(uint32_t a, uint32_t b)
 /* a UDP packet to the probe port, leaving: the stamp it got */
 static void peer__note_probe(const uint8_t *p, size_t len, double ts, double *probe_ts)
 {
-	size_t hl;
-
-	if (len < 28 || p[0] >> 4 != 4 || p[9] != IPPROTO_UDP)
-		return;
-	hl = (p[0] & 0xf) * 4;
-	if (len >= hl + 4 && (p[hl + 2] << 8 | p[hl + 3]) == PEER_PROBE_PORT)
+	if (capture__is_probe(p, len, PEER_PROBE_PORT))
 		*probe_ts = ts;
 }
 
 static int peer__add(struct peer *p, const struct peer_seg *s)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct peer_seg *segs = realloc(p->segs, cap * sizeof(*segs));
-
-		if (!segs)
-			return -ENOMEM;
-		p->segs = segs;
-		p->cap = cap;
-	}
+	if (grow__one(&p->segs, &p->cap, p->n, sizeof(*p->segs)))
+		return -ENOMEM;
 	p->segs[p->n++] = *s;
 	return 0;
 }

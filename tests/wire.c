@@ -75,6 +75,16 @@ double wire__stop_ts(const struct wire *w)
 	return w->f.tracer.stop_ns / 1e9;
 }
 
+bool wire__start_connected(struct wire *w, const char *backend, int family, struct peer_conn *c,
+			   int *fd)
+{
+	if (!wire__start(w, backend, family))
+		return false;
+	peer__conn(c, &w->peer, 80);
+	*fd = wire__socket(w, 0);
+	return ASSERT_GE(*fd, 0, "socket") && ASSERT_OK(peer__accept(c, *fd), "handshake");
+}
+
 int wire__socket(const struct wire *w, unsigned short port)
 {
 	struct sockaddr_storage ss;

@@ -48,6 +48,13 @@ void wire__each(void (*run)(const char *backend, int family), bool both_families
 /* when the tracer had stopped (CLOCK_MONOTONIC s, as the capture): after every record */
 double wire__stop_ts(const struct wire *w);
 
+/*
+ * wire__start(), then a kernel socket connected to the peer at its port 80: c and *fd (-1
+ * until it is made, for the caller to close). false (an assertion failed) if not
+ */
+bool wire__start_connected(struct wire *w, const char *backend, int family, struct peer_conn *c,
+			   int *fd);
+
 /* a socket of the test's family in the namespace, bound to port (0: any) */
 int wire__socket(const struct wire *w, unsigned short port);
 /* a listener on the kernel's address: its port in *port */

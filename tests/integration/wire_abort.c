@@ -33,11 +33,7 @@ static void abort__data_after_close(const char *backend, int family, bool ack_fi
 	double t_close;
 	int fd = -1;
 
-	if (!wire__start(&w, backend, family))
-		goto out;
-	peer__conn(&c, &w.peer, 80);
-	fd = wire__socket(&w, 0);
-	if (!ASSERT_GE(fd, 0, "socket") || !ASSERT_OK(peer__accept(&c, fd), "handshake"))
+	if (!wire__start_connected(&w, backend, family, &c, &fd))
 		goto out;
 	t_close = peer__now();
 	close(fd);

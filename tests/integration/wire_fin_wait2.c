@@ -39,11 +39,7 @@ static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 	double t_close;
 	int fd = -1;
 
-	if (!wire__start(&w, backend, family))
-		goto out;
-	peer__conn(&c, &w.peer, 80);
-	fd = wire__socket(&w, 0);
-	if (!ASSERT_GE(fd, 0, "socket") || !ASSERT_OK(peer__accept(&c, fd), "handshake"))
+	if (!wire__start_connected(&w, backend, family, &c, &fd))
 		goto out;
 	t_close = peer__now();
 	if (orphan) {

@@ -25,12 +25,20 @@ static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
 	seg->flags = flags;
 }
 
-/* the flags of the segment tw took in last on this CPU, 0 if it was another socket's */
-static __always_inline __u8 timewait__segment_flags(__u64 tw)
+/*
+ * The flags of the segment tw took in last on this CPU, 0 if it was another socket's; each
+ * is taken once, by the re-arm or the kill it caused. One left behind by a segment that
+ * did neither (a SYN no listener took, a duplicate) must not speak for a later kill of
+ * this socket, nor of another that the allocator puts at its address.
+ */
+static __always_inline __u8 timewait__segment_take(__u64 tw)
 {
 	struct tw_segment *seg = percpu__get(&tw_seg);
 
-	return seg && seg->tw == tw ? seg->flags : 0;
+	if (!seg || seg->tw != tw)
+		return 0;
+	seg->tw = 0;
+	return seg->flags;
 }
 
 /* __inet_twsk_schedule(tw, timeo, rearm), on its way in: the timer is not armed yet */
@@ -39,12 +47,14 @@ static __always_inline void timewait__scheduled(__u64 tw, int timeo, bool rearm,
 	struct tcpc_closing *t;
 
 	if (!rearm) {
+		/* a new socket: what an earlier one at this address took in is not its */
+		timewait__segment_take(tw);
 		timewait__made(tw, now);
 		return;
 	}
 	t = bpf_map_lookup_elem(&tws, &tw);
 	/* an RST in TIME_WAIT under tcp_rfc1337 re-arms too: no peer FIN, no restart */
-	if (t && !(timewait__segment_flags(tw) & TCPHDR_RST))
+	if (t && !(timewait__segment_take(tw) & TCPHDR_RST))
 		timewait__rearmed(tw, t, bpf_jiffies64() + timeo, now);
 }
 
@@ -54,10 +64,10 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 	struct tcpc_closing *t;
 	__u8 flags, kind;
 
+	flags = timewait__segment_take(tw);
 	t = bpf_map_lookup_elem(&tws, &tw);
 	if (!t)
 		return;
-	flags = timewait__segment_flags(tw);
 	if (timewait__netns_dying(tw))
 		kind = TCPC_TW_PURGED;
 	else if (timewait__reused_by_connect(t, now))

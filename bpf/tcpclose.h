@@ -200,6 +200,7 @@ struct tcpc_tw_pending {
 	__u64 tw;
 	__u64 ts_ns;
 	__u64 expires;
+	__u64 jiffies;		/* when it was cancelled */
 	__u32 rcv_nxt;
 	__u32 snd_nxt;
 	__u16 sport, dport;	/* whose entry it is: the address may be reused meanwhile */

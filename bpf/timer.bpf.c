@@ -74,10 +74,17 @@ int BPF_PROG(tcpc_timer_exit, struct timer_list *timer)
 /*
  * Run by user space on a CPU (BPF_PROG_TEST_RUN) whose timewait cancel has waited long
  * enough that nothing will follow it: at exit, and when a host is too idle to settle it.
+ * args[0] and args[1] are the cancel's socket and time as user space read them: a cancel
+ * that came since (its own socket's, or an expiry's, whose run may be interrupted by this
+ * one) is not that old and is left for what follows it.
  */
 SEC("raw_tp")
-int tcpc_flush(void *ctx)
+int tcpc_flush(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct tcpc_tw_pending *p = percpu__get(&tw_pending);
+
+	if (!p || p->tw != ctx->args[0] || p->ts_ns != ctx->args[1])
+		return 0;
 	timewait__resolve(TW_NEXT_OTHER, 0, NULL);
 	return 0;
 }

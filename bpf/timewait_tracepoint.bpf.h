@@ -29,15 +29,36 @@ enum tw_next {
 };
 
 /*
+ * The socket of a cancel that nothing explained is still there, its timer armed again for
+ * another deadline: the cancel was a re-arm's, whose timer_start the kernel did not run
+ * for us (a run nested in another run of the same program on this CPU is skipped, as when
+ * a softirq takes in the peer's FIN while that program runs in process context). A killed
+ * socket's timer is left unarmed (entry.pprev cleared), and its memory, if reused since,
+ * belongs to another connection's ports or another deadline.
+ */
+static __always_inline bool timewait__armed_again(__u64 tw, const struct tcpc_closing *t,
+						  const struct tcpc_tw_pending *p,
+						  struct tcpc_tw_pending *now)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+
+	if (!timewait__same_socket(tw, t) || !BPF_CORE_READ(itw, tw_timer.entry.pprev))
+		return false;
+	timewait__snapshot(now, tw);
+	return now->expires != p->expires;
+}
+
+/*
  * Settle an earlier cancel on this CPU by what came next: the same socket armed again
  * (a re-arm that changed bucket) or expiring (the cancel was expiry's) means it lives on;
  * a request socket for the same ports means a SYN took the 4-tuple; anything else means
- * the socket was killed as the cancel guessed.
+ * the socket was killed as the cancel guessed, unless it is found armed again (a skipped
+ * timer_start) or its deadline had come when it was cancelled (a skipped expiry).
  */
 static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 					      const struct sock_common *req)
 {
-	struct tcpc_tw_pending *p = percpu__get(&tw_pending);
+	struct tcpc_tw_pending *p = percpu__get(&tw_pending), now = {};
 	struct tcpc_closing *t;
 	__u8 kind;
 	__u64 tw;
@@ -67,7 +88,18 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 		t->cancel_kind = 0;
 		return;
 	}
+	if (timewait__armed_again(tw, t, p, &now)) {
+		if (p->expires != t->tw_expires)
+			timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
+		timewait__settle(t, now.substate, now.expires, now.rcv_nxt, now.snd_nxt);
+		t->cancel_kind = 0;
+		return;
+	}
 	kind = p->kind;
+	/* a timer is cancelled just before it runs: one due by then expired, unless the
+	 * guess already knew better (a purge, a recycling connect()) */
+	if (kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) >= 0)
+		kind = TCPC_TW_EXPIRED;
 	if (next == TW_NEXT_REQSK && kind == TCPC_TW_RST &&
 	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
 	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
@@ -118,6 +150,7 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 	p->sport = t->rec.sport;
 	p->dport = t->rec.dport;
 	p->ts_ns = now;
+	p->jiffies = bpf_jiffies64();
 	if (timewait__netns_dying(tw))
 		p->kind = TCPC_TW_PURGED;
 	else if (timewait__reused_by_connect(t, now))

@@ -201,12 +201,17 @@ void loader__settle_timewait(struct loader *l, bool all)
 		goto out;
 	now = clock__now_ns();
 	for (int cpu = 0; cpu < l->ncpus; cpu++) {
-		LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+		__u64 seen[2];
+		LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu,
+			    .ctx_in = seen, .ctx_size_in = sizeof(seen));
 
 		p = (void *)(vals + cpu * sz);
 		if (!p->tw || (!all && now - p->ts_ns < SETTLE_AGE_NS))
 			continue;
-		/* the BPF side decides and sends the record, on that CPU */
+		/* the BPF side decides and sends the record, on that CPU, if the cancel there
+		 * is still the one read here */
+		seen[0] = p->tw;
+		seen[1] = p->ts_ns;
 		bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.tcpc_flush), &run);
 	}
 out:

@@ -248,8 +248,29 @@ static int check__round_keep(struct checker *c, double seconds)
 	return 0;
 }
 
+static void check__print_misses(const struct bpf_program *prog, __u64 misses, void *ctx)
+{
+	int *n = ctx;
+
+	printf("%s %s %llu", (*n)++ ? "," : "", bpf_program__name(prog), (unsigned long long)misses);
+}
+
+/*
+ * Which programs' runs the kernel skipped, nested in another run of the same program on a
+ * CPU: most are other timers' (every timer of the host runs the timer programs), but one
+ * that was a TCP socket's is a hole in its record, and this line says where to look
+ */
+static void check__misses(const struct checker *c, struct core *tracer)
+{
+	int n = 0;
+
+	printf("%skernel-skipped runs so far:", c->opts->tap ? "# " : "\n");
+	loader__misses_each(&tracer->loader, check__print_misses, &n);
+	printf("%s\n", n ? "" : " none");
+}
+
 /* a round's count, with its differences under it in the table */
-static int check__round_end(struct checker *c)
+static int check__round_end(struct checker *c, struct core *tracer)
 {
 	double seconds = (clock__now_ms() - c->start_ms) / 1e3;
 	char label[48] = "";
@@ -261,6 +282,7 @@ static int check__round_end(struct checker *c)
 	c->failed += failed;
 	if (c->opts->repeat)
 		snprintf(label, sizeof(label), "round %d of %d: ", c->round, c->nr_rounds);
+	check__misses(c, tracer);
 	if (!c->opts->tap) {
 		printf("\n%s%d passed, %d failed in %.1f s\n", label, c->njobs - failed, failed,
 		       seconds);
@@ -377,7 +399,7 @@ static int check__rounds(struct checker *c, struct core *t)
 			return err;
 		/* whatever is still pending in the kernel, before counting losses */
 		core__consume(t);
-		err = check__round_end(c);
+		err = check__round_end(c, t);
 		if (err)
 			goto fail;
 	}

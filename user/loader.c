@@ -341,23 +341,40 @@ __u64 loader__tw_live(struct loader *l, __u64 *bytes)
 	return sum;
 }
 
-void loader__misses(struct loader *l, __u64 *state, __u64 *other)
+void loader__misses_each(struct loader *l,
+			 void (*fn)(const struct bpf_program *prog, __u64 misses, void *ctx),
+			 void *ctx)
 {
 	struct bpf_program *prog;
 
-	*state = *other = 0;
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		if (prog == l->skel->progs.tcpc_state)
-			*state += info.recursion_misses;
-		else
-			*other += info.recursion_misses;
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.recursion_misses)
+			fn(prog, info.recursion_misses, ctx);
 	}
+}
+
+struct misses {
+	const struct bpf_program *state_prog;
+	__u64 *state, *other;
+};
+
+static void misses__add(const struct bpf_program *prog, __u64 misses, void *ctx)
+{
+	struct misses *m = ctx;
+
+	*(prog == m->state_prog ? m->state : m->other) += misses;
+}
+
+void loader__misses(struct loader *l, __u64 *state, __u64 *other)
+{
+	struct misses m = { l->skel->progs.tcpc_state, state, other };
+
+	*state = *other = 0;
+	loader__misses_each(l, misses__add, &m);
 }
 
 void loader__close(struct loader *l)

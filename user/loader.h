@@ -64,6 +64,10 @@ __u64 loader__tw_live(struct loader *l, __u64 *bytes);
  * the socket is destroyed), and of the others, nearly all for timers that are not TCP's.
  */
 void loader__misses(struct loader *l, __u64 *state, __u64 *other);
+/* fn for each program some of whose runs the kernel skipped (nested in another run of it) */
+void loader__misses_each(struct loader *l,
+			 void (*fn)(const struct bpf_program *prog, __u64 misses, void *ctx),
+			 void *ctx);
 
 void loader__close(struct loader *l);
 

@@ -19,6 +19,7 @@ const volatile __u32 filter_cgroup_level = 0;
 const volatile __u8 filter_laddr = 0;
 const volatile __u8 filter_raddr = 0;
 const volatile __s64 preempt_count_off = 0;
+const volatile __u8 tw_rearms_seen = 0;
 
 __u32 iter_mode;
 __u8 iter_mark;

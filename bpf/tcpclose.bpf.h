@@ -82,6 +82,8 @@ extern const volatile __u8 filter_laddr;	/* --laddr given: local address in 'lad
 extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'raddrs' */
 /* x86: this CPU's preempt count lies this far from its run queue; 0 if not found */
 extern const volatile __s64 preempt_count_off;
+/* the backend sees every re-arm of a timewait timer (fentry, kprobe), not only some */
+extern const volatile __u8 tw_rearms_seen;
 
 
 /* the tcpc_iter program's orders and answers, set and read by user space between walks */

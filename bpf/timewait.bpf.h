@@ -172,11 +172,13 @@ static __always_inline void timewait__settle(struct tcpc_closing *t, __u8 substa
 		/* the peer's FIN came when the 60 s were armed */
 		conn__enter(t, TCP_TIME_WAIT, armed_ns);
 		t->tw_expires = expires;
-	} else if (t->tw_expires && expires > t->tw_expires + 1) {
+	} else if (!tw_rearms_seen && t->tw_expires && expires > t->tw_expires) {
 		/*
-		 * Restarted since last seen (a jiffy more is the fentry and kprobe backends'
-		 * reckoning of a deadline they saw being set): the resends in between, if
-		 * several, count as one
+		 * Restarted since last seen: the resends in between, if several, count as one.
+		 * Not where every re-arm is seen: there each was counted as it came, and the
+		 * deadline noted then (jiffies at the call, plus the timeout) is the timer's
+		 * own only if no tick came before the kernel set it, which under emulation
+		 * one or two may; a deadline a little later than noted is no restart.
 		 */
 		timewait__restarted(t, armed_ns);
 		t->tw_expires = expires;

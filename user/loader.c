@@ -112,6 +112,7 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	bpf_program__set_autoattach(skel->progs.tcpc_flush, false);
 	/* load the programs of one backend only */
 	backend__select(skel, l->backend);
+	skel->rodata->tw_rearms_seen = l->backend != TCPC_BACKEND_TRACEPOINT;
 	return 0;
 }
 

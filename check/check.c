@@ -264,7 +264,7 @@ static void check__misses(const struct checker *c, struct core *tracer)
 {
 	int n = 0;
 
-	printf("%skernel-skipped runs so far:", c->opts->tap ? "# " : "\n");
+	printf("%skernel-skipped runs:", c->opts->tap ? "# " : "\n");
 	loader__misses_each(&tracer->loader, check__print_misses, &n);
 	printf("%s\n", n ? "" : " none");
 }
@@ -282,7 +282,8 @@ static int check__round_end(struct checker *c, struct core *tracer)
 	c->failed += failed;
 	if (c->opts->repeat)
 		snprintf(label, sizeof(label), "round %d of %d: ", c->round, c->nr_rounds);
-	check__misses(c, tracer);
+	if (c->round == c->nr_rounds)
+		check__misses(c, tracer);
 	if (!c->opts->tap) {
 		printf("\n%s%d passed, %d failed in %.1f s\n", label, c->njobs - failed, failed,
 		       seconds);

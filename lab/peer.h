@@ -22,9 +22,17 @@
 #include "tcpseg.h"
 #include "tun.h"
 
-/* one segment on the device, either way */
+/*
+ * One segment on the device, either way. What the kernel did on taking a segment of the
+ * peer's in (a change of state, a reset sent) it did within [ts, done]: the stamp is taken as
+ * the device hands the segment on, before TCP sees it, and the write() that handed it over
+ * runs the kernel's whole receive before it returns. On a fast host done is microseconds
+ * after ts; in an emulated guest it was seen 20 ms after. A segment of the kernel's left at
+ * ts, after what made the kernel send it: done is ts.
+ */
 struct peer_seg {
 	double ts;		/* CLOCK_MONOTONIC s: as the kernel took it in, or as it left */
+	double done;		/* the peer's: its write() had returned, the kernel had acted */
 	bool from_peer;		/* written by the peer; else sent by the kernel */
 	struct tcpseg seg;
 };

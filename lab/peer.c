@@ -364,6 +364,17 @@ int peer__expect_next(struct peer_conn *c, uint8_t flags, int timeout_ms, struct
 	return peer__scan(c, flags, true, timeout_ms, got);
 }
 
+int peer__expect_ack(struct peer_conn *c, uint32_t ack, int timeout_ms, struct peer_seg *got)
+{
+	double deadline = peer__now() + timeout_ms / 1e3;
+	int err;
+
+	do {
+		err = peer__expect(c, TCP_ACK, (int)((deadline - peer__now()) * 1e3) + 1, got);
+	} while (!err && got->seg.ack != ack);
+	return err;
+}
+
 bool peer__quiet(struct peer_conn *c, int ms)
 {
 	double deadline = peer__now() + ms / 1e3;

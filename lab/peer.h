@@ -97,6 +97,12 @@ int peer__send_next(struct peer_conn *c, uint8_t flags, const void *data, uint32
 int peer__expect(struct peer_conn *c, uint8_t flags, int timeout_ms, struct peer_seg *got);
 /* the same, but -EPROTO (got: that segment) if the kernel's next segment on c lacks them */
 int peer__expect_next(struct peer_conn *c, uint8_t flags, int timeout_ms, struct peer_seg *got);
+/*
+ * The next segment the kernel sent on c that acknowledges ack, waiting up to timeout_ms;
+ * others before it (a FIN resent while a slow host held the script up) are passed over.
+ * 0, or -ETIMEDOUT
+ */
+int peer__expect_ack(struct peer_conn *c, uint32_t ack, int timeout_ms, struct peer_seg *got);
 /* nothing from the kernel on c for ms: true if it stayed silent */
 bool peer__quiet(struct peer_conn *c, int ms);
 

@@ -67,12 +67,9 @@ static void fins__shutdown_close(const char *backend, int family)
 	if (!ASSERT_OK(peer__send_next(&c, TCP_FIN | TCP_ACK, NULL, 0), "the peer's FIN"))
 		goto out;
 	pfin = c.sent;
-	/* our ACK of it, past the ACK of the data that no step here looked for */
-	do {
-		if (!ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &last), "our ACK of it"))
-			goto out;
-	} while (last.seg.ack != pfin.seg.seq + 1);
-	if (!wire__finish(&w))
+	/* our ACK of it, past the ACK of the data (and any FIN resent) no step here looked for */
+	if (!ASSERT_OK(peer__expect_ack(&c, pfin.seg.seq + 1, STEP_MS, &last), "our ACK of it") ||
+	    !wire__finish(&w))
 		goto out;
 	ASSERT_EQ(peer__count(&c, 0, TCP_FIN), 1, "one FIN from us on the wire");
 	rec = wire__record(&w, &c);
@@ -196,8 +193,8 @@ static void fins__reordered(const char *backend, int family)
 		goto out;
 	data = c.sent;
 	c.snd_nxt += sizeof(data10) + 1;
-	if (!ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &last), "our ACK") ||
-	    !ASSERT_EQ(last.seg.ack, c.snd_nxt, "it acknowledges data and FIN") ||
+	if (!ASSERT_OK(peer__expect_ack(&c, c.snd_nxt, STEP_MS, &last),
+		       "our ACK of data and FIN") ||
 	    !ASSERT_EQ(read(fd, buf, sizeof(buf)), sizeof(data10), "we read the data") ||
 	    !ASSERT_EQ(read(fd, buf, sizeof(buf)), 0, "then EOF"))
 		goto out;

@@ -78,6 +78,8 @@ static int peer__read(struct peer *p, double *probe_ts)
 		.msg_control = ctl,
 	};
 	long long off = clock__real_offset_ns();
+	/* what the peer wrote was taken in by now: peer__send() then says when exactly */
+	double reading = peer__now();
 	struct peer_seg s;
 	struct cmsghdr *cm;
 	ssize_t n;
@@ -111,6 +113,7 @@ static int peer__read(struct peer *p, double *probe_ts)
 			continue;
 		}
 		s.from_peer = from.sll_pkttype == PACKET_HOST;
+		s.done = s.from_peer ? reading : s.ts;
 		err = peer__add(p, &s);
 		if (err)
 			return err;
@@ -269,6 +272,7 @@ int peer__send(struct peer_conn *c, uint8_t flags, uint32_t seq, uint32_t ack, c
 		.len = len,
 	};
 	uint8_t pkt[TCPSEG_MAX];
+	double done;
 	int n;
 
 	memcpy(s.saddr, p->remote, sizeof(s.saddr));
@@ -279,12 +283,14 @@ int peer__send(struct peer_conn *c, uint8_t flags, uint32_t seq, uint32_t ack, c
 	/* the kernel takes it in within this write: a reply is queued when it returns */
 	if (write(p->tun.fd, pkt, n) != n)
 		return -errno ?: -EIO;
+	done = peer__now();
 	n = peer__poll(p);
 	if (n)
 		return n;
 	/* its stamp: the packet socket had it queued before the write returned */
 	for (size_t i = p->n; i-- > 0;) {
 		if (peer__ours(c, &p->segs[i], 1)) {
+			p->segs[i].done = done;
 			c->sent = p->segs[i];
 			return 0;
 		}
@@ -356,6 +362,17 @@ int peer__expect(struct peer_conn *c, uint8_t flags, int timeout_ms, struct peer
 int peer__expect_next(struct peer_conn *c, uint8_t flags, int timeout_ms, struct peer_seg *got)
 {
 	return peer__scan(c, flags, true, timeout_ms, got);
+}
+
+int peer__expect_ack(struct peer_conn *c, uint32_t ack, int timeout_ms, struct peer_seg *got)
+{
+	double deadline = peer__now() + timeout_ms / 1e3;
+	int err;
+
+	do {
+		err = peer__expect(c, TCP_ACK, (int)((deadline - peer__now()) * 1e3) + 1, got);
+	} while (!err && got->seg.ack != ack);
+	return err;
 }
 
 bool peer__quiet(struct peer_conn *c, int ms)

@@ -22,9 +22,17 @@
 #include "tcpseg.h"
 #include "tun.h"
 
-/* one segment on the device, either way */
+/*
+ * One segment on the device, either way. What the kernel did on taking a segment of the
+ * peer's in (a change of state, a reset sent) it did within [ts, done]: the stamp is taken as
+ * the device hands the segment on, before TCP sees it, and the write() that handed it over
+ * runs the kernel's whole receive before it returns. On a fast host done is microseconds
+ * after ts; in an emulated guest it was seen 20 ms after. A segment of the kernel's left at
+ * ts, after what made the kernel send it: done is ts.
+ */
 struct peer_seg {
 	double ts;		/* CLOCK_MONOTONIC s: as the kernel took it in, or as it left */
+	double done;		/* the peer's: its write() had returned, the kernel had acted */
 	bool from_peer;		/* written by the peer; else sent by the kernel */
 	struct tcpseg seg;
 };
@@ -89,6 +97,12 @@ int peer__send_next(struct peer_conn *c, uint8_t flags, const void *data, uint32
 int peer__expect(struct peer_conn *c, uint8_t flags, int timeout_ms, struct peer_seg *got);
 /* the same, but -EPROTO (got: that segment) if the kernel's next segment on c lacks them */
 int peer__expect_next(struct peer_conn *c, uint8_t flags, int timeout_ms, struct peer_seg *got);
+/*
+ * The next segment the kernel sent on c that acknowledges ack, waiting up to timeout_ms;
+ * others before it (a FIN resent while a slow host held the script up) are passed over.
+ * 0, or -ETIMEDOUT
+ */
+int peer__expect_ack(struct peer_conn *c, uint32_t ack, int timeout_ms, struct peer_seg *got);
 /* nothing from the kernel on c for ms: true if it stayed silent */
 bool peer__quiet(struct peer_conn *c, int ms);
 

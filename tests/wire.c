@@ -120,15 +120,14 @@ int wire__listen(const struct wire *w, unsigned short *port)
 	return fd;
 }
 
-bool wire__gone(const struct wire *w, const struct peer_conn *c, double *lo, double *hi)
+bool wire__gone(const struct wire *w, const struct peer_conn *c, struct wire_when *gone)
 {
 	for (int i = 0; w->f.ss && i < w->f.ss->nsocks; i++) {
 		const struct sswatch_sock *s = &w->f.ss->socks[i];
 
 		if (s->sport != c->lport || s->dport != c->pport || !s->nruns || !s->gone_t1)
 			continue;
-		*lo = s->runs[s->nruns - 1].last_t0 / 1e9;
-		*hi = s->gone_t1 / 1e9;
+		*gone = wire__when(s->runs[s->nruns - 1].last_t0 / 1e9, s->gone_t1 / 1e9);
 		return true;
 	}
 	return false;
@@ -166,16 +165,26 @@ int wire__wait_gone(const struct peer_conn *c, int timeout_ms)
 
 bool wire__close_to_timewait(struct peer_conn *c, int fd, int pause_ms, struct wire_close *out)
 {
-	out->t_close = peer__now();
+	double t_close = peer__now();
+
 	close(fd);
 	if (!ASSERT_OK(peer__expect(c, TCP_FIN, WIRE_STEP_MS, &out->fin), "our FIN"))
 		return false;
+	out->fin_wait1 = wire__when(t_close, out->fin.ts);
 	clock__sleep_ms(pause_ms);
 	if (!ASSERT_OK(peer__send_next(c, TCP_FIN | TCP_ACK, NULL, 0), "the peer's FIN-ACK"))
 		return false;
 	out->pfin = c->sent;
-	return ASSERT_OK(peer__expect(c, TCP_ACK, WIRE_STEP_MS, &out->ack), "our ACK of it") &&
-	       ASSERT_EQ(out->ack.seg.ack, out->pfin.seg.seq + 1, "it acknowledges the peer FIN");
+	return ASSERT_OK(peer__expect_ack(c, out->pfin.seg.seq + 1, WIRE_STEP_MS, &out->ack),
+			 "our ACK of it");
+}
+
+struct wire_when wire__before(struct wire_when c, const struct peer_seg *out)
+{
+	test__check(out->ts >= c.lo, __FILE__, __LINE__,
+		    "the kernel's segment left after what caused it: got %.6f want >= %.6f",
+		    out->ts, c.lo);
+	return wire__when(c.lo, out->ts < c.hi ? out->ts : c.hi);
 }
 
 json_object *wire__record(const struct wire *w, const struct peer_conn *c)
@@ -191,15 +200,31 @@ double wire__tol_ms(const struct wire *w)
 	return lag > jiffy ? lag : jiffy;
 }
 
-bool wire__check_dwell(const struct wire *w, json_object *rec, const char *state, double lo_ms,
-		       double hi_ms, const char *what)
+/*
+ * got (ms), from a change in a to one in b, is in [b.lo - a.hi, b.hi - a.lo] widened by the
+ * run's resolution; never below 0, as b followed a
+ */
+static bool wire__check_between(const struct wire *w, double got, struct wire_when a,
+				struct wire_when b, const char *what, const char *key)
 {
-	double got = json__dwell(rec, state), tol = wire__tol_ms(w);
-	bool ok = got >= lo_ms - tol && got <= hi_ms + tol;
+	double lo = wire__ms(a.hi, b.lo), hi = wire__ms(a.lo, b.hi), tol = wire__tol_ms(w);
+	bool ok;
 
+	if (lo < 0)
+		lo = 0;
+	ok = got >= lo - tol && got <= hi + tol;
 	return test__check(ok, __FILE__, __LINE__,
-			   "%s %s dwell: got %.3f ms want %.3f..%.3f ms (+- %.3f)", what, state,
-			   got, lo_ms, hi_ms, tol);
+			   "%s %s: got %.3f ms want %.3f..%.3f ms (+- %.3f)", what, key, got, lo, hi,
+			   tol);
+}
+
+bool wire__check_dwell(const struct wire *w, json_object *rec, const char *state,
+		       struct wire_when from, struct wire_when to, const char *what)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "%s dwell", state);
+	return wire__check_between(w, json__dwell(rec, state), from, to, what, key);
 }
 
 static void wire__addr(const struct wire *w, int peer, char *buf, size_t size)
@@ -268,24 +293,29 @@ void wire__check_peer_fin(json_object *rec, const struct peer_seg *fin, const ch
 	wire__check_u32(rec, "peer_fin_ack", fin, fin ? fin->seg.ack : 0, what);
 }
 
-void wire__check_restarts(const struct wire *w, json_object *rec, int n, double first_ms,
-			  double last_ms, const char *what)
+void wire__check_restarts(const struct wire *w, json_object *rec, int n, struct wire_when tw,
+			  struct wire_when first, struct wire_when last, const char *what)
 {
 	char msg[96];
 
 	snprintf(msg, sizeof(msg), "%s tw_restarts", what);
 	ASSERT_EQ(json__int(rec, "tw_restarts", -1), n, msg);
-	if (!n) {
-		snprintf(msg, sizeof(msg), "%s tw_restart_first_ms is null", what);
-		ASSERT_TRUE(json__is_null(rec, "tw_restart_first_ms"), msg);
-		snprintf(msg, sizeof(msg), "%s tw_restart_last_ms is null", what);
-		ASSERT_TRUE(json__is_null(rec, "tw_restart_last_ms"), msg);
-		return;
-	}
-	snprintf(msg, sizeof(msg), "%s tw_restart_first_ms", what);
-	ASSERT_NEAR(json__double(rec, "tw_restart_first_ms", -1), first_ms, wire__tol_ms(w), msg);
-	snprintf(msg, sizeof(msg), "%s tw_restart_last_ms", what);
-	ASSERT_NEAR(json__double(rec, "tw_restart_last_ms", -1), last_ms, wire__tol_ms(w), msg);
+	wire__check_between(w, json__double(rec, "tw_restart_first_ms", -1), tw, first, what,
+			    "tw_restart_first_ms");
+	wire__check_between(w, json__double(rec, "tw_restart_last_ms", -1), tw, last, what,
+			    "tw_restart_last_ms");
+}
+
+void wire__check_no_restarts(json_object *rec, const char *what)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "%s tw_restarts", what);
+	ASSERT_EQ(json__int(rec, "tw_restarts", -1), 0, msg);
+	snprintf(msg, sizeof(msg), "%s tw_restart_first_ms is null", what);
+	ASSERT_TRUE(json__is_null(rec, "tw_restart_first_ms"), msg);
+	snprintf(msg, sizeof(msg), "%s tw_restart_last_ms is null", what);
+	ASSERT_TRUE(json__is_null(rec, "tw_restart_last_ms"), msg);
 }
 
 void wire__check_quiet(json_object *rec, const struct peer_conn *c, const char *what)
@@ -341,7 +371,7 @@ void wire__check_record(const struct wire *w, json_object *rec, const struct pee
 	wire__check_tw_end(rec, e->tw_end, what);
 	if (e->busy)
 		return;
-	wire__check_restarts(w, rec, 0, 0, 0, what);
+	wire__check_no_restarts(rec, what);
 	wire__check_quiet(rec, c, what);
 }
 

@@ -8,11 +8,15 @@
  * the tracer's clock: dwells are compared, not the records' wall-clock "ts", so a step of
  * the wall clock during a run (seen on this project's VMs) moves nothing.
  *
- * Times: a change of state the tracer reads with bpf_ktime_get_ns() lies between the two
- * stamps that bracket it; one it reads off the timer wheel (TIME_WAIT with the tracepoint
- * backend) is a jiffy coarse, and later still while the host holds its tick up, which the
- * socket dumps measure (sswatch worst_tick_lag_ns). So a dwell is judged against the
- * capture's bracket widened by that, wire__tol_ms(), and by nothing else.
+ * Times: every change of state is bracketed (struct wire_when): one a segment of the peer's
+ * caused within that segment's receive, [ts, done]; one our own call made between the time
+ * the test took before the call and the segment the kernel then sent; an expiry by the
+ * socket dumps; a purge by the namespace's deletion and the tracer's exit. A dwell from
+ * change a to change b lies in [b.lo - a.hi, b.hi - a.lo]. The tracer reads a change with
+ * bpf_ktime_get_ns(), inside its bracket; one it reads off the timer wheel (TIME_WAIT with
+ * the tracepoint backend) is a jiffy coarse, and later still while the host holds its tick
+ * up, which the socket dumps measure (sswatch worst_tick_lag_ns). So a dwell is judged
+ * against the brackets widened by that, wire__tol_ms(), and by nothing else.
  */
 #ifndef TCPCLOSE_WIRE_H
 #define TCPCLOSE_WIRE_H
@@ -27,6 +31,33 @@ struct wire {
 	int family;
 	double purge_ts;	/* when the namespace's deletion began (CLOCK_MONOTONIC s), or 0 */
 };
+
+/* when a change of state happened: no sooner than lo, no later than hi (CLOCK_MONOTONIC s) */
+struct wire_when {
+	double lo, hi;
+};
+
+static inline struct wire_when wire__when(double lo, double hi)
+{
+	return (struct wire_when){ lo, hi };
+}
+
+/*
+ * A change a segment of the peer's caused: the kernel made it after the segment's stamp and
+ * before the peer's write() of it returned
+ */
+static inline struct wire_when wire__by(const struct peer_seg *s)
+{
+	return wire__when(s->ts, s->done);
+}
+
+/*
+ * c, for a change the kernel made before it sent out, in the same receive or call: no later
+ * than out's stamp either, taken as it left. (A segment sent before a change bounds nothing
+ * of it: when the change followed, only the kernel knows.) An assertion fails if out left
+ * before c could begin: not the segment the test meant.
+ */
+struct wire_when wire__before(struct wire_when c, const struct peer_seg *out);
 
 /* tracer with --backend, namespace, tun and capture; the test then runs inside it */
 bool wire__start(struct wire *w, const char *backend, int family);
@@ -48,6 +79,12 @@ void wire__each(void (*run)(const char *backend, int family), bool both_families
 /* when the tracer had stopped (CLOCK_MONOTONIC s, as the capture): after every record */
 double wire__stop_ts(const struct wire *w);
 
+/* an end by the purge: after the namespace's deletion began, before the tracer had stopped */
+static inline struct wire_when wire__purge(const struct wire *w)
+{
+	return wire__when(w->purge_ts, wire__stop_ts(w));
+}
+
 /*
  * wire__start(), then a kernel socket connected to the peer at its port 80: c and *fd (-1
  * until it is made, for the caller to close). false (an assertion failed) if not
@@ -61,26 +98,29 @@ int wire__socket(const struct wire *w, unsigned short port);
 int wire__listen(const struct wire *w, unsigned short *port);
 
 /*
- * When the socket dumps last saw c's kernel end and first missed it (the capture's clock): the
- * kernel let it go in between. false if they never saw it go.
+ * When the socket dumps last saw c's kernel end (that dump began) and first missed it (that
+ * dump ended), on the capture's clock: the kernel let it go in between. false if they never
+ * saw it go.
  */
-bool wire__gone(const struct wire *w, const struct peer_conn *c, double *lo, double *hi);
+bool wire__gone(const struct wire *w, const struct peer_conn *c, struct wire_when *gone);
 
 /* wait until c's kernel end, a timewait socket, is gone from the namespace: 0 or -ETIMEDOUT */
 int wire__wait_gone(const struct peer_conn *c, int timeout_ms);
 
 /* an active close straight into TIME_WAIT: what the wire showed of it */
 struct wire_close {
-	double t_close;			/* close() was called */
 	struct peer_seg fin;		/* our FIN */
 	struct peer_seg pfin;		/* the peer's FIN, which acknowledged ours */
 	struct peer_seg ack;		/* our ACK of it */
+	struct wire_when fin_wait1;	/* FIN_WAIT1 began: in close(), before our FIN left */
 };
 
 /*
  * close(fd), and the peer answers our FIN with its own FIN that acknowledges it, after
  * pause_ms: the timewait socket is born in TIME_WAIT (tcp_fin()), FIN_WAIT2 lasting only
- * within that segment's processing. false (and an assertion failed) if the wire differs.
+ * within that segment's processing, wire__by(&pfin) at both ends. Our ACK leaves within it
+ * too, but before the timewait socket is made (tcp_fin() acknowledges first): its stamp
+ * bounds neither end of FIN_WAIT2. false (and an assertion failed) if the wire differs.
  */
 bool wire__close_to_timewait(struct peer_conn *c, int fd, int pause_ms, struct wire_close *out);
 
@@ -96,9 +136,12 @@ static inline double wire__ms(double a, double b)
 /* the resolution a dwell read off jiffies has in this run (ms): a jiffy, or the worst tick lag */
 double wire__tol_ms(const struct wire *w);
 
-/* the record's dwell in state lies in [lo_ms, hi_ms], each widened by wire__tol_ms() */
-bool wire__check_dwell(const struct wire *w, json_object *rec, const char *state, double lo_ms,
-		       double hi_ms, const char *what);
+/*
+ * The record's dwell in state, from the change that began it (in from) to the one that ended
+ * it (in to), lies in [to.lo - from.hi, to.hi - from.lo], each end widened by wire__tol_ms()
+ */
+bool wire__check_dwell(const struct wire *w, json_object *rec, const char *state,
+		       struct wire_when from, struct wire_when to, const char *what);
 
 /* addresses, ports, family, netns, and the process: pid (0 and comm null: none) */
 void wire__check_ends(const struct wire *w, json_object *rec, const struct peer_conn *c,
@@ -107,9 +150,14 @@ void wire__check_ends(const struct wire *w, json_object *rec, const struct peer_
 void wire__check_fin(json_object *rec, const struct peer_seg *fin, const char *what);
 /* peer_fin_seq and peer_fin_ack, of the peer's (NULL: both null) */
 void wire__check_peer_fin(json_object *rec, const struct peer_seg *fin, const char *what);
-/* tw_restarts, and the first and last restart in ms into TIME_WAIT (n == 0: both null) */
-void wire__check_restarts(const struct wire *w, json_object *rec, int n, double first_ms,
-			  double last_ms, const char *what);
+/*
+ * tw_restarts is n (> 0), and the first and last restart, in ms into the TIME_WAIT that began
+ * in tw, are as far into it as the changes in first and last, widened as a dwell
+ */
+void wire__check_restarts(const struct wire *w, json_object *rec, int n, struct wire_when tw,
+			  struct wire_when first, struct wire_when last, const char *what);
+/* tw_restarts 0, tw_restart_first_ms and tw_restart_last_ms null */
+void wire__check_no_restarts(json_object *rec, const char *what);
 /* what every record of a connection that never restarted or probed says; fin_retrans as
  * the capture counts our FINs */
 void wire__check_quiet(json_object *rec, const struct peer_conn *c, const char *what);

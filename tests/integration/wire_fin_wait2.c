@@ -30,7 +30,8 @@ static const char *const fw2_names[] = { "reset, orphan", "reset, held", "data, 
 static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 {
 	const char *what = fw2_names[how];
-	struct peer_seg fin, ack, last, rst;
+	struct peer_seg fin, ack, rst;
+	struct wire_when end;	/* FIN_WAIT2's */
 	bool orphan = how == FW2_RST_ORPHAN || how == FW2_DATA_ORPHAN;
 	bool we_reset = how == FW2_DATA_ORPHAN || how == FW2_UNREAD_HELD;
 	struct peer_conn c;
@@ -57,21 +58,31 @@ static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 		if (!ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, "data", 4), "the peer's data") ||
 		    !ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &rst), "we take it in"))
 			goto out;
-		/* close() with the data unread: __tcp_close() resets, FIN_WAIT2 ends here */
-		last.ts = peer__now();
+		/*
+		 * close() with the data unread: __tcp_close() closes the socket, then sends our
+		 * reset
+		 */
+		end.lo = peer__now();
 		close(fd);
 		fd = -1;
 		if (!ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &rst), "our reset"))
 			goto out;
+		end.hi = rst.ts;
 	} else if (how == FW2_DATA_ORPHAN) {
-		if (!ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, "data", 4), "the peer's data") ||
-		    !ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &rst), "our reset"))
+		if (!ASSERT_OK(peer__send_next(&c, TCP_ACK | TCP_PSH, "data", 4),
+			       "the peer's data"))
 			goto out;
-		last = c.sent;
+		/*
+		 * The timewait socket answers with our reset, and only then is it let go
+		 * (tcp_v4_rcv(), TCP_TW_RST): the reset's stamp is no bound of its end
+		 */
+		end = wire__by(&c.sent);
+		if (!ASSERT_OK(peer__expect(&c, TCP_RST, STEP_MS, &rst), "our reset"))
+			goto out;
 	} else {
 		if (!ASSERT_OK(peer__send(&c, TCP_RST, c.snd_nxt, 0, NULL, 0), "the peer's reset"))
 			goto out;
-		last = c.sent;
+		end = wire__by(&c.sent);
 		ASSERT_TRUE(peer__quiet(&c, PAUSE_MS), "no answer to a reset");
 	}
 	if (fd >= 0) {
@@ -93,14 +104,13 @@ static void fin_wait2__run(const char *backend, int family, enum fw2_end how)
 			      how == FW2_UNREAD_HELD ? "unread_data" : NULL,
 		.states = "FIN_WAIT1,FIN_WAIT2", .fin = &fin, .tw_end = orphan ? "rst" : NULL,
 	}, what);
-	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, ack.ts), wire__ms(t_close, ack.ts),
-			  what);
 	/*
-	 * The held socket's record waits for its owner's close(): FIN_WAIT2 ended at the reset,
-	 * or, unread, in close(), before our reset left
+	 * FIN_WAIT1 began in close() or shutdown(), before our FIN left. The held socket's record
+	 * waits for its owner's close(): FIN_WAIT2 ended at the peer's segment, or, unread, in
+	 * close()
 	 */
-	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack.ts, last.ts),
-			  wire__ms(ack.ts, how == FW2_UNREAD_HELD ? rst.ts : last.ts), what);
+	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__when(t_close, fin.ts), wire__by(&ack), what);
+	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__by(&ack), end, what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:

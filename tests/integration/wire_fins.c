@@ -36,6 +36,7 @@ static void fins__shutdown_close(const char *backend, int family)
 {
 	char data[50] = { 0 }, buf[64];
 	struct peer_seg fin, ack, pfin, last;
+	struct wire_when tw;
 	struct peer_conn c;
 	struct wire w;
 	json_object *rec;
@@ -66,7 +67,8 @@ static void fins__shutdown_close(const char *backend, int family)
 	if (!ASSERT_OK(peer__send_next(&c, TCP_FIN | TCP_ACK, NULL, 0), "the peer's FIN"))
 		goto out;
 	pfin = c.sent;
-	if (!ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &last), "our ACK of it") ||
+	/* our ACK of it, past the ACK of the data (and any FIN resent) no step here looked for */
+	if (!ASSERT_OK(peer__expect_ack(&c, pfin.seg.seq + 1, STEP_MS, &last), "our ACK of it") ||
 	    !wire__finish(&w))
 		goto out;
 	ASSERT_EQ(peer__count(&c, 0, TCP_FIN), 1, "one FIN from us on the wire");
@@ -78,12 +80,16 @@ static void fins__shutdown_close(const char *backend, int family)
 						.states = "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
 						.fin = &fin, .pfin = &pfin, .tw_end = "purged"
 						}, "shutdown+close");
-	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, ack.ts), wire__ms(t_shut, ack.ts),
+	/*
+	 * FIN_WAIT1 began in shutdown(), before our FIN left; close() only set it again. The
+	 * orphan's FIN_WAIT2 is a timewait socket: it takes the peer's FIN into TIME_WAIT, then
+	 * our ACK leaves (tcp_timewait_state_process(), TCP_TW_ACK)
+	 */
+	tw = wire__before(wire__by(&pfin), &last);
+	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__when(t_shut, fin.ts), wire__by(&ack),
 			  "shutdown+close");
-	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__ms(ack.ts, pfin.ts), wire__ms(ack.ts, pfin.ts),
-			  "shutdown+close");
-	wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(pfin.ts, w.purge_ts),
-			  wire__ms(pfin.ts, wire__stop_ts(&w)), "shutdown+close");
+	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__by(&ack), tw, "shutdown+close");
+	wire__check_dwell(&w, rec, "TIME_WAIT", tw, wire__purge(&w), "shutdown+close");
 	ASSERT_REC_INT(rec, "halfclosed_bytes", 0, "shutdown+close");
 	if (test__failed())
 		fixture__dump(rec, "record");
@@ -137,12 +143,11 @@ static void fins__crossed(const char *backend, int family)
 						.states = "FIN_WAIT1,CLOSING,TIME_WAIT",
 						.fin = &fin, .pfin = &pfin, .tw_end = "purged"
 						}, "crossed");
-	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, pfin.ts), wire__ms(t_close, pfin.ts),
+	/* the peer's FIN took us to CLOSING, its ACK of our FIN to TIME_WAIT */
+	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__when(t_close, fin.ts), wire__by(&pfin),
 			  "crossed");
-	wire__check_dwell(&w, rec, "CLOSING", wire__ms(pfin.ts, ack.ts), wire__ms(pfin.ts, ack.ts),
-			  "crossed");
-	wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(ack.ts, w.purge_ts),
-			  wire__ms(ack.ts, wire__stop_ts(&w)), "crossed");
+	wire__check_dwell(&w, rec, "CLOSING", wire__by(&pfin), wire__by(&ack), "crossed");
+	wire__check_dwell(&w, rec, "TIME_WAIT", wire__by(&ack), wire__purge(&w), "crossed");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -188,8 +193,8 @@ static void fins__reordered(const char *backend, int family)
 		goto out;
 	data = c.sent;
 	c.snd_nxt += sizeof(data10) + 1;
-	if (!ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &last), "our ACK") ||
-	    !ASSERT_EQ(last.seg.ack, c.snd_nxt, "it acknowledges data and FIN") ||
+	if (!ASSERT_OK(peer__expect_ack(&c, c.snd_nxt, STEP_MS, &last),
+		       "our ACK of data and FIN") ||
 	    !ASSERT_EQ(read(fd, buf, sizeof(buf)), sizeof(data10), "we read the data") ||
 	    !ASSERT_EQ(read(fd, buf, sizeof(buf)), 0, "then EOF"))
 		goto out;
@@ -205,11 +210,14 @@ static void fins__reordered(const char *backend, int family)
 						.states = "FIN_WAIT1,FIN_WAIT2,TIME_WAIT",
 						.fin = &fin, .pfin = &pfin, .tw_end = "purged"
 						}, "reordered");
-	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__ms(fin.ts, data.ts), wire__ms(t_shut, data.ts),
+	/*
+	 * The data segment did both: FIN_WAIT2 as it acknowledged our FIN, TIME_WAIT with the
+	 * queued FIN, after our ACK of it had left (tcp_fin()): FIN_WAIT2 ran past that stamp
+	 */
+	wire__check_dwell(&w, rec, "FIN_WAIT1", wire__when(t_shut, fin.ts), wire__by(&data),
 			  "reordered");
-	wire__check_dwell(&w, rec, "FIN_WAIT2", 0, wire__ms(data.ts, last.ts), "reordered");
-	wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(data.ts, w.purge_ts),
-			  wire__ms(data.ts, wire__stop_ts(&w)), "reordered");
+	wire__check_dwell(&w, rec, "FIN_WAIT2", wire__by(&data), wire__by(&data), "reordered");
+	wire__check_dwell(&w, rec, "TIME_WAIT", wire__by(&data), wire__purge(&w), "reordered");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -227,6 +235,7 @@ static void fins__passive(const char *backend, int family, bool with_data, bool 
 {
 	const char *what = with_data ? "FIN with data" : "duplicate FINs";
 	struct peer_seg fin, pfin, ack, reply;
+	struct wire_when closing;
 	struct peer_conn c;
 	struct wire w;
 	json_object *rec;
@@ -279,10 +288,10 @@ static void fins__passive(const char *backend, int family, bool with_data, bool 
 						.role = "passive", .cause = "normal",
 						.states = "CLOSE_WAIT,LAST_ACK", .fin = &fin,
 						.pfin = &pfin }, what);
-	wire__check_dwell(&w, rec, "CLOSE_WAIT", wire__ms(pfin.ts, t_close), wire__ms(pfin.ts, fin.ts),
-			  what);
-	wire__check_dwell(&w, rec, "LAST_ACK", wire__ms(fin.ts, ack.ts), wire__ms(t_close, ack.ts),
-			  what);
+	/* LAST_ACK began inside close(), before our FIN left; duplicate FINs changed nothing */
+	closing = wire__when(t_close, fin.ts);
+	wire__check_dwell(&w, rec, "CLOSE_WAIT", wire__by(&pfin), closing, what);
+	wire__check_dwell(&w, rec, "LAST_ACK", closing, wire__by(&ack), what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:

@@ -38,9 +38,8 @@ static void tw__check(const struct wire *w, json_object *rec, const struct peer_
 {
 	wire__check_ends(w, rec, c, getpid(), what);
 	wire__check_kind(rec, "active", "normal", NULL, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", what);
-	wire__check_dwell(w, rec, "FIN_WAIT1", wire__ms(cl->fin.ts, cl->pfin.ts),
-			  wire__ms(cl->t_close, cl->pfin.ts), what);
-	wire__check_dwell(w, rec, "FIN_WAIT2", 0, wire__ms(cl->pfin.ts, cl->ack.ts), what);
+	wire__check_dwell(w, rec, "FIN_WAIT1", cl->fin_wait1, wire__by(&cl->pfin), what);
+	wire__check_dwell(w, rec, "FIN_WAIT2", wire__by(&cl->pfin), wire__by(&cl->pfin), what);
 	wire__check_fin(rec, &cl->fin, what);
 	wire__check_peer_fin(rec, &cl->pfin, what);
 	wire__check_quiet(rec, c, what);
@@ -54,8 +53,9 @@ static void tw__challenge(const char *backend, int family)
 	struct wire_close cl;
 	struct wire w;
 	json_object *rec;
+	struct peer_seg oow;
+	struct wire_when restart;
 	uint32_t rcv_nxt;
-	double t_ack;
 	int lfd = -1;
 
 	if (!tw__server_close(&w, backend, family, &c, &cl, &lfd))
@@ -67,7 +67,7 @@ static void tw__challenge(const char *backend, int family)
 	    !ASSERT_OK(peer__send(&c, TCP_ACK, rcv_nxt + 100000, cl.pfin.seg.ack, NULL, 0),
 		       "an ACK out of the window"))
 		goto out;
-	t_ack = c.sent.ts;
+	oow = c.sent;
 	if (!ASSERT_OK(peer__expect(&c, TCP_ACK, STEP_MS, &ack), "our challenge ACK") ||
 	    !ASSERT_EQ(ack.seg.ack, rcv_nxt, "it acknowledges the peer's FIN"))
 		goto out;
@@ -80,11 +80,13 @@ static void tw__challenge(const char *backend, int family)
 		goto out;
 	tw__check(&w, rec, &c, &cl, "challenge");
 	wire__check_tw_end(rec, "purged", "challenge");
-	wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(cl.pfin.ts, w.purge_ts),
-			  wire__ms(cl.pfin.ts, wire__stop_ts(&w)), "challenge");
-	/* the out-of-window ACK restarted 2MSL (inet_twsk_reschedule()), the reset did not */
-	wire__check_restarts(&w, rec, 1, wire__ms(cl.pfin.ts, t_ack), wire__ms(cl.pfin.ts, t_ack),
-			     "challenge");
+	wire__check_dwell(&w, rec, "TIME_WAIT", wire__by(&cl.pfin), wire__purge(&w), "challenge");
+	/*
+	 * The out-of-window ACK restarted 2MSL (inet_twsk_reschedule()), before our challenge
+	 * ACK left; the reset did not
+	 */
+	restart = wire__before(wire__by(&oow), &ack);
+	wire__check_restarts(&w, rec, 1, wire__by(&cl.pfin), restart, restart, "challenge");
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:
@@ -97,13 +99,12 @@ out:
 static void tw__syn(const char *backend, int family, bool higher)
 {
 	const char *what = higher ? "SYN above" : "SYN below";
-	struct peer_seg reply;
+	struct peer_seg syn, reply;
 	struct peer_conn c;
 	struct wire_close cl;
 	struct wire w;
 	json_object *rec;
 	uint32_t rcv_nxt, isn;
-	double t_syn;
 	int lfd = -1;
 
 	if (!tw__server_close(&w, backend, family, &c, &cl, &lfd))
@@ -113,7 +114,7 @@ static void tw__syn(const char *backend, int family, bool higher)
 	usleep(PAUSE_MS * 1000);
 	if (!ASSERT_OK(peer__send(&c, TCP_SYN, isn, 0, NULL, 0), what))
 		goto out;
-	t_syn = c.sent.ts;
+	syn = c.sent;
 	if (higher) {
 		/* the new connection's SYN-ACK; the peer gives that handshake up */
 		if (!ASSERT_OK(peer__expect(&c, TCP_SYN | TCP_ACK, STEP_MS, &reply), "a SYN-ACK") ||
@@ -133,16 +134,19 @@ static void tw__syn(const char *backend, int family, bool higher)
 		goto out;
 	tw__check(&w, rec, &c, &cl, what);
 	if (higher) {
+		/*
+		 * The SYN ends the TIME_WAIT, and the listener then answers it (tcp_v4_rcv(),
+		 * TCP_TW_SYN): before the SYN-ACK left
+		 */
 		wire__check_tw_end(rec, "syn", what);
-		wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(cl.pfin.ts, t_syn),
-				  wire__ms(cl.pfin.ts, reply.ts), what);
+		wire__check_dwell(&w, rec, "TIME_WAIT", wire__by(&cl.pfin),
+				  wire__before(wire__by(&syn), &reply), what);
 	} else {
 		wire__check_tw_end(rec, "purged", what);
-		wire__check_dwell(&w, rec, "TIME_WAIT", wire__ms(cl.pfin.ts, w.purge_ts),
-				  wire__ms(cl.pfin.ts, wire__stop_ts(&w)), what);
+		wire__check_dwell(&w, rec, "TIME_WAIT", wire__by(&cl.pfin), wire__purge(&w), what);
 	}
 	/* an ACK-less SYN does not restart 2MSL */
-	wire__check_restarts(&w, rec, 0, 0, 0, what);
+	wire__check_no_restarts(rec, what);
 	if (test__failed())
 		fixture__dump(rec, "record");
 out:

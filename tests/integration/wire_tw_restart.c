@@ -51,6 +51,7 @@ struct restart_conn {
 	struct peer_conn c;
 	struct wire_close close;
 	struct peer_seg resend[MAX_RESENDS];
+	struct peer_seg resend_ack[MAX_RESENDS];	/* our ACK of each */
 	int sent;
 	double gone_by;		/* /proc/net/tcp no longer listed it before the purge; or 0 */
 };
@@ -88,7 +89,6 @@ static struct restart_conn *restart__next(struct restart_conn *rs, double *when)
 static bool restart__resend_all(struct restart_conn *rs)
 {
 	struct restart_conn *r;
-	struct peer_seg ack;
 	double when;
 
 	while ((r = restart__next(rs, &when))) {
@@ -98,11 +98,18 @@ static bool restart__resend_all(struct restart_conn *rs)
 			usleep((when - peer__now()) * 1e6);
 		if (!ASSERT_OK(peer__send(&r->c, TCP_FIN | TCP_ACK, pfin->seq, pfin->ack, NULL, 0),
 			       "the peer resends its FIN") ||
-		    !ASSERT_OK(peer__expect(&r->c, TCP_ACK, 2000, &ack), "our ACK of the resend"))
+		    !ASSERT_OK(peer__expect(&r->c, TCP_ACK, 2000, &r->resend_ack[r->sent]),
+			       "our ACK of the resend"))
 			return false;
 		r->resend[r->sent++] = r->c.sent;
 	}
 	return true;
+}
+
+/* the ith resend restarted 2MSL as it was taken in, before our ACK of it left (TCP_TW_ACK) */
+static struct wire_when restart__at(const struct restart_conn *r, int i)
+{
+	return wire__before(wire__by(&r->resend[i]), &r->resend_ack[i]);
 }
 
 static void restart__check(const struct wire *w, const struct restart_conn *r)
@@ -110,44 +117,44 @@ static void restart__check(const struct wire *w, const struct restart_conn *r)
 	const char *what = r->rc->name;
 	int n = restart__count(r->rc);
 	json_object *rec = wire__record(w, &r->c);
-	double t0 = r->close.pfin.ts, lo, hi;
+	struct wire_when tw = wire__by(&r->close.pfin), end;
 	bool seen;
 
 	if (!ASSERT_NOT_NULL(rec, what))
 		return;
 	wire__check_ends(w, rec, &r->c, getpid(), what);
 	wire__check_kind(rec, "active", "normal", NULL, "FIN_WAIT1,FIN_WAIT2,TIME_WAIT", what);
-	wire__check_dwell(w, rec, "FIN_WAIT1", wire__ms(r->close.fin.ts, t0),
-			  wire__ms(r->close.t_close, t0), what);
+	wire__check_dwell(w, rec, "FIN_WAIT1", r->close.fin_wait1, tw, what);
 	/* the peer's FIN-ACK took it through FIN_WAIT2 in one segment */
-	wire__check_dwell(w, rec, "FIN_WAIT2", 0, wire__ms(t0, r->close.ack.ts), what);
+	wire__check_dwell(w, rec, "FIN_WAIT2", tw, tw, what);
 	wire__check_fin(rec, &r->close.fin, what);
 	wire__check_peer_fin(rec, &r->close.pfin, what);
-	wire__check_restarts(w, rec, n, n ? wire__ms(t0, r->resend[0].ts) : 0,
-			     n ? wire__ms(t0, r->resend[n - 1].ts) : 0, what);
+	if (n)
+		wire__check_restarts(w, rec, n, tw, restart__at(r, 0), restart__at(r, n - 1), what);
+	else
+		wire__check_no_restarts(rec, what);
 	wire__check_quiet(rec, &r->c, what);
 	/*
 	 * Expired, when the kernel let it go before the purge (every TIME_WAIT last restarted
 	 * before an awaited one's end goes too): between the last socket dump that showed it and
 	 * the first that missed it, or, if the dumps (starved on a loaded host) did not see it
-	 * go, no sooner than TCP_TIMEWAIT_LEN after the FIN that armed its timer last and no
-	 * later than our look found it gone. Still there at our look, it may yet expire before
-	 * the purge: then nothing tells which came first, and the record is judged by what it
-	 * says happened, each claim against its own bracket.
+	 * go, no sooner than TCP_TIMEWAIT_LEN after the FIN that armed its timer last was taken
+	 * in, and no later than our look found it gone or, still there then, than the purge
+	 * ended: it may yet expire while the namespace is being deleted. Nothing then tells
+	 * which came first, and the record is judged by what it says happened, each claim
+	 * against its own bracket.
 	 */
-	seen = wire__gone(w, &r->c, &lo, &hi);
-	if (!seen) {
-		lo = (n ? r->resend[n - 1].ts : t0) + TIMEWAIT_LEN_S;
-		hi = r->gone_by ? r->gone_by : w->purge_ts;
-	}
+	seen = wire__gone(w, &r->c, &end);
+	if (!seen)
+		end = wire__when((n ? r->resend[n - 1].ts : tw.lo) + TIMEWAIT_LEN_S,
+				 r->gone_by ? r->gone_by : wire__stop_ts(w));
 	if (seen || r->gone_by || strcmp(json__str(rec, "tw_end") ?: "", "purged")) {
 		ASSERT_TRUE(seen || r->gone_by || !r->rc->expire, "an awaited expiry seen");
 		wire__check_tw_end(rec, "expired", what);
-		wire__check_dwell(w, rec, "TIME_WAIT", wire__ms(t0, lo), wire__ms(t0, hi), what);
+		wire__check_dwell(w, rec, "TIME_WAIT", tw, end, what);
 	} else {
 		wire__check_tw_end(rec, "purged", what);
-		wire__check_dwell(w, rec, "TIME_WAIT", wire__ms(t0, w->purge_ts),
-				  wire__ms(t0, wire__stop_ts(w)), what);
+		wire__check_dwell(w, rec, "TIME_WAIT", tw, wire__purge(w), what);
 	}
 	if (test__failed())
 		fixture__dump(rec, what);

@@ -7,20 +7,32 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cgroup.h"
+#include "sink.h"
 #include "test.h"
 
 #define UID "7c9b3f1e-2d4a-4b6c-8e0f-1a3c5e7b9d2f"
+/*
+ * A cgroup named by whoever may make one (a delegated subtree, a rootless runtime): ESC ] 0 ;
+ * title BEL sets the reader's terminal title; a space, a backslash, a byte that is not UTF-8
+ * and a quote. (cgroup v2 refuses '\n' in a name.)
+ */
+#define HOSTILE "/evil\x1b]0;x\x07 a\\b\xff\""
+#define HOSTILE_TEXT "/evil\\x1b]0;x\\x07\\x20a\\x5cb\\xff\""
+#define HOSTILE_UTF8 "/evil\x1b]0;x\x07 a\\b\xef\xbf\xbd\""
+
 #define CID "4f8c2a6e9b1d3c5e7f9a0b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0e"
 
 static const char *const dirs[] = {
 	"/system.slice", "/system.slice/nginx.service", "/kubepods", "/kubepods/burstable",
-	"/kubepods/burstable/pod" UID, "/kubepods/burstable/pod" UID "/" CID, "/gone",
+	"/kubepods/burstable/pod" UID, "/kubepods/burstable/pod" UID "/" CID, "/gone", HOSTILE,
 };
 
 struct fake_root {
@@ -124,13 +136,69 @@ void test_cgroup_cache(void)
 
 	/* every directory, twice: never more than 4 kept */
 	for (int k = 0; k < 2; k++)
-		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) - 1; i++)
-			ASSERT_NOT_NULL(cgroups__lookup(&cg, ino_of(&fr, dirs[i]))->path, dirs[i]);
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+			if (!strcmp(dirs[i], "/gone"))
+				continue;
+			ci = cgroups__lookup(&cg, ino_of(&fr, dirs[i]));
+			ASSERT_TRUE(ci && ci->path, dirs[i]);
+		}
 	for (unsigned int i = 0; i < cg.nsets * 4; i++)
 		used += cg.slots[i].id != 0;
 	ASSERT_LE(used, 4, "cgroups kept");
 	ASSERT_STREQ(cgroups__lookup(&cg, ino_of(&fr, ""))->path, "/", "the root is \"/\"");
 out:
+	cgroups__free(&cg);
+	fake_root__remove(&fr);
+}
+
+/* one record through a sink that resolves its cgroup with cg */
+static void render(const struct sink_ops *ops, struct cgroups *cg, const struct tcpc_conn *rec,
+		   char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+	struct sink s;
+
+	memset(buf, 0, len);
+	sink__init(&s, ops, f, false);
+	s.cgroups = cg;
+	s.ops->record(&s, rec);
+	fclose(f);
+}
+
+/* a record whose cgroup has a hostile name, through both sinks: escaped, one line each */
+void test_cgroup_hostile_name(void)
+{
+	struct tcpc_conn rec = {
+		.type = TCPC_EV_CLOSE, .family = AF_INET, .role = TCPC_ROLE_ACTIVE,
+		.sport = 40000, .dport = 80, .pid = 1234, .comm = "curl", .start_ns = 1, .end_ns = 2,
+		.saddr = { 127, 0, 0, 1 }, .daddr = { 127, 0, 0, 2 },
+	};
+	struct cgroups cg = { .mnt_fd = -1 };
+	struct fake_root fr;
+	json_object *o = NULL;
+	char buf[4096];
+
+	memset(rec.order, TCPC_NOT_CLOSING, sizeof(rec.order));
+	if (!fake_root__make(&fr) || !ASSERT_OK(cgroups__init(&cg, fr.mountinfo, 16), "init"))
+		goto out;
+	rec.cgroup_id = ino_of(&fr, HOSTILE);
+
+	render(&sink_text_ops, &cg, &rec, buf, sizeof(buf));
+	ASSERT_EQ(strcspn(buf, "\x1b\x07\xff"), strlen(buf), "no raw control or 8-bit byte");
+	ASSERT_EQ(strchr(buf, '\n') - buf, (long)strlen(buf) - 1, "one line");
+	ASSERT_TRUE(strstr(buf, " " HOSTILE_TEXT "\n") != NULL, "the path, escaped, last");
+
+	render(&sink_json_ops, &cg, &rec, buf, sizeof(buf));
+	o = json_tokener_parse(buf);
+	if (!ASSERT_NOT_NULL(o, "the JSON record parses"))
+		goto out;
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "cgroup")), HOSTILE_UTF8,
+		     "cgroup: the path, the bad byte replaced");
+	ASSERT_EQ(json_object_get_uint64(json_object_object_get(o, "cgroup_id")), rec.cgroup_id,
+		  "cgroup_id");
+	ASSERT_TRUE(json_object_object_get(o, "container_id") == NULL, "no container");
+out:
+	json_object_put(o);
 	cgroups__free(&cg);
 	fake_root__remove(&fr);
 }

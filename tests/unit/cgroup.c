@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ static void fake_root__remove(struct fake_root *fr)
 
 static __u64 ino_of(const struct fake_root *fr, const char *dir)
 {
-	char path[512];
+	char path[PATH_MAX];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s%s", fr->root, dir);
@@ -199,6 +200,54 @@ void test_cgroup_hostile_name(void)
 	ASSERT_TRUE(json_object_object_get(o, "container_id") == NULL, "no container");
 out:
 	json_object_put(o);
+	cgroups__free(&cg);
+	fake_root__remove(&fr);
+}
+
+/* a path longer than a line's buffer: whole in JSON (written out in parts), cut in text */
+void test_cgroup_long_path(void)
+{
+	struct tcpc_conn rec = {
+		.type = TCPC_EV_CLOSE, .family = AF_INET, .start_ns = 1, .end_ns = 2,
+	};
+	struct cgroups cg = { .mnt_fd = -1 };
+	char path[PATH_MAX], rel[PATH_MAX] = "", comp[201], *buf = malloc(16384);
+	json_object *o = NULL;
+	struct fake_root fr;
+	int depth = 0;
+
+	memset(rec.order, TCPC_NOT_CLOSING, sizeof(rec.order));
+	memset(comp, 'c', 200);
+	comp[200] = '\0';
+	if (!ASSERT_NOT_NULL(buf, "a buffer") || !fake_root__make(&fr) ||
+	    !ASSERT_OK(cgroups__init(&cg, fr.mountinfo, 16), "init"))
+		goto out;
+	/* 15 levels of 200 bytes: 3015 bytes, more than the 2048 of a line buffer */
+	for (depth = 0; depth < 15; depth++) {
+		strcat(rel, "/");
+		strcat(rel, comp);
+		snprintf(path, sizeof(path), "%s%s", fr.root, rel);
+		if (!ASSERT_OK(mkdir(path, 0755), "mkdir a deep level"))
+			goto out;
+	}
+	rec.cgroup_id = ino_of(&fr, rel);
+	render(&sink_json_ops, &cg, &rec, buf, 16384);
+	o = json_tokener_parse(buf);
+	if (ASSERT_NOT_NULL(o, "the JSON record parses"))
+		ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "cgroup")), rel,
+			     "the whole path");
+	render(&sink_text_ops, &cg, &rec, buf, 16384);
+	ASSERT_TRUE(strstr(buf, "...\n") != NULL, "text: cut, and says so");
+	ASSERT_LT(strlen(buf), 2048, "text: one line of a line buffer");
+out:
+	/* deepest first */
+	while (depth-- > 0) {
+		snprintf(path, sizeof(path), "%s%s", fr.root, rel);
+		rmdir(path);
+		*strrchr(rel, '/') = '\0';
+	}
+	json_object_put(o);
+	free(buf);
 	cgroups__free(&cg);
 	fake_root__remove(&fr);
 }

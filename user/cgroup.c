@@ -33,9 +33,10 @@ static void mountinfo__unescape(const char *in, char *out, size_t len)
 
 int cgroups__find_mount(const char *mountinfo, char *buf, size_t len)
 {
-	char *line = NULL, *sep, mnt[PATH_MAX], fstype[64];
+	char *line = NULL, *sep, mnt[PATH_MAX], path[PATH_MAX], fstype[64];
 	size_t cap = 0;
 	int err = -ENOENT;
+	struct stat st;
 	FILE *f = fopen(mountinfo, "re");
 
 	if (!f)
@@ -47,9 +48,19 @@ int cgroups__find_mount(const char *mountinfo, char *buf, size_t len)
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
 			continue;
-		mountinfo__unescape(mnt, buf, len);
+		mountinfo__unescape(mnt, path, sizeof(path));
+		if (err)
+			snprintf(buf, len, "%s", path);
 		err = 0;
-		break;
+		/*
+		 * The whole hierarchy, whose root cgroup has id 1, before a mount of a subtree:
+		 * in a container with a cgroup namespace of its own, /sys/fs/cgroup shows only
+		 * the container's, and the host's may be mounted beside it (a hostPath /sys)
+		 */
+		if (!stat(path, &st) && st.st_ino == 1) {
+			snprintf(buf, len, "%s", path);
+			break;
+		}
 	}
 	free(line);
 	fclose(f);

@@ -34,8 +34,9 @@ struct cgroups {
 };
 
 /*
- * The first cgroup2 mount point in a mountinfo file (/proc/self/mountinfo), its octal
- * escapes undone. 0, or -ENOENT if there is none.
+ * The cgroup2 mount point in a mountinfo file (/proc/self/mountinfo), its octal escapes
+ * undone: the first that shows the whole hierarchy (its root's id is 1), else the first.
+ * 0, or -ENOENT if there is none.
  */
 int cgroups__find_mount(const char *mountinfo, char *buf, size_t len);
 

@@ -142,6 +142,35 @@ static __always_inline bool sk__cgroup_filtered(const struct sock *sk)
 	return BPF_CORE_READ(cg, ancestors[filter_cgroup_level & 0xff], kn, id) != filter_cgroup;
 }
 
+/* before 5.15 (commit 8520e224f547) the cgroup pointer was packed into a u64 with flags */
+struct sock_cgroup_data___old {
+	__u64 val;
+};
+
+/*
+ * The cgroup v2 a full socket was made in (sk_cgrp_data, set at socket() from the creator's
+ * cgroup and never changed after), as its id: the inode of its directory, what user space
+ * finds it by. Two plain loads past the socket; a timewait socket has no cgroup, the record
+ * keeps its full socket's.
+ */
+static __always_inline __u64 sk__cgroup_id(const struct sock *sk)
+{
+	const struct sock_cgroup_data___old *old;
+	const struct cgroup *cg;
+	__u64 v;
+
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
+		cg = sk->sk_cgrp_data.cgroup;
+		return cg ? cg->kn->id : 0;
+	}
+	/* sock_cgroup_ptr(): a value with a low bit set is net_cls/net_prio data: the root */
+	old = (const void *)&sk->sk_cgrp_data;
+	v = BPF_CORE_READ(old, val);
+	if (v & 3)
+		return 1;
+	return v ? BPF_CORE_READ((const struct cgroup *)v, kn, id) : 0;
+}
+
 /*
  * The task running now. Only where it is a process: entering FIN_WAIT1 or LAST_ACK (close(),
  * shutdown(): no softirq does), or where context__now() said so.
@@ -397,6 +426,7 @@ static __always_inline bool conn__start(struct tcpc_closing *c, const struct soc
 	conn__init(c, now);
 	if (conn__identify_sk(c, sk, tp))
 		return true;
+	c->rec.cgroup_id = sk__cgroup_id(sk);
 	c->rec.state = state;
 	if (state__index(state) != TCPC_NOT_CLOSING) {
 		c->rec.flags |= TCPC_F_STATES_LOST;

@@ -134,6 +134,8 @@ struct tcpc_conn {
 	__u64 tw_restart_first_ns;	/* the first and the last restart of the 2MSL timer by a */
 	__u64 tw_restart_last_ns;	/* resent peer FIN, if TCPC_F_TW_RESTART */
 	__u64 tw_left_ns;		/* partial: time left on the timewait timer when found */
+	__u64 cgroup_id;		/* the socket's cgroup v2 (its directory's inode), read
+					 * when the record was made; 0 if unknown */
 	__u64 dwell_ns[TCPC_NR_STATES];
 	__u8 saddr[16];
 	__u8 daddr[16];

@@ -24,11 +24,14 @@ set -eu
 # bash-completion its loader, which the package test has find the installed completion
 # systemd         systemd-analyze verify checks the installed unit
 # python3-yaml    the tests read the Prometheus rules' queries (tests/pkg/promql_names.py)
+# podman, runc    a real container runtime for the container identity test (container_podman):
+#                 runc, not crun, because crun refuses hosts with cgroup v1 and v2 mixed
+# busybox-static  the root of the image that test builds from a tarball (no registry)
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
       pkg-config make gcc
       iproute2 nftables tcpdump prometheus python3
       pandoc build-essential dpkg-dev debhelper lintian mmdebstrap man-db groff-base
-      bash-completion systemd python3-yaml"
+      bash-completion systemd python3-yaml podman runc busybox-static"
 
 missing=""
 for p in $PKGS; do

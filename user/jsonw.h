@@ -49,6 +49,10 @@ static inline void jw__string(struct jsonw *w, const char *s)
 	for (; *s; s++) {
 		unsigned char c = *s;
 
+		/* a long string (a cgroup path) goes out in parts rather than cut */
+		if (w->spill && w->lb.len > sizeof(w->lb.buf) - 8)
+			lb__write(&w->lb, w->spill);
+
 		if (c == '"' || c == '\\') {
 			lb__char(&w->lb, '\\');
 			lb__char(&w->lb, c);

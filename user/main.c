@@ -16,6 +16,7 @@
 #include <pwd.h>
 #include <unistd.h>
 #include "args.h"
+#include "cgroup.h"
 #include "clock.h"
 #include "support.h"
 #include "http.h"
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 	struct core t = {};
 	struct tcpc_stats stats;
 	struct sink sink;
+	struct cgroups cgroups = { .mnt_fd = -1 };
 	struct output *out;
 	double next_metrics = 0;
 	double deadline, next_report, next_stuck, stuck_every = 0;
@@ -189,6 +191,15 @@ int main(int argc, char **argv)
 
 	sink__init(&sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops : &sink_text_ops,
 		   stdout, opts.timestamp);
+	/* each record's cgroup path and container: the cgroup2 mount is opened as root, and
+	 * found by a walk after --user where file handles are no longer allowed */
+	if (!opts.quiet) {
+		if (cgroups__init(&cgroups, "/proc/self/mountinfo", CGROUPS_DEFAULT_MAX)) {
+			fprintf(stderr, "tcpclose: out of memory for the cgroup cache\n");
+			return 1;
+		}
+		sink.cgroups = &cgroups;
+	}
 	/* records go to stdout through a stream that counts what a stalled reader never got */
 	out = output__open(STDOUT_FILENO);
 	if (!out) {
@@ -293,5 +304,6 @@ cleanup:
 	reporter__free(&rep);
 	core__close(&t);
 	output__close(out);
+	cgroups__free(&cgroups);
 	return start_failed ? 2 : err ? 1 : 0;
 }

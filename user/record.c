@@ -125,8 +125,13 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 
 void record__comm_utf8(const char *comm, char *buf, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)comm;
-	size_t n = strnlen(comm, TCPC_COMM_LEN), o = 0;
+	record__utf8(comm, TCPC_COMM_LEN, buf, len);
+}
+
+void record__utf8(const char *str, size_t max, char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strnlen(str, max), o = 0;
 
 	for (size_t i = 0; i < n && o + 4 < len;) {
 		size_t k = utf8_seq_len(s + i, n - i);
@@ -144,13 +149,13 @@ void record__comm_utf8(const char *comm, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
-void record__comm_text(const char *comm, char *buf, size_t len)
+bool record__text(const char *s, size_t n, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = strnlen(comm, TCPC_COMM_LEN), o = 0;
+	size_t i, o = 0;
 
-	for (size_t i = 0; i < n && o + 4 < len; i++) {
-		unsigned char c = comm[i];
+	for (i = 0; i < n && s[i] && o + 4 < len; i++) {
+		unsigned char c = s[i];
 
 		if (c > ' ' && c < 0x7f && c != '\\') {
 			buf[o++] = c;
@@ -162,4 +167,10 @@ void record__comm_text(const char *comm, char *buf, size_t len)
 		buf[o++] = hex[c & 15];
 	}
 	buf[o] = '\0';
+	return i == n || !s[i];
+}
+
+void record__comm_text(const char *comm, char *buf, size_t len)
+{
+	record__text(comm, TCPC_COMM_LEN, buf, len);
 }

@@ -26,6 +26,9 @@ void record__addr(int family, const __u8 *addr, char *buf, size_t len);
 /* a comm as valid UTF-8: bytes that are not UTF-8 become U+FFFD */
 void record__comm_utf8(const char *comm, char *buf, size_t len);
 
+/* the same for up to max bytes of any string: buf holds 3 * max + 1 */
+void record__utf8(const char *s, size_t max, char *buf, size_t len);
+
 /*
  * A comm for a terminal or a log line: any process may name itself, escape sequences,
  * newlines and spaces included. Every byte but printable ASCII (and "\\" itself) becomes
@@ -34,6 +37,9 @@ void record__comm_utf8(const char *comm, char *buf, size_t len);
  */
 #define RECORD_COMM_TEXT_LEN (TCPC_COMM_LEN * 4 + 1)
 void record__comm_text(const char *comm, char *buf, size_t len);
+
+/* the same for up to n bytes of any string (a cgroup path); false if buf was too short */
+bool record__text(const char *s, size_t n, char *buf, size_t len);
 
 static inline bool record__visited(const struct tcpc_conn *rec, enum tcpc_state s)
 {

@@ -45,10 +45,13 @@ struct sink_ops {
 	void (*summary)(struct sink *s, const struct tcpc_stats *st);
 };
 
+struct cgroups;
+
 struct sink {
 	const struct sink_ops *ops;
 	FILE *out;
 	bool timestamp;
+	struct cgroups *cgroups;	/* a record's cgroup path and container; NULL: its id only */
 	long long mono_to_real_ns;	/* add to a CLOCK_MONOTONIC time to get wall-clock time */
 	/*
 	 * What out has taken since its last flush: a failed write or flush loses all of it

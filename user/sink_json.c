@@ -3,7 +3,9 @@
  * JSON Lines, one object a line, all written by jsonw.h: it escapes every string (a comm can
  * hold anything), and keeps numbers at a fixed precision, not 17 significant digits.
  */
+#include <limits.h>
 #include <sys/socket.h>
+#include "cgroup.h"
 #include "hist.h"
 #include "jsonw.h"
 #include "record.h"
@@ -52,6 +54,44 @@ static void jw__u32_if(struct jsonw *w, const char *key, bool valid, __u32 v)
 		jw__null(w, key);
 }
 
+static void jw__str_or_null(struct jsonw *w, const char *key, const char *v)
+{
+	jw__str(w, key, v && v[0] ? v : NULL);
+}
+
+/*
+ * The cgroup the socket was made in: its id as the kernel gave it (null if unknown), its path
+ * (null if the cgroup was gone when the record was read, or without a cgroup2 mount), and
+ * what the path shows: flat fields, as every other of the record, for jq and log queries.
+ */
+static void jw__cgroup(struct jsonw *w, struct cgroups *cg, __u64 id)
+{
+	const struct cgroup_info *ci = cg && id ? cgroups__lookup(cg, id) : NULL;
+	const struct container *c = ci && ci->path ? &ci->container : NULL;
+	char utf8[PATH_MAX * 3 + 1];
+
+	if (id)
+		jw__uint(w, "cgroup_id", id);
+	else
+		jw__null(w, "cgroup_id");
+	if (ci && ci->path) {
+		/* any byte but '/' and NUL may be in a cgroup's name */
+		record__utf8(ci->path, PATH_MAX, utf8, sizeof(utf8));
+		jw__str(w, "cgroup", utf8);
+	} else {
+		jw__null(w, "cgroup");
+	}
+	jw__str(w, "container_runtime", c ? c->runtime : NULL);
+	jw__str_or_null(w, "container_id", c ? c->id : NULL);
+	jw__str_or_null(w, "pod_uid", c ? c->pod_uid : NULL);
+	if (c && c->unit[0]) {
+		record__utf8(c->unit, sizeof(c->unit), utf8, sizeof(utf8));
+		jw__str(w, "unit", utf8);
+	} else {
+		jw__null(w, "unit");
+	}
+}
+
 /* nanoseconds as milliseconds with microseconds, truncated as --hist buckets them */
 static void jw__ms(struct jsonw *w, const char *key, __u64 ns)
 {
@@ -60,7 +100,7 @@ static void jw__ms(struct jsonw *w, const char *key, __u64 ns)
 
 static void json_record(struct sink *s, const struct tcpc_conn *rec)
 {
-	struct jsonw w = {};
+	struct jsonw w = { .spill = s->out };
 
 	jw__open(&w, '{');
 	jw__str(&w, "type", "close");
@@ -68,6 +108,7 @@ static void json_record(struct sink *s, const struct tcpc_conn *rec)
 	jw__endpoints(&w, rec->family, rec->saddr, rec->sport, rec->daddr, rec->dport,
 		      rec->netns);
 	jw__task(&w, rec->pid, rec->comm);
+	jw__cgroup(&w, s->cgroups, rec->cgroup_id);
 	jw__str(&w, "role", record__role_name(rec->role));
 	jw__str(&w, "cause", record__cause_name(rec->cause));
 	jw__str(&w, "rst_reason", record__rst_reason_name(rec->rst_reason));

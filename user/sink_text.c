@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* One readable line per record, in the manner of tcplife: times in milliseconds. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include "cgroup.h"
 #include "hist.h"
 #include "linebuf.h"
 #include "record.h"
 #include "sink.h"
 #include "stuck.h"
+
+#define END_WIDTH 16	/* "expired,restarted" and longer push the CGROUP column right */
 
 static const char *const short_names[TCPC_NR_STATES] = {
 	[TCPC_FIN_WAIT1] = "FW1", [TCPC_FIN_WAIT2] = "FW2", [TCPC_CLOSE_WAIT] = "CW",
@@ -34,7 +38,30 @@ static void text_header(struct sink *s)
 		"RADDR:RPORT", "ROLE", "CAUSE");
 	for (int i = 0; i < TCPC_NR_STATES; i++)
 		fprintf(s->out, " %8s", short_names[i]);
-	fprintf(s->out, " %5s %s\n", "FINRT", "END");
+	fprintf(s->out, " %5s %-*s %s\n", "FINRT", END_WIDTH, "END", "CGROUP");
+}
+
+/*
+ * The last column: the container, pod or unit the socket's cgroup shows, else its path, else
+ * its id (the cgroup was gone); escaped, as any process may name a cgroup it may create, and
+ * cut with "..." past TEXT_CGROUP_LEN.
+ */
+#define TEXT_CGROUP_LEN 256
+
+static void lb__cgroup(struct linebuf *lb, struct cgroups *cg, __u64 id)
+{
+	char text[TEXT_CGROUP_LEN], num[32];
+	const char *name = num;
+
+	if (cg)
+		name = cgroups__name(cg, id);
+	else if (id)
+		snprintf(num, sizeof(num), "cgroup:%llu", (unsigned long long)id);
+	else
+		name = "-";
+	if (!record__text(name, strlen(name), text, sizeof(text)))
+		memcpy(text + strlen(text) - 3, "...", 3);
+	lb__str(lb, text, 0);
 }
 
 /* "addr:port", or "[addr]:port" for IPv6, left-aligned in a column of 21 */
@@ -77,6 +104,7 @@ static void text_record(struct sink *s, const struct tcpc_conn *rec)
 	const char *end = record__tw_end_name(rec->tw_end);
 	struct linebuf lb = {};
 	char comm[RECORD_COMM_TEXT_LEN];
+	unsigned int end_at;
 
 	if (s->timestamp)
 		print_time(s, rec->end_ns);
@@ -104,6 +132,7 @@ static void text_record(struct sink *s, const struct tcpc_conn *rec)
 	lb__char(&lb, ' ');
 	lb__fixed(&lb, rec->fin_retrans, 0, 5);
 	lb__char(&lb, ' ');
+	end_at = lb.len;
 	/* END: how the TIME_WAIT ended, else why we reset, else nothing to say */
 	lb__str(&lb, end ? end : (why ? why : "-"), 0);
 	if (rec->flags & TCPC_F_TW_RESTART) {
@@ -119,6 +148,10 @@ static void text_record(struct sink *s, const struct tcpc_conn *rec)
 		lb__str(&lb, ",end_unseen", 0);
 	if (rec->flags & TCPC_F_STATES_LOST)
 		lb__str(&lb, ",states_lost", 0);
+	if (lb.len - end_at < END_WIDTH)
+		lb__pad(&lb, END_WIDTH - (lb.len - end_at));
+	lb__char(&lb, ' ');
+	lb__cgroup(&lb, s->cgroups, rec->cgroup_id);
 	lb__char(&lb, '\n');
 	lb__write(&lb, s->out);
 }

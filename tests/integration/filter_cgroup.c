@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cgroupfs.h"
 #include "conns.h"
 #include "netns_named.h"
 #include "prom_records.h"
@@ -32,69 +33,13 @@ struct filter_cg {
 	bool made[CG_NR];
 };
 
-static int filter_cg__mount(char *mnt, size_t size)
-{
-	char dev[256], dir[128], type[64];
-	FILE *f = fopen("/proc/self/mounts", "r");
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%255s %127s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(mnt, size, "%s", dir);
-			err = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return err;
-}
-
-/* the cgroup v2 path of this process ("0::/PATH" in /proc/self/cgroup) */
-static int filter_cg__self(const char *mnt, char *path, size_t size)
-{
-	char line[256];
-	FILE *f = fopen("/proc/self/cgroup", "r");
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(path, size, "%s%s", mnt, strcmp(line + 3, "/") ? line + 3 : "");
-		err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
-}
-
-/* move this process (and so the children it forks next) into a cgroup */
-static int filter_cg__enter(const char *path)
-{
-	char procs[600];
-	int fd, err = 0;
-
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-	fd = open(procs, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "0", 1) != 1)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static bool filter_cg__create(struct filter_cg *cg)
 {
 	int i;
 
 	memset(cg, 0, sizeof(*cg));
-	if (!ASSERT_OK(filter_cg__mount(cg->mnt, sizeof(cg->mnt)), "a cgroup v2 mount") ||
-	    !ASSERT_OK(filter_cg__self(cg->mnt, cg->home, sizeof(cg->home)),
+	if (!ASSERT_OK(cgroupfs__mount(cg->mnt, sizeof(cg->mnt)), "a cgroup v2 mount") ||
+	    !ASSERT_OK(cgroupfs__self(cg->mnt, cg->home, sizeof(cg->home)),
 		       "this process's cgroup v2"))
 		return false;
 	snprintf(cg->path[CG_IN], sizeof(cg->path[0]), "%s/tcpclose-test-%d-in", cg->mnt,
@@ -116,7 +61,7 @@ static void filter_cg__destroy(struct filter_cg *cg)
 	int i;
 
 	if (cg->home[0])
-		filter_cg__enter(cg->home);
+		cgroupfs__move(cg->home, 0);
 	for (i = CG_NR - 1; i >= 0; i--) {
 		if (cg->made[i] && rmdir(cg->path[i]))
 			printf("rmdir %s: %s\n", cg->path[i], strerror(errno));
@@ -151,7 +96,7 @@ static bool filter_cgroup__moved(struct filter_test *ft, struct filter_run *r)
 	bool ok = false;
 	int lfd;
 
-	if (!ASSERT_OK(filter_cg__enter(ft->cg.path[r->made]), "enter the making cgroup"))
+	if (!ASSERT_OK(cgroupfs__move(ft->cg.path[r->made], 0), "enter the making cgroup"))
 		return false;
 	lfd = sock__listen(4, &port);
 	if (!ASSERT_GE(lfd, 0, "listen") ||
@@ -159,7 +104,7 @@ static bool filter_cgroup__moved(struct filter_test *ft, struct filter_run *r)
 		goto out;
 	r->ports[0] = c.cport;
 	r->ports[1] = c.sport;
-	ok = ASSERT_OK(filter_cg__enter(ft->cg.path[r->closed]), "enter the closing cgroup");
+	ok = ASSERT_OK(cgroupfs__move(ft->cg.path[r->closed], 0), "enter the closing cgroup");
 out:
 	conns__close(&c);
 	if (lfd >= 0)
@@ -181,7 +126,7 @@ static bool filter_cgroup__run(struct filter_test *ft, struct filter_run *r)
 		scenario__default_opts(&opts);
 		if (r->count)
 			opts.count = r->count;
-		ok = ASSERT_OK(filter_cg__enter(ft->cg.path[r->made]), "enter cgroup");
+		ok = ASSERT_OK(cgroupfs__move(ft->cg.path[r->made], 0), "enter cgroup");
 		err = ok ? scenario__run(r->scenario, &opts, &r->res) : 0;
 		if (!ASSERT_OK(err, r->scenario)) {
 			printf("scenario %s: %s\n", r->scenario, r->res.error);
@@ -241,7 +186,7 @@ static void filter_cgroup__test(struct filter_run *runs, int nruns, bool with_ne
 		if (runs[i].made != CG_OUT && !runs[i].ns)
 			want += 2 * filter_run__conns(&runs[i]);
 	}
-	ASSERT_OK(filter_cg__enter(ft.cg.home), "back to the test's cgroup");
+	ASSERT_OK(cgroupfs__move(ft.cg.home, 0), "back to the test's cgroup");
 	for (i = nns - 1; i >= 0; i--) {
 		err = netns__destroy(&ft.ns[i], PURGE_MS);
 		ft.alive[i] = false;

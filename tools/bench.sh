@@ -340,7 +340,7 @@ run__timers()
 run__scale()
 {
 	local cfg=$1 args=$2 tw_base json tw rss=0 mapb=0 live="" hwm=0 counts="- -" id="" conns
-	local slab0 slab1 tws0="" tws1=""
+	local slab0 slab1 tws0="" tws1="" tw_live_id=""
 
 	host__wait_quiet
 	netns__new
@@ -352,6 +352,7 @@ run__scale()
 		tracer__start tcpclose --netns "/run/netns/$NETNS" \
 			--max-tw "$((SCALE_CONNS + SCALE_CONNS / 8))" $args
 		id=$(proc__map_id "$TPID" tws)
+		tw_live_id=$(proc__map_id "$TPID" tw_live)
 		[ -n "$id" ] && tws0=$(map__memlock "$id")
 	fi
 	tw_base=$(tw__slab_active)
@@ -359,12 +360,14 @@ run__scale()
 	json=$(ip netns exec "$NETNS" "$CHURN" -n "$SCALE_CONNS" -d $((50 + SCALE_CONNS / 4000)) \
 		-t "$THREADS" -a 8192 --json) || die "churn failed: $json"
 	conns=$(echo "$json" | jq .connections)
+	# side by side: a timewait socket lives 60 s, and the first ones expire if the churn
+	# took longer (tw below conns)
 	tw=$(netns__tw_count)
 	slab1=$(slab__kib)
 	if [ -n "$TPID" ]; then
+		live=$(tcpclose__tw_live "$TPID" "$tw_live_id")
 		rss=$(proc__mem_kib "$TPID" VmRSS)
 		mapb=$(proc__map_bytes "$TPID")
-		live=$(tcpclose__tw_live "$TPID")
 		[ -n "$id" ] && tws1=$(map__memlock "$id")
 	fi
 	netns__del_drain "$tw_base"

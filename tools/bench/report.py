@@ -181,7 +181,7 @@ class Bench:
         out = []
         for p in self.kind("timer_prog"):
             name = p["name"]
-            for prefix in ("tc_", "f_", "e_"):
+            for prefix in ("tcpc_", "tc_", "f_", "e_"):
                 if name.startswith(prefix):
                     name = name[len(prefix):]
                     break
@@ -259,8 +259,11 @@ class Bench:
             memlock = slab = "?"
             if followed and s.get("tws_memlock1") is not None:
                 memlock = "%.0f" % (s["tws_memlock1"] / followed)
-            if followed and base is not None and slab_kib is not None:
-                slab = "%.0f" % ((s["slab_kib"] - base["slab_kib"]) * 1024 / followed)
+            # the kernel's own growth per timewait socket, times this run's sockets, is not
+            # tcpclose's
+            if followed and base is not None and slab_kib is not None and base["tw"]:
+                own = base["slab_kib"] * 1024 / base["tw"] * s["tw"]
+                slab = "%.0f" % ((slab_kib * 1024 - own) / followed)
             out.append(row + " %s, %s | %.1f (%.1f) | %.1f | %.1f | %s / %d | %s |" % (
                 memlock, slab, s["rss_kib"] / 1024, s["hwm_kib"] / 1024,
                 s["map_bytes"] / 1048576, (s["map_bytes"] + s["rss_kib"] * 1024) / 1048576,

@@ -102,12 +102,12 @@ map__memlock()
 }
 
 # timewait sockets tcpclose follows now: the sum of its per-CPU "tw_live" counts (a dump of
-# "tws" itself would print every entry)
+# "tws" itself would print every entry); the map's id if known, it takes seconds to find
 tcpclose__tw_live()
 {
-	local id
+	local id=${2:-}
 
-	id=$(proc__map_id "$1" tw_live)
+	[ -n "$id" ] || id=$(proc__map_id "$1" tw_live)
 	[ -n "$id" ] || { echo "?"; return; }
 	bpftool__json map dump id "$id" | jq '[.[].formatted.values[].value] | add // 0'
 }

@@ -20,20 +20,18 @@ static __always_inline __u8 state__index(int state)
 }
 
 /*
- * The local (unless saddr is NULL) and remote address of a socket of family, in 16 bytes
- * each, IPv4 in the first 4. Probe reads, for any socket: a timewait socket reached from its
- * timer is not a pointer the verifier trusts.
+ * The local and remote address of a socket of family, in 16 bytes each, IPv4 in the first 4.
+ * Probe reads, for any socket: a timewait socket reached from its timer is not a pointer the
+ * verifier trusts.
  */
 static __always_inline void skc__read_addrs(const struct sock_common *skc, __u16 family,
 					    __u8 *saddr, __u8 *daddr)
 {
 	if (family == AF_INET) {
-		if (saddr)
-			bpf_core_read(saddr, 4, &skc->skc_rcv_saddr);
+		bpf_core_read(saddr, 4, &skc->skc_rcv_saddr);
 		bpf_core_read(daddr, 4, &skc->skc_daddr);
 	} else {
-		if (saddr)
-			bpf_core_read(saddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(saddr, 16, &skc->skc_v6_rcv_saddr);
 		bpf_core_read(daddr, 16, &skc->skc_v6_daddr);
 	}
 }

@@ -143,6 +143,24 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 }
 
 /*
+ * Make the entry of sk, counted in ka_entries before it exists, so that a CPU that reads 0
+ * there may take it that kas holds nothing (keepalive__collect())
+ */
+static __always_inline struct ka_count *ka__insert(__u64 sk, const struct ka_count *fresh)
+{
+	struct ka_count *ka;
+
+	__sync_fetch_and_add(&ka_entries, 1);
+	if (bpf_map_update_elem(&kas, &sk, fresh, BPF_NOEXIST))
+		__sync_fetch_and_add(&ka_entries, -1);
+	/* another CPU may have made it meanwhile: only one still missing is a loss */
+	ka = bpf_map_lookup_elem(&kas, &sk);
+	if (!ka)
+		drop__count(TCPC_DROP_KA_MAP);
+	return ka;
+}
+
+/*
  * icsk_probes_out of the socket whose keepalive timer runs on this CPU is (or is about to be)
  * 'out': count the probes sent since the timer began, once (run->probes_out moves on).
  */
@@ -164,7 +182,7 @@ static __always_inline void ka__count(struct timer_run *run, __u8 out)
 	} else if (!ka) {
 		if (ka__filtered(sk, fresh.sport, fresh.dport))
 			return;
-		ka = map__insert(&kas, &sk, &fresh, TCPC_DROP_KA_MAP);
+		ka = ka__insert(sk, &fresh);
 	}
 	if (!ka)
 		return;
@@ -260,8 +278,11 @@ static __always_inline void keepalive__collect(struct tcpc_closing *c, const str
 
 	/*
 	 * Looked up whatever SO_KEEPALIVE says now: a socket may have sent probes and then
-	 * turned it off, and its entry must go with it.
+	 * turned it off, and its entry must go with it. Not when kas is empty, as it mostly is:
+	 * that saves every close a hash lookup.
 	 */
+	if (!ka_entries)
+		return;
 	ka = bpf_map_lookup_elem(&kas, &key);
 	if (!ka)
 		return;
@@ -271,7 +292,8 @@ static __always_inline void keepalive__collect(struct tcpc_closing *c, const str
 		c->rec.keepalive_probes = ka->probes;
 		c->rec.keepalive_unanswered = ka->unanswered;
 	}
-	bpf_map_delete_elem(&kas, &key);
+	if (!bpf_map_delete_elem(&kas, &key))
+		__sync_fetch_and_add(&ka_entries, -1);
 }
 
 #endif /* __KEEPALIVE_BPF_H */

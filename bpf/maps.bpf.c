@@ -14,6 +14,7 @@ const volatile __u32 kernel_hz = 250;
 const volatile __u8 emit_records = 1;
 const volatile __u8 hist_enabled = 0;
 const volatile __u64 stuck_ns = 0;
+const volatile __u32 ringbuf_batch = TCPC_WAKEUP_BYTES;
 const volatile __u64 filter_cgroup = 0;
 const volatile __u32 filter_cgroup_level = 0;
 const volatile __u8 filter_laddr = 0;
@@ -24,5 +25,6 @@ const volatile __u8 tw_rearms_seen = 0;
 __u32 iter_mode;
 __u8 iter_mark;
 __u64 gauges[TCPC_NR_STATES];
+__u64 ka_entries;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

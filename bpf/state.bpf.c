@@ -182,6 +182,11 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 	return false;
 }
 
+/* the new states this program does anything for: SYN_SENT, CLOSE and the close states */
+#define STATES_FOLLOWED ((1U << TCP_SYN_SENT) | (1U << TCP_CLOSE) | (1U << TCP_FIN_WAIT1) | \
+			 (1U << TCP_FIN_WAIT2) | (1U << TCP_CLOSE_WAIT) | (1U << TCP_LAST_ACK) | \
+			 (1U << TCP_CLOSING))
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -190,25 +195,18 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 	struct tcp_sock *tp;
 	bool created = false;
 
+	/*
+	 * The changes that open a connection (SYN_RECV, ESTABLISHED: two in five of a
+	 * connection's) leave on the arguments alone, before the socket is read. A listener
+	 * closing is no connection.
+	 */
+	if ((__u32)newstate > TCP_CLOSING || !((1U << newstate) & STATES_FOLLOWED) ||
+	    (newstate == TCP_CLOSE && oldstate == TCP_LISTEN))
+		return 0;
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	switch (newstate) {
-	case TCP_SYN_SENT:
+	if (newstate == TCP_SYN_SENT) {
 		timewait__note_connect(sk);
-		return 0;
-	case TCP_CLOSE:
-		/* a listener closing is no connection */
-		if (oldstate == TCP_LISTEN)
-			return 0;
-		break;
-	case TCP_FIN_WAIT1:
-	case TCP_FIN_WAIT2:
-	case TCP_CLOSE_WAIT:
-	case TCP_LAST_ACK:
-	case TCP_CLOSING:
-		break;
-	default:
-		/* opening: nothing to keep until a connection begins to close */
 		return 0;
 	}
 	tp = bpf_skc_to_tcp_sock(sk);

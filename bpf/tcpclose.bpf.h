@@ -76,6 +76,7 @@ extern const volatile __u32 kernel_hz;
 extern const volatile __u8 emit_records;	/* 0 with --hist alone: histograms only */
 extern const volatile __u8 hist_enabled;
 extern const volatile __u64 stuck_ns;		/* --stuck threshold */
+extern const volatile __u32 ringbuf_batch;	/* bytes in the ring buffer that wake the reader */
 extern const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id (its inode) */
 extern const volatile __u32 filter_cgroup_level;	/* its depth below the root */
 extern const volatile __u8 filter_laddr;	/* --laddr given: local address in 'laddrs' */
@@ -90,6 +91,8 @@ extern const volatile __u8 tw_rearms_seen;
 extern __u32 iter_mode;
 extern __u8 iter_mark;		/* what TCPC_ITER_MARK writes */
 extern __u64 gauges[TCPC_NR_STATES];
+/* entries in kas now (keepalive.bpf.h): 0 lets a close skip looking there */
+extern __u64 ka_entries;
 
 TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -282,19 +285,13 @@ static __always_inline void *percpu__get(void *map)
 }
 
 /*
- * Wake the reader only when a batch has piled up: a wakeup per event (the default) costs an
- * irq_work each, more than the rest of the program. User space polls every 100 ms anyway.
+ * Wake the reader only when a batch (ringbuf_batch bytes, set at load) has piled up: a wakeup
+ * per event (the default) costs an irq_work each, more than the rest of the program. User
+ * space polls every 100 ms anyway.
  */
-#define TCPC_WAKEUP_BYTES (64 * 1024)
-
 static __always_inline __u64 ringbuf__flags(void)
 {
-	__u64 batch = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 16;
-
-	/* a small ring buffer (--ringbuf-size) must not fill before the reader is woken */
-	if (batch > TCPC_WAKEUP_BYTES)
-		batch = TCPC_WAKEUP_BYTES;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= batch ?
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= ringbuf_batch ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 

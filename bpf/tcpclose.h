@@ -19,6 +19,7 @@
 #define TCPC_MAX_CLOSING		(1 << 16)	/* conns: full sockets while they close */
 #define TCPC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
 #define TCPC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
+#define TCPC_WAKEUP_BYTES	(64 * 1024)	/* records that wake the reader, at most */
 
 /* the close states a record keeps a dwell time for, in the order they are printed */
 enum tcpc_state {

@@ -279,8 +279,11 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 	cn->ts_ns = bpf_ktime_get_ns();
 	cn->sk = (__u64)sk;
 	cn->dport = bpf_ntohs(sk->__sk_common.skc_dport);
-	/* struct sock begins with its sock_common: no CO-RE offset to add for it */
-	skc__read_addrs((const void *)sk, sk->__sk_common.skc_family, NULL, cn->daddr);
+	/* plain loads from the socket the program was handed, not probe reads */
+	if (sk->__sk_common.skc_family == AF_INET)
+		*(__u32 *)cn->daddr = sk->__sk_common.skc_daddr;
+	else
+		__builtin_memcpy(cn->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 }
 
 static __always_inline bool timewait__reused_by_connect(const struct tcpc_closing *t, __u64 now)
@@ -326,10 +329,9 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_closing *t, 
 /*
  * Put c in the map of timewait sockets under tw. An entry already there is an earlier
  * socket's at the same address, killed and freed while its end waits on another CPU: send it
- * now, as killed, rather than lose it.
+ * now, as killed, rather than lose it. No lookup of the new entry: nobody changes it here.
  */
-static __always_inline struct tcpc_closing *timewait__insert(__u64 tw, const struct tcpc_closing *c,
-							   __u64 now)
+static __always_inline void timewait__insert(__u64 tw, const struct tcpc_closing *c, __u64 now)
 {
 	struct tcpc_closing *t;
 
@@ -339,11 +341,10 @@ static __always_inline struct tcpc_closing *timewait__insert(__u64 tw, const str
 			timewait__finish_stale(tw, t, now);
 		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
 			drop__count(TCPC_DROP_TW_MAP);
-			return NULL;
+			return;
 		}
 	}
 	tw_live__add(1);
-	return bpf_map_lookup_elem(&tws, &tw);
 }
 
 /*

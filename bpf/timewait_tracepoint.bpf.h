@@ -109,23 +109,36 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	timewait__finish(tw, t, kind, p->ts_ns);
 }
 
-/* timer_start of tw's timer: made, or re-armed (a re-arm that changed bucket) */
+/*
+ * timer_start of tw's timer: made, or re-armed (a re-arm that changed bucket). A re-arm of a
+ * pending timer detaches it first, in the same __mod_timer() call with the timer base locked:
+ * our timer_cancel of a followed socket came just before, on this CPU, and left it pending.
+ * Without that, the timer was not pending: the socket is new, and 'tws' is not looked up,
+ * which cost more than the rest of the program (a bucket of a large hash map, cold). An entry
+ * a killed socket left at the new one's address is finished when the new one is claimed
+ * (timewait__insert()), or by its own cancel's CPU. If the kernel skipped the cancel's run,
+ * the re-arm is taken for a new socket, and its end settles it by the deadline it reads.
+ */
 static __always_inline void timewait__timer_start(__u64 tw)
 {
+	struct tcpc_tw_pending *p = percpu__get(&tw_pending);
+	bool rearm = p && p->tw == tw;
 	struct tcpc_closing *t;
 	__u64 now;
 
 	timewait__resolve(TW_NEXT_START, tw, NULL);
 	now = bpf_ktime_get_ns();
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (t && timewait__same_socket(tw, t)) {
-		timewait__rearmed(tw, t, 0, now);
-		return;
+	if (rearm) {
+		t = bpf_map_lookup_elem(&tws, &tw);
+		if (t && timewait__same_socket(tw, t)) {
+			timewait__rearmed(tw, t, 0, now);
+			return;
+		}
+		/* an entry left at this address by a socket killed while its end waits on
+		 * another CPU: that socket is gone */
+		if (t)
+			timewait__finish_stale(tw, t, now);
 	}
-	/* an entry left at this address by a socket killed while its end waits on another
-	 * CPU: that socket is gone */
-	if (t)
-		timewait__finish_stale(tw, t, now);
 	timewait__made(tw, now);
 }
 

@@ -13,11 +13,12 @@
 #    tools/bench/floor.c: the least any program on the same hooks costs, measured alike.
 # 2. Timers: churn --timers (timer_list timers and no TCP) under no tracer, tcpclose and floor:
 #    the cost of the timer programs per timer hit that is not TCP's.
-# 3. Scale: BENCH_SCALE_CONNS timewait sockets followed at once by tcpclose.
+# 3. Scale: BENCH_SCALE_CONNS timewait sockets followed at once by tcpclose, and the same
+#    under no tracer: the kernel memory tcpclose adds per timewait socket.
 #
 # Knobs (environment; defaults in parentheses):
 #   BENCH_ROUNDS (5), BENCH_CONNS (100000), BENCH_THREADS (4), BENCH_TIMER_ROUNDS (3),
-#   BENCH_TIMER_SECONDS (10), BENCH_SCALE_CONNS (100000; 0 skips),
+#   BENCH_TIMER_SECONDS (10), BENCH_SCALE_CONNS (1000000; 0 skips),
 #   BENCH_CONFIGS ("none floor tcpclose hist tcpstates bpftrace"; add "paused" for tcpclose stopped
 #     with SIGSTOP during the churn: what it costs without ring buffer wake-ups),
 #   BENCH_DOC (docs/BENCHMARKS.md; empty: do not write it),
@@ -39,7 +40,7 @@ CONNS=${BENCH_CONNS:-100000}
 THREADS=${BENCH_THREADS:-4}
 TIMER_ROUNDS=${BENCH_TIMER_ROUNDS:-3}
 TIMER_SECONDS=${BENCH_TIMER_SECONDS:-10}
-SCALE_CONNS=${BENCH_SCALE_CONNS:-100000}
+SCALE_CONNS=${BENCH_SCALE_CONNS:-1000000}
 DEFAULT_CONFIGS="none floor tcpclose hist tcpstates bpftrace"
 CONFIGS=${BENCH_CONFIGS:-$DEFAULT_CONFIGS}
 DOC=${BENCH_DOC-docs/BENCHMARKS.md}
@@ -334,39 +335,55 @@ run__timers()
 		"$other")"
 }
 
-# BENCH_SCALE_CONNS timewait sockets followed at once: a "scale" record; SCALE_LOST: what
-# tcpclose lost
+# BENCH_SCALE_CONNS timewait sockets at once, under no tracer (the kernel's own memory for
+# them: the baseline) or followed by tcpclose: a "scale" record; SCALE_LOST: what tcpclose lost
 run__scale()
 {
-	local args=$1 tw_base json tw rss mapb entries hwm counts id conns
+	local cfg=$1 args=$2 tw_base json tw rss=0 mapb=0 live="" hwm=0 counts="- -" id="" conns
+	local slab0 slab1 tws0="" tws1="" tw_live_id=""
 
 	host__wait_quiet
 	netns__new
 	ip netns exec "$NETNS" sysctl -qw net.ipv4.tcp_max_tw_buckets=$((SCALE_CONNS * 2))
-	# only our namespace: the records counted are then exactly ours, whatever else runs
-	# shellcheck disable=SC2086
-	tracer__start tcpclose --netns "/run/netns/$NETNS" $args
+	if [ "$cfg" = tcpclose ]; then
+		# only our namespace: the records counted are then exactly ours, whatever else
+		# runs; room for every timewait socket whatever the host's tcp_max_tw_buckets
+		# shellcheck disable=SC2086
+		tracer__start tcpclose --netns "/run/netns/$NETNS" \
+			--max-tw "$((SCALE_CONNS + SCALE_CONNS / 8))" $args
+		id=$(proc__map_id "$TPID" tws)
+		tw_live_id=$(proc__map_id "$TPID" tw_live)
+		[ -n "$id" ] && tws0=$(map__memlock "$id")
+	fi
 	tw_base=$(tw__slab_active)
-	json=$(ip netns exec "$NETNS" "$CHURN" -n "$SCALE_CONNS" -d 50 -t "$THREADS" \
-		-a 8192 --json) || die "churn failed: $json"
+	slab0=$(slab__kib)
+	json=$(ip netns exec "$NETNS" "$CHURN" -n "$SCALE_CONNS" -d $((50 + SCALE_CONNS / 4000)) \
+		-t "$THREADS" -a 8192 --json) || die "churn failed: $json"
 	conns=$(echo "$json" | jq .connections)
+	# side by side: a timewait socket lives 60 s, and the first ones expire if the churn
+	# took longer (tw below conns)
 	tw=$(netns__tw_count)
-	rss=$(proc__mem_kib "$TPID" VmRSS)
-	mapb=$(proc__map_bytes "$TPID")
-	entries="?"
-	id=$(proc__map_id "$TPID" tws)
-	# one "key" line per entry in bpftool's BTF-formatted dump
-	[ -n "$id" ] && entries=$(bpftool map dump id "$id" | grep -c '^        "key":' || true)
+	slab1=$(slab__kib)
+	if [ -n "$TPID" ]; then
+		live=$(tcpclose__tw_live "$TPID" "$tw_live_id")
+		rss=$(proc__mem_kib "$TPID" VmRSS)
+		mapb=$(proc__map_bytes "$TPID")
+		[ -n "$id" ] && tws1=$(map__memlock "$id")
+	fi
 	netns__del_drain "$tw_base"
-	hwm=$(proc__mem_kib "$TPID" VmHWM)
-	tracer__stop
-	counts=$(tracer__counts tcpclose)
-	SCALE_LOST=${counts#* }
-	raw__add scale args="$args" conns:="$conns" tw:="$tw" tws_entries:="$entries" \
-		rss_kib:="$rss" hwm_kib:="$hwm" map_bytes:="$mapb" delivered:="${counts% *}" \
-		lost:="$SCALE_LOST"
-	log "scale (${args:-default}): TIME_WAIT $tw, tws entries $entries, RSS $rss KiB," \
-		"delivered/lost $(echo "$counts" | tr ' ' /) of $((conns * 2))"
+	if [ -n "$TPID" ]; then
+		hwm=$(proc__mem_kib "$TPID" VmHWM)
+		tracer__stop
+		counts=$(tracer__counts tcpclose)
+		SCALE_LOST=${counts#* }
+	fi
+	raw__add scale cfg="$cfg" args="$args" conns:="$conns" tw:="$tw" tws_entries:="$live" \
+		rss_kib:="$rss" hwm_kib:="$hwm" map_bytes:="$mapb" tws_memlock0:="$tws0" \
+		tws_memlock1:="$tws1" slab_kib:="$((slab1 - slab0))" delivered:="${counts% *}" \
+		lost:="${counts#* }"
+	log "scale ($cfg ${args:-default}): TIME_WAIT $tw, followed ${live:--}, slab" \
+		"+$((slab1 - slab0)) KiB, RSS $rss KiB, delivered/lost $(echo "$counts" | tr ' ' /)" \
+		"of $((conns * 2))"
 }
 
 main()
@@ -408,10 +425,12 @@ main()
 	done
 
 	if [ "$SCALE_CONNS" -gt 0 ]; then
-		run__scale ""
+		# the kernel's own slab growth for the sockets, to tell tcpclose's from it
+		run__scale none ""
+		run__scale tcpclose ""
 		# records lost: show whether a bigger ring buffer is all it takes
 		if [ "$SCALE_LOST" != 0 ]; then
-			run__scale "--ringbuf-size=$((64 << 20))"
+			run__scale tcpclose "--ringbuf-size=$((64 << 20))"
 		fi
 	fi
 

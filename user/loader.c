@@ -88,6 +88,9 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	/* --hist alone wants no record per connection: the kernel only counts */
 	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
+	/* a small ring buffer (--ringbuf-size) must not fill before the reader is woken */
+	skel->rodata->ringbuf_batch = opts->ringbuf_size / 16 < TCPC_WAKEUP_BYTES ?
+				      opts->ringbuf_size / 16 : TCPC_WAKEUP_BYTES;
 	l->max_tw = opts->max_tw ? opts->max_tw : tw_buckets();
 	bpf_map__set_max_entries(skel->maps.tws, l->max_tw);
 	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing);

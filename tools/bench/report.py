@@ -159,6 +159,21 @@ class Bench:
                     PROG_TRACERS.get(p["cfg"], p["cfg"]), p["name"], p["runs"] / p["conns"],
                     p["ns"] / p["runs"], str(p["xlated"]), str(p["jited"]),
                     str(p["verified"])))
+        return out + [""] + self.report_per_conn(progs)
+
+    def report_per_conn(self, progs):
+        """All of a tracer's programs together: BPF time per connection, and above floor's."""
+        per_conn = {}
+        for p in progs:
+            per_conn[p["cfg"]] = per_conn.get(p["cfg"], 0) + p["ns"] / p["conns"]
+        floor = per_conn.get("floor")
+        out = ["| tracer | BPF ns / conn, all programs | above floor |",
+               "| --- | ---: | ---: |"]
+        for cfg in CONFIGS:
+            if cfg not in per_conn:
+                continue
+            above = "-" if floor is None or cfg == "floor" else "%+.0f" % (per_conn[cfg] - floor)
+            out.append("| %s | %.0f | %s |" % (PROG_TRACERS.get(cfg, cfg), per_conn[cfg], above))
         return out
 
     def timer_col(self, cfg, hook, what):
@@ -166,7 +181,7 @@ class Bench:
         out = []
         for p in self.kind("timer_prog"):
             name = p["name"]
-            for prefix in ("tc_", "f_", "e_"):
+            for prefix in ("tcpc_", "tc_", "f_", "e_"):
                 if name.startswith(prefix):
                     name = name[len(prefix):]
                     break
@@ -223,13 +238,35 @@ class Bench:
 
         def known(v):
             return "?" if v is None else str(v)
-        out = ["| tcpclose | connections | TIME_WAIT sockets | tws map entries | RSS MiB (peak) |"
-               " BPF maps MiB | records delivered / expected | lost |",
-               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        # the kernel's own slab growth for as many timewait sockets, under no tracer
+        base = next((s for s in scale if s.get("cfg") == "none"), None)
+        out = ["| tracer | connections | TIME_WAIT sockets | followed | slab growth MiB |"
+               " bytes / followed socket: tws memlock, slab above no tracer |"
+               " RSS MiB (peak) | BPF maps MiB | total MiB (maps + RSS) |"
+               " records delivered / expected | lost |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for s in scale:
-            out.append("| --netns %s | %d | %d | %s | %.1f (%.1f) | %.1f | %s / %d | %s |" % (
-                s["args"] or "default", s["conns"], s["tw"], known(s["tws_entries"]),
-                s["rss_kib"] / 1024, s["hwm_kib"] / 1024, s["map_bytes"] / 1048576,
+            cfg = s.get("cfg", "tcpclose")
+            slab_kib = s.get("slab_kib")
+            row = "| %s | %d | %d | %s | %s |" % (
+                "no tracer" if cfg == "none" else "tcpclose --netns " + (s["args"] or "default"),
+                s["conns"], s["tw"], "-" if cfg == "none" else known(s["tws_entries"]),
+                "?" if slab_kib is None else "%.1f" % (slab_kib / 1024))
+            if cfg == "none":
+                out.append(row + " - | - | - | - | - | - |")
+                continue
+            followed = s["tws_entries"] or 0
+            memlock = slab = "?"
+            if followed and s.get("tws_memlock1") is not None:
+                memlock = "%.0f" % (s["tws_memlock1"] / followed)
+            # the kernel's own growth per timewait socket, times this run's sockets, is not
+            # tcpclose's
+            if followed and base is not None and slab_kib is not None and base["tw"]:
+                own = base["slab_kib"] * 1024 / base["tw"] * s["tw"]
+                slab = "%.0f" % ((slab_kib * 1024 - own) / followed)
+            out.append(row + " %s, %s | %.1f (%.1f) | %.1f | %.1f | %s / %d | %s |" % (
+                memlock, slab, s["rss_kib"] / 1024, s["hwm_kib"] / 1024,
+                s["map_bytes"] / 1048576, (s["map_bytes"] + s["rss_kib"] * 1024) / 1048576,
                 known(s["delivered"]), s["conns"] * 2, known(s["lost"])))
         return out
 

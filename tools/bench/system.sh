@@ -95,6 +95,29 @@ proc__map_id()
 	done
 }
 
+# the bytes the kernel charges a map with (its memlock: elements and buckets)
+map__memlock()
+{
+	bpftool__json map show id "$1" | jq '.bytes_memlock // 0'
+}
+
+# timewait sockets tcpclose follows now: the sum of its per-CPU "tw_live" counts (a dump of
+# "tws" itself would print every entry); the map's id if known, it takes seconds to find
+tcpclose__tw_live()
+{
+	local id=${2:-}
+
+	[ -n "$id" ] || id=$(proc__map_id "$1" tw_live)
+	[ -n "$id" ] || { echo "?"; return; }
+	bpftool__json map dump id "$id" | jq '[.[].formatted.values[].value] | add // 0'
+}
+
+# the kernel's slab memory now, in KiB (/proc/meminfo: Slab)
+slab__kib()
+{
+	awk '$1 == "Slab:" { print $2 }' /proc/meminfo
+}
+
 # tcpclose's losses so far: keys 0-2 of its per-CPU "drops" map (ring buffer full,
 # connection map full, timewait map full: enum tcpc_drop in bpf/tcpclose.h)
 tcpclose__drops()

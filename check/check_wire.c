@@ -200,19 +200,7 @@ static void span__hi(struct wire_span *s, __u64 t, const char *why)
 
 int check_wire__record_changes(const struct tcpc_conn *rec, __u64 *t)
 {
-	int n = 0;
-
-	while (n < TCPC_NR_STATES && rec->order[n] < TCPC_NR_STATES)
-		n++;
-	if (!n) {
-		t[0] = rec->end_ns;
-		return 1;
-	}
-	t[0] = rec->start_ns;
-	for (int i = 1; i < n; i++)
-		t[i] = t[i - 1] + rec->dwell_ns[rec->order[i - 1]];
-	t[n] = rec->end_ns;
-	return n + 1;
+	return record__changes(rec, t);
 }
 
 /* the state before change j and after it: OPEN, a close state, or GONE */

@@ -14,6 +14,7 @@
  *  a reset, a new SYN      the end
  */
 #include <stddef.h>
+#include <stdio.h>
 #include "ladder.h"
 #include "record.h"
 
@@ -373,4 +374,73 @@ int ladder__rows(const struct ladder *l, struct ladder_row *rows)
 		}
 	}
 	return rows__states_before(l, next, ~0ULL, true, rows, n);
+}
+
+/* "seq=1000", "seq=~1000", "seq=?" */
+static int num__text(const char *name, const struct ladder_num *n, char *buf, size_t len)
+{
+	if (!n->known)
+		return snprintf(buf, len, "%s?", name);
+	return snprintf(buf, len, "%s%s%u", name, n->inferred ? "~" : "", n->v);
+}
+
+/* snprintf's count, held to what fits: where the next piece goes */
+static size_t text__at(size_t o, int n, size_t len)
+{
+	return n < 0 ? o : o + n < len ? o + n : len - 1;
+}
+
+void ladder__label(const struct ladder_arrow *a, char *buf, size_t len)
+{
+	size_t o = text__at(0, snprintf(buf, len, "%s", ladder__seg_name(a->seg)), len);
+
+	switch (a->seg) {
+	case LADDER_SEG_FIN:
+	case LADDER_SEG_ACK:
+		o = text__at(o, num__text(" seq=", &a->seq, buf + o, len - o), len);
+		o = text__at(o, num__text(" ack=", &a->ack, buf + o, len - o), len);
+		if (a->resent)
+			snprintf(buf + o, len - o, " resent %u", a->resent);
+		break;
+	case LADDER_SEG_RESTART:
+		if (a->count > 1)
+			o = text__at(o, snprintf(buf + o, len - o, " x%u", a->count), len);
+		snprintf(buf + o, len - o, " restarts 2MSL");
+		break;
+	case LADDER_SEG_SYN:
+		snprintf(buf + o, len - o, " (a new connection)");
+		break;
+	default:
+		break;
+	}
+}
+
+void ladder__state_text(const struct ladder *l, const struct ladder_state *s, char *buf,
+			size_t len)
+{
+	const char *name = ladder__state_name(s->state), *mark = s->inferred ? " ~" : " ";
+	double ms = (s->to_ns - s->from_ns) / 1e6;
+
+	if (s->state == LADDER_ESTABLISHED || (s->state == LADDER_CLOSED && s->inferred))
+		snprintf(buf, len, "%s%s", name, s->inferred ? " ~" : "");
+	else if (s->state == LADDER_CLOSED)
+		snprintf(buf, len, "%s%s%s", name, l->end ? ": " : "", l->end ? l->end : "");
+	else if (!s->to_ns || s->to_ns < s->from_ns)
+		snprintf(buf, len, "%s%s%s", name, mark,
+			 s->state == TCPC_TIME_WAIT ? "(2MSL, unseen)" : "(unseen)");
+	else
+		snprintf(buf, len, ms < 100 ? "%s%s%.2f ms" : "%s%s%.0f ms", name, mark, ms);
+}
+
+void ladder__letters(const struct ladder *l, char *buf, size_t len)
+{
+	size_t o = text__at(0, num__text("u=", &l->u, buf, len), len);
+
+	o = text__at(o, num__text(" v=", &l->v, buf + o, len - o), len);
+	num__text(" w=", &l->w, buf + o, len - o);
+}
+
+void ladder__time_text(const struct ladder *l, __u64 t_ns, bool inferred, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%.3f", inferred ? "~" : "", ladder__ms(l, t_ns));
 }

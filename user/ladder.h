@@ -16,6 +16,7 @@
 #define __LADDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include "tcpclose.h"
 
@@ -100,6 +101,22 @@ const char *ladder__seg_name(enum ladder_seg seg);
 
 /* "FIN_WAIT1", ..., "ESTABLISHED", "CLOSED" */
 const char *ladder__state_name(int state);
+
+/* what the renderers write; each at most LADDER_TEXT_LEN bytes with its NUL */
+#define LADDER_TEXT_LEN 64
+
+/* "FIN seq=1000 ack=~5000 resent 1": an arrow's label; "~" inferred, "?" not known */
+void ladder__label(const struct ladder_arrow *a, char *buf, size_t len);
+
+/* "FIN_WAIT1 43.57 ms", "CLOSE_WAIT ~207 ms", "CLOSED: expired": a state an end entered */
+void ladder__state_text(const struct ladder *l, const struct ladder_state *s, char *buf,
+			size_t len);
+
+/* "u=1000 v=~5000 w=5000" */
+void ladder__letters(const struct ladder *l, char *buf, size_t len);
+
+/* "43.570", "~0.000": ms from the base, "~" if inferred */
+void ladder__time_text(const struct ladder *l, __u64 t_ns, bool inferred, char *buf, size_t len);
 
 /* ms from the ladder's base; negative before it */
 static inline double ladder__ms(const struct ladder *l, __u64 t_ns)

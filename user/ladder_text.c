@@ -22,60 +22,11 @@
 #define STATE_W 24
 #define ARROW_W 48
 
-static void lb__ms(struct linebuf *lb, double ms)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), ms < 100 ? "%.2f ms" : "%.0f ms", ms);
-	lb__str(lb, buf, 0);
-}
-
-static void lb__num(struct linebuf *lb, const char *name, const struct ladder_num *n)
-{
-	lb__str(lb, name, 0);
-	if (!n->known) {
-		lb__char(lb, '?');
-		return;
-	}
-	if (n->inferred)
-		lb__char(lb, '~');
-	lb__uint(lb, n->v, 0);
-}
-
-/* "FIN seq=1000 ack=~5000 resent 1": what an arrow carried */
-static void lb__arrow_label(struct linebuf *lb, const struct ladder_arrow *a)
-{
-	lb__str(lb, ladder__seg_name(a->seg), 0);
-	switch (a->seg) {
-	case LADDER_SEG_FIN:
-	case LADDER_SEG_ACK:
-		lb__num(lb, " seq=", &a->seq);
-		lb__num(lb, " ack=", &a->ack);
-		if (a->resent) {
-			lb__str(lb, " resent ", 0);
-			lb__uint(lb, a->resent, 0);
-		}
-		break;
-	case LADDER_SEG_RESTART:
-		if (a->count > 1) {
-			lb__str(lb, " x", 0);
-			lb__uint(lb, a->count, 0);
-		}
-		lb__str(lb, " restarts 2MSL", 0);
-		break;
-	case LADDER_SEG_SYN:
-		lb__str(lb, " (a new connection)", 0);
-		break;
-	default:
-		break;
-	}
-}
-
 /* "|--- FIN seq=1 ack=2 ----->|" or "|<---- ACK ... ---|": ARROW_W + 2 wide */
 static void lb__arrow(struct linebuf *lb, const struct ladder_arrow *a)
 {
-	struct linebuf label = {};
-	unsigned int n;
+	char label[LADDER_TEXT_LEN];
+	unsigned int n, len;
 	char fill;
 
 	lb__char(lb, '|');
@@ -85,16 +36,16 @@ static void lb__arrow(struct linebuf *lb, const struct ladder_arrow *a)
 		return;
 	}
 	fill = a->t_inferred ? '.' : '-';
-	lb__arrow_label(&label, a);
-	label.buf[label.len] = '\0';
+	ladder__label(a, label, sizeof(label));
+	len = strlen(label);
 	/* two heads or bars, two blanks, three dashes at the tail, n + 2 at the head */
-	n = label.len + 8 < ARROW_W ? ARROW_W - label.len - 8 : 0;
+	n = len + 8 < ARROW_W ? ARROW_W - len - 8 : 0;
 	if (a->from == LADDER_PEER)
 		lb__char(lb, '<');
 	for (int i = 0; i < (a->from == LADDER_US ? 3 : (int)n + 2); i++)
 		lb__char(lb, fill);
 	lb__char(lb, ' ');
-	lb__str(lb, label.buf, 0);
+	lb__str(lb, label, 0);
 	lb__char(lb, ' ');
 	for (int i = 0; i < (a->from == LADDER_US ? (int)n + 2 : 3); i++)
 		lb__char(lb, fill);
@@ -103,30 +54,15 @@ static void lb__arrow(struct linebuf *lb, const struct ladder_arrow *a)
 	lb__char(lb, '|');
 }
 
-/* "FIN_WAIT1 43.57 ms", "CLOSE_WAIT ~207 ms", "CLOSED: purged": the state an end entered */
+/* the state an end entered, left-aligned in width */
 static void lb__state(struct linebuf *lb, const struct ladder *l, const struct ladder_state *s,
 		      unsigned int width)
 {
-	unsigned int start = lb->len;
+	char text[LADDER_TEXT_LEN] = "";
 
-	if (s) {
-		lb__str(lb, ladder__state_name(s->state), 0);
-		if (s->inferred)
-			lb__str(lb, " ~", 0);
-		if (s->state == LADDER_CLOSED && !s->inferred && l->end) {
-			lb__str(lb, ": ", 0);
-			lb__str(lb, l->end, 0);
-		} else if (s->state != LADDER_CLOSED && s->state != LADDER_ESTABLISHED) {
-			if (!s->inferred)
-				lb__char(lb, ' ');
-			if (s->to_ns && s->to_ns >= s->from_ns)
-				lb__ms(lb, (s->to_ns - s->from_ns) / 1e6);
-			else
-				lb__str(lb, s->state == TCPC_TIME_WAIT ? "(2MSL, unseen)" : "(unseen)", 0);
-		}
-	}
-	if (lb->len - start < width)
-		lb__pad(lb, width - (lb->len - start));
+	if (s)
+		ladder__state_text(l, s, text, sizeof(text));
+	lb__str(lb, text, width);
 }
 
 static void ladder_text__row(FILE *f, const struct ladder *l, const struct ladder_row *r,
@@ -137,7 +73,7 @@ static void ladder_text__row(FILE *f, const struct ladder *l, const struct ladde
 
 	lb__str(&lb, indent, 0);
 	if (r->timed)
-		snprintf(t, sizeof(t), "%s%.3f", r->t_inferred ? "~" : "", ladder__ms(l, r->t_ns));
+		ladder__time_text(l, r->t_ns, r->t_inferred, t, sizeof(t));
 	lb__pad(&lb, TIME_W > strlen(t) ? TIME_W - strlen(t) : 0);
 	lb__str(&lb, t, 0);
 	lb__str(&lb, "  ", 0);
@@ -205,15 +141,11 @@ void ladder_text__title(FILE *f, const struct ladder *l)
 /* "u=1000 v=~5000 w=5000": the textbook's letters, as far as the record has them */
 static void ladder_text__letters(FILE *f, const struct ladder *l, const char *indent)
 {
-	struct linebuf lb = {};
+	char letters[LADDER_TEXT_LEN];
 
-	lb__str(&lb, indent, 0);
-	lb__pad(&lb, TIME_W + 2);
-	lb__num(&lb, "u=", &l->u);
-	lb__num(&lb, " v=", &l->v);
-	lb__num(&lb, " w=", &l->w);
-	lb__str(&lb, "   (~ inferred: not seen by our end; ? not known)\n", 0);
-	lb__write(&lb, f);
+	ladder__letters(l, letters, sizeof(letters));
+	fprintf(f, "%s%*s%s   (~ inferred: not seen by our end; ? not known)\n", indent,
+		TIME_W + 2, "", letters);
 }
 
 void ladder_text__print(FILE *f, const struct ladder *l, const char *indent)

@@ -23,6 +23,8 @@
 #include "output.h"
 #include "loader.h"
 #include "core.h"
+#include "ladder_svg.h"
+#include "ladder_text.h"
 #include "report.h"
 #include "sink.h"
 #include "stuck.h"
@@ -86,6 +88,20 @@ static void sink_transition(void *ctx, const struct tcpc_transition *t)
 static void metrics_record(void *ctx, const struct tcpc_conn *rec)
 {
 	metrics__record(ctx, rec);
+}
+
+/* --ladder-svg: one file per record; a failure said once, the records still printed */
+static void ladder_svg_record(void *ctx, const struct tcpc_conn *rec)
+{
+	const struct tcpc_opts *opts = ctx;
+	static bool warned;
+	int err = ladder_svg__save(opts->ladder_svg_fd, rec);
+
+	if (err && !warned) {
+		warned = true;
+		fprintf(stderr, "tcpclose: --ladder-svg: cannot write in '%s': %s; later failures are not reported\n",
+			opts->ladder_svg, strerror(-err));
+	}
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -187,8 +203,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(opts.verbose ? libbpf_print : NULL);
 	signals__install();
 
-	sink__init(&sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops : &sink_text_ops,
-		   stdout, opts.timestamp);
+	sink__init(&sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops :
+		   opts.ladder ? &sink_ladder_ops : &sink_text_ops, stdout, opts.timestamp);
 	/* records go to stdout through a stream that counts what a stalled reader never got */
 	out = output__open(STDOUT_FILENO);
 	if (!out) {
@@ -200,6 +216,8 @@ int main(int argc, char **argv)
 		metrics__init(&metrics);
 		core__consume_with(&t, &(struct core_consumer){ metrics_record, NULL, &metrics });
 	}
+	if (opts.ladder_svg)
+		core__consume_with(&t, &(struct core_consumer){ ladder_svg_record, NULL, &opts });
 	core__consume_with(&t, &(struct core_consumer){ sink_record, sink_transition, &sink });
 	/* serving first: an address it cannot have is found before anything is attached */
 	if (opts.metrics) {
@@ -293,5 +311,7 @@ cleanup:
 	reporter__free(&rep);
 	core__close(&t);
 	output__close(out);
+	if (opts.ladder_svg_fd >= 0)
+		close(opts.ladder_svg_fd);
 	return start_failed ? 2 : err ? 1 : 0;
 }

@@ -24,11 +24,13 @@ set -eu
 # bash-completion its loader, which the package test has find the installed completion
 # systemd         systemd-analyze verify checks the installed unit
 # python3-yaml    the tests read the Prometheus rules' queries (tests/pkg/promql_names.py)
+# libxml2-utils   xmllint: the --ladder-svg test parses every picture as XML
+# librsvg2-bin    rsvg-convert: the --ladder-svg test renders the pictures to PNG
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
       pkg-config make gcc
       iproute2 nftables tcpdump prometheus python3
       pandoc build-essential dpkg-dev debhelper lintian mmdebstrap man-db groff-base
-      bash-completion systemd python3-yaml"
+      bash-completion systemd python3-yaml libxml2-utils librsvg2-bin"
 
 missing=""
 for p in $PKGS; do

@@ -117,10 +117,12 @@ static void ladder__our_states(struct ladder *l, const __u64 *t, int n)
 static void ladder__peer_states(struct ladder *l)
 {
 	const struct ladder_arrow *ev[LADDER_MAX_ARROWS];
-	int n = 0, cur = LADDER_ESTABLISHED;
+	int n = 0, cur = LADDER_ESTABLISHED, restarts = 0;
 
-	for (int i = 0; i < l->narrows; i++)
+	for (int i = 0; i < l->narrows; i++) {
 		ev[n++] = &l->arrows[i];
+		restarts += l->arrows[i].seg == LADDER_SEG_RESTART;
+	}
 	if (l->rec->role == TCPC_ROLE_SIMULTANEOUS) {
 		int ours = -1, theirs = -1;
 
@@ -156,10 +158,16 @@ static void ladder__peer_states(struct ladder *l)
 				       cur == TCPC_FIN_WAIT2 ? TCPC_TIME_WAIT : cur;
 			break;
 		case LADDER_SEG_ACK:
-			if (!sent)
+			/* a FIN it sent again later says this ACK never reached it */
+			if (!sent && !(cur == TCPC_LAST_ACK && restarts))
 				next = cur == TCPC_FIN_WAIT1 ? TCPC_FIN_WAIT2 :
 				       cur == TCPC_CLOSING ? TCPC_TIME_WAIT :
 				       cur == TCPC_LAST_ACK ? LADDER_CLOSED : cur;
+			break;
+		case LADDER_SEG_RESTART:
+			/* after its last resend, our answer to it is what closed it */
+			if (!--restarts && cur == TCPC_LAST_ACK)
+				next = LADDER_CLOSED;
 			break;
 		case LADDER_SEG_RST:
 			next = LADDER_CLOSED;
@@ -405,7 +413,7 @@ void ladder__label(const struct ladder_arrow *a, char *buf, size_t len)
 	case LADDER_SEG_RESTART:
 		if (a->count > 1)
 			o = text__at(o, snprintf(buf + o, len - o, " x%u", a->count), len);
-		snprintf(buf + o, len - o, " restarts 2MSL");
+		snprintf(buf + o, len - o, a->count > 1 ? " restart 2MSL" : " restarts 2MSL");
 		break;
 	case LADDER_SEG_SYN:
 		snprintf(buf + o, len - o, " (a new connection)");

@@ -64,32 +64,42 @@ static void svg__title(FILE *f, const struct ladder *l)
 	svg__text(f, X_TIME, Y_TOP - 14, "end", " font-weight=\"bold\"", "ms");
 }
 
+/*
+ * A segment falls as it crosses: one we sent leaves our line at its row and reaches the
+ * peer's lower; one we took in left the peer's line higher and reaches ours at its row,
+ * the time our end saw.
+ */
 static void svg__arrow(FILE *f, const struct ladder_arrow *a, int y)
 {
-	int x0 = a->from == LADDER_US ? X_US : X_PEER, x1 = a->from == LADDER_US ? X_PEER : X_US;
+	bool ours = a->from == LADDER_US;
+	int x0 = ours ? X_US : X_PEER, x1 = ours ? X_PEER : X_US;
+	int y0 = ours ? y : y - SLOPE, y1 = ours ? y + SLOPE : y;
 	bool grey = a->t_inferred || a->seg == LADDER_SEG_RESTART;
 	const char *color = a->seg == LADDER_SEG_RST ? "#c0392b" : grey ? INFERRED_COLOR : "#1f4e99";
 	char label[LADDER_TEXT_LEN];
-	int xm = (x0 + x1) / 2, ym = y + SLOPE / 2;
+	int xm = (x0 + x1) / 2, ym = (y0 + y1) / 2;
 
 	fprintf(f, "  <line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.6\"%s marker-end=\"url(#%s)\"/>\n",
-		x0, y, x1 + (a->from == LADDER_US ? -2 : 2), y + SLOPE, color,
+		x0, y0, x1 + (ours ? -2 : 2), y1, color,
 		a->t_inferred ? " stroke-dasharray=\"6,4\"" : "",
 		a->seg == LADDER_SEG_RST ? "head-rst" : grey ? "head-grey" : "head");
 	ladder__label(a, label, sizeof(label));
 	/* above the line, turned as it falls */
-	fprintf(f, "  <text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-family=\"monospace\" font-size=\"12\" fill=\"%s\" transform=\"rotate(%.2f %d %d)\">",
-		xm, ym - 5, color, (a->from == LADDER_US ? 1 : -1) * TILT_DEG, xm, ym);
+	fprintf(f, "  <text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-family=\"monospace\" font-size=\"12\" fill=\"%s\" transform=\"rotate(%.3f %d %d)\">",
+		xm, ym - 5, color, (ours ? 1 : -1) * TILT_DEG, xm, ym);
 	xml__escape(f, label, false);
 	fputs("</text>\n", f);
 }
 
+/* a state at the height its end's arrow of the row meets that end's line */
 static void svg__state(FILE *f, const struct ladder *l, const struct ladder_state *s,
-		       enum ladder_end e, int y)
+		       enum ladder_end e, const struct ladder_arrow *a, int y)
 {
 	char text[LADDER_TEXT_LEN];
 	int x = e == LADDER_US ? X_US - 10 : X_PEER + 10;
 
+	if (a && e == LADDER_PEER)
+		y += a->from == LADDER_US ? SLOPE : -SLOPE;
 	ladder__state_text(l, s, text, sizeof(text));
 	fprintf(f, "  <circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n",
 		e == LADDER_US ? X_US : X_PEER, y, s->inferred ? INFERRED_COLOR : "#000");
@@ -138,7 +148,7 @@ void ladder_svg__write(FILE *f, const struct ladder *l)
 			svg__arrow(f, r->arrow, y);
 		for (int e = LADDER_US; e <= LADDER_PEER; e++)
 			if (r->state[e])
-				svg__state(f, l, r->state[e], e, y);
+				svg__state(f, l, r->state[e], e, r->arrow, y);
 	}
 	svg__text(f, 16, height - 14, "start", " font-size=\"11\" fill=\"" INFERRED_COLOR "\"",
 		  "grey, dashed, italic, ~: inferred, not seen by our end; ?: not known. "

@@ -88,7 +88,7 @@ static const struct ladder_arrow *arrow_of(const struct ladder *l, enum ladder_s
 }
 
 /* the states of one end, as "A,B,C" */
-static void states_of(const struct ladder *l, enum ladder_end e, char *buf, size_t len)
+static void states_of(const struct ladder *l, int e, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -221,6 +221,10 @@ void test_ladder_reset_and_restart(void)
 	ASSERT_TRUE(l.arrows[6].seg == LADDER_SEG_RST && l.arrows[6].from == LADDER_PEER,
 		    "the peer's reset ends the TIME_WAIT");
 	ASSERT_EQ(l.arrows[6].t_ns, rec.end_ns, "at the end");
+	ASSERT_EQ(l.nstates[LADDER_PEER], 4, "ESTABLISHED, CLOSE_WAIT, LAST_ACK, CLOSED");
+	ASSERT_EQ(l.states[LADDER_PEER][2].state, TCPC_LAST_ACK, "the peer resending its FIN");
+	ASSERT_EQ(l.states[LADDER_PEER][3].from_ns, rec.tw_restart_last_ns,
+		  "closed by our answer to its last resend, not by our first ACK");
 
 	rst = record_through(TCPC_ROLE_ABORTED, NULL, NULL, 0);
 	rst.end_ns = T0;

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <sys/socket.h>
+#include "close_record.h"
 #include "ladder.h"
 #include "ladder_text.h"
 #include "record.h"
@@ -16,25 +17,9 @@
 #define MS 1000000ULL
 #define T0 (5000 * MS)
 
-/* a record of a close through the given states, each dwelling the given ms, from T0 */
 static struct tcpc_conn record_through(int role, const int *states, const unsigned int *ms, int n)
 {
-	struct tcpc_conn rec = {
-		.type = TCPC_EV_CLOSE, .family = AF_INET, .role = role, .sport = 40000, .dport = 80,
-		.pid = 1234, .comm = "curl", .start_ns = T0,
-		.saddr = { 10, 0, 0, 1 }, .daddr = { 10, 0, 0, 2 },
-	};
-	__u64 t = T0;
-
-	memset(rec.order, TCPC_NOT_CLOSING, sizeof(rec.order));
-	for (int i = 0; i < n; i++) {
-		rec.order[i] = states[i];
-		rec.visited |= 1u << states[i];
-		rec.dwell_ns[states[i]] = ms[i] * MS;
-		t += ms[i] * MS;
-	}
-	rec.end_ns = t;
-	return rec;
+	return close_record__through(role, T0, states, ms, n);
 }
 
 static void fins(struct tcpc_conn *rec, __u32 u, __u32 fin_ack, __u32 w, __u32 peer_fin_ack)

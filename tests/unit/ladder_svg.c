@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include "close_record.h"
 #include "ladder_svg.h"
 #include "record.h"
 #include "test.h"
@@ -20,22 +21,13 @@
 
 static struct tcpc_conn record_of(int role, const int *states, const unsigned int *ms, int n)
 {
-	struct tcpc_conn rec = {
-		.type = TCPC_EV_CLOSE, .family = AF_INET, .role = role, .sport = 40000, .dport = 80,
-		.pid = 1234, .comm = "curl", .start_ns = 1000 * MS, .flags = TCPC_F_OUR_FIN |
-		TCPC_F_PEER_FIN, .fin_seq = 1000, .fin_ack = 5000, .peer_fin_seq = 5000,
-		.peer_fin_ack = 1001, .saddr = { 10, 0, 0, 1 }, .daddr = { 10, 0, 0, 2 },
-	};
-	__u64 t = rec.start_ns;
+	struct tcpc_conn rec = close_record__through(role, 1000 * MS, states, ms, n);
 
-	memset(rec.order, TCPC_NOT_CLOSING, sizeof(rec.order));
-	for (int i = 0; i < n; i++) {
-		rec.order[i] = states[i];
-		rec.visited |= 1u << states[i];
-		rec.dwell_ns[states[i]] = ms[i] * MS;
-		t += ms[i] * MS;
-	}
-	rec.end_ns = t;
+	rec.flags = TCPC_F_OUR_FIN | TCPC_F_PEER_FIN;
+	rec.fin_seq = 1000;
+	rec.fin_ack = 5000;
+	rec.peer_fin_seq = 5000;
+	rec.peer_fin_ack = 1001;
 	return rec;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check_expect.h"
+#include "check_ladder.h"
 #include "record.h"
 
 static const char *const field_names[CHECK_NR_FIELDS] = {
@@ -309,6 +310,8 @@ int check_expect__compare(const struct check_expect *e, const struct tcpc_conn *
 
 			check_wire__judge(ev->wire, &recs[i], end__nth(e, k), ev->arrived_ns[i],
 					  ev->base_ns, wire__diff, &ctx);
+			check_ladder__judge(ev->wire, &recs[i], end__nth(e, k), ev->arrived_ns[i],
+					    ev->base_ns, wire__diff, &ctx, NULL);
 		}
 	}
 	if (ev && ev->wire) {

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "check_job.h"
+#include "check_ladder.h"
 #include "clock.h"
 #include "netns.h"
 
@@ -115,6 +116,25 @@ void job__error(struct job *j, const char *fmt, ...)
 	j->result.status = CHECK_ERROR;
 }
 
+static void ladder__count(void *ctx, const char *line)
+{
+	(*(int *)ctx)++;
+}
+
+/* "  ladder: 4 of 4 arrows as the wire has them": how its ladder compares (check_ladder.h) */
+static int job__ladder_text(const struct job *j, const struct wire_facts *wire, int i, int nth,
+			    char *buf, size_t len)
+{
+	struct ladder l;
+	int matched, bad = 0;
+
+	ladder__build(&l, &j->recs[i]);
+	check_ladder__judge(wire, &j->recs[i], nth, j->arrived_ns[i], j->sh->netns_ns,
+			    ladder__count, &bad, &matched);
+	return snprintf(buf, len, "  ladder: %d of %d arrows found on the wire, %d differences\n",
+			matched, l.narrows, bad);
+}
+
 /* the records as text, one a line, for -v, a failure and the JUnit file; with each, when
  * its changes came and the brackets the evidence puts them in (ms from the namespace) */
 static void job__records_text(struct job *j, const struct wire_facts *wire)
@@ -143,6 +163,8 @@ static void job__records_text(struct job *j, const struct wire_facts *wire)
 				     line, sizeof(line));
 		if (o < RECORDS_TEXT)
 			o += snprintf(text + o, RECORDS_TEXT - o, "  wire: %s\n", line);
+		if (o < RECORDS_TEXT)
+			o += job__ladder_text(j, wire, i, nth, text + o, RECORDS_TEXT - o);
 	}
 	j->result.records = text;
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include "check_job.h"
 #include "check_ladder.h"
+#include "ladder_text.h"
 #include "clock.h"
 #include "netns.h"
 
@@ -169,6 +170,35 @@ static void job__records_text(struct job *j, const struct wire_facts *wire)
 	j->result.records = text;
 }
 
+/*
+ * -v, a scenario that failed: each record drawn as its close went (ladder_text.c), and
+ * under it what its end was expected to say, to read the one against the other
+ */
+static void job__ladders(struct job *j)
+{
+	int end_of[j->nrecs > 0 ? j->nrecs : 1], nth_of[j->nrecs > 0 ? j->nrecs : 1];
+	char want[1024];
+	size_t len = 0;
+	FILE *f = open_memstream(&j->result.ladders, &len);
+
+	if (!f)
+		return;
+	check_expect__pair(&j->expect, j->recs, j->nrecs, end_of, nth_of);
+	for (int i = 0; i < j->nrecs; i++) {
+		const struct check_end *x = end_of[i] >= 0 ? &j->expect.ends[end_of[i]] : NULL;
+		struct ladder l;
+
+		ladder__build(&l, &j->recs[i]);
+		fprintf(f, "%s:\n", x ? x->name : "a record no end claims");
+		ladder_text__print(f, &l, "  ");
+		if (!x)
+			continue;
+		check_expect__describe_end(x, want, sizeof(want));
+		fprintf(f, "  expected of %s: %s\n\n", x->name, want);
+	}
+	fclose(f);
+}
+
 /* what the child left as evidence of when things happened (check_wire.h) */
 static void job__wire(const struct checker *c, const struct job *j, struct wire_facts *w)
 {
@@ -200,6 +230,8 @@ void job__finish(struct checker *c, struct job *j)
 	}
 	if (j->sh)
 		job__records_text(j, &wire);
+	if (c->opts->verbose && j->result.status == CHECK_FAIL)
+		job__ladders(j);
 	j->result.seconds = (end - j->start_ms) / 1e3;
 	j->state = JOB_DONE;
 	check__report(c, j);

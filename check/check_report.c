@@ -51,6 +51,7 @@ void check_report__table_row(FILE *f, const struct check_result *r, bool verbose
 		fprintf(f, "%s(%d more differences)\n", indent, d->more);
 	if (verbose || r->status == CHECK_FAIL)
 		lines__print(f, verbose ? "    record: " : "    got: ", r->records);
+	lines__print(f, "    ", r->ladders);
 	fflush(f);
 }
 
@@ -140,6 +141,7 @@ void check_report__tap(FILE *f, int num, const struct check_result *r, bool verb
 		}
 	}
 	yaml__list(f, "records", r->records);
+	yaml__list(f, "ladders", r->ladders);
 	fputs("  ...\n", f);
 	fflush(f);
 }

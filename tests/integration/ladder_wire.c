@@ -6,9 +6,13 @@
  * of the segment's stamp and inside the bracket of the rest of the evidence) and says, per
  * record, "ladder: N of M arrows found on the wire, K differences". Every arrow must be
  * found, none may differ, and every scenario must draw some.
+ *
+ * And a scenario that fails under -v shows each record's ladder next to what its end was
+ * expected to say; one that fails without -v, or passes, shows none.
  */
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "test.h"
 
 /* all but tw_expire (60 s), and the timeouts that end with no segment (no arrow to draw) */
@@ -63,25 +67,39 @@ static int scenario_arrows(const char *out, const char *scenario, int *records, 
 	return arrows;
 }
 
-static void ladder_wire__run(const char *scenarios)
+/* "tcpclose check ARGS": what it printed on stdout, its exit status in *status; free() it */
+static char *check_output(const char *args, int *status)
 {
-	char *out = calloc(1, OUT_MAX), cmd[512], name[32];
-	const char *s = scenarios;
+	char *out = calloc(1, OUT_MAX), cmd[512];
 	size_t n = 0;
 	FILE *f;
-	int status;
 
 	if (!ASSERT_NOT_NULL(out, "memory"))
-		return;
-	snprintf(cmd, sizeof(cmd), "%s check -v %s", ladder__binary(), scenarios);
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "%s check %s", ladder__binary(), args);
 	f = popen(cmd, "r");
-	if (!ASSERT_NOT_NULL(f, cmd))
-		goto out;
+	if (!ASSERT_NOT_NULL(f, cmd)) {
+		free(out);
+		return NULL;
+	}
 	while (n < OUT_MAX - 1 && !feof(f))
 		n += fread(out + n, 1, OUT_MAX - 1 - n, f);
-	status = pclose(f);
+	*status = pclose(f);
 	if (test__verbose)
-		test__log("%s: exit %d\n%s", cmd, status, out);
+		test__log("%s: exit %d\n%s", cmd, *status, out);
+	return out;
+}
+
+static void ladder_wire__run(const char *scenarios)
+{
+	char args[512], name[32], *out;
+	const char *s = scenarios;
+	int status;
+
+	snprintf(args, sizeof(args), "-v %s", scenarios);
+	out = check_output(args, &status);
+	if (!out)
+		return;
 	while (sscanf(s, "%31s", name) == 1) {
 		int records = 0, differ = 0, missing = 0, arrows;
 
@@ -98,8 +116,7 @@ static void ladder_wire__run(const char *scenarios)
 	ASSERT_TRUE(strstr(out, "ladder: our") == NULL && strstr(out, "ladder: the") == NULL,
 		    "no difference line names the ladder");
 	if (test__failed())
-		test__log("%s\n%s", cmd, out);
-out:
+		test__log("check %s\n%s", args, out);
 	free(out);
 }
 
@@ -111,4 +128,33 @@ void test_ladder_wire(void)
 		ladder_wire__run(RESETS);
 	if (test__start_subtest("timers"))
 		ladder_wire__run(TIMERS);
+}
+
+void test_ladder_check_failed(void)
+{
+	const char *args = "--expect active.client.FIN_WAIT2=0..1 active";
+	char vargs[128], *out;
+	int status;
+
+	snprintf(vargs, sizeof(vargs), "-v %s", args);
+	out = check_output(vargs, &status);
+	if (!out)
+		return;
+	ASSERT_EQ(WEXITSTATUS(status), 1, "exit status: a difference");
+	ASSERT_NOT_NULL(strstr(out, "\n    client:\n"), "the client's ladder, under its name");
+	ASSERT_NOT_NULL(strstr(out, "(us, pid "), "its title");
+	ASSERT_NOT_NULL(strstr(out, "|--- FIN seq="), "our FIN, an arrow to the peer");
+	ASSERT_NOT_NULL(strstr(out, "  FIN_WAIT2 "), "the state that differed, on our side");
+	ASSERT_NOT_NULL(strstr(out, "expected of client: role active,"), "what was expected");
+	ASSERT_NOT_NULL(strstr(out, "FIN_WAIT2 0.0 ms to 1.0 ms"), "the changed expectation");
+	ASSERT_NOT_NULL(strstr(out, "expected of server: role passive,"), "and of the server");
+	free(out);
+
+	out = check_output(args, &status);
+	if (!out)
+		return;
+	ASSERT_EQ(WEXITSTATUS(status), 1, "without -v: a difference too");
+	ASSERT_TRUE(strstr(out, "expected of") == NULL && strstr(out, "|--- FIN") == NULL,
+		    "no ladder without -v");
+	free(out);
 }

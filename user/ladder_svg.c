@@ -21,7 +21,7 @@
 #define X_US 300
 #define X_PEER 620
 #define Y_TOP 100		/* the first row */
-#define ROW_H 42
+#define ROW_H 50
 #define SLOPE 16		/* how far an arrow falls crossing from one end to the other */
 #define TILT_DEG 2.862		/* its angle: atan(SLOPE / (X_PEER - X_US)) */
 #define INFERRED_COLOR "#7a7a7a"

@@ -20,7 +20,7 @@
 
 #define TIME_W 10
 #define STATE_W 24
-#define ARROW_W 48
+#define ARROW_W 52
 
 /* "|--- FIN seq=1 ack=2 ----->|" or "|<---- ACK ... ---|": ARROW_W + 2 wide */
 static void lb__arrow(struct linebuf *lb, const struct ladder_arrow *a)

@@ -281,6 +281,9 @@ static void check_arrows_drawn(const struct tcpc_conn *rec)
 		const char *ln = lines[first_row + i];
 
 		snprintf(line, sizeof(line), "%s", ln);
+		/* the two ends' lines stay straight: the bars where the column heads have them */
+		ASSERT_EQ(strchr(ln, '|') - ln, strchr(lines[2], '|') - lines[2], "our end's bar");
+		ASSERT_EQ(strrchr(ln, '|') - ln, strrchr(lines[2], '|') - lines[2], "the peer's bar");
 		for (const char *c = ln; *c; c++)
 			ASSERT_TRUE(*c >= ' ' && *c <= '~', "printable ASCII");
 		if (!a)
@@ -302,7 +305,12 @@ static void check_arrows_drawn(const struct tcpc_conn *rec)
 
 void test_ladder_text_arrows(void)
 {
-	struct tcpc_conn recs[] = { active_record(), passive_record(), simultaneous_record() };
+	struct tcpc_conn recs[] = { active_record(), passive_record(), simultaneous_record(),
+				    active_record() };
+
+	/* the longest label: numbers of ten digits, and a FIN resent ten times */
+	fins(&recs[3], 4294967295u, 4294967295u, 4294967294u, 4294967295u);
+	recs[3].fin_retrans = 10;
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		check_arrows_drawn(&recs[i]);

@@ -51,12 +51,10 @@ static const struct tcp_seg *judge__first(const struct ladder_judge *j, bool our
 	return NULL;
 }
 
-/* the first (or last) segment from that end acknowledging fin, a FIN's sequence number */
+/* the first segment from that end acknowledging fin, a FIN */
 static const struct tcp_seg *judge__ack_of(const struct ladder_judge *j, bool ours,
-					   const struct tcp_seg *fin, bool last)
+					   const struct tcp_seg *fin)
 {
-	const struct tcp_seg *found = NULL;
-
 	if (!fin)
 		return NULL;
 	for (size_t i = j->from; i < j->to; i++) {
@@ -64,53 +62,34 @@ static const struct tcp_seg *judge__ack_of(const struct ladder_judge *j, bool ou
 
 		if ((ours ? check_wire__ours(s, j->rec) : check_wire__theirs(s, j->rec)) &&
 		    (s->flags & TCP_ACK) && !(s->flags & TCP_RST) &&
-		    !seq__before(s->ack, tcp_seg__fin_seq(fin) + 1)) {
-			found = s;
-			if (!last)
-				break;
-		}
+		    !seq__before(s->ack, tcp_seg__fin_seq(fin) + 1))
+			return s;
 	}
-	return found;
+	return NULL;
 }
 
-/* the segment an arrow stands for, and the one that bounds its time (the same but for
- * our ACK under the tracepoint backend, see below); NULL if the wire has none */
+/* the segment an arrow stands for; NULL if the wire has none */
 static const struct tcp_seg *judge__segment(const struct ladder_judge *j,
-					    const struct ladder_arrow *a,
-					    const struct tcp_seg **bound)
+					    const struct ladder_arrow *a)
 {
 	bool ours = a->from == LADDER_US;
-	const struct tcp_seg *s = NULL;
 
 	switch (a->seg) {
 	case LADDER_SEG_FIN:
-		s = judge__first(j, ours, TCP_FIN);
-		break;
+		return judge__first(j, ours, TCP_FIN);
 	case LADDER_SEG_ACK:
-		s = judge__ack_of(j, ours, judge__first(j, !ours, TCP_FIN), false);
-		/*
-		 * The tracepoint backend may date an orphan's TIME_WAIT at a resent FIN of the
-		 * peer's (docs/LIMITS.md), and our ACK with it: any of our ACKs of its FIN
-		 */
-		if (ours && j->f->rearm_blind) {
-			*bound = judge__ack_of(j, ours, judge__first(j, !ours, TCP_FIN), true);
-			return s;
-		}
-		break;
+		return judge__ack_of(j, ours, judge__first(j, !ours, TCP_FIN));
 	case LADDER_SEG_RST:
-		s = judge__first(j, ours, TCP_RST);
-		break;
+		return judge__first(j, ours, TCP_RST);
 	case LADDER_SEG_SYN:
 		/* the next connection of these ports begins with it */
 		if (j->to < j->f->nsegs && (ours ? check_wire__ours : check_wire__theirs)(
 						   &j->f->segs[j->to], j->rec))
-			s = &j->f->segs[j->to];
-		break;
-	case LADDER_SEG_RESTART:
-		break;
+			return &j->f->segs[j->to];
+		return NULL;
+	default:
+		return NULL;
 	}
-	*bound = s;
-	return s;
 }
 
 static void judge__num(struct ladder_judge *j, const char *what, const char *name,
@@ -163,10 +142,34 @@ static bool judge__restart(struct ladder_judge *j, const struct ladder_arrow *a,
 	return before;
 }
 
+/*
+ * Does the change an arrow is dated by come before its segment's stamp (false: after)? A
+ * change that makes a segment comes before it leaves: tcp_close() sets FIN_WAIT1 or
+ * LAST_ACK, then sends the FIN; close() with a reset to send ends the socket first; our
+ * SYN reuses a TIME_WAIT. A delayed ACK is drawn at the earliest it could leave. One that
+ * a segment causes comes after it arrives, and so does a change made after our segment
+ * left: tcp_fin() acknowledges the peer's FIN, then sets CLOSING or makes the timewait
+ * socket (milliseconds later on a stalled guest, check_wire.c), and a keepalive timer
+ * sends its reset before it gives up.
+ */
+static bool arrow__before_segment(const struct ladder_judge *j, const struct ladder_arrow *a)
+{
+	if (a->from == LADDER_PEER)
+		return false;
+	switch (a->seg) {
+	case LADDER_SEG_ACK:
+		return a->t_inferred;
+	case LADDER_SEG_RST:
+		return j->rec->cause != TCPC_CAUSE_KEEPALIVE_TIMEOUT;
+	default:
+		return true;
+	}
+}
+
 static void judge__arrow(struct ladder_judge *j, const struct ladder *l,
 			 const struct ladder_arrow *a, int *matched)
 {
-	const struct tcp_seg *bound = NULL, *s = judge__segment(j, a, &bound);
+	const struct tcp_seg *s = judge__segment(j, a);
 	bool ours = a->from == LADDER_US;
 	char what[48];
 	__u64 stamp;
@@ -183,28 +186,24 @@ static void judge__arrow(struct ladder_judge *j, const struct ladder *l,
 	(*matched)++;
 	judge__num(j, what, "seq", &a->seq, a->seg == LADDER_SEG_FIN ? tcp_seg__fin_seq(s) : s->seq);
 	judge__num(j, what, "ack", &a->ack, s->ack);
-	/*
-	 * A change that sends a segment comes before it leaves; one a segment causes, after
-	 * it arrives. An inferred time is the earliest the segment could be: before it left.
-	 */
-	if (ours) {
-		stamp = check_wire__tx(j->f, bound);
+	if (arrow__before_segment(j, a)) {
+		stamp = check_wire__tx(j->f, s);
 		if (a->t_ns > stamp + j->slack)
 			judge__diff(j, what, "drawn at %.2f ms, after it left at %.2f ms",
 				    ms(a->t_ns, j->base_ns), ms(stamp, j->base_ns));
-	} else {
-		stamp = check_wire__rx(j->f, bound);
-		if (a->t_ns + j->slack < stamp)
-			judge__diff(j, what, "drawn at %.2f ms, before it arrived at %.2f ms",
-				    ms(a->t_ns, j->base_ns), ms(stamp, j->base_ns));
-	}
-	/* and the other side of its change's bracket, which other evidence sets */
-	if (a->change < 0 || a->change >= j->nchanges)
+		/* and the other side of its change's bracket, which other evidence sets */
+		if (a->change >= 0 && a->change < j->nchanges &&
+		    a->t_ns + j->slack < j->spans[a->change].lo)
+			judge__diff(j, what, "drawn at %.2f ms, before %.2f ms",
+				    ms(a->t_ns, j->base_ns), ms(j->spans[a->change].lo, j->base_ns));
 		return;
-	if (ours && a->t_ns + j->slack < j->spans[a->change].lo)
-		judge__diff(j, what, "drawn at %.2f ms, before %.2f ms", ms(a->t_ns, j->base_ns),
-			    ms(j->spans[a->change].lo, j->base_ns));
-	if (!ours && a->t_ns > j->spans[a->change].hi + j->slack)
+	}
+	stamp = ours ? check_wire__tx(j->f, s) : check_wire__rx(j->f, s);
+	if (a->t_ns + j->slack < stamp)
+		judge__diff(j, what, "drawn at %.2f ms, before it %s at %.2f ms",
+			    ms(a->t_ns, j->base_ns), ours ? "left" : "arrived", ms(stamp, j->base_ns));
+	if (a->change >= 0 && a->change < j->nchanges &&
+	    a->t_ns > j->spans[a->change].hi + j->slack)
 		judge__diff(j, what, "drawn at %.2f ms, after %.2f ms", ms(a->t_ns, j->base_ns),
 			    ms(j->spans[a->change].hi, j->base_ns));
 }

@@ -5,9 +5,10 @@
  * segment acknowledging it, the peer's first FIN, our first segment acknowledging that, the
  * first reset each way, the SYN of the next connection of the ports. Every number the
  * ladder states, inferred ones included, must be the segment's; every time must lie on the
- * right side of the segment's stamp (a state change that sends a segment precedes its
- * leaving, one a segment causes follows its arrival) and within the bracket the rest of the
- * evidence puts the change in (check_wire.h), a jiffy of slack either way.
+ * right side of the segment's stamp (a state change that makes a segment precedes its
+ * leaving; one a segment causes follows its arrival, and so does one the kernel makes after
+ * sending, as tcp_fin() does after it acknowledges a FIN) and within the bracket the rest of
+ * the evidence puts the change in (check_wire.h), a jiffy of slack either way.
  */
 #ifndef __CHECK_LADDER_H
 #define __CHECK_LADDER_H

@@ -60,6 +60,7 @@ struct ladder_state {
 	bool inferred;
 };
 
+/* four of the close, two for the restarts of 2MSL, one that ended it: 7 at most */
 #define LADDER_MAX_ARROWS 8
 #define LADDER_MAX_STATES (TCPC_NR_STATES + 2)
 

@@ -244,6 +244,7 @@ static int check__round_keep(struct checker *c, double seconds)
 		rs[c->nr_results++] = c->jobs[i].result;
 		/* the JUnit file's now */
 		c->jobs[i].result.records = NULL;
+		c->jobs[i].result.ladders = NULL;
 	}
 	return 0;
 }
@@ -351,6 +352,7 @@ static void check__free_jobs(struct checker *c)
 		free(c->jobs[i].recs);
 		free(c->jobs[i].arrived_ns);
 		free(c->jobs[i].result.records);
+		free(c->jobs[i].result.ladders);
 		if (c->jobs[i].sh)
 			munmap(c->jobs[i].sh, sizeof(*c->jobs[i].sh));
 	}
@@ -519,8 +521,10 @@ out:
 	check_load__stop(&load);
 	core__close(&tracer);
 	check__free_jobs(&c);
-	for (int i = 0; i < c.nr_results; i++)
+	for (int i = 0; i < c.nr_results; i++) {
 		free(c.results[i].records);
+		free(c.results[i].ladders);
+	}
 	free(c.results);
 	free(c.round_seconds);
 	check_flake__free(&c.flakes);

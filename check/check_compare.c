@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check_expect.h"
+#include "check_ladder.h"
 #include "record.h"
 
 static const char *const field_names[CHECK_NR_FIELDS] = {
@@ -200,6 +201,23 @@ static void end__compare(const struct check_expect *e, const struct check_end *x
 	}
 }
 
+void check_expect__describe_end(const struct check_end *x, char *buf, size_t len)
+{
+	char want[96];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int f = 0; f < CHECK_NR_FIELDS && o < len; f++) {
+		const struct check_want *w = &x->want[f];
+
+		if (!w->set)
+			continue;
+		want__format(w, field__is_name(f), field__is_ms(f), want, sizeof(want));
+		o += snprintf(buf + o, len - o, "%s%s %s", o ? ", " : "",
+			      check_expect__field_name(f), want);
+	}
+}
+
 void check_expect__describe(const struct tcpc_conn *rec, __u64 mark_ns, char *buf, size_t len)
 {
 	const char *rst = record__rst_reason_name(rec->rst_reason);
@@ -279,6 +297,27 @@ static int end__nth(const struct check_expect *e, int k)
 	return nth;
 }
 
+void check_expect__pair(const struct check_expect *e, const struct tcpc_conn *recs, int n,
+			int *end_of, int *nth_of)
+{
+	bool *claimed = calloc(n > 0 ? n : 1, sizeof(*claimed));
+
+	for (int i = 0; i < n; i++)
+		end_of[i] = nth_of[i] = -1;
+	if (!claimed)
+		return;
+	for (int k = 0; k < e->nr_ends; k++) {
+		int i = rec__first(recs, n, claimed, &e->ends[k]);
+
+		if (i == n)
+			continue;
+		claimed[i] = true;
+		end_of[i] = k;
+		nth_of[i] = end__nth(e, k);
+	}
+	free(claimed);
+}
+
 int check_expect__compare(const struct check_expect *e, const struct tcpc_conn *recs, int n,
 			  const struct nstat *delta, const struct check_evidence *ev,
 			  struct check_diffs *d)
@@ -309,6 +348,8 @@ int check_expect__compare(const struct check_expect *e, const struct tcpc_conn *
 
 			check_wire__judge(ev->wire, &recs[i], end__nth(e, k), ev->arrived_ns[i],
 					  ev->base_ns, wire__diff, &ctx);
+			check_ladder__judge(ev->wire, &recs[i], end__nth(e, k), ev->arrived_ns[i],
+					    ev->base_ns, wire__diff, &ctx, NULL);
 		}
 	}
 	if (ev && ev->wire) {

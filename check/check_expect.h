@@ -140,6 +140,17 @@ int check_expect__compare(const struct check_expect *e, const struct tcpc_conn *
  * ports are paired with records in that order */
 __u64 check_expect__began(const struct tcpc_conn *rec);
 
+/*
+ * Which end each record is, as check_expect__compare() pairs them: end_of[i] an index into
+ * e->ends, or -1 for a record no end claims; nth_of[i] which connection of its ports it is
+ * on the wire, from 0 (-1 unclaimed)
+ */
+void check_expect__pair(const struct check_expect *e, const struct tcpc_conn *recs, int n,
+			int *end_of, int *nth_of);
+
+/* what end x must say, "role active, cause normal, states FIN_WAIT1,...", for -v */
+void check_expect__describe_end(const struct check_end *x, char *buf, size_t len);
+
 /* a record in one line, for -v and the JUnit file */
 void check_expect__describe(const struct tcpc_conn *rec, __u64 mark_ns, char *buf, size_t len);
 

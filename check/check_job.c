@@ -9,6 +9,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "check_job.h"
+#include "check_ladder.h"
+#include "ladder_text.h"
 #include "clock.h"
 #include "netns.h"
 
@@ -115,6 +117,25 @@ void job__error(struct job *j, const char *fmt, ...)
 	j->result.status = CHECK_ERROR;
 }
 
+static void ladder__count(void *ctx, const char *line)
+{
+	(*(int *)ctx)++;
+}
+
+/* "  ladder: 4 of 4 arrows as the wire has them": how its ladder compares (check_ladder.h) */
+static int job__ladder_text(const struct job *j, const struct wire_facts *wire, int i, int nth,
+			    char *buf, size_t len)
+{
+	struct ladder l;
+	int matched, bad = 0;
+
+	ladder__build(&l, &j->recs[i]);
+	check_ladder__judge(wire, &j->recs[i], nth, j->arrived_ns[i], j->sh->netns_ns,
+			    ladder__count, &bad, &matched);
+	return snprintf(buf, len, "  ladder: %d of %d arrows found on the wire, %d differences\n",
+			matched, l.narrows, bad);
+}
+
 /* the records as text, one a line, for -v, a failure and the JUnit file; with each, when
  * its changes came and the brackets the evidence puts them in (ms from the namespace) */
 static void job__records_text(struct job *j, const struct wire_facts *wire)
@@ -143,8 +164,39 @@ static void job__records_text(struct job *j, const struct wire_facts *wire)
 				     line, sizeof(line));
 		if (o < RECORDS_TEXT)
 			o += snprintf(text + o, RECORDS_TEXT - o, "  wire: %s\n", line);
+		if (o < RECORDS_TEXT)
+			o += job__ladder_text(j, wire, i, nth, text + o, RECORDS_TEXT - o);
 	}
 	j->result.records = text;
+}
+
+/*
+ * -v, a scenario that failed: each record drawn as its close went (ladder_text.c), and
+ * under it what its end was expected to say, to read the one against the other
+ */
+static void job__ladders(struct job *j)
+{
+	int end_of[j->nrecs > 0 ? j->nrecs : 1], nth_of[j->nrecs > 0 ? j->nrecs : 1];
+	char want[1024];
+	size_t len = 0;
+	FILE *f = open_memstream(&j->result.ladders, &len);
+
+	if (!f)
+		return;
+	check_expect__pair(&j->expect, j->recs, j->nrecs, end_of, nth_of);
+	for (int i = 0; i < j->nrecs; i++) {
+		const struct check_end *x = end_of[i] >= 0 ? &j->expect.ends[end_of[i]] : NULL;
+		struct ladder l;
+
+		ladder__build(&l, &j->recs[i]);
+		fprintf(f, "%s:\n", x ? x->name : "a record no end claims");
+		ladder_text__print(f, &l, "  ");
+		if (!x)
+			continue;
+		check_expect__describe_end(x, want, sizeof(want));
+		fprintf(f, "  expected of %s: %s\n\n", x->name, want);
+	}
+	fclose(f);
 }
 
 /* what the child left as evidence of when things happened (check_wire.h) */
@@ -178,6 +230,8 @@ void job__finish(struct checker *c, struct job *j)
 	}
 	if (j->sh)
 		job__records_text(j, &wire);
+	if (c->opts->verbose && j->result.status == CHECK_FAIL)
+		job__ladders(j);
 	j->result.seconds = (end - j->start_ms) / 1e3;
 	j->state = JOB_DONE;
 	check__report(c, j);

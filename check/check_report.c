@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "check_report.h"
+#include "xml.h"
 
 #define NAME_W 18
 
@@ -50,6 +51,7 @@ void check_report__table_row(FILE *f, const struct check_result *r, bool verbose
 		fprintf(f, "%s(%d more differences)\n", indent, d->more);
 	if (verbose || r->status == CHECK_FAIL)
 		lines__print(f, verbose ? "    record: " : "    got: ", r->records);
+	lines__print(f, "    ", r->ladders);
 	fflush(f);
 }
 
@@ -139,54 +141,12 @@ void check_report__tap(FILE *f, int num, const struct check_result *r, bool verb
 		}
 	}
 	yaml__list(f, "records", r->records);
+	yaml__list(f, "ladders", r->ladders);
 	fputs("  ...\n", f);
 	fflush(f);
 }
 
 /* JUnit */
-
-/*
- * XML 1.0 text or attribute value: the five special characters as entities, a newline in an
- * attribute as a reference (or a parser makes it a space), and the control characters XML
- * does not allow even as references as U+FFFD.
- */
-static void xml__escape(FILE *f, const char *s, bool attr)
-{
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\n':
-		case '\t':
-		case '\r':
-			if (attr)
-				fprintf(f, "&#%d;", c);
-			else
-				fputc(c, f);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fputs("\xef\xbf\xbd", f);
-			else
-				fputc(c, f);
-		}
-	}
-}
 
 void check_report__xml_text(FILE *f, const char *s)
 {

@@ -19,6 +19,8 @@ struct check_result {
 	double seconds;
 	struct check_diffs diffs;	/* CHECK_FAIL: the differences; CHECK_ERROR: why */
 	char *records;			/* what the tracer reported, one record a line */
+	char *ladders;			/* -v, CHECK_FAIL: each record drawn, with what its end
+					 * was expected to say; NULL otherwise */
 };
 
 /* facts about the run, for the JUnit file's properties */

@@ -198,21 +198,49 @@ static void span__hi(struct wire_span *s, __u64 t, const char *why)
 	}
 }
 
+bool check_wire__conn_segs(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
+			   size_t *from, size_t *to)
+{
+	struct wire_end w;
+
+	if (!wire__conn(f, rec, nth, &w))
+		return false;
+	*from = w.from;
+	*to = w.to;
+	return true;
+}
+
+bool check_wire__ours(const struct tcp_seg *s, const struct tcpc_conn *rec)
+{
+	return seg__ours(s, rec);
+}
+
+bool check_wire__theirs(const struct tcp_seg *s, const struct tcpc_conn *rec)
+{
+	return seg__theirs(s, rec);
+}
+
+__u64 check_wire__tx(const struct wire_facts *f, const struct tcp_seg *s)
+{
+	return seg__tx(f, s);
+}
+
+__u64 check_wire__rx(const struct wire_facts *f, const struct tcp_seg *s)
+{
+	return seg__rx(f, s);
+}
+
+__u64 check_wire__slack(const struct wire_facts *f)
+{
+	__u64 jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
+	__u64 lag = f->ss ? f->ss->worst_tick_lag_ns : 0;
+
+	return lag > jiffy ? lag : jiffy;
+}
+
 int check_wire__record_changes(const struct tcpc_conn *rec, __u64 *t)
 {
-	int n = 0;
-
-	while (n < TCPC_NR_STATES && rec->order[n] < TCPC_NR_STATES)
-		n++;
-	if (!n) {
-		t[0] = rec->end_ns;
-		return 1;
-	}
-	t[0] = rec->start_ns;
-	for (int i = 1; i < n; i++)
-		t[i] = t[i - 1] + rec->dwell_ns[rec->order[i - 1]];
-	t[n] = rec->end_ns;
-	return n + 1;
+	return record__changes(rec, t);
 }
 
 /* the state before change j and after it: OPEN, a close state, or GONE */
@@ -517,12 +545,11 @@ int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, i
 		      void (*diff)(void *ctx, const char *line), void *ctx)
 {
 	struct wire_span spans[WIRE_MAX_CHANGES + 1];	/* and the last restart */
-	__u64 t[WIRE_MAX_CHANGES], jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
 	/*
 	 * A time read off jiffies: up to a jiffy early, more while the tick is late. The coarse
 	 * clock's distance behind the clock is both (where in its jiffy, and how late the tick).
 	 */
-	__u64 lag = f->ss ? f->ss->worst_tick_lag_ns : 0, slack = lag > jiffy ? lag : jiffy;
+	__u64 t[WIRE_MAX_CHANGES], slack = check_wire__slack(f);
 	int n, unknown, bad = 0;
 	const char *contradiction;
 	char line[256], name[32];

@@ -79,6 +79,18 @@ bool check_wire__first_fin(const struct wire_facts *f, int family, unsigned shor
 int check_wire__fins(const struct wire_facts *f, int family, unsigned short sport,
 		     unsigned short dport);
 
+/* the segments of the nth connection (from 0) of rec's ports: [*from, *to); false if none */
+bool check_wire__conn_segs(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
+			   size_t *from, size_t *to);
+/* a segment rec's end sent, or one its peer sent it */
+bool check_wire__ours(const struct tcp_seg *s, const struct tcpc_conn *rec);
+bool check_wire__theirs(const struct tcp_seg *s, const struct tcpc_conn *rec);
+/* when a segment left, and arrived (when it left, if the capture missed that): CLOCK_MONOTONIC */
+__u64 check_wire__tx(const struct wire_facts *f, const struct tcp_seg *s);
+__u64 check_wire__rx(const struct wire_facts *f, const struct tcp_seg *s);
+/* how far a time tcpclose read off jiffies may be off: a jiffy, or the tick's worst lag */
+__u64 check_wire__slack(const struct wire_facts *f);
+
 /* "FIN_WAIT1.begin 12.31 in 12.30..12.31, ..., end 260.02 in 259.90..260.40" (ms from base) */
 void check_wire__describe(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,
 			  __u64 arrived_ns, __u64 base_ns, char *buf, size_t len);

@@ -27,11 +27,14 @@ set -eu
 # podman, runc    a real container runtime for the container identity test (container_podman):
 #                 runc, not crun, because crun refuses hosts with cgroup v1 and v2 mixed
 # busybox-static  the root of the image that test builds from a tarball (no registry)
+# libxml2-utils   xmllint: the --ladder-svg test parses every picture as XML
+# librsvg2-bin    rsvg-convert: the --ladder-svg test renders the pictures to PNG
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
       pkg-config make gcc
       iproute2 nftables tcpdump prometheus python3
       pandoc build-essential dpkg-dev debhelper lintian mmdebstrap man-db groff-base
-      bash-completion systemd python3-yaml podman runc busybox-static"
+      bash-completion systemd python3-yaml podman runc busybox-static
+      libxml2-utils librsvg2-bin"
 
 missing=""
 for p in $PKGS; do

@@ -45,7 +45,8 @@ static const char usage[] =
 "      --transitions       also print every close-state change as it happens\n"
 "      --hist              print a histogram of the time spent in each close state, with\n"
 "                          count, p50, p90, p99 and max (within 0.4%), at exit; no\n"
-"                          per-connection records unless -j is given too\n"
+"                          per-connection records unless -j, --ladder or --ladder-svg\n"
+"                          is given too\n"
 "  -i, --interval SECONDS  print the histograms (of what closed since the last print) and\n"
 "                          the number of sockets in each close state now, every SECONDS\n"
 "      --stuck SECONDS     report, while they last, connections in CLOSE_WAIT (the\n"
@@ -55,6 +56,11 @@ static const char usage[] =
 "      --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR\n"
 "                          127.0.0.1 unless given; [::1]:PORT for IPv6)\n"
 "  -q, --quiet             print no records (with --metrics: run as a metrics agent)\n"
+"      --ladder            draw each record as the four-way close of the textbooks: both\n"
+"                          ends side by side, each FIN, ACK and reset an arrow with its\n"
+"                          sequence numbers and time, each end's states with their dwell;\n"
+"                          what our end did not see (the peer's states) marked ~ inferred\n"
+"      --ladder-svg DIR    also write each record's ladder as an SVG file into DIR\n"
 "\n"
 "Filters (in the kernel: a connection filtered out costs no event):\n"
 "  -p, --pid PID           only connections of this process\n"
@@ -104,6 +110,7 @@ static const char usage[] =
 "  tcpclose -T -D 5432      # closes of connections to PostgreSQL, with times\n"
 "  tcpclose -6 -d 60        # IPv6 only, for one minute\n"
 "  tcpclose --hist -i 10    # dwell histograms and close-state counts every 10 s\n"
+"  tcpclose --ladder -D 443 # each close to port 443 drawn as a ladder\n"
 "  tcpclose --stuck 60 -j   # CLOSE_WAIT leaks: who holds connections stuck over a minute\n"
 "  tcpclose -q --metrics 9465 --user nobody   # a Prometheus agent on 127.0.0.1:9465\n"
 "  tcpclose --netns /run/netns/blue --transitions\n";
@@ -122,6 +129,8 @@ enum {
 	OPT_METRICS,
 	OPT_USER,
 	OPT_BACKEND,
+	OPT_LADDER,
+	OPT_LADDER_SVG,
 };
 
 static const struct option long_opts[] = {
@@ -151,6 +160,8 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "interval", required_argument, NULL, 'i' },
+	{ "ladder", no_argument, NULL, OPT_LADDER },
+	{ "ladder-svg", required_argument, NULL, OPT_LADDER_SVG },
 	{},
 };
 
@@ -249,6 +260,23 @@ void args__defaults(struct tcpc_opts *opts)
 	opts->ringbuf_size = TCPC_RINGBUF_SIZE;
 	opts->max_tw = 0;	/* sized at load: loader__size_tw() */
 	opts->max_closing = TCPC_MAX_CLOSING;
+	opts->ladder_svg_fd = -1;
+}
+
+/* --ladder-svg: a directory we may write in, opened now so that --user cannot lose it */
+static int open_ladder_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE *out, FILE *err)
@@ -324,6 +352,20 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 			break;
 		case 'q':
 			opts->quiet = true;
+			break;
+		case OPT_LADDER:
+			opts->ladder = true;
+			break;
+		case OPT_LADDER_SVG:
+			if (opts->ladder_svg_fd >= 0)
+				close(opts->ladder_svg_fd);
+			opts->ladder_svg_fd = open_ladder_dir(optarg);
+			if (opts->ladder_svg_fd < 0) {
+				fprintf(err, "tcpclose: --ladder-svg '%s': %s (give a directory tcpclose may write in)\n",
+					optarg, strerror(-opts->ladder_svg_fd));
+				return ARGS_EXIT_USAGE;
+			}
+			opts->ladder_svg = optarg;
 			break;
 		case OPT_USER:
 			/* found now, not once the programs are attached */
@@ -424,6 +466,11 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 	}
 	if (optind < argc) {
 		fprintf(err, "tcpclose: unexpected argument '%s' (see tcpclose --help)\n", argv[optind]);
+		return ARGS_EXIT_USAGE;
+	}
+	if (opts->ladder && (opts->json || opts->quiet)) {
+		fprintf(err, "tcpclose: --ladder draws records on stdout: it excludes %s\n",
+			opts->json ? "-j" : "-q");
 		return ARGS_EXIT_USAGE;
 	}
 	return ARGS_RUN;

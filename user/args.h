@@ -32,6 +32,9 @@ struct tcpc_opts {
 	bool metrics;		/* --metrics: serve Prometheus metrics at metrics_addr */
 	struct sockaddr_storage metrics_addr;
 	bool quiet;		/* -q: no records or reports on stdout */
+	bool ladder;		/* --ladder: each record drawn as the four-way close */
+	const char *ladder_svg;	/* --ladder-svg: write one SVG per record into this directory */
+	int ladder_svg_fd;	/* and the directory, opened when parsed; -1 without */
 	const char *user;	/* --user: drop to this user once attached */
 	unsigned long stuck;	/* --stuck: seconds in CLOSE_WAIT/FIN_WAIT2/LAST_ACK to report */
 	unsigned long interval;	/* -i: seconds between histogram and gauge prints, 0: at exit */

@@ -18,8 +18,8 @@ struct core_consumer {
 	void *ctx;
 };
 
-/* a sink and --metrics: no command has more */
-#define CORE_MAX_CONSUMERS 2
+/* a sink, --metrics and --ladder-svg: no command has more */
+#define CORE_MAX_CONSUMERS 3
 
 struct core {
 	struct loader loader;

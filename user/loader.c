@@ -86,7 +86,8 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 		break;
 	}
 	/* --hist alone wants no record per connection: the kernel only counts */
-	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics;
+	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics || opts->ladder ||
+				     opts->ladder_svg;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	/* a small ring buffer (--ringbuf-size) must not fill before the reader is woken */
 	skel->rodata->ringbuf_batch = opts->ringbuf_size / 16 < TCPC_WAKEUP_BYTES ?

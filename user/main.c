@@ -24,6 +24,8 @@
 #include "output.h"
 #include "loader.h"
 #include "core.h"
+#include "ladder_svg.h"
+#include "ladder_text.h"
 #include "report.h"
 #include "sink.h"
 #include "stuck.h"
@@ -87,6 +89,20 @@ static void sink_transition(void *ctx, const struct tcpc_transition *t)
 static void metrics_record(void *ctx, const struct tcpc_conn *rec)
 {
 	metrics__record(ctx, rec);
+}
+
+/* --ladder-svg: one file per record; a failure said once, the records still printed */
+static void ladder_svg_record(void *ctx, const struct tcpc_conn *rec)
+{
+	const struct tcpc_opts *opts = ctx;
+	static bool warned;
+	int err = ladder_svg__save(opts->ladder_svg_fd, rec);
+
+	if (err && !warned) {
+		warned = true;
+		fprintf(stderr, "tcpclose: --ladder-svg: cannot write in '%s': %s; later failures are not reported\n",
+			opts->ladder_svg, strerror(-err));
+	}
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -189,8 +205,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(opts.verbose ? libbpf_print : NULL);
 	signals__install();
 
-	sink__init(&sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops : &sink_text_ops,
-		   stdout, opts.timestamp);
+	sink__init(&sink, opts.quiet ? &sink_null_ops : opts.json ? &sink_json_ops :
+		   opts.ladder ? &sink_ladder_ops : &sink_text_ops, stdout, opts.timestamp);
 	/* each record's cgroup path and container: the cgroup2 mount is opened as root, and
 	 * found by a walk after --user where file handles are no longer allowed */
 	if (!opts.quiet) {
@@ -211,6 +227,8 @@ int main(int argc, char **argv)
 		metrics__init(&metrics);
 		core__consume_with(&t, &(struct core_consumer){ metrics_record, NULL, &metrics });
 	}
+	if (opts.ladder_svg)
+		core__consume_with(&t, &(struct core_consumer){ ladder_svg_record, NULL, &opts });
 	core__consume_with(&t, &(struct core_consumer){ sink_record, sink_transition, &sink });
 	/* serving first: an address it cannot have is found before anything is attached */
 	if (opts.metrics) {
@@ -305,5 +323,7 @@ cleanup:
 	core__close(&t);
 	output__close(out);
 	cgroups__free(&cgroups);
+	if (opts.ladder_svg_fd >= 0)
+		close(opts.ladder_svg_fd);
 	return start_failed ? 2 : err ? 1 : 0;
 }

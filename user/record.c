@@ -77,6 +77,23 @@ const char *record__tw_end_name(enum tcpc_tw_end e)
 	return e == TCPC_TW_NONE ? NULL : NAME(tw_end_names, e);
 }
 
+int record__changes(const struct tcpc_conn *rec, __u64 *t)
+{
+	int n = 0;
+
+	while (n < TCPC_NR_STATES && rec->order[n] < TCPC_NR_STATES)
+		n++;
+	if (!n) {
+		t[0] = rec->end_ns;
+		return 1;
+	}
+	t[0] = rec->start_ns;
+	for (int i = 1; i < n; i++)
+		t[i] = t[i - 1] + rec->dwell_ns[rec->order[i - 1]];
+	t[n] = rec->end_ns;
+	return n + 1;
+}
+
 void record__addr(int family, const __u8 *addr, char *buf, size_t len)
 {
 	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, len))

@@ -40,6 +40,13 @@ void record__comm_text(const char *comm, char *buf, size_t len);
 
 /* the same for up to n bytes of any string (a cgroup path); false if buf was too short */
 bool record__text(const char *s, size_t n, char *buf, size_t len);
+/*
+ * When the record says its connection changed state: t[0] it entered its first close state
+ * (or ended, if it had none), t[i] it entered order[i], t[n] it was gone. Returns how many
+ * changes (n + 1, at most TCPC_NR_STATES + 1).
+ */
+#define RECORD_MAX_CHANGES (TCPC_NR_STATES + 1)
+int record__changes(const struct tcpc_conn *rec, __u64 *t);
 
 static inline bool record__visited(const struct tcpc_conn *rec, enum tcpc_state s)
 {

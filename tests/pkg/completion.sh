@@ -83,7 +83,7 @@ test_completion_backends() {
 	expect_words "tcpclose-check --backend" "$TMP/backends" ./tcpclose-check --backend ""
 }
 
-# paths: files for --netns and --junit, directories for --cgroup; users for --user; nothing
+# paths: files for --netns and --junit, directories for --cgroup and --ladder-svg; users for --user; nothing
 # to offer for a number
 test_completion_arguments() {
 	new_tmp
@@ -93,6 +93,7 @@ test_completion_arguments() {
 	expect_words "--netns" "$TMP/both" ./tcpclose --netns "$TMP/dir/"
 	expect_words "--junit" "$TMP/both" ./tcpclose check --junit "$TMP/dir/"
 	expect_words "--cgroup" <(echo "$TMP/dir/sub") ./tcpclose --cgroup "$TMP/dir/"
+	expect_words "--ladder-svg" <(echo "$TMP/dir/sub") ./tcpclose --ladder-svg "$TMP/dir/"
 	expect_words "--user" <(getent passwd | cut -d: -f1 | grep '^nob') ./tcpclose --user nob
 	complete_words ./tcpclose -p "$$" | grep -qx "$$" || fail "-p does not offer a running pid"
 	expect_words "-d" /dev/null ./tcpclose -d ""

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Argument parsing: what each option sets, and the one-line errors bad input gets. */
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include "args.h"
 #include "test.h"
@@ -124,4 +125,36 @@ void test_args_help_version(void)
 	parse(&p, (const char *[]){ "tcpclose", "-V", NULL });
 	ASSERT_EQ(p.res, ARGS_EXIT_OK, "--version exits 0");
 	ASSERT_TRUE(!strncmp(p.out, "tcpclose ", 9), "version line");
+}
+
+void test_args_ladder(void)
+{
+	char dir[] = "/tmp/tcpclose-ladder-XXXXXX", want[256];
+	struct parsed p;
+
+	if (!ASSERT_NOT_NULL(mkdtemp(dir), "a directory"))
+		return;
+	parse(&p, (const char *[]){ "tcpclose", "--ladder", "--ladder-svg", dir, "-D", "443",
+				    NULL });
+	ASSERT_EQ(p.res, ARGS_RUN, "--ladder and --ladder-svg accepted");
+	ASSERT_TRUE(p.opts.ladder, "--ladder");
+	ASSERT_STREQ(p.opts.ladder_svg, dir, "--ladder-svg");
+	ASSERT_GE(p.opts.ladder_svg_fd, 0, "the directory opened when parsed");
+	if (p.opts.ladder_svg_fd >= 0)
+		close(p.opts.ladder_svg_fd);
+	rmdir(dir);
+
+	/* gone: one line, before anything is attached */
+	parse(&p, (const char *[]){ "tcpclose", "--ladder-svg", dir, NULL });
+	ASSERT_EQ(p.res, ARGS_EXIT_USAGE, "a directory that is not there");
+	snprintf(want, sizeof(want), "tcpclose: --ladder-svg '%s': No such file or directory (give a directory tcpclose may write in)\n",
+		 dir);
+	ASSERT_STREQ(p.err, want, "one line that says why");
+	parse(&p, (const char *[]){ "tcpclose", "--ladder-svg", "/proc/self/status", NULL });
+	ASSERT_EQ(p.res, ARGS_EXIT_USAGE, "a file, not a directory");
+	ASSERT_NOT_NULL(strstr(p.err, "Not a directory"), "says why");
+	parse(&p, (const char *[]){ "tcpclose", "--ladder", "-j", NULL });
+	ASSERT_EQ(p.res, ARGS_EXIT_USAGE, "--ladder and -j");
+	ASSERT_STREQ(p.err, "tcpclose: --ladder draws records on stdout: it excludes -j\n",
+		     "one line");
 }

@@ -7,6 +7,7 @@
  */
 #include <sys/socket.h>
 #include "check_expect.h"
+#include "check_ladder.h"
 #include "check_wire.h"
 #include "test.h"
 
@@ -259,4 +260,71 @@ void test_check_wire_reset_not_on_wire(void)
 	x.rec.cause = TCPC_CAUSE_RST_SENT;
 	ASSERT_GE(judge(&x), 1, "a reset sent that never left");
 	ASSERT_STREQ(x.lines[0], "cause: rst_sent, but no reset of it is on the wire", "named");
+}
+
+/* the fixture's close, its record with the numbers of both FINs as the wire has them */
+static int judge_ladder(struct wire_fixture *x, int *arrows)
+{
+	x->rec.flags |= TCPC_F_OUR_FIN | TCPC_F_PEER_FIN;
+	x->rec.fin_seq = 106;
+	x->rec.fin_ack = 506;
+	x->rec.peer_fin_seq = 506;
+	x->rec.peer_fin_ack = 107;
+	x->nlines = 0;
+	return check_ladder__judge(&x->f, &x->rec, 0, MS(301), MONO0, on_diff, x, arrows);
+}
+
+/* every arrow of the ladder is a segment of the capture, at a time the segment allows */
+void test_check_ladder_as_wire(void)
+{
+	struct wire_fixture x;
+	int arrows;
+
+	fixture(&x);
+	ASSERT_EQ(judge_ladder(&x, &arrows), 0, "the ladder as the wire has it");
+	ASSERT_EQ(arrows, 4, "FIN, ACK, FIN, ACK each found");
+}
+
+/* a number read wrong, or inferred wrong, is named with the wire's */
+void test_check_ladder_numbers(void)
+{
+	struct wire_fixture x;
+	int arrows;
+
+	fixture(&x);
+	x.segs[7].seq = 505;	/* the peer's ACK of our FIN sent from elsewhere: v is not w */
+	ASSERT_EQ(judge_ladder(&x, &arrows), 1, "an inferred number held to the wire");
+	ASSERT_STREQ(x.lines[0], "ladder: the peer's ACK seq: drawn ~506, the wire's 505",
+		     "named, marked inferred");
+
+	fixture(&x);
+	x.segs[9].ack = 508;	/* our ACK of its FIN acknowledged more than w + 1 */
+	ASSERT_EQ(judge_ladder(&x, &arrows), 1, "our ACK's ack");
+	ASSERT_STREQ(x.lines[0], "ladder: our ACK ack: drawn ~507, the wire's 508", "named");
+}
+
+/* an arrow drawn before the segment that makes it arrived, or after the one it sends left */
+void test_check_ladder_times(void)
+{
+	struct wire_fixture x;
+	int arrows;
+
+	fixture(&x);
+	/* the peer's FIN, and our ACK of it, 5 jiffies before the FIN arrived */
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] -= 5 * JIFFY_NS;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] += 5 * JIFFY_NS;
+	ASSERT_EQ(judge_ladder(&x, &arrows), 2, "two arrows too early");
+	ASSERT_STREQ(x.lines[0], "ladder: the peer's FIN: drawn at 190.04 ms, before it arrived at 210.01 ms",
+		     "named, with the segment's stamp");
+	ASSERT_STREQ(x.lines[1], "ladder: our ACK: drawn at 190.04 ms, before it left at 210.05 ms",
+		     "our ACK of it, whose sending precedes the change");
+
+	fixture(&x);
+	x.segs[6].ts += 0.002;	/* our FIN left 2 ms after... */
+	x.segs[6].rx_ts += 0.002;
+	x.rec.start_ns += 7 * JIFFY_NS;	/* ...and FIN_WAIT1 drawn 28 ms late */
+	x.rec.dwell_ns[TCPC_FIN_WAIT1] -= 7 * JIFFY_NS;
+	ASSERT_EQ(judge_ladder(&x, &arrows), 1, "our FIN after it left");
+	ASSERT_STREQ(x.lines[0], "ladder: our FIN: drawn at 37.99 ms, after it left at 12.00 ms",
+		     "named");
 }

@@ -37,7 +37,7 @@ int port_limits__parse_reserved(struct port_limits *pl, const char *text);
 
 /* a port connect() may pick in this namespace */
 bool port_limits__usable(const struct port_limits *pl, __u16 port);
-/* how many there are */
+/* how many connect() always tries: an odd range's last but one (see port_limits.c) */
 unsigned int port_limits__range(const struct port_limits *pl);
 
 #endif /* __PORT_LIMITS_H */

@@ -168,7 +168,10 @@ static int pp__count(struct pp_sock *ps, int n)
 	for (int i = 0; i < m; i++) {
 		__u32 range = port_limits__range(ps[i].pl);
 
+		/* of an odd range, one more than the range may be held: it is full then */
 		ps[i].ratio = range ? (double)(ps[i].held - ps[i].reusable) / range : 1.0;
+		if (ps[i].ratio > 1)
+			ps[i].ratio = 1;
 	}
 	qsort(ps, m, sizeof(*ps), worst_cmp);
 	return m;

@@ -491,7 +491,7 @@ static void pp__tw_reuse(const char *threshold)
 {
 	const char *const args[] = { threshold, NULL };
 	struct pp_run *r = calloc(1, sizeof(*r));
-	int most = 0, distinct, nwarn = 0;
+	int most = 0, distinct, nwarn = 0, judged = 0;
 	json_object *w;
 
 	if (!ASSERT_NOT_NULL(r, "run"))
@@ -518,16 +518,19 @@ static void pp__tw_reuse(const char *threshold)
 		  r->nconns, distinct, r->recycled, most);
 	while ((w = pp__record(&r->f.tracer, nwarn))) {
 		nwarn++;
-		if (strcmp(threshold, "--port-pressure=1"))
+		/* those after the drive's last ss read (until the namespace goes) are not judged */
+		if (strcmp(threshold, "--port-pressure=1") ||
+		    json__double(w, "ts", 0) >= r->snaps[r->nsnaps - 1].t0)
 			continue;
 		pp__check_fields(r, w, 1, 0.01);
 		pp__check_held(r, w);
 		pp__check_reusable(r, w);
+		judged++;
 	}
 	if (strcmp(threshold, "--port-pressure=1"))
 		ASSERT_EQ(nwarn, 0, "no warning: the TIME_WAITs past the threshold are reusable");
 	else
-		ASSERT_GE(nwarn, 2, "warned at 1%, and again 10 s later");
+		ASSERT_GE(judged, 2, "warned at 1%, and again 10 s later, while ss was read");
 out:
 	pp__cleanup(r);
 	free(r);

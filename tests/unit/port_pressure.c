@@ -4,8 +4,10 @@
  * count per destination of those held, fed sockets as the tcpc_iter walk writes them.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <netinet/tcp.h>
+#include "metrics.h"
 #include "port_pressure.h"
 #include "test.h"
 
@@ -205,4 +207,53 @@ void test_port_pressure_bounded(void)
 out:
 	port_pressure__free(pp);
 	free(s);
+}
+
+/* /metrics: the worst METRICS_PP_TOP tuples only, worst first, labelled by tuple */
+void test_port_pressure_metrics(void)
+{
+	struct port_limits pl = { .netns = NETNS, .lo = 40000, .hi = 40099 };
+	struct port_pressure *pp = port_pressure__new(0.8);
+	const struct pp_tuple *t[METRICS_PP_TOP + 2];
+	struct tcpc_port s[(METRICS_PP_TOP + 2) * 2];
+	struct metrics m;
+	int n = 0, got, lines = 0;
+	char *text, *p;
+	size_t len;
+
+	if (!ASSERT_NOT_NULL(pp, "new"))
+		return;
+	/* tuple i (dport 1 + i) holds one port, but the first holds two */
+	for (int i = 0; i < METRICS_PP_TOP + 2; i++) {
+		s[n] = sock(40000 + i, TCP_ESTABLISHED, false, 0, false);
+		s[n++].dport = 1 + i;
+	}
+	s[n++] = sock(40000 + METRICS_PP_TOP + 2, TCP_TIME_WAIT, true, 0, false);
+	s[n - 1].dport = 1;
+	metrics__init(&m);
+	ASSERT_OK(port_pressure__update(pp, s, n, &pl, 1, 0, SEC), "update");
+	got = port_pressure__top(pp, t, METRICS_PP_TOP + 2);
+	ASSERT_EQ(got, METRICS_PP_TOP + 2, "every tuple");
+	metrics__set_port_pressure(&m, t, got);
+	text = metrics__render(&m, false, &len);
+	if (!ASSERT_NOT_NULL(text, "render"))
+		goto out;
+	for (p = text; (p = strstr(p, "\ntcpclose_port_pressure_ratio{")); p++)
+		lines++;
+	ASSERT_EQ(lines, METRICS_PP_TOP, "ratio series: the worst 10 only");
+	ASSERT_NOT_NULL(strstr(text, "\ntcpclose_port_pressure_ratio{netns=\"4026531840\","
+				     "saddr=\"10.0.0.1\",daddr=\"10.0.0.2\",dport=\"1\"} 0.0200\n"),
+			"the worst first, with its labels");
+	ASSERT_NOT_NULL(strstr(text, "\ntcpclose_port_pressure_ports_held{netns=\"4026531840\","
+				     "saddr=\"10.0.0.1\",daddr=\"10.0.0.2\",dport=\"1\"} 2\n"),
+			"its ports held");
+	free(text);
+	/* a failed walk: none served, not stale ones */
+	metrics__set_port_pressure(&m, NULL, 0);
+	text = metrics__render(&m, false, &len);
+	if (ASSERT_NOT_NULL(text, "render"))
+		ASSERT_TRUE(!strstr(text, "tcpclose_port_pressure"), "nothing after a failed walk");
+	free(text);
+out:
+	port_pressure__free(pp);
 }

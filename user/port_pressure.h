@@ -81,12 +81,13 @@ int port_pressure__update(struct port_pressure *pp, const struct tcpc_port *sock
 			  const struct port_limits *limits, int nlimits, __u64 start_ns,
 			  __u64 end_ns);
 
-/* the n worst tuples of the last walk, worst first: how many there are */
+/* the n worst tuples of the last walk, worst first (until the next update): how many */
 int port_pressure__top(const struct port_pressure *pp, const struct pp_tuple **out, int n);
 
 /*
  * The tuples at or over the threshold that are due a warning: those that reached it in
- * the last walk, and every PP_REPEAT_NS those that stay. Worst first; how many.
+ * the last walk, and every PP_REPEAT_NS those that stay. Worst first, until the next
+ * update; how many. Those beyond n are due at the next call.
  */
 int port_pressure__due(struct port_pressure *pp, const struct pp_tuple **out, int n);
 

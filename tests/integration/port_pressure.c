@@ -52,6 +52,12 @@
 #define CLOCK_MS 2e-3
 #define __STR(x) #x
 #define STR(x) __STR(x)
+/* test.h compares as long long: times and rates are doubles */
+#define ASSERT_DBL(got, op, want, what) ({					\
+	double ___g = (got), ___w = (want);					\
+	test__check(___g op ___w, __FILE__, __LINE__, "%s: got %.6f want %s %.6f", (what),	\
+		    ___g, #op, ___w);						\
+})
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -222,7 +228,7 @@ static int pp__connect(struct pp_run *r)
 		close(sfd);
 	}
 	c->in_tw = pp__wait_tw(c->port);
-	ASSERT_GT(c->in_tw, 0, "the client's end in TIME-WAIT");
+	ASSERT_DBL(c->in_tw, >, 0, "the client's end in TIME-WAIT");
 	r->nconns++;
 	return 0;
 }
@@ -303,7 +309,7 @@ static void pp__check_fields(const struct pp_run *r, json_object *w, int reuse, 
 	ASSERT_EQ(json__int(w, "tw_reuse", -1), reuse, "the namespace's tcp_tw_reuse");
 	ASSERT_EQ(json__int(w, "ports_range", -1), PP_RANGE, "ports connect() picks from");
 	ASSERT_NEAR(ratio, (double)(held - reusable) / PP_RANGE, 1e-4, "ratio");
-	ASSERT_GE(ratio, threshold, "warned at the threshold or over");
+	ASSERT_DBL(ratio, >=, threshold, "warned at the threshold or over");
 }
 
 /* connections that had returned from connect() by t, and that had called it by t */
@@ -337,13 +343,13 @@ static void pp__check_rate(const struct pp_run *r, json_object *w)
 		hi = MAX(hi, (n1hi - pp__made_by(r, t0 - WALK_S, false)) / (we - t0));
 	}
 	test__log("rate %.3f/s, the drive allows %.3f to %.3f; %.3f s left", rate, lo, hi, left);
-	ASSERT_GE(rate, lo, "rate_per_s, at least the drive's");
-	ASSERT_LE(rate, hi, "rate_per_s, at most the drive's");
+	ASSERT_DBL(rate, >=, lo, "rate_per_s, at least the drive's");
+	ASSERT_DBL(rate, <=, hi, "rate_per_s, at most the drive's");
 	/* both printed to 3 decimals: the rate was within 0.0005 of what it divided by */
-	if (ASSERT_GT(rate, 0.0005, "growing")) {
-		ASSERT_GE(left, (PP_RANGE - pressing) / (rate + 0.0005) - 0.0005,
+	if (ASSERT_DBL(rate, >, 0.0005, "growing")) {
+		ASSERT_DBL(left, >=, (PP_RANGE - pressing) / (rate + 0.0005) - 0.0005,
 			  "seconds_left at that rate, at least");
-		ASSERT_LE(left, (PP_RANGE - pressing) / (rate - 0.0005) + 0.0005,
+		ASSERT_DBL(left, <=, (PP_RANGE - pressing) / (rate - 0.0005) + 0.0005,
 			  "seconds_left at that rate, at most");
 	}
 }
@@ -394,18 +400,18 @@ static void pp__exhaustion(void)
 	if (!pp__start(r, args, "0") || !pp__drive(r, MAX_CONNS) || !pp__end(r))
 		goto out;
 	/* the kernel: every port of the range, once, then EADDRNOTAVAIL; nothing recycled */
-	ASSERT_GT(r->fail_ts, 0, "connect() failed with EADDRNOTAVAIL");
+	ASSERT_DBL(r->fail_ts, >, 0, "connect() failed with EADDRNOTAVAIL");
 	ASSERT_EQ(r->nconns, PP_RANGE, "connections before it: the whole range");
 	ASSERT_EQ(r->recycled, 0, "TcpExtTWRecycled with tcp_tw_reuse=0");
-	ASSERT_GT(r->warn_seen, 0, "a port_pressure warning was printed");
-	ASSERT_LT(r->warn_seen, r->fail_ts, "read before the connect() that failed");
+	ASSERT_DBL(r->warn_seen, >, 0, "a port_pressure warning was printed");
+	ASSERT_DBL(r->warn_seen, <, r->fail_ts, "read before the connect() that failed");
 	test__log("warning read %.3f s before the first EADDRNOTAVAIL", r->fail_ts - r->warn_seen);
 	w = pp__record(&r->f.tracer, 0);
 	if (!ASSERT_NOT_NULL(w, "the first port_pressure record"))
 		goto out;
 	pp__check_fields(r, w, 0, 0.8);
 	ASSERT_EQ(json__int(w, "ports_reusable", -1), 0, "nothing reusable with tcp_tw_reuse=0");
-	ASSERT_LT(json__double(w, "ts", 0), r->fail_ts, "its walk ended before the failure");
+	ASSERT_DBL(json__double(w, "ts", 0), <, r->fail_ts, "its walk ended before the failure");
 	pp__check_held(r, w);
 	pp__check_rate(r, w);
 	if (test__failed())
@@ -508,7 +514,7 @@ static void pp__tw_reuse(const char *threshold)
 	 * reusable TIME_WAIT's port as soon as its scan meets one, before a free port, so
 	 * the range never fills; it gets fuller than REUSE_PCT, though.
 	 */
-	ASSERT_EQ(r->fail_ts, 0, "no EADDRNOTAVAIL with tcp_tw_reuse=1");
+	ASSERT_DBL(r->fail_ts, ==, 0, "no EADDRNOTAVAIL with tcp_tw_reuse=1");
 	ASSERT_EQ(r->nconns, MAX_CONNS, "every connection made");
 	for (int i = 0; i < r->nsnaps; i++)
 		most = MAX(most, r->snaps[i].n);

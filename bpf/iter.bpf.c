@@ -159,6 +159,51 @@ static __always_inline bool gauge__filtered(struct sock_common *skc, struct tcp_
 	return !tp || sk__cgroup_filtered((struct sock *)tp);
 }
 
+/*
+ * How long ago a timewait socket entered TIME_WAIT, as tcp_twsk_unique() counts it against
+ * tcp_tw_reuse_delay (milliseconds of tcp_clock_ms(), the monotonic clock). Before 6.14
+ * (no tw_entry_stamp, no delay sysctl) it allowed reuse a second after the last timestamp
+ * seen (ktime_get_seconds() past tw_ts_recent_stamp): whole seconds then.
+ */
+static __always_inline __u32 tw__age_ms(const struct tcp_timewait_sock *tw)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (bpf_core_field_exists(tw->tw_sk.tw_entry_stamp))
+		return (__u32)(now / 1000000) - tw->tw_sk.tw_entry_stamp;
+	return ((__u32)(now / NSEC_PER_SEC) - (__u32)tw->tw_ts_recent_stamp) * 1000;
+}
+
+/*
+ * --port-pressure: a socket that holds a local port towards a destination, full or
+ * timewait. Listeners and unconnected sockets have no destination; a request socket
+ * (NEW_SYN_RECV) shares its listener's port. User space counts them per destination.
+ */
+static __always_inline void walk_port(struct seq_file *seq, struct sock_common *skc,
+				      struct tcp_timewait_sock *tw, int state)
+{
+	struct tcpc_port p = {};
+
+	if (state == TCP_LISTEN || state == TCP_CLOSE || state == TCP_NEW_SYN_RECV ||
+	    !skc->skc_dport)
+		return;
+	p.family = skc->skc_family;
+	p.state = state;
+	p.sport = skc->skc_num;
+	p.dport = bpf_ntohs(skc->skc_dport);
+	p.netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	skc__read_addrs(skc, p.family, p.saddr, p.daddr);
+	if (skc->skc_bound_dev_if == 1)		/* LOOPBACK_IFINDEX */
+		p.flags |= TCPC_PORT_LO_BOUND;
+	if (tw) {
+		p.flags |= TCPC_PORT_TW;
+		if (tw->tw_ts_recent_stamp)
+			p.flags |= TCPC_PORT_TS;
+		p.tw_age_ms = tw__age_ms(tw);
+	}
+	bpf_seq_write(seq, &p, sizeof(p));
+}
+
 SEC("iter/tcp")
 int tcpc_iter(struct bpf_iter__tcp *ctx)
 {
@@ -178,6 +223,12 @@ int tcpc_iter(struct bpf_iter__tcp *ctx)
 	}
 	if (tw)
 		state = tw->tw_sk.tw_substate;	/* as ss shows it: FIN_WAIT2 or TIME_WAIT */
+	if (iter_mode == TCPC_ITER_PORTS) {
+		if (!tuple__filtered(skc->skc_family, skc->skc_num, bpf_ntohs(skc->skc_dport),
+				     skc->skc_net.net) && !gauge__filtered(skc, tw))
+			walk_port(ctx->meta->seq, skc, tw, state);
+		return 0;
+	}
 	idx = state__index(state);
 	if (idx >= TCPC_NR_STATES)
 		return 0;

@@ -272,6 +272,32 @@ enum tcpc_iter_mode {
 	TCPC_ITER_SEED,		/* start following those that were closing before we started */
 	TCPC_ITER_STUCK,		/* write a struct tcpc_stuck for each one stuck past the threshold */
 	TCPC_ITER_MARK,		/* set walk_mark = iter_mark in the entry of every socket that is there */
+	TCPC_ITER_PORTS,		/* write a struct tcpc_port for each socket holding a local port */
+};
+
+/* tcpc_port.flags */
+enum {
+	TCPC_PORT_TW = 1 << 0,		/* a timewait socket: state is its substate */
+	TCPC_PORT_TS = 1 << 1,		/* it saw TCP timestamps (tw_ts_recent_stamp): what
+					 * tcp_tw_reuse needs to hand its port to a connect() */
+	TCPC_PORT_LO_BOUND = 1 << 2,	/* bound to the loopback device (tcp_tw_reuse=2) */
+};
+
+/*
+ * --port-pressure: a socket that holds a local port towards a destination (any state but
+ * LISTEN and CLOSE; request sockets hold none of their own), written by the tcpc_iter walk.
+ */
+struct tcpc_port {
+	__u8 family;
+	__u8 state;		/* kernel TCP state (a timewait socket: its substate) */
+	__u8 flags;		/* TCPC_PORT_* */
+	__u8 pad;
+	__u16 sport;		/* the local port held */
+	__u16 dport;
+	__u32 netns;
+	__u32 tw_age_ms;	/* TCPC_PORT_TW: since it entered TIME_WAIT, as tcp_tw_reuse counts */
+	__u8 saddr[16];
+	__u8 daddr[16];
 };
 
 /*

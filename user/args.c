@@ -53,6 +53,13 @@ static const char usage[] =
 "                          application has not closed), FIN_WAIT2 (the peer has not) or\n"
 "                          LAST_ACK for longer than SECONDS, with the processes holding\n"
 "                          them; every -i SECONDS (default: SECONDS, at most 10)\n"
+"      --port-pressure[=PCT]  warn when the local ports held towards one destination\n"
+"                          (source address, destination address and port, in one\n"
+"                          network namespace) reach PCT% (default 80) of those connect()\n"
+"                          may pick there (ip_local_port_range; TIME_WAITs tcp_tw_reuse\n"
+"                          would hand over do not count), with the rate it grows at and\n"
+"                          the time left; counted every second (with --metrics: gauges\n"
+"                          of the 10 worst destinations)\n"
 "      --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR\n"
 "                          127.0.0.1 unless given; [::1]:PORT for IPv6)\n"
 "  -q, --quiet             print no records (with --metrics: run as a metrics agent)\n"
@@ -112,6 +119,7 @@ static const char usage[] =
 "  tcpclose --hist -i 10    # dwell histograms and close-state counts every 10 s\n"
 "  tcpclose --ladder -D 443 # each close to port 443 drawn as a ladder\n"
 "  tcpclose --stuck 60 -j   # CLOSE_WAIT leaks: who holds connections stuck over a minute\n"
+"  tcpclose -j --port-pressure=90   # and destinations whose local ports run out\n"
 "  tcpclose -q --metrics 9465 --user nobody   # a Prometheus agent on 127.0.0.1:9465\n"
 "  tcpclose --netns /run/netns/blue --transitions\n";
 
@@ -131,6 +139,7 @@ enum {
 	OPT_BACKEND,
 	OPT_LADDER,
 	OPT_LADDER_SVG,
+	OPT_PORT_PRESSURE,
 };
 
 static const struct option long_opts[] = {
@@ -162,6 +171,7 @@ static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "ladder", no_argument, NULL, OPT_LADDER },
 	{ "ladder-svg", required_argument, NULL, OPT_LADDER_SVG },
+	{ "port-pressure", optional_argument, NULL, OPT_PORT_PRESSURE },
 	{},
 };
 
@@ -341,6 +351,15 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 			break;
 		case OPT_HIST:
 			opts->hist = true;
+			break;
+		case OPT_PORT_PRESSURE:
+			v = ARGS_PORT_PRESSURE_PCT;
+			if (optarg && !parse_ulong(optarg, 1, 100, &v)) {
+				fprintf(err, "tcpclose: invalid --port-pressure '%s': give a percentage from 1 to 100, as --port-pressure=80\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->port_pressure = v / 100.0;
 			break;
 		case OPT_METRICS:
 			if (!http__parse_addr(optarg, &opts->metrics_addr)) {

@@ -11,6 +11,7 @@
 #include "tcpclose.h"
 
 #define ARGS_MAX_CIDRS TCPC_MAX_CIDRS
+#define ARGS_PORT_PRESSURE_PCT 80	/* --port-pressure without a value */
 
 struct tcpc_opts {
 	bool json;		/* -j: JSON Lines */
@@ -36,6 +37,7 @@ struct tcpc_opts {
 	const char *ladder_svg;	/* --ladder-svg: write one SVG per record into this directory */
 	int ladder_svg_fd;	/* and the directory, opened when parsed; -1 without */
 	const char *user;	/* --user: drop to this user once attached */
+	double port_pressure;	/* --port-pressure: the share of ports to warn from; 0: off */
 	unsigned long stuck;	/* --stuck: seconds in CLOSE_WAIT/FIN_WAIT2/LAST_ACK to report */
 	unsigned long interval;	/* -i: seconds between histogram and gauge prints, 0: at exit */
 	unsigned long duration;	/* -d: seconds, 0 to run until interrupted */

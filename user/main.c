@@ -22,6 +22,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "output.h"
+#include "port_walk.h"
 #include "loader.h"
 #include "core.h"
 #include "ladder_svg.h"
@@ -173,6 +174,37 @@ static void metrics_refresh(struct metrics *m, struct loader *l, const struct tc
 			strerror(-err), err == -EPERM ? " (walking network namespaces needs CAP_SYS_ADMIN)" : "");
 }
 
+/* warnings printed at most per walk: the rest are due at the next, a second later */
+#define PP_MAX_DUE 64
+
+/* --port-pressure: count, warn about the tuples due, and hand the worst to --metrics */
+static void port_pressure_refresh(struct port_pressure *pp, struct sink *s, struct metrics *m,
+				  struct loader *l, const struct tcpc_opts *opts)
+{
+	const struct pp_tuple *t[PP_MAX_DUE];
+	static int warned;
+	int err, n;
+
+	err = port_walk__run(pp, l, opts->netns_path);
+	if (err) {
+		if (!warned++)
+			fprintf(stderr, "tcpclose: counting the local ports held: %s%s\n", strerror(-err),
+				err == -EPERM ? " (walking network namespaces needs CAP_SYS_ADMIN)" : "");
+		if (m)
+			metrics__set_port_pressure(m, NULL, 0);
+		return;
+	}
+	if (l->walk_denied && !warned++)
+		fprintf(stderr, "tcpclose: --port-pressure counts only the network namespaces tcpclose may enter (the others need CAP_SYS_ADMIN)\n");
+	n = port_pressure__due(pp, t, PP_MAX_DUE);
+	for (int i = 0; i < n; i++)
+		sink__port_pressure(s, t[i], port_pressure__threshold(pp));
+	if (m) {
+		n = port_pressure__top(pp, t, METRICS_PP_TOP);
+		metrics__set_port_pressure(m, t, n);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	bool start_failed = false;
@@ -180,12 +212,13 @@ int main(int argc, char **argv)
 	struct reporter rep = {};
 	struct metrics metrics = {};
 	struct http *http = NULL;
+	struct port_pressure *pp = NULL;
 	struct core t = {};
 	struct tcpc_stats stats;
 	struct sink sink;
 	struct cgroups cgroups = { .mnt_fd = -1 };
 	struct output *out;
-	double next_metrics = 0;
+	double next_metrics = 0, next_pp = 0;
 	double deadline, next_report, next_stuck, stuck_every = 0;
 	int err;
 
@@ -230,10 +263,19 @@ int main(int argc, char **argv)
 	if (opts.ladder_svg)
 		core__consume_with(&t, &(struct core_consumer){ ladder_svg_record, NULL, &opts });
 	core__consume_with(&t, &(struct core_consumer){ sink_record, sink_transition, &sink });
+	if (opts.port_pressure) {
+		pp = port_pressure__new(opts.port_pressure);
+		if (!pp) {
+			fprintf(stderr, "tcpclose: out of memory for --port-pressure\n");
+			output__close(out);
+			return 1;
+		}
+	}
 	/* serving first: an address it cannot have is found before anything is attached */
 	if (opts.metrics) {
 		http = http__start(&opts.metrics_addr, &metrics);
 		if (!http) {
+			port_pressure__free(pp);
 			output__close(out);
 			return 2;
 		}
@@ -295,6 +337,12 @@ int main(int argc, char **argv)
 			metrics_refresh(&metrics, &t.loader, &opts);
 			next_metrics = clock__now_s() + 1;
 		}
+		/* once a second, as the gauges: no walk at all without --port-pressure */
+		if (pp && clock__now_s() >= next_pp) {
+			port_pressure_refresh(pp, &sink, opts.metrics ? &metrics : NULL, &t.loader,
+					      &opts);
+			next_pp = clock__now_s() + 1;
+		}
 		if (next_stuck && clock__now_s() >= next_stuck) {
 			err = stuck__report(&t.loader, &opts, &sink);
 			if (err)
@@ -319,6 +367,7 @@ int main(int argc, char **argv)
 
 cleanup:
 	http__stop(http);
+	port_pressure__free(pp);
 	reporter__free(&rep);
 	core__close(&t);
 	output__close(out);

@@ -77,6 +77,16 @@ void metrics__set_gauges(struct metrics *m, const __u64 gauges[TCPC_NR_STATES])
 	pthread_mutex_unlock(&m->lock);
 }
 
+void metrics__set_port_pressure(struct metrics *m, const struct pp_tuple *const *t, int n)
+{
+	pthread_mutex_lock(&m->lock);
+	m->npp = 0;
+	for (int i = 0; t && i < n && i < METRICS_PP_TOP; i++)
+		m->pp[m->npp++] = *t[i];
+	m->pp_known = t != NULL;
+	pthread_mutex_unlock(&m->lock);
+}
+
 /* OpenMetrics names a counter family without "_total"; the 0.0.4 format with it */
 static void family(FILE *f, bool om, const char *name, const char *type, const char *help)
 {
@@ -92,6 +102,48 @@ static const char *const drop_names[TCPC_NR_DROPS] = {
 	[TCPC_DROP_KA_MAP] = "ka_map", [TCPC_DROP_UNSEEN] = "unseen",
 	[TCPC_DROP_STATES_LOST] = "states_lost",
 };
+
+/* a tuple's labels: addresses as inet_ntop writes them, nothing to escape */
+static void pp_labels(FILE *f, const struct pp_tuple *t)
+{
+	char sa[RECORD_ADDR_LEN], da[RECORD_ADDR_LEN];
+
+	record__addr(t->key.family, t->key.saddr, sa, sizeof(sa));
+	record__addr(t->key.family, t->key.daddr, da, sizeof(da));
+	fprintf(f, "{netns=\"%u\",saddr=\"%s\",daddr=\"%s\",dport=\"%u\"}", t->key.netns, sa, da,
+		t->key.dport);
+}
+
+/* the port-pressure families, each over the same tuples */
+static const struct {
+	const char *name, *help;
+} pp_families[] = {
+	{ "tcpclose_port_pressure_ratio",
+	  "Share of the local ports connect() picks from that no new connection to this destination can have now, for the 10 worst (source, destination, port) tuples." },
+	{ "tcpclose_port_pressure_ports_held",
+	  "Local ports held towards this destination, of those connect() picks from, TIME_WAIT included (the same 10 tuples)." },
+	{ "tcpclose_port_pressure_ports_reusable",
+	  "Of them, TIME_WAIT ports tcp_tw_reuse lets connect() take now (the same 10 tuples)." },
+	{ "tcpclose_port_pressure_ports_range",
+	  "Local ports connect() picks from in the namespace: ip_local_port_range less ip_local_reserved_ports (the same 10 tuples)." },
+};
+
+static void render_port_pressure(FILE *f, bool om, const struct metrics *m)
+{
+	for (int v = 0; v < 4; v++) {
+		family(f, om, pp_families[v].name, "gauge", pp_families[v].help);
+		for (int i = 0; i < m->npp; i++) {
+			const struct pp_tuple *t = &m->pp[i];
+
+			fputs(pp_families[v].name, f);
+			pp_labels(f, t);
+			if (!v)
+				fprintf(f, " %.4f\n", t->ratio);
+			else
+				fprintf(f, " %u\n", v == 1 ? t->held : v == 2 ? t->reusable : t->range);
+		}
+	}
+}
 
 char *metrics__render(struct metrics *m, bool om, size_t *len)
 {
@@ -141,6 +193,9 @@ char *metrics__render(struct metrics *m, bool om, size_t *len)
 			fprintf(f, "tcpclose_sockets{state=\"%s\"} %llu\n", record__state_name(s),
 				(unsigned long long)m->gauges[s]);
 	}
+
+	if (m->pp_known)
+		render_port_pressure(f, om, m);
 
 	family(f, om, "tcpclose_close_state_seconds", "histogram",
 	       "Time connections spent in each close state.");

@@ -91,6 +91,14 @@ void sink__stuck(struct sink *s, const struct tcpc_stuck *st, const struct holde
 	sink__wrote(s, false);
 }
 
+void sink__port_pressure(struct sink *s, const struct pp_tuple *t, double threshold)
+{
+	if (!sink__open(s, false))
+		return;
+	s->ops->port_pressure(s, t, threshold);
+	sink__wrote(s, false);
+}
+
 int sink__flush(struct sink *s)
 {
 	if (!s->broken && (fflush(s->out) || ferror(s->out)))
@@ -157,6 +165,10 @@ static void null_stuck(struct sink *s, const struct tcpc_stuck *st, const struct
 {
 }
 
+static void null_port_pressure(struct sink *s, const struct pp_tuple *t, double threshold)
+{
+}
+
 static void null_summary(struct sink *s, const struct tcpc_stats *st)
 {
 	sink__print_lost(st);
@@ -168,5 +180,6 @@ const struct sink_ops sink_null_ops = {
 	.transition = null_transition,
 	.report = null_report,
 	.stuck = null_stuck,
+	.port_pressure = null_port_pressure,
 	.summary = null_summary,
 };

@@ -33,6 +33,7 @@ struct tcpc_report {
 struct sink;
 struct holder;
 struct output;
+struct pp_tuple;
 
 struct sink_ops {
 	void (*header)(struct sink *s);
@@ -42,6 +43,8 @@ struct sink_ops {
 	/* a connection stuck in a close state, with the processes holding it (may be none) */
 	void (*stuck)(struct sink *s, const struct tcpc_stuck *st, const struct holder *h, int nh,
 		      __u64 ts_ns);
+	/* --port-pressure: a destination whose local ports are running out */
+	void (*port_pressure)(struct sink *s, const struct pp_tuple *t, double threshold);
 	void (*summary)(struct sink *s, const struct tcpc_stats *st);
 };
 
@@ -79,6 +82,8 @@ void sink__transition(struct sink *s, const struct tcpc_transition *t);
 void sink__report(struct sink *s, const struct tcpc_report *r);
 void sink__stuck(struct sink *s, const struct tcpc_stuck *st, const struct holder *h, int nh,
 		 __u64 ts_ns);
+
+void sink__port_pressure(struct sink *s, const struct pp_tuple *t, double threshold);
 
 /* push what is buffered out; -EIO once the output has failed (then it stays failed) */
 int sink__flush(struct sink *s);

@@ -8,6 +8,7 @@
 #include "cgroup.h"
 #include "hist.h"
 #include "jsonw.h"
+#include "port_pressure.h"
 #include "record.h"
 #include "sink.h"
 #include "stuck.h"
@@ -266,6 +267,42 @@ static void json_stuck(struct sink *s, const struct tcpc_stuck *st, const struct
 	jw__line(&w, s->out);
 }
 
+static void json_port_pressure(struct sink *s, const struct pp_tuple *t, double threshold)
+{
+	struct jsonw w = {};
+	char a[RECORD_ADDR_LEN];
+
+	jw__open(&w, '{');
+	jw__str(&w, "type", "port_pressure");
+	jw__time(&w, "ts", s, t->ts_ns);
+	jw__ms(&w, "walk_ms", t->walk_ns);
+	jw__uint(&w, "family", t->key.family == AF_INET6 ? 6 : 4);
+	record__addr(t->key.family, t->key.saddr, a, sizeof(a));
+	jw__str(&w, "saddr", a);
+	record__addr(t->key.family, t->key.daddr, a, sizeof(a));
+	jw__str(&w, "daddr", a);
+	jw__uint(&w, "dport", t->key.dport);
+	jw__uint(&w, "netns", t->key.netns);
+	jw__uint(&w, "ports_held", t->held);
+	jw__uint(&w, "ports_reusable", t->reusable);
+	jw__uint(&w, "ports_range", t->range);
+	jw__uint(&w, "port_range_lo", t->port_lo);
+	jw__uint(&w, "port_range_hi", t->port_hi);
+	jw__uint(&w, "tw_reuse", t->tw_reuse);
+	jw__double(&w, "ratio", t->ratio, "%.4f");
+	jw__double(&w, "threshold", threshold, "%.4f");
+	if (t->rate_known)
+		jw__double(&w, "rate_per_s", t->rate, "%.3f");
+	else
+		jw__null(&w, "rate_per_s");
+	if (t->rate_known && t->secs_left >= 0)
+		jw__double(&w, "seconds_left", t->secs_left, "%.3f");
+	else
+		jw__null(&w, "seconds_left");
+	jw__close(&w, '}');
+	jw__line(&w, s->out);
+}
+
 static void json_summary(struct sink *s, const struct tcpc_stats *st)
 {
 	struct jsonw w = {};
@@ -300,5 +337,6 @@ const struct sink_ops sink_json_ops = {
 	.transition = json_transition,
 	.report = json_report,
 	.stuck = json_stuck,
+	.port_pressure = json_port_pressure,
 	.summary = json_summary,
 };

@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "hist.h"
 #include "linebuf.h"
+#include "port_pressure.h"
 #include "record.h"
 #include "sink.h"
 #include "stuck.h"
@@ -226,6 +227,34 @@ static void text_stuck(struct sink *s, const struct tcpc_stuck *st, const struct
 	fputc('\n', s->out);
 }
 
+/* "10.0.0.1 -> 10.0.0.2:80", or with [] around IPv6 addresses */
+static void print_tuple(struct sink *s, const struct pp_key *k)
+{
+	char sa[RECORD_ADDR_LEN], da[RECORD_ADDR_LEN];
+	bool v6 = k->family == AF_INET6;
+
+	record__addr(k->family, k->saddr, sa, sizeof(sa));
+	record__addr(k->family, k->daddr, da, sizeof(da));
+	fprintf(s->out, "%s -> %s%s%s:%u", sa, v6 ? "[" : "", da, v6 ? "]" : "", k->dport);
+}
+
+static void text_port_pressure(struct sink *s, const struct pp_tuple *t, double threshold)
+{
+	if (s->timestamp)
+		print_time(s, t->ts_ns);
+	fprintf(s->out, "PORT_PRESSURE netns %u ", t->key.netns);
+	print_tuple(s, &t->key);
+	/* the share is of the ports no connect() to it can have: reusable ones are not */
+	fprintf(s->out, ": %u of %u local ports held, %u reusable (tcp_tw_reuse): %.1f%% taken (warning from %.0f%%)",
+		t->held, t->range, t->reusable, t->ratio * 100, threshold * 100);
+	if (!t->rate_known)
+		fprintf(s->out, ", rate not known yet\n");
+	else if (t->secs_left < 0)
+		fprintf(s->out, ", %+.1f/s: not growing\n", t->rate);
+	else
+		fprintf(s->out, ", %+.1f/s: %.1f s left\n", t->rate, t->secs_left);
+}
+
 static void text_summary(struct sink *s, const struct tcpc_stats *st)
 {
 	fflush(s->out);
@@ -238,5 +267,6 @@ const struct sink_ops sink_text_ops = {
 	.transition = text_transition,
 	.report = text_report,
 	.stuck = text_stuck,
+	.port_pressure = text_port_pressure,
 	.summary = text_summary,
 };

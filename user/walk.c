@@ -34,7 +34,7 @@ static int out__reserve(struct walk_out *out, size_t more)
  * says we left home (and must go back): never for our own namespace, so that a walk of it
  * alone needs no CAP_SYS_ADMIN.
  */
-static int walk_one(struct loader *l, int nsfd, struct walk_out *out, bool *moved)
+static int walk_one(struct loader *l, int nsfd, ino_t ino, struct walk_out *out, bool *moved)
 {
 	char buf[4096];
 	int fd, n, err = 0;
@@ -59,6 +59,9 @@ static int walk_one(struct loader *l, int nsfd, struct walk_out *out, bool *move
 	if (n < 0)
 		err = -errno;
 	close(fd);
+	/* still in it: what the caller reads of the namespace itself (its sysctls) */
+	if (!err && out && out->in_netns)
+		err = out->in_netns(out->ctx, ino);
 	return err;
 }
 
@@ -154,7 +157,8 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 			close(fd);
 			continue;
 		}
-		e = walk_one(l, fd, out, moved);
+		/* ns_set__open() added it last */
+		e = walk_one(l, fd, set->seen[set->n - 1], out, moved);
 		/* another namespace it may not enter: walk the rest, and let the caller say so */
 		if (e == -EPERM)
 			l->walk_denied++;
@@ -188,16 +192,18 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode 
 		fd = open(netns_path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			err = -errno;
-		else if (!fstat(fd, &st) && st.st_ino == home.st_ino)
-			err = walk_one(l, -1, out, &moved);
+		else if (fstat(fd, &st))
+			err = -errno;
+		else if (st.st_ino == home.st_ino)
+			err = walk_one(l, -1, st.st_ino, out, &moved);
 		else
-			err = walk_one(l, fd, out, &moved);
+			err = walk_one(l, fd, st.st_ino, out, &moved);
 		if (fd >= 0)
 			close(fd);
 	} else {
 		err = ns_set__add(&set, home.st_ino);
 		if (!err)
-			err = walk_one(l, -1, out, &moved);
+			err = walk_one(l, -1, home.st_ino, out, &moved);
 		if (!err)
 			err = walk_dir(l, &set, "/run/netns", "/run/netns/%s", out, &moved);
 		if (!err)

@@ -6,6 +6,7 @@
 #ifndef __WALK_H
 #define __WALK_H
 
+#include <sys/types.h>
 #include <linux/types.h>
 #include "loader.h"
 
@@ -13,6 +14,9 @@
 struct walk_out {
 	char *buf;
 	size_t len, cap;
+	/* if set: called in each namespace once walked, while the thread is still in it */
+	int (*in_netns)(void *ctx, ino_t netns);
+	void *ctx;
 };
 
 /*

@@ -41,6 +41,10 @@ test_completion_options() {
 	expect_words "tcpclose-check's long options" "$TMP/long" ./tcpclose-check --
 	grep -x -- --stuck "$TMP/long" && fail "check's options include the tracer's"
 	expect_words "a prefix" <(echo --max-tw; echo --max-closing) ./tcpclose -j --max
+	# an optional value follows "=" only, in the same word
+	expect_words "--port-pressure's value" <(echo 80) ./tcpclose --port-pressure =
+	expect_words "--port-pressure's value" <(echo 80) ./tcpclose --port-pressure = 8
+	expect_words "no value after a space" /dev/null ./tcpclose --port-pressure ""
 }
 
 # commands: the ones the help's usage lines name, first and only first

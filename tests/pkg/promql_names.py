@@ -5,9 +5,10 @@
 
     unshare -n tests/pkg/promql_names.py [--query] TCPCLOSE FILE...
 
-In the private network namespace it is started in (as root), runs TCPCLOSE -q --metrics,
-closes connections there three ways (an orderly close, a reset sent, a reset received) so
-that the role and cause labels show values, and scrapes /metrics: that is what is served.
+In the private network namespace it is started in (as root), runs TCPCLOSE -q --metrics
+--port-pressure, closes connections there three ways (an orderly close, a reset sent, a
+reset received) so that the role and cause labels show values and the orderly close's
+TIME_WAIT holds a local port, and scrapes /metrics: that is what is served.
 Then every query in each FILE (a dashboard's targets and variables, a rules file's expr
 and the $labels its annotations use) must name served metrics (or, in a rules file, ones
 it records), labels those metrics carry (or instance and job, which Prometheus adds), and
@@ -299,7 +300,8 @@ def main():
     problems = []
     try:
         err = open(os.path.join(tmp, "tcpclose.err"), "w+")
-        procs.append(subprocess.Popen([tcpclose, "-q", "--metrics", f"127.0.0.1:{METRICS_PORT}"],
+        procs.append(subprocess.Popen([tcpclose, "-q", "--metrics", f"127.0.0.1:{METRICS_PORT}",
+                                       "--port-pressure"],
                                       stdout=subprocess.DEVNULL, stderr=err,
                                       start_new_session=True))
         url = f"http://127.0.0.1:{METRICS_PORT}/metrics"
@@ -313,9 +315,11 @@ def main():
             return "tcpclose: tracing" in said
         wait_for(f"{tcpclose} tracing", ready, 30)
         close_three_ways()
-        # the records reach the metrics as tcpclose polls its ring buffer (every 100 ms)
-        text = wait_for("the records of the three closes in /metrics",
+        # the records reach the metrics as tcpclose polls its ring buffer (every 100 ms),
+        # the port held by the TIME_WAIT with the next walk (every second)
+        text = wait_for("the records of the three closes and the port held in /metrics",
                         lambda: (lambda t: 'cause="rst_received"' in t and 'role="passive"' in t
+                                 and "tcpclose_port_pressure_ratio{" in t
                                  and t)(http_get(url)), 10)
         served = served_metrics(text)
         if query:

@@ -109,6 +109,23 @@ void test_args_errors(void)
 	expect_usage((const char *[]){ "tcpclose", "-i", "0", NULL }, "zero interval");
 	expect_usage((const char *[]){ "tcpclose", "--backend", "ebpf", NULL }, "unknown backend");
 	expect_usage((const char *[]){ "tcpclose", "--max-closing", "0", NULL }, "no closing room");
+	expect_usage((const char *[]){ "tcpclose", "--port-pressure=0", NULL }, "0% pressure");
+	expect_usage((const char *[]){ "tcpclose", "--port-pressure=101", NULL }, "101% pressure");
+	expect_usage((const char *[]){ "tcpclose", "--port-pressure=8o", NULL }, "pressure junk");
+}
+
+/* --port-pressure: off, on at 80%, or at the share given after "=" */
+void test_args_port_pressure(void)
+{
+	struct parsed p;
+
+	parse(&p, (const char *[]){ "tcpclose", NULL });
+	ASSERT_EQ(p.opts.port_pressure * 100, 0, "off unless asked");
+	parse(&p, (const char *[]){ "tcpclose", "--port-pressure", NULL });
+	ASSERT_EQ(p.res, ARGS_RUN, "--port-pressure alone");
+	ASSERT_NEAR(p.opts.port_pressure, 0.8, 1e-9, "default threshold");
+	parse(&p, (const char *[]){ "tcpclose", "--port-pressure=95", NULL });
+	ASSERT_NEAR(p.opts.port_pressure, 0.95, 1e-9, "threshold given");
 }
 
 void test_args_help_version(void)

@@ -27,6 +27,7 @@
 #include "signals.h"
 #include "sink.h"
 #include "stuck.h"
+#include "top.h"
 #include "walk.h"
 
 #define POLL_MS 100
@@ -177,6 +178,10 @@ int main(int argc, char **argv)
 		return 2;
 	case ARGS_RUN:
 		break;
+	}
+	if (opts.top) {
+		libbpf_set_print(opts.verbose ? libbpf_print : NULL);
+		return top__run(&opts);
 	}
 
 	libbpf_set_print(opts.verbose ? libbpf_print : NULL);

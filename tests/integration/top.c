@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpclose top, judged by the wire: the scenario leaves a known set of sockets held in
+ * this namespace (TIME_WAIT at one process, CLOSE_WAIT at another, FIN_WAIT2 at the test's
+ * own server ends) and passive closes of the test's own; top's rows must say what ss says
+ * of the sockets held and what a tcpclose -j run alongside says of the closes. The screen
+ * is a real terminal (tmux): rows, sorting by key press, a resize, q, and the terminal
+ * given back after SIGTERM. The snapshots without a terminal (-j and plain text), and the
+ * memory bound (--max-groups: the rest folded into "other", every socket counted once).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include "conns.h"
+#include "tcpclose.h"
+#include "test.h"
+#include "tmux.h"
+#include "tw.h"
+
+#define NR_TW 3		/* closed first by "toptw": TIME_WAIT there, passive closes here */
+#define NR_CW 2		/* closed first here: FIN_WAIT2 here, CLOSE_WAIT at "topcw" */
+#define SETTLE_MS 300
+#define SNAPSHOT_WAIT_MS 5000
+#define SCREEN_WAIT_MS 5000
+
+struct top_scene {
+	int lfd;
+	unsigned short port;
+	struct conn tw[NR_TW], cw[NR_CW];
+	pid_t tw_holder, cw_holder;
+	char self_comm[TCPC_COMM_LEN];
+	/* what ss says once the scenario has settled */
+	int ss_tw, ss_cw, ss_fw2;
+	double settled;		/* wall-clock seconds */
+};
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static pid_t hold_clients(const char *comm, struct conn *c, int n)
+{
+	int fds[NR_TW + NR_CW];
+	pid_t pid;
+
+	for (int i = 0; i < n; i++)
+		fds[i] = c[i].cfd;
+	pid = conns__hold(comm, fds, n);
+	/* the holder's copies alone keep them open: ours would make us their holder too */
+	for (int i = 0; pid > 0 && i < n; i++) {
+		close(c[i].cfd);
+		c[i].cfd = -1;
+	}
+	return pid;
+}
+
+static bool scene__drive(struct top_scene *s)
+{
+	char filter[96];
+	int err = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->tw_holder = s->cw_holder = -1;
+	if (!ASSERT_OK(conns__comm(getpid(), s->self_comm, sizeof(s->self_comm)), "own comm"))
+		return false;
+	s->lfd = sock__listen(4, &s->port);
+	if (!ASSERT_GE(s->lfd, 0, "listener"))
+		return false;
+	for (int i = 0; i < NR_TW && !err; i++)
+		err = conns__open(&s->tw[i], s->lfd, 4, s->port);
+	for (int i = 0; i < NR_CW && !err; i++)
+		err = conns__open(&s->cw[i], s->lfd, 4, s->port);
+	if (!ASSERT_OK(err, "connections"))
+		return false;
+	s->tw_holder = hold_clients("toptw", s->tw, NR_TW);
+	s->cw_holder = hold_clients("topcw", s->cw, NR_CW);
+	if (!ASSERT_GT(s->tw_holder, 0, "toptw") || !ASSERT_GT(s->cw_holder, 0, "topcw"))
+		return false;
+	/* toptw exits: its ends close first (TIME_WAIT there), ours after (passive here) */
+	conns__release(s->tw_holder);
+	s->tw_holder = -1;
+	conns__sleep_ms(100);
+	for (int i = 0; i < NR_TW; i++)
+		conns__close(&s->tw[i]);
+	/* ours close first, topcw never does: FIN_WAIT2 here, CLOSE_WAIT there */
+	for (int i = 0; i < NR_CW; i++) {
+		close(s->cw[i].sfd);
+		s->cw[i].sfd = -1;
+	}
+	conns__sleep_ms(SETTLE_MS);
+	s->settled = wall_s();
+	snprintf(filter, sizeof(filter), "state time-wait dport = :%u", s->port);
+	s->ss_tw = tw__ss_count(filter);
+	snprintf(filter, sizeof(filter), "state close-wait dport = :%u", s->port);
+	s->ss_cw = tw__ss_count(filter);
+	snprintf(filter, sizeof(filter), "state fin-wait-2 sport = :%u", s->port);
+	s->ss_fw2 = tw__ss_count(filter);
+	test__log("ss: TIME-WAIT %d, CLOSE-WAIT %d, FIN-WAIT-2 %d", s->ss_tw, s->ss_cw, s->ss_fw2);
+	/* the scene as built: ss is the oracle below, but it must have something to say */
+	return ASSERT_EQ(s->ss_tw, NR_TW, "ss TIME-WAIT") && ASSERT_EQ(s->ss_cw, NR_CW, "ss CLOSE-WAIT") &&
+	       ASSERT_EQ(s->ss_fw2, NR_CW, "ss FIN-WAIT-2");
+}
+
+static void scene__cleanup(struct top_scene *s)
+{
+	conns__release(s->tw_holder);
+	conns__release(s->cw_holder);
+	for (int i = 0; i < NR_TW; i++)
+		conns__close(&s->tw[i]);
+	for (int i = 0; i < NR_CW; i++)
+		conns__close(&s->cw[i]);
+	if (s->lfd > 0)
+		close(s->lfd);
+}
+
+/* the dports of the passive close records of our server ends, from tcpclose -j alongside */
+static int scene__passive_records(const struct tracer *t, int *dports, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < t->nrecs && n < max; i++) {
+		json_object *r = t->recs[i];
+
+		if (tw__is_close(r) && json__int(r, "pid", -1) == getpid() &&
+		    !strcmp(json__str(r, "role") ?: "", "passive"))
+			dports[n++] = json__int(r, "dport", -1);
+	}
+	return n;
+}
+
+/* ---- the snapshots, without a terminal ---- */
+
+static json_object *group_of(json_object *snap, const char *remote, const char *comm)
+{
+	json_object *groups;
+
+	if (!json_object_object_get_ex(snap, "groups", &groups))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(groups); i++) {
+		json_object *g = json_object_array_get_idx(groups, i);
+		const char *k = json__str(g, "remote"), *c = json__str(g, "comm");
+
+		if (k && !strcmp(k, remote) && c && !strcmp(c, comm))
+			return g;
+	}
+	return NULL;
+}
+
+static long long now_count(json_object *g, const char *state)
+{
+	json_object *now;
+
+	return g && json_object_object_get_ex(g, "now", &now) ? json__int(now, state, -1) : -1;
+}
+
+/* the index of the first snapshot after wall time after, in recs (n of them); or -1 */
+static int snapshot_after(const struct tracer *t, double after, json_object ***recs, int *n)
+{
+	double deadline = conns__now() + SNAPSHOT_WAIT_MS / 1e3;
+
+	for (;;) {
+		*n = conns__records(t, recs);
+		for (int i = 0; i < *n; i++)
+			if (!strcmp(json__str((*recs)[i], "type") ?: "", "top") &&
+			    json__double((*recs)[i], "ts", 0) > after)
+				return i;
+		conns__records_free(*recs, *n > 0 ? *n : 0);
+		*n = 0;
+		if (conns__now() > deadline)
+			return -1;
+		conns__sleep_ms(50);
+	}
+}
+
+/* -j: the groups' sockets against ss, their closes against the records */
+static void check_json(const struct top_scene *s, const struct tracer *top, const int *dports,
+		       int npassive)
+{
+	json_object **snaps, *last, *g, *groups;
+	char remote[64];
+	long long fw2 = 0, sum;
+	int n, at;
+
+	/* a whole interval after the scene settled: every close of it is in by then */
+	at = snapshot_after(top, s->settled + 1.0, &snaps, &n);
+	if (!ASSERT_GE(at, 0, "a snapshot after the scene"))
+		return;
+	last = snaps[at];
+	test__log("snapshot: %s", json_object_to_json_string_ext(last, JSON_C_TO_STRING_PLAIN));
+	snprintf(remote, sizeof(remote), "127.0.0.1:%u", s->port);
+	ASSERT_EQ(now_count(group_of(last, remote, "toptw"), "TIME_WAIT"), s->ss_tw,
+		  "toptw's TIME_WAIT, against ss");
+	ASSERT_EQ(now_count(group_of(last, remote, "topcw"), "CLOSE_WAIT"), s->ss_cw,
+		  "topcw's CLOSE_WAIT, against ss");
+	for (int i = 0; i < npassive; i++) {
+		snprintf(remote, sizeof(remote), "127.0.0.1:%d", dports[i]);
+		g = group_of(last, remote, s->self_comm);
+		if (!ASSERT_NOT_NULL(g, "a row for each passive record"))
+			continue;
+		ASSERT_EQ(json__int(g, "closes_total", -1), 1, "its closes since start");
+		/* the same close, in exactly one interval, as passive */
+		sum = 0;
+		for (int j = 0; j <= at; j++) {
+			json_object *gj = group_of(snaps[j], remote, s->self_comm);
+
+			sum += gj ? json__int(gj, "passive", 0) : 0;
+		}
+		ASSERT_EQ(sum, 1, "counted once, as passive, in the intervals");
+	}
+	/* our FIN_WAIT2 ends: a row each, their remote being each client's port */
+	if (json_object_object_get_ex(last, "groups", &groups))
+		for (size_t i = 0; i < json_object_array_length(groups); i++) {
+			g = json_object_array_get_idx(groups, i);
+			if (json__int(g, "pid", -1) == getpid())
+				fw2 += now_count(g, "FIN_WAIT2");
+		}
+	ASSERT_EQ(fw2, s->ss_fw2, "our FIN_WAIT2, against ss");
+	conns__records_free(snaps, n);
+}
+
+/* one row of the screen or of a text snapshot */
+struct top_row {
+	double closes, active, passive, aborted;
+	long long tw, cw, fw2, finrt, rst, total;
+	char keys[128];		/* the key columns as printed */
+};
+
+static bool parse_row(const char *line, struct top_row *r)
+{
+	char p50[16], p99[16];
+	int off = 0;
+
+	if (sscanf(line, "%lf %lf %lf %lf %lld %lld %lld %15s %15s %lld %lld %lld %n", &r->closes,
+		   &r->active, &r->passive, &r->aborted, &r->tw, &r->cw, &r->fw2, p50, p99,
+		   &r->finrt, &r->rst, &r->total, &off) != 12 || !off)
+		return false;
+	snprintf(r->keys, sizeof(r->keys), "%s", line + off);
+	return true;
+}
+
+/* the row whose keys contain both a and b */
+static __attribute__((unused)) bool find_row(const char *screen, const char *a, const char *b, struct top_row *r)
+{
+	char *copy = strdup(screen), *line, *save = NULL;
+	bool found = false;
+
+	for (line = strtok_r(copy, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save))
+		found = parse_row(line, r) && strstr(r->keys, a) && strstr(r->keys, b);
+	free(copy);
+	return found;
+}
+
+/*
+ * Plain text with --max-groups 2 -k remote: the last whole snapshot has at most 2 rows and
+ * "other", and rows and other together hold every socket ss counts and every close.
+ */
+static void check_text(const struct top_scene *s, int out_fd, int nrecords)
+{
+	struct top_row r, sum = {};
+	char *text, *end, *block, *line, *save = NULL;
+	int rows = 0, others = 0;
+	off_t size = lseek(out_fd, 0, SEEK_END);
+
+	text = calloc(1, size + 1);
+	if (!ASSERT_NOT_NULL(text, "text") || !ASSERT_EQ(pread(out_fd, text, size, 0), size, "read"))
+		goto out;
+	/* the last snapshot that is whole: blocks end with a blank line */
+	end = text + size;
+	while (end > text && end[-1] == '\n')
+		end--;
+	*end = '\0';
+	block = strrchr(text, '\n');
+	while (block && block > text && block[-1] != '\n')
+		block = memrchr(text, '\n', block - text);
+	block = block ? block + 1 : text;
+	test__log("last text snapshot:\n%s", block);
+	for (line = strtok_r(block, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!parse_row(line, &r))
+			continue;
+		if (strstr(r.keys, "(other)"))
+			others++;
+		else
+			rows++;
+		sum.tw += r.tw;
+		sum.cw += r.cw;
+		sum.fw2 += r.fw2;
+		sum.total += r.total;
+	}
+	ASSERT_LE(rows, 2, "at most --max-groups rows");
+	ASSERT_EQ(others, 1, "the rest folded into one other row");
+	ASSERT_EQ(sum.tw, s->ss_tw, "TIME_WAIT in rows and other, against ss");
+	ASSERT_EQ(sum.cw, s->ss_cw, "CLOSE_WAIT in rows and other, against ss");
+	ASSERT_EQ(sum.fw2, s->ss_fw2, "FIN_WAIT2 in rows and other, against ss");
+	ASSERT_EQ(sum.total, nrecords, "every close, in rows and other, against the records");
+out:
+	free(text);
+}
+
+static int start_top(struct tracer *t, int out_fd, bool text, const char *const *args)
+{
+	return tracer__spawn(t, &(struct tracer_spawn){ .out_fd = out_fd, .command = "top",
+							.text = text }, args);
+}
+
+void test_top_snapshots(void)
+{
+	struct tracer recs = {}, top_json = {}, top_text = {};
+	struct top_scene s = { .lfd = -1, .tw_holder = -1, .cw_holder = -1 };
+	int text_fd, dports[NR_TW], npassive, nrecords;
+
+	text_fd = memfd_create("top-text", MFD_CLOEXEC);
+	if (!ASSERT_GE(text_fd, 0, "memfd"))
+		return;
+	if (!ASSERT_OK(tracer__start(&recs, NULL, NULL), "tcpclose -j") ||
+	    !ASSERT_OK(start_top(&top_json, -1, false, NULL), "tcpclose top -j") ||
+	    !ASSERT_OK(start_top(&top_text, text_fd, true,
+				 (const char *[]){ "--max-groups", "2", "-k", "remote", NULL }),
+		       "tcpclose top --max-groups 2, not a terminal"))
+		goto out;
+	if (!scene__drive(&s))
+		goto out;
+	/* two intervals after the scene: a whole text snapshot of it */
+	conns__sleep_ms(2500);
+	if (!ASSERT_OK(tracer__stop(&recs), "stop tcpclose -j"))
+		goto out;
+	npassive = scene__passive_records(&recs, dports, NR_TW);
+	nrecords = tracer__count_closes(&recs);
+	ASSERT_EQ(npassive, NR_TW, "passive records of our server ends");
+	check_json(&s, &top_json, dports, npassive);
+	ASSERT_OK(tracer__stop(&top_text), "stop the text snapshots");
+	check_text(&s, text_fd, nrecords);
+	ASSERT_OK(tracer__stop(&top_json), "stop tcpclose top -j");
+	ASSERT_EQ(top_json.bad_lines, 0, "every snapshot line is JSON");
+out:
+	scene__cleanup(&s);
+	tracer__free(&recs);
+	tracer__free(&top_json);
+	tracer__free(&top_text);
+	close(text_fd);
+}

@@ -252,7 +252,7 @@ static bool parse_row(const char *line, struct top_row *r)
 }
 
 /* the row whose keys contain both a and b */
-static __attribute__((unused)) bool find_row(const char *screen, const char *a, const char *b, struct top_row *r)
+static bool find_row(const char *screen, const char *a, const char *b, struct top_row *r)
 {
 	char *copy = strdup(screen), *line, *save = NULL;
 	bool found = false;
@@ -350,4 +350,222 @@ out:
 	tracer__free(&top_json);
 	tracer__free(&top_text);
 	close(text_fd);
+}
+
+/* ---- on a real terminal ---- */
+
+#define TERM_COLS 200
+#define TERM_ROWS 40
+#define START_WAIT_MS 30000	/* loading the programs, on a busy machine */
+
+struct term_run {
+	struct tmux tm;
+	char pidfile[PATH_MAX], sttyfile[PATH_MAX], errfile[PATH_MAX];
+	char tcpclose[PATH_MAX];
+};
+
+/* type "tcpclose top" into the shell, as a person would; wait for its heading */
+static char *term__start_top(struct term_run *r)
+{
+	char cmd[4 * PATH_MAX + 128];
+
+	unlink(r->pidfile);
+	snprintf(cmd, sizeof(cmd), "sh -c 'echo $$ > %s; exec %s top --netns /proc/%d/ns/net 2>%s'",
+		 r->pidfile, r->tcpclose, getpid(), r->errfile);
+	if (tmux__type(&r->tm, cmd) || tmux__keys(&r->tm, "Enter"))
+		return NULL;
+	return tmux__wait_for(&r->tm, "CLOSE/s", START_WAIT_MS);
+}
+
+static pid_t term__top_pid(const struct term_run *r)
+{
+	FILE *f = fopen(r->pidfile, "r");
+	int pid = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* the terminal as a shell wants it back: the main screen, the cursor, cooked mode */
+static void term__check_restored(struct term_run *r, const char *after)
+{
+	char what[96], cmd[3 * PATH_MAX + 32], *stty = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(what, sizeof(what), "%s: back at the shell", after);
+	ASSERT_TRUE(tmux__wait_display(&r->tm, "#{pane_current_command}", "sh", 5000), what);
+	snprintf(what, sizeof(what), "%s: the main screen again", after);
+	ASSERT_TRUE(tmux__wait_display(&r->tm, "#{alternate_on}", "0", 2000), what);
+	snprintf(what, sizeof(what), "%s: the cursor shown", after);
+	ASSERT_TRUE(tmux__wait_display(&r->tm, "#{cursor_flag}", "1", 2000), what);
+	unlink(r->sttyfile);
+	snprintf(cmd, sizeof(cmd), "stty -a > %s.tmp && mv %s.tmp %s", r->sttyfile, r->sttyfile,
+		 r->sttyfile);
+	tmux__type(&r->tm, cmd);
+	tmux__keys(&r->tm, "Enter");
+	for (int i = 0; i < 100 && access(r->sttyfile, R_OK); i++)
+		conns__sleep_ms(50);
+	f = fopen(r->sttyfile, "r");
+	snprintf(what, sizeof(what), "%s: stty -a ran in the pane", after);
+	if (!ASSERT_NOT_NULL(f, what))
+		return;
+	getdelim(&stty, &len, '\0', f);
+	fclose(f);
+	test__log("%s: stty -a: %.200s", after, stty ?: "");
+	snprintf(what, sizeof(what), "%s: canonical mode (line editing) back", after);
+	ASSERT_TRUE(stty && strstr(stty, " icanon") && !strstr(stty, "-icanon"), what);
+	snprintf(what, sizeof(what), "%s: echo back", after);
+	ASSERT_TRUE(stty && strstr(stty, " echo ") && !strstr(stty, "-echo "), what);
+	free(stty);
+}
+
+/* the screen's first data row: the line after the heading */
+static bool first_row(const char *screen, struct top_row *r)
+{
+	const char *heading = strstr(screen, "CLOSE/s"), *nl;
+
+	nl = heading ? strchr(heading, '\n') : NULL;
+	return nl && parse_row(nl + 1, r);
+}
+
+/* press key until the heading marks title as the sort; the screen then */
+static char *term__sort(struct term_run *r, const char *key, const char *title)
+{
+	tmux__keys(&r->tm, key);
+	return tmux__wait_for(&r->tm, title, 3000);
+}
+
+/* the rows of the scene on the screen, against ss and the records */
+static void term__check_rows(const char *screen, const struct top_scene *s, const int *dports,
+			     int npassive)
+{
+	char remote[64], comm[TCPC_COMM_LEN + 2];
+	struct top_row row;
+	long long fw2 = 0;
+	const char *line;
+
+	snprintf(remote, sizeof(remote), " 127.0.0.1:%u", s->port);
+	if (ASSERT_TRUE(find_row(screen, "/toptw ", remote, &row), "a toptw row"))
+		ASSERT_EQ(row.tw, s->ss_tw, "toptw's TIME_WAIT on screen, against ss");
+	if (ASSERT_TRUE(find_row(screen, "/topcw ", remote, &row), "a topcw row"))
+		ASSERT_EQ(row.cw, s->ss_cw, "topcw's CLOSE_WAIT on screen, against ss");
+	snprintf(comm, sizeof(comm), "/%s ", s->self_comm);
+	for (int i = 0; i < npassive; i++) {
+		snprintf(remote, sizeof(remote), " 127.0.0.1:%d", dports[i]);
+		if (!ASSERT_TRUE(find_row(screen, comm, remote, &row), "a row per passive record"))
+			continue;
+		ASSERT_EQ(row.total, 1, "its closes since start, as the records say");
+	}
+	for (line = screen; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (parse_row(line, &row) && strstr(row.keys, comm))
+			fw2 += row.fw2;
+	ASSERT_EQ(fw2, s->ss_fw2, "our FIN_WAIT2 on screen, against ss");
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+void test_top_terminal(void)
+{
+	struct top_scene s = { .lfd = -1, .tw_holder = -1, .cw_holder = -1 };
+	struct term_run r = {};
+	struct tracer recs = {};
+	int dports[NR_TW], npassive, nrows = NR_TW + NR_CW + 2;
+	char *screen = NULL, want[64], *last;
+	struct top_row row;
+	pid_t pid;
+
+	snprintf(r.pidfile, sizeof(r.pidfile), "/tmp/tcpclose-top-test.%d.pid", getpid());
+	snprintf(r.sttyfile, sizeof(r.sttyfile), "/tmp/tcpclose-top-test.%d.stty", getpid());
+	snprintf(r.errfile, sizeof(r.errfile), "/tmp/tcpclose-top-test.%d.err", getpid());
+	if (!ASSERT_NOT_NULL(realpath(getenv("TCPCLOSE") ?: "./tcpclose", r.tcpclose), "tcpclose"))
+		return;
+	if (!ASSERT_OK(tmux__start(&r.tm, TERM_COLS, TERM_ROWS), "tmux") ||
+	    !ASSERT_OK(tracer__start(&recs, NULL, NULL), "tcpclose -j alongside"))
+		goto out;
+	screen = term__start_top(&r);
+	if (!ASSERT_NOT_NULL(screen, "tcpclose top drew its heading"))
+		goto out;
+	free(screen);
+	screen = NULL;
+	if (!scene__drive(&s))
+		goto out;
+	/* a refresh after the scene: its rows (3 passive here, 2 FIN_WAIT2 here, toptw, topcw) */
+	conns__sleep_ms(2000);
+	if (!ASSERT_OK(tracer__stop(&recs), "stop tcpclose -j"))
+		goto out;
+	npassive = scene__passive_records(&recs, dports, NR_TW);
+	ASSERT_EQ(npassive, NR_TW, "passive records of our server ends");
+	screen = tmux__capture(&r.tm);
+	if (!ASSERT_NOT_NULL(screen, "capture"))
+		goto out;
+	test__log("screen:\n%s", screen);
+	term__check_rows(screen, &s, dports, npassive);
+	free(screen);
+
+	/* sorting by key press: CLOSE_WAIT first, then TIME_WAIT */
+	screen = term__sort(&r, "w", "    CW*");
+	if (ASSERT_NOT_NULL(screen, "w marks CW as the sort") &&
+	    ASSERT_TRUE(first_row(screen, &row), "a first row"))
+		ASSERT_TRUE(strstr(row.keys, "/topcw ") != NULL, "w: topcw's CLOSE_WAIT first");
+	free(screen);
+	screen = term__sort(&r, "t", "    TW*");
+	if (ASSERT_NOT_NULL(screen, "t marks TW as the sort") &&
+	    ASSERT_TRUE(first_row(screen, &row), "a first row"))
+		ASSERT_TRUE(strstr(row.keys, "/toptw ") != NULL, "t: toptw's TIME_WAIT first");
+	free(screen);
+
+	/*
+	 * Resized to 8 lines: summary, blank, heading, 3 rows, "(N more rows", the help on the
+	 * last line. Drawn again at the new size, not cut: the help moves up to line 8.
+	 */
+	ASSERT_OK(tmux__resize(&r.tm, 120, 8), "tmux resize-window");
+	snprintf(want, sizeof(want), "(%d more rows", nrows - 3);
+	screen = tmux__wait_for(&r.tm, want, 3000);
+	if (ASSERT_NOT_NULL(screen, "redrawn at 8 lines, the rows that do not fit counted")) {
+		test__log("screen at 120x8:\n%s", screen);
+		ASSERT_EQ(count_lines(screen), 8, "8 lines");
+		last = screen + strlen(screen) - 1;
+		while (last > screen && last[-1] != '\n')
+			last--;
+		ASSERT_TRUE(!strncmp(last, "q quit", 6), "the help on the last line");
+		ASSERT_TRUE(first_row(screen, &row) && strstr(row.keys, "/toptw "),
+			    "still sorted by TIME_WAIT");
+	}
+	free(screen);
+	screen = NULL;
+
+	/* q: top quits and the terminal is the shell's again */
+	tmux__keys(&r.tm, "q");
+	term__check_restored(&r, "q");
+
+	/* SIGTERM, as a service manager or kill sends it: the same */
+	screen = term__start_top(&r);
+	if (!ASSERT_NOT_NULL(screen, "tcpclose top again"))
+		goto out;
+	pid = term__top_pid(&r);
+	if (ASSERT_GT(pid, 0, "its pid") && ASSERT_TRUE(tmux__wait_display(&r.tm,
+			"#{alternate_on}", "1", 2000), "top took the alternate screen")) {
+		ASSERT_OK(kill(pid, SIGTERM), "SIGTERM");
+		term__check_restored(&r, "SIGTERM");
+	}
+out:
+	free(screen);
+	tmux__stop(&r.tm);
+	scene__cleanup(&s);
+	tracer__free(&recs);
+	unlink(r.pidfile);
+	unlink(r.sttyfile);
+	unlink(r.errfile);
 }

@@ -24,11 +24,14 @@ set -eu
 # bash-completion its loader, which the package test has find the installed completion
 # systemd         systemd-analyze verify checks the installed unit
 # python3-yaml    the tests read the Prometheus rules' queries (tests/pkg/promql_names.py)
+# libncurses-dev  tcpclose top's screen: terminfo for $TERM, resizes, the terminal restored
+# tmux            a real terminal for the tests of tcpclose top (capture-pane)
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
+      libncurses-dev
       pkg-config make gcc
       iproute2 nftables tcpdump prometheus python3
       pandoc build-essential dpkg-dev debhelper lintian mmdebstrap man-db groff-base
-      bash-completion systemd python3-yaml"
+      bash-completion systemd python3-yaml tmux"
 
 missing=""
 for p in $PKGS; do

@@ -191,10 +191,12 @@ int top__run(const struct tcpc_opts *opts)
 				top_screen__draw(&view, note);
 			}
 		}
-		if (deadline && now >= deadline)
-			break;
-		if (now < next)
+		/* the interval that ends with -d is shown too */
+		if (now < next) {
+			if (deadline && now >= deadline)
+				break;
 			continue;
+		}
 		note = count_held(&t, &table, opts, why, sizeof(why));
 		top_table__roll(&table);
 		view.seconds = now - last;
@@ -205,16 +207,18 @@ int top__run(const struct tcpc_opts *opts)
 		top_view__sort(&view);
 		if (screen) {
 			top_screen__draw(&view, note);
-			continue;
+		} else {
+			if (note)
+				fprintf(stderr, "tcpclose top: %s\n", note);
+			if (opts->json)
+				top_view__print_json(&view, stdout);
+			else
+				top_view__print_text(&view, stdout);
+			if (ferror(stdout))
+				break;	/* a closed pipe (| head): nothing more to say */
 		}
-		if (note)
-			fprintf(stderr, "tcpclose top: %s\n", note);
-		if (opts->json)
-			top_view__print_json(&view, stdout);
-		else
-			top_view__print_text(&view, stdout);
-		if (ferror(stdout))
-			break;	/* a closed pipe (| head): nothing more to say */
+		if (deadline && now >= deadline)
+			break;
 	}
 out:
 	top_screen__close();

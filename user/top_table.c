@@ -123,7 +123,8 @@ static struct top_group *group_of(struct top_table *t, const struct top_key *k)
 		g = smallest;
 	}
 	memset(g, 0, sizeof(*g));
-	g->key = *k;
+	/* padding and all: keys are compared and hashed as bytes */
+	memcpy(&g->key, k, sizeof(*k));
 	g->hash = h;
 	return g;
 }

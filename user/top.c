@@ -139,6 +139,12 @@ int top__run(const struct tcpc_opts *opts)
 	 * ncurses' own: a resize comes as a key.
 	 */
 	signals__on_end(on_signal);
+	/* a terminal it cannot draw on is bad input: said before anything is attached */
+	if (screen && !top_screen__usable()) {
+		fprintf(stderr, "tcpclose top: no terminfo entry for this terminal (TERM=%s): set TERM to one the system knows, e.g. xterm, or use -j for snapshots\n",
+			getenv("TERM") ?: "");
+		return 2;
+	}
 	if (top_table__init(&table, &opts->top_keys, opts->top_groups) ||
 	    !(rows = calloc(opts->top_groups, sizeof(*rows)))) {
 		fprintf(stderr, "tcpclose top: out of memory for %lu groups\n", opts->top_groups);
@@ -154,9 +160,8 @@ int top__run(const struct tcpc_opts *opts)
 	core__seed(&t, opts);
 	core__announce(&t, opts);
 	if (screen && !top_screen__open()) {
-		fprintf(stderr, "tcpclose top: cannot use the terminal (TERM=%s): is there a terminfo entry for it? -j prints snapshots instead\n",
-			getenv("TERM") ?: "");
-		status = 2;
+		fprintf(stderr, "tcpclose top: cannot take the terminal (TERM=%s)\n", getenv("TERM") ?: "");
+		status = 1;
 		goto out;
 	}
 

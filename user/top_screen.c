@@ -1,10 +1,23 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <curses.h>
+#include <term.h>
 #include "top_screen.h"
 
 static bool open_;
+
+bool top_screen__usable(void)
+{
+	int err;
+
+	/* terminfo for $TERM, read without touching the terminal; freed again */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return false;
+	del_curterm(cur_term);
+	return true;
+}
 
 bool top_screen__open(void)
 {

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include "top_view.h"
 
+/* whether $TERM has a terminfo entry: asked before anything is attached */
+bool top_screen__usable(void);
+
 /* take the terminal; false if it cannot be used (no terminfo for $TERM) */
 bool top_screen__open(void);
 

@@ -424,6 +424,33 @@ static void term__check_restored(struct term_run *r, const char *after)
 	free(stty);
 }
 
+/* a terminal it cannot draw on: one line, exit 2, nothing attached */
+static void term__check_bad_term(struct term_run *r)
+{
+	char cmd[3 * PATH_MAX + 64], *err = NULL, *screen;
+	size_t len = 0;
+	FILE *f;
+
+	unlink(r->errfile);
+	snprintf(cmd, sizeof(cmd), "TERM=tcpclose-no-such-term %s top 2>%s; echo rc=$?", r->tcpclose,
+		 r->errfile);
+	tmux__type(&r->tm, cmd);
+	tmux__keys(&r->tm, "Enter");
+	screen = tmux__wait_for(&r->tm, "rc=", 10000);
+	ASSERT_TRUE(screen && strstr(screen, "rc=2"), "exit 2 for a TERM without terminfo");
+	free(screen);
+	f = fopen(r->errfile, "r");
+	if (!ASSERT_NOT_NULL(f, "its stderr"))
+		return;
+	getdelim(&err, &len, '\0', f);
+	fclose(f);
+	test__log("TERM without terminfo: %s", err ?: "");
+	ASSERT_TRUE(err && !strncmp(err, "tcpclose top: no terminfo entry", 31), "says why");
+	ASSERT_TRUE(err && strchr(err, '\n') && !strchr(err, '\n')[1], "in one line");
+	ASSERT_TRUE(err && !strstr(err, "tracing"), "before anything is attached");
+	free(err);
+}
+
 /* the screen's first data row: the line after the heading */
 static bool first_row(const char *screen, struct top_row *r)
 {
@@ -560,6 +587,7 @@ void test_top_terminal(void)
 		ASSERT_OK(kill(pid, SIGTERM), "SIGTERM");
 		term__check_restored(&r, "SIGTERM");
 	}
+	term__check_bad_term(&r);
 out:
 	free(screen);
 	tmux__stop(&r.tm);

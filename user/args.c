@@ -148,6 +148,10 @@ static const char top_usage[] =
 "      --netns PATH        only this network namespace (/run/netns/NAME, /proc/PID/ns/net)\n"
 "      --cgroup PATH       only sockets made in this cgroup v2 or below it\n"
 "      --backend NAME      auto (default), fentry, kprobe or tracepoint (tcpclose --help)\n"
+"      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
+"      --max-tw N          timewait sockets followed at once (default: as many as\n"
+"                          net.ipv4.tcp_max_tw_buckets; the TIME_WAIT dwell needs them)\n"
+"      --max-closing N     full sockets followed while they close (default 65536)\n"
 "  -v, --verbose           print libbpf's messages\n"
 "  -h, --help              this help\n"
 "\n"
@@ -315,8 +319,7 @@ static bool top_only(int c)
 static bool not_for_top(int c)
 {
 	return c == 'T' || c == 'q' || c == 'V' || c == OPT_TRANSITIONS || c == OPT_HIST ||
-	       c == OPT_STUCK || c == OPT_METRICS || c == OPT_USER || c == OPT_RINGBUF_SIZE ||
-	       c == OPT_MAX_TW || c == OPT_MAX_CLOSING;
+	       c == OPT_STUCK || c == OPT_METRICS || c == OPT_USER;
 }
 
 /* an option as people name it: --NAME (its value, not it, may be argv[optind - 1]) */

@@ -59,7 +59,12 @@ void top_table__held(struct top_table *t, const struct tcpc_stuck *st);
 /* the interval ends: what it counted becomes what is shown */
 void top_table__roll(struct top_table *t);
 
-/* the columns a view shows, and sorts by */
+/*
+ * The columns a view shows, and sorts by. Port pressure (the ports module) joins as one
+ * more: TOP_COL_PORTS here and in top_cols[], its value in top_group__value() from the
+ * ports module's count of the local ports held per (saddr, daddr, dport, netns) of the
+ * group, fed from the same walk as the held sockets (top.c, count_held()).
+ */
 enum top_col {
 	TOP_COL_CLOSES,
 	TOP_COL_ACTIVE,

@@ -184,6 +184,8 @@ void test_args_top_errors(void)
 			 "--hist is not top's");
 	expect_usage_of((const char *[]){ "tcpclose", "top", "--stuck", "5", NULL }, top,
 			 "--stuck is not top's");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--user", "nobody", NULL }, top,
+			"--user is not top's");
 	expect_usage_of((const char *[]){ "tcpclose", "top", "extra", NULL }, top,
 			 "stray argument");
 	expect_usage_of((const char *[]){ "tcpclose", "-k", "process", NULL }, "tcpclose: ",

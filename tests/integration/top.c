@@ -597,3 +597,91 @@ out:
 	unlink(r.sttyfile);
 	unlink(r.errfile);
 }
+
+/* ---- the TIME_WAIT dwell ---- */
+
+#define PURGE_MS 30000
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the TIME_WAIT dwells (ms) of toptw's records, sorted; how many */
+static int toptw_dwells(const struct tracer *t, double *ms, int max)
+{
+	json_object **recs;
+	int n = conns__records(t, &recs), got = 0;
+
+	for (int i = 0; i < n && got < max; i++)
+		if (tw__is_close(recs[i]) && !strcmp(json__str(recs[i], "comm") ?: "", "toptw") &&
+		    json__has_state(recs[i], "TIME_WAIT"))
+			ms[got++] = json__dwell(recs[i], "TIME_WAIT");
+	conns__records_free(recs, n > 0 ? n : 0);
+	qsort(ms, got, sizeof(*ms), cmp_double);
+	return got;
+}
+
+/*
+ * TWp50 and TWp99 against the records: the scene in a namespace of its own, deleted once
+ * the scene is checked, which ends the TIME_WAITs at once (purged) with real dwells. Top's
+ * percentiles are of its histogram: within the width of the bucket of the record's value
+ * (1/128 of it, user/hist.c).
+ */
+void test_top_tw_dwell(void)
+{
+	struct top_scene s = { .lfd = -1, .tw_holder = -1, .cw_holder = -1 };
+	struct tracer recs = {}, top = {};
+	json_object **snaps, *g = NULL;
+	struct netns ns = {};
+	double ms[NR_TW], gone, deadline;
+	char remote[64];
+	bool alive = false;
+	int n = 0, at, got = 0;
+
+	if (!ASSERT_OK(netns__create(&ns, "tcpclose-top"), "namespace"))
+		return;
+	alive = true;
+	if (!ASSERT_OK(tracer__start(&recs, ns.path, NULL), "tcpclose -j") ||
+	    !ASSERT_OK(tracer__spawn(&top, &(struct tracer_spawn){ .netns_path = ns.path,
+				     .out_fd = -1, .command = "top" }, NULL), "tcpclose top -j"))
+		goto out;
+	if (!ASSERT_OK(netns__enter(&ns), "enter"))
+		goto out;
+	scene__drive(&s);
+	scene__cleanup(&s);
+	netns__leave(&ns);
+	ASSERT_OK(netns__destroy(&ns, PURGE_MS), "namespace purged");
+	alive = false;
+	deadline = conns__now() + 10;
+	while ((got = toptw_dwells(&recs, ms, NR_TW)) < NR_TW && conns__now() < deadline)
+		conns__sleep_ms(50);
+	if (!ASSERT_EQ(got, NR_TW, "toptw's records, their TIME_WAIT ended"))
+		goto out;
+	gone = wall_s();
+	test__log("toptw's TIME_WAIT dwells: %.3f %.3f %.3f ms", ms[0], ms[1], ms[2]);
+	at = snapshot_after(&top, gone + 1.0, &snaps, &n);
+	if (!ASSERT_GE(at, 0, "a snapshot after the records"))
+		goto out;
+	snprintf(remote, sizeof(remote), "127.0.0.1:%u", s.port);
+	g = group_of(snaps[at], remote, "toptw");
+	if (ASSERT_NOT_NULL(g, "toptw's row")) {
+		test__log("toptw: %s", json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN));
+		ASSERT_EQ(json__int(g, "tw_count", -1), NR_TW, "TIME_WAITs counted");
+		ASSERT_EQ(json__int(g, "closes_total", -1), NR_TW, "toptw's closes");
+		/* nearest rank: p50 of 3 is the 2nd, p99 the 3rd */
+		ASSERT_NEAR(json__double(g, "tw_p50_ms", -1), ms[1], ms[1] / 128, "TWp50");
+		ASSERT_NEAR(json__double(g, "tw_p99_ms", -1), ms[2], ms[2] / 128, "TWp99");
+		ASSERT_EQ(now_count(g, "TIME_WAIT"), 0, "none held once purged");
+	}
+	conns__records_free(snaps, n);
+out:
+	if (alive) {
+		scene__cleanup(&s);
+		netns__destroy(&ns, 0);
+	}
+	tracer__free(&recs);
+	tracer__free(&top);
+}

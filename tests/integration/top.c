@@ -436,7 +436,8 @@ static void term__check_bad_term(struct term_run *r)
 		 r->errfile);
 	tmux__type(&r->tm, cmd);
 	tmux__keys(&r->tm, "Enter");
-	screen = tmux__wait_for(&r->tm, "rc=", 10000);
+	/* "rc=" at the start of a line: its output, not the command typed, which has it too */
+	screen = tmux__wait_for(&r->tm, "\nrc=", 10000);
 	ASSERT_TRUE(screen && strstr(screen, "rc=2"), "exit 2 for a TERM without terminfo");
 	free(screen);
 	f = fopen(r->errfile, "r");

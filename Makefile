@@ -59,9 +59,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP 
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 CFLAGS += -DTCPCLOSE_NO_HTTP
-LIBS := -lbpf -lelf -lz -lzstd
+LIBS := -lbpf -lelf -lz -lzstd -lncursesw -ltinfo
 else
-LIBS := -lbpf -lelf -lz -lmicrohttpd -lpthread
+LIBS := -lbpf -lelf -lz -lmicrohttpd -lpthread -lncursesw
 endif
 
 ifeq ($(V),1)

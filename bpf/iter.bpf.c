@@ -77,11 +77,13 @@ static __always_inline void report_stuck(struct seq_file *seq, const struct sock
 	st.type = TCPC_EV_STUCK;
 	st.family = c->rec.family;
 	st.state = state;
+	st.close_state = state__index(state);
 	st.partial = !!(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
 	st.sport = c->rec.sport;
 	st.dport = c->rec.dport;
 	st.netns = c->rec.netns;
 	st.pid = c->rec.pid;
+	st.cgroup_id = c->rec.cgroup_id;
 	st.age_ns = now - c->rec.enter_ns;
 	st.ts_ns = now;
 	st.ino = ino;
@@ -119,6 +121,53 @@ static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common 
 	if (tp->inet_conn.icsk_inet.sk.sk_socket)
 		ino = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_socket, file, f_inode, i_ino);
 	report_stuck(seq, skc, c, state, ino, now);
+}
+
+/*
+ * tcpclose top: every socket in a close state, as the kernel holds it now (its own tuple,
+ * followed or not), with the process of tcpclose's entry for it if there is one, and the
+ * socket's inode so that user space can find the holder of a full socket whose entry has
+ * no process yet (a CLOSE_WAIT entered in softirq).
+ */
+static __always_inline void walk_held(struct seq_file *seq, struct sock_common *skc,
+				      struct tcp_timewait_sock *tw, int state, __u8 idx)
+{
+	struct tcpc_stuck st = {};
+	struct tcpc_closing *c;
+	struct tcp_sock *tp;
+	__u64 key = (__u64)tw;
+
+	st.type = TCPC_EV_STUCK;
+	st.state = state;
+	st.close_state = idx;
+	skc__read_tuple(skc, &st.family, &st.dport, &st.netns, st.saddr, st.daddr);
+	st.sport = skc->skc_num;
+	if (tw) {
+		c = bpf_map_lookup_elem(&tws, &key);
+	} else {
+		c = full_entry(skc, &tp);
+		if (tp) {
+			if (tp->inet_conn.icsk_inet.sk.sk_socket)
+				st.ino = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_socket, file,
+						       f_inode, i_ino);
+			/* followed or not, a full socket knows its cgroup */
+			st.cgroup_id = sk__cgroup_id(&tp->inet_conn.icsk_inet.sk);
+		}
+	}
+	st.ts_ns = bpf_ktime_get_ns();
+	if (c) {
+		if (filter_pid && c->rec.pid != filter_pid)
+			return;
+		st.pid = c->rec.pid;
+		if (tw)
+			st.cgroup_id = c->rec.cgroup_id;
+		st.partial = !!(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
+		st.age_ns = st.ts_ns - c->rec.enter_ns;
+		__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
+	} else if (filter_pid) {
+		return;		/* no process known: not -p's */
+	}
+	bpf_seq_write(seq, &st, sizeof(st));
 }
 
 /*
@@ -243,6 +292,11 @@ int tcpc_iter(struct bpf_iter__tcp *ctx)
 	}
 	if (iter_mode == TCPC_ITER_STUCK) {
 		walk_stuck(ctx->meta->seq, skc, tw, state);
+		return 0;
+	}
+	if (iter_mode == TCPC_ITER_HELD) {
+		if (!gauge__filtered(skc, tw))
+			walk_held(ctx->meta->seq, skc, tw, state, idx);
 		return 0;
 	}
 	if (tw) {

@@ -273,6 +273,8 @@ enum tcpc_iter_mode {
 	TCPC_ITER_STUCK,		/* write a struct tcpc_stuck for each one stuck past the threshold */
 	TCPC_ITER_MARK,		/* set walk_mark = iter_mark in the entry of every socket that is there */
 	TCPC_ITER_PORTS,		/* write a struct tcpc_port for each socket holding a local port */
+	TCPC_ITER_HELD,		/* write a struct tcpc_stuck for every socket in a close state
+				 * (tcpclose top: what the kernel holds now, per group) */
 };
 
 /* tcpc_port.flags */
@@ -303,6 +305,9 @@ struct tcpc_port {
 /*
  * --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK for at least the threshold,
  * written by the tcpc_iter walk into its seq_file (bpf_seq_write), one per walk while stuck.
+ * TCPC_ITER_HELD writes the same for every socket in a close state, followed or not: then
+ * pid and comm are the followed entry's (0 and "" if tcpclose follows none), age_ns 0 for
+ * one not followed.
  */
 struct tcpc_stuck {
 	__u8 type;		/* TCPC_EV_STUCK */
@@ -319,6 +324,9 @@ struct tcpc_stuck {
 	__u8 saddr[16];
 	__u8 daddr[16];
 	char comm[TCPC_COMM_LEN];
+	__u8 close_state;	/* state as enum tcpc_state */
+	__u8 pad[7];
+	__u64 cgroup_id;	/* the socket's cgroup v2 id (its full socket's), 0 if not known */
 };
 
 /* --laddr/--raddr: an LPM trie key, the family byte first so one trie holds v4 and v6 */

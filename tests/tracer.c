@@ -139,7 +139,7 @@ int tracer__start(struct tracer *t, const char *netns_path, const char *const *a
 int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char *const *args)
 {
 	const char *path = getenv("TCPCLOSE") ?: "./tcpclose";
-	const char *argv[TRACER_MAX_ARGS + 5];
+	const char *argv[TRACER_MAX_ARGS + 6];
 	double deadline;
 	int argc = 0, i;
 
@@ -149,7 +149,10 @@ int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char 
 	if ((spec->out_fd < 0 && t->out < 0) || t->err < 0)
 		return -errno;
 	argv[argc++] = path;
-	argv[argc++] = "-j";
+	if (spec->command)
+		argv[argc++] = spec->command;
+	if (!spec->text)
+		argv[argc++] = "-j";
 	if (spec->netns_path != TRACER_ALL_NETNS) {
 		argv[argc++] = "--netns";
 		argv[argc++] = spec->netns_path ?: "/proc/self/ns/net";

@@ -31,6 +31,8 @@ int tracer__start(struct tracer *t, const char *netns_path, const char *const *a
 struct tracer_spawn {
 	const char *netns_path;	/* --netns; NULL: its own; TRACER_ALL_NETNS: no --netns */
 	int out_fd;		/* its stdout, which the caller then reads; -1: a memfd, parsed */
+	const char *command;	/* a subcommand first ("top"); NULL: the tracer itself */
+	bool text;		/* without -j: its text, which the caller reads from out_fd */
 };
 #define TRACER_ALL_NETNS ((const char *)-1)
 int tracer__spawn(struct tracer *t, const struct tracer_spawn *spec, const char *const *args);

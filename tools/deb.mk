@@ -17,7 +17,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 EXAMPLESDIR ?= $(PREFIX)/share/doc/tcpclose/examples
 
-MAN_PAGES := $(OUTPUT)/man/tcpclose.8 $(OUTPUT)/man/tcpclose-check.8
+MAN_PAGES := $(OUTPUT)/man/tcpclose.8 $(OUTPUT)/man/tcpclose-check.8 $(OUTPUT)/man/tcpclose-top.8
 # the date a man page shows: the package's (dpkg-buildpackage sets SOURCE_DATE_EPOCH from
 # debian/changelog), else the last commit's, so that a rebuild gives the same page
 MAN_DATE = $(shell if [ -n "$$SOURCE_DATE_EPOCH" ]; then date -u -d "@$$SOURCE_DATE_EPOCH" +%F; \
@@ -55,6 +55,7 @@ install-extras: $(MAN_PAGES)
 
 uninstall-extras:
 	$(Q)rm -f $(DESTDIR)$(MANDIR)/man8/tcpclose.8 $(DESTDIR)$(MANDIR)/man8/tcpclose-check.8 \
+		$(DESTDIR)$(MANDIR)/man8/tcpclose-top.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/tcpclose $(DESTDIR)$(BASHCOMPDIR)/tcpclose-check \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/tcpclose.service
 	$(Q)rm -rf $(DESTDIR)$(EXAMPLESDIR)

@@ -29,12 +29,15 @@ set -eu
 # busybox-static  the root of the image that test builds from a tarball (no registry)
 # libxml2-utils   xmllint: the --ladder-svg test parses every picture as XML
 # librsvg2-bin    rsvg-convert: the --ladder-svg test renders the pictures to PNG
+# libncurses-dev  tcpclose top's screen: terminfo for $TERM, resizes, the terminal restored
+# tmux            a real terminal for the tests of tcpclose top (capture-pane)
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
+      libncurses-dev
       pkg-config make gcc
       iproute2 nftables tcpdump prometheus python3
       pandoc build-essential dpkg-dev debhelper lintian mmdebstrap man-db groff-base
       bash-completion systemd python3-yaml podman runc busybox-static
-      libxml2-utils librsvg2-bin"
+      libxml2-utils librsvg2-bin tmux"
 
 missing=""
 for p in $PKGS; do

@@ -19,10 +19,14 @@
 #include "args.h"
 #include "backend.h"
 #include "http.h"
+#include "top_table.h"
 
 
 static const char usage[] =
 "Usage: tcpclose [OPTIONS]\n"
+"       tcpclose top [OPTIONS]  a live view: closes, TIME_WAIT, CLOSE_WAIT and FIN_WAIT2\n"
+"                              per process, remote endpoint, local port or container\n"
+"                              (tcpclose top --help)\n"
 "       tcpclose features      what this kernel offers a tracer, and what tcpclose uses\n"
 "       tcpclose check [SCENARIO...]  run built-in close scenarios in private namespaces,\n"
 "                              trace them and compare every record with what this kernel\n"
@@ -123,6 +127,59 @@ static const char usage[] =
 "  tcpclose -q --metrics 9465 --user nobody   # a Prometheus agent on 127.0.0.1:9465\n"
 "  tcpclose --netns /run/netns/blue --transitions\n";
 
+static const char top_usage[] =
+"Usage: tcpclose top [OPTIONS]\n"
+"A live view of how TCP connections close, in the spirit of top and tcptop: one row per\n"
+"group, refreshed every interval. Each row shows the closes per second by role (of\n"
+"connections gone in the last interval; ACTV counts simultaneous closes too), the sockets\n"
+"in TIME_WAIT, CLOSE_WAIT and FIN_WAIT2 now (what the kernel holds, walked as ss walks\n"
+"them), the TIME_WAIT dwell p50 and p99 in seconds since start, FIN retransmits and resets\n"
+"in the last interval, and the closes since start. At most --max-groups groups are kept:\n"
+"past that the smallest are folded into an \"other\" row, so memory stays bounded.\n"
+"\n"
+"On a terminal it draws a screen (ncurses; $TERM, as over ssh) and reads keys: q quits;\n"
+"c, a, p, b, t, w, f, m, n, x, r, o sort by closes, active, passive, aborted, TIME_WAIT,\n"
+"CLOSE_WAIT, FIN_WAIT2, TIME_WAIT p50, p99, FIN retransmits, resets, total; < and > move\n"
+"the sort column. With -j, or when stdout is not a terminal, it prints one snapshot per\n"
+"interval instead: JSON Lines ({\"type\":\"top\"}) with -j, plain text without.\n"
+"\n"
+"Options:\n"
+"  -k, --keys KEYS         what a row groups by, comma-separated: process (pid and comm),\n"
+"                          remote (address and port), lport, container (for now: the\n"
+"                          network namespace); default process,remote\n"
+"  -s, --sort COLUMN       sort by closes (default), active, passive, aborted, time_wait,\n"
+"                          close_wait, fin_wait2, tw_p50, tw_p99, fin_retrans, resets,\n"
+"                          total\n"
+"      --max-groups N      groups kept at once, 1 to 65536 (default 256; each takes up\n"
+"                          to 38 KiB, a TIME_WAIT histogram)\n"
+"  -i, --interval SECONDS  refresh every SECONDS (default 1)\n"
+"  -j, --json              one JSON object per interval, never a screen\n"
+"  -d, --duration SECONDS  stop after this long (default: until q or Ctrl-C)\n"
+"  -p, --pid PID           only connections of this process\n"
+"  -L, --lport PORT        only connections with this local port\n"
+"  -D, --dport PORT        only connections with this remote port\n"
+"  -4, --ipv4              only IPv4\n"
+"  -6, --ipv6              only IPv6\n"
+"      --laddr CIDR        only local addresses in CIDR (repeatable)\n"
+"      --raddr CIDR        only remote addresses in CIDR (repeatable)\n"
+"      --netns PATH        only this network namespace (/run/netns/NAME, /proc/PID/ns/net)\n"
+"      --cgroup PATH       only sockets made in this cgroup v2 or below it\n"
+"      --backend NAME      auto (default), fentry, kprobe or tracepoint (tcpclose --help)\n"
+"      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
+"      --max-tw N          timewait sockets followed at once (default: as many as\n"
+"                          net.ipv4.tcp_max_tw_buckets; the TIME_WAIT dwell needs them)\n"
+"      --max-closing N     full sockets followed while they close (default 65536)\n"
+"  -v, --verbose           print libbpf's messages\n"
+"  -h, --help              this help\n"
+"\n"
+"Exit status: 0 after q, -d or a signal; 1 if tracing failed while it ran; 2 on a usage\n"
+"error, or when tracing cannot start.\n"
+"\n"
+"Examples:\n"
+"  tcpclose top                       # who closes, and who holds TIME_WAIT, per peer\n"
+"  tcpclose top -k process -s close_wait   # who is leaking CLOSE_WAIT\n"
+"  tcpclose top -k lport -j -d 60 > top.jsonl   # a minute of snapshots, per local port\n";
+
 enum {
 	OPT_TRANSITIONS = 0x100,
 	OPT_NETNS,
@@ -140,6 +197,7 @@ enum {
 	OPT_LADDER,
 	OPT_LADDER_SVG,
 	OPT_PORT_PRESSURE,
+	OPT_MAX_GROUPS,
 };
 
 static const struct option long_opts[] = {
@@ -172,6 +230,9 @@ static const struct option long_opts[] = {
 	{ "ladder", no_argument, NULL, OPT_LADDER },
 	{ "ladder-svg", required_argument, NULL, OPT_LADDER_SVG },
 	{ "port-pressure", optional_argument, NULL, OPT_PORT_PRESSURE },
+	{ "keys", required_argument, NULL, 'k' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 	{},
 };
 
@@ -289,17 +350,95 @@ static int open_ladder_dir(const char *path)
 	return fd;
 }
 
+/* the options of one mode only: tcpclose top's, or the tracer's that top has no use for */
+static bool top_only(int c)
+{
+	return c == 'k' || c == 's' || c == OPT_MAX_GROUPS;
+}
+
+static bool not_for_top(int c)
+{
+	return c == 'T' || c == 'q' || c == 'V' || c == OPT_TRANSITIONS || c == OPT_HIST ||
+	       c == OPT_STUCK || c == OPT_METRICS || c == OPT_USER || c == OPT_LADDER ||
+	       c == OPT_LADDER_SVG || c == OPT_PORT_PRESSURE;
+}
+
+/* an option as people name it: --NAME (its value, not it, may be argv[optind - 1]) */
+static const char *opt_name(int c)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
+static bool top_defaults(struct tcpc_opts *opts)
+{
+	const char *bad;
+	size_t badlen;
+
+	opts->top = true;
+	opts->top_sort = TOP_COL_CLOSES;
+	opts->top_groups = TOP_DEFAULT_GROUPS;
+	return top_keys__parse(&opts->top_keys, "process,remote", &bad, &badlen);
+}
+
 enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE *out, FILE *err)
 {
+	const char *cmd = "tcpclose";
 	unsigned long v;
 	int c;
 
 	args__defaults(opts);
 	optind = 1;
 	opterr = 0;
+	/* "tcpclose top ...": a command of its own, parsed from the word after "top" */
+	if (argc >= 2 && !strcmp(argv[1], "top")) {
+		top_defaults(opts);
+		cmd = "tcpclose top";
+		argc--;
+		argv++;
+	}
 
-	while ((c = getopt_long(argc, argv, ":jTp:L:D:46d:i:qvhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jTp:L:D:46d:i:k:s:qvhV", long_opts, NULL)) != -1) {
+		if (opts->top && not_for_top(c)) {
+			fprintf(err, "tcpclose top: --%s is not an option of tcpclose top (see tcpclose top --help)\n",
+				opt_name(c));
+			return ARGS_EXIT_USAGE;
+		}
+		if (!opts->top && top_only(c)) {
+			fprintf(err, "tcpclose: --%s is an option of tcpclose top (see tcpclose top --help)\n",
+				opt_name(c));
+			return ARGS_EXIT_USAGE;
+		}
 		switch (c) {
+		case 'k': {
+			const char *bad;
+			size_t badlen;
+
+			if (!top_keys__parse(&opts->top_keys, optarg, &bad, &badlen)) {
+				fprintf(err, "tcpclose top: invalid -k '%s': '%.*s' is not a key, or is given twice; give some of %s, comma-separated\n",
+					optarg, (int)badlen, bad, top_keys__names());
+				return ARGS_EXIT_USAGE;
+			}
+			break;
+		}
+		case 's':
+			opts->top_sort = top_col__parse(optarg);
+			if (opts->top_sort < 0) {
+				fprintf(err, "tcpclose top: invalid -s '%s': give closes, active, passive, aborted, time_wait, close_wait, fin_wait2, tw_p50, tw_p99, fin_retrans, resets or total\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			break;
+		case OPT_MAX_GROUPS:
+			if (!parse_ulong(optarg, 1, 65536, &v)) {
+				fprintf(err, "tcpclose top: invalid --max-groups '%s': give a number from 1 to 65536\n",
+					optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->top_groups = v;
+			break;
 		case 'j':
 			opts->json = true;
 			break;
@@ -439,7 +578,7 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 			opts->verbose = true;
 			break;
 		case 'h':
-			fputs(usage, out);
+			fputs(opts->top ? top_usage : usage, out);
 			return ARGS_EXIT_OK;
 		case 'V':
 			fprintf(out, "tcpclose %s\n", TCPCLOSE_VERSION);
@@ -474,17 +613,18 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 			*(c == OPT_MAX_TW ? &opts->max_tw : &opts->max_closing) = v;
 			break;
 		case ':':
-			fprintf(err, "tcpclose: option '%s' needs a value (see tcpclose --help)\n",
-				argv[optind - 1]);
+			fprintf(err, "%s: option '%s' needs a value (see %s --help)\n", cmd,
+				argv[optind - 1], cmd);
 			return ARGS_EXIT_USAGE;
 		default:
-			fprintf(err, "tcpclose: unknown option '%s' (see tcpclose --help)\n",
-				argv[optind - 1]);
+			fprintf(err, "%s: unknown option '%s' (see %s --help)\n", cmd,
+				argv[optind - 1], cmd);
 			return ARGS_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(err, "tcpclose: unexpected argument '%s' (see tcpclose --help)\n", argv[optind]);
+		fprintf(err, "%s: unexpected argument '%s' (see %s --help)\n", cmd, argv[optind],
+			cmd);
 		return ARGS_EXIT_USAGE;
 	}
 	if (opts->ladder && (opts->json || opts->quiet)) {
@@ -492,5 +632,7 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 			opts->json ? "-j" : "-q");
 		return ARGS_EXIT_USAGE;
 	}
+	if (opts->top && !opts->interval)
+		opts->interval = 1;
 	return ARGS_RUN;
 }

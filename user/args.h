@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include "backend.h"
 #include "tcpclose.h"
+#include "top_key.h"
 
 #define ARGS_MAX_CIDRS TCPC_MAX_CIDRS
 #define ARGS_PORT_PRESSURE_PCT 80	/* --port-pressure without a value */
@@ -46,6 +47,11 @@ struct tcpc_opts {
 				 * as tcp_max_tw_buckets (loader.max_tw) */
 	unsigned long max_closing;	/* --max-closing: full sockets followed while closing */
 	enum tcpc_backend backend;	/* --backend */
+	/* tcpclose top */
+	bool top;		/* the live view instead of records */
+	struct top_keys top_keys;	/* -k: what a row groups by */
+	int top_sort;		/* -s: enum top_col */
+	unsigned long top_groups;	/* --max-groups: groups kept before folding into other */
 };
 
 enum args_result {

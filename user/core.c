@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* core: poll, deliver to consumers, settle, drain; see core.h */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "core.h"
@@ -52,6 +54,25 @@ static int core__on_unseen(void *ctx, void *data, size_t size)
 	if (t->filter_pid && rec->pid != t->filter_pid)
 		return 0;
 	return core__on_event(ctx, data, size);
+}
+
+void core__seed(struct core *t, const struct tcpc_opts *opts)
+{
+	int err = walk__sockets(&t->loader, opts->netns_path, TCPC_ITER_SEED, NULL, NULL);
+
+	if (err)
+		fprintf(stderr, "tcpclose: finding connections already closing: %s; those in network namespaces that could not be walked are not reported%s\n",
+			strerror(-err), err == -EPERM ? " (that needs CAP_SYS_ADMIN)" : "");
+	else if (t->loader.walk_denied)
+		fprintf(stderr, "tcpclose: connections already closing in %u network namespaces are not reported: entering them needs CAP_SYS_ADMIN\n",
+			t->loader.walk_denied);
+}
+
+void core__announce(const struct core *t, const struct tcpc_opts *opts)
+{
+	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend), up to %lu timewait sockets at once%s; Ctrl-C to end\n",
+		t->loader.hz, backend__name(t->loader.backend), t->loader.max_tw,
+		opts->max_tw ? "" : " (tcp_max_tw_buckets; --max-tw to change)");
 }
 
 int core__poll(struct core *t, int timeout_ms)

@@ -40,6 +40,15 @@ void core__consume_with(struct core *t, const struct core_consumer *c);
 int core__open(struct core *t, const struct tcpc_opts *opts);
 
 /*
+ * Once attached: walk opts' namespaces for the connections already closing, so that they
+ * are followed from now on; on stderr, what could not be walked.
+ */
+void core__seed(struct core *t, const struct tcpc_opts *opts);
+
+/* on stderr, the line that says tracing has begun (tests and scripts wait for it) */
+void core__announce(const struct core *t, const struct tcpc_opts *opts);
+
+/*
  * Wait up to timeout_ms for a batch, deliver every event there is (the BPF side wakes us
  * only for a batch, see ringbuf__flags()), and settle the timewait sockets whose end is
  * decided. Returns 0 or a negative errno; a signal is not an error.

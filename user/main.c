@@ -28,8 +28,10 @@
 #include "ladder_svg.h"
 #include "ladder_text.h"
 #include "report.h"
+#include "signals.h"
 #include "sink.h"
 #include "stuck.h"
+#include "top.h"
 #include "walk.h"
 
 #define POLL_MS 100
@@ -54,22 +56,16 @@ static void on_alarm(int sig)
 }
 
 /*
- * Without SA_RESTART: a write blocked on a full pipe returns EINTR, the sink counts what
- * it held as not written, and the run ends with its summary. SIGHUP (the terminal gone)
- * ends it as SIGTERM does.
+ * A write blocked on a full pipe returns EINTR, the sink counts what it held as not
+ * written, and the run ends with its summary.
  */
 static void signals__install(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_alarm };
 
+	signals__on_end(on_signal);
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
-	/* a closed pipe (| head) shows as a write error and ends the run cleanly */
-	signal(SIGPIPE, SIG_IGN);
 }
 
 /* the sink and --metrics as the tracer's consumers */
@@ -234,6 +230,10 @@ int main(int argc, char **argv)
 	case ARGS_RUN:
 		break;
 	}
+	if (opts.top) {
+		libbpf_set_print(opts.verbose ? libbpf_print : NULL);
+		return top__run(&opts);
+	}
 
 	libbpf_set_print(opts.verbose ? libbpf_print : NULL);
 	signals__install();
@@ -294,13 +294,7 @@ int main(int argc, char **argv)
 	}
 	/* attached first, then walked: a connection closing in between is seen by both, and
 	 * the walk leaves alone what the programs already follow */
-	err = walk__sockets(&t.loader, opts.netns_path, TCPC_ITER_SEED, NULL, NULL);
-	if (err)
-		fprintf(stderr, "tcpclose: finding connections already closing: %s; those in network namespaces that could not be walked are not reported%s\n",
-			strerror(-err), err == -EPERM ? " (that needs CAP_SYS_ADMIN)" : "");
-	else if (t.loader.walk_denied)
-		fprintf(stderr, "tcpclose: connections already closing in %u network namespaces are not reported: entering them needs CAP_SYS_ADMIN\n",
-			t.loader.walk_denied);
+	core__seed(&t, &opts);
 	err = 0;
 
 	if (opts.metrics)
@@ -311,9 +305,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend), up to %lu timewait sockets at once%s; Ctrl-C to end\n",
-		t.loader.hz, backend__name(t.loader.backend), t.loader.max_tw,
-		opts.max_tw ? "" : " (tcp_max_tw_buckets; --max-tw to change)");
+	core__announce(&t, &opts);
 	if ((!opts.hist || opts.json) && !opts.quiet)
 		sink.ops->header(&sink);
 	sink__flush(&sink);

@@ -58,6 +58,24 @@ test_completion_commands() {
 	expect_words "no command after an option" /dev/null ./tcpclose -j ""
 }
 
+# tcpclose top: its own options, its keys (the last of a comma list), its sort columns
+test_completion_top() {
+	new_tmp
+	help_options ./tcpclose top | grep -o -- '--[a-z0-9-]*' >"$TMP/long"
+	expect_words "tcpclose top's long options" "$TMP/long" ./tcpclose top --
+	grep -x -- --hist "$TMP/long" && fail "top's options include the tracer's --hist"
+	grep -x -- --keys "$TMP/long" >/dev/null || fail "top's --help lists no --keys"
+	# the keys and columns as top's --help names them, so that neither can fall behind
+	./tcpclose top --help | sed -n '/--keys KEYS/,/default process/p' | grep -o 'process\|remote\|lport\|container' |
+		sort -u >"$TMP/keys"
+	expect_words "-k" "$TMP/keys" ./tcpclose top -k ""
+	expect_words "-k after a comma" <(sed 's/^/process,/' "$TMP/keys") ./tcpclose top -k process,
+	./tcpclose top --help | sed -n '/--sort COLUMN/,/total/p' | sed 's/.*sort by //' |
+		grep -o '[a-z_0-9]\{4,\}' | grep -vx 'default\|sort\|column' >"$TMP/cols"
+	expect_words "-s" "$TMP/cols" ./tcpclose top -s ""
+	expect_words "--sort by prefix" <(echo close_wait; echo closes) ./tcpclose top --sort clos
+}
+
 # scenarios: what "tcpclose check --list" lists, after check and in --expect
 test_completion_scenarios() {
 	new_tmp

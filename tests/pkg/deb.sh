@@ -25,11 +25,11 @@ test_deb_build() {
 	depends=$(dpkg-deb -f "$DEB" Depends)
 	echo "Depends: $depends"
 	echo "Recommends: $(dpkg-deb -f "$DEB" Recommends)"
-	for lib in libbpf1 libc6 libmicrohttpd12 zlib1g; do
+	for lib in libbpf1 libc6 libmicrohttpd12 libncursesw6 libtinfo6 zlib1g; do
 		[[ ", $depends" == *", $lib "* ]] || fail "Depends lacks $lib, which the binaries link"
 	done
 	# only the tests, the demo and make bench use these
-	for p in libjson-c5 prometheus python3 tcpdump iproute2 clang bpftool; do
+	for p in libjson-c5 prometheus python3 tcpdump iproute2 clang bpftool tmux; do
 		[[ ", $depends" == *", $p"[\ ,]* || ", $depends" == *", $p" ]] &&
 			fail "Depends names $p, which only the tests or the build need"
 	done
@@ -37,6 +37,7 @@ test_deb_build() {
 	at_exit "rm -f '${TMPDIR:-/tmp}/deb-contents.$$'"
 	for path in /usr/sbin/tcpclose /usr/sbin/tcpclose-check \
 		/usr/share/man/man8/tcpclose.8.gz /usr/share/man/man8/tcpclose-check.8.gz \
+		/usr/share/man/man8/tcpclose-top.8.gz \
 		/usr/share/bash-completion/completions/tcpclose \
 		/usr/share/bash-completion/completions/tcpclose-check \
 		/lib/systemd/system/tcpclose.service /usr/share/doc/tcpclose/copyright \

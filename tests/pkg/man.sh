@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# The man pages, tcpclose(8) and tcpclose-check(8), as make man builds them from
+# The man pages, tcpclose(8), tcpclose-check(8) and tcpclose-top(8), as make man builds them from
 # docs/man/*.8.md: warning-free, and saying what the programs say.
 
 # groff and man-db render them without a warning, and their NAME lines make whatis entries
@@ -7,7 +7,7 @@ test_man_warnings() {
 	local page out
 
 	man_pages
-	for page in "$MAN_DIR/tcpclose.8" "$MAN_DIR/tcpclose-check.8"; do
+	for page in "$MAN_DIR/tcpclose.8" "$MAN_DIR/tcpclose-check.8" "$MAN_DIR/tcpclose-top.8"; do
 		out=$(groff -ww -man -z "$page" 2>&1) || fail "groff $page: exit $?: $out"
 		[ -z "$out" ] || fail "groff -ww -man -z $page warns: $out"
 		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
@@ -30,6 +30,9 @@ test_man_options() {
 	help_options "$TCPCLOSE" check >"$TMP/help"
 	man_tags "$MAN_DIR/tcpclose-check.8" OPTIONS >"$TMP/man"
 	same_lines "tcpclose check --help and tcpclose-check(8) OPTIONS" "$TMP/help" "$TMP/man"
+	help_options "$TCPCLOSE" top >"$TMP/help"
+	man_tags "$MAN_DIR/tcpclose-top.8" OPTIONS >"$TMP/man"
+	same_lines "tcpclose top --help and tcpclose-top(8) OPTIONS" "$TMP/help" "$TMP/man"
 	# the commands of the help's usage lines ("       tcpclose features ...")
 	"$TCPCLOSE" --help | sed -n 's/^\(Usage:\)\{0,1\} *tcpclose \([a-z][a-z]*\).*/\2/p' >"$TMP/help"
 	man_tags "$MAN_DIR/tcpclose.8" COMMANDS | cut -d' ' -f1 >"$TMP/man"

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "args.h"
+#include "top_table.h"
 #include "test.h"
 
 struct parsed {
@@ -67,7 +68,8 @@ void test_args_filters(void)
 }
 
 /* every bad input: usage result, nothing on stdout, exactly one line on stderr */
-static void expect_usage(const char **argv, const char *what)
+/* one line on stderr, beginning with prefix: the command it was given to */
+static void expect_usage_of(const char **argv, const char *prefix, const char *what)
 {
 	struct parsed p;
 	char *nl;
@@ -77,7 +79,12 @@ static void expect_usage(const char **argv, const char *what)
 	ASSERT_STREQ(p.out, "", "nothing on stdout");
 	nl = strchr(p.err, '\n');
 	ASSERT_TRUE(nl && nl[1] == '\0', "exactly one line on stderr");
-	ASSERT_TRUE(!strncmp(p.err, "tcpclose: ", 10), "the error names the program");
+	ASSERT_TRUE(!strncmp(p.err, prefix, strlen(prefix)), "the error names the program");
+}
+
+static void expect_usage(const char **argv, const char *what)
+{
+	expect_usage_of(argv, "tcpclose: ", what);
 }
 
 void test_args_errors(void)
@@ -174,4 +181,69 @@ void test_args_ladder(void)
 	ASSERT_EQ(p.res, ARGS_EXIT_USAGE, "--ladder and -j");
 	ASSERT_STREQ(p.err, "tcpclose: --ladder draws records on stdout: it excludes -j\n",
 		     "one line");
+}
+
+void test_args_top(void)
+{
+	struct parsed p;
+
+	parse(&p, (const char *[]){ "tcpclose", "top", NULL });
+	ASSERT_EQ(p.res, ARGS_RUN, "tcpclose top runs");
+	ASSERT_TRUE(p.opts.top, "top mode");
+	ASSERT_EQ(p.opts.interval, 1, "refreshed every second by default");
+	ASSERT_EQ(p.opts.top_keys.n, 2, "two keys by default");
+	ASSERT_STREQ(p.opts.top_keys.k[0]->name, "process", "first key: process");
+	ASSERT_STREQ(p.opts.top_keys.k[1]->name, "remote", "second key: remote");
+	ASSERT_EQ(p.opts.top_sort, TOP_COL_CLOSES, "sorted by closes");
+	ASSERT_EQ(p.opts.top_groups, TOP_DEFAULT_GROUPS, "default group cap");
+
+	parse(&p, (const char *[]){ "tcpclose", "top", "-k", "container,lport", "-s", "close_wait",
+				    "--max-groups", "7", "-i", "3", "-j", "-L", "80", NULL });
+	ASSERT_EQ(p.res, ARGS_RUN, "options accepted");
+	ASSERT_EQ(p.opts.top_keys.n, 2, "two keys");
+	ASSERT_STREQ(p.opts.top_keys.k[0]->name, "container", "keys in the order given");
+	ASSERT_STREQ(p.opts.top_keys.k[1]->name, "lport", "second key");
+	ASSERT_EQ(p.opts.top_sort, TOP_COL_CW, "-s close_wait");
+	ASSERT_EQ(p.opts.top_groups, 7, "--max-groups");
+	ASSERT_EQ(p.opts.interval, 3, "-i");
+	ASSERT_TRUE(p.opts.json, "-j");
+	ASSERT_EQ(p.opts.lport, 80, "filters apply to top too");
+
+	parse(&p, (const char *[]){ "tcpclose", "top", "--help", NULL });
+	ASSERT_EQ(p.res, ARGS_EXIT_OK, "top --help exits 0");
+	ASSERT_TRUE(strstr(p.out, "Usage: tcpclose top") != NULL, "top's own usage");
+	ASSERT_TRUE(strstr(p.out, "--keys KEYS") != NULL, "explains -k");
+}
+
+void test_args_top_errors(void)
+{
+	const char *top = "tcpclose top: ";
+
+	expect_usage_of((const char *[]){ "tcpclose", "top", "-k", "comm", NULL }, top,
+			 "unknown key");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "-k", "process,process", NULL },
+			 top, "a key twice");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "-k", "", NULL }, top, "no key");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "-s", "speed", NULL }, top,
+			 "unknown sort column");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--max-groups", "0", NULL }, top,
+			 "no groups");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--max-groups", "65537", NULL },
+			 top, "too many groups");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--hist", NULL }, top,
+			 "--hist is not top's");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--stuck", "5", NULL }, top,
+			 "--stuck is not top's");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--user", "nobody", NULL }, top,
+			"--user is not top's");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--ladder", NULL }, top,
+			 "--ladder is not top's");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "--port-pressure", NULL }, top,
+			 "--port-pressure is not top's");
+	expect_usage_of((const char *[]){ "tcpclose", "top", "extra", NULL }, top,
+			 "stray argument");
+	expect_usage_of((const char *[]){ "tcpclose", "-k", "process", NULL }, "tcpclose: ",
+			 "-k without top");
+	expect_usage_of((const char *[]){ "tcpclose", "--max-groups", "5", NULL }, "tcpclose: ",
+			 "--max-groups without top");
 }

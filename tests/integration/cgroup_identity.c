@@ -8,7 +8,9 @@
  * inode, its path below the cgroup2 mount), and what that path says. One more cgroup is
  * removed before its connection closes: its records keep its id, with no path.
  * Under --user nobody tcpclose cannot open cgroups by file handle and walks the hierarchy:
- * the same must come out.
+ * the same must come out. tcpclose top -k container, run alongside, must count each
+ * cgroup's two closes in one row named as docs/CONTAINERS.md says: RUNTIME:ID12,
+ * container:ID12 for a runtime the path does not name, the unit, cgroup:ID for one gone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "cgroupfs.h"
 #include "conns.h"
@@ -58,6 +61,8 @@ struct ident_test {
 	struct netns ns;
 	bool ns_alive;
 	struct tracer t;
+	struct tracer top_tracer;	/* tcpclose top -j -k container, if top_args */
+	bool top_started;
 };
 
 static void ident__expect(struct ident_test *it)
@@ -239,9 +244,74 @@ static void ident__check(struct ident_test *it)
 	}
 }
 
-static void ident__run(const char *const *args)
+/* the row top names cg by, as docs/CONTAINERS.md has it */
+static void ident__top_name(const struct ident_cg *cg, char *buf, size_t len)
+{
+	if (cg->removed)
+		snprintf(buf, len, "cgroup:%llu", cg->ino);
+	else if (cg->id)
+		snprintf(buf, len, "%s:%.12s", cg->runtime ?: "container", cg->id);
+	else
+		snprintf(buf, len, "%s", cg->unit);
+}
+
+static double ident__wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * top's first snapshot after every close was recorded (its interval then ended later):
+ * each cgroup one row with both of its connection's ends, and no row for another
+ */
+static void ident__check_top(struct ident_test *it, double all_closed)
+{
+	json_object **recs = NULL, *snap = NULL, *groups;
+	double deadline = conns__now() + RECORDS_MS / 1e3;
+	char name[128];
+	int n = 0;
+
+	while (!snap) {
+		conns__records_free(recs, n);
+		n = conns__records(&it->top_tracer, &recs);
+		for (int i = 0; i < n && !snap; i++)
+			if (!strcmp(json__str(recs[i], "type") ?: "", "top") &&
+			    json__double(recs[i], "ts", 0) > all_closed)
+				snap = recs[i];
+		if (!snap && conns__now() > deadline)
+			break;
+		if (!snap)
+			conns__sleep_ms(100);
+	}
+	if (!ASSERT_NOT_NULL(snap, "a top snapshot after the closes") ||
+	    !ASSERT_TRUE(json_object_object_get_ex(snap, "groups", &groups), "its groups"))
+		goto out;
+	test__log("top: %s", json_object_to_json_string_ext(snap, JSON_C_TO_STRING_PLAIN));
+	ASSERT_EQ((int)json_object_array_length(groups), it->ncgs, "a row per cgroup, no other");
+	for (int i = 0; i < it->ncgs; i++) {
+		json_object *row = NULL;
+
+		ident__top_name(&it->cgs[i], name, sizeof(name));
+		for (size_t g = 0; g < json_object_array_length(groups); g++) {
+			json_object *o = json_object_array_get_idx(groups, g);
+
+			if (!strcmp(json__str(o, "container") ?: "", name))
+				row = o;
+		}
+		if (ASSERT_NOT_NULL(row, name))
+			ASSERT_EQ(json__int(row, "closes_total", -1), 2, name);
+	}
+out:
+	conns__records_free(recs, n);
+}
+
+static void ident__run(const char *const *args, const char *const *top_args)
 {
 	struct ident_test it = {};
+	double all_closed;
 	int i, got;
 
 	if (!ident__make(&it) || !ASSERT_OK(netns__create(&it.ns, "tcpclose-ident"), "namespace"))
@@ -249,6 +319,13 @@ static void ident__run(const char *const *args)
 	it.ns_alive = true;
 	if (!ASSERT_OK(tracer__start(&it.t, it.ns.path, args), "start tracer"))
 		goto out;
+	if (top_args) {
+		it.top_started = true;
+		if (!ASSERT_OK(tracer__spawn(&it.top_tracer, &(struct tracer_spawn){
+				.netns_path = it.ns.path, .out_fd = -1, .command = "top" },
+				top_args), "start tcpclose top"))
+			goto out;
+	}
 	if (!ASSERT_OK(netns__enter(&it.ns), "enter namespace"))
 		goto out;
 	for (i = 0; i < it.ncgs; i++)
@@ -262,15 +339,24 @@ static void ident__run(const char *const *args)
 	if (!ASSERT_OK(netns__destroy(&it.ns, PURGE_MS), "namespace purged"))
 		goto out;
 	got = prom__wait_closes(&it.t, 2 * it.ncgs, RECORDS_MS);
+	all_closed = ident__wall();
 	if (!ASSERT_OK(tracer__stop(&it.t), "tracer exits 0 after SIGINT"))
 		goto out;
 	ASSERT_EQ(got, 2 * it.ncgs, "close records, two per connection");
 	ident__check(&it);
+	if (top_args)
+		ident__check_top(&it, all_closed);
 out:
 	if (test__failed())
 		tracer__dump_stderr(&it.t);
 	if (it.ns.home >= 0 && it.ns_alive)
 		netns__destroy(&it.ns, 0);
+	if (it.top_started) {
+		if (test__failed())
+			tracer__dump_stderr(&it.top_tracer);
+		tracer__stop(&it.top_tracer);
+		tracer__free(&it.top_tracer);
+	}
 	ident__unmake(&it);
 	tracer__free(&it.t);
 }
@@ -278,9 +364,12 @@ out:
 void test_cgroup_identity(void)
 {
 	const char *walk[] = { "--user", "nobody", NULL };
+	const char *top[] = { "-k", "container", NULL };
 
 	if (test__start_subtest("file_handles"))
-		ident__run(NULL);
+		ident__run(NULL, NULL);
 	if (test__start_subtest("walk"))
-		ident__run(walk);
+		ident__run(walk, NULL);
+	if (test__start_subtest("top"))
+		ident__run(NULL, top);
 }

@@ -198,10 +198,23 @@ static void judge__arrow(struct ladder_judge *j, const struct ladder *l,
 				    ms(a->t_ns, j->base_ns), ms(j->spans[a->change].lo, j->base_ns));
 		return;
 	}
-	stamp = ours ? check_wire__tx(j->f, s) : check_wire__rx(j->f, s);
-	if (a->t_ns + j->slack < stamp)
-		judge__diff(j, what, "drawn at %.2f ms, before it %s at %.2f ms",
-			    ms(a->t_ns, j->base_ns), ours ? "left" : "arrived", ms(stamp, j->base_ns));
+	/*
+	 * Our ACK of the peer's FIN is drawn at the change it precedes by microseconds; the
+	 * capture's stamp of it was seen up to 28 ms after that change in emulated guests
+	 * (6.1, 6.12), where check_wire.c already bounds the change by the socket dumps, not by
+	 * this ACK. The change's bracket judges its time; its numbers are judged above.
+	 */
+	if (ours && a->seg == LADDER_SEG_ACK && a->change >= 0 && a->change < j->nchanges) {
+		if (a->t_ns + j->slack < j->spans[a->change].lo)
+			judge__diff(j, what, "drawn at %.2f ms, before %.2f ms",
+				    ms(a->t_ns, j->base_ns), ms(j->spans[a->change].lo, j->base_ns));
+	} else {
+		stamp = ours ? check_wire__tx(j->f, s) : check_wire__rx(j->f, s);
+		if (a->t_ns + j->slack < stamp)
+			judge__diff(j, what, "drawn at %.2f ms, before it %s at %.2f ms",
+				    ms(a->t_ns, j->base_ns), ours ? "left" : "arrived",
+				    ms(stamp, j->base_ns));
+	}
 	if (a->change >= 0 && a->change < j->nchanges &&
 	    a->t_ns > j->spans[a->change].hi + j->slack)
 		judge__diff(j, what, "drawn at %.2f ms, after %.2f ms", ms(a->t_ns, j->base_ns),

@@ -254,6 +254,34 @@ int conns__comm(pid_t pid, char *comm, size_t size)
  * Every complete line the running tracer has printed so far, parsed; lines that are not
  * JSON objects are left out here (tracer__stop() reports them). Returns how many.
  */
+double conns__wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int conns__top_snapshot(const struct tracer *t, double after, int wait_ms, json_object ***recs,
+			int *n)
+{
+	double deadline = conns__now() + wait_ms / 1e3;
+
+	for (;;) {
+		*n = conns__records(t, recs);
+		for (int i = 0; i < *n; i++)
+			if (!strcmp(json__str((*recs)[i], "type") ?: "", "top") &&
+			    json__double((*recs)[i], "ts", 0) > after)
+				return i;
+		conns__records_free(*recs, *n > 0 ? *n : 0);
+		*recs = NULL;
+		*n = 0;
+		if (conns__now() > deadline)
+			return -1;
+		conns__sleep_ms(50);
+	}
+}
+
 int conns__records(const struct tracer *t, json_object ***recs)
 {
 	json_object **v = NULL, **nv, *o;

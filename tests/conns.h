@@ -42,10 +42,19 @@ int conns__release(pid_t pid);
 int conns__comm(pid_t pid, char *comm, size_t size);
 
 double conns__now(void);
+/* the wall clock (CLOCK_REALTIME s), as tcpclose's "ts" */
+double conns__wall(void);
 void conns__sleep_ms(int ms);
 
 int conns__records(const struct tracer *t, json_object ***recs);
 void conns__records_free(json_object **recs, int n);
+/*
+ * tcpclose top -j's first snapshot with "ts" (wall clock) after 'after', waiting up to
+ * wait_ms for it: its index in *recs (all the lines read, n of them, for
+ * conns__records_free()), or -1
+ */
+int conns__top_snapshot(const struct tracer *t, double after, int wait_ms, json_object ***recs,
+			int *n);
 bool conns__is(json_object *rec, const char *type, int lport, int rport);
 bool conns__check_end(json_object *rec, int family, int lport, int rport,
 		      unsigned long long netns, pid_t pid, const char *comm, const char *what);

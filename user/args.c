@@ -134,22 +134,26 @@ static const char top_usage[] =
 "connections gone in the last interval; ACTV counts simultaneous closes too), the sockets\n"
 "in TIME_WAIT, CLOSE_WAIT and FIN_WAIT2 now (what the kernel holds, walked as ss walks\n"
 "them), the TIME_WAIT dwell p50 and p99 in seconds since start, FIN retransmits and resets\n"
-"in the last interval, and the closes since start. At most --max-groups groups are kept:\n"
-"past that the smallest are folded into an \"other\" row, so memory stays bounded.\n"
+"in the last interval, the closes since start, and with a remote key PORTS%: the share\n"
+"of the local ports towards that endpoint that no connect() to it can have now (as\n"
+"--port-pressure counts them, the worst over source addresses). At most --max-groups\n"
+"groups are kept: past that the smallest are folded into an \"other\" row, so memory\n"
+"stays bounded.\n"
 "\n"
 "On a terminal it draws a screen (ncurses; $TERM, as over ssh) and reads keys: q quits;\n"
-"c, a, p, b, t, w, f, m, n, x, r, o sort by closes, active, passive, aborted, TIME_WAIT,\n"
-"CLOSE_WAIT, FIN_WAIT2, TIME_WAIT p50, p99, FIN retransmits, resets, total; < and > move\n"
-"the sort column. With -j, or when stdout is not a terminal, it prints one snapshot per\n"
-"interval instead: JSON Lines ({\"type\":\"top\"}) with -j, plain text without.\n"
+"c, a, p, b, t, w, f, m, n, x, r, o, u sort by closes, active, passive, aborted,\n"
+"TIME_WAIT, CLOSE_WAIT, FIN_WAIT2, TIME_WAIT p50, p99, FIN retransmits, resets, total,\n"
+"ports; < and > move the sort column. With -j, or when stdout is not a terminal, it\n"
+"prints one snapshot per interval instead: JSON Lines ({\"type\":\"top\"}) with -j, plain\n"
+"text without.\n"
 "\n"
 "Options:\n"
 "  -k, --keys KEYS         what a row groups by, comma-separated: process (pid and comm),\n"
-"                          remote (address and port), lport, container (for now: the\n"
-"                          network namespace); default process,remote\n"
+"                          remote (address and port), lport, container (the socket's\n"
+"                          cgroup, named as records name it); default process,remote\n"
 "  -s, --sort COLUMN       sort by closes (default), active, passive, aborted, time_wait,\n"
 "                          close_wait, fin_wait2, tw_p50, tw_p99, fin_retrans, resets,\n"
-"                          total\n"
+"                          total, ports\n"
 "      --max-groups N      groups kept at once, 1 to 65536 (default 256; each takes up\n"
 "                          to 38 KiB, a TIME_WAIT histogram)\n"
 "  -i, --interval SECONDS  refresh every SECONDS (default 1)\n"
@@ -426,7 +430,7 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 		case 's':
 			opts->top_sort = top_col__parse(optarg);
 			if (opts->top_sort < 0) {
-				fprintf(err, "tcpclose top: invalid -s '%s': give closes, active, passive, aborted, time_wait, close_wait, fin_wait2, tw_p50, tw_p99, fin_retrans, resets or total\n",
+				fprintf(err, "tcpclose top: invalid -s '%s': give closes, active, passive, aborted, time_wait, close_wait, fin_wait2, tw_p50, tw_p99, fin_retrans, resets, total or ports\n",
 					optarg);
 				return ARGS_EXIT_USAGE;
 			}

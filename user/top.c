@@ -9,6 +9,7 @@
 #include "cgroup.h"
 #include "clock.h"
 #include "core.h"
+#include "port_walk.h"
 #include "signals.h"
 #include "stuck.h"
 #include "top.h"
@@ -68,16 +69,12 @@ static void name_holders(struct tcpc_stuck *st, int n)
 	free(hs);
 }
 
-static bool keys_have_process(const struct top_keys *keys)
-{
-	for (int i = 0; i < keys->n; i++)
-		if (!strcmp(keys->k[i]->name, "process"))
-			return true;
-	return false;
-}
-
-/* the sockets held now, into the table; NULL or why they could not be counted */
-static const char *count_held(struct core *t, struct top_table *table,
+/*
+ * The sockets held now, into the table, and with a remote key the local ports held towards
+ * each remote endpoint (a walk of its own, as --port-pressure's); NULL or why they could
+ * not be counted
+ */
+static const char *count_held(struct core *t, struct top_table *table, struct port_pressure *pp,
 			      const struct tcpc_opts *opts, char *why, size_t len)
 {
 	struct walk_out out = {};
@@ -87,12 +84,16 @@ static const char *count_held(struct core *t, struct top_table *table,
 	err = walk__sockets(&t->loader, opts->netns_path, TCPC_ITER_HELD, NULL, &out);
 	st = (struct tcpc_stuck *)out.buf;
 	n = out.len / sizeof(*st);
-	if (keys_have_process(table->keys))
+	if (top_keys__has(table->keys, "process"))
 		name_holders(st, n);
 	top_table__held_begin(table);
 	for (int i = 0; i < n; i++)
 		top_table__held(table, &st[i]);
 	free(out.buf);
+	if (pp && !err)
+		err = port_walk__run(pp, &t->loader, opts->netns_path);
+	if (pp)
+		top_table__ports(table, pp);
 	if (err && !(err == -ENOENT && opts->netns_path)) {
 		snprintf(why, len, "sockets now: counted only partly: %s%s", strerror(-err),
 			 err == -EPERM ? " (walking network namespaces needs CAP_SYS_ADMIN)" : "");
@@ -132,6 +133,7 @@ int top__run(const struct tcpc_opts *opts)
 	bool screen = !opts->json && isatty(STDOUT_FILENO);
 	struct core t = {};
 	struct cgroups cgroups = { .mnt_fd = -1 };
+	struct port_pressure *pp = NULL;
 	char why[256];
 	int err, status = 0;
 
@@ -151,6 +153,13 @@ int top__run(const struct tcpc_opts *opts)
 	    !(rows = calloc(opts->top_groups, sizeof(*rows)))) {
 		fprintf(stderr, "tcpclose top: out of memory for %lu groups\n", opts->top_groups);
 		top_table__free(&table);
+		return 1;
+	}
+	/* the PORTS% column: for the rows of a remote endpoint only, and only then walked */
+	if (top_keys__has(&opts->top_keys, "remote") && !(pp = port_pressure__new(1.0))) {
+		fprintf(stderr, "tcpclose top: out of memory for counting the local ports held\n");
+		top_table__free(&table);
+		free(rows);
 		return 1;
 	}
 	/* containers are named as the records name them; a cache without a cgroup2 mount
@@ -176,7 +185,7 @@ int top__run(const struct tcpc_opts *opts)
 	deadline = opts->duration ? last + opts->duration : 0;
 	if (screen) {
 		/* the sockets held now, at once: closes per second come at the first interval */
-		note = count_held(&t, &table, opts, why, sizeof(why));
+		note = count_held(&t, &table, pp, opts, why, sizeof(why));
 		view.wall = wall_now();
 		top_view__sort(&view);
 		top_screen__draw(&view, note);
@@ -208,7 +217,7 @@ int top__run(const struct tcpc_opts *opts)
 				break;
 			continue;
 		}
-		note = count_held(&t, &table, opts, why, sizeof(why));
+		note = count_held(&t, &table, pp, opts, why, sizeof(why));
 		top_table__roll(&table);
 		view.seconds = now - last;
 		view.wall = wall_now();
@@ -237,6 +246,7 @@ out:
 	top_table__free(&table);
 	top_keys__use_cgroups(NULL);
 	cgroups__free(&cgroups);
+	port_pressure__free(pp);
 	free(rows);
 	return status;
 }

@@ -114,6 +114,14 @@ static const struct top_key_ops key_ops[] = {
 	  container_format },
 };
 
+bool top_keys__has(const struct top_keys *keys, const char *name)
+{
+	for (int i = 0; i < keys->n; i++)
+		if (!strcmp(keys->k[i]->name, name))
+			return true;
+	return false;
+}
+
 const char *top_keys__names(void)
 {
 	return "process, remote, lport, container";

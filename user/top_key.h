@@ -45,6 +45,9 @@ struct top_keys {
 /* "process,remote" into keys; false (and the name it did not know in *bad) if not keys */
 bool top_keys__parse(struct top_keys *keys, const char *list, const char **bad, size_t *badlen);
 
+/* is name (as -k takes it) among the keys? */
+bool top_keys__has(const struct top_keys *keys, const char *name);
+
 struct cgroups;
 /* the cache that names a container key's cgroup (NULL: by its id only) */
 void top_keys__use_cgroups(struct cgroups *cg);

@@ -51,7 +51,7 @@ int top_screen__key(void)
 }
 
 static const char help[] =
-	"q quit  sort: c closes a active p passive b aborted t TW w CW f FW2 m p50 n p99 x FINRT r RST o total  < > move";
+	"q quit  sort: c closes a active p passive b aborted t TW w CW f FW2 m p50 n p99 x FINRT r RST o total u ports  < > move";
 
 void top_screen__draw(const struct top_view *v, const char *note)
 {

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include "port_pressure.h"
 #include "record.h"
 #include "top_table.h"
 
@@ -18,7 +20,31 @@ const struct top_col_desc top_cols[TOP_NR_COLS] = {
 	[TOP_COL_FINRT] = { "fin_retrans", "FINRT", 'x', 6 },
 	[TOP_COL_RST] = { "resets", "RST", 'r', 6 },
 	[TOP_COL_TOTAL] = { "total", "TOTAL", 'o', 8 },
+	[TOP_COL_PORTS] = { "ports", "PORTS%", 'u', 6 },
 };
+
+void top_table__ports(struct top_table *t, const struct port_pressure *pp)
+{
+	const struct pp_tuple **top = calloc(PP_MAX_TRACKED, sizeof(*top));
+	bool remote = top_keys__has(t->keys, "remote");
+	int n = top ? port_pressure__top(pp, top, PP_MAX_TRACKED) : 0;
+
+	t->other.ports_ratio = -1;
+	for (int i = 0; i < t->n; i++) {
+		struct top_group *g = &t->groups[i];
+		size_t alen = g->key.family == AF_INET6 ? 16 : 4;
+
+		g->ports_ratio = -1;
+		for (int j = 0; remote && j < n; j++) {
+			const struct pp_key *k = &top[j]->key;
+
+			if (k->family == g->key.family && k->dport == g->key.rport &&
+			    !memcmp(k->daddr, g->key.raddr, alen) && top[j]->ratio > g->ports_ratio)
+				g->ports_ratio = top[j]->ratio;
+		}
+	}
+	free(top);
+}
 
 int top_col__parse(const char *name)
 {
@@ -34,6 +60,7 @@ int top_table__init(struct top_table *t, const struct top_keys *keys, int cap)
 	t->keys = keys;
 	t->cap = cap;
 	t->groups = calloc(cap, sizeof(*t->groups));
+	t->other.ports_ratio = -1;
 	return t->groups ? 0 : -ENOMEM;
 }
 
@@ -123,6 +150,7 @@ static struct top_group *group_of(struct top_table *t, const struct top_key *k)
 		g = smallest;
 	}
 	memset(g, 0, sizeof(*g));
+	g->ports_ratio = -1;
 	/* padding and all: keys are compared and hashed as bytes */
 	memcpy(&g->key, k, sizeof(*k));
 	g->hash = h;
@@ -209,6 +237,7 @@ double top_group__value(const struct top_group *g, enum top_col col, double seco
 	case TOP_COL_FINRT: return g->shown.fin_retrans;
 	case TOP_COL_RST: return g->shown.resets;
 	case TOP_COL_TOTAL: return g->closes_total;
+	case TOP_COL_PORTS: return g->ports_ratio * 100;
 	default: return 0;
 	}
 }

@@ -35,6 +35,10 @@ struct top_group {
 	__u64 closes_total;		/* since start */
 	__u64 held[TCPC_NR_STATES];	/* sockets in each close state at the last walk */
 	struct hist *tw;		/* TIME_WAIT dwell since start; NULL: none yet */
+	/* the share of the local ports towards its remote endpoint that no connect() can
+	 * have now (port_pressure.h), the worst over source addresses and namespaces; < 0:
+	 * none held, or no remote key */
+	double ports_ratio;
 };
 
 struct top_table {
@@ -59,12 +63,11 @@ void top_table__held(struct top_table *t, const struct tcpc_stuck *st);
 /* the interval ends: what it counted becomes what is shown */
 void top_table__roll(struct top_table *t);
 
-/*
- * The columns a view shows, and sorts by. Port pressure (the ports module) joins as one
- * more: TOP_COL_PORTS here and in top_cols[], its value in top_group__value() from the
- * ports module's count of the local ports held per (saddr, daddr, dport, netns) of the
- * group, fed from the same walk as the held sockets (top.c, count_held()).
- */
+struct port_pressure;
+/* a port walk: each group keyed by its remote endpoint takes its ports_ratio from pp */
+void top_table__ports(struct top_table *t, const struct port_pressure *pp);
+
+/* the columns a view shows, and sorts by */
 enum top_col {
 	TOP_COL_CLOSES,
 	TOP_COL_ACTIVE,
@@ -78,6 +81,7 @@ enum top_col {
 	TOP_COL_FINRT,
 	TOP_COL_RST,
 	TOP_COL_TOTAL,
+	TOP_COL_PORTS,
 	TOP_NR_COLS,
 };
 

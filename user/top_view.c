@@ -98,6 +98,12 @@ static void put_value(const struct top_view *v, const struct top_group *g, enum 
 		else
 			put(buf, len, off, "%*s ", w, "-");
 		break;
+	case TOP_COL_PORTS:
+		if (g->ports_ratio >= 0)
+			put(buf, len, off, "%*.0f ", w, val);
+		else
+			put(buf, len, off, "%*s ", w, "-");
+		break;
 	default:
 		put(buf, len, off, "%*.0f ", w, val);
 	}
@@ -155,6 +161,10 @@ static void jw__group(struct jsonw *w, const struct top_view *v, const struct to
 	jw__uint(w, "fin_retrans", g->shown.fin_retrans);
 	jw__uint(w, "resets", g->shown.resets);
 	jw__uint(w, "closes_total", g->closes_total);
+	if (g->ports_ratio >= 0)
+		jw__double(w, "ports_ratio", g->ports_ratio, "%.4f");
+	else
+		jw__null(w, "ports_ratio");
 	jw__key(w, "now");
 	jw__open(w, '{');
 	for (int s = 0; s < TCPC_NR_STATES; s++)

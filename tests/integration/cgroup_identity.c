@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "cgroupfs.h"
 #include "conns.h"
@@ -255,14 +254,6 @@ static void ident__top_name(const struct ident_cg *cg, char *buf, size_t len)
 		snprintf(buf, len, "%s", cg->unit);
 }
 
-static double ident__wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * top's first snapshot after every close was recorded (its interval then ended later):
  * each cgroup one row with both of its connection's ends, and no row for another
@@ -270,22 +261,12 @@ static double ident__wall(void)
 static void ident__check_top(struct ident_test *it, double all_closed)
 {
 	json_object **recs = NULL, *snap = NULL, *groups;
-	double deadline = conns__now() + RECORDS_MS / 1e3;
 	char name[128];
-	int n = 0;
+	int n = 0, at;
 
-	while (!snap) {
-		conns__records_free(recs, n);
-		n = conns__records(&it->top_tracer, &recs);
-		for (int i = 0; i < n && !snap; i++)
-			if (!strcmp(json__str(recs[i], "type") ?: "", "top") &&
-			    json__double(recs[i], "ts", 0) > all_closed)
-				snap = recs[i];
-		if (!snap && conns__now() > deadline)
-			break;
-		if (!snap)
-			conns__sleep_ms(100);
-	}
+	at = conns__top_snapshot(&it->top_tracer, all_closed, RECORDS_MS, &recs, &n);
+	if (at >= 0)
+		snap = recs[at];
 	if (!ASSERT_NOT_NULL(snap, "a top snapshot after the closes") ||
 	    !ASSERT_TRUE(json_object_object_get_ex(snap, "groups", &groups), "its groups"))
 		goto out;
@@ -339,7 +320,7 @@ static void ident__run(const char *const *args, const char *const *top_args)
 	if (!ASSERT_OK(netns__destroy(&it.ns, PURGE_MS), "namespace purged"))
 		goto out;
 	got = prom__wait_closes(&it.t, 2 * it.ncgs, RECORDS_MS);
-	all_closed = ident__wall();
+	all_closed = conns__wall();
 	if (!ASSERT_OK(tracer__stop(&it.t), "tracer exits 0 after SIGINT"))
 		goto out;
 	ASSERT_EQ(got, 2 * it.ncgs, "close records, two per connection");

@@ -576,7 +576,71 @@ out:
 	free(r);
 }
 
-/* three tests, not subtests: each sleeps through its drive, and the runner runs tests at once */
+#define TOP_CONNS 12
+#define TOP_WAIT_MS 5000
+
+/*
+ * tcpclose top -k remote's PORTS%: with tcp_tw_reuse=0 every TIME_WAIT of ours towards
+ * 127.0.0.1:5000 holds a port no connect() to it can have. Once the drive is over nothing
+ * changes for 60 s, so the first snapshot after the last ss read must say what that read
+ * said: its share of the range, and its count in TIME_WAIT.
+ */
+static void pp__top(void)
+{
+	static const char *const args[] = { "-k", "remote", NULL };
+	struct pp_run *r = calloc(1, sizeof(*r));
+	json_object **snaps = NULL, *groups, *row = NULL, *now;
+	struct tracer top = {};
+	const struct pp_snap *s;
+	bool top_started = false;
+	double after;
+	int n = 0, at;
+
+	if (!ASSERT_NOT_NULL(r, "run") || !pp__start(r, NULL, "0"))
+		goto out;
+	top_started = true;
+	if (!ASSERT_OK(tracer__spawn(&top, &(struct tracer_spawn){ .netns_path = r->f.ns.path,
+				     .out_fd = -1, .command = "top" }, args), "tcpclose top") ||
+	    !pp__drive(r, TOP_CONNS))
+		goto out;
+	s = &r->snaps[r->nsnaps - 1];
+	after = conns__wall();
+	ASSERT_EQ(s->n, TOP_CONNS, "ss: each connection holds its port in TIME-WAIT");
+	at = conns__top_snapshot(&top, after, TOP_WAIT_MS, &snaps, &n);
+	if (!ASSERT_GE(at, 0, "a top snapshot after the drive") ||
+	    !ASSERT_TRUE(json_object_object_get_ex(snaps[at], "groups", &groups), "its groups"))
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(groups); i++) {
+		json_object *g = json_object_array_get_idx(groups, i);
+
+		if (!strcmp(json__str(g, "remote") ?: "", "127.0.0.1:" STR(PP_DPORT)))
+			row = g;
+	}
+	test__log("top: %s", json_object_to_json_string_ext(snaps[at], JSON_C_TO_STRING_PLAIN));
+	if (!ASSERT_NOT_NULL(row, "a row for 127.0.0.1:5000") ||
+	    !ASSERT_TRUE(json_object_object_get_ex(row, "now", &now), "its sockets now"))
+		goto out;
+	ASSERT_EQ(json__int(now, "TIME_WAIT", -1), s->n, "TIME_WAIT, as ss");
+	/* n / 40 is a multiple of 0.025: exact in the four decimals printed */
+	ASSERT_DBL(json__double(row, "ports_ratio", -1), ==, (double)s->n / PP_RANGE,
+		   "ports_ratio: ss's count over the range");
+out:
+	conns__records_free(snaps, n);
+	/* before the namespace is deleted: top keeps its --netns open */
+	if (top_started) {
+		if (test__failed())
+			tracer__dump_stderr(&top);
+		tracer__stop(&top);
+		tracer__free(&top);
+	}
+	if (r && !test__failed())
+		pp__end(r);
+	if (r)
+		pp__cleanup(r);
+	free(r);
+}
+
+/* four tests, not subtests: each sleeps through its drive, and the runner runs tests at once */
 void test_port_pressure_exhaustion(void)
 {
 	pp__exhaustion();
@@ -590,4 +654,9 @@ void test_port_pressure_tw_reuse(void)
 void test_port_pressure_tw_reuse_counted(void)
 {
 	pp__tw_reuse("--port-pressure=1");
+}
+
+void test_port_pressure_top(void)
+{
+	pp__top();
 }

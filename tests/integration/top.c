@@ -43,14 +43,6 @@ struct top_scene {
 	double settled;		/* wall-clock seconds */
 };
 
-static double wall_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static pid_t hold_clients(const char *comm, struct conn *c, int n)
 {
 	int fds[NR_TW + NR_CW];
@@ -101,7 +93,7 @@ static bool scene__drive(struct top_scene *s)
 		s->cw[i].sfd = -1;
 	}
 	conns__sleep_ms(SETTLE_MS);
-	s->settled = wall_s();
+	s->settled = conns__wall();
 	snprintf(filter, sizeof(filter), "state time-wait dport = :%u", s->port);
 	s->ss_tw = tw__ss_count(filter);
 	snprintf(filter, sizeof(filter), "state close-wait dport = :%u", s->port);
@@ -166,25 +158,6 @@ static long long now_count(json_object *g, const char *state)
 	return g && json_object_object_get_ex(g, "now", &now) ? json__int(now, state, -1) : -1;
 }
 
-/* the index of the first snapshot after wall time after, in recs (n of them); or -1 */
-static int snapshot_after(const struct tracer *t, double after, json_object ***recs, int *n)
-{
-	double deadline = conns__now() + SNAPSHOT_WAIT_MS / 1e3;
-
-	for (;;) {
-		*n = conns__records(t, recs);
-		for (int i = 0; i < *n; i++)
-			if (!strcmp(json__str((*recs)[i], "type") ?: "", "top") &&
-			    json__double((*recs)[i], "ts", 0) > after)
-				return i;
-		conns__records_free(*recs, *n > 0 ? *n : 0);
-		*n = 0;
-		if (conns__now() > deadline)
-			return -1;
-		conns__sleep_ms(50);
-	}
-}
-
 /* -j: the groups' sockets against ss, their closes against the records */
 static void check_json(const struct top_scene *s, const struct tracer *top, const int *dports,
 		       int npassive)
@@ -195,7 +168,7 @@ static void check_json(const struct top_scene *s, const struct tracer *top, cons
 	int n, at;
 
 	/* a whole interval after the scene settled: every close of it is in by then */
-	at = snapshot_after(top, s->settled + 1.0, &snaps, &n);
+	at = conns__top_snapshot(top, s->settled + 1.0, SNAPSHOT_WAIT_MS, &snaps, &n);
 	if (!ASSERT_GE(at, 0, "a snapshot after the scene"))
 		return;
 	last = snaps[at];
@@ -240,12 +213,12 @@ struct top_row {
 
 static bool parse_row(const char *line, struct top_row *r)
 {
-	char p50[16], p99[16];
+	char p50[16], p99[16], ports[16];
 	int off = 0;
 
-	if (sscanf(line, "%lf %lf %lf %lf %lld %lld %lld %15s %15s %lld %lld %lld %n", &r->closes,
-		   &r->active, &r->passive, &r->aborted, &r->tw, &r->cw, &r->fw2, p50, p99,
-		   &r->finrt, &r->rst, &r->total, &off) != 12 || !off)
+	if (sscanf(line, "%lf %lf %lf %lf %lld %lld %lld %15s %15s %lld %lld %lld %15s %n",
+		   &r->closes, &r->active, &r->passive, &r->aborted, &r->tw, &r->cw, &r->fw2, p50,
+		   p99, &r->finrt, &r->rst, &r->total, ports, &off) != 13 || !off)
 		return false;
 	snprintf(r->keys, sizeof(r->keys), "%s", line + off);
 	return true;
@@ -558,11 +531,11 @@ void test_top_terminal(void)
 	 * Resized to 8 lines: summary, blank, heading, 3 rows, "(N more rows", the help on the
 	 * last line. Drawn again at the new size, not cut: the help moves up to line 8.
 	 */
-	ASSERT_OK(tmux__resize(&r.tm, 120, 8), "tmux resize-window");
+	ASSERT_OK(tmux__resize(&r.tm, TERM_COLS, 8), "tmux resize-window");
 	snprintf(want, sizeof(want), "(%d more rows", nrows - 3);
 	screen = tmux__wait_for(&r.tm, want, 3000);
 	if (ASSERT_NOT_NULL(screen, "redrawn at 8 lines, the rows that do not fit counted")) {
-		test__log("screen at 120x8:\n%s", screen);
+		test__log("screen at %dx8:\n%s", TERM_COLS, screen);
 		ASSERT_EQ(count_lines(screen), 8, "8 lines");
 		last = screen + strlen(screen) - 1;
 		while (last > screen && last[-1] != '\n')
@@ -661,9 +634,9 @@ void test_top_tw_dwell(void)
 		conns__sleep_ms(50);
 	if (!ASSERT_EQ(got, NR_TW, "toptw's records, their TIME_WAIT ended"))
 		goto out;
-	gone = wall_s();
+	gone = conns__wall();
 	test__log("toptw's TIME_WAIT dwells: %.3f %.3f %.3f ms", ms[0], ms[1], ms[2]);
-	at = snapshot_after(&top, gone + 1.0, &snaps, &n);
+	at = conns__top_snapshot(&top, gone + 1.0, SNAPSHOT_WAIT_MS, &snaps, &n);
 	if (!ASSERT_GE(at, 0, "a snapshot after the records"))
 		goto out;
 	snprintf(remote, sizeof(remote), "127.0.0.1:%u", s.port);

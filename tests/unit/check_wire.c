@@ -316,8 +316,8 @@ void test_check_ladder_times(void)
 	ASSERT_EQ(judge_ladder(&x, &arrows), 2, "two arrows too early");
 	ASSERT_STREQ(x.lines[0], "ladder: the peer's FIN: drawn at 190.04 ms, before it arrived at 210.01 ms",
 		     "named, with the segment's stamp");
-	ASSERT_STREQ(x.lines[1], "ladder: our ACK: drawn at 190.04 ms, before it left at 210.05 ms",
-		     "our ACK of it, whose sending precedes the change");
+	ASSERT_STREQ(x.lines[1], "ladder: our ACK: drawn at 190.04 ms, before 210.01 ms",
+		     "our ACK of it, dated by its change's bracket: the peer's FIN arrived");
 
 	fixture(&x);
 	x.segs[6].ts += 0.002;	/* our FIN left 2 ms after... */

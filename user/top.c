@@ -90,10 +90,12 @@ static const char *count_held(struct core *t, struct top_table *table, struct po
 	for (int i = 0; i < n; i++)
 		top_table__held(table, &st[i]);
 	free(out.buf);
-	if (pp && !err)
-		err = port_walk__run(pp, &t->loader, opts->netns_path);
-	if (pp)
-		top_table__ports(table, pp);
+	if (pp) {
+		if (!err)
+			err = port_walk__run(pp, &t->loader, opts->netns_path);
+		/* a failed walk leaves the last one's counts: shown as unknown, not as now */
+		top_table__ports(table, err ? NULL : pp);
+	}
 	if (err && !(err == -ENOENT && opts->netns_path)) {
 		snprintf(why, len, "sockets now: counted only partly: %s%s", strerror(-err),
 			 err == -EPERM ? " (walking network namespaces needs CAP_SYS_ADMIN)" : "");

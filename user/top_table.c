@@ -25,7 +25,7 @@ const struct top_col_desc top_cols[TOP_NR_COLS] = {
 
 void top_table__ports(struct top_table *t, const struct port_pressure *pp)
 {
-	const struct pp_tuple **top = calloc(PP_MAX_TRACKED, sizeof(*top));
+	const struct pp_tuple **top = pp ? calloc(PP_MAX_TRACKED, sizeof(*top)) : NULL;
 	bool remote = top_keys__has(t->keys, "remote");
 	int n = top ? port_pressure__top(pp, top, PP_MAX_TRACKED) : 0;
 

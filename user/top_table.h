@@ -64,7 +64,8 @@ void top_table__held(struct top_table *t, const struct tcpc_stuck *st);
 void top_table__roll(struct top_table *t);
 
 struct port_pressure;
-/* a port walk: each group keyed by its remote endpoint takes its ports_ratio from pp */
+/* a port walk: each group keyed by its remote endpoint takes its ports_ratio from pp
+ * (NULL: the walk failed, every ratio unknown) */
 void top_table__ports(struct top_table *t, const struct port_pressure *pp);
 
 /* the columns a view shows, and sorts by */

@@ -214,12 +214,19 @@ static __always_inline bool gauge__filtered(struct sock_common *skc, struct tcp_
  * (no tw_entry_stamp, no delay sysctl) it allowed reuse a second after the last timestamp
  * seen (ktime_get_seconds() past tw_ts_recent_stamp): whole seconds then.
  */
+/* 6.14's field, in a flavour of its own: the programs build against an older vmlinux.h too
+ * (vmlinux/aarch64/ is 6.1's) */
+struct inet_timewait_sock___new {
+	u32 tw_entry_stamp;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u32 tw__age_ms(const struct tcp_timewait_sock *tw)
 {
+	const struct inet_timewait_sock___new *itw = (const void *)&tw->tw_sk;
 	__u64 now = bpf_ktime_get_ns();
 
-	if (bpf_core_field_exists(tw->tw_sk.tw_entry_stamp))
-		return (__u32)(now / 1000000) - tw->tw_sk.tw_entry_stamp;
+	if (bpf_core_field_exists(itw->tw_entry_stamp))
+		return (__u32)(now / 1000000) - BPF_CORE_READ(itw, tw_entry_stamp);
 	return ((__u32)(now / NSEC_PER_SEC) - (__u32)tw->tw_ts_recent_stamp) * 1000;
 }
 

@@ -75,8 +75,14 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 		return;
 	/* the same socket armed again or expiring lives on; a new one the allocator made at
 	 * the killed one's address is not it */
+	/*
+	 * A cancel known to be a kill (connect() recycling it, its namespace's purge) is one,
+	 * whatever follows: a new socket for the same 4-tuple, which the allocator may put at
+	 * the address just freed on this CPU, is not the old one armed again
+	 */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
-	    timewait__same_socket(tw, t)) {
+	    timewait__same_socket(tw, t) && p->kind != TCPC_TW_REUSED &&
+	    p->kind != TCPC_TW_PURGED) {
 		/*
 		 * A cancel before a re-arm reads the new substate but the old deadline. A
 		 * deadline other than the one last seen says an earlier peer FIN re-armed the

@@ -197,11 +197,18 @@ static void ladder_summary(struct sink *s, const struct tcpc_stats *st)
 	sink_text_ops.summary(s, st);
 }
 
+/* --port-pressure's warnings are lines, as the text sink prints them */
+static void ladder_port_pressure(struct sink *s, const struct pp_tuple *t, double threshold)
+{
+	sink_text_ops.port_pressure(s, t, threshold);
+}
+
 const struct sink_ops sink_ladder_ops = {
 	.header = ladder_header,
 	.record = ladder_record,
 	.transition = ladder_transition,
 	.report = ladder_report,
 	.stuck = ladder_stuck,
+	.port_pressure = ladder_port_pressure,
 	.summary = ladder_summary,
 };

@@ -117,23 +117,35 @@ void job__error(struct job *j, const char *fmt, ...)
 	j->result.status = CHECK_ERROR;
 }
 
-static void ladder__count(void *ctx, const char *line)
+struct ladder_diffs {
+	char text[512];
+	size_t len;
+};
+
+static void ladder__diff(void *ctx, const char *line)
 {
-	(*(int *)ctx)++;
+	struct ladder_diffs *d = ctx;
+
+	if (d->len < sizeof(d->text))
+		d->len += snprintf(d->text + d->len, sizeof(d->text) - d->len, "    %s\n", line);
 }
 
-/* "  ladder: 4 of 4 arrows as the wire has them": how its ladder compares (check_ladder.h) */
+/*
+ * "  ladder: 4 of 4 arrows as the wire has them": how its ladder compares (check_ladder.h),
+ * and under it each difference, which a scenario that passed would not show otherwise
+ */
 static int job__ladder_text(const struct job *j, const struct wire_facts *wire, int i, int nth,
 			    char *buf, size_t len)
 {
+	struct ladder_diffs d = {};
 	struct ladder l;
-	int matched, bad = 0;
+	int matched, bad;
 
 	ladder__build(&l, &j->recs[i]);
-	check_ladder__judge(wire, &j->recs[i], nth, j->arrived_ns[i], j->sh->netns_ns,
-			    ladder__count, &bad, &matched);
-	return snprintf(buf, len, "  ladder: %d of %d arrows found on the wire, %d differences\n",
-			matched, l.narrows, bad);
+	bad = check_ladder__judge(wire, &j->recs[i], nth, j->arrived_ns[i], j->sh->netns_ns,
+				  ladder__diff, &d, &matched);
+	return snprintf(buf, len, "  ladder: %d of %d arrows found on the wire, %d differences\n%s",
+			matched, l.narrows, bad, d.text);
 }
 
 /* the records as text, one a line, for -v, a failure and the JUnit file; with each, when

@@ -68,6 +68,26 @@ static const struct tcp_seg *judge__ack_of(const struct ladder_judge *j, bool ou
 	return NULL;
 }
 
+/*
+ * The peer's FIN its change was drawn for: of its sends (one seq; a resend acknowledges what
+ * came meanwhile), the last to arrive by then. The ones before were dropped on the way in
+ * (the scenarios' nft rules stamp a segment and then drop it), or the change would have
+ * come with them. The first, if none arrived by then: the time is judged apart.
+ */
+static const struct tcp_seg *judge__fin_taken(const struct ladder_judge *j, __u64 by_ns)
+{
+	const struct tcp_seg *fin = judge__first(j, false, TCP_FIN);
+
+	for (size_t i = j->from; fin && i < j->to; i++) {
+		const struct tcp_seg *s = &j->f->segs[i];
+
+		if (check_wire__theirs(s, j->rec) && (s->flags & TCP_FIN) &&
+		    check_wire__rx(j->f, s) <= by_ns + j->slack)
+			fin = s;
+	}
+	return fin;
+}
+
 /* the segment an arrow stands for; NULL if the wire has none */
 static const struct tcp_seg *judge__segment(const struct ladder_judge *j,
 					    const struct ladder_arrow *a)
@@ -76,7 +96,7 @@ static const struct tcp_seg *judge__segment(const struct ladder_judge *j,
 
 	switch (a->seg) {
 	case LADDER_SEG_FIN:
-		return judge__first(j, ours, TCP_FIN);
+		return ours ? judge__first(j, true, TCP_FIN) : judge__fin_taken(j, a->t_ns);
 	case LADDER_SEG_ACK:
 		return judge__ack_of(j, ours, judge__first(j, !ours, TCP_FIN));
 	case LADDER_SEG_RST:

@@ -218,13 +218,14 @@ static void ladder__our_fin(struct ladder *l, const __u64 *t, int n, bool peer_f
 	a = arrow__add(l, LADDER_SEG_ACK, LADDER_PEER, t[i], i);
 	/* the peer acknowledged all we sent: the FIN is the last of it (RFC 9293 3.10.7.4) */
 	a->ack = num__implied(known, rec->fin_seq + 1);
-	if (peer_fin_first) {
-		/* its FIN came first: it sends from after it */
+	/*
+	 * Its FIN came first: it sends from after it. Else its seq is not drawn: sent before
+	 * its FIN, it came from where the FIN is; sent after a FIN that was lost and resent,
+	 * from past it. The record cannot tell the two (a guest under emulation showed the
+	 * second, with FINs that crossed).
+	 */
+	if (peer_fin_first)
 		a->seq = num__implied(rec->flags & TCPC_F_PEER_FIN, rec->peer_fin_seq + 1);
-	} else if ((rec->flags & TCPC_F_PEER_FIN) && rec->fin_ack == rec->peer_fin_seq) {
-		/* nothing sent between our FIN and its: its ACK came from where its FIN is */
-		a->seq = num__implied(known, rec->fin_ack);
-	}
 	l->v = a->seq;
 }
 

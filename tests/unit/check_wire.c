@@ -292,9 +292,9 @@ void test_check_ladder_numbers(void)
 	int arrows;
 
 	fixture(&x);
-	x.segs[7].seq = 505;	/* the peer's ACK of our FIN sent from elsewhere: v is not w */
+	x.segs[9].seq = 108;	/* our ACK of its FIN sent from past our FIN + 1 */
 	ASSERT_EQ(judge_ladder(&x, &arrows), 1, "an inferred number held to the wire");
-	ASSERT_STREQ(x.lines[0], "ladder: the peer's ACK seq: drawn ~506, the wire's 505",
+	ASSERT_STREQ(x.lines[0], "ladder: our ACK seq: drawn ~107, the wire's 108",
 		     "named, marked inferred");
 
 	fixture(&x);
@@ -327,4 +327,25 @@ void test_check_ladder_times(void)
 	ASSERT_EQ(judge_ladder(&x, &arrows), 1, "our FIN after it left");
 	ASSERT_STREQ(x.lines[0], "ladder: our FIN: drawn at 37.99 ms, after it left at 12.00 ms",
 		     "named");
+}
+
+/*
+ * FINs that crossed, both dropped, as a guest under emulation ran "simultaneous": the peer's
+ * FIN left first, acknowledging nothing of ours; then its ACK of our resent FIN, from past
+ * its own; then its resent FIN, acknowledging ours, which ours took in. The ladder is judged
+ * by the FIN taken in, and draws no seq for an ACK that could have come from either place.
+ */
+void test_check_ladder_fin_resent(void)
+{
+	struct wire_fixture x;
+	int arrows;
+
+	fixture(&x);
+	x.f.nsegs = 7;
+	seg(&x, false, 11.0, TCP_FIN | TCP_ACK, 506, 106, 0);	/* dropped on the way in */
+	seg(&x, false, 50.0, TCP_ACK, 507, 107, 0);
+	seg(&x, false, 210.0, TCP_FIN | TCP_ACK, 506, 107, 0);
+	seg(&x, true, 210.05, TCP_ACK, 107, 507, 0);
+	ASSERT_EQ(judge_ladder(&x, &arrows), 0, "the ladder as the wire has it");
+	ASSERT_EQ(arrows, 4, "FIN, ACK, FIN, ACK each found");
 }

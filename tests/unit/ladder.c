@@ -109,7 +109,7 @@ void test_ladder_active(void)
 	a = arrow_of(&l, LADDER_SEG_ACK, LADDER_PEER);
 	if (ASSERT_NOT_NULL(a, "the peer's ACK")) {
 		ASSERT_NUM(a->ack, 1001, true, "its ack: u+1");
-		ASSERT_NUM(a->seq, 5000, true, "its seq (v): nothing sent between");
+		ASSERT_FALSE(a->seq.known, "its seq: before its FIN, or after a FIN lost and resent");
 		ASSERT_EQ(a->t_ns, T0 + 40 * MS, "FIN_WAIT1 -> FIN_WAIT2");
 		ASSERT_EQ(a->change, 1, "change 1");
 	}

@@ -119,54 +119,84 @@ static __always_inline bool conn__filtered(const struct tcpc_conn *rec, const st
 	return false;
 }
 
+/* before 5.15 (commit 8520e224f547) the cgroup pointer was packed into a u64 with flags */
+struct sock_cgroup_data___old {
+	__u64 val;
+};
+
+/* before 6.0 (commit 7f203bc89eb6) a cgroup kept its ancestors' ids, not pointers to them */
+struct cgroup___old {
+	__u64 ancestor_ids[0];
+} __attribute__((preserve_access_index));
+
+#define CGROUP_ROOT_ID 1	/* the root's kernfs node: the first one made */
+
+/*
+ * The cgroup v2 a full socket was made in (sk_cgrp_data, set at socket() from the creator's
+ * cgroup and never changed after), as sock_cgroup_ptr() finds it; NULL for the root where a
+ * kernel before 5.15 keeps net_cls or net_prio data in its place (a low bit set) or nothing.
+ * Probe reads: a timer's socket is no pointer the verifier trusts.
+ */
+static __always_inline const struct cgroup *sk__cgroup(const struct sock *sk)
+{
+	const struct sock_cgroup_data___old *old;
+	__u64 v;
+
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	old = (const void *)&sk->sk_cgrp_data;
+	v = BPF_CORE_READ(old, val);
+	return v & 3 ? NULL : (const void *)v;
+}
+
+/* the id (its directory's inode) of cg's ancestor at level, itself at its own */
+static __always_inline __u64 cgroup__ancestor_id(const struct cgroup *cg, __u32 level)
+{
+	__u64 id = 0;
+
+	if (bpf_core_field_exists(cg->ancestors))
+		return BPF_CORE_READ(cg, ancestors[level & 0xff], kn, id);
+	bpf_probe_read_kernel(&id, sizeof(id), (const void *)cg +
+			      bpf_core_field_offset(struct cgroup___old, ancestor_ids) +
+			      (level & 0xff) * sizeof(__u64));
+	return id;
+}
+
 /*
  * --cgroup: is the socket's cgroup (its creator's, cgroup v2) the one given or below it?
  * Only full sockets know their cgroup; a timewait socket follows its full socket's verdict.
  */
 static __always_inline bool sk__cgroup_filtered(const struct sock *sk)
 {
-	struct cgroup *cg;
+	const struct cgroup *cg;
 	__u32 level;
 
 	if (!filter_cgroup)
 		return false;
-	cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	cg = sk__cgroup(sk);
 	if (!cg)
-		return true;
+		return filter_cgroup_level || filter_cgroup != CGROUP_ROOT_ID;
 	level = BPF_CORE_READ(cg, level);
 	if (level < filter_cgroup_level)
 		return true;
-	/* ancestors[] holds the cgroup's ancestors by level, itself at its own level */
-	return BPF_CORE_READ(cg, ancestors[filter_cgroup_level & 0xff], kn, id) != filter_cgroup;
+	return cgroup__ancestor_id(cg, filter_cgroup_level) != filter_cgroup;
 }
 
-/* before 5.15 (commit 8520e224f547) the cgroup pointer was packed into a u64 with flags */
-struct sock_cgroup_data___old {
-	__u64 val;
-};
-
 /*
- * The cgroup v2 a full socket was made in (sk_cgrp_data, set at socket() from the creator's
- * cgroup and never changed after), as its id: the inode of its directory, what user space
- * finds it by. Two plain loads past the socket; a timewait socket has no cgroup, the record
- * keeps its full socket's.
+ * The socket's cgroup as its id, what user space finds it by; 0 if it has none. Two plain
+ * loads past the socket since 5.15; before, the packed value is no pointer the verifier
+ * lets a program follow: probe reads.
  */
 static __always_inline __u64 sk__cgroup_id(const struct sock *sk)
 {
-	const struct sock_cgroup_data___old *old;
 	const struct cgroup *cg;
-	__u64 v;
 
 	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
 		cg = sk->sk_cgrp_data.cgroup;
 		return cg ? cg->kn->id : 0;
 	}
-	/* sock_cgroup_ptr(): a value with a low bit set is net_cls/net_prio data: the root */
-	old = (const void *)&sk->sk_cgrp_data;
-	v = BPF_CORE_READ(old, val);
-	if (v & 3)
-		return 1;
-	return v ? BPF_CORE_READ((const struct cgroup *)v, kn, id) : 0;
+	cg = sk__cgroup(sk);
+	return cg ? BPF_CORE_READ(cg, kn, id) : CGROUP_ROOT_ID;
 }
 
 /*

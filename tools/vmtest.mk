@@ -14,6 +14,7 @@
 #   make vmtest VMTEST_CMD="/vmtest/matrix --load active tw_rst"   (matrix takes check's options)
 #   make vmtest-flake                             the matrix with --load (tools/flake.mk)
 #   make vmtest-wire                              the wire tests (tests/integration/wire_*.c)
+#   make vmtest-tests TESTS="filter_cgroup"       integration tests named as -t takes them
 #   make kernel-table                             VMTEST_ALL and this kernel, into docs/CHECK.md
 #                                                 (and each one's "tcpclose features" into
 #                                                 docs/KERNELS.md)
@@ -31,20 +32,26 @@ VMTEST_ARGS ?=
 VMTEST_TIMEOUT ?=
 VMTEST_OUT := tools/.output/vmtest
 
-.PHONY: vmtest vmtest-all vmtest-wire kernel-table
+.PHONY: vmtest vmtest-all vmtest-tests vmtest-wire kernel-table
 
 vmtest:
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
 		$(addprefix --timeout ,$(VMTEST_TIMEOUT)) $(VMTEST_ARGS) -- $(VMTEST_CMD)
 
-# the wire-level integration tests (the scripted peer) in each guest, under every backend it
-# offers: the host's test binary goes in (tun, which the peer needs, is a default module);
-# under emulation they take most of an hour per guest, hence the longer timeout
-vmtest-wire: test-bins
+# integration tests of the host's build in each guest, those named by TESTS (as -t takes
+# them), under every backend it offers: the host's test binary goes in (tun, which the
+# scripted peer needs, is a default module); under emulation the wire tests take most of an
+# hour per guest, hence the longer timeout
+TESTS ?=
+vmtest-tests: test-bins
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \
 		--timeout $(or $(VMTEST_TIMEOUT),5400) \
-		--add $(TEST_OUT)/test_integration --add tools/vmtest.d/wire:/vmtest/wire \
-		$(VMTEST_ARGS) -- /vmtest/wire
+		--add $(TEST_OUT)/test_integration --add tools/vmtest.d/tests:/vmtest/tests \
+		$(VMTEST_ARGS) -- /vmtest/tests $(addprefix -t ,$(TESTS))
+
+# the wire-level integration tests (tests/integration/wire_*.c, ladder_wire.c)
+vmtest-wire: TESTS = wire
+vmtest-wire: vmtest-tests
 
 # the arm64 guest, the slowest under emulation, is first in VMTEST_ALL: with --jobs 2 the
 # others pass beside it; its three runs of tcpclose check may take longer than 900 s

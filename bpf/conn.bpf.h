@@ -385,28 +385,38 @@ static __always_inline bool conn__aborted_on_data(const struct tcpc_closing *c,
 	return c->rcv_shut_known && tp->data_segs_in != c->rcv_shut_data_segs;
 }
 
-/* count a complete record's dwells into the --hist histograms of this CPU */
-static __always_inline void hist__add(const struct tcpc_conn *rec)
+/* count one dwell in close state s (enum tcpc_state) into the --hist histograms of this CPU */
+static __always_inline void hist__add_state(__u32 s, __u64 ns)
 {
 	struct tcpc_hist_max *max = percpu__get(&hist_max);
+	struct tcpc_hist_chunk *chunk;
+	__u64 us = ns / 1000;
+	__u32 i, key;
 
-	for (__u32 s = 0; s < TCPC_NR_STATES; s++) {
-		struct tcpc_hist_chunk *chunk;
-		__u32 i, key;
-		__u64 us;
+	if (s >= TCPC_NR_STATES)
+		return;
+	i = tcpc_hist_index(us);
+	key = s * TCPC_HIST_CHUNKS + i / TCPC_HIST_SUB;
+	chunk = bpf_map_lookup_elem(&hists, &key);
+	/* atomic although per CPU: a softirq may interrupt this and count too */
+	if (chunk)
+		__sync_fetch_and_add(&chunk->count[i & (TCPC_HIST_SUB - 1)], 1);
+	if (max && us > max->us[s])
+		max->us[s] = us;
+}
 
-		if (!(rec->visited & (1 << s)))
-			continue;
-		us = rec->dwell_ns[s] / 1000;
-		i = tcpc_hist_index(us);
-		key = s * TCPC_HIST_CHUNKS + i / TCPC_HIST_SUB;
-		chunk = bpf_map_lookup_elem(&hists, &key);
-		/* atomic although per CPU: a softirq may interrupt this and count too */
-		if (chunk)
-			__sync_fetch_and_add(&chunk->count[i & (TCPC_HIST_SUB - 1)], 1);
-		if (max && us > max->us[s])
-			max->us[s] = us;
-	}
+/* count a record's dwells but that of state 'skip' (one still going on) */
+static __always_inline void hist__add_before(const struct tcpc_conn *rec, __u32 skip)
+{
+	for (__u32 s = 0; s < TCPC_NR_STATES; s++)
+		if ((rec->visited & (1 << s)) && s != skip)
+			hist__add_state(s, rec->dwell_ns[s]);
+}
+
+/* count a complete record's dwells */
+static __always_inline void hist__add(const struct tcpc_conn *rec)
+{
+	hist__add_before(rec, TCPC_NR_STATES);
 }
 
 /* the connection is gone: close the clock of its last state */

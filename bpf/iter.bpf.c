@@ -98,21 +98,47 @@ static __always_inline bool stuck_state(int state)
 	return state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT2 || state == TCP_LAST_ACK;
 }
 
+/*
+ * --stuck, an orphaned FIN_WAIT2 (a timewait socket): no process holds it any more. Its
+ * tuple is the socket's; its process and cgroup are in its record's head, which user space
+ * has (user/tw_join.c) and fills in by tw.
+ */
+static __always_inline void report_stuck_tw(struct seq_file *seq, struct sock_common *skc,
+					    struct tcp_timewait_sock *tw, int state, __u64 now)
+{
+	__u64 key = (__u64)tw, entered;
+	struct tcpc_stuck st = {};
+	struct tcpc_tw *t;
+
+	t = bpf_map_lookup_elem(&tws, &key);
+	if (!t || t->state != state)
+		return;
+	entered = tw__ns(t->enter_us, now);
+	if (now - entered < stuck_ns)
+		return;
+	st.type = TCPC_EV_STUCK;
+	st.state = state;
+	st.close_state = state__index(state);
+	st.partial = !!(t->flags & TCPC_TWF_PARTIAL);
+	skc__read_tuple(skc, &st.family, &st.dport, &st.netns, st.saddr, st.daddr);
+	st.sport = skc->skc_num;
+	st.age_ns = now - entered;
+	st.ts_ns = now;
+	st.tw = key;
+	bpf_seq_write(seq, &st, sizeof(st));
+}
+
 static __always_inline void walk_stuck(struct seq_file *seq, struct sock_common *skc,
 				       struct tcp_timewait_sock *tw, int state)
 {
-	__u64 now = bpf_ktime_get_ns(), ino = 0, key;
+	__u64 now = bpf_ktime_get_ns(), ino = 0;
 	struct tcp_sock *tp;
 	struct tcpc_closing *c;
 
 	if (!stuck_state(state))
 		return;
 	if (tw) {
-		/* an orphaned FIN_WAIT2: no process holds it any more */
-		key = (__u64)tw;
-		c = bpf_map_lookup_elem(&tws, &key);
-		if (c)
-			report_stuck(seq, skc, c, state, 0, now);
+		report_stuck_tw(seq, skc, tw, state, now);
 		return;
 	}
 	c = full_entry(skc, &tp);
@@ -133,8 +159,9 @@ static __always_inline void walk_held(struct seq_file *seq, struct sock_common *
 				      struct tcp_timewait_sock *tw, int state, __u8 idx)
 {
 	struct tcpc_stuck st = {};
-	struct tcpc_closing *c;
+	struct tcpc_closing *c = NULL;
 	struct tcp_sock *tp;
+	struct tcpc_tw *t;
 	__u64 key = (__u64)tw;
 
 	st.type = TCPC_EV_STUCK;
@@ -142,25 +169,33 @@ static __always_inline void walk_held(struct seq_file *seq, struct sock_common *
 	st.close_state = idx;
 	skc__read_tuple(skc, &st.family, &st.dport, &st.netns, st.saddr, st.daddr);
 	st.sport = skc->skc_num;
-	if (tw) {
-		c = bpf_map_lookup_elem(&tws, &key);
-	} else {
-		c = full_entry(skc, &tp);
-		if (tp) {
-			if (tp->inet_conn.icsk_inet.sk.sk_socket)
-				st.ino = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_socket, file,
-						       f_inode, i_ino);
-			/* followed or not, a full socket knows its cgroup */
-			st.cgroup_id = sk__cgroup_id(&tp->inet_conn.icsk_inet.sk);
-		}
-	}
 	st.ts_ns = bpf_ktime_get_ns();
+	if (tw) {
+		/* followed: -p's, since it is followed only then; the process and cgroup are
+		 * its record's head's, which user space fills in by tw (user/tw_join.c) */
+		t = bpf_map_lookup_elem(&tws, &key);
+		if (t) {
+			st.tw = key;
+			st.partial = !!(t->flags & TCPC_TWF_PARTIAL);
+			st.age_ns = st.ts_ns - tw__ns(t->enter_us, st.ts_ns);
+		} else if (filter_pid) {
+			return;
+		}
+		bpf_seq_write(seq, &st, sizeof(st));
+		return;
+	}
+	c = full_entry(skc, &tp);
+	if (tp) {
+		if (tp->inet_conn.icsk_inet.sk.sk_socket)
+			st.ino = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_socket, file, f_inode,
+					       i_ino);
+		/* followed or not, a full socket knows its cgroup */
+		st.cgroup_id = sk__cgroup_id(&tp->inet_conn.icsk_inet.sk);
+	}
 	if (c) {
 		if (filter_pid && c->rec.pid != filter_pid)
 			return;
 		st.pid = c->rec.pid;
-		if (tw)
-			st.cgroup_id = c->rec.cgroup_id;
 		st.partial = !!(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
 		st.age_ns = st.ts_ns - c->rec.enter_ns;
 		__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
@@ -179,9 +214,16 @@ static __always_inline void mark_followed(struct sock_common *skc, struct tcp_ti
 {
 	struct tcp_sock *tp;
 	struct tcpc_closing *c;
+	struct tcpc_tw *t;
 	__u64 key = (__u64)tw;
 
-	c = tw ? bpf_map_lookup_elem(&tws, &key) : full_entry(skc, &tp);
+	if (tw) {
+		t = bpf_map_lookup_elem(&tws, &key);
+		if (t)
+			t->walk_mark = iter_mark;
+		return;
+	}
+	c = full_entry(skc, &tp);
 	if (c)
 		c->walk_mark = iter_mark;
 }

@@ -113,13 +113,16 @@ TCPC_MAP struct {
 	__type(value, struct tcpc_closing);
 } conns SEC(".maps");
 
-/* not preallocated: a host with few timewait sockets pays for few; --max-tw bounds it */
+/*
+ * Timewait sockets followed, keyed by the socket. Not preallocated: a host with few pays for
+ * few; --max-tw bounds it. An element is 96 bytes of slab (struct tcpc_tw).
+ */
 TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, TCPC_MAX_TW);
 	__type(key, __u64);		/* struct inet_timewait_sock * */
-	__type(value, struct tcpc_closing);
+	__type(value, struct tcpc_tw);
 } tws SEC(".maps");
 
 /* timewait sockets followed now, per CPU: made here minus ended here */

@@ -92,12 +92,17 @@ enum {
 	TCPC_F_STATES_LOST = 1 << 8,	/* its first close states were not kept (no room in the
 					 * connection map, or runs the kernel skipped): the
 					 * record begins where tcpclose found it */
+	TCPC_F_TW_HEAD = 1 << 9,		/* sent when a timewait socket (tw_sock) took the
+					 * connection on: its restarts and end follow in struct
+					 * tcpc_tw_event, which user space joins to it */
 };
 
 enum tcpc_event_type {
-	TCPC_EV_CLOSE = 1,	/* struct tcpc_conn: one close record */
+	TCPC_EV_CLOSE = 1,	/* struct tcpc_conn: one close record, or its head */
 	TCPC_EV_TRANSITION,	/* struct tcpc_transition: --transitions */
 	TCPC_EV_STUCK,		/* struct tcpc_stuck: from the tcpc_iter walk, --stuck */
+	TCPC_EV_TW_RESTART,	/* struct tcpc_tw_event: a peer FIN restarted 2MSL */
+	TCPC_EV_TW_END,		/* struct tcpc_tw_event: the timewait socket is gone */
 };
 
 /*
@@ -137,6 +142,8 @@ struct tcpc_conn {
 	__u64 tw_left_ns;		/* partial: time left on the timewait timer when found */
 	__u64 cgroup_id;		/* the socket's cgroup v2 (its directory's inode), read
 					 * when the record was made; 0 if unknown */
+	__u64 tw_sock;			/* TCPC_F_TW_HEAD: the timewait socket, which its
+					 * tcpc_tw_events name */
 	__u64 dwell_ns[TCPC_NR_STATES];
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -144,33 +151,69 @@ struct tcpc_conn {
 };
 
 /*
- * A connection while it closes: the record being assembled plus what is needed to assemble
- * it. The value of both BPF maps 'conns' (keyed by the full socket) and 'tws' (keyed by the
- * timewait socket that carries the connection on), so that the hand-over is one copy; user
- * space reads 'conns' at exit for the records still waiting for their owner.
+ * A full socket's connection while it closes, the value of 'conns' (keyed by the socket):
+ * the record being assembled plus what is needed to assemble it. User space reads 'conns' at
+ * exit for the records still waiting for their owner. A timewait socket that carries the
+ * connection on is followed in 'tws' by a struct tcpc_tw.
  */
 struct tcpc_closing {
 	struct tcpc_conn rec;	/* rec.state, rec.enter_ns: the clock of the current state */
-	/* while a timewait socket stands for it: its deadline is in jiffies, and one jiffies
-	 * reading paired with the clock converts a deadline back to a time */
-	__u64 tw_base_ns;
-	__u64 tw_base_j;
-	__u64 tw_expires;	/* the timer's deadline (jiffies) the record is up to date with */
 	__u8 cw_known;		/* rec.cw_write_seq was read when the peer's FIN came */
 	__u8 await_owner;	/* ended by a reset or timer while a process held the socket: the
 				 * record waits for that process's close() (tcp_destroy_sock) */
-	__u8 cancel_kind;	/* tracepoints: what its timer's last unsettled cancel guessed
-				 * (enum tcpc_tw_end), for a CPU that finds the entry stale */
 	__u8 await_reset;	/* an unaccepted child softirq ended: a connection only if a
 				 * reset follows before it is destroyed (state.bpf.c) */
 	__u8 walk_mark;		/* the last TCPC_ITER_MARK walk that found its socket */
-	/* tracepoints: what its timer's last unsettled cancel read from the socket, for a CPU
-	 * that finds the entry stale and must settle it itself (timewait__settle_stale()) */
-	__u8 cancel_substate;
 	__u8 rcv_shut_known;	/* rcv_shut_data_segs was read: receiving is shut down */
-	__u32 cancel_rcv_nxt, cancel_snd_nxt;
 	__u32 rcv_shut_data_segs;	/* data segments taken in (tcp_sock.data_segs_in) by then */
-	__u64 cancel_expires;
+};
+
+/* tcpc_tw.flags, tcpc_tw_event.flags */
+enum {
+	TCPC_TWF_PEER_FIN = 1 << 0,	/* the peer's FIN came in the timewait socket: rcv_nxt and
+					 * snd_nxt are the socket's after it */
+	TCPC_TWF_RST_SENT = 1 << 1,	/* it answered a segment with a reset before its end */
+	TCPC_TWF_RST_SYN = 1 << 2,	/* that segment was a SYN (else data) */
+	TCPC_TWF_PARTIAL = 1 << 3,	/* found by the start-up walk */
+	TCPC_TWF_NO_HIST = 1 << 4,	/* --hist: its dwells are lower bounds, not counted */
+	TCPC_TWF_END_UNSEEN = 1 << 5,	/* its end never reached tcpclose (tcpc_tw_event only) */
+};
+
+/*
+ * A connection while a timewait socket carries it on: the value of 'tws', keyed by the
+ * socket. 32 bytes, so that a hash element (header, key and this, plus the allocator's 8)
+ * fits the 96-byte slab: what the record needs of the timewait phase only; the rest was sent
+ * in its head (TCPC_F_TW_HEAD) when the socket took the connection on. Times are the clock's
+ * nanoseconds / 1024, modulo 2^32 (73 minutes, longer than 2MSL and tcp_fin_timeout); a
+ * deadline, jiffies modulo 2^32.
+ */
+struct tcpc_tw {
+	__u32 enter_us;		/* when its state began */
+	__u32 expires;		/* the timer's deadline the entry is up to date with */
+	__u32 rcv_nxt, snd_nxt;	/* the socket's, as last read */
+	__u16 sport, dport;	/* whose entry it is: the address may be another socket's since */
+	__u8 state;		/* TCP_FIN_WAIT2 (an orphan) or TCP_TIME_WAIT */
+	__u8 flags;		/* TCPC_TWF_* */
+	__u8 walk_mark;		/* the last TCPC_ITER_MARK walk that found its socket */
+	/* tracepoints: what its timer's last unsettled cancel guessed (enum tcpc_tw_end) and
+	 * read, for a CPU that finds the entry stale and must settle it (rcv_nxt, snd_nxt too) */
+	__u8 cancel_kind;
+	__u32 cancel_expires;
+	__u8 cancel_substate;
+	__u8 pad[3];
+};
+
+/* the timewait phase of a record whose head was sent (TCPC_F_TW_HEAD), for user space to join */
+struct tcpc_tw_event {
+	__u8 type;		/* TCPC_EV_TW_RESTART or TCPC_EV_TW_END */
+	__u8 state;		/* END: the state it ended in (FIN_WAIT2 or TIME_WAIT) */
+	__u8 tw_end;		/* END: enum tcpc_tw_end */
+	__u8 flags;		/* END: TCPC_TWF_* */
+	__u32 rcv_nxt, snd_nxt;	/* END, TCPC_TWF_PEER_FIN: the peer's FIN is rcv_nxt - 1 */
+	__u32 pad;
+	__u64 tw;		/* the timewait socket: tcpc_conn.tw_sock of its head */
+	__u64 ns;		/* RESTART: when; END: when it was gone */
+	__u64 enter_ns;		/* END: when its last state began */
 };
 
 /* pseudo-state in tcpc_transition.newstate: a keepalive probe went unanswered */
@@ -209,6 +252,7 @@ struct tcpc_tw_pending {
 	__u16 sport, dport;	/* whose entry it is: the address may be reused meanwhile */
 	__u8 substate;
 	__u8 kind;		/* enum tcpc_tw_end if it was a kill */
+	__u32 netns;		/* the socket's network namespace */
 };
 
 /*
@@ -327,6 +371,8 @@ struct tcpc_stuck {
 	__u8 close_state;	/* state as enum tcpc_state */
 	__u8 pad[7];
 	__u64 cgroup_id;	/* the socket's cgroup v2 id (its full socket's), 0 if not known */
+	__u64 tw;		/* a followed timewait socket: its record's head (TCPC_F_TW_HEAD)
+				 * has pid, comm and cgroup_id, which user space fills in */
 };
 
 /* --laddr/--raddr: an LPM trie key, the family byte first so one trie holds v4 and v6 */

@@ -46,14 +46,39 @@ static __always_inline __u64 timewait__from_timer(const struct timer_list *timer
 	return (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
 }
 
+/* the clock in the entry's units (struct tcpc_tw): ns / 1024, modulo 2^32 */
+static __always_inline __u32 tw__us(__u64 ns)
+{
+	return ns >> 10;
+}
+
+/* the clock's reading an entry's time stands for, near now (within 36 minutes) */
+static __always_inline __u64 tw__ns(__u32 us, __u64 now)
+{
+	return ((now >> 10) - (__s32)((__u32)(now >> 10) - us)) << 10;
+}
+
+/* a deadline the entry keeps modulo 2^32, whole again: near jiffies now */
+static __always_inline __u64 tw__jiffies(__u32 j32)
+{
+	__u64 now = bpf_jiffies64();
+
+	return now + (__s32)(j32 - (__u32)now);
+}
+
+/* is deadline a later than deadline b (jiffies, modulo 2^32)? */
+static __always_inline bool tw__later(__u64 a, __u32 b)
+{
+	return (__s32)((__u32)a - b) > 0;
+}
 
 /* is the entry for tw about this socket, or left by an earlier one at the same address? */
-static __always_inline bool timewait__same_socket(__u64 tw, const struct tcpc_closing *t)
+static __always_inline bool timewait__same_socket(__u64 tw, const struct tcpc_tw *t)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 
-	return BPF_CORE_READ(itw, __tw_common.skc_num) == t->rec.sport &&
-	       bpf_ntohs(BPF_CORE_READ(itw, __tw_common.skc_dport)) == t->rec.dport;
+	return BPF_CORE_READ(itw, __tw_common.skc_num) == t->sport &&
+	       bpf_ntohs(BPF_CORE_READ(itw, __tw_common.skc_dport)) == t->dport;
 }
 
 /* what a cancel must remember of the socket, which may be freed right after */
@@ -109,70 +134,81 @@ static __always_inline void jiffies__sample(struct tw_recent *r, __u64 ns, __u64
 }
 
 /*
- * The time a jiffies value stands for: by the pair read when the socket was first seen, or
- * by this CPU's anchor if that says earlier (the socket's pair was read while jiffies lagged)
+ * The time a jiffies value stands for, by this CPU's anchor: of every pair read here, the one
+ * that bounds most tightly when its jiffy began. Every timewait socket made on a CPU reads
+ * one; a CPU that has none yet reads one now.
  */
-static __always_inline __u64 timewait__jiffies_to_ns(const struct tcpc_closing *t, __u64 j)
+static __always_inline __u64 jiffies__to_ns(__u64 j)
 {
 	struct tw_recent *r = percpu__get(&tw_last);
-	__u64 ns = jiffies__start(t->tw_base_ns, t->tw_base_j, j), anchored;
 
-	if (r && r->jiffies_anchor_ns) {
-		anchored = jiffies__start(r->jiffies_anchor_ns, r->jiffies_anchor_j, j);
-		if (anchored < ns)
-			ns = anchored;
-	}
-	return ns;
+	if (!r)
+		return bpf_ktime_get_ns();
+	if (!r->jiffies_anchor_ns)
+		jiffies__sample(r, bpf_ktime_get_ns(), bpf_jiffies64());
+	return jiffies__start(r->jiffies_anchor_ns, r->jiffies_anchor_j, j);
 }
 
-/* when a timer due at 'expires' was armed, if armed for 'timeout' jiffies */
-static __always_inline __u64 timewait__armed_ns(const struct tcpc_closing *t, __u64 expires,
-						__u64 timeout)
+/* --hist: one dwell of a record into this CPU's histograms */
+static __always_inline void timewait__hist(const struct tcpc_tw *t, __u8 state, __u64 ns)
 {
-	__u64 armed_ns = timewait__jiffies_to_ns(t, expires - timeout);
-
-	return armed_ns < t->tw_base_ns ? armed_ns : t->tw_base_ns;
-}
-
-static __always_inline void timewait__note_peer_fin(struct tcpc_closing *t, __u32 rcv_nxt,
-						    __u32 snd_nxt)
-{
-	if (t->rec.flags & TCPC_F_PEER_FIN)
-		return;
-	/* tw_rcv_nxt is the peer's FIN end_seq; its ack is what we had sent, our FIN + 1 */
-	t->rec.peer_fin_seq = rcv_nxt - 1;
-	t->rec.peer_fin_ack = snd_nxt;
-	t->rec.flags |= TCPC_F_PEER_FIN;
-}
-
-/* a resent peer FIN (our last ACK lost) restarted the 2MSL timer at ns */
-static __always_inline void timewait__restarted(struct tcpc_closing *t, __u64 ns)
-{
-	if (!t->rec.tw_restarts)
-		t->rec.tw_restart_first_ns = ns;
-	t->rec.tw_restart_last_ns = ns;
-	t->rec.tw_restarts++;
-	t->rec.flags |= TCPC_F_TW_RESTART;
+	if (hist_enabled && !(t->flags & TCPC_TWF_NO_HIST))
+		hist__add_state(state__index(state), ns);
 }
 
 /*
- * Bring the record up to date with the socket's substate and deadline: a FIN_WAIT2 that
+ * The entry's state ends at ns and 'state' begins: never before the state it ends began (a
+ * time derived from jiffies is only exact to one). Its dwell is the record's, which user
+ * space completes from the head; --hist counts it here.
+ */
+static __always_inline void timewait__enter(struct tcpc_tw *t, __u8 state, __u64 ns)
+{
+	__u64 began = tw__ns(t->enter_us, ns);
+
+	if (ns < began)
+		ns = began;
+	timewait__hist(t, t->state, ns - began);
+	t->state = state;
+	t->enter_us = tw__us(ns);
+}
+
+/* a resent peer FIN (our last ACK lost) restarted the 2MSL timer at ns: for user space */
+static __always_inline void timewait__restarted(__u64 tw, __u64 ns)
+{
+	struct tcpc_tw_event ev = { .type = TCPC_EV_TW_RESTART, .tw = tw, .ns = ns };
+
+	if (emit_records && bpf_ringbuf_output(&events, &ev, sizeof(ev), ringbuf__flags()))
+		drop__count(TCPC_DROP_RINGBUF);
+}
+
+/* what the socket says of the peer's FIN: tw_rcv_nxt is its end_seq, the ACK our FIN + 1 */
+static __always_inline void timewait__note_nxt(struct tcpc_tw *t, __u8 substate, __u32 rcv_nxt,
+					       __u32 snd_nxt)
+{
+	t->rcv_nxt = rcv_nxt;
+	t->snd_nxt = snd_nxt;
+	if (substate == TCP_TIME_WAIT)
+		t->flags |= TCPC_TWF_PEER_FIN;
+}
+
+/*
+ * Bring the entry up to date with the socket's substate and deadline: a FIN_WAIT2 that
  * became TIME_WAIT, or a TIME_WAIT whose 2MSL was restarted, without a timer_start seen.
  */
-static __always_inline void timewait__settle(struct tcpc_closing *t, __u8 substate, __u64 expires,
-					     __u32 rcv_nxt, __u32 snd_nxt)
+static __always_inline void timewait__settle(__u64 tw, struct tcpc_tw *t, __u8 substate,
+					     __u64 expires, __u32 rcv_nxt, __u32 snd_nxt)
 {
 	__u64 armed_ns;
 
 	if (substate != TCP_TIME_WAIT)
 		return;
-	armed_ns = timewait__jiffies_to_ns(t, expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz);
-	timewait__note_peer_fin(t, rcv_nxt, snd_nxt);
-	if (t->rec.state == TCP_FIN_WAIT2) {
+	armed_ns = jiffies__to_ns(expires - TCP_TIMEWAIT_LEN_SEC * (__u64)kernel_hz);
+	timewait__note_nxt(t, substate, rcv_nxt, snd_nxt);
+	if (t->state == TCP_FIN_WAIT2) {
 		/* the peer's FIN came when the 60 s were armed */
-		conn__enter(t, TCP_TIME_WAIT, armed_ns);
-		t->tw_expires = expires;
-	} else if (!tw_rearms_seen && t->tw_expires && expires > t->tw_expires) {
+		timewait__enter(t, TCP_TIME_WAIT, armed_ns);
+		t->expires = expires;
+	} else if (!tw_rearms_seen && tw__later(expires, t->expires)) {
 		/*
 		 * Restarted since last seen: the resends in between, if several, count as one.
 		 * Not where every re-arm is seen: there each was counted as it came, and the
@@ -180,8 +216,8 @@ static __always_inline void timewait__settle(struct tcpc_closing *t, __u8 substa
 		 * own only if no tick came before the kernel set it, which under emulation
 		 * one or two may; a deadline a little later than noted is no restart.
 		 */
-		timewait__restarted(t, armed_ns);
-		t->tw_expires = expires;
+		timewait__restarted(tw, armed_ns);
+		t->expires = expires;
 	}
 }
 
@@ -192,47 +228,44 @@ static __always_inline void timewait__settle(struct tcpc_closing *t, __u8 substa
  */
 static __always_inline void timewait__reset_sent(__u64 tw, const struct sk_buff *skb)
 {
-	struct tcpc_closing *t = bpf_map_lookup_elem(&tws, &tw);
+	struct tcpc_tw *t = bpf_map_lookup_elem(&tws, &tw);
 
 	if (!t || !timewait__same_socket(tw, t) || !skb)
 		return;
-	t->rec.flags |= TCPC_F_RST_SENT;
-	t->rec.rst_reason = skb_tcp_flags(skb) & TCPHDR_SYN ? TCPC_RST_SYN_AFTER_CLOSE :
-							     TCPC_RST_DATA_AFTER_CLOSE;
+	t->flags |= TCPC_TWF_RST_SENT;
+	if (skb_tcp_flags(skb) & TCPHDR_SYN)
+		t->flags |= TCPC_TWF_RST_SYN;
 }
 
-/* the timewait socket is gone: send the record and forget the socket */
-static __always_inline void timewait__finish(__u64 tw, struct tcpc_closing *t, __u8 tw_end,
-					     __u64 now)
+/* the end of the timewait phase, for user space to complete the record's head with */
+static __always_inline void timewait__send_end(__u64 tw, const struct tcpc_tw *t, __u8 tw_end,
+					       __u64 now)
 {
-	/*
-	 * Settled in place and sent straight from the map, never through a per-CPU buffer: a
-	 * program running in process context (a namespace's purge) can be interrupted on its
-	 * CPU by one in softirq that would overwrite such a buffer halfway.
-	 */
-	if (t->rec.flags & TCPC_F_RST_SENT) {
-		/* killed after the reset it sent (timewait__reset_sent()), whatever the kill
-		 * looked like to the backend */
+	struct tcpc_tw_event ev = {
+		.type = TCPC_EV_TW_END, .state = t->state, .tw_end = tw_end, .flags = t->flags,
+		.rcv_nxt = t->rcv_nxt, .snd_nxt = t->snd_nxt, .tw = tw, .ns = now,
+		.enter_ns = tw__ns(t->enter_us, now),
+	};
+
+	if (ev.enter_ns > now)
+		ev.ns = ev.enter_ns;
+	if (emit_records && bpf_ringbuf_output(&events, &ev, sizeof(ev), ringbuf__flags()))
+		drop__count(TCPC_DROP_RINGBUF);
+}
+
+/*
+ * The timewait socket is gone: send the end of its record and forget the socket. Killed
+ * after a reset it sent (timewait__reset_sent()), it ended by that reset, whatever the kill
+ * looked like to the backend. Why the connection ended, user space says (user/tw_join.c).
+ */
+static __always_inline void timewait__finish(__u64 tw, struct tcpc_tw *t, __u8 tw_end, __u64 now)
+{
+	__u64 began = tw__ns(t->enter_us, now);
+
+	if (t->flags & TCPC_TWF_RST_SENT)
 		tw_end = TCPC_TW_RST;
-		t->rec.cause = TCPC_CAUSE_RST_SENT;
-		t->rec.role = TCPC_ROLE_ABORTED;
-	} else if (tw_end == TCPC_TW_RST) {
-		t->rec.flags |= TCPC_F_RST_RECEIVED;
-		/*
-		 * Before the peer's FIN the close had not finished: the reset ended the
-		 * connection, as it ends a FIN_WAIT2 its process still holds (state.bpf.c).
-		 * After it, the close was done and the reset only cut TIME_WAIT short.
-		 */
-		if (t->rec.state == TCP_FIN_WAIT2) {
-			t->rec.cause = TCPC_CAUSE_RST_RECEIVED;
-			t->rec.role = TCPC_ROLE_ABORTED;
-		}
-	}
-	t->rec.tw_end = tw_end;
-	/* an orphaned FIN_WAIT2 that ran out of tcp_fin_timeout before the peer's FIN */
-	if (tw_end == TCPC_TW_EXPIRED && t->rec.state == TCP_FIN_WAIT2)
-		t->rec.cause = TCPC_CAUSE_FIN_WAIT2_TIMEOUT;
-	conn__emit(t, now);
+	timewait__hist(t, t->state, now > began ? now - began : 0);
+	timewait__send_end(tw, t, tw_end, now);
 	if (!bpf_map_delete_elem(&tws, &tw))
 		tw_live__add(-1);
 }
@@ -243,7 +276,7 @@ static __always_inline void timewait__finish(__u64 tw, struct tcpc_closing *t, _
  * one CPU while the next namespace's sockets are made on the other). That cancel's guess is
  * the best word on how it ended; without one, it was killed, cause unknown.
  */
-static __always_inline __u8 timewait__stale_kind(const struct tcpc_closing *t)
+static __always_inline __u8 timewait__stale_kind(const struct tcpc_tw *t)
 {
 	return t->cancel_kind ? t->cancel_kind : TCPC_TW_KILLED;
 }
@@ -253,11 +286,11 @@ static __always_inline __u8 timewait__stale_kind(const struct tcpc_closing *t)
  * FIN_WAIT2 that had become TIME_WAIT by a re-arm no timer_start showed), then ended as it
  * guessed. Without the settle the record lacked the TIME_WAIT that ss had seen.
  */
-static __always_inline void timewait__finish_stale(__u64 tw, struct tcpc_closing *t, __u64 now)
+static __always_inline void timewait__finish_stale(__u64 tw, struct tcpc_tw *t, __u64 now)
 {
 	if (t->cancel_kind)
-		timewait__settle(t, t->cancel_substate, t->cancel_expires, t->cancel_rcv_nxt,
-				 t->cancel_snd_nxt);
+		timewait__settle(tw, t, t->cancel_substate, tw__jiffies(t->cancel_expires),
+				 t->rcv_nxt, t->snd_nxt);
 	timewait__finish(tw, t, timewait__stale_kind(t), now);
 }
 
@@ -286,11 +319,16 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 		__builtin_memcpy(cn->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 }
 
-static __always_inline bool timewait__reused_by_connect(const struct tcpc_closing *t, __u64 now)
+/* is the timewait socket tw, still readable, being recycled by this task's connect()? */
+static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct tcpc_tw *t,
+							__u64 now)
 {
+	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct connecting *cn = percpu__get(&connecting);
-	__u32 n = t->rec.family == AF_INET ? 4 : 16;
+	__u8 saddr[16] = {}, daddr[16] = {};
 	const struct sock *csk;
+	__u16 family;
+	__u32 n;
 
 	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() ||
 	    now - cn->ts_ns > CONNECT_REUSE_WINDOW_NS)
@@ -298,10 +336,13 @@ static __always_inline bool timewait__reused_by_connect(const struct tcpc_closin
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */
 	csk = (const void *)cn->sk;
-	if (cn->dport != t->rec.dport || BPF_CORE_READ(csk, __sk_common.skc_num) != t->rec.sport)
+	if (cn->dport != t->dport || BPF_CORE_READ(csk, __sk_common.skc_num) != t->sport)
 		return false;
+	family = BPF_CORE_READ(itw, __tw_common.skc_family);
+	skc__read_addrs(&itw->__tw_common, family, saddr, daddr);
+	n = family == AF_INET ? 4 : 16;
 	for (__u32 i = 0; i < 16; i++)
-		if (i < n && cn->daddr[i] != t->rec.daddr[i])
+		if (i < n && cn->daddr[i] != daddr[i])
 			return false;
 	return true;
 }
@@ -310,7 +351,7 @@ static __always_inline bool timewait__reused_by_connect(const struct tcpc_closin
  * Armed again, to expire at 'expires' (0: read it from the timer, armed by now): the peer's
  * FIN ended FIN_WAIT2, or a retransmitted one restarted 2MSL
  */
-static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_closing *t, __u64 expires,
+static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_tw *t, __u64 expires,
 					      __u64 now)
 {
 	struct tcpc_tw_pending snap = {};
@@ -318,33 +359,69 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_closing *t, 
 	timewait__snapshot(&snap, tw);
 	if (snap.substate != TCP_TIME_WAIT)
 		return;
-	timewait__note_peer_fin(t, snap.rcv_nxt, snap.snd_nxt);
-	if (t->rec.state == TCP_FIN_WAIT2)
-		conn__enter(t, TCP_TIME_WAIT, now);
+	timewait__note_nxt(t, snap.substate, snap.rcv_nxt, snap.snd_nxt);
+	if (t->state == TCP_FIN_WAIT2)
+		timewait__enter(t, TCP_TIME_WAIT, now);
 	else
-		timewait__restarted(t, now);
-	t->tw_expires = expires ? expires : snap.expires;
+		timewait__restarted(tw, now);
+	t->expires = expires ? expires : snap.expires;
 }
 
 /*
- * Put c in the map of timewait sockets under tw. An entry already there is an earlier
+ * Put t in the map of timewait sockets under tw. An entry already there is an earlier
  * socket's at the same address, killed and freed while its end waits on another CPU: send it
- * now, as killed, rather than lose it. No lookup of the new entry: nobody changes it here.
+ * now, as killed, rather than lose it; its end then reaches user space before the new
+ * record's head. No lookup of the new entry: nobody changes it here.
  */
-static __always_inline void timewait__insert(__u64 tw, const struct tcpc_closing *c, __u64 now)
+static __always_inline bool timewait__insert(__u64 tw, const struct tcpc_tw *t, __u64 now)
 {
-	struct tcpc_closing *t;
+	struct tcpc_tw *stale;
 
-	if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
-		t = bpf_map_lookup_elem(&tws, &tw);
-		if (t)
-			timewait__finish_stale(tw, t, now);
-		if (bpf_map_update_elem(&tws, &tw, c, BPF_NOEXIST)) {
+	if (bpf_map_update_elem(&tws, &tw, t, BPF_NOEXIST)) {
+		stale = bpf_map_lookup_elem(&tws, &tw);
+		if (stale)
+			timewait__finish_stale(tw, stale, now);
+		if (bpf_map_update_elem(&tws, &tw, t, BPF_NOEXIST)) {
 			drop__count(TCPC_DROP_TW_MAP);
-			return;
+			return false;
 		}
 	}
 	tw_live__add(1);
+	return true;
+}
+
+/*
+ * The timewait socket tw carries the connection of record c on from now, in state 'state'
+ * since c->rec.enter_ns: follow it in 'tws', and send what the record has so far as its
+ * head, after the entry is in (an earlier socket's stale entry at the address, finished by
+ * timewait__insert(), sends its end first). --hist counts the states that are over now.
+ */
+static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, __u64 expires,
+					     __u64 now)
+{
+	struct tcpc_conn *rec = &c->rec;
+	struct tcpc_tw t = {
+		.enter_us = tw__us(rec->enter_ns), .expires = expires, .sport = rec->sport,
+		.dport = rec->dport, .state = rec->state,
+	};
+
+	/* -p: no record will be sent; a timewait socket has no process of its own */
+	if (filter_pid && rec->pid != filter_pid)
+		return;
+	if (rec->flags & TCPC_F_PARTIAL)
+		t.flags |= TCPC_TWF_PARTIAL;
+	if (rec->flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST))
+		t.flags |= TCPC_TWF_NO_HIST;
+	if (!timewait__insert(tw, &t, now))
+		return;
+	rec->flags |= TCPC_F_TW | TCPC_F_TW_HEAD;
+	rec->tw_sock = tw;
+	if (hist_enabled && !(t.flags & TCPC_TWF_NO_HIST))
+		hist__add_before(rec, state__index(rec->state));
+	if (rec->flags & TCPC_F_STATES_LOST)
+		drop__count(TCPC_DROP_STATES_LOST);
+	if (emit_records && bpf_ringbuf_output(&events, rec, sizeof(*rec), ringbuf__flags()))
+		drop__count(TCPC_DROP_RINGBUF);
 }
 
 /*
@@ -355,8 +432,8 @@ static __always_inline void timewait__insert(__u64 tw, const struct tcpc_closing
 static __always_inline void timewait__seed(__u64 tw, __u64 now)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
-	struct tcpc_closing c = {};
-	__u64 expires;
+	struct tcpc_closing c;
+	__u64 expires, j = bpf_jiffies64();
 	__u8 substate;
 
 	/* a cgroup is known of full sockets only: one found at start-up cannot be placed */
@@ -367,23 +444,24 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 	conn__init(&c, now);
 	if (conn__identify(&c, &itw->__tw_common))
 		return;
-	c.tw_base_ns = now;
-	c.tw_base_j = bpf_jiffies64();
-	c.rec.flags = TCPC_F_TW | TCPC_F_PARTIAL;
+	c.rec.flags = TCPC_F_PARTIAL;
 	substate = BPF_CORE_READ(itw, tw_substate);
 	c.rec.state = TCP_CLOSE;
 	conn__enter(&c, substate, now);
 	c.rec.role = role__of_state(substate);
 	expires = BPF_CORE_READ(itw, tw_timer.expires);
-	if (expires > c.tw_base_j)
-		c.rec.tw_left_ns = (expires - c.tw_base_j) * jiffies__tick_ns();
-	c.tw_expires = expires;
-	if (substate != TCP_TIME_WAIT)
+	if (expires > j)
+		c.rec.tw_left_ns = (expires - j) * jiffies__tick_ns();
+	if (substate != TCP_TIME_WAIT) {
 		/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what that
 		 * timeout has used up (for --stuck; the record stays partial) */
-		c.rec.enter_ns = c.rec.start_ns = timewait__armed_ns(&c, expires,
-			BPF_CORE_READ(itw, __tw_common.skc_net.net, ipv4.sysctl_tcp_fin_timeout));
-	timewait__insert(tw, &c, now);
+		__u64 timeout = BPF_CORE_READ(itw, __tw_common.skc_net.net,
+					      ipv4.sysctl_tcp_fin_timeout);
+		__u64 armed_ns = jiffies__to_ns(expires - timeout);
+
+		c.rec.enter_ns = c.rec.start_ns = armed_ns < now ? armed_ns : now;
+	}
+	timewait__follow(tw, &c, expires, now);
 }
 
 /* a timewait socket's timer was armed for the first time: remember it for the claim */
@@ -427,9 +505,10 @@ static __always_inline bool timewait__of_sk(__u64 tw, const struct sock *sk,
 
 /*
  * The full socket reached CLOSE from FIN_WAIT2 or CLOSING. If tcp_time_wait() has just
- * made a timewait socket for it on this CPU, that socket carries the connection on: move the
- * record to 'tws', on the clock of the moment its timer was armed. An orphaned FIN_WAIT2
- * goes on in it (substate FIN_WAIT2) until the peer's FIN; else TIME_WAIT begins.
+ * made a timewait socket for it on this CPU, that socket carries the connection on: it is
+ * followed in 'tws' (timewait__follow()), on the clock of the moment its timer was armed. An
+ * orphaned FIN_WAIT2 goes on in it (substate FIN_WAIT2) until the peer's FIN; else TIME_WAIT
+ * begins.
  */
 static __always_inline bool timewait__claim(struct tcpc_closing *c, const struct sock *sk,
 					    const struct tcp_sock *tp, __u64 now)
@@ -448,36 +527,32 @@ static __always_inline bool timewait__claim(struct tcpc_closing *c, const struct
 		if (!m->tw || !timewait__of_sk(m->tw, sk, tp))
 			continue;
 		itw = (const void *)m->tw;
-		c->tw_base_ns = m->ns;
-		c->tw_base_j = m->j;
-		c->tw_expires = BPF_CORE_READ(itw, tw_timer.expires);
 		if (BPF_CORE_READ(itw, tw_substate) == TCP_TIME_WAIT) {
 			/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
 			note_peer_fin(c, sk, tp);
 			conn__enter(c, TCP_TIME_WAIT, m->ns);
 		}
-		c->rec.flags |= TCPC_F_TW;
-		timewait__insert(m->tw, c, now);
+		timewait__follow(m->tw, c, BPF_CORE_READ(itw, tw_timer.expires), now);
 		m->tw = 0;
 		return true;
 	}
 	return false;
 }
 
-/* the socket ends now, still readable: settle its record by what it says, and send it */
-static __always_inline void timewait__end(__u64 tw, struct tcpc_closing *t, __u8 tw_end, __u64 now)
+/* the socket ends now, still readable: settle its entry by what it says, and end it */
+static __always_inline void timewait__end(__u64 tw, struct tcpc_tw *t, __u8 tw_end, __u64 now)
 {
 	struct tcpc_tw_pending snap = {};
 
 	timewait__snapshot(&snap, tw);
-	timewait__settle(t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
+	timewait__settle(tw, t, snap.substate, snap.expires, snap.rcv_nxt, snap.snd_nxt);
 	timewait__finish(tw, t, tw_end, now);
 }
 
 /* the socket's timer ran out: 2MSL, or tcp_fin_timeout of an orphaned FIN_WAIT2 */
 static __always_inline void timewait__expired(__u64 tw, __u64 now)
 {
-	struct tcpc_closing *t = bpf_map_lookup_elem(&tws, &tw);
+	struct tcpc_tw *t = bpf_map_lookup_elem(&tws, &tw);
 
 	if (t)
 		timewait__end(tw, t, TCPC_TW_EXPIRED, now);

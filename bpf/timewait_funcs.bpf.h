@@ -44,7 +44,7 @@ static __always_inline __u8 timewait__segment_take(__u64 tw)
 /* __inet_twsk_schedule(tw, timeo, rearm), on its way in: the timer is not armed yet */
 static __always_inline void timewait__scheduled(__u64 tw, int timeo, bool rearm, __u64 now)
 {
-	struct tcpc_closing *t;
+	struct tcpc_tw *t;
 
 	if (!rearm) {
 		/* a new socket: what an earlier one at this address took in is not its */
@@ -61,7 +61,7 @@ static __always_inline void timewait__scheduled(__u64 tw, int timeo, bool rearm,
 /* inet_twsk_deschedule_put(tw) or inet_twsk_kill(tw): the socket killed before its time */
 static __always_inline void timewait__killed(__u64 tw, __u64 now)
 {
-	struct tcpc_closing *t;
+	struct tcpc_tw *t;
 	__u8 flags, kind;
 
 	flags = timewait__segment_take(tw);
@@ -70,7 +70,7 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 		return;
 	if (timewait__netns_dying(tw))
 		kind = TCPC_TW_PURGED;
-	else if (timewait__reused_by_connect(t, now))
+	else if (timewait__reused_by_connect(tw, t, now))
 		kind = TCPC_TW_REUSED;
 	else if (flags & TCPHDR_RST)
 		kind = TCPC_TW_RST;

@@ -36,7 +36,7 @@ enum tw_next {
  * socket's timer is left unarmed (entry.pprev cleared), and its memory, if reused since,
  * belongs to another connection's ports or another deadline.
  */
-static __always_inline bool timewait__armed_again(__u64 tw, const struct tcpc_closing *t,
+static __always_inline bool timewait__armed_again(__u64 tw, const struct tcpc_tw *t,
 						  const struct tcpc_tw_pending *p,
 						  struct tcpc_tw_pending *now)
 {
@@ -59,7 +59,7 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 					      const struct sock_common *req)
 {
 	struct tcpc_tw_pending *p = percpu__get(&tw_pending), now = {};
-	struct tcpc_closing *t;
+	struct tcpc_tw *t;
 	__u8 kind;
 	__u64 tw;
 
@@ -71,7 +71,7 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	if (!t)
 		return;
 	/* the entry was finished and replaced, by a new socket at the same address */
-	if (t->rec.sport != p->sport || t->rec.dport != p->dport)
+	if (t->sport != p->sport || t->dport != p->dport)
 		return;
 	/* the same socket armed again or expiring lives on; a new one the allocator made at
 	 * the killed one's address is not it */
@@ -89,15 +89,15 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 		 * timer within its bucket, unseen (FIN_WAIT2 became TIME_WAIT, or 2MSL
 		 * restarted): settle that first, and the re-arm that follows is a later FIN.
 		 */
-		if (next == TW_NEXT_EXPIRE || p->expires != t->tw_expires)
-			timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
+		if (next == TW_NEXT_EXPIRE || (__u32)p->expires != t->expires)
+			timewait__settle(tw, t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
 		t->cancel_kind = 0;
 		return;
 	}
 	if (timewait__armed_again(tw, t, p, &now)) {
-		if (p->expires != t->tw_expires)
-			timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
-		timewait__settle(t, now.substate, now.expires, now.rcv_nxt, now.snd_nxt);
+		if ((__u32)p->expires != t->expires)
+			timewait__settle(tw, t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
+		timewait__settle(tw, t, now.substate, now.expires, now.rcv_nxt, now.snd_nxt);
 		t->cancel_kind = 0;
 		return;
 	}
@@ -107,11 +107,11 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	if (kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) >= 0)
 		kind = TCPC_TW_EXPIRED;
 	if (next == TW_NEXT_REQSK && kind == TCPC_TW_RST &&
-	    BPF_CORE_READ(req, skc_num) == t->rec.sport &&
-	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->rec.dport &&
-	    BPF_CORE_READ(req, skc_net.net, ns.inum) == t->rec.netns)
+	    BPF_CORE_READ(req, skc_num) == t->sport &&
+	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->dport &&
+	    BPF_CORE_READ(req, skc_net.net, ns.inum) == p->netns)
 		kind = TCPC_TW_SYN;
-	timewait__settle(t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
+	timewait__settle(tw, t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
 	timewait__finish(tw, t, kind, p->ts_ns);
 }
 
@@ -129,7 +129,7 @@ static __always_inline void timewait__timer_start(__u64 tw)
 {
 	struct tcpc_tw_pending *p = percpu__get(&tw_pending);
 	bool rearm = p && p->tw == tw;
-	struct tcpc_closing *t;
+	struct tcpc_tw *t;
 	__u64 now;
 
 	timewait__resolve(TW_NEXT_START, tw, NULL);
@@ -155,8 +155,9 @@ static __always_inline void timewait__timer_start(__u64 tw)
  */
 static __always_inline void timewait__timer_cancel(__u64 tw)
 {
+	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct tcpc_tw_pending *p;
-	struct tcpc_closing *t;
+	struct tcpc_tw *t;
 	__u64 now;
 
 	timewait__resolve(TW_NEXT_OTHER, tw, NULL);
@@ -166,13 +167,14 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 		return;
 	now = bpf_ktime_get_ns();
 	timewait__snapshot(p, tw);
-	p->sport = t->rec.sport;
-	p->dport = t->rec.dport;
+	p->sport = t->sport;
+	p->dport = t->dport;
+	p->netns = BPF_CORE_READ(itw, __tw_common.skc_net.net, ns.inum);
 	p->ts_ns = now;
 	p->jiffies = bpf_jiffies64();
 	if (timewait__netns_dying(tw))
 		p->kind = TCPC_TW_PURGED;
-	else if (timewait__reused_by_connect(t, now))
+	else if (timewait__reused_by_connect(tw, t, now))
 		p->kind = TCPC_TW_REUSED;
 	else
 		p->kind = TCPC_TW_RST;	/* or TCPC_TW_SYN, if a request socket follows */
@@ -180,8 +182,9 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 	t->cancel_kind = p->kind;
 	t->cancel_substate = p->substate;
 	t->cancel_expires = p->expires;
-	t->cancel_rcv_nxt = p->rcv_nxt;
-	t->cancel_snd_nxt = p->snd_nxt;
+	/* what settles a TIME_WAIT reads them: the peer's FIN, the same since it came */
+	t->rcv_nxt = p->rcv_nxt;
+	t->snd_nxt = p->snd_nxt;
 }
 
 /* timer_expire_entry of tw's timer: the cancel just before was expiry's */

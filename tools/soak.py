@@ -95,11 +95,12 @@ def scrape(port):
 def summary_of(stderr_text):
     """the exit summary's counts: records, and every loss it names"""
     m = re.search(r"tcpclose: (\d+) records \((\d+) sent late.*?; (\d+) without their first close "
-                  r"states\); lost: (\d+) \(ring buffer full\), (\d+) \(timewait map full\), "
-                  r"(\d+) \(keepalive map full\), (\d+) \(end unseen", stderr_text)
+                  r"states; (\d+) sent partial, their end unseen\); lost: (\d+) \(ring buffer full\), "
+                  r"(\d+) \(timewait map full\), (\d+) \(keepalive map full\), (\d+) \(no memory",
+                  stderr_text)
     if not m:
         return None
-    keys = ["records", "late", "states_lost", "ringbuf", "tw_map", "ka_map", "unseen"]
+    keys = ["records", "late", "states_lost", "unseen", "ringbuf", "tw_map", "ka_map", "join"]
     s = dict(zip(keys, map(int, m.groups())))
     u = re.search(r"not written \(output closed or stalled\): (\d+) records", stderr_text)
     s["unwritten"] = int(u.group(1)) if u else 0
@@ -207,7 +208,7 @@ def main():
     steady = rss[WARMUP_MINUTES:]
     third = max(1, len(steady) // 3)
     early, late = max(steady[:third]), max(steady[-third:])
-    lost = sum(summ[k] for k in ("ringbuf", "tw_map", "ka_map", "unwritten")) if summ else -1
+    lost = sum(summ[k] for k in ("ringbuf", "tw_map", "ka_map", "join", "unwritten")) if summ else -1
     checks = [
         ("memory flat", late <= early + FLAT_SLACK_KIB,
          f"RSS {early} KiB in the first steady third, {late} KiB in the last "

@@ -14,15 +14,38 @@
  */
 #define DRAIN_SETTLE_NS (60 * 1000000L)
 
+static void core__deliver(struct core *t, const struct tcpc_conn *rec)
+{
+	t->records++;
+	for (int i = 0; i < t->nconsumers; i++)
+		t->consumers[i].record(t->consumers[i].ctx, rec);
+}
+
+/* a record's head or its timewait phase's events: delivered once whole (tw_join.h) */
+static void core__join(struct core *t, const void *ev)
+{
+	struct tcpc_conn whole;
+	int n = tw_join__take(t->loader.tw_heads, ev, &whole);
+
+	if (n > 0)
+		core__deliver(t, &whole);
+	else if (n < 0)
+		t->join_lost++;
+}
+
 static int core__on_event(void *ctx, void *data, size_t size)
 {
 	struct core *t = ctx;
 	__u8 type = *(const __u8 *)data;
 
 	if (type == TCPC_EV_CLOSE && size >= sizeof(struct tcpc_conn)) {
-		t->records++;
-		for (int i = 0; i < t->nconsumers; i++)
-			t->consumers[i].record(t->consumers[i].ctx, data);
+		if (((const struct tcpc_conn *)data)->flags & TCPC_F_TW_HEAD)
+			core__join(t, data);
+		else
+			core__deliver(t, data);
+	} else if ((type == TCPC_EV_TW_RESTART || type == TCPC_EV_TW_END) &&
+		   size >= sizeof(struct tcpc_tw_event)) {
+		core__join(t, data);
 	} else if (type == TCPC_EV_TRANSITION && size >= sizeof(struct tcpc_transition)) {
 		t->transitions++;
 		for (int i = 0; i < t->nconsumers; i++)
@@ -51,7 +74,8 @@ static int core__on_unseen(void *ctx, void *data, size_t size)
 	const struct tcpc_conn *rec = data;
 
 	t->unseen_at_exit++;
-	if (t->filter_pid && rec->pid != t->filter_pid)
+	/* a timewait socket's end: its head was -p's, or it was not followed */
+	if (rec->type == TCPC_EV_CLOSE && t->filter_pid && rec->pid != t->filter_pid)
 		return 0;
 	return core__on_event(ctx, data, size);
 }
@@ -131,6 +155,8 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 		st->tw_bytes -= st->tw_bytes / (st->tw_live ?: 1) * t->tw_unseen_at_exit;
 		st->tw_live -= t->tw_unseen_at_exit;
 	}
+	st->tw_head_bytes = tw_join__bytes(t->loader.tw_heads);
+	st->join_lost = t->join_lost;
 	loader__misses(&t->loader, &st->state_missed, &st->other_missed);
 }
 

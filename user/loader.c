@@ -15,11 +15,11 @@
 #define SETTLE_AGE_NS (50 * 1000000ULL)
 
 /*
- * What a hash map element costs beyond its key and value, roughly: the kernel's struct
- * htab_elem (48 bytes in 6.18: bpftool btf dump file /sys/kernel/btf/vmlinux) and the
- * slab's rounding up of the whole
+ * What a hash map element costs beyond its key and value: the kernel's struct htab_elem (48
+ * bytes since 5.10: bpftool btf dump file /sys/kernel/btf/vmlinux) and, since 6.1, the 8 of
+ * the BPF allocator's free list. A 'tws' element is then 96 bytes, a slab object's size.
  */
-#define HTAB_ELEM_OVERHEAD 64
+#define HTAB_ELEM_OVERHEAD 56
 
 /* fill_cidrs() puts every --laddr (--raddr) in one trie */
 
@@ -187,6 +187,9 @@ int loader__open(struct loader *l, const struct tcpc_opts *opts, ring_buffer_sam
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
 	if (!l->rb)
 		return fail("opening the ring buffer", -errno);
+	l->tw_heads = tw_join__new();
+	if (!l->tw_heads)
+		return fail("allocating", -ENOMEM);
 	return 0;
 }
 
@@ -223,30 +226,40 @@ out:
 	free(vals);
 }
 
-/*
- * Hand fn the entries of map (conns or tws) that pick() wants, each deleted first (a program
- * must not send it a second time); pick may finish the record. Returns how many.
- */
-static int map__flush(struct bpf_map *map, bool (*pick)(struct tcpc_closing *c, __u8 mark),
-		      __u8 mark, ring_buffer_sample_fn fn, void *ctx)
+/* the keys of map (a walk whose current key is deleted starts over): free() them */
+static __u64 *map__keys(struct bpf_map *map, size_t *n)
 {
 	__u64 *keys = NULL, *more, key, *prev = NULL;
-	size_t nkeys = 0, cap = 0;
-	struct tcpc_closing c;
-	int n = 0;
+	size_t cap = 0;
 
-	/* the keys first: a walk whose current key is deleted starts over */
+	*n = 0;
 	while (!bpf_map__get_next_key(map, prev, &key, sizeof(key))) {
-		if (nkeys == cap) {
+		if (*n == cap) {
 			cap = cap ? 2 * cap : 256;
 			more = realloc(keys, cap * sizeof(*keys));
 			if (!more)
 				break;
 			keys = more;
 		}
-		keys[nkeys++] = key;
-		prev = &keys[nkeys - 1];
+		keys[(*n)++] = key;
+		prev = &keys[*n - 1];
 	}
+	return keys;
+}
+
+/*
+ * Hand fn the entries of 'conns' that pick() wants, each deleted first (a program must not
+ * send it a second time); pick may finish the record. Returns how many.
+ */
+static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, __u8 mark),
+			__u8 mark, ring_buffer_sample_fn fn, void *ctx)
+{
+	struct bpf_map *map = l->skel->maps.conns;
+	size_t nkeys;
+	__u64 *keys = map__keys(map, &nkeys);
+	struct tcpc_closing c;
+	int n = 0;
+
 	for (size_t i = 0; i < nkeys; i++) {
 		if (bpf_map__lookup_elem(map, &keys[i], sizeof(keys[i]), &c, sizeof(c), 0) ||
 		    !pick(&c, mark))
@@ -260,6 +273,44 @@ static int map__flush(struct bpf_map *map, bool (*pick)(struct tcpc_closing *c, 
 	return n;
 }
 
+/* the clock's reading a struct tcpc_tw time stands for (bpf/timewait.bpf.h: tw__ns()) */
+static __u64 tw__ns(__u32 us, __u64 now)
+{
+	return ((now >> 10) - (__s32)((__u32)(now >> 10) - us)) << 10;
+}
+
+/*
+ * The timewait sockets followed that the walk which marked with mark did not find: each
+ * gone unseen, its end sent to fn as the BPF side sends one, its state closed at the moment
+ * it began (when it ended is unknown).
+ */
+static int tws__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx)
+{
+	struct bpf_map *map = l->skel->maps.tws;
+	__u64 now = clock__now_ns();
+	size_t nkeys;
+	__u64 *keys = map__keys(map, &nkeys);
+	struct tcpc_tw t;
+	int n = 0;
+
+	for (size_t i = 0; i < nkeys; i++) {
+		struct tcpc_tw_event ev = { .type = TCPC_EV_TW_END, .tw = keys[i] };
+
+		if (bpf_map__lookup_elem(map, &keys[i], sizeof(keys[i]), &t, sizeof(t), 0) ||
+		    t.walk_mark == mark || bpf_map__delete_elem(map, &keys[i], sizeof(keys[i]), 0))
+			continue;
+		ev.state = t.state;
+		ev.flags = t.flags | TCPC_TWF_END_UNSEEN;
+		ev.rcv_nxt = t.rcv_nxt;
+		ev.snd_nxt = t.snd_nxt;
+		ev.enter_ns = ev.ns = tw__ns(t.enter_us, now);
+		fn(ctx, &ev, sizeof(ev));
+		n++;
+	}
+	free(keys);
+	return n;
+}
+
 static bool awaits_owner(struct tcpc_closing *c, __u8 mark)
 {
 	return c->await_owner;
@@ -267,7 +318,7 @@ static bool awaits_owner(struct tcpc_closing *c, __u8 mark)
 
 int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx)
 {
-	return map__flush(l->skel->maps.conns, awaits_owner, 0, fn, ctx);
+	return conns__flush(l, awaits_owner, 0, fn, ctx);
 }
 
 /*
@@ -290,9 +341,9 @@ static bool went_unseen(struct tcpc_closing *c, __u8 mark)
 int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx,
 			 int *timewait)
 {
-	int n = map__flush(l->skel->maps.conns, went_unseen, mark, fn, ctx);
+	int n = conns__flush(l, went_unseen, mark, fn, ctx);
 
-	*timewait = map__flush(l->skel->maps.tws, went_unseen, mark, fn, ctx);
+	*timewait = tws__flush_unseen(l, mark, fn, ctx);
 	return n + *timewait;
 }
 
@@ -384,6 +435,7 @@ void loader__misses(struct loader *l, __u64 *state, __u64 *other)
 
 void loader__close(struct loader *l)
 {
+	tw_join__free(l->tw_heads);
 	ring_buffer__free(l->rb);
 	tcpclose_bpf__destroy(l->skel);
 	memset(l, 0, sizeof(*l));

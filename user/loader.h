@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "args.h"
 #include "backend.h"
+#include "tw_join.h"
 #include "tcpclose.h"
 
 struct tcpclose_bpf;
@@ -20,6 +21,7 @@ struct loader {
 	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
 	unsigned long max_tw;		/* timewait sockets followed at once (--max-tw, or as
 					 * many as tcp_max_tw_buckets) */
+	struct tw_join *tw_heads;	/* the heads of the records they carry on (tw_join.h) */
 };
 
 /*
@@ -43,8 +45,9 @@ int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx
 /*
  * At exit, after a TCPC_ITER_MARK walk with mark: send the entries (of full and of timewait
  * sockets) whose socket that walk did not find (it went away with none of its last events
- * seen), marked end_unseen, and forget them. Returns how many; *timewait, how many of them
- * were timewait sockets followed.
+ * seen), marked end_unseen, and forget them: a full socket's as its record, a timewait
+ * socket's as the end of its record (struct tcpc_tw_event). Returns how many; *timewait,
+ * how many of them were timewait sockets followed.
  */
 int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx,
 			 int *timewait);

@@ -124,14 +124,15 @@ void sink__summary(struct sink *s, struct tcpc_stats *st)
 
 void sink__print_lost(const struct tcpc_stats *st)
 {
-	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction; %llu without their first close states); lost: %llu (ring buffer full), %llu (timewait map full), %llu (keepalive map full), %llu (end unseen: sent partial); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB)",
+	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction; %llu without their first close states; %llu sent partial, their end unseen); lost: %llu (ring buffer full), %llu (timewait map full), %llu (keepalive map full), %llu (no memory for a head); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB in the kernel, %.1f MiB here)",
 		(unsigned long long)st->records, (unsigned long long)st->drops[TCPC_DROP_LATE],
 		(unsigned long long)st->drops[TCPC_DROP_STATES_LOST],
+		(unsigned long long)st->drops[TCPC_DROP_UNSEEN],
 		(unsigned long long)st->drops[TCPC_DROP_RINGBUF],
 		(unsigned long long)st->drops[TCPC_DROP_TW_MAP],
-		(unsigned long long)st->drops[TCPC_DROP_KA_MAP],
-		(unsigned long long)st->drops[TCPC_DROP_UNSEEN], (unsigned long long)st->state_missed,
-		(unsigned long long)st->tw_live, st->tw_bytes / 1048576.0);
+		(unsigned long long)st->drops[TCPC_DROP_KA_MAP], (unsigned long long)st->join_lost,
+		(unsigned long long)st->state_missed, (unsigned long long)st->tw_live,
+		st->tw_bytes / 1048576.0, st->tw_head_bytes / 1048576.0);
 	/* the output closed or stalled: what never reached it */
 	if (st->unwritten || st->unwritten_other)
 		fprintf(stderr, "; not written (output closed or stalled): %llu records, %llu other lines",

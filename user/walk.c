@@ -170,6 +170,24 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 	return err;
 }
 
+/*
+ * A followed timewait socket's row names it (tcpc_stuck.tw): its process and cgroup are
+ * its record's head's, which the BPF side sent when the socket took the connection on
+ */
+static void walk__fill_heads(struct loader *l, struct walk_out *out)
+{
+	struct tcpc_stuck *st = (struct tcpc_stuck *)out->buf;
+	const struct tcpc_conn *head;
+
+	for (size_t i = 0; i < out->len / sizeof(*st); i++) {
+		if (!st[i].tw || !(head = tw_join__find(l->tw_heads, st[i].tw)))
+			continue;
+		st[i].pid = head->pid;
+		st[i].cgroup_id = head->cgroup_id;
+		memcpy(st[i].comm, head->comm, sizeof(st[i].comm));
+	}
+}
+
 int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode mode,
 		  __u64 gauges[TCPC_NR_STATES], struct walk_out *out)
 {
@@ -216,6 +234,8 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode 
 	close(self);
 	if (gauges)
 		memcpy(gauges, (const void *)l->skel->bss->gauges, sizeof(__u64) * TCPC_NR_STATES);
+	if (out && (mode == TCPC_ITER_STUCK || mode == TCPC_ITER_HELD))
+		walk__fill_heads(l, out);
 	return err;
 }
 

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tw_join: a record continued in a timewait socket, made whole from its head and its
+ * timewait phase's events, as the BPF side once completed it in the kernel.
+ */
+#include <errno.h>
+#include <string.h>
+#include "tw_join.h"
+#include "test.h"
+
+#define MS 1000000ULL
+#define TW 0xffff888012345600ULL
+
+/* an active close handed to its timewait socket in FIN_WAIT2 (orphaned) at 10 ms */
+static struct tcpc_conn head_fin_wait2(__u64 tw)
+{
+	struct tcpc_conn h = { .type = TCPC_EV_CLOSE, .state = 5 /* FIN_WAIT2 */,
+			       .role = TCPC_ROLE_ACTIVE, .visited = 1 << TCPC_FIN_WAIT1 |
+			       1 << TCPC_FIN_WAIT2, .flags = TCPC_F_OUR_FIN | TCPC_F_TW |
+			       TCPC_F_TW_HEAD, .fin_seq = 100, .start_ns = 1 * MS,
+			       .enter_ns = 10 * MS, .tw_sock = tw };
+
+	memset(h.order, TCPC_NOT_CLOSING, sizeof(h.order));
+	h.order[0] = TCPC_FIN_WAIT1;
+	h.order[1] = TCPC_FIN_WAIT2;
+	h.dwell_ns[TCPC_FIN_WAIT1] = 9 * MS;
+	return h;
+}
+
+static struct tcpc_tw_event tw_end(__u64 tw, __u8 state, __u8 how, __u64 enter_ms, __u64 end_ms)
+{
+	return (struct tcpc_tw_event){ .type = TCPC_EV_TW_END, .state = state, .tw_end = how,
+					.tw = tw, .enter_ns = enter_ms * MS, .ns = end_ms * MS };
+}
+
+/* FIN_WAIT2 in the timewait socket, then the peer's FIN, a resent one, and expiry */
+void test_tw_join_orderly(void)
+{
+	struct tw_join *j = tw_join__new();
+	struct tcpc_conn h = head_fin_wait2(TW), rec;
+	struct tcpc_tw_event restart = { .type = TCPC_EV_TW_RESTART, .tw = TW, .ns = 400 * MS };
+	struct tcpc_tw_event end = tw_end(TW, 6 /* TIME_WAIT */, TCPC_TW_EXPIRED, 50, 60400);
+
+	if (!ASSERT_NOT_NULL(j, "a join"))
+		return;
+	end.flags = TCPC_TWF_PEER_FIN;
+	end.rcv_nxt = 701;
+	end.snd_nxt = 101;
+	ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "a head waits");
+	ASSERT_TRUE(tw_join__find(j, TW) != NULL, "found by its socket");
+	ASSERT_EQ(tw_join__take(j, &restart, &rec), 0, "a restart waits");
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 1, "the end makes it whole");
+	ASSERT_EQ(tw_join__count(j), 0, "and forgets it");
+	ASSERT_EQ(rec.dwell_ns[TCPC_FIN_WAIT2], 40 * MS, "FIN_WAIT2 from the head to the peer's FIN");
+	ASSERT_EQ(rec.dwell_ns[TCPC_TIME_WAIT], 60350 * MS, "TIME_WAIT to the end");
+	ASSERT_EQ(rec.order[2], TCPC_TIME_WAIT, "TIME_WAIT third");
+	ASSERT_EQ(rec.end_ns, 60400 * MS, "ended");
+	ASSERT_EQ(rec.tw_end, TCPC_TW_EXPIRED, "expired");
+	ASSERT_EQ(rec.cause, TCPC_CAUSE_NORMAL, "normal");
+	ASSERT_EQ(rec.peer_fin_seq, 700, "the peer's FIN: rcv_nxt - 1");
+	ASSERT_EQ(rec.peer_fin_ack, 101, "acknowledging our FIN");
+	ASSERT_EQ(rec.tw_restarts, 1, "one restart");
+	ASSERT_EQ(rec.tw_restart_first_ns, 400 * MS, "when");
+	ASSERT_FALSE(rec.flags & TCPC_F_TW_HEAD, "whole: no head any more");
+	tw_join__free(j);
+}
+
+/* how it ended, as timewait__finish() said it in the kernel */
+void test_tw_join_causes(void)
+{
+	struct tw_join *j = tw_join__new();
+	struct tcpc_conn h = head_fin_wait2(TW), rec;
+	struct tcpc_tw_event end = tw_end(TW, 5, TCPC_TW_EXPIRED, 10, 60010);
+
+	tw_join__complete(&h, &end, &rec);
+	ASSERT_EQ(rec.cause, TCPC_CAUSE_FIN_WAIT2_TIMEOUT, "an orphan's FIN_WAIT2 ran out");
+	ASSERT_EQ(rec.dwell_ns[TCPC_FIN_WAIT2], 60000 * MS, "all of it FIN_WAIT2");
+	ASSERT_FALSE(rec.visited & (1 << TCPC_TIME_WAIT), "no TIME_WAIT");
+
+	end = tw_end(TW, 5, TCPC_TW_RST, 10, 300);
+	tw_join__complete(&h, &end, &rec);
+	ASSERT_EQ(rec.cause, TCPC_CAUSE_RST_RECEIVED, "a reset instead of the peer's FIN");
+	ASSERT_EQ(rec.role, TCPC_ROLE_ABORTED, "aborted");
+
+	end = tw_end(TW, 6, TCPC_TW_RST, 50, 300);
+	tw_join__complete(&h, &end, &rec);
+	ASSERT_EQ(rec.cause, TCPC_CAUSE_NORMAL, "a reset in TIME_WAIT only cut it short");
+	ASSERT_TRUE(rec.flags & TCPC_F_RST_RECEIVED, "but was received");
+
+	end = tw_end(TW, 5, TCPC_TW_KILLED, 10, 300);
+	end.flags = TCPC_TWF_RST_SENT | TCPC_TWF_RST_SYN;
+	tw_join__complete(&h, &end, &rec);
+	ASSERT_EQ(rec.cause, TCPC_CAUSE_RST_SENT, "it answered a SYN with a reset");
+	ASSERT_EQ(rec.rst_reason, TCPC_RST_SYN_AFTER_CLOSE, "a SYN after close()");
+	ASSERT_EQ(rec.tw_end, TCPC_TW_RST, "and ended by it");
+
+	end = tw_end(TW, 6, TCPC_TW_NONE, 50, 50);
+	end.flags = TCPC_TWF_END_UNSEEN;
+	tw_join__complete(&h, &end, &rec);
+	ASSERT_TRUE(rec.flags & TCPC_F_END_UNSEEN, "gone unseen");
+	ASSERT_EQ(rec.dwell_ns[TCPC_TIME_WAIT], 0, "its last state closed as it began");
+	tw_join__free(j);
+}
+
+/* a socket killed as soon as it was made: its end in the ring buffer before its head */
+void test_tw_join_end_first(void)
+{
+	struct tw_join *j = tw_join__new();
+	struct tcpc_conn h = head_fin_wait2(TW), rec;
+	struct tcpc_tw_event end = tw_end(TW, 5, TCPC_TW_RST, 10, 11);
+
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 0, "an end without its head waits");
+	ASSERT_TRUE(tw_join__find(j, TW) == NULL, "no head to show");
+	ASSERT_EQ(tw_join__take(j, &h, &rec), 1, "its head makes it whole");
+	ASSERT_EQ(rec.tw_end, TCPC_TW_RST, "as the end said");
+	ASSERT_EQ(tw_join__count(j), 0, "forgotten");
+	tw_join__free(j);
+}
+
+/* many sockets at once, forgotten in another order than made: each found until its end */
+void test_tw_join_many(void)
+{
+	struct tw_join *j = tw_join__new();
+	struct tcpc_conn h, rec;
+	struct tcpc_tw_event end;
+	int whole = 0, found = 0;
+	const int n = 20000;
+
+	/* slab addresses: 64 bytes apart, the low bits all alike */
+	for (int i = 0; i < n; i++) {
+		h = head_fin_wait2(TW + (__u64)i * 64);
+		h.sport = i;
+		ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "kept");
+	}
+	ASSERT_EQ(tw_join__count(j), n, "all kept");
+	for (int i = 0; i < n; i += 2) {
+		end = tw_end(TW + (__u64)i * 64, 6, TCPC_TW_EXPIRED, 50, 60050);
+		whole += tw_join__take(j, &end, &rec) == 1 && rec.sport == i;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct tcpc_conn *p = tw_join__find(j, TW + (__u64)i * 64);
+
+		found += (i % 2) ? p && p->sport == i : !p;
+	}
+	ASSERT_EQ(whole, n / 2, "every other one whole, each its own");
+	ASSERT_EQ(found, n, "the rest found, the ended not");
+	ASSERT_EQ(tw_join__count(j), n / 2, "half kept");
+	tw_join__free(j);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tw_join: the records a timewait socket carried on, made whole in user space. When a
+ * timewait socket takes a connection on, the BPF side sends what the record has so far, its
+ * head (TCPC_F_TW_HEAD), and keeps in the kernel only what the timewait phase changes (struct
+ * tcpc_tw: 32 bytes a socket instead of the whole record); the phase's restarts and end
+ * follow as struct tcpc_tw_event. This keeps the heads until their end, and completes each as
+ * the BPF side once did. The events of one socket come in order, but the end of a socket
+ * killed within microseconds of being made may reach the ring buffer before its head: kept
+ * until the head comes.
+ */
+#ifndef __TW_JOIN_H
+#define __TW_JOIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "tcpclose.h"
+
+struct tw_join;
+
+struct tw_join *tw_join__new(void);
+void tw_join__free(struct tw_join *j);
+
+/*
+ * Take an event of the ring buffer: a head (struct tcpc_conn with TCPC_F_TW_HEAD), or a
+ * struct tcpc_tw_event. Returns 1 with a whole record in *out, 0 if none is whole yet, or
+ * -ENOMEM (the head or event is then lost).
+ */
+int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out);
+
+/* the head of the record the timewait socket tw carries on; NULL if there is none */
+const struct tcpc_conn *tw_join__find(const struct tw_join *j, __u64 tw);
+
+/* heads kept now, and the bytes they take */
+size_t tw_join__count(const struct tw_join *j);
+size_t tw_join__bytes(const struct tw_join *j);
+
+/* complete head with the end ev, as the BPF side would have: into *out */
+void tw_join__complete(const struct tcpc_conn *head, const struct tcpc_tw_event *ev,
+		       struct tcpc_conn *out);
+
+#endif /* __TW_JOIN_H */

@@ -177,6 +177,8 @@ enum {
 	TCPC_TWF_PARTIAL = 1 << 3,	/* found by the start-up walk */
 	TCPC_TWF_NO_HIST = 1 << 4,	/* --hist: its dwells are lower bounds, not counted */
 	TCPC_TWF_END_UNSEEN = 1 << 5,	/* its end never reached tcpclose (tcpc_tw_event only) */
+	TCPC_TWF_LOST = 1 << 6,		/* a part of its record found the ring buffer full: the
+					 * record is counted lost once, and the rest not sent */
 };
 
 /*

@@ -172,13 +172,26 @@ static __always_inline void timewait__enter(struct tcpc_tw *t, __u8 state, __u64
 	t->enter_us = tw__us(ns);
 }
 
+/*
+ * Send a part of t's record (its head, a restart, its end). The first that finds the ring
+ * buffer full loses the record, counted once; the parts after it are not sent.
+ */
+static __always_inline void timewait__output(struct tcpc_tw *t, const void *part, __u64 size)
+{
+	if (!emit_records || (t->flags & TCPC_TWF_LOST))
+		return;
+	if (bpf_ringbuf_output(&events, (void *)part, size, ringbuf__flags())) {
+		t->flags |= TCPC_TWF_LOST;
+		drop__count(TCPC_DROP_RINGBUF);
+	}
+}
+
 /* a resent peer FIN (our last ACK lost) restarted the 2MSL timer at ns: for user space */
-static __always_inline void timewait__restarted(__u64 tw, __u64 ns)
+static __always_inline void timewait__restarted(__u64 tw, struct tcpc_tw *t, __u64 ns)
 {
 	struct tcpc_tw_event ev = { .type = TCPC_EV_TW_RESTART, .tw = tw, .ns = ns };
 
-	if (emit_records && bpf_ringbuf_output(&events, &ev, sizeof(ev), ringbuf__flags()))
-		drop__count(TCPC_DROP_RINGBUF);
+	timewait__output(t, &ev, sizeof(ev));
 }
 
 /* what the socket says of the peer's FIN: tw_rcv_nxt is its end_seq, the ACK our FIN + 1 */
@@ -216,7 +229,7 @@ static __always_inline void timewait__settle(__u64 tw, struct tcpc_tw *t, __u8 s
 		 * own only if no tick came before the kernel set it, which under emulation
 		 * one or two may; a deadline a little later than noted is no restart.
 		 */
-		timewait__restarted(tw, armed_ns);
+		timewait__restarted(tw, t, armed_ns);
 		t->expires = expires;
 	}
 }
@@ -238,7 +251,7 @@ static __always_inline void timewait__reset_sent(__u64 tw, const struct sk_buff 
 }
 
 /* the end of the timewait phase, for user space to complete the record's head with */
-static __always_inline void timewait__send_end(__u64 tw, const struct tcpc_tw *t, __u8 tw_end,
+static __always_inline void timewait__send_end(__u64 tw, struct tcpc_tw *t, __u8 tw_end,
 					       __u64 now)
 {
 	struct tcpc_tw_event ev = {
@@ -249,8 +262,7 @@ static __always_inline void timewait__send_end(__u64 tw, const struct tcpc_tw *t
 
 	if (ev.enter_ns > now)
 		ev.ns = ev.enter_ns;
-	if (emit_records && bpf_ringbuf_output(&events, &ev, sizeof(ev), ringbuf__flags()))
-		drop__count(TCPC_DROP_RINGBUF);
+	timewait__output(t, &ev, sizeof(ev));
 }
 
 /*
@@ -363,7 +375,7 @@ static __always_inline void timewait__rearmed(__u64 tw, struct tcpc_tw *t, __u64
 	if (t->state == TCP_FIN_WAIT2)
 		timewait__enter(t, TCP_TIME_WAIT, now);
 	else
-		timewait__restarted(tw, now);
+		timewait__restarted(tw, t, now);
 	t->expires = expires ? expires : snap.expires;
 }
 
@@ -420,8 +432,14 @@ static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, _
 		hist__add_before(rec, state__index(rec->state));
 	if (rec->flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);
-	if (emit_records && bpf_ringbuf_output(&events, rec, sizeof(*rec), ringbuf__flags()))
+	if (emit_records && bpf_ringbuf_output(&events, rec, sizeof(*rec), ringbuf__flags())) {
+		/* lost: counted now, and its end not sent */
+		struct tcpc_tw *in = bpf_map_lookup_elem(&tws, &tw);
+
 		drop__count(TCPC_DROP_RINGBUF);
+		if (in)
+			in->flags |= TCPC_TWF_LOST;
+	}
 }
 
 /*

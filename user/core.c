@@ -2,9 +2,11 @@
 /* core: poll, deliver to consumers, settle, drain; see core.h */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "core.h"
 #include "walk.h"
 
@@ -13,6 +15,9 @@
  * timewait socket pending at the end is decided as it would have been while running.
  */
 #define DRAIN_SETTLE_NS (60 * 1000000L)
+
+/* how often core__sweep_heads() looks whether the ring buffer lost anything */
+#define SWEEP_NS (10 * 1000000000ULL)
 
 static void core__deliver(struct core *t, const struct tcpc_conn *rec)
 {
@@ -99,15 +104,48 @@ void core__announce(const struct core *t, const struct tcpc_opts *opts)
 		opts->max_tw ? "" : " (tcp_max_tw_buckets; --max-tw to change)");
 }
 
+/*
+ * Forget the heads whose end will never come: a part of their record found the ring buffer
+ * full (the BPF side counted the record lost, and sent no more of it), and their socket is
+ * no longer followed. An end sent before its entry went is read first: the ring buffer is
+ * read again between finding those not followed and forgetting them.
+ */
+static void core__sweep_heads(struct core *t)
+{
+	__u64 *tws, drops[TCPC_NR_DROPS];
+	long n, gone = 0;
+
+	loader__drops(&t->loader, drops);
+	if (drops[TCPC_DROP_RINGBUF] == t->swept_ringbuf)
+		return;
+	t->swept_ringbuf = drops[TCPC_DROP_RINGBUF];
+	n = tw_join__heads(t->loader.tw_heads, &tws);
+	if (n < 0)
+		return;
+	for (long i = 0; i < n; i++)
+		if (!loader__tw_followed(&t->loader, tws[i]))
+			tws[gone++] = tws[i];
+	ring_buffer__consume(t->loader.rb);
+	for (long i = 0; i < gone; i++)
+		tw_join__forget(t->loader.tw_heads, tws[i]);
+	free(tws);
+}
+
 int core__poll(struct core *t, int timeout_ms)
 {
 	int err = ring_buffer__poll(t->loader.rb, timeout_ms);
+	__u64 now;
 
 	if (err >= 0 || err == -EINTR)
 		err = ring_buffer__consume(t->loader.rb);
 	if (err < 0 && err != -EINTR)
 		return err;
 	loader__settle_timewait(&t->loader, false);
+	now = clock__now_ns();
+	if (now - t->swept_ns >= SWEEP_NS) {
+		t->swept_ns = now;
+		core__sweep_heads(t);
+	}
 	return 0;
 }
 
@@ -138,6 +176,9 @@ void core__drain(struct core *t, const struct tcpc_opts *opts)
 	if ((!err || (err == -ENOENT && opts->netns_path)) && t->loader.walk_denied == denied)
 		loader__flush_unseen(&t->loader, t->mark, core__on_unseen, t, &tw);
 	t->tw_unseen_at_exit = tw;
+	/* the heads kept from here on are those of sockets still followed */
+	t->swept_ringbuf = ~0ULL;
+	core__sweep_heads(t);
 	/* their owner is unknown: -p wants none of them */
 	if (!opts->pid)
 		loader__flush_awaiting(&t->loader, core__on_event, t);
@@ -156,6 +197,7 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 		st->tw_live -= t->tw_unseen_at_exit;
 	}
 	st->tw_head_bytes = tw_join__bytes(t->loader.tw_heads);
+	st->tw_heads = tw_join__count(t->loader.tw_heads);
 	st->join_lost = t->join_lost;
 	loader__misses(&t->loader, &st->state_missed, &st->other_missed);
 }

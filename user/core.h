@@ -30,6 +30,8 @@ struct core {
 	__u64 unseen_at_exit;	/* entries whose socket went away unseen, sent at exit */
 	__u64 tw_unseen_at_exit;	/* of them, timewait sockets tcpclose still followed */
 	__u64 join_lost;	/* records lost in user space: no memory to keep a head */
+	__u64 swept_ns;		/* the last core__sweep_heads(), and the ring buffer's */
+	__u64 swept_ringbuf;	/* losses it had seen */
 	__u32 filter_pid;	/* -p: what the exit's own sending must honour too */
 	__u8 mark;		/* the last TCPC_ITER_MARK walk's */
 };

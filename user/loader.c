@@ -299,6 +299,9 @@ static int tws__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn 
 		if (bpf_map__lookup_elem(map, &keys[i], sizeof(keys[i]), &t, sizeof(t), 0) ||
 		    t.walk_mark == mark || bpf_map__delete_elem(map, &keys[i], sizeof(keys[i]), 0))
 			continue;
+		/* its record was lost to a full ring buffer, and counted then */
+		if (t.flags & TCPC_TWF_LOST)
+			continue;
 		ev.state = t.state;
 		ev.flags = t.flags | TCPC_TWF_END_UNSEEN;
 		ev.rcv_nxt = t.rcv_nxt;
@@ -345,6 +348,13 @@ int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, 
 
 	*timewait = tws__flush_unseen(l, mark, fn, ctx);
 	return n + *timewait;
+}
+
+bool loader__tw_followed(struct loader *l, __u64 tw)
+{
+	struct tcpc_tw t;
+
+	return !bpf_map__lookup_elem(l->skel->maps.tws, &tw, sizeof(tw), &t, sizeof(t), 0);
 }
 
 void loader__detach(struct loader *l)

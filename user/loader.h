@@ -52,6 +52,9 @@ int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx
 int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx,
 			 int *timewait);
 
+/* is the timewait socket tw followed now (an entry in 'tws')? */
+bool loader__tw_followed(struct loader *l, __u64 tw);
+
 /* detach every program but the walks': at exit, so that nothing changes under them */
 void loader__detach(struct loader *l);
 

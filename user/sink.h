@@ -16,7 +16,8 @@ struct tcpc_stats {
 	__u64 other_missed;		/* other programs' runs skipped, mostly non-TCP timers */
 	__u64 tw_live;			/* timewait sockets still followed at the end */
 	__u64 tw_bytes;			/* and the kernel memory they take, roughly */
-	__u64 tw_head_bytes;		/* and the memory their records' heads take here */
+	__u64 tw_heads;			/* their records' heads, kept here */
+	__u64 tw_head_bytes;		/* and the memory those take */
 	__u64 join_lost;		/* records lost here: no memory to keep a head */
 	__u64 unwritten;		/* records delivered to the sink it could not write */
 	__u64 unwritten_other;		/* and other lines: transitions, reports, stuck */

@@ -321,6 +321,7 @@ static void json_summary(struct sink *s, const struct tcpc_stats *st)
 	jw__uint(&w, "other_missed", st->other_missed);
 	jw__uint(&w, "tw_followed", st->tw_live);
 	jw__uint(&w, "tw_bytes", st->tw_bytes);
+	jw__uint(&w, "tw_heads", st->tw_heads);
 	jw__uint(&w, "tw_head_bytes", st->tw_head_bytes);
 	jw__uint(&w, "join_lost", st->join_lost);
 	jw__uint(&w, "unwritten", st->unwritten);

@@ -307,6 +307,25 @@ const struct tcpc_conn *tw_join__find(const struct tw_join *j, __u64 tw)
 	return p && p->head ? &p->rec : NULL;
 }
 
+long tw_join__heads(const struct tw_join *j, __u64 **tws)
+{
+	long n = 0;
+
+	*tws = malloc((j->n ?: 1) * sizeof(**tws));
+	if (!*tws)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->cap; i++)
+		if (j->keys[i] && j->vals[i]->head)
+			(*tws)[n++] = j->keys[i];
+	return n;
+}
+
+void tw_join__forget(struct tw_join *j, __u64 tw)
+{
+	if (j->cap)
+		join__del(j, tw);
+}
+
 size_t tw_join__count(const struct tw_join *j)
 {
 	return j->n;

@@ -32,6 +32,12 @@ int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out);
 /* the head of the record the timewait socket tw carries on; NULL if there is none */
 const struct tcpc_conn *tw_join__find(const struct tw_join *j, __u64 tw);
 
+/* the sockets of the heads kept now, into *tws (free() it); how many, or -ENOMEM */
+long tw_join__heads(const struct tw_join *j, __u64 **tws);
+
+/* forget the head of tw and what came with it: its end will not come */
+void tw_join__forget(struct tw_join *j, __u64 tw);
+
 /* heads kept now, and the bytes they take */
 size_t tw_join__count(const struct tw_join *j);
 size_t tw_join__bytes(const struct tw_join *j);

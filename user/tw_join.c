@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tw_join: records continued in timewait sockets, made whole; see tw_join.h */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include "head_codec.h"
 #include "tw_join.h"
 
 /* the kernel's TCP states (include/net/tcp_states.h) that a timewait phase goes through */
@@ -26,26 +28,39 @@ static __u8 close_index(int state)
 	return TCPC_NOT_CLOSING;
 }
 
-/* a timewait socket's record: its head, or what came before it */
-struct tw_pending {
-	struct tcpc_conn rec;		/* the head, once it came */
-	struct tcpc_tw_event end;	/* the end, if it came first */
-	__u32 restarts;			/* restarts that came before the head */
+/*
+ * What came of a socket before its head (a socket killed as soon as it was made): a few at
+ * most, for microseconds, looked up by a scan
+ */
+struct tw_early {
+	__u64 tw;
+	struct tcpc_tw_event end;
 	__u64 restart_first_ns, restart_last_ns;
-	bool head, ended;
+	__u32 restarts;
+	bool ended;
 };
 
-/* open addressing, linear probing: keys are socket addresses, never 0 */
+#define EARLY_MAX 1024
+
+/* open addressing, linear probing: keys are socket addresses, never 0; values, encoded heads */
 struct tw_join {
 	__u64 *keys;
-	struct tw_pending **vals;
+	__u8 **heads;		/* head_codec.h, each malloc()ed to its length */
 	size_t cap;		/* a power of two */
 	size_t n;
+	size_t head_bytes;	/* what the encoded heads take, as malloc() rounds them */
+	struct head_codec codec;
+	struct tw_early early[EARLY_MAX];
+	int nearly;
 };
 
 struct tw_join *tw_join__new(void)
 {
-	return calloc(1, sizeof(struct tw_join));
+	struct tw_join *j = calloc(1, sizeof(struct tw_join));
+
+	if (j)
+		head_codec__init(&j->codec);
+	return j;
 }
 
 void tw_join__free(struct tw_join *j)
@@ -53,9 +68,10 @@ void tw_join__free(struct tw_join *j)
 	if (!j)
 		return;
 	for (size_t i = 0; i < j->cap; i++)
-		free(j->vals[i]);
+		free(j->heads[i]);
 	free(j->keys);
-	free(j->vals);
+	free(j->heads);
+	head_codec__free(&j->codec);
 	free(j);
 }
 
@@ -82,16 +98,16 @@ static int join__grow(struct tw_join *j)
 {
 	size_t cap = j->cap ? j->cap * 2 : 1024;
 	__u64 *keys = calloc(cap, sizeof(*keys)), *old_keys = j->keys;
-	struct tw_pending **vals = calloc(cap, sizeof(*vals)), **old_vals = j->vals;
+	__u8 **heads = calloc(cap, sizeof(*heads)), **old_heads = j->heads;
 	size_t old_cap = j->cap;
 
-	if (!keys || !vals) {
+	if (!keys || !heads) {
 		free(keys);
-		free(vals);
+		free(heads);
 		return -ENOMEM;
 	}
 	j->keys = keys;
-	j->vals = vals;
+	j->heads = heads;
 	j->cap = cap;
 	for (size_t i = 0; i < old_cap; i++) {
 		size_t k;
@@ -100,54 +116,86 @@ static int join__grow(struct tw_join *j)
 			continue;
 		k = slot__find(j, old_keys[i]);
 		j->keys[k] = old_keys[i];
-		j->vals[k] = old_vals[i];
+		j->heads[k] = old_heads[i];
 	}
 	free(old_keys);
-	free(old_vals);
+	free(old_heads);
 	return 0;
 }
 
-static struct tw_pending *join__get(const struct tw_join *j, __u64 key)
+/* the slot of key's head, or -1 */
+static long join__get(const struct tw_join *j, __u64 key)
 {
 	size_t i;
 
 	if (!j->cap)
-		return NULL;
+		return -1;
 	i = slot__find(j, key);
-	return j->keys[i] ? j->vals[i] : NULL;
+	return j->keys[i] ? (long)i : -1;
 }
 
-/* the entry of key, made if there is none; NULL without memory */
-static struct tw_pending *join__put(struct tw_join *j, __u64 key)
+/* what a malloc()ed head takes: what it may use, and malloc()'s own header */
+static size_t head__bytes(__u8 *head)
 {
-	struct tw_pending *p = join__get(j, key);
-	size_t i;
-
-	if (p)
-		return p;
-	/* at most three quarters full: probes stay short */
-	if ((j->n + 1) * 4 > j->cap * 3 && join__grow(j))
-		return NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;
-	i = slot__find(j, key);
-	j->keys[i] = key;
-	j->vals[i] = p;
-	j->n++;
-	return p;
+	return malloc_usable_size(head) + sizeof(size_t);
 }
 
-/* forget key's entry; the slots after it that probed past it move back (no tombstones) */
+static void head__free(struct tw_join *j, __u8 *head)
+{
+	head_codec__release(&j->codec, head);
+	j->head_bytes -= head__bytes(head);
+	free(head);
+}
+
+/* keep rec, encoded, as the head of its socket (rec->tw_sock), over any there */
+static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
+{
+	__u8 buf[HEAD_CODEC_MAX], *head;
+	size_t len, i;
+	long at = join__get(j, rec->tw_sock);
+
+	/* at most three quarters full: probes stay short */
+	if (at < 0 && (j->n + 1) * 4 > j->cap * 3 && join__grow(j))
+		return -ENOMEM;
+	len = head_codec__encode(&j->codec, rec, buf);
+	if (!len || !(head = malloc(len))) {
+		if (len)
+			head_codec__release(&j->codec, buf);
+		return -ENOMEM;
+	}
+	memcpy(head, buf, len);
+	j->head_bytes += head__bytes(head);
+	if (at >= 0) {
+		head__free(j, j->heads[at]);
+		j->heads[at] = head;
+		return 0;
+	}
+	i = slot__find(j, rec->tw_sock);
+	j->keys[i] = rec->tw_sock;
+	j->heads[i] = head;
+	j->n++;
+	return 0;
+}
+
+/* the head kept in slot i, decoded */
+static void join__read(const struct tw_join *j, size_t i, struct tcpc_conn *rec)
+{
+	head_codec__decode(&j->codec, j->heads[i], rec);
+	rec->tw_sock = j->keys[i];
+}
+
+/* forget key's head; the slots after it that probed past it move back (no tombstones) */
 static void join__del(struct tw_join *j, __u64 key)
 {
-	size_t i = slot__find(j, key), k, home;
+	long at = join__get(j, key);
+	size_t i, k, home;
 
-	if (!j->keys[i])
+	if (at < 0)
 		return;
-	free(j->vals[i]);
+	i = at;
+	head__free(j, j->heads[i]);
 	j->keys[i] = 0;
-	j->vals[i] = NULL;
+	j->heads[i] = NULL;
 	j->n--;
 	for (k = (i + 1) & (j->cap - 1); j->keys[k]; k = (k + 1) & (j->cap - 1)) {
 		home = slot__hash(j->keys[k], j->cap);
@@ -155,11 +203,24 @@ static void join__del(struct tw_join *j, __u64 key)
 		if (i <= k ? (home > i && home <= k) : (home > i || home <= k))
 			continue;
 		j->keys[i] = j->keys[k];
-		j->vals[i] = j->vals[k];
+		j->heads[i] = j->heads[k];
 		j->keys[k] = 0;
-		j->vals[k] = NULL;
+		j->heads[k] = NULL;
 		i = k;
 	}
+}
+
+static struct tw_early *early__find(struct tw_join *j, __u64 tw)
+{
+	for (int i = 0; i < j->nearly; i++)
+		if (j->early[i].tw == tw)
+			return &j->early[i];
+	return NULL;
+}
+
+static void early__del(struct tw_join *j, struct tw_early *e)
+{
+	*e = j->early[--j->nearly];
 }
 
 static void rec__restarted(struct tcpc_conn *r, __u64 ns)
@@ -246,47 +307,55 @@ void tw_join__complete(const struct tcpc_conn *head, const struct tcpc_tw_event 
 
 static int join__head(struct tw_join *j, const struct tcpc_conn *head, struct tcpc_conn *out)
 {
-	struct tw_pending *p = join__put(j, head->tw_sock);
+	struct tw_early *e = early__find(j, head->tw_sock);
+	struct tcpc_conn rec = *head;
 
-	if (!p)
-		return -ENOMEM;
-	p->rec = *head;
-	p->head = true;
+	if (!e)
+		return join__put(j, head);
 	/* what came before it: a socket killed as soon as it was made */
-	for (__u32 i = 0; i < p->restarts; i++)
-		rec__restarted(&p->rec, i ? p->restart_last_ns : p->restart_first_ns);
-	p->restarts = 0;
-	if (!p->ended)
-		return 0;
-	tw_join__complete(&p->rec, &p->end, out);
-	join__del(j, head->tw_sock);
-	return 1;
+	for (__u32 i = 0; i < e->restarts; i++)
+		rec__restarted(&rec, i ? e->restart_last_ns : e->restart_first_ns);
+	if (e->ended) {
+		tw_join__complete(&rec, &e->end, out);
+		early__del(j, e);
+		return 1;
+	}
+	early__del(j, e);
+	return join__put(j, &rec);
 }
 
 static int join__event(struct tw_join *j, const struct tcpc_tw_event *ev, struct tcpc_conn *out)
 {
-	struct tw_pending *p = join__get(j, ev->tw);
+	long at = join__get(j, ev->tw);
+	struct tcpc_conn rec;
+	struct tw_early *e;
 
-	if (!p || !p->head) {
+	if (at < 0) {
 		/* before its head, or its head lost (counted by the BPF side) */
-		p = join__put(j, ev->tw);
-		if (!p)
-			return -ENOMEM;
+		e = early__find(j, ev->tw);
+		if (!e) {
+			if (j->nearly == EARLY_MAX)
+				return -ENOMEM;
+			e = &j->early[j->nearly++];
+			memset(e, 0, sizeof(*e));
+			e->tw = ev->tw;
+		}
 		if (ev->type == TCPC_EV_TW_END) {
-			p->end = *ev;
-			p->ended = true;
+			e->end = *ev;
+			e->ended = true;
 		} else {
-			if (!p->restarts++)
-				p->restart_first_ns = ev->ns;
-			p->restart_last_ns = ev->ns;
+			if (!e->restarts++)
+				e->restart_first_ns = ev->ns;
+			e->restart_last_ns = ev->ns;
 		}
 		return 0;
 	}
+	join__read(j, at, &rec);
 	if (ev->type == TCPC_EV_TW_RESTART) {
-		rec__restarted(&p->rec, ev->ns);
-		return 0;
+		rec__restarted(&rec, ev->ns);
+		return join__put(j, &rec);
 	}
-	tw_join__complete(&p->rec, ev, out);
+	tw_join__complete(&rec, ev, out);
 	join__del(j, ev->tw);
 	return 1;
 }
@@ -300,11 +369,14 @@ int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out)
 	return join__event(j, ev, out);
 }
 
-const struct tcpc_conn *tw_join__find(const struct tw_join *j, __u64 tw)
+bool tw_join__find(const struct tw_join *j, __u64 tw, struct tcpc_conn *head)
 {
-	const struct tw_pending *p = join__get(j, tw);
+	long at = join__get(j, tw);
 
-	return p && p->head ? &p->rec : NULL;
+	if (at < 0)
+		return false;
+	join__read(j, at, head);
+	return true;
 }
 
 long tw_join__heads(const struct tw_join *j, __u64 **tws)
@@ -315,15 +387,14 @@ long tw_join__heads(const struct tw_join *j, __u64 **tws)
 	if (!*tws)
 		return -ENOMEM;
 	for (size_t i = 0; i < j->cap; i++)
-		if (j->keys[i] && j->vals[i]->head)
+		if (j->keys[i])
 			(*tws)[n++] = j->keys[i];
 	return n;
 }
 
 void tw_join__forget(struct tw_join *j, __u64 tw)
 {
-	if (j->cap)
-		join__del(j, tw);
+	join__del(j, tw);
 }
 
 size_t tw_join__count(const struct tw_join *j)
@@ -333,5 +404,6 @@ size_t tw_join__count(const struct tw_join *j)
 
 size_t tw_join__bytes(const struct tw_join *j)
 {
-	return j->n * sizeof(struct tw_pending) + j->cap * (sizeof(__u64) + sizeof(void *));
+	return j->head_bytes + j->cap * (sizeof(__u64) + sizeof(void *)) +
+	       intern__bytes(&j->codec.who) + intern__bytes(&j->codec.where);
 }

@@ -7,7 +7,8 @@
  * follow as struct tcpc_tw_event. This keeps the heads until their end, and completes each as
  * the BPF side once did. The events of one socket come in order, but the end of a socket
  * killed within microseconds of being made may reach the ring buffer before its head: kept
- * until the head comes.
+ * until the head comes. Heads are kept encoded (head_codec.h): about 80 bytes each, with
+ * the table's share.
  */
 #ifndef __TW_JOIN_H
 #define __TW_JOIN_H
@@ -29,8 +30,8 @@ void tw_join__free(struct tw_join *j);
  */
 int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out);
 
-/* the head of the record the timewait socket tw carries on; NULL if there is none */
-const struct tcpc_conn *tw_join__find(const struct tw_join *j, __u64 tw);
+/* the head of the record the timewait socket tw carries on, into *head; false if none */
+bool tw_join__find(const struct tw_join *j, __u64 tw, struct tcpc_conn *head);
 
 /* the sockets of the heads kept now, into *tws (free() it); how many, or -ENOMEM */
 long tw_join__heads(const struct tw_join *j, __u64 **tws);

@@ -177,14 +177,14 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 static void walk__fill_heads(struct loader *l, struct walk_out *out)
 {
 	struct tcpc_stuck *st = (struct tcpc_stuck *)out->buf;
-	const struct tcpc_conn *head;
+	struct tcpc_conn head;
 
 	for (size_t i = 0; i < out->len / sizeof(*st); i++) {
-		if (!st[i].tw || !(head = tw_join__find(l->tw_heads, st[i].tw)))
+		if (!st[i].tw || !tw_join__find(l->tw_heads, st[i].tw, &head))
 			continue;
-		st[i].pid = head->pid;
-		st[i].cgroup_id = head->cgroup_id;
-		memcpy(st[i].comm, head->comm, sizeof(st[i].comm));
+		st[i].pid = head.pid;
+		st[i].cgroup_id = head.cgroup_id;
+		memcpy(st[i].comm, head.comm, sizeof(st[i].comm));
 	}
 }
 

@@ -335,6 +335,18 @@ run__timers()
 		"$other")"
 }
 
+# --max-tw for the scale run: room for every timewait socket and 1% more, rounded up to a
+# power of two, as the hash map rounds its buckets (16 bytes each) whatever it is given
+scale__max_tw()
+{
+	local n=1
+
+	while [ "$n" -lt $((SCALE_CONNS + SCALE_CONNS / 100)) ]; do
+		n=$((n * 2))
+	done
+	echo "$n"
+}
+
 # BENCH_SCALE_CONNS timewait sockets at once, under no tracer (the kernel's own memory for
 # them: the baseline) or followed by tcpclose: a "scale" record; SCALE_LOST: what tcpclose lost
 run__scale()
@@ -349,8 +361,7 @@ run__scale()
 		# only our namespace: the records counted are then exactly ours, whatever else
 		# runs; room for every timewait socket whatever the host's tcp_max_tw_buckets
 		# shellcheck disable=SC2086
-		tracer__start tcpclose --netns "/run/netns/$NETNS" \
-			--max-tw "$((SCALE_CONNS + SCALE_CONNS / 8))" $args
+		tracer__start tcpclose --netns "/run/netns/$NETNS" --max-tw "$(scale__max_tw)" $args
 		id=$(proc__map_id "$TPID" tws)
 		tw_live_id=$(proc__map_id "$TPID" tw_live)
 		[ -n "$id" ] && tws0=$(map__memlock "$id")

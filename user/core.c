@@ -112,23 +112,25 @@ void core__announce(const struct core *t, const struct tcpc_opts *opts)
  */
 static void core__sweep_heads(struct core *t)
 {
-	__u64 *tws, drops[TCPC_NR_DROPS];
+	__u64 drops[TCPC_NR_DROPS];
+	struct tw_join_ref *refs;
 	long n, gone = 0;
 
 	loader__drops(&t->loader, drops);
 	if (drops[TCPC_DROP_RINGBUF] == t->swept_ringbuf)
 		return;
 	t->swept_ringbuf = drops[TCPC_DROP_RINGBUF];
-	n = tw_join__heads(t->loader.tw_heads, &tws);
+	n = tw_join__heads(t->loader.tw_heads, &refs);
 	if (n < 0)
 		return;
 	for (long i = 0; i < n; i++)
-		if (!loader__tw_followed(&t->loader, tws[i]))
-			tws[gone++] = tws[i];
+		if (!loader__tw_followed(&t->loader, refs[i].tw))
+			refs[gone++] = refs[i];
+	/* a new socket's head at a forgotten one's address may come now: it is not forgotten */
 	ring_buffer__consume(t->loader.rb);
 	for (long i = 0; i < gone; i++)
-		tw_join__forget(t->loader.tw_heads, tws[i]);
-	free(tws);
+		tw_join__forget(t->loader.tw_heads, &refs[i]);
+	free(refs);
 }
 
 int core__poll(struct core *t, int timeout_ms)

@@ -49,6 +49,7 @@ struct tw_join {
 	size_t cap;		/* a power of two */
 	size_t n;
 	size_t head_bytes;	/* what the encoded heads take, as malloc() rounds them */
+	__u32 serial;		/* of the next head kept: its first 4 bytes, then its encoding */
 	struct head_codec codec;
 	struct tw_early early[EARLY_MAX];
 	int nearly;
@@ -142,7 +143,7 @@ static size_t head__bytes(__u8 *head)
 
 static void head__free(struct tw_join *j, __u8 *head)
 {
-	head_codec__release(&j->codec, head);
+	head_codec__release(&j->codec, head + sizeof(__u32));
 	j->head_bytes -= head__bytes(head);
 	free(head);
 }
@@ -158,12 +159,14 @@ static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
 	if (at < 0 && (j->n + 1) * 4 > j->cap * 3 && join__grow(j))
 		return -ENOMEM;
 	len = head_codec__encode(&j->codec, rec, buf);
-	if (!len || !(head = malloc(len))) {
+	if (!len || !(head = malloc(sizeof(j->serial) + len))) {
 		if (len)
 			head_codec__release(&j->codec, buf);
 		return -ENOMEM;
 	}
-	memcpy(head, buf, len);
+	memcpy(head, &j->serial, sizeof(j->serial));
+	memcpy(head + sizeof(j->serial), buf, len);
+	j->serial++;
 	j->head_bytes += head__bytes(head);
 	if (at >= 0) {
 		head__free(j, j->heads[at]);
@@ -180,7 +183,7 @@ static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
 /* the head kept in slot i, decoded */
 static void join__read(const struct tw_join *j, size_t i, struct tcpc_conn *rec)
 {
-	head_codec__decode(&j->codec, j->heads[i], rec);
+	head_codec__decode(&j->codec, j->heads[i] + sizeof(__u32), rec);
 	rec->tw_sock = j->keys[i];
 }
 
@@ -379,22 +382,33 @@ bool tw_join__find(const struct tw_join *j, __u64 tw, struct tcpc_conn *head)
 	return true;
 }
 
-long tw_join__heads(const struct tw_join *j, __u64 **tws)
+long tw_join__heads(const struct tw_join *j, struct tw_join_ref **refs)
 {
 	long n = 0;
 
-	*tws = malloc((j->n ?: 1) * sizeof(**tws));
-	if (!*tws)
+	*refs = malloc((j->n ?: 1) * sizeof(**refs));
+	if (!*refs)
 		return -ENOMEM;
-	for (size_t i = 0; i < j->cap; i++)
-		if (j->keys[i])
-			(*tws)[n++] = j->keys[i];
+	for (size_t i = 0; i < j->cap; i++) {
+		if (!j->keys[i])
+			continue;
+		(*refs)[n].tw = j->keys[i];
+		memcpy(&(*refs)[n].serial, j->heads[i], sizeof((*refs)[n].serial));
+		n++;
+	}
 	return n;
 }
 
-void tw_join__forget(struct tw_join *j, __u64 tw)
+void tw_join__forget(struct tw_join *j, const struct tw_join_ref *ref)
 {
-	join__del(j, tw);
+	long at = join__get(j, ref->tw);
+	__u32 serial;
+
+	if (at < 0)
+		return;
+	memcpy(&serial, j->heads[at], sizeof(serial));
+	if (serial == ref->serial)
+		join__del(j, ref->tw);
 }
 
 size_t tw_join__count(const struct tw_join *j)

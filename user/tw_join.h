@@ -33,11 +33,17 @@ int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out);
 /* the head of the record the timewait socket tw carries on, into *head; false if none */
 bool tw_join__find(const struct tw_join *j, __u64 tw, struct tcpc_conn *head);
 
-/* the sockets of the heads kept now, into *tws (free() it); how many, or -ENOMEM */
-long tw_join__heads(const struct tw_join *j, __u64 **tws);
+/* a head kept: its socket, and which of the heads that socket has had */
+struct tw_join_ref {
+	__u64 tw;
+	__u32 serial;
+};
 
-/* forget the head of tw and what came with it: its end will not come */
-void tw_join__forget(struct tw_join *j, __u64 tw);
+/* the heads kept now, into *refs (free() it); how many, or -ENOMEM */
+long tw_join__heads(const struct tw_join *j, struct tw_join_ref **refs);
+
+/* forget the head ref names, if it is still kept (not one that came since): no end will */
+void tw_join__forget(struct tw_join *j, const struct tw_join_ref *ref);
 
 /* heads kept now, and the bytes they take */
 size_t tw_join__count(const struct tw_join *j);

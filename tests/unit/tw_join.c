@@ -4,6 +4,7 @@
  * timewait phase's events, as the BPF side once completed it in the kernel.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tw_join.h"
 #include "test.h"
@@ -146,5 +147,36 @@ void test_tw_join_many(void)
 	ASSERT_EQ(whole, n / 2, "every other one whole, each its own");
 	ASSERT_EQ(found, n, "the rest found, the ended not");
 	ASSERT_EQ(tw_join__count(j), n / 2, "half kept");
+	tw_join__free(j);
+}
+
+/*
+ * A head forgotten for an end that will not come (its record lost in the ring buffer) is
+ * that head only: a new socket's at the same address, read since, stays
+ */
+void test_tw_join_forget(void)
+{
+	struct tw_join *j = tw_join__new();
+	struct tcpc_conn h = head_fin_wait2(TW), rec;
+	struct tcpc_tw_event end = tw_end(TW, 6, TCPC_TW_EXPIRED, 50, 60050);
+	struct tw_join_ref *refs;
+	long n;
+
+	ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "the first socket's head");
+	n = tw_join__heads(j, &refs);
+	ASSERT_EQ(n, 1, "one head kept");
+	/* its end came after all, and a new socket took the address */
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 1, "its end");
+	h.sport = 4242;
+	ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "the new socket's head");
+	if (n == 1)
+		tw_join__forget(j, &refs[0]);
+	ASSERT_TRUE(tw_join__find(j, TW, &rec) && rec.sport == 4242, "the new head stays");
+	free(refs);
+	n = tw_join__heads(j, &refs);
+	if (ASSERT_EQ(n, 1, "one head kept"))
+		tw_join__forget(j, &refs[0]);
+	ASSERT_EQ(tw_join__count(j), 0, "forgotten when named");
+	free(refs);
 	tw_join__free(j);
 }

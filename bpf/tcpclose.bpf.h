@@ -85,6 +85,13 @@ extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'ra
 extern const volatile __s64 preempt_count_off;
 /* the backend sees every re-arm of a timewait timer (fentry, kprobe), not only some */
 extern const volatile __u8 tw_rearms_seen;
+/*
+ * Where tcp_send_reset does not see the resets of timewait sockets (before 6.10): the text
+ * ([start, end)) of the functions a timewait socket's kill may come from, for the tracepoint
+ * backend to tell the kill that follows a reset it sent (timewait_tracepoint.bpf.h; enum
+ * tcpc_tw_kill_fn); all 0 where tcp_send_reset sees them
+ */
+extern const volatile __u64 tw_kill_text[TW_KILL_NR][2];
 
 
 /* the tcpc_iter program's orders and answers, set and read by user space between walks */

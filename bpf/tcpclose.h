@@ -168,6 +168,14 @@ struct tcpc_closing {
 	__u32 rcv_shut_data_segs;	/* data segments taken in (tcp_sock.data_segs_in) by then */
 };
 
+/* the functions tw_kill_text (bpf/tcpclose.bpf.h) holds the text of */
+enum tcpc_tw_kill_fn {
+	TW_KILL_PROCESS,	/* tcp_timewait_state_process(): a reset taken in */
+	TW_KILL_V4_RCV,		/* tcp_v4_rcv(), tcp_v6_rcv(): after the reset they sent */
+	TW_KILL_V6_RCV,
+	TW_KILL_NR,
+};
+
 /* tcpc_tw.flags, tcpc_tw_event.flags */
 enum {
 	TCPC_TWF_PEER_FIN = 1 << 0,	/* the peer's FIN came in the timewait socket: rcv_nxt and

@@ -41,7 +41,7 @@ SEC("tp_btf/timer_cancel")
 int BPF_PROG(tcpc_timer_cancel, struct timer_list *timer)
 {
 	if (timer->function == &tw_timer_handler)
-		timewait__timer_cancel(timewait__from_timer(timer));
+		timewait__timer_cancel(ctx, timewait__from_timer(timer));
 	return 0;
 }
 

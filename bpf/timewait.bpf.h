@@ -234,6 +234,15 @@ static __always_inline void timewait__settle(__u64 tw, struct tcpc_tw *t, __u8 s
 	}
 }
 
+/* it answered a segment with flags (a SYN, or data) with a reset: the kill that follows */
+static __always_inline __u8 timewait__answered(struct tcpc_tw *t, __u8 flags)
+{
+	t->flags |= TCPC_TWF_RST_SENT;
+	if (flags & TCPHDR_SYN)
+		t->flags |= TCPC_TWF_RST_SYN;
+	return TCPC_TW_RST;
+}
+
 /*
  * The timewait socket refused the segment skb and answers it with a reset, before it kills
  * itself (tcp_timewait_state_process() said TCP_TW_RST): an orphaned FIN_WAIT2 that got data
@@ -245,9 +254,7 @@ static __always_inline void timewait__reset_sent(__u64 tw, const struct sk_buff 
 
 	if (!t || !timewait__same_socket(tw, t) || !skb)
 		return;
-	t->flags |= TCPC_TWF_RST_SENT;
-	if (skb_tcp_flags(skb) & TCPHDR_SYN)
-		t->flags |= TCPC_TWF_RST_SYN;
+	timewait__answered(t, skb_tcp_flags(skb));
 }
 
 /* the end of the timewait phase, for user space to complete the record's head with */

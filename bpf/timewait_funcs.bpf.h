@@ -74,6 +74,14 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 		kind = TCPC_TW_REUSED;
 	else if (flags & TCPHDR_RST)
 		kind = TCPC_TW_RST;
+	else if (flags && BPF_CORE_READ((const struct inet_timewait_sock *)tw, tw_substate) ==
+			  TCP_FIN_WAIT2)
+		/*
+		 * An orphaned FIN_WAIT2 is killed by a segment only for a reset it answers it
+		 * with (tcp_timewait_state_process(): TCP_TW_RST for new data or a SYN), whether
+		 * or not tcp_send_reset shows that reset (it does since 6.10)
+		 */
+		kind = timewait__answered(t, flags);
 	else if (flags & TCPHDR_SYN)
 		kind = TCPC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
 	else

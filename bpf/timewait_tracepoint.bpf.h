@@ -148,12 +148,52 @@ static __always_inline void timewait__timer_start(__u64 tw)
 	timewait__made(tw, now);
 }
 
+/* which of the functions of tw_kill_text holds the address, or TW_KILL_NR */
+static __always_inline int kill_text__of(__u64 addr)
+{
+	for (int i = 0; i < TW_KILL_NR; i++)
+		if (addr >= tw_kill_text[i][0] && addr < tw_kill_text[i][1])
+			return i;
+	return TW_KILL_NR;
+}
+
+#define KILL_STACK_DEPTH 16
+
+/*
+ * Before 6.10 (tw_kill_text set), is this kill of an orphaned FIN_WAIT2 the one that follows
+ * the reset it answered new data or a SYN with? tcp_v4_rcv() (tcp_v6_rcv()) sends it and
+ * then kills the socket itself; a reset taken in is killed for from within
+ * tcp_timewait_state_process(), ss -K and a purge from neither. The first of them on the
+ * stack tells. Only kills before the deadline come here: a stack is read for few.
+ */
+static __always_inline bool timewait__kill_after_reset(void *ctx)
+{
+	__u64 stack[KILL_STACK_DEPTH];
+	long n;
+	int fn;
+
+	if (!tw_kill_text[TW_KILL_V4_RCV][1])
+		return false;
+	n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+	if (n <= 0)
+		return false;
+	n = (__u64)n >> 3;		/* frames: 8 bytes each */
+	for (int i = 0; i < KILL_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		fn = kill_text__of(stack[i]);
+		if (fn != TW_KILL_NR)
+			return fn != TW_KILL_PROCESS;
+	}
+	return false;
+}
+
 /*
  * timer_cancel of tw's timer: before its expiry, before a re-arm that changes bucket, or
  * the socket killed. Guess which kill it would be, while the socket can still be read, and
  * leave the guess for what follows on this CPU to settle.
  */
-static __always_inline void timewait__timer_cancel(__u64 tw)
+static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct tcpc_tw_pending *p;
@@ -176,6 +216,10 @@ static __always_inline void timewait__timer_cancel(__u64 tw)
 		p->kind = TCPC_TW_PURGED;
 	else if (timewait__reused_by_connect(tw, t, now))
 		p->kind = TCPC_TW_REUSED;
+	else if (p->substate == TCP_FIN_WAIT2 && (__s64)(p->jiffies - p->expires) < 0 &&
+		 timewait__kill_after_reset(ctx))
+		/* which of data or a SYN it answered the stack cannot tell: data, far likelier */
+		p->kind = timewait__answered(t, 0);
 	else
 		p->kind = TCPC_TW_RST;	/* or TCPC_TW_SYN, if a request socket follows */
 	p->tw = tw;

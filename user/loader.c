@@ -103,6 +103,24 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	nargs = probe__tp_btf_nargs("tcp_retransmit_skb");
 	bpf_program__set_autoload(skel->progs.tcpc_retransmit, nargs < 3);
 	bpf_program__set_autoload(skel->progs.tcpc_retransmit_err, nargs >= 3);
+	/*
+	 * tcp_send_reset sees a timewait socket's resets since it gained 'reason' (6.10).
+	 * Before, the tracepoint backend tells the reset an orphaned FIN_WAIT2 sends from one
+	 * it takes in by where its kill comes from (timewait_tracepoint.bpf.h)
+	 */
+	if (probe__tp_btf_nargs("tcp_send_reset") < 3) {
+		static const char *const fns[TW_KILL_NR] = {
+			[TW_KILL_PROCESS] = "tcp_timewait_state_process",
+			[TW_KILL_V4_RCV] = "tcp_v4_rcv", [TW_KILL_V6_RCV] = "tcp_v6_rcv",
+		};
+		unsigned long start, end;
+
+		for (int i = 0; i < TW_KILL_NR; i++)
+			if (!probe__ksym_range(fns[i], &start, &end)) {
+				skel->rodata->tw_kill_text[i][0] = start;
+				skel->rodata->tw_kill_text[i][1] = end;
+			}
+	}
 	if (opts->netns_path) {
 		/* the cookie is read from inside the namespace: entering it needs CAP_SYS_ADMIN */
 		skel->rodata->filter_netns_cookie = probe__netns_cookie(opts->netns_path);

@@ -72,6 +72,24 @@ unsigned long probe__ksym(const char *name)
 	return addr;
 }
 
+int probe__ksym_range(const char *name, unsigned long *start, unsigned long *end)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	unsigned long addr;
+	char type, sym[256];
+
+	*start = probe__ksym(name);
+	*end = 0;
+	if (!f)
+		return -errno;
+	/* the lowest text symbol above it: kallsyms lists modules' after the kernel's */
+	while (*start && fscanf(f, "%lx %c %255s%*[^\n]", &addr, &type, sym) == 3)
+		if ((type == 't' || type == 'T') && addr > *start && (!*end || addr < *end))
+			*end = addr;
+	fclose(f);
+	return *start && *end ? 0 : -ENOENT;
+}
+
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
 #endif

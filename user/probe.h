@@ -29,6 +29,9 @@ enum probe_preempt_count probe__preempt_count_btf(const struct btf *btf, long lo
  * missing or its address is hidden (kptr_restrict without CAP_SYSLOG) */
 unsigned long probe__ksym(const char *name);
 
+/* the text of function name: [start, end), end the next text symbol's address; or -ENOENT */
+int probe__ksym_range(const char *name, unsigned long *start, unsigned long *end);
+
 /* the addresses of names (NULL-ended) in one pass over /proc/kallsyms, 0 where missing or
  * hidden; addrs has a slot per name */
 void probe__ksyms(const char *const *names, unsigned long *addrs);

@@ -40,8 +40,8 @@ vmtest:
 
 # integration tests of the host's build in each guest, those named by TESTS (as -t takes
 # them), under every backend it offers: the host's test binary goes in (tun, which the
-# scripted peer needs, is a default module); under emulation the wire tests take most of an
-# hour per guest, hence the longer timeout
+# scripted peer needs, is a default module); under emulation the wire tests take 13 to 17
+# minutes per guest (two guests at once: --jobs 2), hence the longer timeout
 TESTS ?=
 vmtest-tests: test-bins
 	$(Q)tools/vmtest $(addprefix --kernel ,$(KERNELS)) $(if $(filter 1,$(V)),--verbose) \

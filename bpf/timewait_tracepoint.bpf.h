@@ -209,7 +209,6 @@ static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 	timewait__snapshot(p, tw);
 	p->sport = t->sport;
 	p->dport = t->dport;
-	p->netns = BPF_CORE_READ(itw, __tw_common.skc_net.net, ns.inum);
 	p->ts_ns = now;
 	p->jiffies = bpf_jiffies64();
 	if (timewait__netns_dying(tw))
@@ -222,6 +221,9 @@ static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 		p->kind = timewait__answered(t, 0);
 	else
 		p->kind = TCPC_TW_RST;	/* or TCPC_TW_SYN, if a request socket follows */
+	/* only a kill before the deadline can be a SYN's, in the namespace it took it in */
+	if (p->kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) < 0)
+		p->netns = BPF_CORE_READ(itw, __tw_common.skc_net.net, ns.inum);
 	p->tw = tw;
 	t->cancel_kind = p->kind;
 	t->cancel_substate = p->substate;

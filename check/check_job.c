@@ -159,9 +159,10 @@ static void job__records_text(struct job *j, const struct wire_facts *wire)
 		return;
 	text[0] = '\0';
 	o += snprintf(text, RECORDS_TEXT,
-		      "evidence: %zu segments, %llu socket dumps %.1f ms apart at most, the tick %.1f ms late at most\n",
+		      "evidence: %zu segments, %llu socket dumps %.1f ms apart at most, the tick %.1f ms late at most, %u ticks seen%s\n",
 		      j->sh->nsegs, (unsigned long long)j->sh->ss.dumps,
-		      j->sh->ss.worst_gap_ns / 1e6, j->sh->ss.worst_tick_lag_ns / 1e6);
+		      j->sh->ss.worst_gap_ns / 1e6, j->sh->ss.worst_tick_lag_ns / 1e6,
+		      j->sh->ss.nticks, j->sh->ss.ticks_overflow ? " (and more not kept)" : "");
 	for (int i = 0; i < j->nrecs && o < RECORDS_TEXT; i++) {
 		int nth = 0;
 

@@ -213,7 +213,7 @@ static void judge__arrow(struct ladder_judge *j, const struct ladder *l,
 				    ms(a->t_ns, j->base_ns), ms(stamp, j->base_ns));
 		/* and the other side of its change's bracket, which other evidence sets */
 		if (a->change >= 0 && a->change < j->nchanges &&
-		    a->t_ns + j->slack < j->spans[a->change].lo)
+		    a->t_ns < check_wire__earliest(j->f, j->spans[a->change].lo))
 			judge__diff(j, what, "drawn at %.2f ms, before %.2f ms",
 				    ms(a->t_ns, j->base_ns), ms(j->spans[a->change].lo, j->base_ns));
 		return;
@@ -225,12 +225,12 @@ static void judge__arrow(struct ladder_judge *j, const struct ladder *l,
 	 * this ACK. The change's bracket judges its time; its numbers are judged above.
 	 */
 	if (ours && a->seg == LADDER_SEG_ACK && a->change >= 0 && a->change < j->nchanges) {
-		if (a->t_ns + j->slack < j->spans[a->change].lo)
+		if (a->t_ns < check_wire__earliest(j->f, j->spans[a->change].lo))
 			judge__diff(j, what, "drawn at %.2f ms, before %.2f ms",
 				    ms(a->t_ns, j->base_ns), ms(j->spans[a->change].lo, j->base_ns));
 	} else {
 		stamp = ours ? check_wire__tx(j->f, s) : check_wire__rx(j->f, s);
-		if (a->t_ns + j->slack < stamp)
+		if (a->t_ns < check_wire__earliest(j->f, stamp))
 			judge__diff(j, what, "drawn at %.2f ms, before it %s at %.2f ms",
 				    ms(a->t_ns, j->base_ns), ours ? "left" : "arrived",
 				    ms(stamp, j->base_ns));

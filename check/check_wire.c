@@ -230,12 +230,32 @@ __u64 check_wire__rx(const struct wire_facts *f, const struct tcp_seg *s)
 	return seg__rx(f, s);
 }
 
+static __u64 wire__jiffy_ns(const struct wire_facts *f)
+{
+	return 1000000000ULL / (f->hz ? f->hz : 100);
+}
+
 __u64 check_wire__slack(const struct wire_facts *f)
 {
-	__u64 jiffy = 1000000000ULL / (f->hz ? f->hz : 100);
+	__u64 jiffy = wire__jiffy_ns(f);
 	__u64 lag = f->ss ? f->ss->worst_tick_lag_ns : 0;
 
 	return lag > jiffy ? lag : jiffy;
+}
+
+/* a record's times are kept in 1.024 us units (struct tcpc_tw), truncated */
+#define RECORD_RESOLUTION_NS 1024
+
+__u64 check_wire__earliest(const struct wire_facts *f, __u64 lo)
+{
+	__u64 coarse, slack;
+
+	if (!f->ss || !f->ss->nticks || !sswatch__coarse_at(f->ss, lo, &coarse)) {
+		slack = check_wire__slack(f);
+		return lo > slack ? lo - slack : 0;
+	}
+	slack = wire__jiffy_ns(f) + RECORD_RESOLUTION_NS;
+	return coarse > slack ? coarse - slack : 0;
 }
 
 int check_wire__record_changes(const struct tcpc_conn *rec, __u64 *t)
@@ -546,8 +566,11 @@ int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, i
 {
 	struct wire_span spans[WIRE_MAX_CHANGES + 1];	/* and the last restart */
 	/*
-	 * A time read off jiffies: up to a jiffy early, more while the tick is late. The coarse
-	 * clock's distance behind the clock is both (where in its jiffy, and how late the tick).
+	 * A time read off jiffies is early by where in its jiffy the change came, and by how
+	 * late the tick that ended that jiffy was: check_wire__earliest() bounds both by the
+	 * coarse clock at the change's lower bound. It is late by how far into a jiffy the
+	 * tracer's anchor was read, which nothing here saw: that side keeps the jiffy, or the
+	 * most the run saw the tick behind the clock.
 	 */
 	__u64 t[WIRE_MAX_CHANGES], slack = check_wire__slack(f);
 	int n, unknown, bad = 0;
@@ -570,7 +593,7 @@ int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, i
 		__u64 r = rec->tw_restart_last_ns;
 		const struct wire_span *s = &spans[n];
 
-		if (r + slack < s->lo || r > s->hi + slack) {
+		if (r < check_wire__earliest(f, s->lo) || r > s->hi + slack) {
 			snprintf(line, sizeof(line), "tw_restart_last: got %.2f ms, want %.2f to %.2f ms (after %s, before %s)",
 				 ((double)r - (double)base_ns) / 1e6, ((double)s->lo - (double)base_ns) / 1e6,
 				 ((double)s->hi - (double)base_ns) / 1e6, s->lo_why, s->hi_why);
@@ -580,13 +603,18 @@ int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, i
 	}
 	for (int j = 0; j < n; j++) {
 		const struct wire_span *s = &spans[j];
+		__u64 earliest = check_wire__earliest(f, s->lo);
+		char early[64] = "";
 
-		if (t[j] + slack >= s->lo && t[j] <= s->hi + slack)
+		if (t[j] >= earliest && t[j] <= s->hi + slack)
 			continue;
-		snprintf(line, sizeof(line), "%s: got %.2f ms, want %.2f to %.2f ms (after %s, before %s)",
+		if (t[j] < earliest)
+			snprintf(early, sizeof(early), "; off jiffies, no sooner than %.2f ms",
+				 ((double)earliest - (double)base_ns) / 1e6);
+		snprintf(line, sizeof(line), "%s: got %.2f ms, want %.2f to %.2f ms (after %s, before %s%s)",
 			 change__name(rec, j, n, name, sizeof(name)),
 			 ((double)t[j] - (double)base_ns) / 1e6, ((double)s->lo - (double)base_ns) / 1e6,
-			 ((double)s->hi - (double)base_ns) / 1e6, s->lo_why, s->hi_why);
+			 ((double)s->hi - (double)base_ns) / 1e6, s->lo_why, s->hi_why, early);
 		diff(ctx, line);
 		bad++;
 	}

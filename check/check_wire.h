@@ -90,6 +90,15 @@ __u64 check_wire__tx(const struct wire_facts *f, const struct tcp_seg *s);
 __u64 check_wire__rx(const struct wire_facts *f, const struct tcp_seg *s);
 /* how far a time tcpclose read off jiffies may be off: a jiffy, or the tick's worst lag */
 __u64 check_wire__slack(const struct wire_facts *f);
+/*
+ * The earliest time a record may give a change that came no sooner than lo. tcpclose reads
+ * some times off jiffies, by a per-CPU anchor that puts each jiffy no sooner than it began.
+ * The jiffy in force at lo, and every later one, began at most a jiffy before the coarse
+ * clock's reading at lo: the tick moves jiffies, then the coarse clock, which it advances a
+ * whole jiffy at a time and never past the time then. The tick poller's last reading
+ * before lo is no later (sswatch__coarse_at()); without one, lo less the run's slack.
+ */
+__u64 check_wire__earliest(const struct wire_facts *f, __u64 lo);
 
 /* "FIN_WAIT1.begin 12.31 in 12.30..12.31, ..., end 260.02 in 259.90..260.40" (ms from base) */
 void check_wire__describe(const struct wire_facts *f, const struct tcpc_conn *rec, int nth,

@@ -4,10 +4,12 @@
  * and notes each socket's states and when it was seen in them (sswatch.h). A dump takes tens
  * of microseconds here and milliseconds under emulation; the watcher waits at least four
  * times as long as a dump took between two, so that it never takes more than a fifth of a
- * CPU, however many scenarios watch at once.
+ * CPU, however many scenarios watch at once. A thread of it polls the coarse clock every
+ * millisecond meanwhile and keeps each step it sees (struct sswatch_tick).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,15 +29,17 @@
 
 /* ahead of the scenario's own processes when it wakes, yet no real-time priority */
 #define SSWATCH_NICE (-10)
+/* a jiffy is 1 ms at HZ=1000: a step between two polls is bounded by the one before */
+#define SSWATCH_TICK_POLL_NS 1000000
 
 struct sswatch *sswatch__map(void)
 {
 	struct sswatch *w = mmap(NULL, sizeof(*w), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
+	/* zeroed by mmap(): touching it all would cost the megabytes the steps may take */
 	if (w == MAP_FAILED)
 		return NULL;
-	memset(w, 0, sizeof(*w));
 	return w;
 }
 
@@ -172,6 +176,58 @@ static int sswatch__poll(struct sswatch *w, int fd, __u64 id)
 	return 0;
 }
 
+void sswatch__tick(struct sswatch *w, __u64 seen_ns, __u64 coarse_ns)
+{
+	if (w->nticks && w->ticks[w->nticks - 1].coarse_ns == coarse_ns)
+		return;
+	if (w->nticks == SSWATCH_MAX_TICKS) {
+		w->ticks_overflow = true;
+		return;
+	}
+	w->ticks[w->nticks].seen_ns = seen_ns;
+	w->ticks[w->nticks].coarse_ns = coarse_ns;
+	w->nticks++;
+}
+
+bool sswatch__coarse_at(const struct sswatch *w, __u64 ns, __u64 *coarse_ns)
+{
+	__u32 lo = 0, hi = w->nticks;
+
+	/* the first step seen after ns */
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (w->ticks[mid].seen_ns <= ns)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return false;
+	*coarse_ns = w->ticks[lo - 1].coarse_ns;
+	return true;
+}
+
+static __u64 timespec__ns(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000ULL + ts->tv_nsec;
+}
+
+/* the tick poller: the coarse clock first, so that it was read no later than seen_ns */
+static void *sswatch__poll_ticks(void *arg)
+{
+	const struct timespec nap = { .tv_nsec = SSWATCH_TICK_POLL_NS };
+	struct sswatch *w = arg;
+	struct timespec coarse;
+
+	while (!w->stop && !w->ticks_overflow) {
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
+		sswatch__tick(w, clock__now_ns(), timespec__ns(&coarse));
+		nanosleep(&nap, NULL);
+	}
+	return NULL;
+}
+
 /* the CPU time this process has used */
 static __u64 cpu__now_ns(void)
 {
@@ -189,7 +245,7 @@ static __u64 tick__lag_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
 	clock_gettime(CLOCK_MONOTONIC, &fine);
-	lag = (fine.tv_sec - coarse.tv_sec) * 1000000000LL + fine.tv_nsec - coarse.tv_nsec;
+	lag = timespec__ns(&fine) - timespec__ns(&coarse);
 	return lag > 0 ? lag : 0;
 }
 
@@ -227,7 +283,9 @@ static void sswatch__run(struct sswatch *w, unsigned int interval_us)
 
 pid_t sswatch__start(struct sswatch *w, unsigned int interval_us)
 {
+	pthread_t poller;
 	pid_t pid;
+	int err;
 
 	fflush(NULL);
 	pid = fork();
@@ -238,7 +296,13 @@ pid_t sswatch__start(struct sswatch *w, unsigned int interval_us)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* a busy host would keep it waiting between dumps: brackets as wide as the wait */
 		setpriority(PRIO_PROCESS, 0, SSWATCH_NICE);
+		err = pthread_create(&poller, NULL, sswatch__poll_ticks, w);
+		if (err) {
+			w->err = -err;
+			_exit(1);
+		}
 		sswatch__run(w, interval_us);
+		pthread_join(poller, NULL);
 		_exit(0);
 	}
 	return pid;

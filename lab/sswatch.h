@@ -15,6 +15,8 @@
 
 #define SSWATCH_MAX_SOCKS 48
 #define SSWATCH_MAX_RUNS 8
+/* a step per jiffy at most: 17 minutes of steps at HZ=250, 4 at HZ=1000 */
+#define SSWATCH_MAX_TICKS (1 << 18)
 
 /* one state a socket was seen in, over consecutive dumps: [t0, t1] of the dumps, ns */
 struct sswatch_run {
@@ -34,6 +36,15 @@ struct sswatch_sock {
 	__u64 seen_dump;		/* the last dump it was in */
 };
 
+/*
+ * A step of the coarse clock (CLOCK_MONOTONIC_COARSE), as a thread of the watcher polling
+ * it every millisecond saw it: the clock read coarse_ns from the poll at seen_ns on.
+ */
+struct sswatch_tick {
+	__u64 seen_ns;			/* CLOCK_MONOTONIC, read just after the coarse clock */
+	__u64 coarse_ns;
+};
+
 /* shared between the watcher and whoever reads it (MAP_SHARED) */
 struct sswatch {
 	volatile int stop;		/* set to 1 to end the watcher */
@@ -49,6 +60,15 @@ struct sswatch {
 	int nsocks;
 	bool overflow;			/* more sockets than fit: the later ones are not kept */
 	struct sswatch_sock socks[SSWATCH_MAX_SOCKS];
+	/*
+	 * The coarse clock's steps, in the order seen. The tick moves it just after it moves
+	 * jiffies, so the jiffy in force at a moment began at most a jiffy before the coarse
+	 * clock's reading then (sswatch__coarse_at()). Steps past the last are not kept
+	 * (ticks_overflow); the last one kept still bounds every later moment, more loosely.
+	 */
+	__u32 nticks;
+	bool ticks_overflow;
+	struct sswatch_tick ticks[SSWATCH_MAX_TICKS];
 };
 
 /* map a zeroed struct sswatch that a forked watcher can write */
@@ -65,5 +85,13 @@ void sswatch__seen(struct sswatch *w, __u64 dump_id, __u64 cookie, __u8 family, 
 		   __u16 dport, __u8 state, __u64 t0, __u64 t1);
 /* after a dump at [t0, t1]: the sockets that were not in it are gone */
 void sswatch__dumped(struct sswatch *w, __u64 dump_id, __u64 t0, __u64 t1);
+
+/*
+ * The coarse clock's reading at the last poll at or before ns (CLOCK_MONOTONIC), which the
+ * reading at ns itself is no earlier than; false if the poller had not read it yet.
+ */
+bool sswatch__coarse_at(const struct sswatch *w, __u64 ns, __u64 *coarse_ns);
+/* for tests: the poller saw the coarse clock read coarse_ns at seen_ns */
+void sswatch__tick(struct sswatch *w, __u64 seen_ns, __u64 coarse_ns);
 
 #endif

@@ -104,7 +104,7 @@ static int judge(struct wire_fixture *x)
 
 void test_check_wire_brackets(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 	struct wire_span s[WIRE_MAX_CHANGES];
 
 	fixture(&x);
@@ -125,7 +125,7 @@ void test_check_wire_brackets(void)
 /* a tracer off by five jiffies in one state is named, whichever it is */
 void test_check_wire_shifted_dwell(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 
 	fixture(&x);
 	x.rec.dwell_ns[TCPC_FIN_WAIT2] += 5 * JIFFY_NS;
@@ -154,10 +154,52 @@ void test_check_wire_shifted_dwell(void)
 	ASSERT_EQ(judge(&x), 0, "less than a jiffy early");
 }
 
+/*
+ * The tick on time every jiffy but one: the one due at 212 ms came at 217 ms. A time read
+ * off jiffies then (TIME_WAIT, armed by the peer's FIN at 210.01 ms) stands for the jiffy
+ * begun at 208 ms, and may be read early by as much as a jiffy more (where the tracer's
+ * anchor put jiffies): the coarse clock at the FIN, less a jiffy, is the bound.
+ */
+static void late_tick(struct wire_fixture *x)
+{
+	for (int ms = 0; ms <= 300; ms += 4)
+		if (ms != 212)
+			sswatch__tick(&x->ss, MS(ms == 216 ? 217 : ms), MS(ms));
+}
+
+void test_check_wire_late_tick(void)
+{
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
+	const __u64 early = MS(210.04) - MS(204.5);	/* 5.54 ms: more than a jiffy */
+
+	/* as the run saw it: 208 ms less a jiffy is a time off jiffies can say */
+	fixture(&x);
+	late_tick(&x);
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] -= early;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] += early;
+	ASSERT_EQ(judge(&x), 0, "off by the jiffy and where in it the FIN came");
+
+	/* no tick steps: the run's slack alone, a jiffy, which that is more than */
+	fixture(&x);
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] -= early;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] += early;
+	ASSERT_EQ(judge(&x), 1, "a jiffy and a half early, with nothing to say why");
+
+	/* and no sooner than the jiffy before: the tick's lateness after the FIN excuses none */
+	fixture(&x);
+	late_tick(&x);
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] -= MS(210.04) - MS(203.97);
+	x.rec.dwell_ns[TCPC_TIME_WAIT] += MS(210.04) - MS(203.97);
+	ASSERT_EQ(judge(&x), 1, "earlier than the jiffy before the FIN's");
+	ASSERT_STREQ(x.lines[0],
+		     "TIME_WAIT.begin: got 203.97 ms, want 210.01 to 211.10 ms (after the peer's FIN arrived, before ss: TIME_WAIT; off jiffies, no sooner than 204.00 ms)",
+		     "named, with the bound");
+}
+
 /* a close state the dumps saw that the record lacks */
 void test_check_wire_missed_state(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 
 	fixture(&x);
 	seen(&x, 11 /* CLOSING */, 260, 260);
@@ -172,7 +214,7 @@ void test_check_wire_missed_state(void)
  */
 void test_check_wire_rearm_blind(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 
 	fixture(&x);
 	x.f.done_ns = MS(500);
@@ -201,7 +243,7 @@ void test_check_wire_resend_too_many(void)
 	struct check_facts facts = { .res = &res, .delta = &delta, .hz = HZ };
 	struct check_expect e;
 	struct check_diffs d;
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 	struct tcpc_conn recs[2];
 	struct check_evidence ev = { .wire = &x.f, .arrived_ns = (__u64[]){ MS(301), MS(301) },
 				     .base_ns = MONO0 };
@@ -230,7 +272,7 @@ void test_check_wire_resend_too_many(void)
 /* the dumps' bookkeeping: a state per run, and gone once a dump misses the socket */
 void test_sswatch_runs(void)
 {
-	struct sswatch w = {};
+	static struct sswatch w;
 
 	sswatch__seen(&w, 1, 9, AF_INET, 1, 2, 1, 100, 110);
 	sswatch__dumped(&w, 1, 100, 110);
@@ -250,7 +292,7 @@ void test_sswatch_runs(void)
 /* a reset the record names must be on the wire: a twin child that no reset ended is not one */
 void test_check_wire_reset_not_on_wire(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 
 	fixture(&x);
 	x.rec.cause = TCPC_CAUSE_RST_RECEIVED;
@@ -277,7 +319,7 @@ static int judge_ladder(struct wire_fixture *x, int *arrows)
 /* every arrow of the ladder is a segment of the capture, at a time the segment allows */
 void test_check_ladder_as_wire(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 	int arrows;
 
 	fixture(&x);
@@ -288,7 +330,7 @@ void test_check_ladder_as_wire(void)
 /* a number read wrong, or inferred wrong, is named with the wire's */
 void test_check_ladder_numbers(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 	int arrows;
 
 	fixture(&x);
@@ -306,7 +348,7 @@ void test_check_ladder_numbers(void)
 /* an arrow drawn before the segment that makes it arrived, or after the one it sends left */
 void test_check_ladder_times(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 	int arrows;
 
 	fixture(&x);
@@ -337,7 +379,7 @@ void test_check_ladder_times(void)
  */
 void test_check_ladder_fin_resent(void)
 {
-	struct wire_fixture x;
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
 	int arrows;
 
 	fixture(&x);

@@ -442,7 +442,8 @@ static __always_inline void conn__send(struct tcpc_closing *c)
 		hist__add(&c->rec);
 	if (c->rec.flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);
-	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec), ringbuf__flags()))
+	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec),
+					      ringbuf__flags(sizeof(c->rec))))
 		drop__count(TCPC_DROP_RINGBUF);
 }
 

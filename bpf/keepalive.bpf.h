@@ -139,7 +139,7 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 	t->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	t->ts_ns = now;
 	t->unanswered = run;
-	bpf_ringbuf_submit(t, ringbuf__flags());
+	bpf_ringbuf_submit(t, ringbuf__flags(sizeof(*t)));
 }
 
 /*

@@ -45,7 +45,7 @@ static __always_inline void emit_transition(const struct tcpc_closing *c, int ol
 		t->pid = 0;
 		__builtin_memset(t->comm, 0, sizeof(t->comm));
 	}
-	bpf_ringbuf_submit(t, ringbuf__flags());
+	bpf_ringbuf_submit(t, ringbuf__flags(sizeof(*t)));
 }
 
 /*

@@ -76,7 +76,7 @@ extern const volatile __u32 kernel_hz;
 extern const volatile __u8 emit_records;	/* 0 with --hist alone: histograms only */
 extern const volatile __u8 hist_enabled;
 extern const volatile __u64 stuck_ns;		/* --stuck threshold */
-extern const volatile __u32 ringbuf_batch;	/* bytes in the ring buffer that wake the reader */
+extern const volatile __u32 ringbuf_batch;	/* bytes a CPU sends that wake the reader */
 extern const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id (its inode) */
 extern const volatile __u32 filter_cgroup_level;	/* its depth below the root */
 extern const volatile __u8 filter_laddr;	/* --laddr given: local address in 'laddrs' */
@@ -131,6 +131,14 @@ TCPC_MAP struct {
 	__type(key, __u64);		/* struct inet_timewait_sock * */
 	__type(value, struct tcpc_tw);
 } tws SEC(".maps");
+
+/* bytes this CPU sent into the ring buffer since it last woke the reader */
+TCPC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} rb_unwoken SEC(".maps");
 
 /* timewait sockets followed now, per CPU: made here minus ended here */
 TCPC_MAP struct {
@@ -295,14 +303,23 @@ static __always_inline void *percpu__get(void *map)
 }
 
 /*
- * Wake the reader only when a batch (ringbuf_batch bytes, set at load) has piled up: a wakeup
- * per event (the default) costs an irq_work each, more than the rest of the program. User
- * space polls every 100 ms anyway.
+ * Wake the reader only when a batch (ringbuf_batch bytes from this CPU, set at load) has
+ * piled up: a wakeup per event (the default) costs an irq_work each, more than the rest of
+ * the program. Counted per CPU, not asked of the ring buffer (BPF_RB_AVAIL_DATA): that
+ * reads the consumer's position, a cache line the reader writes after every record, and
+ * cost a close more than its map operations. User space polls every 100 ms anyway.
  */
-static __always_inline __u64 ringbuf__flags(void)
+static __always_inline __u64 ringbuf__flags(__u32 bytes)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= ringbuf_batch ?
-	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u32 *unwoken = percpu__get(&rb_unwoken);
+
+	if (!unwoken)
+		return 0;
+	*unwoken += bytes;
+	if (*unwoken < ringbuf_batch)
+		return BPF_RB_NO_WAKEUP;
+	*unwoken = 0;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 static __always_inline void tw_live__add(__s64 n)

@@ -180,7 +180,7 @@ static __always_inline void timewait__output(struct tcpc_tw *t, const void *part
 {
 	if (!emit_records || (t->flags & TCPC_TWF_LOST))
 		return;
-	if (bpf_ringbuf_output(&events, (void *)part, size, ringbuf__flags())) {
+	if (bpf_ringbuf_output(&events, (void *)part, size, ringbuf__flags(size))) {
 		t->flags |= TCPC_TWF_LOST;
 		drop__count(TCPC_DROP_RINGBUF);
 	}
@@ -439,7 +439,8 @@ static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, _
 		hist__add_before(rec, state__index(rec->state));
 	if (rec->flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);
-	if (emit_records && bpf_ringbuf_output(&events, rec, sizeof(*rec), ringbuf__flags())) {
+	if (emit_records && bpf_ringbuf_output(&events, rec, sizeof(*rec),
+					      ringbuf__flags(sizeof(*rec)))) {
 		/* lost: counted now, and its end not sent */
 		struct tcpc_tw *in = bpf_map_lookup_elem(&tws, &tw);
 

@@ -57,6 +57,14 @@ static unsigned long tw_buckets(void)
 	return n > TCPC_MAX_TW_LIMIT ? TCPC_MAX_TW_LIMIT : n;
 }
 
+/* the bytes each of ncpus CPUs sends into a ring buffer of size before it wakes the reader */
+static __u32 ringbuf__batch(__u32 size, int ncpus)
+{
+	__u32 share = size / 16 / (ncpus > 0 ? ncpus : 1);
+
+	return share < TCPC_WAKEUP_BYTES ? share : TCPC_WAKEUP_BYTES;
+}
+
 static int configure(struct loader *l, const struct tcpc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
@@ -89,9 +97,12 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics || opts->ladder ||
 				     opts->ladder_svg;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
-	/* a small ring buffer (--ringbuf-size) must not fill before the reader is woken */
-	skel->rodata->ringbuf_batch = opts->ringbuf_size / 16 < TCPC_WAKEUP_BYTES ?
-				      opts->ringbuf_size / 16 : TCPC_WAKEUP_BYTES;
+	/*
+	 * Each CPU wakes the reader after its share of a batch: all of them together leave at
+	 * most a sixteenth of the ring buffer unread (a small --ringbuf-size must not fill
+	 * before the reader is woken), one of them at most TCPC_WAKEUP_BYTES.
+	 */
+	skel->rodata->ringbuf_batch = ringbuf__batch(opts->ringbuf_size, libbpf_num_possible_cpus());
 	l->max_tw = opts->max_tw ? opts->max_tw : tw_buckets();
 	bpf_map__set_max_entries(skel->maps.tws, l->max_tw);
 	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing);

@@ -93,7 +93,7 @@ static const char usage[] =
 "      --max-tw N          timewait sockets followed at once (default: this namespace's\n"
 "                          net.ipv4.tcp_max_tw_buckets, as many as the kernel keeps); each\n"
 "                          takes 96 bytes of kernel memory and 16 for its hash bucket (the\n"
-"                          buckets: N rounded up to a power of two), and about 80 here for\n"
+"                          buckets: N rounded up to a power of two), and about 70 here for\n"
 "                          its record's start; past N they are counted lost\n"
 "      --max-closing N     full sockets followed at once between their first close state\n"
 "                          and CLOSE (default 65536; CLOSE_WAIT leaks count here), about\n"

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tw_join: records continued in timewait sockets, made whole; see tw_join.h */
 #include <errno.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "head_codec.h"
+#include "slots.h"
 #include "tw_join.h"
 
 /* the kernel's TCP states (include/net/tcp_states.h) that a timewait phase goes through */
@@ -42,14 +42,25 @@ struct tw_early {
 
 #define EARLY_MAX 1024
 
-/* open addressing, linear probing: keys are socket addresses, never 0; values, encoded heads */
+/*
+ * A head kept: its socket's address (never 0), which of that socket's heads it is, and its
+ * encoding (head_codec.h), in a slot of its length
+ */
+struct head {
+	__u64 tw;
+	__u32 serial;
+	__u8 code[];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct head) + HEAD_CODEC_MAX <= SLOTS_MAX, "a head fits a slot");
+
+/* open addressing, linear probing, of the heads' slots (0: empty), by their sockets */
 struct tw_join {
-	__u64 *keys;
-	__u8 **heads;		/* head_codec.h, each malloc()ed to its length */
+	__u32 *refs;
 	size_t cap;		/* a power of two */
 	size_t n;
-	size_t head_bytes;	/* what the encoded heads take, as malloc() rounds them */
-	__u32 serial;		/* of the next head kept: its first 4 bytes, then its encoding */
+	__u32 serial;		/* of the next head kept */
+	struct slots heads;
 	struct head_codec codec;
 	struct tw_early early[EARLY_MAX];
 	int nearly;
@@ -68,12 +79,15 @@ void tw_join__free(struct tw_join *j)
 {
 	if (!j)
 		return;
-	for (size_t i = 0; i < j->cap; i++)
-		free(j->heads[i]);
-	free(j->keys);
-	free(j->heads);
+	free(j->refs);
+	slots__release(&j->heads);
 	head_codec__free(&j->codec);
 	free(j);
+}
+
+static struct head *head__at(const struct tw_join *j, __u32 ref)
+{
+	return slots__at(&j->heads, ref);
 }
 
 static size_t slot__hash(__u64 key, size_t cap)
@@ -85,46 +99,33 @@ static size_t slot__hash(__u64 key, size_t cap)
 	return key & (cap - 1);
 }
 
-/* where key is, or the empty slot where it would go */
+/* the row of the table where key is, or the empty row where it would go */
 static size_t slot__find(const struct tw_join *j, __u64 key)
 {
 	size_t i = slot__hash(key, j->cap);
 
-	while (j->keys[i] && j->keys[i] != key)
+	while (j->refs[i] && head__at(j, j->refs[i])->tw != key)
 		i = (i + 1) & (j->cap - 1);
 	return i;
 }
 
 static int join__grow(struct tw_join *j)
 {
-	size_t cap = j->cap ? j->cap * 2 : 1024;
-	__u64 *keys = calloc(cap, sizeof(*keys)), *old_keys = j->keys;
-	__u8 **heads = calloc(cap, sizeof(*heads)), **old_heads = j->heads;
-	size_t old_cap = j->cap;
+	size_t cap = j->cap ? j->cap * 2 : 1024, old_cap = j->cap;
+	__u32 *refs = calloc(cap, sizeof(*refs)), *old_refs = j->refs;
 
-	if (!keys || !heads) {
-		free(keys);
-		free(heads);
+	if (!refs)
 		return -ENOMEM;
-	}
-	j->keys = keys;
-	j->heads = heads;
+	j->refs = refs;
 	j->cap = cap;
-	for (size_t i = 0; i < old_cap; i++) {
-		size_t k;
-
-		if (!old_keys[i])
-			continue;
-		k = slot__find(j, old_keys[i]);
-		j->keys[k] = old_keys[i];
-		j->heads[k] = old_heads[i];
-	}
-	free(old_keys);
-	free(old_heads);
+	for (size_t i = 0; i < old_cap; i++)
+		if (old_refs[i])
+			j->refs[slot__find(j, head__at(j, old_refs[i])->tw)] = old_refs[i];
+	free(old_refs);
 	return 0;
 }
 
-/* the slot of key's head, or -1 */
+/* the row of key's head, or -1 */
 static long join__get(const struct tw_join *j, __u64 key)
 {
 	size_t i;
@@ -132,59 +133,54 @@ static long join__get(const struct tw_join *j, __u64 key)
 	if (!j->cap)
 		return -1;
 	i = slot__find(j, key);
-	return j->keys[i] ? (long)i : -1;
+	return j->refs[i] ? (long)i : -1;
 }
 
-/* what a malloc()ed head takes: what it may use, and malloc()'s own header */
-static size_t head__bytes(__u8 *head)
+static void head__free(struct tw_join *j, __u32 ref)
 {
-	return malloc_usable_size(head) + sizeof(size_t);
-}
-
-static void head__free(struct tw_join *j, __u8 *head)
-{
-	head_codec__release(&j->codec, head + sizeof(__u32));
-	j->head_bytes -= head__bytes(head);
-	free(head);
+	head_codec__release(&j->codec, head__at(j, ref)->code);
+	slots__free(&j->heads, ref);
 }
 
 /* keep rec, encoded, as the head of its socket (rec->tw_sock), over any there */
 static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
 {
-	__u8 buf[HEAD_CODEC_MAX], *head;
-	size_t len, i;
+	__u8 buf[HEAD_CODEC_MAX];
+	struct head *head;
 	long at = join__get(j, rec->tw_sock);
+	size_t len;
+	__u32 ref;
 
 	/* at most three quarters full: probes stay short */
 	if (at < 0 && (j->n + 1) * 4 > j->cap * 3 && join__grow(j))
 		return -ENOMEM;
 	len = head_codec__encode(&j->codec, rec, buf);
-	if (!len || !(head = malloc(sizeof(j->serial) + len))) {
+	if (!len || !(ref = slots__alloc(&j->heads, sizeof(*head) + len))) {
 		if (len)
 			head_codec__release(&j->codec, buf);
 		return -ENOMEM;
 	}
-	memcpy(head, &j->serial, sizeof(j->serial));
-	memcpy(head + sizeof(j->serial), buf, len);
-	j->serial++;
-	j->head_bytes += head__bytes(head);
+	head = head__at(j, ref);
+	head->tw = rec->tw_sock;
+	head->serial = j->serial++;
+	memcpy(head->code, buf, len);
 	if (at >= 0) {
-		head__free(j, j->heads[at]);
-		j->heads[at] = head;
+		head__free(j, j->refs[at]);
+		j->refs[at] = ref;
 		return 0;
 	}
-	i = slot__find(j, rec->tw_sock);
-	j->keys[i] = rec->tw_sock;
-	j->heads[i] = head;
+	j->refs[slot__find(j, rec->tw_sock)] = ref;
 	j->n++;
 	return 0;
 }
 
-/* the head kept in slot i, decoded */
+/* the head kept in row i, decoded */
 static void join__read(const struct tw_join *j, size_t i, struct tcpc_conn *rec)
 {
-	head_codec__decode(&j->codec, j->heads[i] + sizeof(__u32), rec);
-	rec->tw_sock = j->keys[i];
+	const struct head *head = head__at(j, j->refs[i]);
+
+	head_codec__decode(&j->codec, head->code, rec);
+	rec->tw_sock = head->tw;
 }
 
 /* forget key's head; the slots after it that probed past it move back (no tombstones) */
@@ -196,19 +192,16 @@ static void join__del(struct tw_join *j, __u64 key)
 	if (at < 0)
 		return;
 	i = at;
-	head__free(j, j->heads[i]);
-	j->keys[i] = 0;
-	j->heads[i] = NULL;
+	head__free(j, j->refs[i]);
+	j->refs[i] = 0;
 	j->n--;
-	for (k = (i + 1) & (j->cap - 1); j->keys[k]; k = (k + 1) & (j->cap - 1)) {
-		home = slot__hash(j->keys[k], j->cap);
+	for (k = (i + 1) & (j->cap - 1); j->refs[k]; k = (k + 1) & (j->cap - 1)) {
+		home = slot__hash(head__at(j, j->refs[k])->tw, j->cap);
 		/* k's key may stay if its home lies cyclically in (i, k] */
 		if (i <= k ? (home > i && home <= k) : (home > i || home <= k))
 			continue;
-		j->keys[i] = j->keys[k];
-		j->heads[i] = j->heads[k];
-		j->keys[k] = 0;
-		j->heads[k] = NULL;
+		j->refs[i] = j->refs[k];
+		j->refs[k] = 0;
 		i = k;
 	}
 }
@@ -390,10 +383,13 @@ long tw_join__heads(const struct tw_join *j, struct tw_join_ref **refs)
 	if (!*refs)
 		return -ENOMEM;
 	for (size_t i = 0; i < j->cap; i++) {
-		if (!j->keys[i])
+		const struct head *head;
+
+		if (!j->refs[i])
 			continue;
-		(*refs)[n].tw = j->keys[i];
-		memcpy(&(*refs)[n].serial, j->heads[i], sizeof((*refs)[n].serial));
+		head = head__at(j, j->refs[i]);
+		(*refs)[n].tw = head->tw;
+		(*refs)[n].serial = head->serial;
 		n++;
 	}
 	return n;
@@ -402,12 +398,8 @@ long tw_join__heads(const struct tw_join *j, struct tw_join_ref **refs)
 void tw_join__forget(struct tw_join *j, const struct tw_join_ref *ref)
 {
 	long at = join__get(j, ref->tw);
-	__u32 serial;
 
-	if (at < 0)
-		return;
-	memcpy(&serial, j->heads[at], sizeof(serial));
-	if (serial == ref->serial)
+	if (at >= 0 && head__at(j, j->refs[at])->serial == ref->serial)
 		join__del(j, ref->tw);
 }
 
@@ -418,6 +410,6 @@ size_t tw_join__count(const struct tw_join *j)
 
 size_t tw_join__bytes(const struct tw_join *j)
 {
-	return j->head_bytes + j->cap * (sizeof(__u64) + sizeof(void *)) +
+	return slots__bytes(&j->heads) + j->cap * sizeof(*j->refs) +
 	       intern__bytes(&j->codec.who) + intern__bytes(&j->codec.where);
 }

@@ -7,8 +7,8 @@
  * follow as struct tcpc_tw_event. This keeps the heads until their end, and completes each as
  * the BPF side once did. The events of one socket come in order, but the end of a socket
  * killed within microseconds of being made may reach the ring buffer before its head: kept
- * until the head comes. Heads are kept encoded (head_codec.h): about 80 bytes each, with
- * the table's share.
+ * until the head comes. Heads are kept encoded (head_codec.h), each in a slot of its length
+ * (slots.h) named by 4 bytes in the table: about 70 bytes each, with the table's share.
  */
 #ifndef __TW_JOIN_H
 #define __TW_JOIN_H

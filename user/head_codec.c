@@ -11,12 +11,15 @@ struct head_who {
 	char comm[TCPC_COMM_LEN];
 };
 
+/*
+ * Not the remote port: a server's connections each have another (the client's ephemeral
+ * one), and each would intern an endpoint pair of its own
+ */
 struct head_where {
 	__u8 saddr[16];
 	__u8 daddr[16];
-	__u16 dport;
 	__u8 family;
-	__u8 pad;
+	__u8 pad[3];
 };
 
 void head_codec__init(struct head_codec *hc)
@@ -144,7 +147,7 @@ enum {
 size_t head_codec__encode(struct head_codec *hc, const struct tcpc_conn *rec, __u8 *buf)
 {
 	struct head_who who = { .cgroup_id = rec->cgroup_id, .pid = rec->pid, .netns = rec->netns };
-	struct head_where where = { .dport = rec->dport, .family = rec->family };
+	struct head_where where = { .family = rec->family };
 	__u8 rare = 0, *p = buf;
 	long who_id, where_id;
 
@@ -172,6 +175,7 @@ size_t head_codec__encode(struct head_codec *hc, const struct tcpc_conn *rec, __
 	p = put(p, where_id);
 	p = put(p, small__pack(rec));
 	p = put(p, rec->sport);
+	p = put(p, rec->dport);
 	p = put(p, rec->flags ^ HEAD_FLAGS);
 	p = put_u32(p, rec->fin_seq);
 	p = put_u32(p, rec->peer_fin_seq);
@@ -226,13 +230,14 @@ void head_codec__decode(const struct head_codec *hc, const __u8 *buf, struct tcp
 	rec->netns = who->netns;
 	memcpy(rec->comm, who->comm, sizeof(rec->comm));
 	rec->family = where->family;
-	rec->dport = where->dport;
 	memcpy(rec->saddr, where->saddr, sizeof(rec->saddr));
 	memcpy(rec->daddr, where->daddr, sizeof(rec->daddr));
 	p = get(p, &v);
 	small__unpack(rec, v);
 	p = get(p, &v);
 	rec->sport = v;
+	p = get(p, &v);
+	rec->dport = v;
 	p = get(p, &v);
 	rec->flags = v ^ HEAD_FLAGS;
 	p = get_u32(p, &rec->fin_seq);

@@ -2,10 +2,10 @@
 /*
  * head_codec: a record's head in about 60 bytes instead of 280, while tw_join keeps it for
  * the end of its timewait socket (a million of them where tcp_max_tw_buckets allows). Its
- * process (pid, comm, cgroup, namespace) and its endpoints (family, addresses, remote port)
- * are interned, shared by the heads that have them; the rest is written field by field as
- * variable-length integers, times as differences from the record's start, sequence numbers
- * from each other.
+ * process (pid, comm, cgroup, namespace) and its endpoints (family, addresses; not the
+ * ports, which a server's connections each have their own of) are interned, shared by the
+ * heads that have them; the rest is written field by field as variable-length integers,
+ * times as differences from the record's start, sequence numbers from each other.
  */
 #ifndef __HEAD_CODEC_H
 #define __HEAD_CODEC_H

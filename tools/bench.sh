@@ -352,7 +352,7 @@ scale__max_tw()
 run__scale()
 {
 	local cfg=$1 args=$2 tw_base json tw rss=0 mapb=0 live="" hwm=0 counts="- -" id="" conns
-	local slab0 slab1 tws0="" tws1="" tw_live_id=""
+	local slab0 slab1 tws0="" tws1="" tw_live_id="" map_rss=""
 
 	host__wait_quiet
 	netns__new
@@ -378,6 +378,7 @@ run__scale()
 	if [ -n "$TPID" ]; then
 		live=$(tcpclose__tw_live "$TPID" "$tw_live_id")
 		rss=$(proc__mem_kib "$TPID" VmRSS)
+		map_rss=$(proc__map_rss_kib "$TPID")
 		mapb=$(proc__map_bytes "$TPID")
 		[ -n "$id" ] && tws1=$(map__memlock "$id")
 	fi
@@ -389,7 +390,8 @@ run__scale()
 		SCALE_LOST=${counts#* }
 	fi
 	raw__add scale cfg="$cfg" args="$args" conns:="$conns" tw:="$tw" tws_entries:="$live" \
-		rss_kib:="$rss" hwm_kib:="$hwm" map_bytes:="$mapb" tws_memlock0:="$tws0" \
+		rss_kib:="$rss" map_rss_kib:="${map_rss:-0}" hwm_kib:="$hwm" map_bytes:="$mapb" \
+		tws_memlock0:="$tws0" \
 		tws_memlock1:="$tws1" slab_kib:="$((slab1 - slab0))" delivered:="${counts% *}" \
 		lost:="${counts#* }"
 	log "scale ($cfg ${args:-default}): TIME_WAIT $tw, followed ${live:--}, slab" \

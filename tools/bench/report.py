@@ -242,7 +242,7 @@ class Bench:
         base = next((s for s in scale if s.get("cfg") == "none"), None)
         out = ["| tracer | connections | TIME_WAIT sockets | followed | slab growth MiB |"
                " bytes / followed socket: tws memlock, slab above no tracer |"
-               " RSS MiB (peak) | BPF maps MiB | total MiB (maps + RSS) |"
+               " RSS MiB (peak) | BPF maps MiB | total MiB (maps + RSS not theirs) |"
                " records delivered / expected | lost |",
                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for s in scale:
@@ -266,7 +266,8 @@ class Bench:
                 slab = "%.0f" % ((slab_kib * 1024 - own) / followed)
             out.append(row + " %s, %s | %.1f (%.1f) | %.1f | %.1f | %s / %d | %s |" % (
                 memlock, slab, s["rss_kib"] / 1024, s["hwm_kib"] / 1024,
-                s["map_bytes"] / 1048576, (s["map_bytes"] + s["rss_kib"] * 1024) / 1048576,
+                s["map_bytes"] / 1048576,
+                (s["map_bytes"] + (s["rss_kib"] - s.get("map_rss_kib", 0)) * 1024) / 1048576,
                 known(s["delivered"]), s["conns"] * 2, known(s["lost"])))
         return out
 

@@ -42,6 +42,14 @@ proc__mem_kib()
 	awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status
 }
 
+# KiB resident in a process's mappings of BPF maps (the ring buffer, mapped twice over): the
+# maps' memlock counts the same pages
+proc__map_rss_kib()
+{
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { bpf = ($6 == "anon_inode:bpf-map") }
+	     /^Rss:/ && bpf { k += $2 } END { print k + 0 }' /proc/"$1"/smaps
+}
+
 # memlock of the BPF maps a process holds, in bytes (fdinfo has memlock before map_id)
 proc__map_bytes()
 {

@@ -29,7 +29,10 @@
 
 /* ahead of the scenario's own processes when it wakes, yet no real-time priority */
 #define SSWATCH_NICE (-10)
-/* a jiffy is 1 ms at HZ=1000: a step between two polls is bounded by the one before */
+/*
+ * A poll a millisecond: a step is seen within a millisecond of it, unless the host holds the
+ * poller up, which makes the judge's bound earlier (looser), never later
+ */
 #define SSWATCH_TICK_POLL_NS 1000000
 
 struct sswatch *sswatch__map(void)

@@ -73,6 +73,10 @@ static const struct tcp_seg *judge__ack_of(const struct ladder_judge *j, bool ou
  * came meanwhile), the last to arrive by then. The ones before were dropped on the way in
  * (the scenarios' nft rules stamp a segment and then drop it), or the change would have
  * come with them. The first, if none arrived by then: the time is judged apart.
+ *
+ * "By then" is the bound the arrow's time is judged by below, the tick at the segment's
+ * arrival: the run's worst tick (the slack) can be later than the peer's next resend, and
+ * would take a FIN that came 200 ms after the change for the one that made it.
  */
 static const struct tcp_seg *judge__fin_taken(const struct ladder_judge *j, __u64 by_ns)
 {
@@ -82,7 +86,7 @@ static const struct tcp_seg *judge__fin_taken(const struct ladder_judge *j, __u6
 		const struct tcp_seg *s = &j->f->segs[i];
 
 		if (check_wire__theirs(s, j->rec) && (s->flags & TCP_FIN) &&
-		    check_wire__rx(j->f, s) <= by_ns + j->slack)
+		    check_wire__earliest(j->f, check_wire__rx(j->f, s)) <= by_ns)
 			fin = s;
 	}
 	return fin;

@@ -89,6 +89,44 @@ class Bench:
         return median([awk_str(rate / none[k] * 100) for k, rate in mine.items()
                        if none.get(k)])
 
+    def round_ratios(self, cfg):
+        """Per round label: the rate over the same round's no-tracer rate, in percent."""
+        none = {r["label"]: r["rate"] for r in self.churn("none", True)}
+        return {r["label"]: r["rate"] / none[r["label"]] * 100
+                for r in self.churn(cfg, True) if none.get(r["label"])}
+
+    def report_rounds(self):
+        """Each round's ratio, so that a reader sees the noise the medians hide."""
+        labels = sorted({r["label"] for r in self.churn("none", True)},
+                        key=lambda s: int(s[len("round"):]))
+        shown = [c for c in CONFIGS if c in self.configs and c != "none" and
+                 (c != "hist" or self.b["have_hist"])]
+        if not labels or not shown:
+            return []
+        ratios = {c: self.round_ratios(c) for c in shown}
+
+        def row(title, values):
+            cells = ["%.1f" % v if v is not None else "-" for v in values]
+            known = [str(v) for v in values if v is not None]
+            med = "%.1f" % awk_num(median(known)) if known else "-"
+            return "| %s | %s | %s |" % (title, " | ".join(cells), med)
+
+        out = ["| configuration | %s | median |" % " | ".join(
+                   l.replace("round", "round ") for l in labels),
+               "| --- |" + " ---: |" * (len(labels) + 1)]
+        out += [row(TITLES[c] + ", % of (1)", [ratios[c].get(l) for l in labels])
+                for c in shown]
+        for c in ("tcpclose", "hist"):
+            if "floor" in ratios and c in ratios:
+                out.append(row(TITLES[c] + ", points below the floor",
+                               [ratios["floor"][l] - ratios[c][l]
+                                if l in ratios["floor"] and l in ratios[c] else None
+                                for l in labels]))
+        out += ["", "Each cell: that configuration's connections per second over the no-tracer "
+                "run's of the same round; the rounds ran in a new random order each. A row "
+                "\"points below the floor\" is the floor's cell less tcpclose's, round by round."]
+        return out
+
     def churn_row(self, cfg):
         title = TITLES[cfg]
         if cfg == "hist" and not self.b["have_hist"]:
@@ -296,6 +334,7 @@ class Bench:
         out = []
         for title, section in (
                 ("Churn", self.report_churn),
+                ("Churn, round by round", self.report_rounds),
                 ("Cost per BPF program run (kernel.bpf_stats_enabled=1, one more round)",
                  self.report_progs),
                 ("Timer hooks under a timer-heavy load", self.report_timers),

@@ -134,6 +134,19 @@ static __always_inline void jiffies__sample(struct tw_recent *r, __u64 ns, __u64
 }
 
 /*
+ * Any pair read together on this CPU. The more there are, the likelier one was read while
+ * jiffies were current: one read only while the host held the tick up would put every time
+ * converted by it late by as much, for as long as the CPU has no better.
+ */
+static __always_inline void jiffies__note(__u64 ns, __u64 j)
+{
+	struct tw_recent *r = percpu__get(&tw_last);
+
+	if (r)
+		jiffies__sample(r, ns, j);
+}
+
+/*
  * The time a jiffies value stands for, by this CPU's anchor: of every pair read here, the one
  * that bounds most tightly when its jiffy began. Every timewait socket made on a CPU reads
  * one; a CPU that has none yet reads one now.

@@ -51,7 +51,7 @@ static __always_inline void skc__read_tuple(const struct sock_common *skc, __u8 
 }
 
 /* the connection's tuple, of a socket whose skc_num still holds the local port */
-static __always_inline void conn__read_tuple(struct tcpc_conn *rec, const struct sock_common *skc)
+static __always_inline void conn__read_tuple(struct tcpc_closing *rec, const struct sock_common *skc)
 {
 	skc__read_tuple(skc, &rec->family, &rec->dport, &rec->netns, rec->saddr, rec->daddr);
 	rec->sport = BPF_CORE_READ(skc, skc_num);
@@ -108,7 +108,7 @@ static __always_inline bool skc__addrs_filtered(const struct sock_common *skc, _
 	       (filter_raddr && !cidr__match(&raddrs, family, daddr));
 }
 
-static __always_inline bool conn__filtered(const struct tcpc_conn *rec, const struct net *net)
+static __always_inline bool conn__filtered(const struct tcpc_closing *rec, const struct net *net)
 {
 	if (tuple__filtered(rec->family, rec->sport, rec->dport, net))
 		return true;
@@ -203,7 +203,7 @@ static __always_inline __u64 sk__cgroup_id(const struct sock *sk)
  * The task running now. Only where it is a process: entering FIN_WAIT1 or LAST_ACK (close(),
  * shutdown(): no softirq does), or where context__now() said so.
  */
-static __always_inline void conn__set_task(struct tcpc_conn *rec)
+static __always_inline void conn__set_task(struct tcpc_closing *rec)
 {
 	rec->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -237,33 +237,33 @@ static __always_inline __u8 role__of_state(int state)
  */
 static __always_inline void conn__enter(struct tcpc_closing *c, int state, __u64 now)
 {
-	__u8 from = state__index(c->rec.state), to = state__index(state);
+	__u8 from = state__index(c->state), to = state__index(state);
 
-	if (now < c->rec.enter_ns)
-		now = c->rec.enter_ns;
+	if (now < c->enter_ns)
+		now = c->enter_ns;
 	if (from < TCPC_NR_STATES)
-		c->rec.dwell_ns[from] += now - c->rec.enter_ns;
-	if (to < TCPC_NR_STATES && !(c->rec.visited & (1 << to))) {
-		if (!c->rec.visited)
-			c->rec.start_ns = now;
+		c->dwell_ns[from] += now - c->enter_ns;
+	if (to < TCPC_NR_STATES && !(c->visited & (1 << to))) {
+		if (!c->visited)
+			c->start_ns = now;
 		/* order[] is filled left to right; a state is listed once */
 		for (int i = 0; i < TCPC_NR_STATES; i++) {
-			if (c->rec.order[i] == TCPC_NOT_CLOSING) {
-				c->rec.order[i] = to;
+			if (c->order[i] == TCPC_NOT_CLOSING) {
+				c->order[i] = to;
 				break;
 			}
 		}
-		c->rec.visited |= 1 << to;
+		c->visited |= 1 << to;
 	}
-	c->rec.state = state;
-	c->rec.enter_ns = now;
+	c->state = state;
+	c->enter_ns = now;
 }
 
 /* who the connection is; true if the filters do not want it */
 static __always_inline bool conn__identify(struct tcpc_closing *c, const struct sock_common *skc)
 {
-	conn__read_tuple(&c->rec, skc);
-	return conn__filtered(&c->rec, BPF_CORE_READ(skc, skc_net.net));
+	conn__read_tuple(c, skc);
+	return conn__filtered(c, BPF_CORE_READ(skc, skc_net.net));
 }
 
 /*
@@ -276,7 +276,7 @@ static __always_inline bool conn__identify_sk(struct tcpc_closing *c, const stru
 					      const struct tcp_sock *tp)
 {
 	const struct sock_common *skc = &sk->__sk_common;
-	struct tcpc_conn *rec = &c->rec;
+	struct tcpc_closing *rec = c;
 	const struct net *net = skc->skc_net.net;
 
 	if (!net)
@@ -299,9 +299,8 @@ static __always_inline bool conn__identify_sk(struct tcpc_closing *c, const stru
 static __always_inline void conn__init(struct tcpc_closing *c, __u64 now)
 {
 	__builtin_memset(c, 0, sizeof(*c));
-	__builtin_memset(c->rec.order, TCPC_NOT_CLOSING, sizeof(c->rec.order));
-	c->rec.type = TCPC_EV_CLOSE;
-	c->rec.enter_ns = now;
+	__builtin_memset(c->order, TCPC_NOT_CLOSING, sizeof(c->order));
+	c->enter_ns = now;
 }
 
 /* tcp_skb_cb.tcp_flags is __u8 in 6.1 and __u16 later: read it by its size either way */
@@ -348,11 +347,11 @@ static __always_inline __u32 peer_fin__ack(const struct sock *sk, const struct t
 static __always_inline void note_peer_fin(struct tcpc_closing *c, const struct sock *sk,
 					  const struct tcp_sock *tp)
 {
-	if (c->rec.flags & TCPC_F_PEER_FIN)
+	if (c->flags & TCPC_F_PEER_FIN)
 		return;
-	c->rec.peer_fin_seq = tp->rcv_nxt - 1;
-	c->rec.peer_fin_ack = peer_fin__ack(sk, tp);
-	c->rec.flags |= TCPC_F_PEER_FIN;
+	c->peer_fin_seq = tp->rcv_nxt - 1;
+	c->peer_fin_ack = peer_fin__ack(sk, tp);
+	c->flags |= TCPC_F_PEER_FIN;
 }
 
 #define RCV_SHUTDOWN_BIT 1	/* include/net/sock.h: RCV_SHUTDOWN */
@@ -406,7 +405,7 @@ static __always_inline void hist__add_state(__u32 s, __u64 ns)
 }
 
 /* count a record's dwells but that of state 'skip' (one still going on) */
-static __always_inline void hist__add_before(const struct tcpc_conn *rec, __u32 skip)
+static __always_inline void hist__add_before(const struct tcpc_closing *rec, __u32 skip)
 {
 	for (__u32 s = 0; s < TCPC_NR_STATES; s++)
 		if ((rec->visited & (1 << s)) && s != skip)
@@ -414,36 +413,51 @@ static __always_inline void hist__add_before(const struct tcpc_conn *rec, __u32 
 }
 
 /* count a complete record's dwells */
-static __always_inline void hist__add(const struct tcpc_conn *rec)
+static __always_inline void hist__add(const struct tcpc_closing *rec)
 {
 	hist__add_before(rec, TCPC_NR_STATES);
 }
 
-/* the connection is gone: close the clock of its last state */
+/* the connection is gone: close the clock of its last state, CLOSE's beginning its end */
 static __always_inline void conn__end(struct tcpc_closing *c, __u64 now)
 {
 	conn__enter(c, TCP_CLOSE, now);
-	if (!c->rec.start_ns)
-		c->rec.start_ns = c->rec.enter_ns;
-	c->rec.end_ns = c->rec.enter_ns;
+	if (!c->start_ns)
+		c->start_ns = c->enter_ns;
+}
+
+/*
+ * Put c's record in the ring buffer, ended at end_ns (0: a head, not yet ended); false if it
+ * had no room. Made in place, not copied in: the entry keeps less than the record holds.
+ */
+static __always_inline bool conn__output(const struct tcpc_closing *c, __u64 end_ns,
+					 __u64 tw_sock, __u64 tw_left_ns)
+{
+	struct tcpc_conn *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+
+	if (!rec)
+		return false;
+	tcpc_closing__record(rec, c, end_ns, tw_sock, tw_left_ns);
+	bpf_ringbuf_submit(rec, ringbuf__flags(sizeof(*rec)));
+	return true;
 }
 
 /* the record is complete: send it, or count it as lost */
 static __always_inline void conn__send(struct tcpc_closing *c)
 {
-	if (filter_pid && c->rec.pid != filter_pid)
+	if (filter_pid && c->pid != filter_pid)
 		return;
 	/* a timewait socket no full socket claimed has no cgroup to match */
-	if (filter_cgroup && (c->rec.flags & TCPC_F_PARTIAL) && (c->rec.flags & TCPC_F_TW))
+	if (filter_cgroup && (c->flags & TCPC_F_PARTIAL) && (c->flags & TCPC_F_TW))
 		return;
 	/* a partial record's dwell is a lower bound: it would bias the percentiles */
-	if (hist_enabled && !(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN |
+	if (hist_enabled && !(c->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN |
 					      TCPC_F_STATES_LOST)))
-		hist__add(&c->rec);
-	if (c->rec.flags & TCPC_F_STATES_LOST)
+		hist__add(c);
+	if (c->flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);
-	if (emit_records && bpf_ringbuf_output(&events, &c->rec, sizeof(c->rec),
-					      ringbuf__flags(sizeof(c->rec))))
+	/* sent only once ended (conn__end()): CLOSE began when it ended */
+	if (emit_records && !conn__output(c, c->enter_ns, 0, 0))
 		drop__count(TCPC_DROP_RINGBUF);
 }
 
@@ -465,11 +479,11 @@ static __always_inline bool conn__start(struct tcpc_closing *c, const struct soc
 	conn__init(c, now);
 	if (conn__identify_sk(c, sk, tp))
 		return true;
-	c->rec.cgroup_id = sk__cgroup_id(sk);
-	c->rec.state = state;
+	c->cgroup_id = sk__cgroup_id(sk);
+	c->state = state;
 	if (state__index(state) != TCPC_NOT_CLOSING) {
-		c->rec.flags |= TCPC_F_STATES_LOST;
-		c->rec.role = role__of_state(state);
+		c->flags |= TCPC_F_STATES_LOST;
+		c->role = role__of_state(state);
 	}
 	return false;
 }
@@ -485,17 +499,17 @@ static __always_inline bool conn__start(struct tcpc_closing *c, const struct soc
 static __always_inline bool conn__other_socket(const struct tcpc_closing *c, const struct sock *sk,
 					       const struct tcp_sock *tp)
 {
-	return c->rec.sport != bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) ||
-	       c->rec.dport != bpf_ntohs(sk->__sk_common.skc_dport);
+	return c->sport != bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) ||
+	       c->dport != bpf_ntohs(sk->__sk_common.skc_dport);
 }
 
 /* send the record of a socket whose end went unseen, as far as it was seen, and forget it */
 static __always_inline void conn__send_unseen(struct tcpc_closing *c, __u64 key)
 {
 	drop__count(TCPC_DROP_UNSEEN);
-	c->rec.flags |= TCPC_F_END_UNSEEN;
+	c->flags |= TCPC_F_END_UNSEEN;
 	/* when it ended is unknown: its last state is closed at the moment it began */
-	conn__end(c, c->rec.enter_ns);
+	conn__end(c, c->enter_ns);
 	conn__send(c);
 	bpf_map_delete_elem(&conns, &key);
 }

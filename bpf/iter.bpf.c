@@ -40,11 +40,11 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 	/* started at its estimated entry: a clock never runs back from where it started */
 	if (conn__start(&c, sk, tp, TCP_CLOSE, entered))
 		return;
-	c.rec.flags |= TCPC_F_PARTIAL;
-	c.rec.role = role__of_state(state);
+	c.flags |= TCPC_F_PARTIAL;
+	c.role = role__of_state(state);
 	if (state == TCP_CLOSE_WAIT) {
 		/* bytes sent half-closed from now on: those before were not seen */
-		c.rec.cw_write_seq = tp->write_seq;
+		c.cw_write_seq = tp->write_seq;
 		c.cw_known = 1;
 	}
 	conn__enter(&c, state, entered);
@@ -70,26 +70,26 @@ static __always_inline void report_stuck(struct seq_file *seq, const struct sock
 {
 	struct tcpc_stuck st = {};
 
-	if (c->rec.state != state || now - c->rec.enter_ns < stuck_ns)
+	if (c->state != state || now - c->enter_ns < stuck_ns)
 		return;
-	if (filter_pid && c->rec.pid != filter_pid)
+	if (filter_pid && c->pid != filter_pid)
 		return;
 	st.type = TCPC_EV_STUCK;
-	st.family = c->rec.family;
+	st.family = c->family;
 	st.state = state;
 	st.close_state = state__index(state);
-	st.partial = !!(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
-	st.sport = c->rec.sport;
-	st.dport = c->rec.dport;
-	st.netns = c->rec.netns;
-	st.pid = c->rec.pid;
-	st.cgroup_id = c->rec.cgroup_id;
-	st.age_ns = now - c->rec.enter_ns;
+	st.partial = !!(c->flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
+	st.sport = c->sport;
+	st.dport = c->dport;
+	st.netns = c->netns;
+	st.pid = c->pid;
+	st.cgroup_id = c->cgroup_id;
+	st.age_ns = now - c->enter_ns;
 	st.ts_ns = now;
 	st.ino = ino;
-	__builtin_memcpy(st.saddr, c->rec.saddr, sizeof(st.saddr));
-	__builtin_memcpy(st.daddr, c->rec.daddr, sizeof(st.daddr));
-	__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
+	__builtin_memcpy(st.saddr, c->saddr, sizeof(st.saddr));
+	__builtin_memcpy(st.daddr, c->daddr, sizeof(st.daddr));
+	__builtin_memcpy(st.comm, c->comm, sizeof(st.comm));
 	bpf_seq_write(seq, &st, sizeof(st));
 }
 
@@ -193,12 +193,12 @@ static __always_inline void walk_held(struct seq_file *seq, struct sock_common *
 		st.cgroup_id = sk__cgroup_id(&tp->inet_conn.icsk_inet.sk);
 	}
 	if (c) {
-		if (filter_pid && c->rec.pid != filter_pid)
+		if (filter_pid && c->pid != filter_pid)
 			return;
-		st.pid = c->rec.pid;
-		st.partial = !!(c->rec.flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
-		st.age_ns = st.ts_ns - c->rec.enter_ns;
-		__builtin_memcpy(st.comm, c->rec.comm, sizeof(st.comm));
+		st.pid = c->pid;
+		st.partial = !!(c->flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
+		st.age_ns = st.ts_ns - c->enter_ns;
+		__builtin_memcpy(st.comm, c->comm, sizeof(st.comm));
 	} else if (filter_pid) {
 		return;		/* no process known: not -p's */
 	}

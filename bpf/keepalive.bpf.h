@@ -286,11 +286,11 @@ static __always_inline void keepalive__collect(struct tcpc_closing *c, const str
 	ka = bpf_map_lookup_elem(&kas, &key);
 	if (!ka)
 		return;
-	if (ka->sport == c->rec.sport && ka->dport == c->rec.dport) {
+	if (ka->sport == c->sport && ka->dport == c->dport) {
 		ka__settle(ka, BPF_CORE_READ((const struct inet_connection_sock *)sk,
 					     icsk_probes_out));
-		c->rec.keepalive_probes = ka->probes;
-		c->rec.keepalive_unanswered = ka->unanswered;
+		c->keepalive_probes = ka->probes;
+		c->keepalive_unanswered = ka->unanswered;
 	}
 	if (!bpf_map_delete_elem(&kas, &key))
 		__sync_fetch_and_add(&ka_entries, -1);

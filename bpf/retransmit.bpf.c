@@ -18,7 +18,7 @@ static __always_inline void count_fin_retrans(struct sock *sk, const struct sk_b
 
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (c)
-		c->rec.fin_retrans++;
+		c->fin_retrans++;
 }
 
 /* up to 6.1 (and more): (sk, skb), fired only for segments that went out */
@@ -57,11 +57,11 @@ int BPF_PROG(tcpc_receive_reset, struct sock *sk)
 		return 0;
 	state = sk->__sk_common.skc_state;
 	if ((state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2) && conn__aborted_on_data(c, tp)) {
-		c->rec.flags |= TCPC_F_RST_SENT;
-		c->rec.rst_reason = TCPC_RST_DATA_AFTER_CLOSE;
+		c->flags |= TCPC_F_RST_SENT;
+		c->rst_reason = TCPC_RST_DATA_AFTER_CLOSE;
 		return 0;
 	}
-	c->rec.flags |= TCPC_F_RST_RECEIVED;
+	c->flags |= TCPC_F_RST_RECEIVED;
 	return 0;
 }
 
@@ -86,7 +86,7 @@ int BPF_PROG(tcpc_send_reset, const struct sock *sk, const struct sk_buff *skb)
 
 		c = bpf_map_lookup_elem(&conns, &key);
 		if (c && c->await_reset)
-			c->rec.flags |= TCPC_F_RST_SENT;
+			c->flags |= TCPC_F_RST_SENT;
 		return 0;
 	}
 	if (state == TCP_TIME_WAIT) {
@@ -101,6 +101,6 @@ int BPF_PROG(tcpc_send_reset, const struct sock *sk, const struct sk_buff *skb)
 		return 0;
 	c = conn__get(sk, tp, bpf_ktime_get_ns());
 	if (c)
-		c->rec.flags |= TCPC_F_RST_SENT;
+		c->flags |= TCPC_F_RST_SENT;
 	return 0;
 }

@@ -27,17 +27,17 @@ static __always_inline void emit_transition(const struct tcpc_closing *c, int ol
 		return;
 	}
 	t->type = TCPC_EV_TRANSITION;
-	t->family = c->rec.family;
+	t->family = c->family;
 	t->oldstate = oldstate;
 	t->newstate = newstate;
-	t->sport = c->rec.sport;
-	t->dport = c->rec.dport;
-	t->netns = c->rec.netns;
+	t->sport = c->sport;
+	t->dport = c->dport;
+	t->netns = c->netns;
 	t->ts_ns = now;
 	t->unanswered = 0;
 	t->pad = 0;
-	__builtin_memcpy(t->saddr, c->rec.saddr, sizeof(t->saddr));
-	__builtin_memcpy(t->daddr, c->rec.daddr, sizeof(t->daddr));
+	__builtin_memcpy(t->saddr, c->saddr, sizeof(t->saddr));
+	__builtin_memcpy(t->daddr, c->daddr, sizeof(t->daddr));
 	if (task) {
 		t->pid = bpf_get_current_pid_tgid() >> 32;
 		bpf_get_current_comm(t->comm, sizeof(t->comm));
@@ -54,11 +54,11 @@ static __always_inline void emit_transition(const struct tcpc_closing *c, int ol
  */
 static __always_inline void note_our_fin(struct tcpc_closing *c, const struct tcp_sock *tp)
 {
-	if (c->rec.flags & TCPC_F_OUR_FIN)
+	if (c->flags & TCPC_F_OUR_FIN)
 		return;
-	c->rec.fin_seq = tp->write_seq;
-	c->rec.fin_ack = tp->rcv_nxt;
-	c->rec.flags |= TCPC_F_OUR_FIN;
+	c->fin_seq = tp->write_seq;
+	c->fin_ack = tp->rcv_nxt;
+	c->flags |= TCPC_F_OUR_FIN;
 }
 
 /* why a local abort (the kernel's own close paths, net/ipv4/tcp.c) sends its reset */
@@ -73,10 +73,10 @@ static __always_inline __u8 local_abort_reason(const struct tcpc_closing *c, con
 	 * its process): inet_child_forget() aborts it as its listener closes, whatever data it
 	 * holds. A TCP Fast Open child too.
 	 */
-	if (!sk->sk_socket && !(c->rec.flags & TCPC_F_OUR_FIN))
+	if (!sk->sk_socket && !(c->flags & TCPC_F_OUR_FIN))
 		return TCPC_RST_LISTENER_CLOSED;
 	/* a FIN takes one sequence number but is not data; reading EOF counts it as copied */
-	if ((c->rec.flags & TCPC_F_PEER_FIN) && unread)
+	if ((c->flags & TCPC_F_PEER_FIN) && unread)
 		unread--;
 	if (unread)
 		return TCPC_RST_UNREAD_DATA;
@@ -116,7 +116,7 @@ static __always_inline __u8 fin_wait2__reset_reason(const struct tcpc_closing *c
 static __always_inline bool conn__closed(struct tcpc_closing *c, const struct sock *sk,
 					 const struct tcp_sock *tp, int oldstate, __u64 now)
 {
-	struct tcpc_conn *rec = &c->rec;
+	struct tcpc_closing *rec = c;
 	bool fin_done = oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING;
 	__u8 timer_cause;
 
@@ -233,13 +233,13 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 		if (conn__start(c, sk, tp, oldstate, now))
 			return 0;
 		created = true;
-	} else if (c->rec.state != oldstate && state__index(oldstate) != TCPC_NOT_CLOSING) {
+	} else if (c->state != oldstate && state__index(oldstate) != TCPC_NOT_CLOSING) {
 		/* a change the kernel did not let us see (a run nested in another one on this
 		 * CPU is skipped): its state was entered by now, and says who closed first */
 		if (oldstate == TCP_CLOSING)
-			c->rec.role = TCPC_ROLE_SIMULTANEOUS;
-		else if (!c->rec.role)
-			c->rec.role = role__of_state(oldstate);
+			c->role = TCPC_ROLE_SIMULTANEOUS;
+		else if (!c->role)
+			c->role = role__of_state(oldstate);
 		conn__enter(c, oldstate, now);
 	}
 
@@ -251,30 +251,29 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 	switch (newstate) {
 	case TCP_FIN_WAIT1:
 		/* close() or shutdown(SHUT_WR) from ESTABLISHED or SYN_RECV */
-		c->rec.role = TCPC_ROLE_ACTIVE;
+		c->role = TCPC_ROLE_ACTIVE;
 		note_our_fin(c, tp);
-		conn__set_task(&c->rec);
+		conn__set_task(c);
 		break;
 	case TCP_CLOSE_WAIT:
-		c->rec.role = TCPC_ROLE_PASSIVE;
+		c->role = TCPC_ROLE_PASSIVE;
 		note_peer_fin(c, sk, tp);
-		c->rec.cw_write_seq = tp->write_seq;
+		c->cw_write_seq = tp->write_seq;
 		c->cw_known = 1;
 		break;
 	case TCP_LAST_ACK:
-		if (c->cw_known)
-			c->rec.halfclosed_bytes = tp->write_seq - c->rec.cw_write_seq;
+		/* our FIN takes write_seq: fin_seq less cw_write_seq were sent half-closed */
 		note_our_fin(c, tp);
-		conn__set_task(&c->rec);
+		conn__set_task(c);
 		break;
 	case TCP_CLOSING:
-		c->rec.role = TCPC_ROLE_SIMULTANEOUS;
+		c->role = TCPC_ROLE_SIMULTANEOUS;
 		note_peer_fin(c, sk, tp);
 		break;
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV ||
 		    oldstate == TCP_ESTABLISHED)
-			c->rec.role = TCPC_ROLE_NONE;
+			c->role = TCPC_ROLE_NONE;
 		if (!conn__closed(c, sk, tp, oldstate, now)) {
 			if (!created)
 				bpf_map_delete_elem(&conns, &key);
@@ -318,7 +317,7 @@ int BPF_PROG(tcpc_destroy, struct sock *sk)
 	if (c->await_reset) {
 		/* a reset went out: the listener's going ended it; none: it was a twin, or
 		 * a child tcp_v4_syn_recv_sock() made and dropped, never a connection */
-		if (c->rec.flags & TCPC_F_RST_SENT)
+		if (c->flags & TCPC_F_RST_SENT)
 			conn__send(c);
 		goto out;
 	}
@@ -327,7 +326,7 @@ int BPF_PROG(tcpc_destroy, struct sock *sk)
 		/* an orphan is destroyed right after its CLOSE: if that made a timewait socket,
 		 * the record goes on there, whatever state change was missed before */
 		if (timewait__claim(c, sk, tp, bpf_ktime_get_ns()) ||
-		    !conn__closed(c, sk, tp, c->rec.state, bpf_ktime_get_ns()))
+		    !conn__closed(c, sk, tp, c->state, bpf_ktime_get_ns()))
 			goto out;
 	}
 	/*
@@ -337,7 +336,7 @@ int BPF_PROG(tcpc_destroy, struct sock *sk)
 	 */
 	now_in = context__now();
 	if (now_in == TCPC_CTX_PROCESS || (now_in == TCPC_CTX_UNKNOWN && c->await_owner))
-		conn__set_task(&c->rec);
+		conn__set_task(c);
 	conn__send(c);
 out:
 	bpf_map_delete_elem(&conns, &key);

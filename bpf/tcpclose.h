@@ -122,6 +122,7 @@ struct tcpc_conn {
 	__u8 order[TCPC_NR_STATES];	/* close states in the order visited, TCPC_NOT_CLOSING after */
 	__u16 sport;
 	__u16 dport;
+	__u16 pad0;
 	__u32 flags;			/* TCPC_F_* */
 	__u32 netns;			/* network namespace inode number */
 	__u32 pid;			/* process seen in process context, 0 if none */
@@ -133,6 +134,7 @@ struct tcpc_conn {
 	__u32 keepalive_unanswered;	/* the longest run of them that got no answer */
 	__u32 tw_restarts;		/* restarts of the 2MSL timer seen (a backend may merge
 					 * resends it cannot tell apart: docs/BACKENDS.md) */
+	__u32 pad1;
 	__u64 halfclosed_bytes;		/* sent after the peer's FIN, before ours */
 	__u64 start_ns;			/* first close transition */
 	__u64 enter_ns;			/* when the current state was entered */
@@ -152,21 +154,103 @@ struct tcpc_conn {
 
 /*
  * A full socket's connection while it closes, the value of 'conns' (keyed by the socket):
- * the record being assembled plus what is needed to assemble it. User space reads 'conns' at
- * exit for the records still waiting for their owner. A timewait socket that carries the
- * connection on is followed in 'tws' by a struct tcpc_tw.
+ * what its record (struct tcpc_conn, made by tcpc_closing__record()) holds by then, and what
+ * is needed to assemble it; the fields as the record names them. 192 bytes, so that a hash
+ * element (its header, the key and this, plus the allocator's 8) is a 256-byte object, not a
+ * 512-byte one: what the record gets only when it is sent (its end, its timewait phase) is
+ * not kept, nor the bytes sent half-closed (fin_seq less cw_write_seq). User space reads
+ * 'conns' at exit for the records still waiting for their owner.
  */
 struct tcpc_closing {
-	struct tcpc_conn rec;	/* rec.state, rec.enter_ns: the clock of the current state */
-	__u8 cw_known;		/* rec.cw_write_seq was read when the peer's FIN came */
+	__u8 family;
+	__u8 state;		/* current kernel TCP state; enter_ns is its clock */
+	__u8 role;
+	__u8 cause;
+	__u8 rst_reason;
+	__u8 tw_end;
+	__u8 visited;
+	__u8 cw_known;		/* cw_write_seq was read when the peer's FIN came */
+	__u8 order[TCPC_NR_STATES];
+	__u16 sport;
+	__u16 dport;
 	__u8 await_owner;	/* ended by a reset or timer while a process held the socket: the
 				 * record waits for that process's close() (tcp_destroy_sock) */
 	__u8 await_reset;	/* an unaccepted child softirq ended: a connection only if a
 				 * reset follows before it is destroyed (state.bpf.c) */
+	__u32 flags;
+	__u32 netns;
+	__u32 pid;
+	__u32 fin_seq, fin_ack;
+	__u32 peer_fin_seq, peer_fin_ack;
+	__u32 cw_write_seq;
+	__u32 fin_retrans;
+	__u32 keepalive_probes;
+	__u32 keepalive_unanswered;
+	__u32 rcv_shut_data_segs;	/* data segments taken in (tcp_sock.data_segs_in) by the
+					 * time receiving was shut down */
 	__u8 walk_mark;		/* the last TCPC_ITER_MARK walk that found its socket */
 	__u8 rcv_shut_known;	/* rcv_shut_data_segs was read: receiving is shut down */
-	__u32 rcv_shut_data_segs;	/* data segments taken in (tcp_sock.data_segs_in) by then */
+	__u8 pad[2];
+	__u64 start_ns;		/* first close transition */
+	__u64 enter_ns;		/* when the current state was entered */
+	__u64 cgroup_id;
+	__u64 dwell_ns[TCPC_NR_STATES];
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char comm[TCPC_COMM_LEN];
 };
+
+_Static_assert(sizeof(struct tcpc_closing) == 192, "a conns element is a 256-byte object");
+
+/*
+ * The record of c, ended at end_ns (0: not yet, a head), into rec: every byte written, as
+ * rec may be a ring buffer's reservation. tw_sock and tw_left_ns are a head's
+ * (TCPC_F_TW_HEAD, TCPC_F_PARTIAL); the 2MSL restarts are the timewait phase's, 0 here.
+ */
+static inline void tcpc_closing__record(struct tcpc_conn *rec, const struct tcpc_closing *c,
+					__u64 end_ns, __u64 tw_sock, __u64 tw_left_ns)
+{
+	rec->type = TCPC_EV_CLOSE;
+	rec->family = c->family;
+	rec->state = c->state;
+	rec->role = c->role;
+	rec->cause = c->cause;
+	rec->rst_reason = c->rst_reason;
+	rec->tw_end = c->tw_end;
+	rec->visited = c->visited;
+	__builtin_memcpy(rec->order, c->order, sizeof(rec->order));
+	rec->sport = c->sport;
+	rec->dport = c->dport;
+	rec->pad0 = 0;
+	rec->flags = c->flags;
+	rec->netns = c->netns;
+	rec->pid = c->pid;
+	rec->fin_seq = c->fin_seq;
+	rec->fin_ack = c->fin_ack;
+	rec->peer_fin_seq = c->peer_fin_seq;
+	rec->peer_fin_ack = c->peer_fin_ack;
+	rec->cw_write_seq = c->cw_write_seq;
+	rec->fin_retrans = c->fin_retrans;
+	rec->keepalive_probes = c->keepalive_probes;
+	rec->keepalive_unanswered = c->keepalive_unanswered;
+	rec->tw_restarts = 0;
+	rec->pad1 = 0;
+	/* our FIN, after CLOSE_WAIT, took the sequence number write_seq had come to */
+	rec->halfclosed_bytes = c->cw_known && (c->flags & TCPC_F_OUR_FIN) ?
+				(__u32)(c->fin_seq - c->cw_write_seq) : 0;
+	rec->start_ns = c->start_ns;
+	rec->enter_ns = c->enter_ns;
+	rec->end_ns = end_ns;
+	rec->tw_restart_first_ns = 0;
+	rec->tw_restart_last_ns = 0;
+	rec->tw_left_ns = tw_left_ns;
+	rec->cgroup_id = c->cgroup_id;
+	rec->tw_sock = tw_sock;
+	__builtin_memcpy(rec->dwell_ns, c->dwell_ns, sizeof(rec->dwell_ns));
+	__builtin_memcpy(rec->saddr, c->saddr, sizeof(rec->saddr));
+	__builtin_memcpy(rec->daddr, c->daddr, sizeof(rec->daddr));
+	__builtin_memcpy(rec->comm, c->comm, sizeof(rec->comm));
+}
 
 /* the functions tw_kill_text (bpf/tcpclose.bpf.h) holds the text of */
 enum tcpc_tw_kill_fn {

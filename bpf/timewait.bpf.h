@@ -424,36 +424,34 @@ static __always_inline bool timewait__insert(__u64 tw, const struct tcpc_tw *t, 
 
 /*
  * The timewait socket tw carries the connection of record c on from now, in state 'state'
- * since c->rec.enter_ns: follow it in 'tws', and send what the record has so far as its
+ * since c->enter_ns: follow it in 'tws', and send what the record has so far as its
  * head, after the entry is in (an earlier socket's stale entry at the address, finished by
  * timewait__insert(), sends its end first). --hist counts the states that are over now.
+ * tw_left_ns: of a socket found at start-up, the time its timer had left then.
  */
 static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, __u64 expires,
-					     __u64 now)
+					     __u64 tw_left_ns, __u64 now)
 {
-	struct tcpc_conn *rec = &c->rec;
 	struct tcpc_tw t = {
-		.enter_us = tw__us(rec->enter_ns), .expires = expires, .sport = rec->sport,
-		.dport = rec->dport, .state = rec->state,
+		.enter_us = tw__us(c->enter_ns), .expires = expires, .sport = c->sport,
+		.dport = c->dport, .state = c->state,
 	};
 
 	/* -p: no record will be sent; a timewait socket has no process of its own */
-	if (filter_pid && rec->pid != filter_pid)
+	if (filter_pid && c->pid != filter_pid)
 		return;
-	if (rec->flags & TCPC_F_PARTIAL)
+	if (c->flags & TCPC_F_PARTIAL)
 		t.flags |= TCPC_TWF_PARTIAL;
-	if (rec->flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST))
+	if (c->flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST))
 		t.flags |= TCPC_TWF_NO_HIST;
 	if (!timewait__insert(tw, &t, now))
 		return;
-	rec->flags |= TCPC_F_TW | TCPC_F_TW_HEAD;
-	rec->tw_sock = tw;
+	c->flags |= TCPC_F_TW | TCPC_F_TW_HEAD;
 	if (hist_enabled && !(t.flags & TCPC_TWF_NO_HIST))
-		hist__add_before(rec, state__index(rec->state));
-	if (rec->flags & TCPC_F_STATES_LOST)
+		hist__add_before(c, state__index(c->state));
+	if (c->flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);
-	if (emit_records && bpf_ringbuf_output(&events, rec, sizeof(*rec),
-					      ringbuf__flags(sizeof(*rec)))) {
+	if (emit_records && !conn__output(c, 0, tw, tw_left_ns)) {
 		/* lost: counted now, and its end not sent */
 		struct tcpc_tw *in = bpf_map_lookup_elem(&tws, &tw);
 
@@ -472,7 +470,7 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct tcpc_closing c;
-	__u64 expires, j = bpf_jiffies64();
+	__u64 expires, tw_left_ns = 0, j = bpf_jiffies64();
 	__u8 substate;
 
 	/* a cgroup is known of full sockets only: one found at start-up cannot be placed */
@@ -483,14 +481,14 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 	conn__init(&c, now);
 	if (conn__identify(&c, &itw->__tw_common))
 		return;
-	c.rec.flags = TCPC_F_PARTIAL;
+	c.flags = TCPC_F_PARTIAL;
 	substate = BPF_CORE_READ(itw, tw_substate);
-	c.rec.state = TCP_CLOSE;
+	c.state = TCP_CLOSE;
 	conn__enter(&c, substate, now);
-	c.rec.role = role__of_state(substate);
+	c.role = role__of_state(substate);
 	expires = BPF_CORE_READ(itw, tw_timer.expires);
 	if (expires > j)
-		c.rec.tw_left_ns = (expires - j) * jiffies__tick_ns();
+		tw_left_ns = (expires - j) * jiffies__tick_ns();
 	if (substate != TCP_TIME_WAIT) {
 		/* an orphaned FIN_WAIT2 was armed for tcp_fin_timeout: its age is what that
 		 * timeout has used up (for --stuck; the record stays partial) */
@@ -498,9 +496,9 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 					      ipv4.sysctl_tcp_fin_timeout);
 		__u64 armed_ns = jiffies__to_ns(expires - timeout);
 
-		c.rec.enter_ns = c.rec.start_ns = armed_ns < now ? armed_ns : now;
+		c.enter_ns = c.start_ns = armed_ns < now ? armed_ns : now;
 	}
-	timewait__follow(tw, &c, expires, now);
+	timewait__follow(tw, &c, expires, tw_left_ns, now);
 }
 
 /* a timewait socket's timer was armed for the first time: remember it for the claim */
@@ -571,7 +569,7 @@ static __always_inline bool timewait__claim(struct tcpc_closing *c, const struct
 			note_peer_fin(c, sk, tp);
 			conn__enter(c, TCP_TIME_WAIT, m->ns);
 		}
-		timewait__follow(m->tw, c, BPF_CORE_READ(itw, tw_timer.expires), now);
+		timewait__follow(m->tw, c, BPF_CORE_READ(itw, tw_timer.expires), 0, now);
 		m->tw = 0;
 		return true;
 	}

@@ -287,6 +287,7 @@ static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, _
 	size_t nkeys;
 	__u64 *keys = map__keys(map, &nkeys);
 	struct tcpc_closing c;
+	struct tcpc_conn rec;
 	int n = 0;
 
 	for (size_t i = 0; i < nkeys; i++) {
@@ -294,7 +295,9 @@ static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, _
 		    !pick(&c, mark))
 			continue;
 		if (!bpf_map__delete_elem(map, &keys[i], sizeof(keys[i]), 0)) {
-			fn(ctx, &c.rec, sizeof(c.rec));
+			/* ended (CLOSE, or as far as seen): when its last state began */
+			tcpc_closing__record(&rec, &c, c.enter_ns, 0, 0);
+			fn(ctx, &rec, sizeof(rec));
 			n++;
 		}
 	}
@@ -362,11 +365,10 @@ static bool went_unseen(struct tcpc_closing *c, __u8 mark)
 {
 	if (c->walk_mark == mark || c->await_owner || c->await_reset)
 		return false;
-	c->rec.flags |= TCPC_F_END_UNSEEN;
-	c->rec.state = TCP_CLOSE;
-	if (!c->rec.start_ns)
-		c->rec.start_ns = c->rec.enter_ns;
-	c->rec.end_ns = c->rec.enter_ns;
+	c->flags |= TCPC_F_END_UNSEEN;
+	c->state = TCP_CLOSE;
+	if (!c->start_ns)
+		c->start_ns = c->enter_ns;
 	return true;
 }
 

@@ -38,17 +38,16 @@ static struct tcpc_closing gone_entry(int state, int idx)
 {
 	struct tcpc_closing c = {};
 
-	c.rec.type = TCPC_EV_CLOSE;
-	c.rec.family = AF_INET;
-	c.rec.sport = GONE_SPORT;
-	c.rec.dport = GONE_DPORT;
-	c.rec.pid = getpid();
-	memcpy(c.rec.comm, "gone", 5);
-	memset(c.rec.order, TCPC_NOT_CLOSING, sizeof(c.rec.order));
-	c.rec.order[0] = idx;
-	c.rec.visited = 1 << idx;
-	c.rec.state = state;
-	c.rec.start_ns = c.rec.enter_ns = clock__now_ns();
+	c.family = AF_INET;
+	c.sport = GONE_SPORT;
+	c.dport = GONE_DPORT;
+	c.pid = getpid();
+	memcpy(c.comm, "gone", 5);
+	memset(c.order, TCPC_NOT_CLOSING, sizeof(c.order));
+	c.order[0] = idx;
+	c.visited = 1 << idx;
+	c.state = state;
+	c.start_ns = c.enter_ns = clock__now_ns();
 	return c;
 }
 

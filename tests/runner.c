@@ -388,18 +388,24 @@ static void runner__report(struct job *j, int status, bool timed_out, struct tal
 /*
  * A test that failed while the kernel ran tcpclose's hooks in PID 1's context, where this
  * project's test kernel runs no BPF program and counts nothing (docs/KERNEL-SKIPS.md), was
- * not given the events it judges: say so with its output, and run it once more, whose
- * result counts. Any other failure, or a second one, is reported as it is.
+ * not given the events it judges; one whose kernel did not follow its script
+ * (test__off_script()) did not run the scenario it judges. Say so with its output, and run
+ * it once more, whose result counts. Any other failure, or a second one, is reported as it is.
  */
 static bool runner__rerun(struct job *j, int status, bool timed_out)
 {
 	bool failed = timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	long seen = kernel_skips__stop(&j->skips);
+	const char *off = j->state ? j->state->off_script : "";
 
-	if (!failed || j->again || seen <= 0)
+	if (!failed || j->again || (seen <= 0 && !off[0]))
 		return false;
-	printf("#%d %s: failed while the kernel ran %ld of tcpclose's hooks in PID 1's context, where it skips BPF (docs/KERNEL-SKIPS.md): once more\n",
-	       j->idx + 1, tests[j->idx].name, seen);
+	if (seen > 0)
+		printf("#%d %s: failed while the kernel ran %ld of tcpclose's hooks in PID 1's context, where it skips BPF (docs/KERNEL-SKIPS.md): once more\n",
+		       j->idx + 1, tests[j->idx].name, seen);
+	else
+		printf("#%d %s: failed where the kernel did not follow its script (%s): once more\n",
+		       j->idx + 1, tests[j->idx].name, off);
 	runner__sweep(j->pid);
 	runner__dump(j->out, 0, -1);
 	fflush(stdout);

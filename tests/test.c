@@ -64,6 +64,14 @@ bool test__failed(void)
 	return test__sub ? test__sub->failed : test__has_failed;
 }
 
+/* a reason given to the runner: one line of at most SKIP_LEN - 1 bytes, printed after label */
+static void test__reason(char *buf, const char *label, const char *fmt, va_list ap)
+{
+	vsnprintf(buf, SKIP_LEN, fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("%s: %s\n", label, buf);
+}
+
 void test__skip(const char *fmt, ...)
 {
 	char *why = test__sub ? test__sub->why : test__state ? test__state->why : NULL;
@@ -71,10 +79,8 @@ void test__skip(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	test__reason(buf, "SKIP", fmt, ap);
 	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	printf("SKIP: %s\n", buf);
 	if (!why)
 		return;
 	memcpy(why, buf, sizeof(buf));
@@ -82,6 +88,18 @@ void test__skip(const char *fmt, ...)
 		test__sub->skipped = true;
 	else
 		test__state->skipped = true;
+}
+
+void test__off_script(const char *fmt, ...)
+{
+	char buf[SKIP_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	test__reason(buf, "off script", fmt, ap);
+	va_end(ap);
+	if (test__state && !test__state->off_script[0])
+		memcpy(test__state->off_script, buf, sizeof(buf));
 }
 
 /* where the test's output has got to: its stdout is the job's memfd */

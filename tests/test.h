@@ -31,6 +31,12 @@ void test__fail(void);
 bool test__failed(void);
 bool test__start_subtest(const char *name);
 void test__skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The kernel did not follow the test's script (a segment order loopback cannot promise, seen
+ * in the kernel's own counters): the test still fails if an assertion does, and the runner
+ * runs it once more, saying why; a second failure counts.
+ */
+void test__off_script(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int test__system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* fork(): in the child (0) it dies with the test (PR_SET_PDEATHSIG); in the test, its pid */

@@ -27,6 +27,7 @@ struct test_state {
 	char why[SKIP_LEN];
 	bool skipped;		/* test__skip() outside any subtest */
 	bool failed_outside;	/* an assertion failed outside any subtest */
+	char off_script[SKIP_LEN];	/* test__off_script(): what the kernel did instead */
 	bool has_subtests;	/* even if -t filtered them all out */
 	int nsub;		/* subtests run: those filtered out are not here */
 	struct subtest_state sub[MAX_SUBTESTS];

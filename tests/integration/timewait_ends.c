@@ -65,8 +65,10 @@ void test_timewait_reused(void)
 		if (i) {
 			conns__sleep_ms(REUSE_WAIT_MS);
 			if (!ASSERT_OK(tw__ss_get("state time-wait", cport, lport, &s),
-				       "ss: the previous connection is in TIME-WAIT"))
+				       "ss: the previous connection is in TIME-WAIT")) {
+				tw__check_reordered(&f);
 				goto out;
+			}
 		}
 		/* the same local port each time, bound with SO_REUSEADDR */
 		if (!ASSERT_OK(tw__connect(&p, lfd, lport, cport), "connect from the same port"))
@@ -166,9 +168,13 @@ static void timewait_rst__run(const char *backend)
 	if (!ASSERT_GE(lfd, 0, "listen") ||
 	    !ASSERT_OK(tw__connect(&p, lfd, lport, -1), "connect") ||
 	    !ASSERT_OK(tw__close_active(&p, 0), "active close") ||
-	    !ASSERT_OK(tw__settle(lport, SETTLE_MS), "connection settled") ||
-	    !ASSERT_OK(tw__ss_get("state time-wait", p.cport, lport, &s), "ss: in TIME-WAIT") ||
-	    !ASSERT_OK(capture__poll(&f.cap), "capture"))
+	    !ASSERT_OK(tw__settle(lport, SETTLE_MS), "connection settled"))
+		goto out;
+	if (!ASSERT_OK(tw__ss_get("state time-wait", p.cport, lport, &s), "ss: in TIME-WAIT")) {
+		tw__check_reordered(&f);
+		goto out;
+	}
+	if (!ASSERT_OK(capture__poll(&f.cap), "capture"))
 		goto out;
 	fin = capture__fin(&f.cap, lport, 0);
 	if (!ASSERT_NOT_NULL(fin, "the server's FIN in the capture"))
@@ -182,8 +188,11 @@ static void timewait_rst__run(const char *backend)
 		goto out;
 	conns__sleep_ms(50);
 	if (!ASSERT_OK(tw__ss_get("state time-wait", p.cport, lport, &s),
-		       "ss: still in TIME-WAIT after an out-of-window RST") ||
-	    !ASSERT_OK(timewait_ends__send_rst(&p, rcv_nxt, false), "send the RST") ||
+		       "ss: still in TIME-WAIT after an out-of-window RST")) {
+		tw__check_reordered(&f);
+		goto out;
+	}
+	if (!ASSERT_OK(timewait_ends__send_rst(&p, rcv_nxt, false), "send the RST") ||
 	    !ASSERT_OK(timewait_ends__wait_gone(p.cport, lport, 1000),
 		       "ss: the RST killed the TIME-WAIT"))
 		goto out;

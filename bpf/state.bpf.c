@@ -121,7 +121,7 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 	__u8 timer_cause;
 
 	keepalive__collect(c, sk);
-	if (fin_done && timewait__claim(c, sk, tp, now))
+	if (fin_done && timewait__claim(c, sk, tp, now, false))
 		return false;
 	timer_cause = tcptimer__cause(sk, oldstate, now);
 	if (timer_cause != TCPC_CAUSE_NORMAL) {
@@ -325,7 +325,7 @@ int BPF_PROG(tcpc_destroy, struct sock *sk)
 		drop__count(TCPC_DROP_LATE);
 		/* an orphan is destroyed right after its CLOSE: if that made a timewait socket,
 		 * the record goes on there, whatever state change was missed before */
-		if (timewait__claim(c, sk, tp, bpf_ktime_get_ns()) ||
+		if (timewait__claim(c, sk, tp, bpf_ktime_get_ns(), true) ||
 		    !conn__closed(c, sk, tp, c->state, bpf_ktime_get_ns()))
 			goto out;
 	}

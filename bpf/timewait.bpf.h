@@ -545,10 +545,10 @@ static __always_inline bool timewait__of_sk(__u64 tw, const struct sock *sk,
  * made a timewait socket for it on this CPU, that socket carries the connection on: it is
  * followed in 'tws' (timewait__follow()), on the clock of the moment its timer was armed. An
  * orphaned FIN_WAIT2 goes on in it (substate FIN_WAIT2) until the peer's FIN; else TIME_WAIT
- * begins.
+ * begins. late: claimed at the socket's destruction, its CLOSE unseen (tcpc_destroy).
  */
 static __always_inline bool timewait__claim(struct tcpc_closing *c, const struct sock *sk,
-					    const struct tcp_sock *tp, __u64 now)
+					    const struct tcp_sock *tp, __u64 now, bool late)
 {
 	struct tw_recent *recent = percpu__get(&tw_last);
 	const struct inet_timewait_sock *itw;
@@ -564,6 +564,16 @@ static __always_inline bool timewait__claim(struct tcpc_closing *c, const struct
 		if (!m->tw || !timewait__of_sk(m->tw, sk, tp))
 			continue;
 		itw = (const void *)m->tw;
+		/*
+		 * Only a FIN_WAIT2 or a CLOSING becomes a timewait socket. Still FIN_WAIT1 at a
+		 * late claim (tcpc_destroy), the kernel skipped the runs of the change and of
+		 * CLOSE (nested in another on this CPU): FIN_WAIT2 was entered by the time the
+		 * socket was made, the likelier of the two (CLOSING needs crossed FINs). Without
+		 * it the timewait entry took FIN_WAIT1 for TIME_WAIT and the peer's FIN for a
+		 * restart of 2MSL. tcpc_state has entered CLOSE's old state already.
+		 */
+		if (late && c->state != TCP_FIN_WAIT2 && c->state != TCP_CLOSING)
+			conn__enter(c, TCP_FIN_WAIT2, m->ns);
 		if (BPF_CORE_READ(itw, tw_substate) == TCP_TIME_WAIT) {
 			/* the peer's FIN ended FIN_WAIT2 or CLOSING just now */
 			note_peer_fin(c, sk, tp);

@@ -276,23 +276,22 @@ static __always_inline bool conn__identify_sk(struct tcpc_closing *c, const stru
 					      const struct tcp_sock *tp)
 {
 	const struct sock_common *skc = &sk->__sk_common;
-	struct tcpc_closing *rec = c;
 	const struct net *net = skc->skc_net.net;
 
 	if (!net)
 		return conn__identify(c, skc);
-	rec->family = skc->skc_family;
-	rec->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
-	rec->dport = bpf_ntohs(skc->skc_dport);
-	rec->netns = net->ns.inum;
-	if (rec->family == AF_INET) {
-		*(__u32 *)rec->saddr = skc->skc_rcv_saddr;
-		*(__u32 *)rec->daddr = skc->skc_daddr;
+	c->family = skc->skc_family;
+	c->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	c->dport = bpf_ntohs(skc->skc_dport);
+	c->netns = net->ns.inum;
+	if (c->family == AF_INET) {
+		*(__u32 *)c->saddr = skc->skc_rcv_saddr;
+		*(__u32 *)c->daddr = skc->skc_daddr;
 	} else {
-		__builtin_memcpy(rec->saddr, &skc->skc_v6_rcv_saddr, 16);
-		__builtin_memcpy(rec->daddr, &skc->skc_v6_daddr, 16);
+		__builtin_memcpy(c->saddr, &skc->skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(c->daddr, &skc->skc_v6_daddr, 16);
 	}
-	return conn__filtered(rec, net) || sk__cgroup_filtered(sk);
+	return conn__filtered(c, net) || sk__cgroup_filtered(sk);
 }
 
 /* a fresh record, not yet identified (connect() has not bound the local port yet) */

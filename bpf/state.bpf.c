@@ -116,7 +116,6 @@ static __always_inline __u8 fin_wait2__reset_reason(const struct tcpc_closing *c
 static __always_inline bool conn__closed(struct tcpc_closing *c, const struct sock *sk,
 					 const struct tcp_sock *tp, int oldstate, __u64 now)
 {
-	struct tcpc_closing *rec = c;
 	bool fin_done = oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING;
 	__u8 timer_cause;
 
@@ -126,29 +125,29 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 	timer_cause = tcptimer__cause(sk, oldstate, now);
 	if (timer_cause != TCPC_CAUSE_NORMAL) {
 		/* a timer gave up; it may have sent a reset first, but the timer is the cause */
-		rec->cause = timer_cause;
-	} else if (rec->flags & TCPC_F_RST_RECEIVED) {
-		rec->cause = TCPC_CAUSE_RST_RECEIVED;
-	} else if (rec->flags & TCPC_F_RST_SENT) {
-		rec->cause = TCPC_CAUSE_RST_SENT;
-		if (!rec->rst_reason)
-			rec->rst_reason = TCPC_RST_ABORT;
+		c->cause = timer_cause;
+	} else if (c->flags & TCPC_F_RST_RECEIVED) {
+		c->cause = TCPC_CAUSE_RST_RECEIVED;
+	} else if (c->flags & TCPC_F_RST_SENT) {
+		c->cause = TCPC_CAUSE_RST_SENT;
+		if (!c->rst_reason)
+			c->rst_reason = TCPC_RST_ABORT;
 	} else if (sk->sk_err == ETIMEDOUT) {
-		rec->cause = TCPC_CAUSE_TIMEOUT;
+		c->cause = TCPC_CAUSE_TIMEOUT;
 	} else if (oldstate == TCP_FIN_WAIT2 &&
-		   (rec->rst_reason = fin_wait2__reset_reason(c, sk, tp))) {
+		   (c->rst_reason = fin_wait2__reset_reason(c, sk, tp))) {
 		/* the kernel sends the reset just after this CLOSE */
-		rec->cause = TCPC_CAUSE_RST_SENT;
+		c->cause = TCPC_CAUSE_RST_SENT;
 		if (context__now() == TCPC_CTX_PROCESS)
-			conn__set_task(rec);
+			conn__set_task(c);
 	} else if (fin_done) {
 		/* tcp_time_wait() made no timewait socket: tcp_max_tw_buckets reached */
-		rec->tw_end = TCPC_TW_OVERFLOW;
+		c->tw_end = TCPC_TW_OVERFLOW;
 	} else if (tcp_need_reset(oldstate)) {
 		/* tcp_close(), tcp_disconnect() and inet_child_forget() set CLOSE before the
 		 * reset goes out, so the reason is read from the socket, as they decide it */
-		rec->cause = TCPC_CAUSE_RST_SENT;
-		rec->rst_reason = local_abort_reason(c, sk, tp);
+		c->cause = TCPC_CAUSE_RST_SENT;
+		c->rst_reason = local_abort_reason(c, sk, tp);
 		/*
 		 * A process closing the socket or its listener, but not always: softirq ends
 		 * unaccepted children too (inet_csk_complete_hashdance() when the listener closes
@@ -157,7 +156,7 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 		 * ICMP error ends (tcp_v4_err()). There the task is the softirq's: name none.
 		 */
 		if (context__now() == TCPC_CTX_PROCESS) {
-			conn__set_task(rec);
+			conn__set_task(c);
 		} else if (oldstate == TCP_SYN_RECV) {
 			/*
 			 * Of those, only the listener's going (inet_child_forget(), which resets
@@ -169,12 +168,12 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 		}
 	}
 	/* the full socket ended without a FIN exchange: by a reset or a timer */
-	if (rec->cause != TCPC_CAUSE_NORMAL && rec->cause != TCPC_CAUSE_FIN_WAIT2_TIMEOUT)
-		rec->role = TCPC_ROLE_ABORTED;
+	if (c->cause != TCPC_CAUSE_NORMAL && c->cause != TCPC_CAUSE_FIN_WAIT2_TIMEOUT)
+		c->role = TCPC_ROLE_ABORTED;
 	conn__end(c, now);
 	if (c->await_reset)
 		return true;
-	if (!rec->pid && sk->sk_socket) {
+	if (!c->pid && sk->sk_socket) {
 		c->await_owner = 1;
 		return true;
 	}

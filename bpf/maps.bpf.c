@@ -27,5 +27,6 @@ __u32 iter_mode;
 __u8 iter_mark;
 __u64 gauges[TCPC_NR_STATES];
 __u64 ka_entries;
+__u64 jiffies_offset;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -85,6 +85,8 @@ extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'ra
 extern const volatile __s64 preempt_count_off;
 /* the backend sees every re-arm of a timewait timer (fentry, kprobe), not only some */
 extern const volatile __u8 tw_rearms_seen;
+/* when jiffy 0 began, by the tightest (clock, jiffies) pair read yet (jiffies.bpf.h) */
+extern __u64 jiffies_offset;
 /*
  * Where tcp_send_reset does not see the resets of timewait sockets (before 6.10): the text
  * ([start, end)) of the functions a timewait socket's kill may come from, for the tracepoint
@@ -174,18 +176,9 @@ struct tw_made {
 	__u64 j;		/* and the jiffies then */
 };
 
-/*
- * jiffies_anchor_*: of every (jiffies, clock) pair read on this CPU, the one that bounds
- * most tightly when a jiffy began (jiffy j began no later than the ns read with it). jiffies
- * move with the clock, a whole TICK_NSEC a jiffy, but lag it while the CPU that updates them
- * is held up (an emulator's other vCPU, a VM's steal time): a pair read then would put every
- * jiffies deadline converted by it that much late.
- */
 struct tw_recent {
 	struct tw_made made[TW_RECENT];
 	__u32 next;
-	__u64 jiffies_anchor_ns;
-	__u64 jiffies_anchor_j;
 };
 
 TCPC_MAP struct {

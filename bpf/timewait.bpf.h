@@ -17,6 +17,7 @@
 #define __TIMEWAIT_BPF_H
 
 #include "conn.bpf.h"
+#include "jiffies.bpf.h"
 
 /* 6.1 keeps these in tcp_timewait_sock; later kernels moved them into sock_common */
 struct tcp_timewait_sock___old {
@@ -110,56 +111,6 @@ static __always_inline bool timewait__netns_dying(__u64 tw)
 	if (bpf_core_field_exists(struct ns_common___old, count))
 		return BPF_CORE_READ((struct ns_common___old *)&net->ns, count.refs.counter) == 0;
 	return BPF_CORE_READ((struct net___old *)net, count.refs.counter) == 0;
-}
-
-static __always_inline __u64 jiffies__tick_ns(void)
-{
-	return NSEC_PER_SEC / (kernel_hz ? kernel_hz : 250);
-}
-
-/* when jiffy j began, no later than the pair (ns, base_j) read in it says */
-static __always_inline __u64 jiffies__start(__u64 ns, __u64 base_j, __u64 j)
-{
-	return ns + (__s64)(j - base_j) * (__s64)jiffies__tick_ns();
-}
-
-/* a pair read together on this CPU: keep it if its jiffy began later than the anchor's says */
-static __always_inline void jiffies__sample(struct tw_recent *r, __u64 ns, __u64 j)
-{
-	if (!r->jiffies_anchor_ns ||
-	    (__s64)(ns - jiffies__start(r->jiffies_anchor_ns, r->jiffies_anchor_j, j)) < 0) {
-		r->jiffies_anchor_ns = ns;
-		r->jiffies_anchor_j = j;
-	}
-}
-
-/*
- * Any pair read together on this CPU. The more there are, the likelier one was read while
- * jiffies were current: one read only while the host held the tick up would put every time
- * converted by it late by as much, for as long as the CPU has no better.
- */
-static __always_inline void jiffies__note(__u64 ns, __u64 j)
-{
-	struct tw_recent *r = percpu__get(&tw_last);
-
-	if (r)
-		jiffies__sample(r, ns, j);
-}
-
-/*
- * The time a jiffies value stands for, by this CPU's anchor: of every pair read here, the one
- * that bounds most tightly when its jiffy began. Every timewait socket made on a CPU reads
- * one; a CPU that has none yet reads one now.
- */
-static __always_inline __u64 jiffies__to_ns(__u64 j)
-{
-	struct tw_recent *r = percpu__get(&tw_last);
-
-	if (!r)
-		return bpf_ktime_get_ns();
-	if (!r->jiffies_anchor_ns)
-		jiffies__sample(r, bpf_ktime_get_ns(), bpf_jiffies64());
-	return jiffies__start(r->jiffies_anchor_ns, r->jiffies_anchor_j, j);
 }
 
 /* --hist: one dwell of a record into this CPU's histograms */
@@ -513,7 +464,7 @@ static __always_inline void timewait__made(__u64 tw, __u64 now)
 	m->tw = tw;
 	m->ns = now;
 	m->j = bpf_jiffies64();
-	jiffies__sample(recent, now, m->j);
+	jiffies__note(now, m->j);
 }
 
 /* is the timewait socket tw the one tcp_time_wait() just made of sk? */

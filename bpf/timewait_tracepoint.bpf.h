@@ -132,10 +132,8 @@ static __always_inline void timewait__timer_start(__u64 tw)
 	struct tcpc_tw *t;
 	__u64 now;
 
-	now = bpf_ktime_get_ns();
-	if (rearm)
-		jiffies__note(now, bpf_jiffies64());
 	timewait__resolve(TW_NEXT_START, tw, NULL);
+	now = bpf_ktime_get_ns();
 	if (rearm) {
 		t = bpf_map_lookup_elem(&tws, &tw);
 		if (t && timewait__same_socket(tw, t)) {
@@ -200,22 +198,19 @@ static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct tcpc_tw_pending *p;
 	struct tcpc_tw *t;
-	__u64 now, j;
+	__u64 now;
 
-	/* what the resolve below may settle converts deadlines: anchor them by now too */
-	now = bpf_ktime_get_ns();
-	j = bpf_jiffies64();
-	jiffies__note(now, j);
 	timewait__resolve(TW_NEXT_OTHER, tw, NULL);
 	t = bpf_map_lookup_elem(&tws, &tw);
 	p = percpu__get(&tw_pending);
 	if (!t || !p)
 		return;
+	now = bpf_ktime_get_ns();
 	timewait__snapshot(p, tw);
 	p->sport = t->sport;
 	p->dport = t->dport;
 	p->ts_ns = now;
-	p->jiffies = j;
+	p->jiffies = bpf_jiffies64();
 	if (timewait__netns_dying(tw))
 		p->kind = TCPC_TW_PURGED;
 	else if (timewait__reused_by_connect(tw, t, now))
@@ -241,11 +236,8 @@ static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 /* timer_expire_entry of tw's timer: the cancel just before was expiry's */
 static __always_inline void timewait__timer_expire(__u64 tw)
 {
-	__u64 now = bpf_ktime_get_ns();
-
-	jiffies__note(now, bpf_jiffies64());
 	timewait__resolve(TW_NEXT_EXPIRE, tw, NULL);
-	timewait__expired(tw, now);
+	timewait__expired(tw, bpf_ktime_get_ns());
 }
 
 #endif /* __TIMEWAIT_TRACEPOINT_BPF_H */

@@ -16,12 +16,15 @@
 /* a program of the skeleton by its place in struct tcpclose_bpf: a name it lacks won't build */
 #define PROG(name) offsetof(struct tcpclose_bpf, progs.name)
 
-/* every backend's: the full socket's close, resets and FIN retransmits, the socket walk */
+/*
+ * every backend's: the full socket's close, resets and FIN retransmits, the socket walk,
+ * the tick that anchors jiffies to the clock
+ */
 static const size_t shared_progs[] = {
 	PROG(tcpc_state), PROG(tcpc_destroy), PROG(tcpc_receive_reset), PROG(tcpc_send_reset),
 	/* one of the two, by the tracepoint's arguments (loader.c) */
 	PROG(tcpc_retransmit), PROG(tcpc_retransmit_err),
-	PROG(tcpc_iter),
+	PROG(tcpc_iter), PROG(tcpc_tick),
 };
 
 /* bpf/timer.bpf.c: the timer tracepoints, and the run that settles a cancel left alone */

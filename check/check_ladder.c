@@ -10,7 +10,8 @@ struct ladder_judge {
 	size_t from, to;		/* the connection's segments */
 	struct wire_span spans[WIRE_MAX_CHANGES];
 	int nchanges;
-	__u64 slack;
+	__u64 slack;		/* how early a time read off jiffies may be (check_wire.h) */
+	__u64 late_slack;	/* how late */
 	__u64 base_ns;		/* times in difference lines count from here */
 	void (*diff)(void *ctx, const char *line);
 	void *ctx;
@@ -152,7 +153,7 @@ static bool judge__restart(struct ladder_judge *j, const struct ladder_arrow *a,
 		__u64 rx = check_wire__rx(j->f, s);
 
 		if (!check_wire__theirs(s, j->rec) || !(s->flags & TCP_ACK) || (s->flags & TCP_RST) ||
-		    rx + j->slack < tw_begin)
+		    rx + j->late_slack < tw_begin)
 			continue;
 		causes++;
 		before |= rx <= a->t_ns + j->slack;
@@ -212,7 +213,7 @@ static void judge__arrow(struct ladder_judge *j, const struct ladder *l,
 	judge__num(j, what, "ack", &a->ack, s->ack);
 	if (arrow__before_segment(j, a)) {
 		stamp = check_wire__tx(j->f, s);
-		if (a->t_ns > stamp + j->slack)
+		if (a->t_ns > stamp + j->late_slack)
 			judge__diff(j, what, "drawn at %.2f ms, after it left at %.2f ms",
 				    ms(a->t_ns, j->base_ns), ms(stamp, j->base_ns));
 		/* and the other side of its change's bracket, which other evidence sets */
@@ -240,7 +241,7 @@ static void judge__arrow(struct ladder_judge *j, const struct ladder *l,
 				    ms(stamp, j->base_ns));
 	}
 	if (a->change >= 0 && a->change < j->nchanges &&
-	    a->t_ns > j->spans[a->change].hi + j->slack)
+	    a->t_ns > j->spans[a->change].hi + j->late_slack)
 		judge__diff(j, what, "drawn at %.2f ms, after %.2f ms", ms(a->t_ns, j->base_ns),
 			    ms(j->spans[a->change].hi, j->base_ns));
 }
@@ -250,7 +251,8 @@ int check_ladder__judge(const struct wire_facts *f, const struct tcpc_conn *rec,
 			void *ctx, int *arrows)
 {
 	struct ladder_judge j = { .f = f, .rec = rec, .diff = diff, .ctx = ctx,
-				  .slack = check_wire__slack(f), .base_ns = base_ns };
+				  .slack = check_wire__slack(f),
+				  .late_slack = check_wire__late_slack(f), .base_ns = base_ns };
 	struct ladder l;
 	int matched = 0;
 

@@ -243,6 +243,11 @@ __u64 check_wire__slack(const struct wire_facts *f)
 	return lag > jiffy ? lag : jiffy;
 }
 
+__u64 check_wire__late_slack(const struct wire_facts *f)
+{
+	return wire__jiffy_ns(f);
+}
+
 /* a record's times are kept in 1.024 us units (struct tcpc_tw), truncated */
 #define RECORD_RESOLUTION_NS 1024
 
@@ -452,6 +457,32 @@ static void ss__bound(const struct sswatch_sock *ss, const struct tcpc_conn *rec
 			span__hi(&spans[j], ss->gone_t1, "ss: gone");
 }
 
+/*
+ * An orphan's FIN_WAIT2 is a timewait socket's (tcp_time_wait() made it when the ACK of our
+ * FIN came), and it takes the peer's FIN itself: tcp_timewait_state_process() enters
+ * TIME_WAIT and re-arms the timer, and only then is the ACK sent. So where a dump showed the
+ * socket in FIN_WAIT2 as a timewait socket, our ACK of the peer's FIN bounds TIME_WAIT's
+ * start: of its last FIN, where the tracepoint backend may read TIME_WAIT from a resend.
+ */
+static void ss__timewait_took_fin(const struct sswatch_sock *ss, const struct tcpc_conn *rec,
+				  const struct wire_end *w, bool rearm_blind, int nchanges,
+				  struct wire_span *spans)
+{
+	bool fw2_timewait = false;
+	int from, to;
+
+	for (int r = 0; r < ss->nruns; r++)
+		fw2_timewait |= ss->runs[r].state == 5 /* FIN_WAIT2 */ && ss->runs[r].timewait;
+	if (!fw2_timewait)
+		return;
+	for (int j = 0; j < nchanges; j++) {
+		change__states(rec, j, nchanges, &from, &to);
+		if (from == TCPC_FIN_WAIT2 && to == TCPC_TIME_WAIT)
+			span__hi(&spans[j], rearm_blind ? w->we_acked_fin_last : w->we_acked_fin,
+				 "our ACK of its FIN left, a timewait socket's");
+	}
+}
+
 /* what the record says went over the wire that the wire does not show; NULL if nothing */
 static const char *wire__contradiction(const struct tcpc_conn *rec, const struct wire_end *w)
 {
@@ -498,8 +529,10 @@ static int wire__spans(const struct wire_facts *f, const struct tcpc_conn *rec, 
 			   w.we_acked_fin_last != w.we_acked_fin;
 	}
 	ss = ss__find(f, rec, &w, n, spans, blind);
-	if (ss)
+	if (ss) {
 		ss__bound(ss, rec, n, blind, spans, unknown);
+		ss__timewait_took_fin(ss, rec, &w, f->rearm_blind, n, spans);
+	}
 	/* each change follows the one before */
 	for (int j = 1; j < n; j++)
 		span__lo(&spans[j], spans[j - 1].lo, spans[j - 1].lo_why);
@@ -568,11 +601,10 @@ int check_wire__judge(const struct wire_facts *f, const struct tcpc_conn *rec, i
 	/*
 	 * A time read off jiffies is early by where in its jiffy the change came, and by how
 	 * late the tick that ended that jiffy was: check_wire__earliest() bounds both by the
-	 * coarse clock at the change's lower bound. It is late by how far into a jiffy the
-	 * tracer's anchor was read, which nothing here saw: that side keeps the jiffy, or the
-	 * most the run saw the tick behind the clock.
+	 * coarse clock at the change's lower bound. It is late by how far into its jiffy the
+	 * tracer's anchor was read: less than a jiffy (check_wire__late_slack()).
 	 */
-	__u64 t[WIRE_MAX_CHANGES], slack = check_wire__slack(f);
+	__u64 t[WIRE_MAX_CHANGES], slack = check_wire__late_slack(f);
 	int n, unknown, bad = 0;
 	const char *contradiction;
 	char line[256], name[32];

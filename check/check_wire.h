@@ -7,8 +7,9 @@
  * the namespace's sockets that showed the new state or none (sswatch; a dump of the old
  * state bounds nothing: the kernel stores a state after it reports the change). These are bounds, not estimates, however slow the host: a slow host widens a
  * bracket, it never moves one. A record agrees when each of its changes lies in its bracket
- * within a jiffy, the resolution of the kernel clocks tcpclose reads some times off, and
- * the most the tick was seen late in that run (sswatch), by which jiffies lag the clock.
+ * within a jiffy, the resolution of the kernel clocks tcpclose reads some times off, and,
+ * before it, the most the tick was seen late in that run (sswatch), by which jiffies lag
+ * the clock: a time read off jiffies is early by that, never late.
  */
 #ifndef __CHECK_WIRE_H
 #define __CHECK_WIRE_H
@@ -88,11 +89,18 @@ bool check_wire__theirs(const struct tcp_seg *s, const struct tcpc_conn *rec);
 /* when a segment left, and arrived (when it left, if the capture missed that): CLOCK_MONOTONIC */
 __u64 check_wire__tx(const struct wire_facts *f, const struct tcp_seg *s);
 __u64 check_wire__rx(const struct wire_facts *f, const struct tcp_seg *s);
-/* how far a time tcpclose read off jiffies may be off: a jiffy, or the tick's worst lag */
+/* how early a time tcpclose read off jiffies may be: a jiffy, or the tick's worst lag */
 __u64 check_wire__slack(const struct wire_facts *f);
 /*
+ * How late one may be: a jiffy. tcpclose converts jiffies by the tightest (clock, jiffies)
+ * pair it has read (bpf/jiffies.bpf.h), and it reads one as each tick ends, when the tick
+ * that moved jiffies has just moved them to the jiffy the clock is in: less than a jiffy
+ * after that jiffy began, however late the tick was.
+ */
+__u64 check_wire__late_slack(const struct wire_facts *f);
+/*
  * The earliest time a record may give a change that came no sooner than lo. tcpclose reads
- * some times off jiffies, by a per-CPU anchor that puts each jiffy no sooner than it began.
+ * some times off jiffies, by an anchor that puts each jiffy no sooner than it began.
  * The jiffy in force at lo, and every later one, began at most a jiffy before the coarse
  * clock's reading at lo: the tick moves jiffies, then the coarse clock, which it advances a
  * whole jiffy at a time and never past the time then. The tick poller's last reading

@@ -65,7 +65,7 @@ static struct sswatch_sock *sswatch__find(struct sswatch *w, __u64 cookie)
 }
 
 void sswatch__seen(struct sswatch *w, __u64 dump_id, __u64 cookie, __u8 family, __u16 sport,
-		   __u16 dport, __u8 state, __u64 t0, __u64 t1)
+		   __u16 dport, __u8 state, bool timewait, __u64 t0, __u64 t1)
 {
 	struct sswatch_sock *s = sswatch__find(w, cookie);
 	struct sswatch_run *r;
@@ -89,9 +89,11 @@ void sswatch__seen(struct sswatch *w, __u64 dump_id, __u64 cookie, __u8 family, 
 		}
 		r = &s->runs[s->nruns++];
 		r->state = state;
+		r->timewait = false;
 		r->first_t0 = t0;
 		r->first_t1 = t1;
 	}
+	r->timewait |= timewait;
 	r->last_t0 = t0;
 	r->last_t1 = t1;
 }
@@ -147,8 +149,10 @@ static int sswatch__dump_family(struct sswatch *w, int fd, int family, __u64 id,
 				continue;
 			cookie = (__u64)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
 			/* the end time is stamped once the whole dump is in: see sswatch__poll */
+			/* inet_twsk_diag_fill() gives a timewait socket timer 3, a full one never */
 			sswatch__seen(w, id, cookie, m->idiag_family, ntohs(m->id.idiag_sport),
-				      ntohs(m->id.idiag_dport), m->idiag_state, t0, 0);
+				      ntohs(m->id.idiag_dport), m->idiag_state, m->idiag_timer == 3,
+				      t0, 0);
 		}
 	}
 }

@@ -21,6 +21,7 @@
 /* one state a socket was seen in, over consecutive dumps: [t0, t1] of the dumps, ns */
 struct sswatch_run {
 	__u8 state;			/* TCP_ESTABLISHED ...; a timewait socket: its substate */
+	bool timewait;			/* a dump of it showed a timewait socket (its timer 3) */
 	__u64 first_t0, first_t1;	/* the first dump that showed it: began, ended */
 	__u64 last_t0, last_t1;		/* the last one */
 };
@@ -53,7 +54,7 @@ struct sswatch {
 	__u64 worst_gap_ns;		/* the longest time between the start of two dumps */
 	/*
 	 * The most the kernel's tick was seen behind the clock (CLOCK_MONOTONIC less its
-	 * coarse twin, which moves at each tick with jiffies), beyond one jiffy: how late a
+	 * coarse twin, which moves at each tick with jiffies), beyond one jiffy: how early a
 	 * time read off jiffies in this run may be, on a host that holds the tick up.
 	 */
 	__u64 worst_tick_lag_ns;
@@ -80,9 +81,12 @@ pid_t sswatch__start(struct sswatch *w, unsigned int interval_us);
 /* tell it to stop, wait for its last dump; returns its error or 0 */
 int sswatch__stop(struct sswatch *w, pid_t pid);
 
-/* one dump's worth, for the watcher and for tests: call with each socket seen at [t0, t1] */
+/*
+ * one dump's worth, for the watcher and for tests: call with each socket seen at [t0, t1],
+ * and whether it was a timewait socket
+ */
 void sswatch__seen(struct sswatch *w, __u64 dump_id, __u64 cookie, __u8 family, __u16 sport,
-		   __u16 dport, __u8 state, __u64 t0, __u64 t1);
+		   __u16 dport, __u8 state, bool timewait, __u64 t0, __u64 t1);
 /* after a dump at [t0, t1]: the sockets that were not in it are gone */
 void sswatch__dumped(struct sswatch *w, __u64 dump_id, __u64 t0, __u64 t1);
 

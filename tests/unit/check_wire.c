@@ -40,13 +40,22 @@ static void seg(struct wire_fixture *x, bool client, double ms, __u8 flags, __u3
 			       .flags = flags, .len = len };
 }
 
-/* the client's socket was seen in state in every dump from ms0 to ms1 (each 0.1 ms long) */
-static void seen(struct wire_fixture *x, __u8 state, double ms0, double ms1)
+/*
+ * the client's socket was seen in state in every dump from ms0 to ms1 (each 0.1 ms long), as
+ * a timewait socket or not
+ */
+static void seen_as(struct wire_fixture *x, __u8 state, bool timewait, double ms0, double ms1)
 {
 	static __u64 dump;
 
 	for (double t = ms0; t <= ms1; t += ms1 > ms0 ? ms1 - ms0 : 1)
-		sswatch__seen(&x->ss, ++dump, 7, AF_INET, CPORT, SPORT, state, MS(t), MS(t + 0.1));
+		sswatch__seen(&x->ss, ++dump, 7, AF_INET, CPORT, SPORT, state, timewait, MS(t),
+			      MS(t + 0.1));
+}
+
+static void seen(struct wire_fixture *x, __u8 state, double ms0, double ms1)
+{
+	seen_as(x, state, false, ms0, ms1);
 }
 
 /*
@@ -196,6 +205,48 @@ void test_check_wire_late_tick(void)
 		     "named, with the bound");
 }
 
+/*
+ * However late the tick was seen: a time off jiffies is late by less than a jiffy, as the
+ * tracer anchors jiffies at the end of ticks (bpf/jiffies.bpf.h). Five jiffies are caught.
+ */
+void test_check_wire_late_side(void)
+{
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
+
+	fixture(&x);
+	x.ss.worst_tick_lag_ns = MS(20.8);
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] += 5 * JIFFY_NS;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] -= 5 * JIFFY_NS;
+	ASSERT_EQ(judge(&x), 1, "TIME_WAIT five jiffies late, with the tick seen 20.8 ms late");
+	fixture(&x);
+	x.ss.worst_tick_lag_ns = MS(20.8);
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] += MS(211.1) - MS(210.04) + JIFFY_NS - 1000;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] -= MS(211.1) - MS(210.04) + JIFFY_NS - 1000;
+	ASSERT_EQ(judge(&x), 0, "less than a jiffy after its bracket");
+}
+
+/*
+ * The client's FIN_WAIT2 seen as a timewait socket's (an orphan's): that socket takes the
+ * peer's FIN, enters TIME_WAIT, and then answers it, so our ACK bounds TIME_WAIT's start,
+ * not the dumps. A full socket answers first: the fixture's bracket ends at the dump.
+ */
+void test_check_wire_timewait_took_fin(void)
+{
+	static struct wire_fixture x;	/* megabytes: the socket watcher's tick steps */
+	struct wire_span s[WIRE_MAX_CHANGES];
+
+	fixture(&x);
+	seen_as(&x, 5 /* FIN_WAIT2 */, true, 120, 120);
+	ASSERT_EQ(check_wire__brackets(&x.f, &x.rec, 0, MS(301), s), 4, "four changes");
+	ASSERT_EQ(s[2].lo, MS(210.01), "TIME_WAIT after the peer's FIN arrived");
+	ASSERT_EQ(s[2].hi, MS(210.05), "and before our ACK of it left");
+	ASSERT_STREQ(s[2].hi_why, "our ACK of its FIN left, a timewait socket's", "said why");
+	ASSERT_EQ(judge(&x), 0, "the record as the wire has it");
+	x.rec.dwell_ns[TCPC_FIN_WAIT2] += MS(1.1) + JIFFY_NS;
+	x.rec.dwell_ns[TCPC_TIME_WAIT] -= MS(1.1) + JIFFY_NS;
+	ASSERT_EQ(judge(&x), 1, "a jiffy after our ACK, within the dumps' bracket");
+}
+
 /* a close state the dumps saw that the record lacks */
 void test_check_wire_missed_state(void)
 {
@@ -274,11 +325,11 @@ void test_sswatch_runs(void)
 {
 	static struct sswatch w;
 
-	sswatch__seen(&w, 1, 9, AF_INET, 1, 2, 1, 100, 110);
+	sswatch__seen(&w, 1, 9, AF_INET, 1, 2, 1, false, 100, 110);
 	sswatch__dumped(&w, 1, 100, 110);
-	sswatch__seen(&w, 2, 9, AF_INET, 1, 2, 1, 200, 210);
+	sswatch__seen(&w, 2, 9, AF_INET, 1, 2, 1, false, 200, 210);
 	sswatch__dumped(&w, 2, 200, 210);
-	sswatch__seen(&w, 3, 9, AF_INET, 1, 2, 4, 300, 310);
+	sswatch__seen(&w, 3, 9, AF_INET, 1, 2, 4, false, 300, 310);
 	sswatch__dumped(&w, 3, 300, 310);
 	sswatch__dumped(&w, 4, 400, 410);
 	ASSERT_EQ(w.nsocks, 1, "one socket");

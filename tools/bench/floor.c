@@ -3,8 +3,9 @@
  * floor: the least a tp_btf program can cost on the hooks tcpclose uses, measured the way
  * `make bench` measures tcpclose (kernel.bpf_stats_enabled, run_time_ns / run_cnt).
  *
- On the timer hooks it attaches "f_*", which does what a tcpclose timer program must do for a
- * timer that is not TCP's: load timer->function, compare it with tw_timer_handler, return. On
+ * On the timer hooks it attaches "f_*", which does what a tcpclose timer program must do for a
+ * timer that is not TCP's: load timer->function, compare it with tw_timer_handler (on
+ * hrtimer_expire_exit with the tick's handler, as tcpc_tick does), return. On
  * inet_sock_set_state it attaches "e_set_state", which returns at once. What tcpclose costs
  * above these is its own code; these themselves are the price of the call and of the
  * measurement (two sched_clock() reads around every run). One program per hook, as tcpclose
@@ -31,14 +32,17 @@
 struct hook {
 	const char *tp;		/* raw tracepoint */
 	const char *name;	/* e_*: empty; f_*: the timer filter */
+	const char *timer;	/* f_*: the timer's struct, whose 'function' it loads */
 };
 
 static const struct hook hooks[] = {
-	{ "inet_sock_set_state", "e_set_state" },
-	{ "timer_start", "f_timer_start" },
-	{ "timer_cancel", "f_timer_cancel" },
-	{ "timer_expire_entry", "f_timer_expire" },
-	{ "timer_expire_exit", "f_timer_exit" },
+	{ "inet_sock_set_state", "e_set_state", NULL },
+	{ "timer_start", "f_timer_start", "timer_list" },
+	{ "timer_cancel", "f_timer_cancel", "timer_list" },
+	{ "timer_expire_entry", "f_timer_expire", "timer_list" },
+	{ "timer_expire_exit", "f_timer_exit", "timer_list" },
+	/* tcpclose's tcpc_tick: the tick's own hrtimer, not a TCP one */
+	{ "hrtimer_expire_exit", "f_tick", "hrtimer" },
 };
 
 static volatile sig_atomic_t exiting;
@@ -68,8 +72,8 @@ static unsigned long long ksym__addr(const char *name)
 	return found;
 }
 
-/* byte offset of timer_list.function in this kernel, from its BTF */
-static int btf__timer_function_off(void)
+/* byte offset of a timer struct's 'function' in this kernel, from its BTF */
+static int btf__timer_function_off(const char *timer)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	const struct btf_member *m;
@@ -78,7 +82,7 @@ static int btf__timer_function_off(void)
 
 	if (!btf)
 		return -errno;
-	id = btf__find_by_name_kind(btf, "timer_list", BTF_KIND_STRUCT);
+	id = btf__find_by_name_kind(btf, timer, BTF_KIND_STRUCT);
 	if (id > 0) {
 		t = btf__type_by_id(btf, id);
 		m = btf_members(t);
@@ -129,7 +133,8 @@ int main(int argc, char **argv)
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	unsigned long long tw = ksym__addr("tw_timer_handler");
-	int off = btf__timer_function_off();
+	/* the tick's hrtimer handler: tick_nohz_handler since 6.9, tick_sched_timer before */
+	unsigned long long tick = ksym__addr("tick_nohz_handler");
 	size_t i;
 
 	if (argc > 1) {
@@ -138,19 +143,24 @@ int main(int argc, char **argv)
 		      stderr);
 		return argc == 2 && !strcmp(argv[1], "-h") ? 0 : 2;
 	}
-	if (!tw || off < 0) {
-		fprintf(stderr, "floor: tw_timer_handler or timer_list.function not found\n");
+	if (!tick)
+		tick = ksym__addr("tick_sched_timer");
+	if (!tw || !tick) {
+		fprintf(stderr, "floor: tw_timer_handler or the tick's handler not found\n");
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		bool is_tick = !strcmp(hooks[i].name, "f_tick");
+		unsigned long long fn = is_tick ? tick : tw;
+		int off = hooks[i].timer ? btf__timer_function_off(hooks[i].timer) : 0;
 		const struct bpf_insn filter[] = {
-			/* r1 = ctx[0], the struct timer_list *; r1 = timer->function */
+			/* r1 = ctx[0], the timer; r1 = timer->function */
 			INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_1, 0, 0),
 			INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_1, off, 0),
-			INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_2, 0, 0, (__u32)tw),
-			INSN(0, 0, 0, 0, (__u32)(tw >> 32)),
+			INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_2, 0, 0, (__u32)fn),
+			INSN(0, 0, 0, 0, (__u32)(fn >> 32)),
 			INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
 			INSN(BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_2, 1, 0),
 			INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1),
@@ -160,6 +170,10 @@ int main(int argc, char **argv)
 		bool is_filter = hooks[i].name[0] == 'f';
 		int err;
 
+		if (off < 0) {
+			fprintf(stderr, "floor: %s.function not found\n", hooks[i].timer);
+			return 1;
+		}
 		err = is_filter ?
 			prog__load_attach(hooks[i].name, hooks[i].tp, filter, ARRAY_SIZE(filter)) :
 			prog__load_attach(hooks[i].name, hooks[i].tp, empty, ARRAY_SIZE(empty));

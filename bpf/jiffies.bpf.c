@@ -7,8 +7,13 @@
  */
 #include "jiffies.bpf.h"
 
-extern const void tick_nohz_handler __ksym __weak;	/* the tick's hrtimer, since 6.9 */
-extern const void tick_sched_timer __ksym __weak;	/* before */
+/*
+ * The tick's hrtimer handler: tick_sched_timer in older kernels (5.10, 6.1), tick_nohz_handler
+ * in newer ones (6.12). In the older, tick_nohz_handler is the low-resolution tick's
+ * clockevent handler, never an hrtimer's.
+ */
+extern const void tick_sched_timer __ksym __weak;
+extern const void tick_nohz_handler __ksym __weak;
 
 SEC("tp_btf/hrtimer_expire_exit")
 int BPF_PROG(tcpc_tick, struct hrtimer *timer)
@@ -16,7 +21,7 @@ int BPF_PROG(tcpc_tick, struct hrtimer *timer)
 	void *fn = timer->function;
 
 	/* the CPU that updates jiffies has just moved them on to the clock's jiffy */
-	if (fn == &tick_nohz_handler || fn == &tick_sched_timer)
+	if (fn == &tick_sched_timer || fn == &tick_nohz_handler)
 		jiffies__note(bpf_ktime_get_ns(), bpf_jiffies64());
 	return 0;
 }

@@ -133,8 +133,11 @@ int main(int argc, char **argv)
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	unsigned long long tw = ksym__addr("tw_timer_handler");
-	/* the tick's hrtimer handler: tick_nohz_handler since 6.9, tick_sched_timer before */
-	unsigned long long tick = ksym__addr("tick_nohz_handler");
+	/*
+	 * the tick's hrtimer handler: tick_sched_timer in older kernels, tick_nohz_handler in
+	 * newer ones (in the older, the low-resolution tick's)
+	 */
+	unsigned long long tick = ksym__addr("tick_sched_timer");
 	size_t i;
 
 	if (argc > 1) {
@@ -144,7 +147,7 @@ int main(int argc, char **argv)
 		return argc == 2 && !strcmp(argv[1], "-h") ? 0 : 2;
 	}
 	if (!tick)
-		tick = ksym__addr("tick_sched_timer");
+		tick = ksym__addr("tick_nohz_handler");
 	if (!tw || !tick) {
 		fprintf(stderr, "floor: tw_timer_handler or the tick's handler not found\n");
 		return 1;

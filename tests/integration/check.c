@@ -168,7 +168,10 @@ out:
 
 /*
  * A wrong tracer still fails: one change of state moved by 20 ms (five jiffies at HZ=250)
- * or one FIN resend too many, in the records check reads, is caught and named. The TIME_WAIT of active begins when the server's FIN arrives, which the wire shows.
+ * or one FIN resend too many, in the records check reads, is caught and named. The TIME_WAIT
+ * of active's client (an orphan: its FIN_WAIT2 is a timewait socket's) begins when the
+ * server's FIN arrives and before its ACK of it leaves, both on the wire: however slow the
+ * host, the bracket is that narrow, and a time off jiffies is late by less than a jiffy.
  */
 void test_check_tamper_caught(void)
 {

@@ -59,7 +59,7 @@ struct timer_run {
 struct connecting {
 	__u64 sk;
 	__u64 pid_tgid;
-	__u64 ts_ns;
+	__u64 jiffies;	/* when: jiffies, not the clock, a helper call cheaper on every connect() */
 	__u16 dport;
 	__u8 daddr[16];
 };

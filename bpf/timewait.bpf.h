@@ -282,7 +282,7 @@ static __always_inline void timewait__finish_stale(__u64 tw, struct tcpc_tw *t, 
  * socket. tcp_v4_connect() and tcp_v6_connect() set SYN_SENT just before
  * inet_hash_connect(), which kills the socket it recycles in the same call: far sooner.
  */
-#define CONNECT_REUSE_WINDOW_NS (100 * 1000000ULL)
+#define CONNECT_REUSE_WINDOW_MS 100
 
 /* connect() is about to look for a timewait socket to recycle (tcp_twsk_unique()) */
 static __always_inline void timewait__note_connect(const struct sock *sk)
@@ -292,7 +292,7 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 	if (!cn)
 		return;
 	cn->pid_tgid = bpf_get_current_pid_tgid();
-	cn->ts_ns = bpf_ktime_get_ns();
+	cn->jiffies = bpf_jiffies64();
 	cn->sk = (__u64)sk;
 	cn->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	/* plain loads from the socket the program was handed, not probe reads */
@@ -303,8 +303,7 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 }
 
 /* is the timewait socket tw, still readable, being recycled by this task's connect()? */
-static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct tcpc_tw *t,
-							__u64 now)
+static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct tcpc_tw *t)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct connecting *cn = percpu__get(&connecting);
@@ -314,7 +313,7 @@ static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct t
 	__u32 n;
 
 	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() ||
-	    now - cn->ts_ns > CONNECT_REUSE_WINDOW_NS)
+	    bpf_jiffies64() - cn->jiffies > CONNECT_REUSE_WINDOW_MS * kernel_hz / 1000)
 		return false;
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */

@@ -61,6 +61,52 @@ static __always_inline void note_our_fin(struct tcpc_closing *c, const struct tc
 	c->flags |= TCPC_F_OUR_FIN;
 }
 
+/* close() or shutdown(SHUT_WR) from ESTABLISHED or SYN_RECV: we close first */
+static __always_inline void enter__fin_wait1(struct tcpc_closing *c, const struct tcp_sock *tp)
+{
+	c->role = TCPC_ROLE_ACTIVE;
+	note_our_fin(c, tp);
+	conn__set_task(c);
+}
+
+/* the peer's FIN came first */
+static __always_inline void enter__close_wait(struct tcpc_closing *c, const struct sock *sk,
+					      const struct tcp_sock *tp)
+{
+	c->role = TCPC_ROLE_PASSIVE;
+	note_peer_fin(c, sk, tp);
+	c->cw_write_seq = tp->write_seq;
+	c->cw_known = 1;
+}
+
+/*
+ * A connection's first close state, FIN_WAIT1 or CLOSE_WAIT from ESTABLISHED or SYN_RECV:
+ * its entry made without a lookup first, as mostly there is none. False if one is there
+ * after all (an earlier socket's at the address, or this one's since a reset), for the
+ * caller to look at; true if done.
+ */
+static __always_inline bool conn__first_state(struct tcpc_closing *c, const struct sock *sk,
+					      const struct tcp_sock *tp, int oldstate,
+					      int newstate, __u64 now)
+{
+	__u64 key = (__u64)sk;
+
+	if (conn__start(c, sk, tp, oldstate, now))
+		return true;
+	conn__note_rcv_shut(c, sk, tp);
+	if (newstate == TCP_FIN_WAIT1)
+		enter__fin_wait1(c, tp);
+	else
+		enter__close_wait(c, sk, tp);
+	conn__enter(c, newstate, now);
+	/* no room: a later state starts the record again, flagged (conn__start()) */
+	if (bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST) == -EEXIST)
+		return false;
+	if (emit_transitions)
+		emit_transition(c, oldstate, newstate, newstate == TCP_FIN_WAIT1, now);
+	return true;
+}
+
 /* why a local abort (the kernel's own close paths, net/ipv4/tcp.c) sends its reset */
 static __always_inline __u8 local_abort_reason(const struct tcpc_closing *c, const struct sock *sk,
 						const struct tcp_sock *tp)
@@ -213,6 +259,10 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 
 	now = bpf_ktime_get_ns();
+	if ((newstate == TCP_FIN_WAIT1 || newstate == TCP_CLOSE_WAIT) &&
+	    state__index(oldstate) == TCPC_NOT_CLOSING &&
+	    conn__first_state(&fresh, sk, tp, oldstate, newstate, now))
+		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (c && conn__other_socket(c, sk, tp)) {
 		/* an earlier socket's at this address, whose end we never saw */
@@ -249,16 +299,10 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 
 	switch (newstate) {
 	case TCP_FIN_WAIT1:
-		/* close() or shutdown(SHUT_WR) from ESTABLISHED or SYN_RECV */
-		c->role = TCPC_ROLE_ACTIVE;
-		note_our_fin(c, tp);
-		conn__set_task(c);
+		enter__fin_wait1(c, tp);
 		break;
 	case TCP_CLOSE_WAIT:
-		c->role = TCPC_ROLE_PASSIVE;
-		note_peer_fin(c, sk, tp);
-		c->cw_write_seq = tp->write_seq;
-		c->cw_known = 1;
+		enter__close_wait(c, sk, tp);
 		break;
 	case TCP_LAST_ACK:
 		/* our FIN takes write_seq: fin_seq less cw_write_seq were sent half-closed */

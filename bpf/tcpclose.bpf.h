@@ -17,6 +17,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define ETIMEDOUT 110
+#define EEXIST 17
 #define NSEC_PER_SEC 1000000000ULL
 /*
  * The TCP header's flags byte (include/net/tcp.h: tcp_flag_byte()): bitfields in struct

@@ -57,6 +57,9 @@ _Static_assert(sizeof(struct head) + HEAD_CODEC_MAX <= SLOTS_MAX, "a head fits a
 /* open addressing, linear probing, of the heads' slots (0: empty), by their sockets */
 struct tw_join {
 	__u32 *refs;
+	/* a byte of each row's key's hash: a probe passes other keys' rows without reading
+	 * their heads, which a table of many is mostly cache misses to read */
+	__u8 *tags;
 	size_t cap;		/* a power of two */
 	size_t n;
 	__u32 serial;		/* of the next head kept */
@@ -80,6 +83,7 @@ void tw_join__free(struct tw_join *j)
 	if (!j)
 		return;
 	free(j->refs);
+	free(j->tags);
 	slots__release(&j->heads);
 	head_codec__free(&j->codec);
 	free(j);
@@ -90,37 +94,67 @@ static struct head *head__at(const struct tw_join *j, __u32 ref)
 	return slots__at(&j->heads, ref);
 }
 
-static size_t slot__hash(__u64 key, size_t cap)
+static __u64 key__mix(__u64 key)
 {
 	/* addresses share their low bits (slab alignment): mix them all in */
 	key ^= key >> 33;
 	key *= 0xff51afd7ed558ccdULL;
 	key ^= key >> 33;
-	return key & (cap - 1);
+	return key;
+}
+
+static size_t slot__hash(__u64 key, size_t cap)
+{
+	return key__mix(key) & (cap - 1);
+}
+
+/* the row's tag: bits of the hash no table's index uses */
+static __u8 key__tag(__u64 key)
+{
+	return key__mix(key) >> 56;
 }
 
 /* the row of the table where key is, or the empty row where it would go */
 static size_t slot__find(const struct tw_join *j, __u64 key)
 {
-	size_t i = slot__hash(key, j->cap);
+	__u64 h = key__mix(key);
+	size_t i = h & (j->cap - 1);
+	__u8 tag = h >> 56;
 
-	while (j->refs[i] && head__at(j, j->refs[i])->tw != key)
+	while (j->refs[i] && (j->tags[i] != tag || head__at(j, j->refs[i])->tw != key))
 		i = (i + 1) & (j->cap - 1);
 	return i;
+}
+
+static void row__set(struct tw_join *j, size_t i, __u32 ref, __u64 key)
+{
+	j->refs[i] = ref;
+	j->tags[i] = key__tag(key);
 }
 
 static int join__grow(struct tw_join *j)
 {
 	size_t cap = j->cap ? j->cap * 2 : 1024, old_cap = j->cap;
 	__u32 *refs = calloc(cap, sizeof(*refs)), *old_refs = j->refs;
+	__u8 *tags = calloc(cap, sizeof(*tags));
 
-	if (!refs)
+	if (!refs || !tags) {
+		free(refs);
+		free(tags);
 		return -ENOMEM;
+	}
+	free(j->tags);
 	j->refs = refs;
+	j->tags = tags;
 	j->cap = cap;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old_refs[i])
-			j->refs[slot__find(j, head__at(j, old_refs[i])->tw)] = old_refs[i];
+	for (size_t i = 0; i < old_cap; i++) {
+		__u64 key;
+
+		if (!old_refs[i])
+			continue;
+		key = head__at(j, old_refs[i])->tw;
+		row__set(j, slot__find(j, key), old_refs[i], key);
+	}
 	free(old_refs);
 	return 0;
 }
@@ -147,13 +181,13 @@ static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
 {
 	__u8 buf[HEAD_CODEC_MAX];
 	struct head *head;
-	long at = join__get(j, rec->tw_sock);
-	size_t len;
+	size_t len, at;
 	__u32 ref;
 
-	/* at most three quarters full: probes stay short */
-	if (at < 0 && (j->n + 1) * 4 > j->cap * 3 && join__grow(j))
+	/* at most three quarters full: probes stay short (a head replaced may grow it early) */
+	if ((j->n + 1) * 4 > j->cap * 3 && join__grow(j))
 		return -ENOMEM;
+	at = slot__find(j, rec->tw_sock);
 	len = head_codec__encode(&j->codec, rec, buf);
 	if (!len || !(ref = slots__alloc(&j->heads, sizeof(*head) + len))) {
 		if (len)
@@ -164,12 +198,12 @@ static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
 	head->tw = rec->tw_sock;
 	head->serial = j->serial++;
 	memcpy(head->code, buf, len);
-	if (at >= 0) {
+	if (j->refs[at]) {
 		head__free(j, j->refs[at]);
 		j->refs[at] = ref;
 		return 0;
 	}
-	j->refs[slot__find(j, rec->tw_sock)] = ref;
+	row__set(j, at, ref, rec->tw_sock);
 	j->n++;
 	return 0;
 }
@@ -201,6 +235,7 @@ static void join__del(struct tw_join *j, __u64 key)
 		if (i <= k ? (home > i && home <= k) : (home > i || home <= k))
 			continue;
 		j->refs[i] = j->refs[k];
+		j->tags[i] = j->tags[k];
 		j->refs[k] = 0;
 		i = k;
 	}
@@ -410,6 +445,6 @@ size_t tw_join__count(const struct tw_join *j)
 
 size_t tw_join__bytes(const struct tw_join *j)
 {
-	return slots__bytes(&j->heads) + j->cap * sizeof(*j->refs) +
+	return slots__bytes(&j->heads) + j->cap * (sizeof(*j->refs) + sizeof(*j->tags)) +
 	       intern__bytes(&j->codec.who) + intern__bytes(&j->codec.where);
 }

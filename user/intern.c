@@ -21,9 +21,16 @@ void intern__free(struct intern *in)
 static size_t val__hash(const struct intern *in, const void *val)
 {
 	const unsigned char *p = val;
-	__u64 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	__u64 h = 0xcbf29ce484222325ULL, w;
+	size_t i;
 
-	for (size_t i = 0; i < in->size; i++)
+	/* eight bytes a step, not one: every head kept interns two values */
+	for (i = 0; i + sizeof(w) <= in->size; i += sizeof(w)) {
+		memcpy(&w, p + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	for (; i < in->size; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
 	return (h ^ (h >> 29)) & (in->capindex - 1);
 }

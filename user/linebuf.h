@@ -22,17 +22,21 @@ static inline void lb__pad(struct linebuf *lb, unsigned int n)
 		lb->buf[lb->len++] = ' ';
 }
 
-/* s, left-aligned in width (no padding if width is 0) */
-static inline void lb__str(struct linebuf *lb, const char *s, unsigned int width)
+/* the n bytes at s, left-aligned in width (no padding if width is 0) */
+static inline void lb__mem(struct linebuf *lb, const char *s, unsigned int n, unsigned int width)
 {
-	unsigned int n = strlen(s);
-
 	if (n > sizeof(lb->buf) - 1 - lb->len)
 		n = sizeof(lb->buf) - 1 - lb->len;
 	memcpy(lb->buf + lb->len, s, n);
 	lb->len += n;
 	if (n < width)
 		lb__pad(lb, width - n);
+}
+
+/* s, left-aligned in width (no padding if width is 0) */
+static inline void lb__str(struct linebuf *lb, const char *s, unsigned int width)
+{
+	lb__mem(lb, s, strlen(s), width);
 }
 
 /* v's digits, right to left, into the end of tmp: returns where they start */
@@ -48,20 +52,18 @@ static inline char *lb__digits(char *end, __u64 v)
 /* v in decimal, left-aligned in width */
 static inline void lb__uint(struct linebuf *lb, __u64 v, unsigned int width)
 {
-	char tmp[24];
+	char tmp[24], *p = lb__digits(tmp + sizeof(tmp), v);
 
-	tmp[23] = '\0';
-	lb__str(lb, lb__digits(tmp + 23, v), width);
+	lb__mem(lb, p, tmp + sizeof(tmp) - p, width);
 }
 
 /* v / 10^decimals with that many decimals, right-aligned in width */
 static inline void lb__fixed(struct linebuf *lb, __u64 v, unsigned int decimals,
 			     unsigned int width)
 {
-	char tmp[32], *p = tmp + sizeof(tmp) - 1;
+	char tmp[32], *p = tmp + sizeof(tmp);
 	unsigned int n;
 
-	*p = '\0';
 	for (unsigned int i = 0; i < decimals; i++) {
 		*--p = '0' + v % 10;
 		v /= 10;
@@ -69,10 +71,10 @@ static inline void lb__fixed(struct linebuf *lb, __u64 v, unsigned int decimals,
 	if (decimals)
 		*--p = '.';
 	p = lb__digits(p, v);
-	n = tmp + sizeof(tmp) - 1 - p;
+	n = tmp + sizeof(tmp) - p;
 	if (n < width)
 		lb__pad(lb, width - n);
-	lb__str(lb, p, 0);
+	lb__mem(lb, p, n, 0);
 }
 
 static inline void lb__char(struct linebuf *lb, char c)

@@ -54,12 +54,23 @@ struct head {
 
 _Static_assert(sizeof(struct head) + HEAD_CODEC_MAX <= SLOTS_MAX, "a head fits a slot");
 
+/*
+ * A row's key's tag (a byte of its hash) and how far past its home row it sits (DIST_FAR:
+ * that far or farther, its home then read from its head)
+ */
+struct row_meta {
+	__u8 tag;
+	__u8 dist;
+};
+
+#define DIST_FAR 255
+
 /* open addressing, linear probing, of the heads' slots (0: empty), by their sockets */
 struct tw_join {
 	__u32 *refs;
-	/* a byte of each row's key's hash: a probe passes other keys' rows without reading
-	 * their heads, which a table of many is mostly cache misses to read */
-	__u8 *tags;
+	/* beside each row, what saves reading its head, mostly a cache miss in a table of
+	 * many: a probe passes other keys' rows, a deletion moves rows back */
+	struct row_meta *meta;
 	size_t cap;		/* a power of two */
 	size_t n;
 	__u32 serial;		/* of the next head kept */
@@ -83,7 +94,7 @@ void tw_join__free(struct tw_join *j)
 	if (!j)
 		return;
 	free(j->refs);
-	free(j->tags);
+	free(j->meta);
 	slots__release(&j->heads);
 	head_codec__free(&j->codec);
 	free(j);
@@ -108,44 +119,57 @@ static size_t slot__hash(__u64 key, size_t cap)
 	return key__mix(key) & (cap - 1);
 }
 
-/* the row's tag: bits of the hash no table's index uses */
-static __u8 key__tag(__u64 key)
-{
-	return key__mix(key) >> 56;
-}
-
 /* the row of the table where key is, or the empty row where it would go */
 static size_t slot__find(const struct tw_join *j, __u64 key)
 {
 	__u64 h = key__mix(key);
 	size_t i = h & (j->cap - 1);
+	/* a tag of bits no table's index uses */
 	__u8 tag = h >> 56;
 
-	while (j->refs[i] && (j->tags[i] != tag || head__at(j, j->refs[i])->tw != key))
+	while (j->refs[i] && (j->meta[i].tag != tag || head__at(j, j->refs[i])->tw != key))
 		i = (i + 1) & (j->cap - 1);
 	return i;
 }
 
+/* row i's distance from home, as kept */
+static __u8 row__dist(const struct tw_join *j, size_t i, size_t home)
+{
+	size_t d = (i - home) & (j->cap - 1);
+
+	return d < DIST_FAR ? d : DIST_FAR;
+}
+
+/* put ref, key's head, in row i */
 static void row__set(struct tw_join *j, size_t i, __u32 ref, __u64 key)
 {
 	j->refs[i] = ref;
-	j->tags[i] = key__tag(key);
+	j->meta[i].tag = key__mix(key) >> 56;
+	j->meta[i].dist = row__dist(j, i, slot__hash(key, j->cap));
+}
+
+/* the row where row i's key would be if nothing had been in the way */
+static size_t row__home(const struct tw_join *j, size_t i)
+{
+	if (j->meta[i].dist < DIST_FAR)
+		return (i - j->meta[i].dist) & (j->cap - 1);
+	return slot__hash(head__at(j, j->refs[i])->tw, j->cap);
 }
 
 static int join__grow(struct tw_join *j)
 {
 	size_t cap = j->cap ? j->cap * 2 : 1024, old_cap = j->cap;
 	__u32 *refs = calloc(cap, sizeof(*refs)), *old_refs = j->refs;
-	__u8 *tags = calloc(cap, sizeof(*tags));
+	struct row_meta *meta = calloc(cap, sizeof(*meta));
 
-	if (!refs || !tags) {
+	if (!refs || !meta) {
 		free(refs);
-		free(tags);
+		free(meta);
 		return -ENOMEM;
 	}
-	free(j->tags);
+	free(j->meta);
 	j->refs = refs;
-	j->tags = tags;
+	j->meta = meta;
 	j->cap = cap;
 	for (size_t i = 0; i < old_cap; i++) {
 		__u64 key;
@@ -217,25 +241,22 @@ static void join__read(const struct tw_join *j, size_t i, struct tcpc_conn *rec)
 	rec->tw_sock = head->tw;
 }
 
-/* forget key's head; the slots after it that probed past it move back (no tombstones) */
-static void join__del(struct tw_join *j, __u64 key)
+/* forget the head in row i; the rows after it that probed past it move back (no tombstones) */
+static void join__del(struct tw_join *j, size_t i)
 {
-	long at = join__get(j, key);
-	size_t i, k, home;
+	size_t k, home;
 
-	if (at < 0)
-		return;
-	i = at;
 	head__free(j, j->refs[i]);
 	j->refs[i] = 0;
 	j->n--;
 	for (k = (i + 1) & (j->cap - 1); j->refs[k]; k = (k + 1) & (j->cap - 1)) {
-		home = slot__hash(head__at(j, j->refs[k])->tw, j->cap);
+		home = row__home(j, k);
 		/* k's key may stay if its home lies cyclically in (i, k] */
 		if (i <= k ? (home > i && home <= k) : (home > i || home <= k))
 			continue;
 		j->refs[i] = j->refs[k];
-		j->tags[i] = j->tags[k];
+		j->meta[i].tag = j->meta[k].tag;
+		j->meta[i].dist = row__dist(j, i, home);
 		j->refs[k] = 0;
 		i = k;
 	}
@@ -387,7 +408,7 @@ static int join__event(struct tw_join *j, const struct tcpc_tw_event *ev, struct
 		return join__put(j, &rec);
 	}
 	tw_join__complete(&rec, ev, out);
-	join__del(j, ev->tw);
+	join__del(j, at);
 	return 1;
 }
 
@@ -435,7 +456,7 @@ void tw_join__forget(struct tw_join *j, const struct tw_join_ref *ref)
 	long at = join__get(j, ref->tw);
 
 	if (at >= 0 && head__at(j, j->refs[at])->serial == ref->serial)
-		join__del(j, ref->tw);
+		join__del(j, at);
 }
 
 size_t tw_join__count(const struct tw_join *j)
@@ -445,6 +466,6 @@ size_t tw_join__count(const struct tw_join *j)
 
 size_t tw_join__bytes(const struct tw_join *j)
 {
-	return slots__bytes(&j->heads) + j->cap * (sizeof(*j->refs) + sizeof(*j->tags)) +
+	return slots__bytes(&j->heads) + j->cap * (sizeof(*j->refs) + sizeof(*j->meta)) +
 	       intern__bytes(&j->codec.who) + intern__bytes(&j->codec.where);
 }

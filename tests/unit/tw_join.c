@@ -150,6 +150,53 @@ void test_tw_join_many(void)
 	tw_join__free(j);
 }
 
+/* the key whose hash in tw_join.c is h: its mix undone (a xorshift by 33 is its own inverse) */
+static __u64 key__of_hash(__u64 h)
+{
+	__u64 inv = 0xff51afd7ed558ccdULL;
+
+	/* the multiplier's inverse modulo 2^64, by Newton's iteration */
+	for (int i = 0; i < 5; i++)
+		inv *= 2 - 0xff51afd7ed558ccdULL * inv;
+	h ^= h >> 33;
+	h *= inv;
+	return h ^ (h >> 33);
+}
+
+/*
+ * 300 heads with one home row: rows farther than a byte can say from home, which then read
+ * their heads to find it; every other one ended, the rest all found after the rows moved back
+ */
+void test_tw_join_one_home(void)
+{
+	struct tw_join *j = tw_join__new();
+	struct tcpc_conn h, rec;
+	struct tcpc_tw_event end;
+	int whole = 0, found = 0;
+	const int n = 300;
+	__u64 key[300];
+
+	for (int i = 0; i < n; i++) {
+		/* low bits alike: the same home in any table up to 2^40 rows */
+		key[i] = key__of_hash((__u64)(i + 1) << 40 | 0x1234);
+		h = head_fin_wait2(key[i]);
+		h.sport = i;
+		ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "kept");
+	}
+	for (int i = 0; i < n; i += 2) {
+		end = tw_end(key[i], 6, TCPC_TW_EXPIRED, 50, 60050);
+		whole += tw_join__take(j, &end, &rec) == 1 && rec.sport == i;
+	}
+	for (int i = 0; i < n; i++) {
+		bool there = tw_join__find(j, key[i], &rec);
+
+		found += (i % 2) ? there && rec.sport == i : !there;
+	}
+	ASSERT_EQ(whole, n / 2, "every other one whole, each its own");
+	ASSERT_EQ(found, n, "the rest found, the ended not");
+	tw_join__free(j);
+}
+
 /*
  * A head forgotten for an end that will not come (its record lost in the ring buffer) is
  * that head only: a new socket's at the same address, read since, stays

@@ -15,10 +15,13 @@
 #    the cost of the timer programs per timer hit that is not TCP's.
 # 3. Scale: BENCH_SCALE_CONNS timewait sockets followed at once by tcpclose, and the same
 #    under no tracer: the kernel memory tcpclose adds per timewait socket.
+# 4. Closing: BENCH_CLOSING_CONNS server ends held in CLOSE_WAIT at once (churn --hold), followed
+#    by tcpclose and under no tracer: the kernel memory tcpclose adds per closing full socket.
 #
 # Knobs (environment; defaults in parentheses):
 #   BENCH_ROUNDS (5), BENCH_CONNS (100000), BENCH_THREADS (4), BENCH_TIMER_ROUNDS (3),
 #   BENCH_TIMER_SECONDS (10), BENCH_SCALE_CONNS (1000000; 0 skips),
+#   BENCH_CLOSING_CONNS (100000; 0 skips),
 #   BENCH_CONFIGS ("none floor tcpclose hist tcpstates bpftrace"; add "paused" for tcpclose stopped
 #     with SIGSTOP during the churn: what it costs without ring buffer wake-ups),
 #   BENCH_DOC (docs/BENCHMARKS.md; empty: do not write it),
@@ -41,6 +44,7 @@ THREADS=${BENCH_THREADS:-4}
 TIMER_ROUNDS=${BENCH_TIMER_ROUNDS:-3}
 TIMER_SECONDS=${BENCH_TIMER_SECONDS:-10}
 SCALE_CONNS=${BENCH_SCALE_CONNS:-1000000}
+CLOSING_CONNS=${BENCH_CLOSING_CONNS:-100000}
 DEFAULT_CONFIGS="none floor tcpclose hist tcpstates bpftrace"
 CONFIGS=${BENCH_CONFIGS:-$DEFAULT_CONFIGS}
 DOC=${BENCH_DOC-docs/BENCHMARKS.md}
@@ -190,7 +194,7 @@ raw__bench()
 	git diff --quiet HEAD 2>/dev/null || tree="$tree with local changes"
 	raw__add bench rounds="$ROUNDS" conns="$CONNS" threads="$THREADS" \
 		timer_rounds="$TIMER_ROUNDS" timer_seconds="$TIMER_SECONDS" \
-		scale_conns="$SCALE_CONNS" configs="$CONFIGS" default_configs="$DEFAULT_CONFIGS" \
+		scale_conns="$SCALE_CONNS" closing_conns="$CLOSING_CONNS" configs="$CONFIGS" default_configs="$DEFAULT_CONFIGS" \
 		have_hist:="$HAVE_HIST" date="$(date -u +%Y-%m-%d)" tree="$tree" \
 		kernel="$(uname -r)" cpus="$(nproc)" \
 		cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
@@ -399,6 +403,67 @@ run__scale()
 		"of $((conns * 2))"
 }
 
+# --max-closing for the closing run: room for every server end held, rounded up as for --max-tw
+closing__max()
+{
+	local n=1
+
+	while [ "$n" -lt $((CLOSING_CONNS + CLOSING_CONNS / 100)) ]; do
+		n=$((n * 2))
+	done
+	echo "$n"
+}
+
+# BENCH_CLOSING_CONNS server ends held in CLOSE_WAIT at once, under no tracer (the kernel's own
+# memory for them) or followed by tcpclose: a "closing" record. Only the server's port is
+# followed: the clients' ends, orphans closed first, go on as timewait sockets (the scale
+# run's), which the no-tracer run has as well.
+run__closing()
+{
+	local cfg=$1 id="" m0="" m1="" slab0 slab1 json cw rss=0 counts="- -" hold i tw_base
+
+	host__wait_quiet
+	netns__new
+	if [ "$cfg" = tcpclose ]; then
+		tracer__start tcpclose --netns "/run/netns/$NETNS" --lport 7000 \
+			--max-closing "$(closing__max)"
+		id=$(proc__map_id "$TPID" conns)
+		[ -n "$id" ] && m0=$(map__memlock "$id")
+	fi
+	tw_base=$(tw__slab_active)
+	slab0=$(slab__kib)
+	ip netns exec "$NETNS" "$CHURN" --hold -n "$CLOSING_CONNS" -t "$THREADS" -a 8192 -p 7000 \
+		--json >"$WORK/hold" &
+	hold=$!
+	# it reports once every server end is held, and holds them until told
+	for i in $(seq 1200); do
+		[ -s "$WORK/hold" ] && break
+		kill -0 "$hold" 2>/dev/null || die "churn --hold exited: $(cat "$WORK/hold")"
+		sleep 0.1
+	done
+	json=$(head -1 "$WORK/hold")
+	[ "$(echo "$json" | jq .errors)" = 0 ] || die "churn --hold failed: $json"
+	cw=$(ip netns exec "$NETNS" ss -tanH state close-wait | wc -l)
+	slab1=$(slab__kib)
+	if [ -n "$TPID" ]; then
+		[ -n "$id" ] && m1=$(map__memlock "$id")
+		rss=$(proc__mem_kib "$TPID" VmRSS)
+	fi
+	kill -TERM "$hold"
+	wait "$hold" || die "churn --hold failed to let go"
+	netns__del_drain "$tw_base"
+	if [ -n "$TPID" ]; then
+		tracer__stop
+		counts=$(tracer__counts tcpclose)
+	fi
+	raw__add closing cfg="$cfg" conns:="$(echo "$json" | jq .held)" close_wait:="$cw" \
+		conns_memlock0:="${m0:-null}" conns_memlock1:="${m1:-null}" \
+		slab_kib:="$((slab1 - slab0))" rss_kib:="$rss" delivered:="${counts% *}" \
+		lost:="${counts#* }"
+	log "closing ($cfg): CLOSE_WAIT $cw, slab +$((slab1 - slab0)) KiB," \
+		"conns memlock ${m0:--} to ${m1:--}, delivered/lost $(echo "$counts" | tr ' ' /)"
+}
+
 main()
 {
 	local r cfg order=""
@@ -445,6 +510,11 @@ main()
 		if [ "$SCALE_LOST" != 0 ]; then
 			run__scale tcpclose "--ringbuf-size=$((64 << 20))"
 		fi
+	fi
+
+	if [ "$CLOSING_CONNS" -gt 0 ]; then
+		run__closing none
+		run__closing tcpclose
 	fi
 
 	raw__bench

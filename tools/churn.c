@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,11 +40,15 @@
 
 static const char usage[] =
 	"usage: churn [-d SECONDS] [-n COUNT] [-r RATE] [-t THREADS] [-a ADDRS] [-p PORT] [--json]\n"
+	"       churn --hold -n COUNT [-t THREADS] [-a ADDRS] [-p PORT] [--json]\n"
 	"       churn --timers [-d SECONDS] [-t PAIRS] [-s SLEEPERS] [--json]\n"
 	"TCP connection churn over loopback in the current network namespace: connect, a\n"
 	"small request and reply, close, the closing side alternating; or, with --timers,\n"
 	"kernel timer_list load without TCP. Stops after SECONDS (default 10) or COUNT\n"
 	"connections (default: no limit), whichever comes first.\n"
+	"With --hold, the clients close every connection and the server closes none: once\n"
+	"COUNT server ends sit in CLOSE_WAIT it reports, holds them until SIGTERM or SIGINT,\n"
+	"then closes them and exits.\n"
 	"  -r  at most RATE connections a second, evenly paced (default: as fast as it can)\n"
 	"  -t  client threads, and as many server threads (default 4); with --timers,\n"
 	"      ping-pong thread pairs (default 2)\n"
@@ -61,6 +66,7 @@ static struct {
 	int sleepers;
 	bool json;
 	bool timers;
+	bool hold;		/* --hold: the server ends stay in CLOSE_WAIT */
 } opt = {
 	.duration = 10,
 	.threads = 0,
@@ -76,6 +82,9 @@ static atomic_ulong done_server;	/* completed, server closed first */
 static atomic_ulong errors;
 static atomic_ulong waits, expired;	/* --timers */
 static atomic_bool stopping;
+/* --hold: the server ends held open, opt.count of them */
+static int *held;
+static atomic_ulong nheld;
 static int first_errno;
 
 static double now__sec(void)
@@ -163,7 +172,11 @@ static void *server__run(void *arg)
 			err = fd__wait_eof(fd);
 		if (err)
 			error__note(-err);
-		close(fd);
+		/* --hold: the peer's FIN is in, ours never goes: CLOSE_WAIT until the end */
+		if (!err && opt.hold)
+			held[atomic_fetch_add(&nheld, 1)] = fd;
+		else
+			close(fd);
 	}
 }
 
@@ -223,7 +236,7 @@ static void *client__run(void *arg)
 		/* -r: connection n starts no earlier than n / rate seconds in */
 		if (opt.rate && start_sec + n / opt.rate > now__sec())
 			usleep((start_sec + n / opt.rate - now__sec()) * 1e6);
-		client_closes = !(n & 1);
+		client_closes = opt.hold || !(n & 1);
 		err = client__connect_once(n, client_closes);
 		if (err) {
 			error__note(-err);
@@ -380,9 +393,10 @@ static void churn__report(double secs)
 		       "%lu errors%s%s\n", w, x, secs, (w + x) / secs, e, e ? ": " : "", why);
 	} else if (opt.json) {
 		printf("{\"mode\":\"tcp\",\"seconds\":%.3f,\"connections\":%lu,"
-		       "\"client_closed\":%lu,\"server_closed\":%lu,\"rate\":%.1f,\"cpu\":%.3f,"
-		       "\"errors\":%lu,\"error\":\"%s\"}\n",
-		       secs, c + s, c, s, (c + s) / secs, churn__cpu_sec(), e, why);
+		       "\"client_closed\":%lu,\"server_closed\":%lu,\"held\":%lu,\"rate\":%.1f,"
+		       "\"cpu\":%.3f,\"errors\":%lu,\"error\":\"%s\"}\n",
+		       secs, c + s, c, s, atomic_load(&nheld), (c + s) / secs, churn__cpu_sec(),
+		       e, why);
 	} else {
 		printf("churn: %lu connections in %.2f s: %.0f/s (client closed %lu, server %lu), "
 		       "%lu errors%s%s\n", c + s, secs, (c + s) / secs, c, s, e,
@@ -417,6 +431,7 @@ static void args__parse(int argc, char **argv)
 		{ "sleepers", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timers", no_argument, NULL, 'T' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -452,6 +467,9 @@ static void args__parse(int argc, char **argv)
 		case 'T':
 			opt.timers = true;
 			break;
+		case 'H':
+			opt.hold = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -464,17 +482,61 @@ static void args__parse(int argc, char **argv)
 		fputs(usage, stderr);
 		exit(2);
 	}
+	if (opt.hold && (opt.timers || !opt.count || opt.rate)) {
+		fprintf(stderr, "churn: --hold needs -n COUNT, and takes neither --timers nor -r\n");
+		exit(2);
+	}
 	if (!opt.threads)
 		opt.threads = opt.timers ? 2 : 4;
+}
+
+/*
+ * --hold: room for every server end held and its client's descriptor, and the signals that
+ * end the hold blocked in every thread, for main to wait for
+ */
+static int hold__prepare(sigset_t *stop)
+{
+	struct rlimit rl = { .rlim_cur = opt.count + 1024, .rlim_max = opt.count + 1024 };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	held = calloc(opt.count, sizeof(*held));
+	if (!held)
+		return -ENOMEM;
+	/* no deadline: the count ends it */
+	opt.duration = 86400;
+	sigemptyset(stop);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGINT);
+	return -pthread_sigmask(SIG_BLOCK, stop, NULL);
+}
+
+/* --hold: after the report, wait to be told to let go; then close the server ends */
+static void hold__release(const sigset_t *stop)
+{
+	int sig;
+
+	fflush(stdout);
+	sigwait(stop, &sig);
+	for (unsigned long i = 0; i < atomic_load(&nheld); i++)
+		close(held[i]);
+	free(held);
 }
 
 int main(int argc, char **argv)
 {
 	pthread_t tids[MAX_THREADS];
-	int i, nr = 0, lfd = -1, err;
+	int i, nr = 0, lfd = -1, err = 0;
 	double start, secs;
+	sigset_t stop;
 
 	args__parse(argc, argv);
+	if (opt.hold)
+		err = hold__prepare(&stop);
+	if (err) {
+		fprintf(stderr, "churn: --hold: %s\n", strerror(-err));
+		return 1;
+	}
 	start = now__sec();
 	start_sec = start;
 	deadline = start + opt.duration;
@@ -502,5 +564,7 @@ int main(int argc, char **argv)
 		close(lfd);
 	}
 	churn__report(secs);
+	if (opt.hold)
+		hold__release(&stop);
 	return atomic_load(&errors) ? 1 : 0;
 }

@@ -309,12 +309,46 @@ class Bench:
                 known(s["delivered"]), s["conns"] * 2, known(s["lost"])))
         return out
 
+    def report_closing(self):
+        closing = self.kind("closing")
+        if not closing:
+            return []
+        # the kernel's own slab growth for as many sockets (both ends), under no tracer
+        base = next((c for c in closing if c.get("cfg") == "none"), None)
+        out = ["| tracer | server ends held | CLOSE_WAIT sockets | slab growth MiB |"
+               " bytes / closing socket: conns memlock, slab above no tracer |"
+               " RSS MiB | records delivered / expected | lost |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for c in closing:
+            cfg = c.get("cfg", "tcpclose")
+            row = "| %s | %d | %d | %.1f |" % (
+                "no tracer" if cfg == "none" else "tcpclose --netns --lport",
+                c["conns"], c["close_wait"], c["slab_kib"] / 1024)
+            if cfg == "none":
+                out.append(row + " - | - | - | - |")
+                continue
+            held = c["close_wait"]
+            memlock = slab = "?"
+            if held and c.get("conns_memlock1") is not None:
+                memlock = "%.0f" % ((c["conns_memlock1"] - (c.get("conns_memlock0") or 0))
+                                    / held)
+            if held and base is not None and base["close_wait"]:
+                own = base["slab_kib"] * 1024 / base["close_wait"] * held
+                slab = "%.0f" % ((c["slab_kib"] * 1024 - own) / held)
+            out.append(row + " %s, %s | %.1f | %s / %d | %s |" % (
+                memlock, slab, c["rss_kib"] / 1024,
+                "?" if c["delivered"] is None else c["delivered"], c["conns"],
+                "?" if c["lost"] is None else c["lost"]))
+        return out
+
     def report_how(self):
         b = self.b
         cmd = ("BENCH_ROUNDS=%s BENCH_CONNS=%s BENCH_THREADS=%s BENCH_TIMER_ROUNDS=%s"
                " BENCH_TIMER_SECONDS=%s BENCH_SCALE_CONNS=%s" % (
                    b["rounds"], b["conns"], b["threads"], b["timer_rounds"],
                    b["timer_seconds"], b["scale_conns"]))
+        if "closing_conns" in b:
+            cmd += " BENCH_CLOSING_CONNS=%s" % b["closing_conns"]
         if b["configs"] != b["default_configs"]:
             cmd += ' BENCH_CONFIGS="%s"' % b["configs"]
         # as `echo "$BT_PROG" | tr -s '\t\n' '  '` wrote it: one line, with a space at its end
@@ -338,7 +372,9 @@ class Bench:
                 ("Cost per BPF program run (kernel.bpf_stats_enabled=1, one more round)",
                  self.report_progs),
                 ("Timer hooks under a timer-heavy load", self.report_timers),
-                ("Scale: timewait sockets followed at once", self.report_scale)):
+                ("Scale: timewait sockets followed at once", self.report_scale),
+                ("Closing: full sockets followed at once in CLOSE_WAIT",
+                 self.report_closing)):
             out += ["## " + title, ""] + section() + [""]
         out += ["## How and where", ""] + self.report_how()
         return "".join(line + "\n" for line in out)

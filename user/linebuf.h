@@ -18,8 +18,10 @@ struct linebuf {
 
 static inline void lb__pad(struct linebuf *lb, unsigned int n)
 {
-	while (n-- && lb->len < sizeof(lb->buf) - 1)
-		lb->buf[lb->len++] = ' ';
+	if (n > sizeof(lb->buf) - 1 - lb->len)
+		n = sizeof(lb->buf) - 1 - lb->len;
+	memset(lb->buf + lb->len, ' ', n);
+	lb->len += n;
 }
 
 /* the n bytes at s, left-aligned in width (no padding if width is 0) */

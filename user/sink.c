@@ -42,7 +42,8 @@ static void sink__wrote(struct sink *s, bool is_record)
 		s->pending++;
 	else
 		s->pending_other++;
-	if (ferror(s->out))
+	/* unlocked, as the lines are written (lb__write()): one thread writes them */
+	if (ferror_unlocked(s->out))
 		sink__broke(s);
 }
 

@@ -55,22 +55,23 @@ struct head {
 _Static_assert(sizeof(struct head) + HEAD_CODEC_MAX <= SLOTS_MAX, "a head fits a slot");
 
 /*
- * A row's key's tag (a byte of its hash) and how far past its home row it sits (DIST_FAR:
- * that far or farther, its home then read from its head)
+ * A row of the table: its head's slot (0: empty), and what saves reading the head, mostly a
+ * cache miss in a table of many: its key's tag (a byte of its hash), for a probe to pass
+ * other keys' rows, and how far past its home row it sits (DIST_FAR: that far or farther, its
+ * home then read from its head), for a deletion to move rows back. Six bytes, one cache line
+ * mostly: a probe reads one, not one in each of several arrays.
  */
-struct row_meta {
+struct row {
+	__u32 ref;
 	__u8 tag;
 	__u8 dist;
-};
+} __attribute__((packed));
 
 #define DIST_FAR 255
 
 /* open addressing, linear probing, of the heads' slots (0: empty), by their sockets */
 struct tw_join {
-	__u32 *refs;
-	/* beside each row, what saves reading its head, mostly a cache miss in a table of
-	 * many: a probe passes other keys' rows, a deletion moves rows back */
-	struct row_meta *meta;
+	struct row *rows;
 	size_t cap;		/* a power of two */
 	size_t n;
 	__u32 serial;		/* of the next head kept */
@@ -93,8 +94,7 @@ void tw_join__free(struct tw_join *j)
 {
 	if (!j)
 		return;
-	free(j->refs);
-	free(j->meta);
+	free(j->rows);
 	slots__release(&j->heads);
 	head_codec__free(&j->codec);
 	free(j);
@@ -127,7 +127,7 @@ static size_t slot__find(const struct tw_join *j, __u64 key)
 	/* a tag of bits no table's index uses */
 	__u8 tag = h >> 56;
 
-	while (j->refs[i] && (j->meta[i].tag != tag || head__at(j, j->refs[i])->tw != key))
+	while (j->rows[i].ref && (j->rows[i].tag != tag || head__at(j, j->rows[i].ref)->tw != key))
 		i = (i + 1) & (j->cap - 1);
 	return i;
 }
@@ -143,43 +143,37 @@ static __u8 row__dist(const struct tw_join *j, size_t i, size_t home)
 /* put ref, key's head, in row i */
 static void row__set(struct tw_join *j, size_t i, __u32 ref, __u64 key)
 {
-	j->refs[i] = ref;
-	j->meta[i].tag = key__mix(key) >> 56;
-	j->meta[i].dist = row__dist(j, i, slot__hash(key, j->cap));
+	j->rows[i].ref = ref;
+	j->rows[i].tag = key__mix(key) >> 56;
+	j->rows[i].dist = row__dist(j, i, slot__hash(key, j->cap));
 }
 
 /* the row where row i's key would be if nothing had been in the way */
 static size_t row__home(const struct tw_join *j, size_t i)
 {
-	if (j->meta[i].dist < DIST_FAR)
-		return (i - j->meta[i].dist) & (j->cap - 1);
-	return slot__hash(head__at(j, j->refs[i])->tw, j->cap);
+	if (j->rows[i].dist < DIST_FAR)
+		return (i - j->rows[i].dist) & (j->cap - 1);
+	return slot__hash(head__at(j, j->rows[i].ref)->tw, j->cap);
 }
 
 static int join__grow(struct tw_join *j)
 {
 	size_t cap = j->cap ? j->cap * 2 : 1024, old_cap = j->cap;
-	__u32 *refs = calloc(cap, sizeof(*refs)), *old_refs = j->refs;
-	struct row_meta *meta = calloc(cap, sizeof(*meta));
+	struct row *rows = calloc(cap, sizeof(*rows)), *old_rows = j->rows;
 
-	if (!refs || !meta) {
-		free(refs);
-		free(meta);
+	if (!rows)
 		return -ENOMEM;
-	}
-	free(j->meta);
-	j->refs = refs;
-	j->meta = meta;
+	j->rows = rows;
 	j->cap = cap;
 	for (size_t i = 0; i < old_cap; i++) {
 		__u64 key;
 
-		if (!old_refs[i])
+		if (!old_rows[i].ref)
 			continue;
-		key = head__at(j, old_refs[i])->tw;
-		row__set(j, slot__find(j, key), old_refs[i], key);
+		key = head__at(j, old_rows[i].ref)->tw;
+		row__set(j, slot__find(j, key), old_rows[i].ref, key);
 	}
-	free(old_refs);
+	free(old_rows);
 	return 0;
 }
 
@@ -191,7 +185,7 @@ static long join__get(const struct tw_join *j, __u64 key)
 	if (!j->cap)
 		return -1;
 	i = slot__find(j, key);
-	return j->refs[i] ? (long)i : -1;
+	return j->rows[i].ref ? (long)i : -1;
 }
 
 static void head__free(struct tw_join *j, __u32 ref)
@@ -222,9 +216,9 @@ static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
 	head->tw = rec->tw_sock;
 	head->serial = j->serial++;
 	memcpy(head->code, buf, len);
-	if (j->refs[at]) {
-		head__free(j, j->refs[at]);
-		j->refs[at] = ref;
+	if (j->rows[at].ref) {
+		head__free(j, j->rows[at].ref);
+		j->rows[at].ref = ref;
 		return 0;
 	}
 	row__set(j, at, ref, rec->tw_sock);
@@ -235,7 +229,7 @@ static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
 /* the head kept in row i, decoded */
 static void join__read(const struct tw_join *j, size_t i, struct tcpc_conn *rec)
 {
-	const struct head *head = head__at(j, j->refs[i]);
+	const struct head *head = head__at(j, j->rows[i].ref);
 
 	head_codec__decode(&j->codec, head->code, rec);
 	rec->tw_sock = head->tw;
@@ -246,18 +240,17 @@ static void join__del(struct tw_join *j, size_t i)
 {
 	size_t k, home;
 
-	head__free(j, j->refs[i]);
-	j->refs[i] = 0;
+	head__free(j, j->rows[i].ref);
+	j->rows[i].ref = 0;
 	j->n--;
-	for (k = (i + 1) & (j->cap - 1); j->refs[k]; k = (k + 1) & (j->cap - 1)) {
+	for (k = (i + 1) & (j->cap - 1); j->rows[k].ref; k = (k + 1) & (j->cap - 1)) {
 		home = row__home(j, k);
 		/* k's key may stay if its home lies cyclically in (i, k] */
 		if (i <= k ? (home > i && home <= k) : (home > i || home <= k))
 			continue;
-		j->refs[i] = j->refs[k];
-		j->meta[i].tag = j->meta[k].tag;
-		j->meta[i].dist = row__dist(j, i, home);
-		j->refs[k] = 0;
+		j->rows[i] = j->rows[k];
+		j->rows[i].dist = row__dist(j, i, home);
+		j->rows[k].ref = 0;
 		i = k;
 	}
 }
@@ -441,9 +434,9 @@ long tw_join__heads(const struct tw_join *j, struct tw_join_ref **refs)
 	for (size_t i = 0; i < j->cap; i++) {
 		const struct head *head;
 
-		if (!j->refs[i])
+		if (!j->rows[i].ref)
 			continue;
-		head = head__at(j, j->refs[i]);
+		head = head__at(j, j->rows[i].ref);
 		(*refs)[n].tw = head->tw;
 		(*refs)[n].serial = head->serial;
 		n++;
@@ -455,7 +448,7 @@ void tw_join__forget(struct tw_join *j, const struct tw_join_ref *ref)
 {
 	long at = join__get(j, ref->tw);
 
-	if (at >= 0 && head__at(j, j->refs[at])->serial == ref->serial)
+	if (at >= 0 && head__at(j, j->rows[at].ref)->serial == ref->serial)
 		join__del(j, at);
 }
 
@@ -466,6 +459,6 @@ size_t tw_join__count(const struct tw_join *j)
 
 size_t tw_join__bytes(const struct tw_join *j)
 {
-	return slots__bytes(&j->heads) + j->cap * (sizeof(*j->refs) + sizeof(*j->meta)) +
+	return slots__bytes(&j->heads) + j->cap * sizeof(*j->rows) +
 	       intern__bytes(&j->codec.who) + intern__bytes(&j->codec.where);
 }

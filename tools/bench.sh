@@ -466,7 +466,7 @@ run__closing()
 
 main()
 {
-	local r cfg order=""
+	local r cfg order="" nofile
 
 	trap cleanup EXIT
 	trap 'log "failed: line $LINENO: $BASH_COMMAND"' ERR
@@ -512,6 +512,13 @@ main()
 		fi
 	fi
 
+	# churn --hold keeps a descriptor per server end held: as many as the hard limit allows
+	nofile=$(ulimit -Hn)
+	if [ "$nofile" != unlimited ] && [ "$CLOSING_CONNS" -gt $((nofile - 1024)) ]; then
+		log "closing: $CLOSING_CONNS server ends take more open files than the hard limit" \
+			"($nofile, ulimit -Hn); holding $((nofile - 1024))"
+		CLOSING_CONNS=$((nofile - 1024))
+	fi
 	if [ "$CLOSING_CONNS" -gt 0 ]; then
 		run__closing none
 		run__closing tcpclose

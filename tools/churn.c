@@ -496,8 +496,18 @@ static void args__parse(int argc, char **argv)
  */
 static int hold__prepare(sigset_t *stop)
 {
-	struct rlimit rl = { .rlim_cur = opt.count + 1024, .rlim_max = opt.count + 1024 };
+	struct rlimit rl;
 
+	/* the soft limit raised to the hard one, which only CAP_SYS_RESOURCE may raise */
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_max != RLIM_INFINITY && opt.count + 1024 > rl.rlim_max) {
+		fprintf(stderr, "churn: --hold -n %lu: holding them takes %lu open files, and the "
+			"hard limit is %lu (ulimit -Hn)\n", opt.count, opt.count + 1024,
+			(unsigned long)rl.rlim_max);
+		exit(2);
+	}
+	rl.rlim_cur = opt.count + 1024;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
 	held = calloc(opt.count, sizeof(*held));

@@ -117,6 +117,19 @@ preflight__packages()
 		{ apt-get update -qq && apt-get install -y -qq $missing >/dev/null; }
 }
 
+# tracefs events left on for the hooks measured (sock, tcp, timer) run their handler and filter
+# on every hit, tracing on or off: a cost in every row, the floor's too
+preflight__trace_events()
+{
+	local on
+
+	on=$(grep -E '^(sock|tcp|timer):' /sys/kernel/tracing/set_event 2>/dev/null |
+		tr '\n' ' ') || true
+	on=${on% }
+	[ -z "$on" ] || die "tracefs events are on for the hooks it measures ($on): they cost" \
+		"every hit; turn them off (echo > /sys/kernel/tracing/set_event) and run it again"
+}
+
 preflight()
 {
 	[ "$(id -u)" -eq 0 ] || die "loads BPF programs and creates namespaces: run it as root"
@@ -131,6 +144,7 @@ preflight()
 		die "python3: not found; tools/install-deps.sh installs it (it writes the report)"
 	# bpftrace's tracepoints need tracefs
 	[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+	preflight__trace_events
 	if "$TCPCLOSE" --help 2>&1 | grep -q -- '--hist'; then
 		HAVE_HIST=1
 	fi

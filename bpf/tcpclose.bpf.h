@@ -60,7 +60,7 @@ struct timer_run {
 struct connecting {
 	__u64 sk;
 	__u64 pid_tgid;
-	__u64 jiffies;	/* when: jiffies, not the clock, a helper call cheaper on every connect() */
+	__u64 jiffies;	/* when: jiffies, a load once the verifier inlines bpf_jiffies64() */
 	__u16 dport;
 	__u8 daddr[16];
 };

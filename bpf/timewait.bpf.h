@@ -302,8 +302,12 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 		__builtin_memcpy(cn->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 }
 
-/* is the timewait socket tw, still readable, being recycled by this task's connect()? */
-static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct tcpc_tw *t)
+/*
+ * is the timewait socket tw, still readable, being recycled by this task's connect()? j: the
+ * jiffies now
+ */
+static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct tcpc_tw *t,
+							__u64 j)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct connecting *cn = percpu__get(&connecting);
@@ -313,7 +317,7 @@ static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct t
 	__u32 n;
 
 	if (!cn || cn->pid_tgid != bpf_get_current_pid_tgid() ||
-	    bpf_jiffies64() - cn->jiffies > CONNECT_REUSE_WINDOW_MS * kernel_hz / 1000)
+	    j - cn->jiffies > CONNECT_REUSE_WINDOW_MS * kernel_hz / 1000)
 		return false;
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */

@@ -70,7 +70,7 @@ static __always_inline void timewait__killed(__u64 tw, __u64 now)
 		return;
 	if (timewait__netns_dying(tw))
 		kind = TCPC_TW_PURGED;
-	else if (timewait__reused_by_connect(tw, t))
+	else if (timewait__reused_by_connect(tw, t, bpf_jiffies64()))
 		kind = TCPC_TW_REUSED;
 	else if (flags & TCPHDR_RST)
 		kind = TCPC_TW_RST;

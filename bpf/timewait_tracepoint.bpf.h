@@ -213,7 +213,7 @@ static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 	p->jiffies = bpf_jiffies64();
 	if (timewait__netns_dying(tw))
 		p->kind = TCPC_TW_PURGED;
-	else if (timewait__reused_by_connect(tw, t))
+	else if (timewait__reused_by_connect(tw, t, p->jiffies))
 		p->kind = TCPC_TW_REUSED;
 	else if (p->substate == TCP_FIN_WAIT2 && (__s64)(p->jiffies - p->expires) < 0 &&
 		 timewait__kill_after_reset(ctx))

@@ -208,7 +208,8 @@ raw__bench()
 	git diff --quiet HEAD 2>/dev/null || tree="$tree with local changes"
 	raw__add bench rounds="$ROUNDS" conns="$CONNS" threads="$THREADS" \
 		timer_rounds="$TIMER_ROUNDS" timer_seconds="$TIMER_SECONDS" \
-		scale_conns="$SCALE_CONNS" closing_conns="$CLOSING_CONNS" configs="$CONFIGS" default_configs="$DEFAULT_CONFIGS" \
+		scale_conns="$SCALE_CONNS" closing_conns="$CLOSING_CONNS" configs="$CONFIGS" \
+		default_configs="$DEFAULT_CONFIGS" \
 		have_hist:="$HAVE_HIST" date="$(date -u +%Y-%m-%d)" tree="$tree" \
 		kernel="$(uname -r)" cpus="$(nproc)" \
 		cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
@@ -353,13 +354,13 @@ run__timers()
 		"$other")"
 }
 
-# --max-tw for the scale run: room for every timewait socket and 1% more, rounded up to a
-# power of two, as the hash map rounds its buckets (16 bytes each) whatever it is given
-scale__max_tw()
+# a map's max_entries for N sockets at once: room for them and 1% more, rounded up to a power
+# of two, as a hash map rounds its buckets (16 bytes each) whatever it is given
+map__room()
 {
 	local n=1
 
-	while [ "$n" -lt $((SCALE_CONNS + SCALE_CONNS / 100)) ]; do
+	while [ "$n" -lt $(($1 + $1 / 100)) ]; do
 		n=$((n * 2))
 	done
 	echo "$n"
@@ -379,7 +380,8 @@ run__scale()
 		# only our namespace: the records counted are then exactly ours, whatever else
 		# runs; room for every timewait socket whatever the host's tcp_max_tw_buckets
 		# shellcheck disable=SC2086
-		tracer__start tcpclose --netns "/run/netns/$NETNS" --max-tw "$(scale__max_tw)" $args
+		tracer__start tcpclose --netns "/run/netns/$NETNS" \
+			--max-tw "$(map__room "$SCALE_CONNS")" $args
 		id=$(proc__map_id "$TPID" tws)
 		tw_live_id=$(proc__map_id "$TPID" tw_live)
 		[ -n "$id" ] && tws0=$(map__memlock "$id")
@@ -417,30 +419,19 @@ run__scale()
 		"of $((conns * 2))"
 }
 
-# --max-closing for the closing run: room for every server end held, rounded up as for --max-tw
-closing__max()
-{
-	local n=1
-
-	while [ "$n" -lt $((CLOSING_CONNS + CLOSING_CONNS / 100)) ]; do
-		n=$((n * 2))
-	done
-	echo "$n"
-}
-
 # BENCH_CLOSING_CONNS server ends held in CLOSE_WAIT at once, under no tracer (the kernel's own
 # memory for them) or followed by tcpclose: a "closing" record. Only the server's port is
 # followed: the clients' ends, orphans closed first, go on as timewait sockets (the scale
 # run's), which the no-tracer run has as well.
 run__closing()
 {
-	local cfg=$1 id="" m0="" m1="" slab0 slab1 json cw rss=0 counts="- -" hold i tw_base
+	local cfg=$1 id="" m0="" m1="" slab0 slab1 json cw rss=0 counts="- -" hold tw_base
 
 	host__wait_quiet
 	netns__new
 	if [ "$cfg" = tcpclose ]; then
 		tracer__start tcpclose --netns "/run/netns/$NETNS" --lport 7000 \
-			--max-closing "$(closing__max)"
+			--max-closing "$(map__room "$CLOSING_CONNS")"
 		id=$(proc__map_id "$TPID" conns)
 		[ -n "$id" ] && m0=$(map__memlock "$id")
 	fi
@@ -450,7 +441,7 @@ run__closing()
 		--json >"$WORK/hold" &
 	hold=$!
 	# it reports once every server end is held, and holds them until told
-	for i in $(seq 1200); do
+	for _ in $(seq 1200); do
 		[ -s "$WORK/hold" ] && break
 		kill -0 "$hold" 2>/dev/null || die "churn --hold exited: $(cat "$WORK/hold")"
 		sleep 0.1

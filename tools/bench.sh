@@ -17,11 +17,15 @@
 #    under no tracer: the kernel memory tcpclose adds per timewait socket.
 # 4. Closing: BENCH_CLOSING_CONNS server ends held in CLOSE_WAIT at once (churn --hold), followed
 #    by tcpclose and under no tracer: the kernel memory tcpclose adds per closing full socket.
+# 5. Paired: BENCH_PAIRS short runs of BENCH_PAIR_CONNS connections under each of no tracer,
+#    floor, tcpclose and --hist, back to back in a new random order each time: many close
+#    comparisons, from which the points tcpclose keeps below the floor get a confidence
+#    interval that the few long rounds of (1) cannot give on a noisy host.
 #
 # Knobs (environment; defaults in parentheses):
 #   BENCH_ROUNDS (5), BENCH_CONNS (100000), BENCH_THREADS (4), BENCH_TIMER_ROUNDS (3),
 #   BENCH_TIMER_SECONDS (10), BENCH_SCALE_CONNS (1000000; 0 skips),
-#   BENCH_CLOSING_CONNS (100000; 0 skips),
+#   BENCH_CLOSING_CONNS (100000; 0 skips), BENCH_PAIRS (24; 0 skips), BENCH_PAIR_CONNS (20000),
 #   BENCH_CONFIGS ("none floor tcpclose hist tcpstates bpftrace"; add "paused" for tcpclose stopped
 #     with SIGSTOP during the churn: what it costs without ring buffer wake-ups),
 #   BENCH_DOC (docs/BENCHMARKS.md; empty: do not write it),
@@ -45,6 +49,10 @@ TIMER_ROUNDS=${BENCH_TIMER_ROUNDS:-3}
 TIMER_SECONDS=${BENCH_TIMER_SECONDS:-10}
 SCALE_CONNS=${BENCH_SCALE_CONNS:-1000000}
 CLOSING_CONNS=${BENCH_CLOSING_CONNS:-100000}
+PAIRS=${BENCH_PAIRS:-24}
+PAIR_CONNS=${BENCH_PAIR_CONNS:-20000}
+# what a paired comparison runs: tcpclose and --hist each against floor, in runs of no tracer
+PAIR_CONFIGS="none floor tcpclose hist"
 DEFAULT_CONFIGS="none floor tcpclose hist tcpstates bpftrace"
 CONFIGS=${BENCH_CONFIGS:-$DEFAULT_CONFIGS}
 DOC=${BENCH_DOC-docs/BENCHMARKS.md}
@@ -209,6 +217,7 @@ raw__bench()
 	raw__add bench rounds="$ROUNDS" conns="$CONNS" threads="$THREADS" \
 		timer_rounds="$TIMER_ROUNDS" timer_seconds="$TIMER_SECONDS" \
 		scale_conns="$SCALE_CONNS" closing_conns="$CLOSING_CONNS" configs="$CONFIGS" \
+		pairs="$PAIRS" pair_conns="$PAIR_CONNS" \
 		default_configs="$DEFAULT_CONFIGS" \
 		have_hist:="$HAVE_HIST" date="$(date -u +%Y-%m-%d)" tree="$tree" \
 		kernel="$(uname -r)" cpus="$(nproc)" \
@@ -499,6 +508,15 @@ main()
 	# shellcheck disable=SC2086
 	for cfg in $(printf '%s\n' $order floor | sort -u | grep -vx none | shuf); do
 		run__churn "$cfg" cost 1
+	done
+
+	# many short runs in sets of one each, back to back: the sets' differences are paired
+	[ "$HAVE_HIST" -eq 1 ] || PAIR_CONFIGS=${PAIR_CONFIGS% hist}
+	for r in $(seq "$PAIRS"); do
+		# shellcheck disable=SC2086
+		for cfg in $(printf '%s\n' $PAIR_CONFIGS | shuf); do
+			CONNS=$PAIR_CONNS run__churn "$cfg" "pair$r" 0
+		done
 	done
 
 	for r in $(seq "$TIMER_ROUNDS"); do

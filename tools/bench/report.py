@@ -15,6 +15,8 @@
 import argparse
 import json
 import locale
+import math
+import statistics
 import sys
 
 CONFIGS = ["none", "floor", "tcpclose", "hist", "tcpstates", "bpftrace", "paused"]
@@ -59,6 +61,25 @@ def median(values):
     if n % 2:
         return v[n // 2]
     return awk_str((awk_num(v[n // 2 - 1]) + awk_num(v[n // 2])) / 2)
+
+
+def median_interval(values, level=0.95):
+    """
+    The median of values and an interval that holds the true median with probability at
+    least level whatever the distribution: the order statistics k+1 and n-k (1-based), k the
+    largest for which Binomial(n, 1/2) falls in [k+1, n-k-1] that often. None where n is too
+    small for any; and the coverage the interval has.
+    """
+    v = sorted(values)
+    n = len(v)
+    k, cover = None, 1.0
+    for j in range(n // 2):
+        c = sum(math.comb(n, i) for i in range(j + 1, n - j)) / 2 ** n
+        if c < level:
+            break
+        k, cover = j, c
+    interval = (v[k], v[n - k - 1]) if k is not None else None
+    return statistics.median(v), interval, cover
 
 
 def cpu_pct(r, after):
@@ -170,7 +191,7 @@ class Bench:
                 "%s interleaved rounds. Other processes on the host used a median %s%% of its "
                 "CPUs during the runs." % (b["conns"], b["threads"], b["threads"], tw,
                                            b["rounds"], other)]
-        noisy = [r for r in runs if r["noisy"] == 1]
+        noisy = [r for r in runs if r["noisy"] == 1 and not r["label"].startswith("pair")]
         if noisy:
             out.append("Runs kept although the host was not quiet (what others used): " +
                        "".join("%s/%s (%s%%) " % (r["label"], r["cfg"],
@@ -341,6 +362,52 @@ class Bench:
                 "?" if c["lost"] is None else c["lost"]))
         return out
 
+    def pair_sets(self):
+        """Per set of paired runs: each configuration's rate."""
+        sets = {}
+        for r in self.kind("churn"):
+            if r["label"].startswith("pair"):
+                sets.setdefault(r["label"], {})[r["cfg"]] = r["rate"]
+        return sets
+
+    def report_pairs(self):
+        """Points below a reference, set by set, with the median's confidence interval."""
+        sets = self.pair_sets()
+        if not sets:
+            return ["Not measured (BENCH_PAIRS=0)."]
+
+        def points(cfg, ref):
+            return [(v[ref] - v[cfg]) / v["none"] * 100 for v in sets.values()
+                    if v.get("none") and ref in v and cfg in v]
+
+        def row(title, values):
+            if not values:
+                return "| %s | 0 | - | - | - |" % title
+            med, interval, cover = median_interval(values)
+            shown = "-" if interval is None else "%.1f to %.1f (%.1f%%)" % (
+                interval[0], interval[1], cover * 100)
+            return "| %s | %d | %.1f | %s | %d |" % (
+                title, len(values), med, shown, sum(1 for x in values if x > 0))
+
+        out = ["| comparison | sets | median points | interval of the median (coverage) |"
+               " sets with a positive difference |",
+               "| --- | ---: | ---: | ---: | ---: |",
+               row("floor below no tracer", points("floor", "none")),
+               row("tcpclose below no tracer", points("tcpclose", "none")),
+               row("tcpclose below the floor", points("tcpclose", "floor"))]
+        if any("hist" in v for v in sets.values()):
+            out += [row("tcpclose --hist below the floor", points("hist", "floor")),
+                    row("tcpclose --hist below tcpclose", points("hist", "tcpclose"))]
+        runs = [r for r in self.kind("churn") if r["label"].startswith("pair")]
+        noisy = sum(1 for r in runs if r["noisy"] == 1)
+        out += ["", "Each set: one run of %s connections under each configuration, back to "
+                "back in a new random order; a difference is in points of the same set's "
+                "no-tracer rate (positive: slower). %d of %d runs were kept although the host "
+                "was not quiet; others used a median %s%% of its CPUs." % (
+                    self.b.get("pair_conns", "?"), noisy, len(runs),
+                    median([str(r["other_pct"]) for r in runs]))]
+        return out
+
     def report_how(self):
         b = self.b
         cmd = ("BENCH_ROUNDS=%s BENCH_CONNS=%s BENCH_THREADS=%s BENCH_TIMER_ROUNDS=%s"
@@ -349,6 +416,8 @@ class Bench:
                    b["timer_seconds"], b["scale_conns"]))
         if "closing_conns" in b:
             cmd += " BENCH_CLOSING_CONNS=%s" % b["closing_conns"]
+        if "pairs" in b:
+            cmd += " BENCH_PAIRS=%s BENCH_PAIR_CONNS=%s" % (b["pairs"], b["pair_conns"])
         if b["configs"] != b["default_configs"]:
             cmd += ' BENCH_CONFIGS="%s"' % b["configs"]
         # as `echo "$BT_PROG" | tr -s '\t\n' '  '` wrote it: one line, with a space at its end
@@ -369,6 +438,7 @@ class Bench:
         for title, section in (
                 ("Churn", self.report_churn),
                 ("Churn, round by round", self.report_rounds),
+                ("Churn, paired: many short runs side by side", self.report_pairs),
                 ("Cost per BPF program run (kernel.bpf_stats_enabled=1, one more round)",
                  self.report_progs),
                 ("Timer hooks under a timer-heavy load", self.report_timers),

@@ -183,7 +183,7 @@ class Bench:
                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         out += [self.churn_row(cfg) for cfg in CONFIGS if cfg in self.configs]
         runs = self.kind("churn")
-        tw = median([str(r["tw"]) for r in self.churn("none")])
+        tw = median([str(r["tw"]) for r in self.churn("none", True)])
         other = median([str(r["other_pct"]) for r in runs])
         out += ["",
                 "Each run: %s connections by %s client and %s server threads in a fresh "

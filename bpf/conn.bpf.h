@@ -3,7 +3,7 @@
 #ifndef __CONN_BPF_H
 #define __CONN_BPF_H
 
-#include "tcpclose.bpf.h"
+#include "conns.bpf.h"
 
 /* the close state a kernel TCP state is kept as, or TCPC_NOT_CLOSING */
 static __always_inline __u8 state__index(int state)
@@ -503,31 +503,30 @@ static __always_inline bool conn__other_socket(const struct tcpc_closing *c, con
 }
 
 /* send the record of a socket whose end went unseen, as far as it was seen, and forget it */
-static __always_inline void conn__send_unseen(struct tcpc_closing *c, __u64 key)
+static __always_inline void conn__send_unseen(struct tcpc_closing *c, const void *sk)
 {
 	drop__count(TCPC_DROP_UNSEEN);
 	c->flags |= TCPC_F_END_UNSEEN;
 	/* when it ended is unknown: its last state is closed at the moment it began */
 	conn__end(c, c->enter_ns);
 	conn__send(c);
-	bpf_map_delete_elem(&conns, &key);
+	conns__delete(sk);
 }
 
 /* the entry of sk, made if it has none (and the filters want it); NULL if not followed */
 static __always_inline struct tcpc_closing *conn__get(const struct sock *sk,
 						    const struct tcp_sock *tp, __u64 now)
 {
-	__u64 key = (__u64)sk;
 	struct tcpc_closing fresh, *c;
 
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conns__lookup(sk);
 	if (c && !conn__other_socket(c, sk, tp))
 		return c;
 	if (c)
-		conn__send_unseen(c, key);
+		conn__send_unseen(c, sk);
 	if (conn__start(&fresh, sk, tp, sk->__sk_common.skc_state, now))
 		return NULL;
-	return map__insert(&conns, &key, &fresh, NOT_A_LOSS);
+	return conns__lookup_or_insert(sk, &fresh);
 }
 
 #endif /* __CONN_BPF_H */

@@ -32,10 +32,10 @@ static __always_inline __u64 seed_entered(const struct tcp_sock *tp, int state, 
 static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 {
 	struct sock *sk = (struct sock *)tp;
-	__u64 key = (__u64)sk, entered = seed_entered(tp, state, now);
+	__u64 entered = seed_entered(tp, state, now);
 	struct tcpc_closing c;
 
-	if (bpf_map_lookup_elem(&conns, &key))
+	if (conns__lookup(sk))
 		return;		/* followed since attach */
 	/* started at its estimated entry: a clock never runs back from where it started */
 	if (conn__start(&c, sk, tp, TCP_CLOSE, entered))
@@ -49,7 +49,7 @@ static __always_inline void seed_full(struct tcp_sock *tp, int state, __u64 now)
 	}
 	conn__enter(&c, state, entered);
 	/* no room: its state changes start it again, flagged STATES_LOST, counted then */
-	map__insert(&conns, &key, &c, NOT_A_LOSS);
+	conns__insert(sk, &c);
 }
 
 /* the entry of a full socket the walk is at, and the socket; NULL if it has none */
@@ -57,10 +57,9 @@ static __always_inline struct tcpc_closing *full_entry(struct sock_common *skc,
 						       struct tcp_sock **tpp)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
-	__u64 key = (__u64)tp;
 
 	*tpp = tp;
-	return tp ? bpf_map_lookup_elem(&conns, &key) : NULL;
+	return tp ? conns__lookup(tp) : NULL;
 }
 
 /* --stuck: a connection in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK since at least stuck_ns */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The one definition of the maps and load-time settings the other BPF files share. */
 #define TCPCLOSE_DEFINE_MAPS
-#include "tcpclose.bpf.h"
+#include "conns.bpf.h"
 
 const volatile __u32 filter_netns = 0;
 const volatile __u64 filter_netns_cookie = 0;

@@ -14,9 +14,7 @@ static __always_inline void count_fin_retrans(struct sock *sk, const struct sk_b
 		return;
 	if (!(skb_tcp_flags(skb) & TCPHDR_FIN))
 		return;
-	__u64 key = (__u64)sk;
-
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conns__lookup(sk);
 	if (c)
 		c->fin_retrans++;
 }
@@ -82,9 +80,7 @@ int BPF_PROG(tcpc_send_reset, const struct sock *sk, const struct sk_buff *skb)
 	state = sk->__sk_common.skc_state;
 	/* an unaccepted child softirq ended, whose reset says it was a connection */
 	if (state == TCP_CLOSE) {
-		__u64 key = (__u64)sk;
-
-		c = bpf_map_lookup_elem(&conns, &key);
+		c = conns__lookup(sk);
 		if (c && c->await_reset)
 			c->flags |= TCPC_F_RST_SENT;
 		return 0;

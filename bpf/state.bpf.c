@@ -89,8 +89,6 @@ static __always_inline bool conn__first_state(struct tcpc_closing *c, const stru
 					      const struct tcp_sock *tp, int oldstate,
 					      int newstate, __u64 now)
 {
-	__u64 key = (__u64)sk;
-
 	if (conn__start(c, sk, tp, oldstate, now))
 		return true;
 	conn__note_rcv_shut(c, sk, tp);
@@ -100,7 +98,7 @@ static __always_inline bool conn__first_state(struct tcpc_closing *c, const stru
 		enter__close_wait(c, sk, tp);
 	conn__enter(c, newstate, now);
 	/* no room: a later state starts the record again, flagged (conn__start()) */
-	if (bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST) == -EEXIST)
+	if (conns__insert(sk, c) == -EEXIST)
 		return false;
 	if (emit_transitions)
 		emit_transition(c, oldstate, newstate, newstate == TCP_FIN_WAIT1, now);
@@ -235,8 +233,8 @@ static __always_inline bool conn__closed(struct tcpc_closing *c, const struct so
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u64 key = (__u64)sk, now;
 	struct tcpc_closing fresh, *c;
+	__u64 now;
 	struct tcp_sock *tp;
 	bool created = false;
 
@@ -263,17 +261,17 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 	    state__index(oldstate) == TCPC_NOT_CLOSING &&
 	    conn__first_state(&fresh, sk, tp, oldstate, newstate, now))
 		return 0;
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conns__lookup(sk);
 	if (c && conn__other_socket(c, sk, tp)) {
 		/* an earlier socket's at this address, whose end we never saw */
-		conn__send_unseen(c, key);
+		conn__send_unseen(c, sk);
 		c = NULL;
 	}
 	if (c && c->await_owner) {
 		/* closing again (tcp_disconnect(), then connect()) before its owner closed it:
 		 * the earlier record goes as it is */
 		conn__send(c);
-		bpf_map_delete_elem(&conns, &key);
+		conns__delete(sk);
 		c = NULL;
 	}
 	if (!c) {
@@ -319,8 +317,8 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 			c->role = TCPC_ROLE_NONE;
 		if (!conn__closed(c, sk, tp, oldstate, now)) {
 			if (!created)
-				bpf_map_delete_elem(&conns, &key);
-		} else if (created && bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST)) {
+				conns__delete(sk);
+		} else if (created && conns__insert(sk, c)) {
 			/* no room to wait for the owner: send it without */
 			conn__send(c);
 		}
@@ -329,7 +327,7 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 	conn__enter(c, newstate, now);
 	/* no room: a later state starts the record again, flagged (conn__start()) */
 	if (created)
-		bpf_map_update_elem(&conns, &key, c, BPF_NOEXIST);
+		conns__insert(sk, c);
 	return 0;
 }
 
@@ -342,19 +340,18 @@ int BPF_PROG(tcpc_state, struct sock *sk, int oldstate, int newstate)
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tcpc_destroy, struct sock *sk)
 {
-	__u64 key = (__u64)sk;
 	struct tcp_sock *tp;
 	enum tcpc_context now_in;
 	struct tcpc_closing *c;
 
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conns__lookup(sk);
 	if (!c)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
 	if (conn__other_socket(c, sk, tp)) {
-		conn__send_unseen(c, key);
+		conn__send_unseen(c, sk);
 		return 0;
 	}
 	if (c->await_reset) {
@@ -382,6 +379,6 @@ int BPF_PROG(tcpc_destroy, struct sock *sk)
 		conn__set_task(c);
 	conn__send(c);
 out:
-	bpf_map_delete_elem(&conns, &key);
+	conns__delete(sk);
 	return 0;
 }

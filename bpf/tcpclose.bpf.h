@@ -110,20 +110,6 @@ TCPC_MAP struct {
 } events SEC(".maps");
 
 /*
- * Connections between their first close state and CLOSE, keyed by the full socket. Not
- * socket-local storage: creating that costs two allocations charged to the socket's memory
- * cgroup and two RCU frees per socket, several times what a hash element costs; and a
- * connection needs an entry only while it closes. --max-closing bounds it.
- */
-TCPC_MAP struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, TCPC_MAX_CLOSING);
-	__type(key, __u64);		/* struct sock * */
-	__type(value, struct tcpc_closing);
-} conns SEC(".maps");
-
-/*
  * Timewait sockets followed, keyed by the socket. Not preallocated: a host with few pays for
  * few; --max-tw bounds it. An element is 96 bytes of slab (struct tcpc_tw).
  */
@@ -264,29 +250,6 @@ static __always_inline void drop__count(enum tcpc_drop what)
 
 	if (cnt)
 		*cnt += 1;
-}
-
-/*
- * A connection whose entry cannot be made now loses no record: a later state makes one, and
- * its record says what it lacks (TCPC_F_STATES_LOST), counted when it is sent.
- */
-#define NOT_A_LOSS TCPC_NR_DROPS
-
-/*
- * Put init in a hash map under key, unless an entry is there, and return the entry. Another
- * CPU may make it meanwhile: only an entry still missing after that is a loss, counted as
- * 'drop', and NULL.
- */
-static __always_inline void *map__insert(void *map, const void *key, const void *init,
-					 enum tcpc_drop drop)
-{
-	void *v;
-
-	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(map, key);
-	if (!v && drop != NOT_A_LOSS)
-		drop__count(drop);
-	return v;
 }
 
 static __always_inline void *percpu__get(void *map)

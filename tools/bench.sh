@@ -18,7 +18,8 @@
 # 4. Closing: BENCH_CLOSING_CONNS server ends held in CLOSE_WAIT at once (churn --hold), followed
 #    by tcpclose and under no tracer: the kernel memory tcpclose adds per closing full socket.
 # 5. Paired: BENCH_PAIRS short runs of BENCH_PAIR_CONNS connections under each of no tracer,
-#    floor, tcpclose and --hist, back to back in a new random order each time: many close
+#    floor, tcpclose and --hist (and paused, if BENCH_CONFIGS names it: how much of the
+#    distance is the kernel side), back to back in a new random order each time: many close
 #    comparisons, from which the points tcpclose keeps below the floor get a confidence
 #    interval that the few long rounds of (1) cannot give on a noisy host.
 #
@@ -512,6 +513,7 @@ main()
 
 	# many short runs in sets of one each, back to back: the sets' differences are paired
 	[ "$HAVE_HIST" -eq 1 ] || PAIR_CONFIGS=${PAIR_CONFIGS% hist}
+	case " $CONFIGS " in *" paused "*) PAIR_CONFIGS="$PAIR_CONFIGS paused" ;; esac
 	for r in $(seq "$PAIRS"); do
 		# shellcheck disable=SC2086
 		for cfg in $(printf '%s\n' $PAIR_CONFIGS | shuf); do

@@ -398,6 +398,11 @@ class Bench:
         if any("hist" in v for v in sets.values()):
             out += [row("tcpclose --hist below the floor", points("hist", "floor")),
                     row("tcpclose --hist below tcpclose", points("hist", "tcpclose"))]
+        if any("paused" in v for v in sets.values()):
+            # stopped, tcpclose is its BPF programs alone: the rest is its user space
+            out += [row("tcpclose stopped (its kernel side) below the floor",
+                        points("paused", "floor")),
+                    row("tcpclose below tcpclose stopped", points("tcpclose", "paused"))]
         runs = [r for r in self.kind("churn") if r["label"].startswith("pair")]
         noisy = sum(1 for r in runs if r["noisy"] == 1)
         out += ["", "Each set: one run of %s connections under each configuration, back to "

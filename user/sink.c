@@ -14,7 +14,28 @@ void sink__init(struct sink *s, const struct sink_ops *ops, FILE *out, bool time
 	s->out = out;
 	s->timestamp = timestamp;
 	/* paired: a test reads "ts" back on CLOCK_MONOTONIC with its own pairing */
-	s->mono_to_real_ns = clock__real_offset_ns();
+	s->read_offset = clock__real_offset_ns;
+	s->mono_to_real_ns = s->read_offset();
+	s->offset_read_ns = clock__now_ns();
+}
+
+/* how often the wall clock's offset is read again */
+#define SINK_OFFSET_EVERY_NS 1000000000ULL
+
+/*
+ * A line's times are wall-clock times, and the wall clock may be stepped (NTP, an
+ * administrator) while tcpclose runs for days: its offset is read again once a second, so
+ * that a line written after a step agrees with the host's logs and captures. Between lines
+ * only: the times of one line share one offset.
+ */
+static void sink__follow_wall_clock(struct sink *s)
+{
+	__u64 now = clock__now_ns();
+
+	if (now - s->offset_read_ns < SINK_OFFSET_EVERY_NS)
+		return;
+	s->mono_to_real_ns = s->read_offset();
+	s->offset_read_ns = now;
 }
 
 void sink__track(struct sink *s, struct output *o)
@@ -50,8 +71,10 @@ static void sink__wrote(struct sink *s, bool is_record)
 /* false (and counted) once the output has failed */
 static bool sink__open(struct sink *s, bool is_record)
 {
-	if (!s->broken)
+	if (!s->broken) {
+		sink__follow_wall_clock(s);
 		return true;
+	}
 	if (is_record)
 		s->unwritten++;
 	else

@@ -59,6 +59,8 @@ struct sink {
 	bool timestamp;
 	struct cgroups *cgroups;	/* a record's cgroup path and container; NULL: its id only */
 	long long mono_to_real_ns;	/* add to a CLOCK_MONOTONIC time to get wall-clock time */
+	__u64 offset_read_ns;		/* CLOCK_MONOTONIC when that was last read */
+	long long (*read_offset)(void);	/* how: clock__real_offset_ns(), or a test's own */
 	/*
 	 * What out has taken since its last flush: a failed write or flush loses all of it
 	 * (stdio cannot say which part went out). After a failure (a closed pipe, a signal

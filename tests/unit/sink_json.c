@@ -133,3 +133,56 @@ void test_json_lost(void)
 	ASSERT_FALSE(json_object_object_get_ex(o, "records", NULL), "no ambiguous 'records' key");
 	json_object_put(o);
 }
+
+/* the wall clock's offset as the fake clock below has it now */
+static long long fake_offset_ns;
+
+static long long fake_offset(void)
+{
+	return fake_offset_ns;
+}
+
+/* the "ts" of line n (from 0) of buf, or -1 */
+static double line_ts(const char *buf, int n)
+{
+	json_object *o;
+	double ts;
+	char *copy = strdup(buf), *line, *save = NULL;
+
+	line = strtok_r(copy, "\n", &save);
+	while (line && n--)
+		line = strtok_r(NULL, "\n", &save);
+	o = line ? json_tokener_parse(line) : NULL;
+	ts = o ? json_object_get_double(json_object_object_get(o, "ts")) : -1;
+	json_object_put(o);
+	free(copy);
+	return ts;
+}
+
+/*
+ * A step of the wall clock while tcpclose runs: lines written from a second after it on carry
+ * the new wall-clock time, those before it the old one.
+ */
+void test_json_wall_clock_step(void)
+{
+	struct tcpc_conn rec = active_record();
+	double end_s = rec.end_ns / 1e9;
+	char buf[8192] = "";
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct sink s;
+
+	sink__init(&s, &sink_json_ops, f, false);
+	s.read_offset = fake_offset;
+	fake_offset_ns = 1000000000000LL;		/* 1000 s */
+	s.offset_read_ns = 0;				/* long ago: read again now */
+	sink__record(&s, &rec);
+	fake_offset_ns += 273000000;			/* stepped by 273 ms */
+	sink__record(&s, &rec);			/* within the second: not read again */
+	s.offset_read_ns -= 1000000000;			/* a second later */
+	sink__record(&s, &rec);
+	fflush(f);
+	ASSERT_NEAR(line_ts(buf, 0), end_s + 1000, 1e-6, "before the step: the offset then");
+	ASSERT_NEAR(line_ts(buf, 1), end_s + 1000, 1e-6, "read at most once a second");
+	ASSERT_NEAR(line_ts(buf, 2), end_s + 1000.273, 1e-6, "a second on: the stepped clock");
+	fclose(f);
+}

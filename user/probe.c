@@ -129,6 +129,18 @@ bool probe__has_btf(void)
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
+bool probe__btf_struct(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) > 0;
+	btf__free(btf);
+	return found;
+}
+
 /*
  * The offset in bytes of member name in struct or union type id (0 for the type itself, no
  * name), looking into anonymous members as C does (6.2's pcpu_hot keeps preempt_count in an

@@ -10,6 +10,8 @@ int probe__tp_btf_nargs(const char *tp);
 
 /* does the kernel describe itself with BTF (needed for CO-RE and tp_btf)? */
 bool probe__has_btf(void);
+/* does the kernel's BTF have struct name? (bpf_iter__tcp: iter/tcp is there) */
+bool probe__btf_struct(const char *name);
 
 /* where the preempt count lives, which tells the BPF side softirq from process context */
 enum probe_preempt_count {

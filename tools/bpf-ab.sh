@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/bpf-ab.sh: which of two or more tcpclose builds (or option sets) spends less time in
+# BPF, told apart on a noisy host. Each round runs every tracer command once, in a new random
+# order, over the same loopback churn in a fresh network namespace, with
+# kernel.bpf_stats_enabled=1, and reads from the tracer's own descriptors what its programs
+# ran: tcpc_state's ns per run, and all its programs' ns per connection. What to judge by is
+# the paired difference against the first command, round by round: its median, and in how
+# many rounds the other was faster. A single run's figures on a shared host are not.
+#
+# usage: sudo tools/bpf-ab.sh [-r ROUNDS] [-n CONNS] [-t THREADS] CMD CMD...
+#   CMD is a tracer command line, one argument (quote it):
+#   tools/bpf-ab.sh ./tcpclose '../other/tcpclose' './tcpclose --max-tw 16384'
+# Needs the churn tool (make bench-bins) and bpftool; prints one line per run as it goes.
+set -eEu
+
+ROOT=$(dirname "$(readlink -f "$0")")/..
+CHURN=${CHURN:-$ROOT/tools/.output/churn}
+ROUNDS=10
+CONNS=15000
+THREADS=4
+
+die() { echo "bpf-ab: $*" >&2; exit 1; }
+
+while getopts "r:n:t:h" o; do
+	case $o in
+	r) ROUNDS=$OPTARG ;;
+	n) CONNS=$OPTARG ;;
+	t) THREADS=$OPTARG ;;
+	*) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 2 ] || die "give two tracer commands or more to compare (-h for usage)"
+[ "$(id -u)" = 0 ] || die "run as root: it loads BPF programs and makes network namespaces"
+[ -x "$CHURN" ] || die "no $CHURN: run 'make bench-bins' first"
+command -v bpftool >/dev/null || die "no bpftool: run tools/install-deps.sh"
+for v in "$ROUNDS" "$CONNS" "$THREADS"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || die "-r, -n and -t take a positive whole number, not '$v'"
+done
+
+# shellcheck source=tools/bench/system.sh
+. "$ROOT/tools/bench/system.sh"
+
+WORK=$(mktemp -d /tmp/bpf-ab.XXXXXX)
+TPID=
+NETNS=
+RUN_NR=0
+STATS_SAVED=$(sysctl -n kernel.bpf_stats_enabled)
+log() { echo "bpf-ab: $*" >&2; }
+cleanup()
+{
+	tracer__stop
+	[ -n "$NETNS" ] && ip netns del "$NETNS"
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_SAVED"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+sysctl -qw kernel.bpf_stats_enabled=1
+
+# "id name" of each BPF program the process holds
+prog__names()
+{
+	local id
+
+	for id in $(fd__bpf_ids "$1" prog); do
+		echo "$id $(bpftool__json prog show id "$id" | jq -r '.name // "?"')"
+	done
+}
+
+# one run of tracer command number $2 ($3) in round $1, added to runs as "round cmd
+# state_ns all_ns_per_conn rate"
+run_one()
+{
+	local round=$1 i=$2 argv rate
+
+	read -r -a argv <<<"$3"
+	TCPCLOSE=${argv[0]}
+	netns__new
+	tracer__start tcpclose "${argv[@]:1}"
+	prog__names "$TPID" | sort -k1,1 >"$WORK/names"
+	proc__prog_stats "$TPID" | sort -k1,1 >"$WORK/p0"
+	rate=$(ip netns exec "$NETNS" "$CHURN" -n "$CONNS" -t "$THREADS" --json | jq .rate)
+	proc__prog_stats "$TPID" | sort -k1,1 >"$WORK/p1"
+	tracer__stop
+	ip netns del "$NETNS"
+	NETNS=
+	join "$WORK/p0" "$WORK/p1" | join - "$WORK/names" |
+		awk -v r="$round" -v i="$i" -v n="$CONNS" -v rate="$rate" '
+		{ dt = $5 - $2; dc = $6 - $3; all += dt
+		  if ($NF == "tcpc_state" && dc > 0) state = dt / dc }
+		END { printf "%d %d %.1f %.0f %.0f\n", r, i, state, all / n, rate }' >>"$WORK/runs"
+}
+
+: >"$WORK/runs"
+for r in $(seq "$ROUNDS"); do
+	for i in $(seq 0 $(($# - 1)) | shuf); do
+		cmd=${*:$((i + 1)):1}
+		run_one "$r" "$i" "$cmd"
+		line=$(tail -1 "$WORK/runs")
+		echo "round $r: $cmd: tcpc_state $(echo "$line" | cut -d' ' -f3) ns/run," \
+			"$(echo "$line" | cut -d' ' -f4) ns/conn"
+	done
+done
+
+python3 - "$WORK/runs" "$@" <<'EOF'
+import statistics as st
+import sys
+
+cmds = sys.argv[2:]
+runs = {}
+for line in open(sys.argv[1]):
+    r, i, state, per_conn, rate = line.split()
+    runs.setdefault(int(r), {})[int(i)] = (float(state), float(per_conn), float(rate))
+print()
+print("%-40s %14s %14s %10s" % ("tracer", "tcpc_state", "BPF per conn", "conn/s"))
+for i, c in enumerate(cmds):
+    v = [x[i] for x in runs.values()]
+    print("%-40s %11.1f ns %11.0f ns %10.0f" % (c[-40:], st.median(a[0] for a in v),
+                                                 st.median(a[1] for a in v),
+                                                 st.median(a[2] for a in v)))
+print()
+print("paired against %s, median of the rounds' differences:" % cmds[0])
+for i, c in enumerate(cmds[1:], 1):
+    d = [(x[i][0] - x[0][0], x[i][1] - x[0][1]) for x in runs.values()]
+    faster = sum(1 for a in d if a[0] < 0)
+    print("  %s: tcpc_state %+.1f ns/run (faster in %d of %d rounds), all programs %+.0f ns/conn"
+          % (c, st.median(a[0] for a in d), faster, len(d), st.median(a[1] for a in d)))
+EOF

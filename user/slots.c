@@ -2,6 +2,7 @@
 /* slots: small objects in pages of one size each, named by 32-bit references; see slots.h */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "slots.h"
 
 #define PAGE_SHIFT 16				/* 64 KiB pages */
@@ -37,77 +38,160 @@ size_t slots__size(size_t len)
 
 void *slots__at(const struct slots *s, __u32 ref)
 {
-	return s->pages[ref__page(ref)] + ref__offset(ref);
+	return s->pages[ref__page(ref)].mem + ref__offset(ref);
 }
 
-/* a new page for slots of class c: its first slot becomes the class's next never used */
-static int page__add(struct slots *s, unsigned int c)
+/* page i (its number plus 1) first among its size's pages with room */
+static void room__add(struct slots *s, __u32 i)
 {
-	if (s->npages == MAX_PAGES)
-		return -1;
-	if (s->npages == s->cap) {
-		__u32 cap = s->cap ? s->cap * 2 : 16;
-		__u8 **pages = realloc(s->pages, cap * sizeof(*pages));
-		__u8 *classes;
+	struct slots_page *p = &s->pages[i - 1];
+	__u32 first = s->room[p->class];
 
-		if (!pages)
-			return -1;
-		s->pages = pages;
-		classes = realloc(s->page_class, cap);
-		if (!classes)
-			return -1;
-		s->page_class = classes;
-		s->cap = cap;
+	p->prev = 0;
+	p->next = first;
+	if (first)
+		s->pages[first - 1].prev = i;
+	s->room[p->class] = i;
+	p->room = true;
+}
+
+static void room__remove(struct slots *s, __u32 i)
+{
+	struct slots_page *p = &s->pages[i - 1];
+
+	if (p->prev)
+		s->pages[p->prev - 1].next = p->next;
+	else
+		s->room[p->class] = p->next;
+	if (p->next)
+		s->pages[p->next - 1].prev = p->prev;
+	p->room = false;
+}
+
+/* room for one more page in the table; false without memory or past MAX_PAGES */
+static bool table__grow(struct slots *s)
+{
+	__u32 cap = s->cap ? s->cap * 2 : 16;
+	struct slots_page *pages;
+
+	if (s->npages < s->cap)
+		return true;
+	if (s->npages == MAX_PAGES)
+		return false;
+	if (cap > MAX_PAGES)
+		cap = MAX_PAGES;
+	pages = realloc(s->pages, cap * sizeof(*pages));
+	if (!pages)
+		return false;
+	s->pages = pages;
+	s->cap = cap;
+	return true;
+}
+
+/*
+ * A page for slots of class c, with room: its number plus 1, a returned page's if there is
+ * one; 0 without memory. Mapped, not taken from malloc(): unmapped, it is the system's again.
+ */
+static __u32 page__add(struct slots *s, unsigned int c)
+{
+	void *mem = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	struct slots_page *p;
+	__u32 i = s->returned;
+
+	if (mem == MAP_FAILED)
+		return 0;
+	if (i) {
+		s->returned = s->pages[i - 1].next;
+	} else if (table__grow(s)) {
+		i = ++s->npages;
+	} else {
+		munmap(mem, PAGE_BYTES);
+		return 0;
 	}
-	s->pages[s->npages] = malloc(PAGE_BYTES);
-	if (!s->pages[s->npages])
-		return -1;
-	s->page_class[s->npages] = c;
-	s->bump[c] = ref__make(s->npages, 0);
-	s->npages++;
-	return 0;
+	p = &s->pages[i - 1];
+	memset(p, 0, sizeof(*p));
+	p->mem = mem;
+	p->class = c;
+	s->live++;
+	room__add(s, i);
+	return i;
+}
+
+/* page i is empty and not kept: its memory goes back, its number to the next page made */
+static void page__return(struct slots *s, __u32 i)
+{
+	struct slots_page *p = &s->pages[i - 1];
+
+	room__remove(s, i);
+	munmap(p->mem, PAGE_BYTES);
+	p->mem = NULL;
+	p->next = s->returned;
+	s->returned = i;
+	s->live--;
 }
 
 __u32 slots__alloc(struct slots *s, size_t len)
 {
 	unsigned int c = class__of(len), size = c * SLOTS_GRAIN;
-	__u32 ref;
+	struct slots_page *p;
+	__u32 i, offset;
 
 	if (!len || len > SLOTS_MAX)
 		return 0;
-	ref = s->free[c];
-	if (ref) {
-		memcpy(&s->free[c], slots__at(s, ref), sizeof(__u32));
+	i = s->room[c];
+	if (!i && !(i = page__add(s, c)))
+		return 0;
+	p = &s->pages[i - 1];
+	if (p->free) {
+		offset = (p->free - 1) * SLOTS_GRAIN;
+		memcpy(&p->free, p->mem + offset, sizeof(p->free));
 	} else {
-		if (!s->bump[c] && page__add(s, c))
-			return 0;
-		ref = s->bump[c];
-		/* the next slot, if a whole one is left in the page */
-		s->bump[c] = ref__offset(ref) + 2 * size <= PAGE_BYTES ? ref + size / SLOTS_GRAIN : 0;
+		offset = p->bump;
+		p->bump += size;
 	}
+	p->used++;
+	/* full: no slot freed, and no whole one never used */
+	if (!p->free && p->bump + size > PAGE_BYTES)
+		room__remove(s, i);
+	if (s->kept[c] == i)
+		s->kept[c] = 0;
 	s->used += size;
-	return ref;
+	return ref__make(i - 1, offset);
 }
 
 void slots__free(struct slots *s, __u32 ref)
 {
-	unsigned int c = s->page_class[ref__page(ref)];
+	__u32 i = ref__page(ref) + 1, offset = ref__offset(ref);
+	struct slots_page *p = &s->pages[i - 1];
+	unsigned int c = p->class;
 
-	memcpy(slots__at(s, ref), &s->free[c], sizeof(__u32));
-	s->free[c] = ref;
+	memcpy(p->mem + offset, &p->free, sizeof(p->free));
+	p->free = offset / SLOTS_GRAIN + 1;
+	p->used--;
 	s->used -= c * SLOTS_GRAIN;
+	if (!p->room)
+		room__add(s, i);
+	if (p->used)
+		return;
+	/* one empty page a size is kept, so that a size used on and off does not map and
+	 * unmap a page each time */
+	if (!s->kept[c])
+		s->kept[c] = i;
+	else
+		page__return(s, i);
 }
 
 size_t slots__bytes(const struct slots *s)
 {
-	return (size_t)s->npages * PAGE_BYTES + s->cap * (sizeof(*s->pages) + 1);
+	return (size_t)s->live * PAGE_BYTES + s->cap * sizeof(*s->pages);
 }
 
 void slots__release(struct slots *s)
 {
 	for (__u32 i = 0; i < s->npages; i++)
-		free(s->pages[i]);
+		if (s->pages[i].mem)
+			munmap(s->pages[i].mem, PAGE_BYTES);
 	free(s->pages);
-	free(s->page_class);
 	memset(s, 0, sizeof(*s));
 }

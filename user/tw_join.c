@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tw_join: records continued in timewait sockets, made whole; see tw_join.h */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "head_codec.h"
@@ -156,9 +157,13 @@ static size_t row__home(const struct tw_join *j, size_t i)
 	return slot__hash(head__at(j, j->rows[i].ref)->tw, j->cap);
 }
 
-static int join__grow(struct tw_join *j)
+/* the fewest rows the table keeps once it has any */
+#define JOIN_MIN_CAP 1024
+
+/* the heads' rows moved into a table of cap rows (a power of two, room for all of them) */
+static int join__resize(struct tw_join *j, size_t cap)
 {
-	size_t cap = j->cap ? j->cap * 2 : 1024, old_cap = j->cap;
+	size_t old_cap = j->cap;
 	struct row *rows = calloc(cap, sizeof(*rows)), *old_rows = j->rows;
 
 	if (!rows)
@@ -175,6 +180,24 @@ static int join__grow(struct tw_join *j)
 	}
 	free(old_rows);
 	return 0;
+}
+
+static int join__grow(struct tw_join *j)
+{
+	return join__resize(j, j->cap ? j->cap * 2 : JOIN_MIN_CAP);
+}
+
+/*
+ * Under an eighth full, half the rows (a quarter full then, far from growing again): the
+ * table a burst of timewait sockets grew goes back as they go. Without memory to move it,
+ * it stays as it is. malloc() keeps what is freed for itself unless told.
+ */
+static void join__shrink(struct tw_join *j)
+{
+	if (j->cap <= JOIN_MIN_CAP || j->n * 8 >= j->cap)
+		return;
+	if (!join__resize(j, j->cap / 2))
+		malloc_trim(0);
 }
 
 /* the row of key's head, or -1 */
@@ -235,7 +258,10 @@ static void join__read(const struct tw_join *j, size_t i, struct tcpc_conn *rec)
 	rec->tw_sock = head->tw;
 }
 
-/* forget the head in row i; the rows after it that probed past it move back (no tombstones) */
+/*
+ * Forget the head in row i; the rows after it that probed past it move back (no tombstones),
+ * and the table may shrink: every row may move, the callers are done with theirs.
+ */
 static void join__del(struct tw_join *j, size_t i)
 {
 	size_t k, home;
@@ -253,6 +279,7 @@ static void join__del(struct tw_join *j, size_t i)
 		j->rows[k].ref = 0;
 		i = k;
 	}
+	join__shrink(j);
 }
 
 static struct tw_early *early__find(struct tw_join *j, __u64 tw)

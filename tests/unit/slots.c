@@ -87,3 +87,64 @@ void test_slots_reuse(void)
 	ASSERT_EQ(slots__alloc(&s, SLOTS_MAX + 1), 0, "nor is one too large");
 	slots__release(&s);
 }
+
+#define PAGE 65536
+#define PER_PAGE (PAGE / 64)
+
+/*
+ * A burst's pages go back once it is over, but one kept for its size; the numbers of pages
+ * given back are taken again, and what still lives in other pages keeps its bytes.
+ */
+void test_slots_return(void)
+{
+	static __u32 refs[N];
+	struct slots s = {};
+	size_t table;
+	int bad = 0;
+
+	for (unsigned int i = 0; i < N; i++) {
+		refs[i] = slots__alloc(&s, 64);
+		if (!ASSERT_NEQ(refs[i], 0, "a slot"))
+			goto out;
+		fill(slots__at(&s, refs[i]), 64, i);
+	}
+	table = s.cap * sizeof(*s.pages);
+	ASSERT_EQ(slots__bytes(&s), (size_t)(N + PER_PAGE - 1) / PER_PAGE * PAGE + table,
+		  "whole pages of 64-byte slots");
+	/* every other one gone: no page empty, none given back */
+	for (unsigned int i = 0; i < N; i += 2)
+		slots__free(&s, refs[i]);
+	ASSERT_EQ(slots__bytes(&s), (size_t)(N + PER_PAGE - 1) / PER_PAGE * PAGE + table,
+		  "pages partly used are kept");
+	/* the first half gone: its pages empty, all given back but one */
+	for (unsigned int i = 1; i < N / 2; i += 2)
+		slots__free(&s, refs[i]);
+	/* the pages wholly below N / 2 are empty now */
+	ASSERT_EQ(s.live, (N + PER_PAGE - 1) / PER_PAGE - (N / 2) / PER_PAGE + 1,
+		  "empty pages given back, one kept");
+	for (unsigned int i = N / 2 + 1; i < N; i += 2)
+		bad += !intact(slots__at(&s, refs[i]), 64, i);
+	ASSERT_EQ(bad, 0, "the objects left kept their bytes");
+	/* the burst again: the pages' numbers are taken again, not new ones */
+	for (unsigned int i = 0; i < N / 2; i++) {
+		refs[i] = slots__alloc(&s, 64);
+		if (!ASSERT_NEQ(refs[i], 0, "a slot again"))
+			goto out;
+		fill(slots__at(&s, refs[i]), 64, i);
+	}
+	ASSERT_EQ(s.npages, (N + PER_PAGE - 1) / PER_PAGE, "no more page numbers than at the peak");
+	for (unsigned int i = 0; i < N / 2; i++)
+		bad += !intact(slots__at(&s, refs[i]), 64, i);
+	for (unsigned int i = N / 2 + 1; i < N; i += 2)
+		bad += !intact(slots__at(&s, refs[i]), 64, i);
+	ASSERT_EQ(bad, 0, "no two objects share a byte");
+	/* everything gone: one page left, for the next */
+	for (unsigned int i = 0; i < N / 2; i++)
+		slots__free(&s, refs[i]);
+	for (unsigned int i = N / 2 + 1; i < N; i += 2)
+		slots__free(&s, refs[i]);
+	ASSERT_EQ(s.used, 0, "nothing in use");
+	ASSERT_EQ(s.live, 1, "one page kept");
+out:
+	slots__release(&s);
+}

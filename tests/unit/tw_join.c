@@ -219,3 +219,44 @@ void test_tw_join_forget(void)
 	free(refs);
 	tw_join__free(j);
 }
+
+/*
+ * A burst of 200,000 timewait sockets, then all but a hundred ended: the memory the burst
+ * took goes back (the table shrinks, the heads' pages are returned), and the hundred left
+ * are still found, each its own, after their rows moved
+ */
+void test_tw_join_burst_returned(void)
+{
+	enum { BURST = 200000, LEFT = 100 };
+	struct tw_join *j = tw_join__new();
+	struct tcpc_tw_event end;
+	struct tcpc_conn h, rec;
+	size_t peak;
+	int found = 0;
+
+	for (int i = 0; i < BURST; i++) {
+		h = head_fin_wait2(TW + (__u64)i * 64);
+		h.sport = i % 60000;
+		if (!ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "kept"))
+			goto out;
+	}
+	peak = tw_join__bytes(j);
+	ASSERT_GT(peak, 10 << 20, "the burst's heads take megabytes");
+	/* ended in another order than made: every seventh first, then the rest */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = LEFT; i < BURST; i++) {
+			if ((i % 7 == 0) != (pass == 0))
+				continue;
+			end = tw_end(TW + (__u64)i * 64, 6, TCPC_TW_EXPIRED, 50, 60050);
+			if (!ASSERT_EQ(tw_join__take(j, &end, &rec), 1, "whole"))
+				goto out;
+		}
+	}
+	ASSERT_EQ(tw_join__count(j), LEFT, "the last hundred kept");
+	for (int i = 0; i < LEFT; i++)
+		found += tw_join__find(j, TW + (__u64)i * 64, &rec) && rec.sport == i;
+	ASSERT_EQ(found, LEFT, "each still found, its own");
+	ASSERT_LT(tw_join__bytes(j), 1 << 20, "the burst's memory given back");
+out:
+	tw_join__free(j);
+}

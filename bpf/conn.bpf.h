@@ -199,6 +199,16 @@ static __always_inline __u64 sk__cgroup_id(const struct sock *sk)
 	return cg ? BPF_CORE_READ(cg, kn, id) : CGROUP_ROOT_ID;
 }
 
+/* the same for a socket the verifier does not trust (a timer's): probe reads only */
+static __always_inline __u64 sk__cgroup_id_probed(const struct sock *sk)
+{
+	const struct cgroup *cg = sk__cgroup(sk);
+
+	if (cg)
+		return BPF_CORE_READ(cg, kn, id);
+	return bpf_core_field_exists(sk->sk_cgrp_data.cgroup) ? 0 : CGROUP_ROOT_ID;
+}
+
 /*
  * The task running now. Only where it is a process: entering FIN_WAIT1 or LAST_ACK (close(),
  * shutdown(): no softirq does), or where context__now() said so.

@@ -139,6 +139,7 @@ static __always_inline void emit_unanswered(__u64 sk, __u32 run, __u64 now)
 	t->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	t->ts_ns = now;
 	t->unanswered = run;
+	t->cgroup_id = sk__cgroup_id_probed((const struct sock *)sk);
 	bpf_ringbuf_submit(t, ringbuf__flags(sizeof(*t)));
 }
 

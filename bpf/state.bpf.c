@@ -36,6 +36,7 @@ static __always_inline void emit_transition(const struct tcpc_closing *c, int ol
 	t->ts_ns = now;
 	t->unanswered = 0;
 	t->pad = 0;
+	t->cgroup_id = c->cgroup_id;
 	__builtin_memcpy(t->saddr, c->saddr, sizeof(t->saddr));
 	__builtin_memcpy(t->daddr, c->daddr, sizeof(t->daddr));
 	if (task) {

@@ -329,6 +329,7 @@ struct tcpc_transition {
 	char comm[TCPC_COMM_LEN];
 	__u32 unanswered;		/* TCPC_KEEPALIVE_UNANSWERED: probes unanswered now */
 	__u32 pad;
+	__u64 cgroup_id;		/* the socket's cgroup v2, as a record's; 0 if unknown */
 };
 
 /*

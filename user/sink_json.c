@@ -175,6 +175,7 @@ static void json_transition(struct sink *s, const struct tcpc_transition *t)
 		jw__str(&w, "oldstate", record__tcp_state_name(t->oldstate));
 		jw__str(&w, "newstate", record__tcp_state_name(t->newstate));
 	}
+	jw__cgroup(&w, s->cgroups, t->cgroup_id);
 	jw__close(&w, '}');
 	jw__line(&w, s->out);
 }

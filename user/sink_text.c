@@ -157,10 +157,12 @@ static void text_record(struct sink *s, const struct tcpc_conn *rec)
 	lb__write(&lb, s->out);
 }
 
+/* the change, then the socket's cgroup as a record's last column names it */
 static void text_transition(struct sink *s, const struct tcpc_transition *t)
 {
 	bool ka = t->newstate == TCPC_KEEPALIVE_UNANSWERED;
 	char comm[RECORD_COMM_TEXT_LEN];
+	struct linebuf lb = {};
 
 	if (s->timestamp)
 		print_time(s, t->ts_ns);
@@ -169,10 +171,14 @@ static void text_transition(struct sink *s, const struct tcpc_transition *t)
 	print_endpoint(s, t->family, t->saddr, t->sport);
 	print_endpoint(s, t->family, t->daddr, t->dport);
 	if (ka)
-		fprintf(s->out, " keepalive: %u probe(s) unanswered\n", t->unanswered);
+		fprintf(s->out, " keepalive: %u probe(s) unanswered", t->unanswered);
 	else
-		fprintf(s->out, " %s -> %s\n", record__tcp_state_name(t->oldstate),
+		fprintf(s->out, " %s -> %s", record__tcp_state_name(t->oldstate),
 			record__tcp_state_name(t->newstate));
+	lb__str(&lb, "  ", 0);
+	lb__cgroup(&lb, s->cgroups, t->cgroup_id);
+	lb__char(&lb, '\n');
+	lb__write(&lb, s->out);
 }
 
 static void text_report(struct sink *s, const struct tcpc_report *r)

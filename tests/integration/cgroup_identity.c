@@ -11,6 +11,7 @@
  * the same must come out. tcpclose top -k container, run alongside, must count each
  * cgroup's two closes in one row named as docs/CONTAINERS.md says: RUNTIME:ID12,
  * container:ID12 for a runtime the path does not name, the unit, cgroup:ID for one gone.
+ * With --transitions, each close-state change must name its socket's cgroup the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -243,6 +244,39 @@ static void ident__check(struct ident_test *it)
 	}
 }
 
+/*
+ * --transitions: each close-state change of each end names its socket's cgroup as the end's
+ * record does. Two at least: its first close state and CLOSE (mostly three, FIN_WAIT2 or
+ * LAST_ACK between; a host slow to deliver the client's FIN may make it a simultaneous close)
+ */
+static void ident__check_transitions(struct ident_test *it)
+{
+	for (int i = 0; i < it->ncgs; i++) {
+		const struct ident_cg *cg = &it->cgs[i];
+
+		for (int end = 0; end < 2; end++) {
+			const char *name = end ? "server" : "client";
+			char what[700];
+			int n = 0;
+
+			snprintf(what, sizeof(what), "%s transition of %s", name, cg->rel);
+			for (int r = 0; r < it->t.nrecs; r++) {
+				json_object *rec = it->t.recs[r];
+
+				if (!conns__is(rec, "transition", cg->ports[end], cg->ports[!end]))
+					continue;
+				n++;
+				ASSERT_EQ((unsigned long long)json__int(rec, "cgroup_id", 0), cg->ino,
+					  what);
+				ident__check_str(rec, "cgroup", cg->removed ? NULL : cg->rel,
+						 name, cg);
+				ident__check_str(rec, "container_id", cg->id, name, cg);
+			}
+			ASSERT_GE(n, 2, what);
+		}
+	}
+}
+
 /* the row top names cg by, as docs/CONTAINERS.md has it */
 static void ident__top_name(const struct ident_cg *cg, char *buf, size_t len)
 {
@@ -289,7 +323,7 @@ out:
 	conns__records_free(recs, n);
 }
 
-static void ident__run(const char *const *args, const char *const *top_args)
+static void ident__run(const char *const *args, const char *const *top_args, bool transitions)
 {
 	struct ident_test it = {};
 	double all_closed;
@@ -325,6 +359,8 @@ static void ident__run(const char *const *args, const char *const *top_args)
 		goto out;
 	ASSERT_EQ(got, 2 * it.ncgs, "close records, two per connection");
 	ident__check(&it);
+	if (transitions)
+		ident__check_transitions(&it);
 	if (top_args)
 		ident__check_top(&it, all_closed);
 out:
@@ -346,11 +382,14 @@ void test_cgroup_identity(void)
 {
 	const char *walk[] = { "--user", "nobody", NULL };
 	const char *top[] = { "-k", "container", NULL };
+	const char *transitions[] = { "--transitions", NULL };
 
 	if (test__start_subtest("file_handles"))
-		ident__run(NULL, NULL);
+		ident__run(NULL, NULL, false);
 	if (test__start_subtest("walk"))
-		ident__run(walk, NULL);
+		ident__run(walk, NULL, false);
 	if (test__start_subtest("top"))
-		ident__run(NULL, top);
+		ident__run(NULL, top, false);
+	if (test__start_subtest("transitions"))
+		ident__run(transitions, NULL, true);
 }

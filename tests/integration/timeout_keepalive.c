@@ -6,7 +6,9 @@
  * probes on the wire; the unanswered-probe transitions against the timer runs that found them.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "cgroupfs.h"
 #include "conns.h"
 #include "fixture.h"
 #include "nft.h"
@@ -53,10 +55,30 @@ static void ka_wire__read(struct ka_wire *w, const struct capture *cap, const st
 	}
 }
 
-/* the keepalive_unanswered transitions of the client: N is 1, 2, 3 as each probe is given up */
+/*
+ * The cgroup v2 id (its directory's inode) of this process, which made the sockets: the
+ * root's, 1, where no cgroup2 is mounted
+ */
+static long long ka__own_cgroup(void)
+{
+	char mnt[256], path[768];
+	struct stat st;
+
+	if (cgroupfs__mount(mnt, sizeof(mnt)))
+		return 1;
+	if (cgroupfs__self(mnt, path, sizeof(path)) || stat(path, &st))
+		return -1;
+	return st.st_ino;
+}
+
+/*
+ * the keepalive_unanswered transitions of the client: N is 1, 2, 3 as each probe is given up;
+ * each names the socket's cgroup, read from the socket the timer ran for
+ */
 static void ka__check_transitions(const struct fixture *f, const struct conn *c,
 				  const struct ka_wire *w, json_object *cli)
 {
+	long long cgroup = ka__own_cgroup();
 	const struct tcp_seg *found_at, *after;
 	double jiffy_s = timing__jiffy_ms(f->tracer.hz) / 1e3, ts;
 	const char *event;
@@ -79,6 +101,7 @@ static void ka__check_transitions(const struct fixture *f, const struct conn *c,
 		ASSERT_STREQ(json__str(rec, "saddr"), "127.0.0.1", what);
 		ASSERT_STREQ(json__str(rec, "daddr"), "127.0.0.1", what);
 		ASSERT_EQ(json__int(rec, "netns", -1), f->ns.ino, what);
+		ASSERT_EQ(json__int(rec, "cgroup_id", 0), cgroup, what);
 		/*
 		 * The n-th unanswered probe is found unanswered by the next keepalive timer run:
 		 * the one sending probe n + 1, or for the last, the one that resets. So after that

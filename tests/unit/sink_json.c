@@ -186,3 +186,28 @@ void test_json_wall_clock_step(void)
 	ASSERT_NEAR(line_ts(buf, 2), end_s + 1000.273, 1e-6, "a second on: the stepped clock");
 	fclose(f);
 }
+
+/* a transition names its socket's cgroup with the keys a record names it by */
+void test_json_transition_cgroup(void)
+{
+	struct tcpc_transition t = {
+		.type = TCPC_EV_TRANSITION, .family = AF_INET, .pid = 1234, .comm = "nginx",
+		.oldstate = 8, .newstate = 9, .sport = 80, .dport = 40000, .cgroup_id = 4242,
+	};
+	char buf[2048] = "";
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	json_object *o;
+	struct sink s;
+
+	sink__init(&s, &sink_json_ops, f, false);
+	sink__transition(&s, &t);
+	fclose(f);
+	o = json_tokener_parse(buf);
+	if (!ASSERT_NOT_NULL(o, "parses"))
+		return;
+	ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "type")), "transition", "type");
+	ASSERT_EQ(json_object_get_int64(json_object_object_get(o, "cgroup_id")), 4242, "cgroup_id");
+	ASSERT_TRUE(json_object_object_get_ex(o, "cgroup", NULL), "cgroup: null without a resolver");
+	ASSERT_TRUE(json_object_object_get_ex(o, "container_id", NULL), "and the container's keys");
+	json_object_put(o);
+}

@@ -129,3 +129,23 @@ void test_text_keepalive_unanswered(void)
 	ASSERT_TRUE(strstr(buf, "keepalive: 3 probe(s) unanswered") != NULL, "the count");
 	ASSERT_TRUE(strstr(buf, "4321") == NULL, "no pid");
 }
+
+/* a transition ends with its socket's cgroup, as a record's last column names it */
+void test_text_transition_cgroup(void)
+{
+	struct tcpc_transition t = {
+		.type = TCPC_EV_TRANSITION, .family = AF_INET, .pid = 1234, .comm = "nginx",
+		.oldstate = 8, .newstate = 9, .sport = 80, .dport = 40000, .cgroup_id = 4242,
+	};
+	char buf[1024];
+	struct sink s;
+	size_t n;
+
+	sink__transition(render_to(&s, buf, sizeof(buf)), &t);
+	fclose(s.out);
+	n = strlen(buf);
+	ASSERT_TRUE(one_clean_line(buf), "one line");
+	ASSERT_TRUE(n > 13 && !strcmp(buf + n - 13, " cgroup:4242\n"),
+		    "its cgroup, by id without a resolver, last");
+	ASSERT_TRUE(strstr(buf, "CLOSE_WAIT -> LAST_ACK") != NULL, "the change");
+}

@@ -381,6 +381,7 @@ map__room()
 run__scale()
 {
 	local cfg=$1 args=$2 tw_base json tw rss=0 mapb=0 live="" hwm=0 counts="- -" id="" conns
+	local rss_after=0
 	local slab0 slab1 tws0="" tws1="" tw_live_id="" map_rss=""
 
 	host__wait_quiet
@@ -414,6 +415,8 @@ run__scale()
 	fi
 	netns__del_drain "$tw_base"
 	if [ -n "$TPID" ]; then
+		# every timewait socket has ended: what tcpclose kept of the burst
+		rss_after=$(proc__mem_kib "$TPID" VmRSS)
 		hwm=$(proc__mem_kib "$TPID" VmHWM)
 		tracer__stop
 		counts=$(tracer__counts tcpclose)
@@ -421,6 +424,7 @@ run__scale()
 	fi
 	raw__add scale cfg="$cfg" args="$args" conns:="$conns" tw:="$tw" tws_entries:="$live" \
 		rss_kib:="$rss" map_rss_kib:="${map_rss:-0}" hwm_kib:="$hwm" map_bytes:="$mapb" \
+		rss_after_kib:="$rss_after" \
 		tws_memlock0:="$tws0" \
 		tws_memlock1:="$tws1" slab_kib:="$((slab1 - slab0))" delivered:="${counts% *}" \
 		lost:="${counts#* }"

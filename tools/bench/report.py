@@ -302,8 +302,8 @@ class Bench:
         out = ["| tracer | connections | TIME_WAIT sockets | followed | slab growth MiB |"
                " bytes / followed socket: tws memlock, slab above no tracer |"
                " RSS MiB (peak) | BPF maps MiB | total MiB (maps + RSS not theirs) |"
-               " records delivered / expected | lost |",
-               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+               " records delivered / expected | lost | RSS MiB once they ended |",
+               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for s in scale:
             cfg = s.get("cfg", "tcpclose")
             slab_kib = s.get("slab_kib")
@@ -312,7 +312,7 @@ class Bench:
                 s["conns"], s["tw"], "-" if cfg == "none" else known(s["tws_entries"]),
                 "?" if slab_kib is None else "%.1f" % (slab_kib / 1024))
             if cfg == "none":
-                out.append(row + " - | - | - | - | - | - |")
+                out.append(row + " - | - | - | - | - | - | - |")
                 continue
             followed = s["tws_entries"] or 0
             memlock = slab = "?"
@@ -323,11 +323,13 @@ class Bench:
             if followed and base is not None and slab_kib is not None and base["tw"]:
                 own = base["slab_kib"] * 1024 / base["tw"] * s["tw"]
                 slab = "%.0f" % ((slab_kib * 1024 - own) / followed)
-            out.append(row + " %s, %s | %.1f (%.1f) | %.1f | %.1f | %s / %d | %s |" % (
+            after = s.get("rss_after_kib")
+            out.append(row + " %s, %s | %.1f (%.1f) | %.1f | %.1f | %s / %d | %s | %s |" % (
                 memlock, slab, s["rss_kib"] / 1024, s["hwm_kib"] / 1024,
                 s["map_bytes"] / 1048576,
                 (s["map_bytes"] + (s["rss_kib"] - s.get("map_rss_kib", 0)) * 1024) / 1048576,
-                known(s["delivered"]), s["conns"] * 2, known(s["lost"])))
+                known(s["delivered"]), s["conns"] * 2, known(s["lost"]),
+                "?" if after is None else "%.1f" % (after / 1024)))
         return out
 
     def report_closing(self):

@@ -60,6 +60,7 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 {
 	struct tcpc_tw_pending *p = percpu__get(&tw_pending), now = {};
 	struct tcpc_tw *t;
+	bool killed;
 	__u8 kind;
 	__u64 tw;
 
@@ -73,16 +74,18 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	/* the entry was finished and replaced, by a new socket at the same address */
 	if (t->sport != p->sport || t->dport != p->dport)
 		return;
-	/* the same socket armed again or expiring lives on; a new one the allocator made at
-	 * the killed one's address is not it */
 	/*
 	 * A cancel known to be a kill (connect() recycling it, its namespace's purge) is one,
 	 * whatever follows: a new socket for the same 4-tuple, which the allocator may put at
-	 * the address just freed on this CPU, is not the old one armed again
+	 * the address just freed on this CPU, is not the old one armed again. connect()
+	 * recycling a socket makes exactly that: its own connection's timewait socket, at the
+	 * same address when nothing else on this CPU took it (no request socket follows its
+	 * SYN under syncookies, or when the task moved to the other CPU to send it).
 	 */
-	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw &&
-	    timewait__same_socket(tw, t) && p->kind != TCPC_TW_REUSED &&
-	    p->kind != TCPC_TW_PURGED) {
+	killed = p->kind == TCPC_TW_REUSED || p->kind == TCPC_TW_PURGED;
+	/* the same socket armed again or expiring lives on */
+	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw && !killed &&
+	    timewait__same_socket(tw, t)) {
 		/*
 		 * A cancel before a re-arm reads the new substate but the old deadline. A
 		 * deadline other than the one last seen says an earlier peer FIN re-armed the
@@ -94,7 +97,7 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 		t->cancel_kind = 0;
 		return;
 	}
-	if (timewait__armed_again(tw, t, p, &now)) {
+	if (!killed && timewait__armed_again(tw, t, p, &now)) {
 		if ((__u32)p->expires != t->expires)
 			timewait__settle(tw, t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
 		timewait__settle(tw, t, now.substate, now.expires, now.rcv_nxt, now.snd_nxt);

@@ -469,6 +469,7 @@ static const struct check_scenario scenarios[] = {
 	{ "lastack_drop", false, 120, expect__lastack_drop },
 	{ "tw_expire", true, 240, expect__tw_expire },
 	{ "tw_reused", false, 120, expect__tw_reused },
+	{ "tw_reused_cpu", false, 120, expect__tw_reused },
 	{ "tw_rst", false, 120, expect__tw_rst },
 	{ "tw_syn", false, 120, expect__tw_syn },
 	{ "tw_purged", false, 120, expect__tw_purged },

@@ -136,6 +136,17 @@ int client__connect(struct run *r, int bind_port)
 	return fd;
 }
 
+int run__pin_first_cpu(struct run *r)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return run__fail(r, -errno, "sched_getaffinity: %s", strerror(errno));
+	for (r->pin_cpu = 0; !CPU_ISSET(r->pin_cpu, &set); r->pin_cpu++)
+		;
+	return 0;
+}
+
 /* set a sysctl of the scenario's namespace */
 int run__sysctl(struct run *r, const char *name, int value)
 {

@@ -46,6 +46,8 @@ static const struct scenario scenarios[] = {
 	  "active, then the client's TIME_WAIT left alone until its 2MSL timer fires (60 s)" },
 	{ "tw_reused", 4, scenario__tw_reused,
 	  "connect() from the same port reuses the TIME_WAIT (tcp_tw_reuse=1)" },
+	{ "tw_reused_cpu", 4, scenario__tw_reused_cpu,
+	  "tw_reused on one CPU under syncookies: the new TIME_WAIT where the old one was" },
 	{ "tw_rst", 4, scenario__tw_rst,
 	  "an RST at the expected sequence number kills the TIME_WAIT (tcp_rfc1337=0)" },
 	{ "tw_syn", 4, scenario__tw_syn,

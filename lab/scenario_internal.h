@@ -77,6 +77,8 @@ int halfclose__client(struct run *r, struct child *me);
 
 /* in the conductor */
 int run__sysctl(struct run *r, const char *name, int value);
+/* run both children on the first CPU this process may use */
+int run__pin_first_cpu(struct run *r);
 int run__capture(struct run *r, struct capture *cap);
 int run__count_fins(struct run *r, struct capture *cap, int err, bool server);
 /* the end of a run watched whole (--watch-resends): err is the run's, returned if set */
@@ -106,6 +108,7 @@ int scenario__churn(struct run *r);
 /* scenario_tw.c: how a timewait socket ends */
 int scenario__tw_expire(struct run *r);
 int scenario__tw_reused(struct run *r);
+int scenario__tw_reused_cpu(struct run *r);
 int scenario__tw_rst(struct run *r);
 int scenario__tw_syn(struct run *r);
 int scenario__tw_purged(struct run *r);

@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,16 +282,11 @@ int scenario__simultaneous(struct run *r)
 {
 	struct capture cap;
 	bool crossed = false;
-	cpu_set_t set;
 	int err;
 
 	r->res->fields |= SCENARIO_F_CROSS | SCENARIO_F_DROPS;
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return run__fail(r, -errno, "sched_getaffinity: %s", strerror(errno));
-	for (r->pin_cpu = 0; !CPU_ISSET(r->pin_cpu, &set); r->pin_cpu++)
-		;
 	r->rt_close = true;
-	err = run__capture(r, &cap);
+	err = run__pin_first_cpu(r) ?: run__capture(r, &cap);
 	if (err)
 		return err;
 	while (!crossed && r->res->attempts < CROSS_ATTEMPTS) {

@@ -108,6 +108,19 @@ int scenario__tw_reused(struct run *r)
 	return err ?: run__finish(r);
 }
 
+/*
+ * tw_reused_cpu: tw_reused with nothing between connect()'s recycling of the timewait socket
+ * and the second connection's own: both ends on one CPU, and syncookies, so that the SYN
+ * makes no request socket (and arms no timer). The slab then most likely puts the new
+ * timewait socket, of the same 4-tuple, where the recycled one was freed.
+ */
+int scenario__tw_reused_cpu(struct run *r)
+{
+	int err = run__pin_first_cpu(r) ?: run__sysctl(r, "net.ipv4.tcp_syncookies", 2);
+
+	return err ?: scenario__tw_reused(r);
+}
+
 /* tw_rst: active, then an RST from the server's address at the TIME_WAIT's rcv_nxt */
 int scenario__tw_rst(struct run *r)
 {

@@ -43,7 +43,15 @@ static void timewait_ends__check(json_object *rec, const char *tw_end, const cha
 		fixture__dump(rec, what);
 }
 
-void test_timewait_reused(void)
+static bool timewait_ends__pin_cpu(void);
+
+/*
+ * one_cpu: the test and so both ends on one CPU, under syncookies. Nothing comes between
+ * connect()'s recycling of a timewait socket and its own connection's timewait socket, as the
+ * request socket's timer does otherwise, and the slab most likely puts the new socket, of the
+ * same 4-tuple, where the recycled one was freed.
+ */
+static void timewait_reused__run(bool one_cpu)
 {
 	struct conn p = { .cfd = -1, .sfd = -1 };
 	unsigned short lport, cport = 0;
@@ -53,10 +61,14 @@ void test_timewait_reused(void)
 	int lfd = -1, i;
 	char what[32];
 
-	if (!fixture__start(&f, NULL) || !tw__begin(&f, true))
+	if (!fixture__start(&f, NULL) ||
+	    (one_cpu && !ASSERT_TRUE(timewait_ends__pin_cpu(), "pin to a CPU")) ||
+	    !tw__begin(&f, true))
 		goto out;
 	if (!ASSERT_OK(netns__sysctl("net.ipv4.tcp_tw_reuse", "1"), "tcp_tw_reuse=1") ||
-	    !ASSERT_OK(netns__sysctl("net.ipv4.tcp_timestamps", "1"), "tcp_timestamps=1"))
+	    !ASSERT_OK(netns__sysctl("net.ipv4.tcp_timestamps", "1"), "tcp_timestamps=1") ||
+	    (one_cpu && !ASSERT_OK(netns__sysctl("net.ipv4.tcp_syncookies", "2"),
+				   "tcp_syncookies=2")))
 		goto out;
 	lfd = sock__listen(4, &lport);
 	if (!ASSERT_GE(lfd, 0, "listen"))
@@ -109,6 +121,16 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	fixture__cleanup(&f);
+}
+
+void test_timewait_reused(void)
+{
+	timewait_reused__run(false);
+}
+
+void test_timewait_reused_cpu(void)
+{
+	timewait_reused__run(true);
 }
 
 /* wait until ss no longer lists the timewait socket: the kernel has acted on the segment */

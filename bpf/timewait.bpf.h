@@ -82,6 +82,20 @@ static __always_inline bool timewait__same_socket(__u64 tw, const struct tcpc_tw
 	       bpf_ntohs(BPF_CORE_READ(itw, __tw_common.skc_dport)) == t->dport;
 }
 
+/*
+ * The timewait socket's snd_nxt: it never moves (a timewait socket sends no data), and a later
+ * connection of the same 4-tuple sends from another initial sequence number (connect()
+ * recycling this one starts 65537 past it): what tells this socket from one the allocator
+ * puts at its address for that connection.
+ */
+static __always_inline __u32 tw__snd_nxt(__u64 tw)
+{
+	if (bpf_core_field_exists(struct sock_common, skc_tw_snd_nxt))
+		return BPF_CORE_READ((const struct inet_timewait_sock *)tw,
+				     __tw_common.skc_tw_snd_nxt);
+	return BPF_CORE_READ((const struct tcp_timewait_sock___old *)tw, tw_snd_nxt);
+}
+
 /* what a cancel must remember of the socket, which may be freed right after */
 static __always_inline void timewait__snapshot(struct tcpc_tw_pending *p, __u64 tw)
 {
@@ -89,15 +103,11 @@ static __always_inline void timewait__snapshot(struct tcpc_tw_pending *p, __u64 
 
 	p->substate = BPF_CORE_READ(itw, tw_substate);
 	p->expires = BPF_CORE_READ(itw, tw_timer.expires);
-	if (bpf_core_field_exists(struct sock_common, skc_tw_rcv_nxt)) {
+	p->snd_nxt = tw__snd_nxt(tw);
+	if (bpf_core_field_exists(struct sock_common, skc_tw_rcv_nxt))
 		p->rcv_nxt = BPF_CORE_READ(itw, __tw_common.skc_tw_rcv_nxt);
-		p->snd_nxt = BPF_CORE_READ(itw, __tw_common.skc_tw_snd_nxt);
-	} else {
-		const struct tcp_timewait_sock___old *tcptw = (const void *)tw;
-
-		p->rcv_nxt = BPF_CORE_READ(tcptw, tw_rcv_nxt);
-		p->snd_nxt = BPF_CORE_READ(tcptw, tw_snd_nxt);
-	}
+	else
+		p->rcv_nxt = BPF_CORE_READ((const struct tcp_timewait_sock___old *)tw, tw_rcv_nxt);
 }
 
 static __always_inline bool timewait__netns_dying(__u64 tw)

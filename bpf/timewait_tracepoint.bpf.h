@@ -34,7 +34,7 @@ enum tw_next {
  * for us (a run nested in another run of the same program on this CPU is skipped, as when
  * a softirq takes in the peer's FIN while that program runs in process context). A killed
  * socket's timer is left unarmed (entry.pprev cleared), and its memory, if reused since,
- * belongs to another connection's ports or another deadline.
+ * belongs to another connection: other ports, or the same ones from another snd_nxt.
  */
 static __always_inline bool timewait__armed_again(__u64 tw, const struct tcpc_tw *t,
 						  const struct tcpc_tw_pending *p,
@@ -45,7 +45,7 @@ static __always_inline bool timewait__armed_again(__u64 tw, const struct tcpc_tw
 	if (!timewait__same_socket(tw, t) || !BPF_CORE_READ(itw, tw_timer.entry.pprev))
 		return false;
 	timewait__snapshot(now, tw);
-	return now->expires != p->expires;
+	return now->expires != p->expires && now->snd_nxt == p->snd_nxt;
 }
 
 /*
@@ -83,9 +83,10 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	 * SYN under syncookies, or when the task moved to the other CPU to send it).
 	 */
 	killed = p->kind == TCPC_TW_REUSED || p->kind == TCPC_TW_PURGED;
-	/* the same socket armed again or expiring lives on */
+	/* the same socket armed again or expiring lives on; a new one made at the killed one's
+	 * address for the same 4-tuple (a new connection from that port) is not it */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw && !killed &&
-	    timewait__same_socket(tw, t)) {
+	    timewait__same_socket(tw, t) && tw__snd_nxt(tw) == p->snd_nxt) {
 		/*
 		 * A cancel before a re-arm reads the new substate but the old deadline. A
 		 * deadline other than the one last seen says an earlier peer FIN re-armed the

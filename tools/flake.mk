@@ -6,7 +6,7 @@
 # failed in, by field. "make vmtest-flake" runs the kernel matrix (tools/vmtest.d/matrix,
 # each backend once) with --load in each guest of make vmtest.
 #
-#   sudo make flake                                     10 rounds of all 23 scenarios
+#   sudo make flake                                     10 rounds of every scenario
 #   sudo make flake FLAKE_ROUNDS=50 FLAKE_ARGS="retrans_timeout keepalive"
 #   make vmtest-flake KERNELS=6.12 FLAKE_ARGS="--repeat 3"
 #

@@ -22,6 +22,7 @@ const volatile __u8 filter_raddr = 0;
 const volatile __s64 preempt_count_off = 0;
 const volatile __u8 tw_rearms_seen = 0;
 const volatile __u64 tw_kill_text[TW_KILL_NR][2] = {};
+const volatile __u8 tw_reset_by_stack = 0;
 
 __u32 iter_mode;
 __u8 iter_mark;

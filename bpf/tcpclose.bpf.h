@@ -89,12 +89,13 @@ extern const volatile __u8 tw_rearms_seen;
 /* when jiffy 0 began, by the tightest (clock, jiffies) pair read yet (jiffies.bpf.h) */
 extern __u64 jiffies_offset;
 /*
- * Where tcp_send_reset does not see the resets of timewait sockets (before 6.10): the text
- * ([start, end)) of the functions a timewait socket's kill may come from, for the tracepoint
- * backend to tell the kill that follows a reset it sent (timewait_tracepoint.bpf.h; enum
- * tcpc_tw_kill_fn); all 0 where tcp_send_reset sees them
+ * The text ([start, end)) of the functions a timewait socket's kill may come from (enum
+ * tcpc_tw_kill_fn), for the tracepoint backend to tell a process's kill from a segment's,
+ * and, where tcp_send_reset does not see the resets of timewait sockets (before 6.10,
+ * tw_reset_by_stack), the kill that follows a reset it sent (timewait_tracepoint.bpf.h)
  */
 extern const volatile __u64 tw_kill_text[TW_KILL_NR][2];
+extern const volatile __u8 tw_reset_by_stack;
 
 
 /* the tcpc_iter program's orders and answers, set and read by user space between walks */

@@ -255,8 +255,10 @@ static inline void tcpc_closing__record(struct tcpc_conn *rec, const struct tcpc
 /* the functions tw_kill_text (bpf/tcpclose.bpf.h) holds the text of */
 enum tcpc_tw_kill_fn {
 	TW_KILL_PROCESS,	/* tcp_timewait_state_process(): a reset taken in */
-	TW_KILL_V4_RCV,		/* tcp_v4_rcv(), tcp_v6_rcv(): after the reset they sent */
+	TW_KILL_V4_RCV,		/* tcp_v4_rcv(), tcp_v6_rcv(): after the reset they sent, or a
+				 * SYN handed to a listener */
 	TW_KILL_V6_RCV,
+	TW_KILL_ABORT,		/* tcp_abort(): a process killed it (sock_destroy, ss -K) */
 	TW_KILL_NR,
 };
 

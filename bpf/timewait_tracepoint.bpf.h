@@ -75,14 +75,15 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	if (t->sport != p->sport || t->dport != p->dport)
 		return;
 	/*
-	 * A cancel known to be a kill (connect() recycling it, its namespace's purge) is one,
-	 * whatever follows: a new socket for the same 4-tuple, which the allocator may put at
+	 * A cancel known to be a kill (connect() recycling it, its namespace's purge, a process
+	 * aborting it) is one, whatever follows: a new socket for the same 4-tuple, which the allocator may put at
 	 * the address just freed on this CPU, is not the old one armed again. connect()
 	 * recycling a socket makes exactly that: its own connection's timewait socket, at the
 	 * same address when nothing else on this CPU took it (no request socket follows its
 	 * SYN under syncookies, or when the task moved to the other CPU to send it).
 	 */
-	killed = p->kind == TCPC_TW_REUSED || p->kind == TCPC_TW_PURGED;
+	killed = p->kind == TCPC_TW_REUSED || p->kind == TCPC_TW_PURGED ||
+		 p->kind == TCPC_TW_KILLED;
 	/* the same socket armed again or expiring lives on; a new one made at the killed one's
 	 * address for the same 4-tuple (a new connection from that port) is not it */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw && !killed &&
@@ -164,32 +165,58 @@ static __always_inline int kill_text__of(__u64 addr)
 #define KILL_STACK_DEPTH 16
 
 /*
- * Before 6.10 (tw_kill_text set), is this kill of an orphaned FIN_WAIT2 the one that follows
- * the reset it answered new data or a SYN with? tcp_v4_rcv() (tcp_v6_rcv()) sends it and
- * then kills the socket itself; a reset taken in is killed for from within
- * tcp_timewait_state_process(), ss -K and a purge from neither. The first of them on the
- * stack tells. Only kills before the deadline come here: a stack is read for few.
+ * Which of the functions of tw_kill_text this cancel comes from: the first of them on the
+ * stack, as a segment taken in while a process aborts another socket runs on top of it
+ * (softirqs run at tcp_abort()'s local_bh_enable()). TW_KILL_NR: none, or none known.
  */
-static __always_inline bool timewait__kill_after_reset(void *ctx)
+static __always_inline int timewait__kill_fn(void *ctx)
 {
 	__u64 stack[KILL_STACK_DEPTH];
 	long n;
 	int fn;
 
-	if (!tw_kill_text[TW_KILL_V4_RCV][1])
-		return false;
+	if (!tw_kill_text[TW_KILL_ABORT][1])
+		return TW_KILL_NR;
 	n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
 	if (n <= 0)
-		return false;
+		return TW_KILL_NR;
 	n = (__u64)n >> 3;		/* frames: 8 bytes each */
 	for (int i = 0; i < KILL_STACK_DEPTH; i++) {
 		if (i >= n)
 			break;
 		fn = kill_text__of(stack[i]);
 		if (fn != TW_KILL_NR)
-			return fn != TW_KILL_PROCESS;
+			return fn;
 	}
-	return false;
+	return TW_KILL_NR;
+}
+
+/*
+ * A cancel neither a purge nor connect() recycling the socket: its kind, guessed. At or past
+ * the deadline it is expiry's (timewait__resolve() says so). Before it, the stack tells
+ * (only there: a stack is read for few): a process aborting the socket (tcp_abort():
+ * sock_destroy, ss -K) killed it; before 6.10, tcp_v4_rcv() (tcp_v6_rcv()) kills an
+ * orphaned FIN_WAIT2 itself after the reset it answered new data or a SYN with, while a
+ * reset taken in is killed for from within tcp_timewait_state_process(). Anything else is
+ * a reset taken in, or a SYN if a request socket follows, or a re-arm if the socket is
+ * seen again. The context cannot tell a process from a segment: a tun device's segments
+ * are taken in by the process that writes them.
+ */
+static __always_inline __u8 timewait__early_kill_kind(void *ctx, struct tcpc_tw *t,
+						      const struct tcpc_tw_pending *p)
+{
+	int fn;
+
+	if ((__s64)(p->jiffies - p->expires) >= 0)
+		return TCPC_TW_RST;
+	fn = timewait__kill_fn(ctx);
+	if (fn == TW_KILL_ABORT)
+		return TCPC_TW_KILLED;
+	if (tw_reset_by_stack && p->substate == TCP_FIN_WAIT2 &&
+	    (fn == TW_KILL_V4_RCV || fn == TW_KILL_V6_RCV))
+		/* which of data or a SYN it answered the stack cannot tell: data, far likelier */
+		return timewait__answered(t, 0);
+	return TCPC_TW_RST;
 }
 
 /*
@@ -219,12 +246,8 @@ static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 		p->kind = TCPC_TW_PURGED;
 	else if (timewait__reused_by_connect(tw, t, p->jiffies))
 		p->kind = TCPC_TW_REUSED;
-	else if (p->substate == TCP_FIN_WAIT2 && (__s64)(p->jiffies - p->expires) < 0 &&
-		 timewait__kill_after_reset(ctx))
-		/* which of data or a SYN it answered the stack cannot tell: data, far likelier */
-		p->kind = timewait__answered(t, 0);
 	else
-		p->kind = TCPC_TW_RST;	/* or TCPC_TW_SYN, if a request socket follows */
+		p->kind = timewait__early_kill_kind(ctx, t, p);
 	/* only a kill before the deadline can be a SYN's, in the namespace it took it in */
 	if (p->kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) < 0)
 		p->netns = BPF_CORE_READ(itw, __tw_common.skc_net.net, ns.inum);

@@ -115,14 +115,17 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	bpf_program__set_autoload(skel->progs.tcpc_retransmit, nargs < 3);
 	bpf_program__set_autoload(skel->progs.tcpc_retransmit_err, nargs >= 3);
 	/*
-	 * tcp_send_reset sees a timewait socket's resets since it gained 'reason' (6.10).
-	 * Before, the tracepoint backend tells the reset an orphaned FIN_WAIT2 sends from one
-	 * it takes in by where its kill comes from (timewait_tracepoint.bpf.h)
+	 * The tracepoint backend tells where a timewait socket's early kill comes from by the
+	 * functions on its stack (timewait_tracepoint.bpf.h): a process's (tcp_abort()) from a
+	 * segment's. tcp_send_reset sees a timewait socket's resets since it gained 'reason'
+	 * (6.10); before, the same stack tells the reset an orphaned FIN_WAIT2 sends from one
+	 * it takes in.
 	 */
-	if (probe__tp_btf_nargs("tcp_send_reset") < 3) {
+	if (l->backend == TCPC_BACKEND_TRACEPOINT) {
 		static const char *const fns[TW_KILL_NR] = {
 			[TW_KILL_PROCESS] = "tcp_timewait_state_process",
 			[TW_KILL_V4_RCV] = "tcp_v4_rcv", [TW_KILL_V6_RCV] = "tcp_v6_rcv",
+			[TW_KILL_ABORT] = "tcp_abort",
 		};
 		unsigned long start, end;
 
@@ -131,6 +134,8 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 				skel->rodata->tw_kill_text[i][0] = start;
 				skel->rodata->tw_kill_text[i][1] = end;
 			}
+		skel->rodata->tw_reset_by_stack = probe__tp_btf_nargs("tcp_send_reset") < 3 &&
+						  skel->rodata->tw_kill_text[TW_KILL_V4_RCV][1];
 	}
 	if (opts->netns_path) {
 		/* the cookie is read from inside the namespace: entering it needs CAP_SYS_ADMIN */

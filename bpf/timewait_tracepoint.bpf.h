@@ -76,11 +76,12 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 		return;
 	/*
 	 * A cancel known to be a kill (connect() recycling it, its namespace's purge, a process
-	 * aborting it) is one, whatever follows: a new socket for the same 4-tuple, which the allocator may put at
-	 * the address just freed on this CPU, is not the old one armed again. connect()
-	 * recycling a socket makes exactly that: its own connection's timewait socket, at the
-	 * same address when nothing else on this CPU took it (no request socket follows its
-	 * SYN under syncookies, or when the task moved to the other CPU to send it).
+	 * aborting it) is one, whatever follows: a new socket for the same 4-tuple, which the
+	 * allocator may put at the address just freed on this CPU, is not the old one armed
+	 * again. connect() recycling a socket makes exactly that: its own connection's
+	 * timewait socket, at the same address when nothing else on this CPU took it (no
+	 * request socket follows its SYN under syncookies, or when the task moved to the other
+	 * CPU to send it).
 	 */
 	killed = p->kind == TCPC_TW_REUSED || p->kind == TCPC_TW_PURGED ||
 		 p->kind == TCPC_TW_KILLED;
@@ -167,7 +168,8 @@ static __always_inline int kill_text__of(__u64 addr)
 /*
  * Which of the functions of tw_kill_text this cancel comes from: the first of them on the
  * stack, as a segment taken in while a process aborts another socket runs on top of it
- * (softirqs run at tcp_abort()'s local_bh_enable()). TW_KILL_NR: none, or none known.
+ * (softirqs run at tcp_abort()'s local_bh_enable()). TW_KILL_NR: none, or none known
+ * (user space looked them all up if it found tcp_abort(), which every kernel since 4.5 has).
  */
 static __always_inline int timewait__kill_fn(void *ctx)
 {

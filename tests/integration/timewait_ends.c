@@ -274,8 +274,9 @@ enum tw_kill {
 };
 
 /*
- * Kill p's timewait socket as 'how' says and wait until ss no longer lists it. 1: this
- * kernel's tcp_abort() takes full sockets only, and ss -K left it alone.
+ * Kill p's timewait socket as 'how' says and wait until ss no longer lists it. 1: ss -K left
+ * it alone: this kernel's tcp_abort() takes full sockets only, or it was built without
+ * CONFIG_INET_DIAG_DESTROY (ss then fails, or kills nothing, by its version).
  */
 static int timewait_ends__kill(struct fixture *f, const struct conn *p, unsigned short lport,
 			       enum tw_kill how)
@@ -284,9 +285,8 @@ static int timewait_ends__kill(struct fixture *f, const struct conn *p, unsigned
 	struct ss_sock s;
 
 	if (how == TW_KILL_BY_ABORT) {
-		if (!ASSERT_OK(test__system("ss -K -tn state time-wait '( sport = :%u )' >/dev/null",
-					    p->cport), "ss -K"))
-			return -1;
+		test__system("ss -K -tn state time-wait '( sport = :%u )' >/dev/null 2>&1",
+			     p->cport);
 		return !tw__ss_get("state time-wait", p->cport, lport, &s);
 	}
 	if (!ASSERT_OK(capture__poll(&f->cap), "capture"))

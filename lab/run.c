@@ -52,9 +52,26 @@ int step__await(int fd, char step, int timeout_ms)
 	return got == step ? 0 : -EPROTO;
 }
 
+/*
+ * In a child: wait for the conductor's word, for as long as the conductor takes. The
+ * conductor bounds each of its own waits and kills its children when one runs out
+ * (run__kill()); a clock of the child's own could only fail the scenario while the
+ * conductor is busy with a slow step of its own, such as loading an nft rule on a loaded
+ * emulated guest. If the conductor is gone, the pipe's end says so at once.
+ */
 int step__recv(int fd, char step)
 {
-	return step__await(fd, step, STEP_TIMEOUT_MS);
+	return step__await(fd, step, -1);
+}
+
+/*
+ * In the server: wait for the conductor's 'L', said once it has let the client go on, before
+ * a wait for what the client then sends: the socket's own timeout then counts from there,
+ * not from before the conductor's steps in between.
+ */
+int server__await_client(struct child *me)
+{
+	return step__recv(me->down, 'L');
 }
 
 int run__step_await(struct run *r, struct child *c, char step, int timeout_ms)

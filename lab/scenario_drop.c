@@ -13,8 +13,8 @@ static int drop__server(struct run *r, struct child *me)
 {
 	int fd = server__accept(r);
 
-	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd) ||
-	    step__send(me->up, 'F') || step__recv(me->down, 'G'))
+	if (fd < 0 || server__pong(r, fd) || server__await_client(me) ||
+	    server__wait_eof(r, fd) || step__send(me->up, 'F') || step__recv(me->down, 'G'))
 		return -EIO;
 	return close(fd);
 }
@@ -57,14 +57,15 @@ static int drop__run(struct run *r, bool lastack)
 	err = run__start(r, client__close_when_told, drop__server);
 	if (!err && lastack) {
 		/* the client's FIN is not held back: release the client at once */
-		err = run__step_wait(r, &r->client, 'E') ?: run__step_tell(r, &r->client, 'G');
+		err = run__step_wait(r, &r->client, 'E') ?: run__step_tell(r, &r->client, 'G') ?:
+		      run__step_tell(r, &r->server, 'L');
 		if (!err)
 			err = drop__once(r, &r->server, 'F', "tcp sport %u tcp flags == ack");
 	} else if (!err) {
-		err = drop__once(r, &r->client, 'E', "tcp sport %u tcp flags & fin == fin");
-		if (!err)
-			err = run__step_wait(r, &r->server, 'F') ?:
-			      run__step_tell(r, &r->server, 'G');
+		/* the resent FIN reaches the server once the rule is gone */
+		err = drop__once(r, &r->client, 'E', "tcp sport %u tcp flags & fin == fin") ?:
+		      run__step_tell(r, &r->server, 'L') ?: run__step_wait(r, &r->server, 'F') ?:
+		      run__step_tell(r, &r->server, 'G');
 	}
 	if (!err)
 		err = run__finish(r);

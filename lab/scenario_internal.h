@@ -15,7 +15,10 @@
 /*
  * How long a step may take before the scenario gives up on it: liveness bounds, never a
  * verdict (those come from the wire), so they allow for an emulated guest on a host whose
- * CPUs are all busy, where running nft alone was seen to take seconds.
+ * CPUs are all busy, where running nft alone was seen to take seconds. The conductor's waits
+ * only: a child waits for the conductor's word for as long as the conductor takes
+ * (step__recv()), and a wait for what its peer sends once the conductor lets the peer go on
+ * starts from then (server__await_client()).
  */
 #define STEP_TIMEOUT_MS 30000
 #define REAP_TIMEOUT_MS 30000
@@ -56,7 +59,7 @@ int run__finish(struct run *r);
 
 /* steps: one byte names the step, so a confused peer is caught at once */
 int step__send(int fd, char step);
-int step__recv(int fd, char step);
+int step__recv(int fd, char step);		/* in a child: the conductor's word */
 int step__await(int fd, char step, int timeout_ms);
 int run__step_wait(struct run *r, struct child *c, char step);
 int run__step_await(struct run *r, struct child *c, char step, int timeout_ms);
@@ -70,6 +73,7 @@ int client__ping(struct run *r, int fd);
 int server__accept(struct run *r);
 int server__pong(struct run *r, int fd);
 int server__wait_eof(struct run *r, int fd);
+int server__await_client(struct child *me);
 int run__expect_reset(struct run *r, struct child *me, int fd);
 int client__close_when_told(struct run *r, struct child *me);
 void sched__realtime(bool on);

@@ -47,8 +47,8 @@ static int timer__drop_server(struct run *r, bool drop)
 static int timer__server_abort(struct run *r, struct child *me, int fd)
 {
 	/* the conductor waits for the client's give-up, and more, before it says so */
-	if (step__await(me->down, 'G', 3 * GIVE_UP_WAIT_MS))
-		return run__fail(r, -ETIMEDOUT, "server: never told to finish");
+	if (step__recv(me->down, 'G'))
+		return run__fail(r, -EPIPE, "server: never told to finish");
 	if (sock__linger0(fd))
 		return run__fail(r, -errno, "server: SO_LINGER: %s", strerror(errno));
 	return close(fd);
@@ -112,9 +112,9 @@ static int keepalive__server(struct run *r, struct child *me)
 
 	if (fd < 0 || server__pong(r, fd))
 		return -EIO;
-	if (step__await(me->down, 'G', 3 * GIVE_UP_WAIT_MS)) {
+	if (step__recv(me->down, 'G')) {
 		close(fd);
-		return run__fail(r, -ETIMEDOUT, "server: never told its segments are dropped");
+		return run__fail(r, -EPIPE, "server: never told its segments are dropped");
 	}
 	sock__timeouts(fd, GIVE_UP_WAIT_MS / 1000);
 	err = run__expect_reset(r, me, fd);
@@ -168,7 +168,7 @@ static int unacked__server(struct run *r, struct child *me)
 	char buf[DATA_BYTES];
 	int fd = server__accept(r), err;
 
-	if (fd < 0 || server__pong(r, fd))
+	if (fd < 0 || server__pong(r, fd) || server__await_client(me))
 		return -EIO;
 	err = sock__read_n(fd, buf, sizeof(buf));
 	if (err)
@@ -184,7 +184,7 @@ static int unacked__run(struct run *r)
 	err = run__start(r, unacked__client, unacked__server) ?:
 	      run__step_wait(r, &r->client, 'D') ?:
 	      timer__drop_server(r, true) ?:
-	      run__step_tell(r, &r->client, 'G') ?:
+	      run__step_tell(r, &r->client, 'G') ?: run__step_tell(r, &r->server, 'L') ?:
 	      run__step_await(r, &r->client, 'X', GIVE_UP_WAIT_MS) ?:
 	      timer__drop_server(r, false) ?: run__step_tell(r, &r->server, 'G');
 	return err ?: run__finish(r);
@@ -212,7 +212,8 @@ static int fin_wait2__server(struct run *r, struct child *me)
 {
 	int fd = server__accept(r);
 
-	if (fd < 0 || server__pong(r, fd) || server__wait_eof(r, fd))
+	if (fd < 0 || server__pong(r, fd) || server__await_client(me) ||
+	    server__wait_eof(r, fd))
 		return -EIO;
 	return timer__server_abort(r, me, fd);
 }
@@ -240,7 +241,7 @@ int scenario__fin_wait2_timeout(struct run *r)
 	r->res->set.fin_timeout_s = FIN_TIMEOUT_S;
 	err = run__sysctl(r, "net.ipv4.tcp_fin_timeout", FIN_TIMEOUT_S) ?:
 	      run__start(r, active__client, fin_wait2__server) ?:
-	      timer__wait_tw(r, true, STEP_TIMEOUT_MS) ?:
+	      run__step_tell(r, &r->server, 'L') ?: timer__wait_tw(r, true, STEP_TIMEOUT_MS) ?:
 	      timer__wait_tw(r, false, FIN_TIMEOUT_S * 1000 + GIVE_UP_WAIT_MS) ?:
 	      run__step_tell(r, &r->server, 'G');
 	return err ?: run__finish(r);
@@ -263,7 +264,7 @@ static int orphan__run(struct run *r)
 	err = run__start(r, client__close_when_told, fin_wait2__server) ?:
 	      run__step_wait(r, &r->client, 'E') ?:
 	      timer__drop_server(r, true) ?:
-	      run__step_tell(r, &r->client, 'G');
+	      run__step_tell(r, &r->client, 'G') ?: run__step_tell(r, &r->server, 'L');
 	if (!err && nstat__wait("TcpExtTCPAbortOnTimeout", aborts + 1, GIVE_UP_WAIT_MS) < 0)
 		err = run__fail(r, -ETIMEDOUT, "the orphan was not given up in %d s",
 				GIVE_UP_WAIT_MS / 1000);

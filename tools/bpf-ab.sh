@@ -9,9 +9,13 @@
 # the paired difference against the first command, round by round: its median, and in how
 # many rounds the other was faster. A single run's figures on a shared host are not.
 #
-# usage: sudo tools/bpf-ab.sh [-r ROUNDS] [-n CONNS] [-t THREADS] CMD CMD...
+# usage: sudo tools/bpf-ab.sh [-r ROUNDS] [-n CONNS] [-t THREADS] [-s RATE] CMD CMD...
 #   CMD is a tracer command line, one argument (quote it):
 #   tools/bpf-ab.sh ./tcpclose '../other/tcpclose' './tcpclose --max-tw 16384'
+#   -s RATE: the steady state. Each run first churns RATE connections a second for 62 s,
+#   unmeasured, until the timewait sockets expire as fast as they are made (2MSL is 60 s);
+#   then CONNS more at the same rate are measured. Without it every timewait socket of the
+#   run is new memory to its map, as at a burst; with it, most reuse memory freed just before.
 # Needs the churn tool (make bench-bins) and bpftool; prints one line per run as it goes.
 set -eEu
 
@@ -20,15 +24,18 @@ CHURN=${CHURN:-$ROOT/tools/.output/churn}
 ROUNDS=10
 CONNS=15000
 THREADS=4
+RATE=
+WARM_S=62
 
 die() { echo "bpf-ab: $*" >&2; exit 1; }
 
-while getopts "r:n:t:h" o; do
+while getopts "r:n:t:s:h" o; do
 	case $o in
 	r) ROUNDS=$OPTARG ;;
 	n) CONNS=$OPTARG ;;
 	t) THREADS=$OPTARG ;;
-	*) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	s) RATE=$OPTARG ;;
+	*) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -36,8 +43,8 @@ shift $((OPTIND - 1))
 [ "$(id -u)" = 0 ] || die "run as root: it loads BPF programs and makes network namespaces"
 [ -x "$CHURN" ] || die "no $CHURN: run 'make bench-bins' first"
 command -v bpftool >/dev/null || die "no bpftool: run tools/install-deps.sh"
-for v in "$ROUNDS" "$CONNS" "$THREADS"; do
-	[[ $v =~ ^[1-9][0-9]*$ ]] || die "-r, -n and -t take a positive whole number, not '$v'"
+for v in "$ROUNDS" "$CONNS" "$THREADS" ${RATE:+"$RATE"}; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || die "-r, -n, -t and -s take a positive whole number, not '$v'"
 done
 
 # shellcheck source=tools/bench/system.sh
@@ -54,7 +61,7 @@ cleanup()
 	tracer__stop
 	[ -n "$NETNS" ] && ip netns del "$NETNS"
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_SAVED"
-	rm -rf "$WORK"
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -73,15 +80,20 @@ prog__names()
 # state_ns all_ns_per_conn rate"
 run_one()
 {
-	local round=$1 i=$2 argv rate
+	local round=$1 i=$2 argv rate paced=()
 
 	read -r -a argv <<<"$3"
 	TCPCLOSE=${argv[0]}
 	netns__new
 	tracer__start tcpclose "${argv[@]:1}"
 	prog__names "$TPID" | sort -k1,1 >"$WORK/names"
+	if [ -n "$RATE" ]; then
+		paced=(-r "$RATE")
+		ip netns exec "$NETNS" "$CHURN" -d "$WARM_S" "${paced[@]}" -t "$THREADS" >/dev/null
+	fi
 	proc__prog_stats "$TPID" | sort -k1,1 >"$WORK/p0"
-	rate=$(ip netns exec "$NETNS" "$CHURN" -n "$CONNS" -t "$THREADS" --json | jq .rate)
+	rate=$(ip netns exec "$NETNS" "$CHURN" -n "$CONNS" "${paced[@]}" -t "$THREADS" --json |
+		jq .rate)
 	proc__prog_stats "$TPID" | sort -k1,1 >"$WORK/p1"
 	tracer__stop
 	ip netns del "$NETNS"
@@ -89,11 +101,14 @@ run_one()
 	join "$WORK/p0" "$WORK/p1" | join - "$WORK/names" |
 		awk -v r="$round" -v i="$i" -v n="$CONNS" -v rate="$rate" '
 		{ dt = $5 - $2; dc = $6 - $3; all += dt
-		  if ($NF == "tcpc_state" && dc > 0) state = dt / dc }
-		END { printf "%d %d %.1f %.0f %.0f\n", r, i, state, all / n, rate }' >>"$WORK/runs"
+		  if ($NF == "tcpc_state" && dc > 0) state = dt / dc
+		  if (dc > 0) printf "%d %d %s %.1f %.2f\n", r, i, $NF, dt / n, dc / n >>progs }
+		END { printf "%d %d %.1f %.0f %.0f\n", r, i, state, all / n, rate }' \
+		progs="$WORK/progs" >>"$WORK/runs"
 }
 
 : >"$WORK/runs"
+: >"$WORK/progs"
 for r in $(seq "$ROUNDS"); do
 	for i in $(seq 0 $(($# - 1)) | shuf); do
 		cmd=${*:$((i + 1)):1}
@@ -104,11 +119,11 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
-python3 - "$WORK/runs" "$@" <<'EOF'
+python3 - "$WORK/runs" "$WORK/progs" "$@" <<'EOF'
 import statistics as st
 import sys
 
-cmds = sys.argv[2:]
+cmds = sys.argv[3:]
 runs = {}
 for line in open(sys.argv[1]):
     r, i, state, per_conn, rate = line.split()
@@ -127,4 +142,20 @@ for i, c in enumerate(cmds[1:], 1):
     faster = sum(1 for a in d if a[0] < 0)
     print("  %s: tcpc_state %+.1f ns/run (faster in %d of %d rounds), all programs %+.0f ns/conn"
           % (c, st.median(a[0] for a in d), faster, len(d), st.median(a[1] for a in d)))
+
+# where each tracer's time went: every program that ran, medians over the rounds
+progs = {}
+for line in open(sys.argv[2]):
+    r, i, name, ns, runs_ = line.split()
+    progs.setdefault(name, {}).setdefault(int(i), []).append((float(ns), float(runs_)))
+print()
+print("by program, median ns per connection (runs per connection):")
+print("%-18s" % "program" + "".join("%22s" % c[-20:] for c in cmds))
+for name in sorted(progs):
+    cells = []
+    for i in range(len(cmds)):
+        v = progs[name].get(i)
+        cells.append("%13.0f (%5.2f)" % (st.median(a[0] for a in v), st.median(a[1] for a in v))
+                     if v else "%22s" % "-")
+    print("%-18s" % name[:18] + "".join("%22s" % c for c in cells))
 EOF

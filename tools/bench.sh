@@ -17,7 +17,12 @@
 #    under no tracer: the kernel memory tcpclose adds per timewait socket.
 # 4. Closing: BENCH_CLOSING_CONNS server ends held in CLOSE_WAIT at once (churn --hold), followed
 #    by tcpclose and under no tracer: the kernel memory tcpclose adds per closing full socket.
-# 5. Paired: BENCH_PAIRS short runs of BENCH_PAIR_CONNS connections under each of no tracer,
+# 5. Steady state: under floor, tcpclose and --hist, BENCH_STEADY_RATE connections a second for
+#    62 s unmeasured, until timewait sockets expire as fast as they are made (2MSL is 60 s),
+#    then BENCH_STEADY_CONNS more at the same rate with kernel.bpf_stats_enabled=1, in
+#    BENCH_STEADY_ROUNDS interleaved rounds: each program's cost per connection where, as on a
+#    busy server, a timewait socket ends for every one made. (1) never sees one end.
+# 6. Paired: BENCH_PAIRS short runs of BENCH_PAIR_CONNS connections under each of no tracer,
 #    floor, tcpclose and --hist (and paused, if BENCH_CONFIGS names it: how much of the
 #    distance is the kernel side), back to back in a new random order each time: many close
 #    comparisons, from which the points tcpclose keeps below the floor get a confidence
@@ -27,6 +32,7 @@
 #   BENCH_ROUNDS (5), BENCH_CONNS (100000), BENCH_THREADS (4), BENCH_TIMER_ROUNDS (3),
 #   BENCH_TIMER_SECONDS (10), BENCH_SCALE_CONNS (1000000; 0 skips),
 #   BENCH_CLOSING_CONNS (100000; 0 skips), BENCH_PAIRS (24; 0 skips), BENCH_PAIR_CONNS (20000),
+#   BENCH_STEADY_ROUNDS (3; 0 skips), BENCH_STEADY_RATE (1500), BENCH_STEADY_CONNS (15000),
 #   BENCH_CONFIGS ("none floor tcpclose hist tcpstates bpftrace"; add "paused" for tcpclose stopped
 #     with SIGSTOP during the churn: what it costs without ring buffer wake-ups),
 #   BENCH_DOC (docs/BENCHMARKS.md; empty: do not write it),
@@ -52,6 +58,11 @@ SCALE_CONNS=${BENCH_SCALE_CONNS:-1000000}
 CLOSING_CONNS=${BENCH_CLOSING_CONNS:-100000}
 PAIRS=${BENCH_PAIRS:-24}
 PAIR_CONNS=${BENCH_PAIR_CONNS:-20000}
+STEADY_ROUNDS=${BENCH_STEADY_ROUNDS:-3}
+STEADY_RATE=${BENCH_STEADY_RATE:-1500}
+STEADY_CONNS=${BENCH_STEADY_CONNS:-15000}
+# seconds of churn before the steady state's measurement: past 2MSL, with a second to spare
+STEADY_WARM_S=62
 # what a paired comparison runs: tcpclose and --hist each against floor, in runs of no tracer
 PAIR_CONFIGS="none floor tcpclose hist"
 DEFAULT_CONFIGS="none floor tcpclose hist tcpstates bpftrace"
@@ -219,6 +230,8 @@ raw__bench()
 		timer_rounds="$TIMER_ROUNDS" timer_seconds="$TIMER_SECONDS" \
 		scale_conns="$SCALE_CONNS" closing_conns="$CLOSING_CONNS" configs="$CONFIGS" \
 		pairs="$PAIRS" pair_conns="$PAIR_CONNS" \
+		steady_rounds="$STEADY_ROUNDS" steady_rate="$STEADY_RATE" \
+		steady_conns="$STEADY_CONNS" steady_warm_s="$STEADY_WARM_S" \
 		default_configs="$DEFAULT_CONFIGS" \
 		have_hist:="$HAVE_HIST" date="$(date -u +%Y-%m-%d)" tree="$tree" \
 		kernel="$(uname -r)" cpus="$(nproc)" \
@@ -251,6 +264,17 @@ progs__note()
 	prog__describe $ids >"$WORK/pdesc"
 	prog__join | awk -v l="$label" -v c="$cfg" \
 		'{ print l, c, $8, $6 - $3, $5 - $2, $9, $10, $7 }' >>"$file"
+}
+
+# a churn run's seconds and what others used of the CPUs meanwhile, into the caller's secs and
+# other (from churn's JSON, the host's busy ns and the tracer's CPU ns); true if it counts
+run__judge()
+{
+	local json=$1 busy_ns=$2 tracer_ns=$3 foreign=$4
+
+	secs=$(echo "$json" | jq .seconds)
+	other=$(host__other_pct "$busy_ns" "$(echo "$json" | jq .cpu)" "$tracer_ns" "$secs")
+	run__settled "$foreign" "$other" "$secs"
 }
 
 # one churn run under one configuration: a "churn" record and, with stats, "prog" records
@@ -297,10 +321,7 @@ run__churn()
 			[ "$stats" -eq 1 ] && progs__note "$label" "$cfg" "$WORK/progs.new"
 		fi
 		tracer__stop
-		secs=$(echo "$json" | jq .seconds)
-		other=$(host__other_pct "$((h1 - h0))" "$(echo "$json" | jq .cpu)" \
-			"$((c1 - c0))" "$secs")
-		run__settled "$foreign" "$other" "$secs" && break
+		run__judge "$json" "$((h1 - h0))" "$((c1 - c0))" "$foreign" && break
 	done
 	noisy=1
 	[ -z "$foreign" ] && [ -z "$HOST_NOISE" ] && [ "$other" -le "$QUIET_BUSY" ] && noisy=0
@@ -362,6 +383,45 @@ run__timers()
 	raw__add timers label="$label" cfg="$cfg" rate:="$rate" other_pct:="$other"
 	log "$(printf '%-7s %-9s %8.0f timer sleeps/s, others %s%%' "$label" "$cfg" "$rate" \
 		"$other")"
+}
+
+# one steady-state run (section 5): a "steady" record and "steady_prog" records
+run__steady()
+{
+	local cfg=$1 label=$2 json tw counts other foreign h0 h1 c0 c1 secs tw_base
+
+	for _ in 1 2 3; do
+		rm -f "$WORK/sprogs.new"
+		host__wait_quiet
+		netns__new
+		tracer__start "$cfg"
+		tw_base=$(tw__slab_active)
+		ip netns exec "$NETNS" "$CHURN" -d "$STEADY_WARM_S" -r "$STEADY_RATE" \
+			-t "$THREADS" >/dev/null || die "churn failed before the steady state"
+		sysctl -qw kernel.bpf_stats_enabled=1
+		c0=$(proc__cpu_ns "$TPID")
+		proc__prog_stats "$TPID" >"$WORK/p0"
+		h0=$(host__busy_ns)
+		json=$(ip netns exec "$NETNS" "$CHURN" -n "$STEADY_CONNS" -r "$STEADY_RATE" \
+			-d "$CHURN_MAX_SECONDS" -t "$THREADS" --json) || die "churn failed: $json"
+		h1=$(host__busy_ns)
+		sysctl -qw kernel.bpf_stats_enabled=0
+		foreign=$(host__foreign_progs)
+		c1=$(proc__cpu_ns "$TPID")
+		proc__prog_stats "$TPID" >"$WORK/p1"
+		progs__note "$label" "$cfg" "$WORK/sprogs.new"
+		tw=$(netns__tw_count)
+		netns__del_drain "$tw_base"
+		tracer__stop
+		run__judge "$json" "$((h1 - h0))" "$((c1 - c0))" "$foreign" && break
+	done
+	counts=$(tracer__counts "$cfg")
+	raw__progs "$WORK/sprogs.new" steady_prog conns:="$(echo "$json" | jq .connections)"
+	raw__add steady label="$label" cfg="$cfg" rate:="$(echo "$json" | jq .rate)" \
+		secs:="$secs" tw:="$tw" delivered:="${counts% *}" lost:="${counts#* }" \
+		cpu0_ns:="$c0" cpu1_ns:="$c1" other_pct:="$other"
+	log "$(printf '%-7s %-9s steady at %s conn/s: tracer CPU %s%%, TIME_WAIT %s, others %s%%' \
+		"$label" "$cfg" "$STEADY_RATE" "$(cpu__pct "$c0" "$c1" "$secs")" "$tw" "$other")"
 }
 
 # a map's max_entries for N sockets at once: room for them and 1% more, rounded up to a power
@@ -522,6 +582,13 @@ main()
 		# shellcheck disable=SC2086
 		for cfg in $(printf '%s\n' $PAIR_CONFIGS | shuf); do
 			CONNS=$PAIR_CONNS run__churn "$cfg" "pair$r" 0
+		done
+	done
+
+	for r in $(seq "$STEADY_ROUNDS"); do
+		for cfg in $(printf '%s\n' floor tcpclose hist | shuf); do
+			[ "$cfg" = hist ] && [ "$HAVE_HIST" -eq 0 ] && continue
+			run__steady "$cfg" "round$r"
 		done
 	done
 

@@ -235,6 +235,56 @@ class Bench:
             out.append("| %s | %.0f | %s |" % (PROG_TRACERS.get(cfg, cfg), per_conn[cfg], above))
         return out
 
+    def report_steady(self):
+        """Section 5: BPF cost per connection once timewait sockets end as fast as they start."""
+        runs = self.kind("steady")
+        if not runs:
+            return ["Not run (BENCH_STEADY_ROUNDS=0)."]
+        progs = self.kind("steady_prog")
+        # every program's ns per connection, by config and round; and each program's runs
+        total, by_prog = {}, {}
+        for p in progs:
+            key = (p["cfg"], p["label"])
+            total[key] = total.get(key, 0) + p["ns"] / p["conns"]
+            if p["runs"] > 0:
+                by_prog.setdefault((p["cfg"], p["name"]), []).append(p)
+        cfgs = [c for c in CONFIGS if any(r["cfg"] == c for r in runs)]
+        labels = sorted({r["label"] for r in runs})
+        out = ["| tracer | BPF ns / conn, all programs | above floor, paired by round |"
+               " tracer CPU % | TIME_WAIT sockets at the end | records delivered / lost, warm-up included |",
+               "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for cfg in cfgs:
+            mine = [r for r in runs if r["cfg"] == cfg]
+            ns = [awk_str(total[(cfg, lab)]) for lab in labels if (cfg, lab) in total]
+            above = [awk_str(total[(cfg, lab)] - total[("floor", lab)]) for lab in labels
+                     if (cfg, lab) in total and ("floor", lab) in total]
+            above_s = "-" if cfg == "floor" or not above else "%+.0f" % awk_num(median(above))
+            delivered = median([awk_str(r["delivered"]) for r in mine
+                                if r["delivered"] is not None])
+            lost = median([awk_str(r["lost"]) for r in mine if r["lost"] is not None])
+            cpu = "-" if cfg == "floor" else median([cpu_pct(r, "cpu1_ns") for r in mine])
+            out.append("| %s | %.0f | %s | %s | %s | %s |" % (
+                PROG_TRACERS.get(cfg, cfg), awk_num(median(ns)), above_s, cpu,
+                median([awk_str(r["tw"]) for r in mine]),
+                "-" if delivered == "-" else "%s / %s" % (delivered, lost)))
+        out += ["", "| tracer | BPF program | runs / conn | ns / run | ns / conn |",
+                "| --- | --- | ---: | ---: | ---: |"]
+        for cfg, name in sorted(by_prog, key=lambda k: (CONFIGS.index(k[0]), k[1])):
+            ps = by_prog[(cfg, name)]
+            out.append("| %s | %s | %.2f | %.1f | %.0f |" % (
+                PROG_TRACERS.get(cfg, cfg), name,
+                awk_num(median([awk_str(p["runs"] / p["conns"]) for p in ps])),
+                awk_num(median([awk_str(p["ns"] / p["runs"]) for p in ps])),
+                awk_num(median([awk_str(p["ns"] / p["conns"]) for p in ps]))))
+        b = self.b
+        out += ["", "Each run: %s connections a second by %s client and %s server threads for "
+                "%s s unmeasured, past 2MSL, then %s more at that rate, measured; medians of %s "
+                "interleaved rounds. Others used a median %s%% of the CPUs." % (
+                    b["steady_rate"], b["threads"], b["threads"], b["steady_warm_s"],
+                    b["steady_conns"], b["steady_rounds"],
+                    median([str(r["other_pct"]) for r in runs]))]
+        return out
+
     def timer_col(self, cfg, hook, what):
         """ns per run or runs per second of the timer program of CFG on HOOK, each round."""
         out = []
@@ -425,6 +475,9 @@ class Bench:
             cmd += " BENCH_CLOSING_CONNS=%s" % b["closing_conns"]
         if "pairs" in b:
             cmd += " BENCH_PAIRS=%s BENCH_PAIR_CONNS=%s" % (b["pairs"], b["pair_conns"])
+        if "steady_rounds" in b:
+            cmd += " BENCH_STEADY_ROUNDS=%s BENCH_STEADY_RATE=%s BENCH_STEADY_CONNS=%s" % (
+                b["steady_rounds"], b["steady_rate"], b["steady_conns"])
         if b["configs"] != b["default_configs"]:
             cmd += ' BENCH_CONFIGS="%s"' % b["configs"]
         # as `echo "$BT_PROG" | tr -s '\t\n' '  '` wrote it: one line, with a space at its end
@@ -448,6 +501,8 @@ class Bench:
                 ("Churn, paired: many short runs side by side", self.report_pairs),
                 ("Cost per BPF program run (kernel.bpf_stats_enabled=1, one more round)",
                  self.report_progs),
+                ("Steady state: as many timewait sockets ending as starting",
+                 self.report_steady),
                 ("Timer hooks under a timer-heavy load", self.report_timers),
                 ("Scale: timewait sockets followed at once", self.report_scale),
                 ("Closing: full sockets followed at once in CLOSE_WAIT",

@@ -251,7 +251,8 @@ class Bench:
         cfgs = [c for c in CONFIGS if any(r["cfg"] == c for r in runs)]
         labels = sorted({r["label"] for r in runs})
         out = ["| tracer | BPF ns / conn, all programs | above floor, paired by round |"
-               " tracer CPU % | TIME_WAIT sockets at the end | records delivered / lost, warm-up included |",
+               " tracer CPU % | TIME_WAIT sockets at the end |"
+               " records delivered / lost, warm-up included |",
                "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for cfg in cfgs:
             mine = [r for r in runs if r["cfg"] == cfg]

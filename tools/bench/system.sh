@@ -126,8 +126,9 @@ slab__kib()
 	awk '$1 == "Slab:" { print $2 }' /proc/meminfo
 }
 
-# tcpclose's losses so far: keys 0-2 of its per-CPU "drops" map (ring buffer full,
-# connection map full, timewait map full: enum tcpc_drop in bpf/tcpclose.h)
+# tcpclose's losses so far: the keys of its per-CPU "drops" map that count a lost record or
+# count (ring buffer full, timewait map full, keepalive map full: enum tcpc_drop in
+# bpf/tcpclose.h); the others count records sent incomplete, which are not lost
 tcpclose__drops()
 {
 	local id
@@ -135,7 +136,7 @@ tcpclose__drops()
 	id=$(proc__map_id "$1" drops)
 	[ -n "$id" ] || { echo 0; return; }
 	bpftool__json map dump id "$id" |
-		jq '[.[] | select(.formatted.key < 3) | .formatted.values[].value] | add // 0'
+		jq '[.[] | select(.formatted.key | IN(0, 2, 5)) | .formatted.values[].value] | add // 0'
 }
 
 # tracing programs not ours (other people's tests, say): they would run on our load too

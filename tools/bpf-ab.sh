@@ -5,7 +5,8 @@
 # BPF, told apart on a noisy host. Each round runs every tracer command once, in a new random
 # order, over the same loopback churn in a fresh network namespace, with
 # kernel.bpf_stats_enabled=1, and reads from the tracer's own descriptors what its programs
-# ran: tcpc_state's ns per run, and all its programs' ns per connection. What to judge by is
+# ran: tcpc_state's ns per run, and all its programs' ns per connection, and from its exit
+# summary the records it lost (one that loses records does less work). What to judge by is
 # the paired difference against the first command, round by round: its median, and in how
 # many rounds the other was faster. A single run's figures on a shared host are not.
 #
@@ -35,7 +36,7 @@ while getopts "r:n:t:s:h" o; do
 	n) CONNS=$OPTARG ;;
 	t) THREADS=$OPTARG ;;
 	s) RATE=$OPTARG ;;
-	*) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -77,10 +78,10 @@ prog__names()
 }
 
 # one run of tracer command number $2 ($3) in round $1, added to runs as "round cmd
-# state_ns all_ns_per_conn rate"
+# state_ns all_ns_per_conn rate lost"
 run_one()
 {
-	local round=$1 i=$2 argv rate paced=()
+	local round=$1 i=$2 argv rate lost paced=()
 
 	read -r -a argv <<<"$3"
 	TCPCLOSE=${argv[0]}
@@ -96,14 +97,16 @@ run_one()
 		jq .rate)
 	proc__prog_stats "$TPID" | sort -k1,1 >"$WORK/p1"
 	tracer__stop
+	# what its exit summary says it lost: a build that loses records does less work
+	lost=$(tracer__counts tcpclose | cut -d' ' -f2)
 	ip netns del "$NETNS"
 	NETNS=
 	join "$WORK/p0" "$WORK/p1" | join - "$WORK/names" |
-		awk -v r="$round" -v i="$i" -v n="$CONNS" -v rate="$rate" '
+		awk -v r="$round" -v i="$i" -v n="$CONNS" -v rate="$rate" -v lost="$lost" '
 		{ dt = $5 - $2; dc = $6 - $3; all += dt
 		  if ($NF == "tcpc_state" && dc > 0) state = dt / dc
 		  if (dc > 0) printf "%d %d %s %.1f %.2f\n", r, i, $NF, dt / n, dc / n >>progs }
-		END { printf "%d %d %.1f %.0f %.0f\n", r, i, state, all / n, rate }' \
+		END { printf "%d %d %.1f %.0f %.0f %s\n", r, i, state, all / n, rate, lost }' \
 		progs="$WORK/progs" >>"$WORK/runs"
 }
 
@@ -115,7 +118,7 @@ for r in $(seq "$ROUNDS"); do
 		run_one "$r" "$i" "$cmd"
 		line=$(tail -1 "$WORK/runs")
 		echo "round $r: $cmd: tcpc_state $(echo "$line" | cut -d' ' -f3) ns/run," \
-			"$(echo "$line" | cut -d' ' -f4) ns/conn"
+			"$(echo "$line" | cut -d' ' -f4) ns/conn, lost $(echo "$line" | cut -d' ' -f6)"
 	done
 done
 
@@ -126,15 +129,18 @@ import sys
 cmds = sys.argv[3:]
 runs = {}
 for line in open(sys.argv[1]):
-    r, i, state, per_conn, rate = line.split()
-    runs.setdefault(int(r), {})[int(i)] = (float(state), float(per_conn), float(rate))
+    r, i, state, per_conn, rate, lost = line.split()
+    runs.setdefault(int(r), {})[int(i)] = (float(state), float(per_conn), float(rate),
+                                           int(lost) if lost.isdigit() else None)
 print()
-print("%-40s %14s %14s %10s" % ("tracer", "tcpc_state", "BPF per conn", "conn/s"))
+print("%-40s %14s %14s %10s %12s" % ("tracer", "tcpc_state", "BPF per conn", "conn/s",
+                                     "lost, all"))
 for i, c in enumerate(cmds):
     v = [x[i] for x in runs.values()]
-    print("%-40s %11.1f ns %11.0f ns %10.0f" % (c[-40:], st.median(a[0] for a in v),
-                                                 st.median(a[1] for a in v),
-                                                 st.median(a[2] for a in v)))
+    lost = [a[3] for a in v]
+    print("%-40s %11.1f ns %11.0f ns %10.0f %12s" % (
+        c[-40:], st.median(a[0] for a in v), st.median(a[1] for a in v),
+        st.median(a[2] for a in v), "?" if None in lost else sum(lost)))
 print()
 print("paired against %s, median of the rounds' differences:" % cmds[0])
 for i, c in enumerate(cmds[1:], 1):

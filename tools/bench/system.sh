@@ -126,9 +126,10 @@ slab__kib()
 	awk '$1 == "Slab:" { print $2 }' /proc/meminfo
 }
 
-# tcpclose's losses so far: the keys of its per-CPU "drops" map that count a lost record or
-# count (ring buffer full, timewait map full, keepalive map full: enum tcpc_drop in
-# bpf/tcpclose.h); the others count records sent incomplete, which are not lost
+# tcpclose's losses so far: keys 0, 2 and 5 of its per-CPU "drops" map, those that count
+# something lost (a record: ring buffer full, timewait map full; a socket's keepalive probes:
+# keepalive map full; enum tcpc_drop in bpf/tcpclose.h). The others count records sent
+# incomplete, which are delivered.
 tcpclose__drops()
 {
 	local id

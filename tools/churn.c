@@ -233,9 +233,17 @@ static void *client__run(void *arg)
 		n = atomic_fetch_add(&claimed, 1);
 		if ((opt.count && n >= opt.count) || now__sec() >= deadline)
 			break;
-		/* -r: connection n starts no earlier than n / rate seconds in */
-		if (opt.rate && start_sec + n / opt.rate > now__sec())
-			usleep((start_sec + n / opt.rate - now__sec()) * 1e6);
+		/*
+		 * -r: connection n starts no earlier than n / rate seconds in. The wait is read
+		 * once: read again for usleep(), it could have become negative, and a negative
+		 * double converted to useconds_t slept for an hour (a bench run hung so).
+		 */
+		if (opt.rate) {
+			double wait = start_sec + n / opt.rate - now__sec();
+
+			if (wait > 0)
+				usleep(wait * 1e6);
+		}
 		client_closes = opt.hold || !(n & 1);
 		err = client__connect_once(n, client_closes);
 		if (err) {

@@ -111,8 +111,9 @@ TCPC_MAP struct {
 } events SEC(".maps");
 
 /*
- * Timewait sockets followed, keyed by the socket. Not preallocated: a host with few pays for
- * few; --max-tw bounds it. An element is 96 bytes of slab (struct tcpc_tw).
+ * Timewait sockets followed, keyed by the socket. --max-tw bounds it. Not preallocated as
+ * built, so that a host with few pays for few (an element of 96 bytes of slab, struct
+ * tcpc_tw); user space preallocates it where that takes little (--tw-alloc, user/loader.c).
  */
 TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -92,11 +92,15 @@ static const char usage[] =
 "                          other namespaces (gauges, --stuck) then needs what NAME may do\n"
 "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
 "      --max-tw N          timewait sockets followed at once (default: this namespace's\n"
-"                          net.ipv4.tcp_max_tw_buckets, as many as the kernel keeps); each\n"
-"                          takes 96 bytes of kernel memory and 16 for its hash bucket (the\n"
-"                          buckets: N rounded up to a power of two), and about 70 here for\n"
-"                          its record's start; past N they are counted lost (each\n"
-"                          namespace keeps as many: raise N on a host of containers)\n"
+"                          net.ipv4.tcp_max_tw_buckets, as many as the kernel keeps); past\n"
+"                          N they are counted lost (each namespace keeps as many: raise N\n"
+"                          on a host of containers); each takes about 70 bytes here for\n"
+"                          its record's start, and kernel memory as --tw-alloc says\n"
+"      --tw-alloc MODE     when the timewait map takes its kernel memory, 16 bytes a hash\n"
+"                          bucket (N rounded up to a power of two) at start and: upfront,\n"
+"                          88 bytes for each of N at start, no allocation per socket (the\n"
+"                          cheaper per connection); ondemand, 96 bytes as each socket\n"
+"                          comes; auto (default), upfront for N up to 262144 (26 MiB)\n"
 "      --max-closing N     full sockets followed at once between their first close state\n"
 "                          and CLOSE (default 65536; CLOSE_WAIT leaks count here): 256\n"
 "                          bytes of kernel memory each, 16 for its hash bucket (N rounded\n"
@@ -176,6 +180,8 @@ static const char top_usage[] =
 "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096 (default 4 MiB)\n"
 "      --max-tw N          timewait sockets followed at once (default: as many as\n"
 "                          net.ipv4.tcp_max_tw_buckets; the TIME_WAIT dwell needs them)\n"
+"      --tw-alloc MODE     their kernel memory taken upfront, ondemand, or auto (default;\n"
+"                          tcpclose --help says more)\n"
 "      --max-closing N     full sockets followed while they close (default 65536)\n"
 "  -v, --verbose           print libbpf's messages\n"
 "  -h, --help              this help\n"
@@ -194,6 +200,7 @@ enum {
 	OPT_RINGBUF_SIZE,
 	OPT_MAX_TW,
 	OPT_MAX_CLOSING,
+	OPT_TW_ALLOC,
 	OPT_HIST,
 	OPT_STUCK,
 	OPT_CGROUP,
@@ -225,6 +232,7 @@ static const struct option long_opts[] = {
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "max-tw", required_argument, NULL, OPT_MAX_TW },
 	{ "max-closing", required_argument, NULL, OPT_MAX_CLOSING },
+	{ "tw-alloc", required_argument, NULL, OPT_TW_ALLOC },
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "stuck", required_argument, NULL, OPT_STUCK },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
@@ -243,6 +251,23 @@ static const struct option long_opts[] = {
 	{ "max-groups", required_argument, NULL, OPT_MAX_GROUPS },
 	{},
 };
+
+bool tw_alloc__parse(const char *s, enum tcpc_tw_alloc *mode)
+{
+	static const char *const names[] = {
+		[TCPC_TW_ALLOC_AUTO] = "auto",
+		[TCPC_TW_ALLOC_UPFRONT] = "upfront",
+		[TCPC_TW_ALLOC_ONDEMAND] = "ondemand",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*mode = i;
+			return true;
+		}
+	}
+	return false;
+}
 
 /* a whole number in [min, max], or false */
 static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *val)
@@ -619,6 +644,13 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 				return ARGS_EXIT_USAGE;
 			}
 			*(c == OPT_MAX_TW ? &opts->max_tw : &opts->max_closing) = v;
+			break;
+		case OPT_TW_ALLOC:
+			if (!tw_alloc__parse(optarg, &opts->tw_alloc)) {
+				fprintf(err, "%s: invalid --tw-alloc '%s': give auto, upfront or ondemand\n",
+					cmd, optarg);
+				return ARGS_EXIT_USAGE;
+			}
 			break;
 		case ':':
 			fprintf(err, "%s: option '%s' needs a value (see %s --help)\n", cmd,

@@ -14,6 +14,19 @@
 #define ARGS_MAX_CIDRS TCPC_MAX_CIDRS
 #define ARGS_PORT_PRESSURE_PCT 80	/* --port-pressure without a value */
 
+/* --tw-alloc: when the timewait map ('tws') takes its kernel memory */
+enum tcpc_tw_alloc {
+	TCPC_TW_ALLOC_AUTO,	/* upfront up to TCPC_TW_UPFRONT_AUTO entries, else ondemand */
+	TCPC_TW_ALLOC_UPFRONT,	/* all of --max-tw at start: no allocation per socket */
+	TCPC_TW_ALLOC_ONDEMAND,	/* an element as each timewait socket comes, freed as it goes */
+};
+
+/* the most entries --tw-alloc auto takes at start: 26 MiB of kernel memory */
+#define TCPC_TW_UPFRONT_AUTO (1UL << 18)
+
+/* "auto", "upfront", "ondemand"; false for anything else */
+bool tw_alloc__parse(const char *s, enum tcpc_tw_alloc *mode);
+
 struct tcpc_opts {
 	bool json;		/* -j: JSON Lines */
 	bool timestamp;		/* -T: wall-clock time of each record */
@@ -46,6 +59,7 @@ struct tcpc_opts {
 	unsigned long max_tw;	/* --max-tw: timewait sockets followed at once; 0: as many
 				 * as tcp_max_tw_buckets (loader.max_tw) */
 	unsigned long max_closing;	/* --max-closing: full sockets followed while closing */
+	enum tcpc_tw_alloc tw_alloc;	/* --tw-alloc: when the timewait map takes its memory */
 	enum tcpc_backend backend;	/* --backend */
 	/* tcpclose top */
 	bool top;		/* the live view instead of records */

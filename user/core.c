@@ -99,9 +99,16 @@ void core__seed(struct core *t, const struct tcpc_opts *opts)
 
 void core__announce(const struct core *t, const struct tcpc_opts *opts)
 {
-	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend), up to %lu timewait sockets at once%s; Ctrl-C to end\n",
+	char mem[64];
+
+	if (t->loader.tw_upfront)
+		snprintf(mem, sizeof(mem), "%.1f MiB of kernel memory taken now",
+			 t->loader.tw_table_bytes / 1048576.0);
+	else
+		snprintf(mem, sizeof(mem), "kernel memory as they come");
+	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend), up to %lu timewait sockets at once%s, %s (--tw-alloc); Ctrl-C to end\n",
 		t->loader.hz, backend__name(t->loader.backend), t->loader.max_tw,
-		opts->max_tw ? "" : " (tcp_max_tw_buckets; --max-tw to change)");
+		opts->max_tw ? "" : " (tcp_max_tw_buckets; --max-tw to change)", mem);
 }
 
 /*
@@ -195,7 +202,9 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 	st->tw_live = loader__tw_live(&t->loader, &st->tw_bytes);
 	/* sent at exit, no longer followed */
 	if (st->tw_live >= t->tw_unseen_at_exit) {
-		st->tw_bytes -= st->tw_bytes / (st->tw_live ?: 1) * t->tw_unseen_at_exit;
+		/* preallocated, the map's memory stays whatever it holds */
+		if (!t->loader.tw_upfront)
+			st->tw_bytes -= st->tw_bytes / (st->tw_live ?: 1) * t->tw_unseen_at_exit;
 		st->tw_live -= t->tw_unseen_at_exit;
 	}
 	st->tw_head_bytes = tw_join__bytes(t->loader.tw_heads);

@@ -18,8 +18,37 @@
  * What a hash map element costs beyond its key and value: the kernel's struct htab_elem (48
  * bytes since 5.10: bpftool btf dump file /sys/kernel/btf/vmlinux) and, since 6.1, the 8 of
  * the BPF allocator's free list. A 'tws' element is then 96 bytes, a slab object's size.
+ * Preallocated, 88: the elements are one array, with no allocator's word.
  */
 #define HTAB_ELEM_OVERHEAD 56
+#define HTAB_ELEM_HEADER 48
+#define HTAB_BUCKET 16
+
+/*
+ * Preallocate 'tws'? Taken at start, its elements come off a per-CPU free list, the one a
+ * timewait socket's expiry just gave back mostly, where one allocated on demand was cold:
+ * 0.4 us of BPF a connection less in a burst, 0.9 at the steady state (docs/COST.md). But
+ * it holds all of --max-tw from the start, whatever the host's TIME_WAIT: auto does so only
+ * up to TCPC_TW_UPFRONT_AUTO entries, as tcp_max_tw_buckets is unless raised.
+ */
+static bool tw_alloc__upfront(enum tcpc_tw_alloc mode, unsigned long max_tw)
+{
+	if (mode == TCPC_TW_ALLOC_AUTO)
+		return max_tw <= TCPC_TW_UPFRONT_AUTO;
+	return mode == TCPC_TW_ALLOC_UPFRONT;
+}
+
+/* the kernel memory of 'tws' preallocated for n entries: its elements and its buckets */
+static __u64 tws__upfront_bytes(const struct bpf_map *map, unsigned long n)
+{
+	__u64 elem = HTAB_ELEM_HEADER + ((bpf_map__key_size(map) + 7) & ~7U) +
+		     ((bpf_map__value_size(map) + 7) & ~7U);
+	__u64 buckets = 1;
+
+	while (buckets < n)
+		buckets <<= 1;
+	return elem * n + buckets * HTAB_BUCKET;
+}
 
 /* fill_cidrs() puts every --laddr (--raddr) in one trie */
 
@@ -105,6 +134,12 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	skel->rodata->ringbuf_batch = ringbuf__batch(opts->ringbuf_size, libbpf_num_possible_cpus());
 	l->max_tw = opts->max_tw ? opts->max_tw : tw_buckets();
 	bpf_map__set_max_entries(skel->maps.tws, l->max_tw);
+	l->tw_upfront = tw_alloc__upfront(opts->tw_alloc, l->max_tw);
+	if (l->tw_upfront) {
+		bpf_map__set_map_flags(skel->maps.tws,
+				       bpf_map__map_flags(skel->maps.tws) & ~BPF_F_NO_PREALLOC);
+		l->tw_table_bytes = tws__upfront_bytes(skel->maps.tws, l->max_tw);
+	}
 	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing);
 	/* a per-CPU copy of every bucket only for --hist: 37 KiB a CPU and close state */
 	if (!opts->hist)
@@ -207,6 +242,11 @@ int loader__open(struct loader *l, const struct tcpc_opts *opts, ring_buffer_sam
 		return err;
 
 	err = tcpclose_bpf__load(l->skel);
+	if (err == -ENOMEM && l->tw_upfront) {
+		fprintf(stderr, "tcpclose: cannot take %.1f MiB of kernel memory for %lu timewait sockets at once: lower --max-tw, or give --tw-alloc ondemand\n",
+			l->tw_table_bytes / 1048576.0, l->max_tw);
+		return err;
+	}
 	if (err)
 		return fail("loading the BPF programs", err);
 	err = fill_cidrs(l->skel->maps.laddrs, opts->laddrs, opts->nr_laddrs);
@@ -437,7 +477,9 @@ __u64 loader__tw_live(struct loader *l, __u64 *bytes)
 	free(vals);
 	if (sum < 0)
 		sum = 0;
-	if (bytes)
+	if (bytes && l->tw_upfront)
+		*bytes = l->tw_table_bytes;
+	else if (bytes)
 		*bytes = sum * (bpf_map__key_size(l->skel->maps.tws) +
 				bpf_map__value_size(l->skel->maps.tws) + HTAB_ELEM_OVERHEAD);
 	return sum;

@@ -25,9 +25,9 @@
 #define HTAB_BUCKET 16
 
 /*
- * Preallocate 'tws'? Taken at start, its elements come off a per-CPU free list, the one a
- * timewait socket's expiry just gave back mostly, where one allocated on demand was cold:
- * 0.4 us of BPF a connection less in a burst, 0.9 at the steady state (docs/COST.md). But
+ * Preallocate 'tws'? Taken at start, its elements come off a per-CPU free list, mostly the
+ * one a timewait socket's expiry just gave back, likely warmer than the BPF allocator's:
+ * 0.4 us of BPF a connection less in a burst, 0.9 to 2.8 at the steady state (COST.md). But
  * it holds all of --max-tw from the start, whatever the host's TIME_WAIT: auto does so only
  * up to TCPC_TW_UPFRONT_AUTO entries, as tcp_max_tw_buckets is unless raised.
  */

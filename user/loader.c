@@ -20,8 +20,8 @@
  * the BPF allocator's free list. A 'tws' element is then 96 bytes, a slab object's size.
  * Preallocated, 88: the elements are one array, with no allocator's word.
  */
-#define HTAB_ELEM_OVERHEAD 56
 #define HTAB_ELEM_HEADER 48
+#define HTAB_ELEM_OVERHEAD (HTAB_ELEM_HEADER + 8)
 #define HTAB_BUCKET 16
 
 /*

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tw_alloc: --tw-alloc chooses whether the timewait map is taken at start, and the start-up
+ * line says which. Judged by the map the tracer loaded (BPF_F_NO_PREALLOC, and its memory
+ * as the kernel counts it in fdinfo), not by what tcpclose prints. auto takes it at start up
+ * to 262144 entries, on demand above.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include "test.h"
+#include "tracer.h"
+
+/* a tws entry preallocated: struct htab_elem (48 bytes), the key (8), struct tcpc_tw (32) */
+#define TW_ELEM_BYTES 88
+
+/* the memory the kernel counts for the map fd, from /proc/self/fdinfo; 0 if unreadable */
+static unsigned long long tw_alloc__memlock(int fd)
+{
+	unsigned long long memlock = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &memlock) == 1)
+			break;
+	fclose(f);
+	return memlock;
+}
+
+static void tw_alloc__run(const char *max_tw, const char *mode, bool upfront)
+{
+	const char *const args[] = { "--max-tw", max_tw, "--tw-alloc", mode, NULL };
+	unsigned long n = strtoul(max_tw, NULL, 10);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned long long memlock;
+	struct tracer t = {};
+	char *err = NULL;
+	int fd = -1;
+
+	test__log("--max-tw %s --tw-alloc %s", max_tw, mode);
+	if (!ASSERT_OK(tracer__start(&t, NULL, args), "start tracer"))
+		goto out;
+	fd = tracer__map(&t, "tws");
+	if (!ASSERT_GE(fd, 0, "its tws map") ||
+	    !ASSERT_OK(bpf_obj_get_info_by_fd(fd, &info, &len), "the map's info"))
+		goto out;
+	ASSERT_EQ(info.max_entries, n, "as many entries as --max-tw");
+	ASSERT_EQ(!(info.map_flags & BPF_F_NO_PREALLOC), upfront, "preallocated, or not");
+	memlock = tw_alloc__memlock(fd);
+	test__log("memlock %llu bytes, %.1f an entry", memlock, (double)memlock / n);
+	/* taken at start, every entry is counted now; on demand, none is while none is used */
+	if (upfront)
+		ASSERT_GE(memlock, (unsigned long long)n * TW_ELEM_BYTES, "every entry taken now");
+	else
+		ASSERT_LT(memlock, (unsigned long long)n * TW_ELEM_BYTES, "no entry taken yet");
+	err = tracer__stderr(&t);
+	ASSERT_NOT_NULL(strstr(err ?: "", upfront ? "MiB of kernel memory taken now" :
+					       "kernel memory as they come"),
+			"the start-up line says which");
+out:
+	if (test__failed())
+		tracer__dump_stderr(&t);
+	free(err);
+	if (fd >= 0)
+		close(fd);
+	tracer__stop(&t);
+	tracer__free(&t);
+}
+
+void test_tw_alloc(void)
+{
+	tw_alloc__run("1000", "upfront", true);
+	tw_alloc__run("1000", "ondemand", false);
+	/* auto, on either side of where it stops taking the map at start */
+	tw_alloc__run("262144", "auto", true);
+	tw_alloc__run("262145", "auto", false);
+}

@@ -436,17 +436,19 @@ static __always_inline void conn__end(struct tcpc_closing *c, __u64 now)
 }
 
 /*
- * Put c's record in the ring buffer, ended at end_ns (0: a head, not yet ended); false if it
- * had no room. Made in place, not copied in: the entry keeps less than the record holds.
+ * Put c's record in the ring buffer, ended at end_ns (0: a head, not yet ended, its timewait
+ * socket's timer due at tw_expires); false if it had no room. Made in place, not copied in:
+ * the entry keeps less than the record holds.
  */
 static __always_inline bool conn__output(const struct tcpc_closing *c, __u64 end_ns,
-					 __u64 tw_sock, __u64 tw_left_ns)
+					 __u64 tw_sock, __u64 tw_left_ns, __u32 tw_expires)
 {
 	struct tcpc_conn *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 
 	if (!rec)
 		return false;
 	tcpc_closing__record(rec, c, end_ns, tw_sock, tw_left_ns);
+	rec->tw_expires = tw_expires;
 	bpf_ringbuf_submit(rec, ringbuf__flags(sizeof(*rec)));
 	return true;
 }
@@ -466,7 +468,7 @@ static __always_inline void conn__send(struct tcpc_closing *c)
 	if (c->flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);
 	/* sent only once ended (conn__end()): CLOSE began when it ended */
-	if (emit_records && !conn__output(c, c->enter_ns, 0, 0))
+	if (emit_records && !conn__output(c, c->enter_ns, 0, 0, 0))
 		drop__count(TCPC_DROP_RINGBUF);
 }
 

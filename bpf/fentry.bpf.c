@@ -24,7 +24,7 @@ int BPF_PROG(tcpc_fe_tw_schedule, struct inet_timewait_sock *tw, int timeo, __u8
 SEC("fentry/inet_twsk_deschedule_put")
 int BPF_PROG(tcpc_fe_tw_kill, struct inet_timewait_sock *tw)
 {
-	timewait__killed((__u64)tw, bpf_ktime_get_ns());
+	timewait__descheduled((__u64)tw, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -43,7 +43,7 @@ int BPF_PROG(tcpc_fe_tw_kill_any, struct inet_timewait_sock *tw)
 SEC("fentry/tw_timer_handler")
 int BPF_PROG(tcpc_fe_tw_expire, struct timer_list *timer)
 {
-	timewait__expired(timewait__from_timer(timer), bpf_ktime_get_ns());
+	timewait__timed_out(timewait__from_timer(timer), bpf_ktime_get_ns());
 	return 0;
 }
 

@@ -228,6 +228,21 @@ static __always_inline void mark_followed(struct sock_common *skc, struct tcp_ti
 }
 
 /*
+ * At exit, without timewait entries: every timewait socket still there, by its address,
+ * ports and snd_nxt, for user space to mark the heads it holds (user/tw_join.c)
+ */
+static __always_inline void write_found(struct seq_file *seq, struct sock_common *skc,
+					struct tcp_timewait_sock *tw)
+{
+	struct tcpc_tw_found f = {
+		.tw = (__u64)tw, .sport = skc->skc_num, .dport = bpf_ntohs(skc->skc_dport),
+		.snd_nxt = tw__snd_nxt((__u64)tw),
+	};
+
+	bpf_seq_write(seq, &f, sizeof(f));
+}
+
+/*
  * The gauges count what the records would be sent for: the address filters apply as to a
  * record, and --cgroup to a full socket; a timewait socket has no cgroup, and counts if
  * tcpclose follows it (its full socket passed). -p cannot apply: a socket has no pid.
@@ -315,7 +330,10 @@ int tcpc_iter(struct bpf_iter__tcp *ctx)
 	state = skc->skc_state;
 	tw = bpf_skc_to_tcp_timewait_sock(skc);
 	if (iter_mode == TCPC_ITER_MARK) {
-		mark_followed(skc, tw);
+		if (tw && tw_entryless)
+			write_found(ctx->meta->seq, skc, tw);
+		else
+			mark_followed(skc, tw);
 		return 0;
 	}
 	if (tw)

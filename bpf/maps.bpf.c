@@ -21,6 +21,7 @@ const volatile __u8 filter_laddr = 0;
 const volatile __u8 filter_raddr = 0;
 const volatile __s64 preempt_count_off = 0;
 const volatile __u8 tw_rearms_seen = 0;
+const volatile __u8 tw_entryless = 0;
 const volatile __u64 tw_kill_text[TW_KILL_NR][2] = {};
 const volatile __u8 tw_reset_by_stack = 0;
 

@@ -86,6 +86,12 @@ extern const volatile __u8 filter_raddr;	/* --raddr given: remote address in 'ra
 extern const volatile __s64 preempt_count_off;
 /* the backend sees every re-arm of a timewait timer (fentry, kprobe), not only some */
 extern const volatile __u8 tw_rearms_seen;
+/*
+ * timewait sockets followed without an entry in 'tws': their claim sends the head with the
+ * deadline, their timer's events what the socket shows (timewait_noentry.bpf.h), and user
+ * space settles the record (user/loader.c says where nothing needs an entry)
+ */
+extern const volatile __u8 tw_entryless;
 /* when jiffy 0 began, by the tightest (clock, jiffies) pair read yet (jiffies.bpf.h) */
 extern __u64 jiffies_offset;
 /*
@@ -122,6 +128,17 @@ TCPC_MAP struct {
 	__type(key, __u64);		/* struct inet_timewait_sock * */
 	__type(value, struct tcpc_tw);
 } tws SEC(".maps");
+
+/*
+ * Without timewait entries: the sockets whose end found the ring buffer full (the record is
+ * lost, counted), for user space to forget their heads by (core__forget_lost_ends()). One
+ * entry unless user space chose to follow timewait sockets without entries.
+ */
+TCPC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, TCPC_TW_ENDS_LOST);
+	__type(value, struct tcpc_tw_found);
+} tw_ends_lost SEC(".maps");
 
 /* bytes this CPU sent into the ring buffer since it last woke the reader */
 TCPC_MAP struct {
@@ -189,6 +206,25 @@ TCPC_MAP struct {
 	__type(key, __u32);
 	__type(value, struct tw_segment);
 } tw_seg SEC(".maps");
+
+/*
+ * Without an entry (tw_entryless), what a timewait socket's end needs noted on this CPU: the
+ * reset it answered a segment with (the kill follows in the same call), and, for the fentry
+ * and kprobe backends, the socket tw_timer_handler() is expiring (its inet_twsk_kill()
+ * follows, which sends the end)
+ */
+struct tw_note {
+	__u64 reset_tw;
+	__u64 expiring;
+	__u8 reset_flags;	/* TCPC_TWF_RST_SENT, TCPC_TWF_RST_SYN */
+};
+
+TCPC_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_note);
+} tw_note SEC(".maps");
 
 TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -20,6 +20,8 @@
 #define TCPC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
 #define TCPC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
 #define TCPC_WAKEUP_BYTES	(64 * 1024)	/* records that wake the reader, at most */
+#define TCPC_TW_ENDS_LOST	8192		/* tw_ends_lost: timewait ends the ring buffer
+						 * had no room for, until user space reads them */
 
 /* the close states a record keeps a dwell time for, in the order they are printed */
 enum tcpc_state {
@@ -103,6 +105,7 @@ enum tcpc_event_type {
 	TCPC_EV_STUCK,		/* struct tcpc_stuck: from the tcpc_iter walk, --stuck */
 	TCPC_EV_TW_RESTART,	/* struct tcpc_tw_event: a peer FIN restarted 2MSL */
 	TCPC_EV_TW_END,		/* struct tcpc_tw_event: the timewait socket is gone */
+	TCPC_EV_TW_SEEN,	/* struct tcpc_tw_seen: a timewait socket followed without an entry */
 };
 
 /*
@@ -134,7 +137,8 @@ struct tcpc_conn {
 	__u32 keepalive_unanswered;	/* the longest run of them that got no answer */
 	__u32 tw_restarts;		/* restarts of the 2MSL timer seen (a backend may merge
 					 * resends it cannot tell apart: docs/BACKENDS.md) */
-	__u32 pad1;
+	__u32 tw_expires;		/* TCPC_F_TW_HEAD: its timer's deadline when the head was
+					 * sent, jiffies modulo 2^32 */
 	__u64 halfclosed_bytes;		/* sent after the peer's FIN, before ours */
 	__u64 start_ns;			/* first close transition */
 	__u64 enter_ns;			/* when the current state was entered */
@@ -234,7 +238,7 @@ static inline void tcpc_closing__record(struct tcpc_conn *rec, const struct tcpc
 	rec->keepalive_probes = c->keepalive_probes;
 	rec->keepalive_unanswered = c->keepalive_unanswered;
 	rec->tw_restarts = 0;
-	rec->pad1 = 0;
+	rec->tw_expires = 0;
 	/* our FIN, after CLOSE_WAIT, took the sequence number write_seq had come to */
 	rec->halfclosed_bytes = c->cw_known && (c->flags & TCPC_F_OUR_FIN) ?
 				(__u32)(c->fin_seq - c->cw_write_seq) : 0;
@@ -273,6 +277,8 @@ enum {
 	TCPC_TWF_END_UNSEEN = 1 << 5,	/* its end never reached tcpclose (tcpc_tw_event only) */
 	TCPC_TWF_LOST = 1 << 6,		/* a part of its record found the ring buffer full: the
 					 * record is counted lost once, and the rest not sent */
+	TCPC_TWF_EXACT = 1 << 7,	/* tcpc_tw_seen: the backend sees every re-arm (fentry,
+					 * kprobe): a deadline later than known is no restart */
 };
 
 /*
@@ -312,6 +318,44 @@ struct tcpc_tw_event {
 	__u64 enter_ns;		/* END: when its last state began */
 };
 
+/* what a struct tcpc_tw_seen tells */
+enum tcpc_tw_seen_what {
+	TCPC_TW_SEEN_SETTLE,	/* its substate and deadline, read: settle the record by them */
+	TCPC_TW_SEEN_MOVED,	/* read just before a re-arm: settle by it only if the deadline is
+				 * not the one last known (an earlier re-arm went unseen) */
+	TCPC_TW_SEEN_REARM,	/* a peer FIN re-armed it at ns: TIME_WAIT began, or 2MSL restarted */
+	TCPC_TW_SEEN_END,	/* gone at ns, as tw_end says */
+};
+
+/*
+ * Without an entry (bpf/timewait_noentry.bpf.h): what a timewait socket's timer showed, read
+ * from the socket, for user space to settle the record its head began (user/tw_join.c) as
+ * timewait__settle() settles an entry. The ports say whose: the address may be another
+ * socket's by the time this is read.
+ */
+struct tcpc_tw_seen {
+	__u8 type;		/* TCPC_EV_TW_SEEN */
+	__u8 what;		/* enum tcpc_tw_seen_what */
+	__u8 substate;		/* the socket's: TCP_FIN_WAIT2 (an orphan) or TCP_TIME_WAIT */
+	__u8 tw_end;		/* END: enum tcpc_tw_end */
+	__u8 flags;		/* TCPC_TWF_RST_SENT, TCPC_TWF_RST_SYN (END), TCPC_TWF_EXACT */
+	__u8 pad;
+	__u16 sport, dport;
+	__u16 pad1;
+	__u32 expires;		/* its timer's deadline, jiffies modulo 2^32 */
+	__u32 rcv_nxt, snd_nxt;	/* TIME_WAIT: the peer's FIN is rcv_nxt - 1, our FIN snd_nxt - 1 */
+	__u64 tw;		/* the timewait socket: tcpc_conn.tw_sock of its head */
+	__u64 ns;		/* when: read (SETTLE, MOVED), re-armed (REARM), gone (END) */
+	__u64 armed_ns;		/* TIME_WAIT: when a 2MSL with this deadline was armed */
+};
+
+/* a timewait socket a TCPC_ITER_MARK walk found, without entries: user space marks its head */
+struct tcpc_tw_found {
+	__u64 tw;
+	__u16 sport, dport;
+	__u32 snd_nxt;
+};
+
 /* pseudo-state in tcpc_transition.newstate: a keepalive probe went unanswered */
 #define TCPC_KEEPALIVE_UNANSWERED 0x80
 
@@ -349,6 +393,7 @@ struct tcpc_tw_pending {
 	__u16 sport, dport;	/* whose entry it is: the address may be reused meanwhile */
 	__u8 substate;
 	__u8 kind;		/* enum tcpc_tw_end if it was a kill */
+	__u8 flags;		/* without an entry: TCPC_TWF_RST_SENT, TCPC_TWF_RST_SYN */
 	__u32 netns;		/* the socket's network namespace */
 };
 
@@ -412,7 +457,8 @@ enum tcpc_iter_mode {
 	TCPC_ITER_GAUGES,		/* count the sockets in each close state */
 	TCPC_ITER_SEED,		/* start following those that were closing before we started */
 	TCPC_ITER_STUCK,		/* write a struct tcpc_stuck for each one stuck past the threshold */
-	TCPC_ITER_MARK,		/* set walk_mark = iter_mark in the entry of every socket that is there */
+	TCPC_ITER_MARK,		/* set walk_mark = iter_mark in the entry of every socket that is there
+				 * (timewait sockets without entries: write a struct tcpc_tw_found) */
 	TCPC_ITER_PORTS,		/* write a struct tcpc_port for each socket holding a local port */
 	TCPC_ITER_HELD,		/* write a struct tcpc_stuck for every socket in a close state
 				 * (tcpclose top: what the kernel holds now, per group) */
@@ -491,6 +537,13 @@ enum tcpc_drop {
 				 * record is sent partial when its address is reused, and its
 				 * TIME_WAIT, if it had one, is not followed */
 	TCPC_DROP_KA_MAP,		/* keepalive map full: a socket's probes are not counted */
+	TCPC_DROP_TW_SEEN,	/* without timewait entries: a re-arm of a timewait socket (or
+				 * its deadline read before one) found the ring buffer full: its
+				 * record is sent, and may lack a restart of 2MSL */
+	TCPC_DROP_TW_END,		/* without timewait entries: a timewait socket's end found the
+				 * ring buffer full, and is named in tw_ends_lost; not counted
+				 * here as a record lost: user space counts it (ringbuf) if its
+				 * head had come, else the head's loss was counted already */
 	TCPC_NR_DROPS,
 };
 

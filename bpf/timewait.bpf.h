@@ -208,13 +208,39 @@ static __always_inline void timewait__settle(__u64 tw, struct tcpc_tw *t, __u8 s
 	}
 }
 
-/* it answered a segment with flags (a SYN, or data) with a reset: the kill that follows */
-static __always_inline __u8 timewait__answered(struct tcpc_tw *t, __u8 flags)
+/*
+ * it answered a segment with flags (a SYN, or data) with a reset: the kill that follows.
+ * twf: the TCPC_TWF_* of its entry, or of its end without one.
+ */
+static __always_inline __u8 timewait__answered(__u8 *twf, __u8 flags)
 {
-	t->flags |= TCPC_TWF_RST_SENT;
+	*twf |= TCPC_TWF_RST_SENT;
 	if (flags & TCPHDR_SYN)
-		t->flags |= TCPC_TWF_RST_SYN;
+		*twf |= TCPC_TWF_RST_SYN;
 	return TCPC_TW_RST;
+}
+
+/* without an entry: the reset tw answered a segment with, for the kill that follows */
+static __always_inline void timewait__note_reset(__u64 tw, __u8 flags)
+{
+	struct tw_note *n = percpu__get(&tw_note);
+
+	if (!n)
+		return;
+	n->reset_tw = tw;
+	n->reset_flags = 0;
+	timewait__answered(&n->reset_flags, flags);
+}
+
+/* without an entry: the TCPC_TWF_* of a reset tw answered a segment with, taken once */
+static __always_inline __u8 timewait__take_reset(__u64 tw)
+{
+	struct tw_note *n = percpu__get(&tw_note);
+
+	if (!n || n->reset_tw != tw)
+		return 0;
+	n->reset_tw = 0;
+	return n->reset_flags;
 }
 
 /*
@@ -224,11 +250,18 @@ static __always_inline __u8 timewait__answered(struct tcpc_tw *t, __u8 flags)
  */
 static __always_inline void timewait__reset_sent(__u64 tw, const struct sk_buff *skb)
 {
-	struct tcpc_tw *t = bpf_map_lookup_elem(&tws, &tw);
+	struct tcpc_tw *t;
 
-	if (!t || !timewait__same_socket(tw, t) || !skb)
+	if (!skb)
 		return;
-	timewait__answered(t, skb_tcp_flags(skb));
+	if (tw_entryless) {
+		timewait__note_reset(tw, skb_tcp_flags(skb));
+		return;
+	}
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (!t || !timewait__same_socket(tw, t))
+		return;
+	timewait__answered(&t->flags, skb_tcp_flags(skb));
 }
 
 /* the end of the timewait phase, for user space to complete the record's head with */
@@ -313,10 +346,10 @@ static __always_inline void timewait__note_connect(const struct sock *sk)
 }
 
 /*
- * is the timewait socket tw, still readable, being recycled by this task's connect()? j: the
- * jiffies now
+ * is the timewait socket tw (ports sport, dport), still readable, being recycled by this
+ * task's connect()? j: the jiffies now
  */
-static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct tcpc_tw *t,
+static __always_inline bool timewait__reused_by_connect(__u64 tw, __u16 sport, __u16 dport,
 							__u64 j)
 {
 	const struct inet_timewait_sock *itw = (const void *)tw;
@@ -332,7 +365,7 @@ static __always_inline bool timewait__reused_by_connect(__u64 tw, const struct t
 	/* the same 4-tuple: by the time it recycles the timewait socket, connect() has bound
 	 * its local port (inet_bind_hash() in __inet_hash_connect()) */
 	csk = (const void *)cn->sk;
-	if (cn->dport != t->dport || BPF_CORE_READ(csk, __sk_common.skc_num) != t->sport)
+	if (cn->dport != dport || BPF_CORE_READ(csk, __sk_common.skc_num) != sport)
 		return false;
 	family = BPF_CORE_READ(itw, __tw_common.skc_family);
 	skc__read_addrs(&itw->__tw_common, family, saddr, daddr);
@@ -387,6 +420,21 @@ static __always_inline bool timewait__insert(__u64 tw, const struct tcpc_tw *t, 
 }
 
 /*
+ * Without an entry: send c as the head of tw's record, with the timer's deadline, which
+ * user space settles the record by (user/tw_join.c); nothing is kept. Records are on, --hist
+ * off (user/loader.c). A head lost is counted; the socket's end then finds no head.
+ */
+static __always_inline void timewait__follow_bare(__u64 tw, struct tcpc_closing *c,
+						  __u64 expires, __u64 tw_left_ns)
+{
+	c->flags |= TCPC_F_TW | TCPC_F_TW_HEAD;
+	if (c->flags & TCPC_F_STATES_LOST)
+		drop__count(TCPC_DROP_STATES_LOST);
+	if (!conn__output(c, 0, tw, tw_left_ns, expires))
+		drop__count(TCPC_DROP_RINGBUF);
+}
+
+/*
  * The timewait socket tw carries the connection of record c on from now, in state 'state'
  * since c->enter_ns: follow it in 'tws', and send what the record has so far as its
  * head, after the entry is in (an earlier socket's stale entry at the address, finished by
@@ -404,6 +452,10 @@ static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, _
 	/* -p: no record will be sent; a timewait socket has no process of its own */
 	if (filter_pid && c->pid != filter_pid)
 		return;
+	if (tw_entryless) {
+		timewait__follow_bare(tw, c, expires, tw_left_ns);
+		return;
+	}
 	if (c->flags & TCPC_F_PARTIAL)
 		t.flags |= TCPC_TWF_PARTIAL;
 	if (c->flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST))
@@ -415,7 +467,7 @@ static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, _
 		hist__add_before(c, state__index(c->state));
 	if (c->flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);
-	if (emit_records && !conn__output(c, 0, tw, tw_left_ns)) {
+	if (emit_records && !conn__output(c, 0, tw, tw_left_ns, expires)) {
 		/* lost: counted now, and its end not sent */
 		struct tcpc_tw *in = bpf_map_lookup_elem(&tws, &tw);
 
@@ -440,7 +492,8 @@ static __always_inline void timewait__seed(__u64 tw, __u64 now)
 	/* a cgroup is known of full sockets only: one found at start-up cannot be placed */
 	if (filter_cgroup)
 		return;
-	if (bpf_map_lookup_elem(&tws, &tw))
+	/* without entries, user space keeps the claim's head over this one */
+	if (!tw_entryless && bpf_map_lookup_elem(&tws, &tw))
 		return;		/* followed since attach */
 	conn__init(&c, now);
 	if (conn__identify(&c, &itw->__tw_common))

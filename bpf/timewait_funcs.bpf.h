@@ -10,7 +10,7 @@
 #ifndef __TIMEWAIT_FUNCS_BPF_H
 #define __TIMEWAIT_FUNCS_BPF_H
 
-#include "timewait.bpf.h"
+#include "timewait_noentry.bpf.h"
 
 /* tcp_timewait_state_process() takes a segment in for tw */
 static __always_inline void timewait__segment(__u64 tw, const struct tcphdr *th)
@@ -52,41 +52,112 @@ static __always_inline void timewait__scheduled(__u64 tw, int timeo, bool rearm,
 		timewait__made(tw, now);
 		return;
 	}
-	t = bpf_map_lookup_elem(&tws, &tw);
 	/* an RST in TIME_WAIT under tcp_rfc1337 re-arms too: no peer FIN, no restart */
+	if (tw_entryless) {
+		if (!(timewait__segment_take(tw) & TCPHDR_RST))
+			noentry__rearmed(tw, bpf_jiffies64() + timeo, now);
+		return;
+	}
+	t = bpf_map_lookup_elem(&tws, &tw);
 	if (t && !(timewait__segment_take(tw) & TCPHDR_RST))
 		timewait__rearmed(tw, t, bpf_jiffies64() + timeo, now);
 }
 
-/* inet_twsk_deschedule_put(tw) or inet_twsk_kill(tw): the socket killed before its time */
-static __always_inline void timewait__killed(__u64 tw, __u64 now)
+/*
+ * How tw, ports sport and dport, is being killed: flags are those of the segment it took
+ * in last (0 if none), *twf its TCPC_TWF_*
+ */
+static __always_inline __u8 timewait__kill_kind(__u64 tw, __u16 sport, __u16 dport,
+						__u8 flags, __u8 *twf)
 {
-	struct tcpc_tw *t;
-	__u8 flags, kind;
-
-	flags = timewait__segment_take(tw);
-	t = bpf_map_lookup_elem(&tws, &tw);
-	if (!t)
-		return;
 	if (timewait__netns_dying(tw))
-		kind = TCPC_TW_PURGED;
-	else if (timewait__reused_by_connect(tw, t, bpf_jiffies64()))
-		kind = TCPC_TW_REUSED;
-	else if (flags & TCPHDR_RST)
-		kind = TCPC_TW_RST;
-	else if (flags && BPF_CORE_READ((const struct inet_timewait_sock *)tw, tw_substate) ==
-			  TCP_FIN_WAIT2)
+		return TCPC_TW_PURGED;
+	if (timewait__reused_by_connect(tw, sport, dport, bpf_jiffies64()))
+		return TCPC_TW_REUSED;
+	if (flags & TCPHDR_RST)
+		return TCPC_TW_RST;
+	if (flags && BPF_CORE_READ((const struct inet_timewait_sock *)tw, tw_substate) ==
+		     TCP_FIN_WAIT2)
 		/*
 		 * An orphaned FIN_WAIT2 is killed by a segment only for a reset it answers it
 		 * with (tcp_timewait_state_process(): TCP_TW_RST for new data or a SYN), whether
 		 * or not tcp_send_reset shows that reset (it does since 6.10)
 		 */
-		kind = timewait__answered(t, flags);
-	else if (flags & TCPHDR_SYN)
-		kind = TCPC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
-	else
-		kind = TCPC_TW_KILLED;	/* tcp_abort(): sock_destroy, ss -K */
-	timewait__end(tw, t, kind, now);
+		return timewait__answered(twf, flags);
+	if (flags & TCPHDR_SYN)
+		return TCPC_TW_SYN;	/* tcp_v4_rcv() handed the SYN to a listener */
+	return TCPC_TW_KILLED;		/* tcp_abort(): sock_destroy, ss -K */
+}
+
+/*
+ * Without an entry: inet_twsk_kill(tw), which every end goes through once (after
+ * inet_twsk_deschedule_put() or tw_timer_handler(), on the same CPU): the one place the end
+ * is sent from, so that it is sent once. An expiry was noted by tw_timer_handler().
+ */
+static __always_inline void noentry__killed(__u64 tw, __u64 now)
+{
+	struct tw_note *n = percpu__get(&tw_note);
+	struct tcpc_tw_pending snap = {};
+	__u8 flags, twf, kind;
+	bool expired = n && n->expiring == tw;
+
+	/* what was noted of it is taken, whether or not the filters want it */
+	flags = timewait__segment_take(tw);
+	twf = timewait__take_reset(tw);
+	if (expired)
+		n->expiring = 0;
+	noentry__snapshot(&snap, tw);
+	if (noentry__filtered(tw, &snap))
+		return;
+	kind = expired ? TCPC_TW_EXPIRED :
+			 timewait__kill_kind(tw, snap.sport, snap.dport, flags, &twf);
+	noentry__send(TCPC_TW_SEEN_END, tw, &snap, kind, twf, now);
+}
+
+/*
+ * inet_twsk_kill(tw), which every timewait socket's end goes through; with an entry, also
+ * inet_twsk_deschedule_put(tw) before it (timewait__descheduled()): the first sends the end
+ */
+static __always_inline void timewait__killed(__u64 tw, __u64 now)
+{
+	struct tcpc_tw *t;
+	__u8 flags;
+
+	if (tw_entryless) {
+		noentry__killed(tw, now);
+		return;
+	}
+	flags = timewait__segment_take(tw);
+	t = bpf_map_lookup_elem(&tws, &tw);
+	if (!t)
+		return;
+	timewait__end(tw, t, timewait__kill_kind(tw, t->sport, t->dport, flags, &t->flags), now);
+}
+
+/*
+ * inet_twsk_deschedule_put(tw): the socket killed before its time. With an entry, its end is
+ * sent from here (where the compiler did not inline it: 6.1's inet_twsk_purge()) and the
+ * inet_twsk_kill() it calls finds none; without, from there.
+ */
+static __always_inline void timewait__descheduled(__u64 tw, __u64 now)
+{
+	if (!tw_entryless)
+		timewait__killed(tw, now);
+}
+
+/* tw_timer_handler(): tw's timer ran out */
+static __always_inline void timewait__timed_out(__u64 tw, __u64 now)
+{
+	struct tw_note *n;
+
+	if (!tw_entryless) {
+		timewait__expired(tw, now);
+		return;
+	}
+	/* the inet_twsk_kill() it calls sends the end */
+	n = percpu__get(&tw_note);
+	if (n)
+		n->expiring = tw;
 }
 
 #endif /* __TIMEWAIT_FUNCS_BPF_H */

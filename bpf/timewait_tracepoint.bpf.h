@@ -19,7 +19,7 @@
 #ifndef __TIMEWAIT_TRACEPOINT_BPF_H
 #define __TIMEWAIT_TRACEPOINT_BPF_H
 
-#include "timewait.bpf.h"
+#include "timewait_noentry.bpf.h"
 
 enum tw_next {
 	TW_NEXT_START,		/* timer_start of a timewait timer */
@@ -49,6 +49,93 @@ static __always_inline bool timewait__armed_again(__u64 tw, const struct tcpc_tw
 }
 
 /*
+ * How the socket of the cancel p (ports sport, dport) ended, known to be gone by what came
+ * next: a timer is cancelled just before it runs, so one due by then expired, unless the
+ * guess already knew better (a purge, a recycling connect()); a request socket for the same
+ * ports in its namespace means a SYN took the 4-tuple.
+ */
+static __always_inline __u8 timewait__gone_kind(enum tw_next next,
+						const struct tcpc_tw_pending *p,
+						const struct sock_common *req, __u16 sport,
+						__u16 dport)
+{
+	__u8 kind = p->kind;
+
+	if (kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) >= 0)
+		kind = TCPC_TW_EXPIRED;
+	if (next == TW_NEXT_REQSK && kind == TCPC_TW_RST &&
+	    BPF_CORE_READ(req, skc_num) == sport &&
+	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == dport &&
+	    BPF_CORE_READ(req, skc_net.net, ns.inum) == p->netns)
+		kind = TCPC_TW_SYN;
+	return kind;
+}
+
+/* is the cancel p's guess a kill, whatever follows? (see timewait__resolve()) */
+static __always_inline bool timewait__known_kill(const struct tcpc_tw_pending *p)
+{
+	return p->kind == TCPC_TW_REUSED || p->kind == TCPC_TW_PURGED ||
+	       p->kind == TCPC_TW_KILLED;
+}
+
+/*
+ * Without an entry: tw's timer, whose cancel p read, is armed again for another deadline,
+ * its timer_start skipped (see timewait__armed_again()); now: what it shows now
+ */
+static __always_inline bool noentry__armed_again(__u64 tw, const struct tcpc_tw_pending *p,
+						 struct tcpc_tw_pending *now)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+
+	if (!BPF_CORE_READ(itw, tw_timer.entry.pprev))
+		return false;
+	noentry__snapshot(now, tw);
+	return noentry__same(now, p) && now->expires != p->expires;
+}
+
+/*
+ * Without an entry: settle the earlier cancel on this CPU as timewait__resolve() does, by
+ * sending what it read for user space to settle the record with. True if it was the
+ * cancel before ptr's re-arm (next TW_NEXT_START: the socket lives on) or expiry
+ * (TW_NEXT_EXPIRE: its end is sent, from what the cancel read an instant before).
+ */
+static __always_inline bool noentry__resolve(enum tw_next next, __u64 ptr,
+					     const struct sock_common *req)
+{
+	struct tcpc_tw_pending *p = percpu__get(&tw_pending), now = {};
+	bool killed;
+	__u64 tw;
+
+	if (!p || !p->tw)
+		return false;
+	tw = p->tw;
+	p->tw = 0;
+	killed = timewait__known_kill(p);
+	if (next == TW_NEXT_EXPIRE && ptr == tw && !killed) {
+		noentry__send(TCPC_TW_SEEN_END, tw, p, TCPC_TW_EXPIRED, p->flags,
+			      bpf_ktime_get_ns());
+		return true;
+	}
+	if (next == TW_NEXT_START && ptr == tw && !killed) {
+		noentry__snapshot(&now, tw);
+		if (noentry__same(&now, p)) {
+			/* the deadline before the re-arm: if not the one last known, an earlier
+			 * peer FIN re-armed the timer within its bucket, unseen */
+			noentry__send(TCPC_TW_SEEN_MOVED, tw, p, 0, 0, p->ts_ns);
+			return true;
+		}
+	}
+	if (!killed && noentry__armed_again(tw, p, &now)) {
+		noentry__send(TCPC_TW_SEEN_MOVED, tw, p, 0, 0, p->ts_ns);
+		noentry__send(TCPC_TW_SEEN_SETTLE, tw, &now, 0, 0, bpf_ktime_get_ns());
+		return false;
+	}
+	noentry__send(TCPC_TW_SEEN_END, tw, p, timewait__gone_kind(next, p, req, p->sport, p->dport),
+		      p->flags, p->ts_ns);
+	return false;
+}
+
+/*
  * Settle an earlier cancel on this CPU by what came next: the same socket armed again
  * (a re-arm that changed bucket) or expiring (the cancel was expiry's) means it lives on;
  * a request socket for the same ports means a SYN took the 4-tuple; anything else means
@@ -64,6 +151,10 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	__u8 kind;
 	__u64 tw;
 
+	if (tw_entryless) {
+		noentry__resolve(next, ptr, req);
+		return;
+	}
 	if (!p || !p->tw)
 		return;
 	tw = p->tw;
@@ -83,8 +174,7 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 	 * request socket follows its SYN under syncookies, or when the task moved to the other
 	 * CPU to send it).
 	 */
-	killed = p->kind == TCPC_TW_REUSED || p->kind == TCPC_TW_PURGED ||
-		 p->kind == TCPC_TW_KILLED;
+	killed = timewait__known_kill(p);
 	/* the same socket armed again or expiring lives on; a new one made at the killed one's
 	 * address for the same 4-tuple (a new connection from that port) is not it */
 	if ((next == TW_NEXT_START || next == TW_NEXT_EXPIRE) && ptr == tw && !killed &&
@@ -107,16 +197,7 @@ static __always_inline void timewait__resolve(enum tw_next next, __u64 ptr,
 		t->cancel_kind = 0;
 		return;
 	}
-	kind = p->kind;
-	/* a timer is cancelled just before it runs: one due by then expired, unless the
-	 * guess already knew better (a purge, a recycling connect()) */
-	if (kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) >= 0)
-		kind = TCPC_TW_EXPIRED;
-	if (next == TW_NEXT_REQSK && kind == TCPC_TW_RST &&
-	    BPF_CORE_READ(req, skc_num) == t->sport &&
-	    bpf_ntohs(BPF_CORE_READ(req, skc_dport)) == t->dport &&
-	    BPF_CORE_READ(req, skc_net.net, ns.inum) == p->netns)
-		kind = TCPC_TW_SYN;
+	kind = timewait__gone_kind(next, p, req, t->sport, t->dport);
 	timewait__settle(tw, t, p->substate, p->expires, p->rcv_nxt, p->snd_nxt);
 	timewait__finish(tw, t, kind, p->ts_ns);
 }
@@ -138,6 +219,14 @@ static __always_inline void timewait__timer_start(__u64 tw)
 	struct tcpc_tw *t;
 	__u64 now;
 
+	if (tw_entryless) {
+		/* the same socket armed again: a peer FIN re-armed it; else it is new */
+		if (noentry__resolve(TW_NEXT_START, tw, NULL))
+			noentry__rearmed(tw, 0, bpf_ktime_get_ns());
+		else
+			timewait__made(tw, bpf_ktime_get_ns());
+		return;
+	}
 	timewait__resolve(TW_NEXT_START, tw, NULL);
 	now = bpf_ktime_get_ns();
 	if (rearm) {
@@ -204,7 +293,7 @@ static __always_inline int timewait__kill_fn(void *ctx)
  * seen again. The context cannot tell a process from a segment: a tun device's segments
  * are taken in by the process that writes them.
  */
-static __always_inline __u8 timewait__early_kill_kind(void *ctx, struct tcpc_tw *t,
+static __always_inline __u8 timewait__early_kill_kind(void *ctx, __u8 *twf,
 						      const struct tcpc_tw_pending *p)
 {
 	int fn;
@@ -217,8 +306,50 @@ static __always_inline __u8 timewait__early_kill_kind(void *ctx, struct tcpc_tw 
 	if (tw_reset_by_stack && p->substate == TCP_FIN_WAIT2 &&
 	    (fn == TW_KILL_V4_RCV || fn == TW_KILL_V6_RCV))
 		/* which of data or a SYN it answered the stack cannot tell: data, far likelier */
-		return timewait__answered(t, 0);
+		return timewait__answered(twf, 0);
 	return TCPC_TW_RST;
+}
+
+/*
+ * The cancel p of tw (its snapshot and ports taken): guess which kill it would be, while the
+ * socket can still be read. twf: the TCPC_TWF_* a reset it answered goes to.
+ */
+static __always_inline void timewait__guess(void *ctx, __u64 tw, struct tcpc_tw_pending *p,
+					    __u8 *twf)
+{
+	const struct inet_timewait_sock *itw = (const void *)tw;
+
+	p->ts_ns = bpf_ktime_get_ns();
+	p->jiffies = bpf_jiffies64();
+	if (timewait__netns_dying(tw))
+		p->kind = TCPC_TW_PURGED;
+	else if (timewait__reused_by_connect(tw, p->sport, p->dport, p->jiffies))
+		p->kind = TCPC_TW_REUSED;
+	else
+		p->kind = timewait__early_kill_kind(ctx, twf, p);
+	/* only a kill before the deadline can be a SYN's, in the namespace it took it in */
+	if (p->kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) < 0)
+		p->netns = BPF_CORE_READ(itw, __tw_common.skc_net.net, ns.inum);
+}
+
+/*
+ * Without an entry: timer_cancel of tw's timer, any timewait socket's the filters want.
+ * Its guess is made as timewait__timer_cancel() makes it, from what the socket shows.
+ */
+static __always_inline void noentry__timer_cancel(void *ctx, __u64 tw)
+{
+	struct tcpc_tw_pending *p;
+
+	noentry__resolve(TW_NEXT_OTHER, tw, NULL);
+	p = percpu__get(&tw_pending);
+	if (!p)
+		return;
+	noentry__snapshot(p, tw);
+	if (noentry__filtered(tw, p))
+		return;
+	p->flags = timewait__take_reset(tw);
+	timewait__guess(ctx, tw, p, &p->flags);
+	p->tw = tw;
 }
 
 /*
@@ -228,31 +359,22 @@ static __always_inline __u8 timewait__early_kill_kind(void *ctx, struct tcpc_tw 
  */
 static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 {
-	const struct inet_timewait_sock *itw = (const void *)tw;
 	struct tcpc_tw_pending *p;
 	struct tcpc_tw *t;
-	__u64 now;
 
+	if (tw_entryless) {
+		noentry__timer_cancel(ctx, tw);
+		return;
+	}
 	timewait__resolve(TW_NEXT_OTHER, tw, NULL);
 	t = bpf_map_lookup_elem(&tws, &tw);
 	p = percpu__get(&tw_pending);
 	if (!t || !p)
 		return;
-	now = bpf_ktime_get_ns();
 	timewait__snapshot(p, tw);
 	p->sport = t->sport;
 	p->dport = t->dport;
-	p->ts_ns = now;
-	p->jiffies = bpf_jiffies64();
-	if (timewait__netns_dying(tw))
-		p->kind = TCPC_TW_PURGED;
-	else if (timewait__reused_by_connect(tw, t, p->jiffies))
-		p->kind = TCPC_TW_REUSED;
-	else
-		p->kind = timewait__early_kill_kind(ctx, t, p);
-	/* only a kill before the deadline can be a SYN's, in the namespace it took it in */
-	if (p->kind == TCPC_TW_RST && (__s64)(p->jiffies - p->expires) < 0)
-		p->netns = BPF_CORE_READ(itw, __tw_common.skc_net.net, ns.inum);
+	timewait__guess(ctx, tw, p, &t->flags);
 	p->tw = tw;
 	t->cancel_kind = p->kind;
 	t->cancel_substate = p->substate;
@@ -265,6 +387,12 @@ static __always_inline void timewait__timer_cancel(void *ctx, __u64 tw)
 /* timer_expire_entry of tw's timer: the cancel just before was expiry's */
 static __always_inline void timewait__timer_expire(__u64 tw)
 {
+	if (tw_entryless) {
+		/* its end, unless the kernel skipped the cancel's run */
+		if (!noentry__resolve(TW_NEXT_EXPIRE, tw, NULL))
+			noentry__end(tw, TCPC_TW_EXPIRED, 0, bpf_ktime_get_ns());
+		return;
+	}
 	timewait__resolve(TW_NEXT_EXPIRE, tw, NULL);
 	timewait__expired(tw, bpf_ktime_get_ns());
 }

@@ -149,7 +149,7 @@ bool prom_vec__check_records(const struct prom_vec *v, const struct tracer *t, b
 			     const char *what)
 {
 	static const char *const reasons[] = { "ringbuf", "tw_map", "ka_map", "unseen",
-						"states_lost" };
+						"states_lost", "tw_rearm" };
 	const struct prom_sample *s;
 	const char *role, *cause, *end;
 	json_object *lost;

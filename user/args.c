@@ -101,6 +101,11 @@ static const char usage[] =
 "                          88 bytes for each of N at start, no allocation per socket (the\n"
 "                          cheaper per connection); ondemand, 96 bytes as each socket\n"
 "                          comes; auto (default), upfront for N up to 262144 (26 MiB)\n"
+"      --tw-entry MODE     auto (default): a timewait socket takes no kernel memory and no\n"
+"                          map operation where nothing needs it in the kernel (records\n"
+"                          on; no --hist, -p, --cgroup or --stuck): its record's start is\n"
+"                          kept here, and its timer's events complete it; always: an entry\n"
+"                          in the timewait map for each, as those options need\n"
 "      --max-closing N     full sockets followed at once between their first close state\n"
 "                          and CLOSE (default 65536; CLOSE_WAIT leaks count here): 256\n"
 "                          bytes of kernel memory each, 16 for its hash bucket (N rounded\n"
@@ -201,6 +206,7 @@ enum {
 	OPT_MAX_TW,
 	OPT_MAX_CLOSING,
 	OPT_TW_ALLOC,
+	OPT_TW_ENTRY,
 	OPT_HIST,
 	OPT_STUCK,
 	OPT_CGROUP,
@@ -233,6 +239,7 @@ static const struct option long_opts[] = {
 	{ "max-tw", required_argument, NULL, OPT_MAX_TW },
 	{ "max-closing", required_argument, NULL, OPT_MAX_CLOSING },
 	{ "tw-alloc", required_argument, NULL, OPT_TW_ALLOC },
+	{ "tw-entry", required_argument, NULL, OPT_TW_ENTRY },
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "stuck", required_argument, NULL, OPT_STUCK },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
@@ -651,6 +658,14 @@ enum args_result args__parse(struct tcpc_opts *opts, int argc, char **argv, FILE
 					cmd, optarg);
 				return ARGS_EXIT_USAGE;
 			}
+			break;
+		case OPT_TW_ENTRY:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always")) {
+				fprintf(err, "%s: invalid --tw-entry '%s': give auto or always\n",
+					cmd, optarg);
+				return ARGS_EXIT_USAGE;
+			}
+			opts->tw_entry_always = !strcmp(optarg, "always");
 			break;
 		case ':':
 			fprintf(err, "%s: option '%s' needs a value (see %s --help)\n", cmd,

@@ -60,6 +60,7 @@ struct tcpc_opts {
 				 * as tcp_max_tw_buckets (loader.max_tw) */
 	unsigned long max_closing;	/* --max-closing: full sockets followed while closing */
 	enum tcpc_tw_alloc tw_alloc;	/* --tw-alloc: when the timewait map takes its memory */
+	bool tw_entry_always;	/* --tw-entry always: an entry for every timewait socket */
 	enum tcpc_backend backend;	/* --backend */
 	/* tcpclose top */
 	bool top;		/* the live view instead of records */

@@ -51,6 +51,8 @@ static int core__on_event(void *ctx, void *data, size_t size)
 	} else if ((type == TCPC_EV_TW_RESTART || type == TCPC_EV_TW_END) &&
 		   size >= sizeof(struct tcpc_tw_event)) {
 		core__join(t, data);
+	} else if (type == TCPC_EV_TW_SEEN && size >= sizeof(struct tcpc_tw_seen)) {
+		core__join(t, data);
 	} else if (type == TCPC_EV_TRANSITION && size >= sizeof(struct tcpc_transition)) {
 		t->transitions++;
 		for (int i = 0; i < t->nconsumers; i++)
@@ -101,6 +103,11 @@ void core__announce(const struct core *t, const struct tcpc_opts *opts)
 {
 	char mem[64];
 
+	if (t->loader.tw_entryless) {
+		fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend), timewait sockets followed with no kernel memory (--tw-entry); Ctrl-C to end\n",
+			t->loader.hz, backend__name(t->loader.backend));
+		return;
+	}
 	if (t->loader.tw_upfront)
 		snprintf(mem, sizeof(mem), "%.1f MiB of kernel memory taken now",
 			 t->loader.tw_table_bytes / 1048576.0);
@@ -109,6 +116,24 @@ void core__announce(const struct core *t, const struct tcpc_opts *opts)
 	fprintf(stderr, "tcpclose: tracing TCP closes (HZ=%u, %s backend), up to %lu timewait sockets at once%s, %s (--tw-alloc); Ctrl-C to end\n",
 		t->loader.hz, backend__name(t->loader.backend), t->loader.max_tw,
 		opts->max_tw ? "" : " (tcp_max_tw_buckets; --max-tw to change)", mem);
+}
+
+/* the next mark for a walk to leave: never 0, which a head or entry has before any */
+static __u8 core__next_mark(struct core *t)
+{
+	t->mark = t->mark == 255 ? 1 : t->mark + 1;
+	return t->mark;
+}
+
+
+/*
+ * Without entries: forget the heads of the sockets whose end the ring buffer lost (their
+ * heads came first: read what is there first), and count each record lost
+ */
+static void core__forget_lost_ends(struct core *t)
+{
+	ring_buffer__consume(t->loader.rb);
+	t->ends_lost += loader__forget_lost_ends(&t->loader);
 }
 
 /*
@@ -123,6 +148,10 @@ static void core__sweep_heads(struct core *t)
 	struct tw_join_ref *refs;
 	long n, gone = 0;
 
+	if (t->loader.tw_entryless) {
+		core__forget_lost_ends(t);
+		return;
+	}
 	loader__drops(&t->loader, drops);
 	if (drops[TCPC_DROP_RINGBUF] == t->swept_ringbuf)
 		return;
@@ -151,6 +180,7 @@ int core__poll(struct core *t, int timeout_ms)
 		return err;
 	loader__settle_timewait(&t->loader, false);
 	now = clock__now_ns();
+	tw_join__tick(t->loader.tw_heads, now);
 	if (now - t->swept_ns >= SWEEP_NS) {
 		t->swept_ns = now;
 		core__sweep_heads(t);
@@ -175,30 +205,44 @@ void core__drain(struct core *t, const struct tcpc_opts *opts)
 	nanosleep(&settle, NULL);
 	loader__settle_timewait(&t->loader, true);
 	ring_buffer__consume(t->loader.rb);
+	/* a head whose end the ring buffer lost is no socket gone unseen: its record was
+	 * counted lost */
+	if (t->loader.tw_entryless)
+		core__forget_lost_ends(t);
 	/*
 	 * Only after a walk that entered every namespace: an entry of one it could not enter
 	 * would be taken for gone. The one namespace of --netns, gone itself, has no socket
 	 * left: every entry of it went away unseen.
 	 */
-	t->mark = t->mark == 255 ? 1 : t->mark + 1;
-	err = walk__mark(&t->loader, opts->netns_path, t->mark);
+	err = walk__mark(&t->loader, opts->netns_path, core__next_mark(t));
 	if ((!err || (err == -ENOENT && opts->netns_path)) && t->loader.walk_denied == denied)
 		loader__flush_unseen(&t->loader, t->mark, core__on_unseen, t, &tw);
 	t->tw_unseen_at_exit = tw;
-	/* the heads kept from here on are those of sockets still followed */
-	t->swept_ringbuf = ~0ULL;
-	core__sweep_heads(t);
+	/* the heads kept from here on are those of sockets still followed (without entries,
+	 * the walk just made found them) */
+	if (!t->loader.tw_entryless) {
+		t->swept_ringbuf = ~0ULL;
+		core__sweep_heads(t);
+	}
 	/* their owner is unknown: -p wants none of them */
 	if (!opts->pid)
 		loader__flush_awaiting(&t->loader, core__on_event, t);
 }
 
+void core__drops(struct core *t, __u64 drops[TCPC_NR_DROPS])
+{
+	loader__drops(&t->loader, drops);
+	drops[TCPC_DROP_UNSEEN] += t->unseen_at_exit;
+	drops[TCPC_DROP_RINGBUF] += t->ends_lost;
+}
+
 void core__stats(struct core *t, struct tcpc_stats *st)
 {
+	struct tw_join_stats js;
+
 	st->records = t->records;
 	st->transitions = t->transitions;
-	loader__drops(&t->loader, st->drops);
-	st->drops[TCPC_DROP_UNSEEN] += t->unseen_at_exit;
+	core__drops(t, st->drops);
 	st->tw_live = loader__tw_live(&t->loader, &st->tw_bytes);
 	/* sent at exit, no longer followed */
 	if (st->tw_live >= t->tw_unseen_at_exit) {
@@ -209,7 +253,9 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 	}
 	st->tw_head_bytes = tw_join__bytes(t->loader.tw_heads);
 	st->tw_heads = tw_join__count(t->loader.tw_heads);
-	st->join_lost = t->join_lost;
+	tw_join__stats(t->loader.tw_heads, &js);
+	st->join_lost = t->join_lost + js.lost;
+	st->tw_unfollowed = js.no_head;
 	loader__misses(&t->loader, &st->state_missed, &st->other_missed);
 }
 

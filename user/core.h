@@ -34,6 +34,8 @@ struct core {
 	__u64 swept_ringbuf;	/* losses it had seen */
 	__u32 filter_pid;	/* -p: what the exit's own sending must honour too */
 	__u8 mark;		/* the last TCPC_ITER_MARK walk's */
+	__u64 ends_lost;	/* without timewait entries: records whose end the ring buffer
+				 * lost after their head came (the BPF side counts neither) */
 };
 
 /* the consumers come first: a record may arrive as soon as the programs are attached */
@@ -68,6 +70,12 @@ void core__consume(struct core *t);
  * still waiting for their owner to close the socket.
  */
 void core__drain(struct core *t, const struct tcpc_opts *opts);
+
+/*
+ * the loss counters: the BPF side's, with what only user space can count (ends gone
+ * unseen at exit, ends lost after their head came)
+ */
+void core__drops(struct core *t, __u64 drops[TCPC_NR_DROPS]);
 
 /* what was delivered, and what the BPF side counted lost or skipped */
 void core__stats(struct core *t, struct tcpc_stats *st);

@@ -179,6 +179,7 @@ size_t head_codec__encode(struct head_codec *hc, const struct tcpc_conn *rec, __
 	p = put(p, rec->flags ^ HEAD_FLAGS);
 	p = put_u32(p, rec->fin_seq);
 	p = put_u32(p, rec->peer_fin_seq);
+	p = put_u32(p, rec->tw_expires);
 	/* our FIN acknowledges up to the peer's, the peer's ours + 1: mostly */
 	p = put_diff(p, (__s32)(rec->fin_ack - rec->peer_fin_seq));
 	p = put_diff(p, (__s32)(rec->peer_fin_ack - rec->fin_seq - 1));
@@ -242,6 +243,7 @@ void head_codec__decode(const struct head_codec *hc, const __u8 *buf, struct tcp
 	rec->flags = v ^ HEAD_FLAGS;
 	p = get_u32(p, &rec->fin_seq);
 	p = get_u32(p, &rec->peer_fin_seq);
+	p = get_u32(p, &rec->tw_expires);
 	p = get_diff(p, &d);
 	rec->fin_ack = rec->peer_fin_seq + (__u32)d;
 	p = get_diff(p, &d);

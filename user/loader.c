@@ -94,6 +94,18 @@ static __u32 ringbuf__batch(__u32 size, int ncpus)
 	return share < TCPC_WAKEUP_BYTES ? share : TCPC_WAKEUP_BYTES;
 }
 
+/*
+ * Can timewait sockets be followed without an entry (bpf/timewait_noentry.bpf.h)? Only where
+ * records are sent and nothing asks the kernel about a timewait socket: --hist counts the
+ * TIME_WAIT dwell there, -p and --cgroup keep there the verdict its full socket had, and
+ * the walks of --stuck and top read their ages from the entries.
+ */
+static bool tw_entry__needed(const struct tcpc_opts *opts, bool emit_records)
+{
+	return opts->tw_entry_always || !emit_records || opts->hist || opts->pid ||
+	       opts->cgroup_id || opts->stuck || opts->top;
+}
+
 static int configure(struct loader *l, const struct tcpc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
@@ -133,8 +145,13 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	 */
 	skel->rodata->ringbuf_batch = ringbuf__batch(opts->ringbuf_size, libbpf_num_possible_cpus());
 	l->max_tw = opts->max_tw ? opts->max_tw : tw_buckets();
-	bpf_map__set_max_entries(skel->maps.tws, l->max_tw);
-	l->tw_upfront = tw_alloc__upfront(opts->tw_alloc, l->max_tw);
+	l->tw_entryless = !tw_entry__needed(opts, skel->rodata->emit_records);
+	skel->rodata->tw_entryless = l->tw_entryless;
+	/* without entries the map is never used: one entry, taking no memory until then */
+	bpf_map__set_max_entries(skel->maps.tws, l->tw_entryless ? 1 : l->max_tw);
+	if (!l->tw_entryless)
+		bpf_map__set_max_entries(skel->maps.tw_ends_lost, 1);
+	l->tw_upfront = !l->tw_entryless && tw_alloc__upfront(opts->tw_alloc, l->max_tw);
 	if (l->tw_upfront) {
 		bpf_map__set_map_flags(skel->maps.tws,
 				       bpf_map__map_flags(skel->maps.tws) & ~BPF_F_NO_PREALLOC);
@@ -261,7 +278,7 @@ int loader__open(struct loader *l, const struct tcpc_opts *opts, ring_buffer_sam
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
 	if (!l->rb)
 		return fail("opening the ring buffer", -errno);
-	l->tw_heads = tw_join__new();
+	l->tw_heads = tw_join__new(l->tw_entryless);
 	if (!l->tw_heads)
 		return fail("allocating", -ENOMEM);
 	return 0;
@@ -417,13 +434,42 @@ static bool went_unseen(struct tcpc_closing *c, __u8 mark)
 	return true;
 }
 
+struct unseen_to {
+	ring_buffer_sample_fn fn;
+	void *ctx;
+};
+
+static void unseen__deliver(void *ctx, const struct tcpc_conn *rec)
+{
+	struct unseen_to *to = ctx;
+
+	to->fn(to->ctx, (void *)rec, sizeof(*rec));
+}
+
 int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx,
 			 int *timewait)
 {
 	int n = conns__flush(l, went_unseen, mark, fn, ctx);
+	struct unseen_to to = { fn, ctx };
 
-	*timewait = tws__flush_unseen(l, mark, fn, ctx);
-	return n + *timewait;
+	if (!l->tw_entryless) {
+		*timewait = tws__flush_unseen(l, mark, fn, ctx);
+		return n + *timewait;
+	}
+	/* the heads are all there is of them: forgotten as they are sent */
+	*timewait = 0;
+	return n + tw_join__unmarked(l->tw_heads, mark, unseen__deliver, &to);
+}
+
+long loader__forget_lost_ends(struct loader *l)
+{
+	struct tcpc_tw_found f;
+	long n = 0;
+
+	while (!bpf_map__lookup_and_delete_elem(l->skel->maps.tw_ends_lost, NULL, 0, &f,
+						sizeof(f), 0))
+		n += tw_join__forget_found(l->tw_heads, &f);
+	return n;
 }
 
 bool loader__tw_followed(struct loader *l, __u64 tw)
@@ -467,8 +513,16 @@ void loader__drops(struct loader *l, __u64 drops[TCPC_NR_DROPS])
 
 __u64 loader__tw_live(struct loader *l, __u64 *bytes)
 {
-	__s64 *vals = calloc(l->ncpus, sizeof(__s64)), sum = 0;
+	__s64 *vals, sum = 0;
 	__u32 zero = 0;
+
+	/* no kernel memory: their heads here are what is kept of them */
+	if (l->tw_entryless) {
+		if (bytes)
+			*bytes = 0;
+		return tw_join__count(l->tw_heads);
+	}
+	vals = calloc(l->ncpus, sizeof(__s64));
 
 	if (vals && !bpf_map__lookup_elem(l->skel->maps.tw_live, &zero, sizeof(zero), vals,
 					  l->ncpus * sizeof(__s64), 0))

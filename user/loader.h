@@ -21,6 +21,7 @@ struct loader {
 	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
 	unsigned long max_tw;		/* timewait sockets followed at once (--max-tw, or as
 					 * many as tcp_max_tw_buckets) */
+	bool tw_entryless;		/* timewait sockets followed without entries in 'tws' */
 	bool tw_upfront;		/* 'tws' preallocated (--tw-alloc) */
 	__u64 tw_table_bytes;		/* then: its kernel memory, all taken at load */
 	struct tw_join *tw_heads;	/* the heads of the records they carry on (tw_join.h) */
@@ -53,6 +54,13 @@ int loader__flush_awaiting(struct loader *l, ring_buffer_sample_fn fn, void *ctx
  */
 int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx,
 			 int *timewait);
+
+/*
+ * Without timewait entries: forget the heads of the sockets whose end the ring buffer had no
+ * room for (the BPF side named them in 'tw_ends_lost'). How many it forgot: records lost
+ * (a socket without a head lost its head too, counted then).
+ */
+long loader__forget_lost_ends(struct loader *l);
 
 /* is the timewait socket tw followed now (an entry in 'tws')? */
 bool loader__tw_followed(struct loader *l, __u64 tw);

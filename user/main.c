@@ -148,13 +148,14 @@ static int drop_privileges(const char *user)
 }
 
 /* what --metrics shows besides the records: loss counts, and sockets per state now */
-static void metrics_refresh(struct metrics *m, struct loader *l, const struct tcpc_opts *opts)
+static void metrics_refresh(struct metrics *m, struct core *t, const struct tcpc_opts *opts)
 {
 	__u64 drops[TCPC_NR_DROPS], gauges[TCPC_NR_STATES];
+	struct loader *l = &t->loader;
 	static int warned;
 	int err;
 
-	loader__drops(l, drops);
+	core__drops(t, drops);
 	metrics__set_drops(m, drops);
 	err = walk__sockets(l, opts->netns_path, TCPC_ITER_GAUGES, gauges, NULL);
 	if (!err || (err == -ENOENT && opts->netns_path)) {
@@ -298,7 +299,7 @@ int main(int argc, char **argv)
 	err = 0;
 
 	if (opts.metrics)
-		metrics_refresh(&metrics, &t.loader, &opts);
+		metrics_refresh(&metrics, &t, &opts);
 	if (opts.user) {
 		err = drop_privileges(opts.user);
 		if (err)
@@ -326,7 +327,7 @@ int main(int argc, char **argv)
 		if (deadline && clock__now_s() >= deadline)
 			break;
 		if (opts.metrics && clock__now_s() >= next_metrics) {
-			metrics_refresh(&metrics, &t.loader, &opts);
+			metrics_refresh(&metrics, &t, &opts);
 			next_metrics = clock__now_s() + 1;
 		}
 		/* once a second, as the gauges: no walk at all without --port-pressure */

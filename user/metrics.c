@@ -100,7 +100,7 @@ static void family(FILE *f, bool om, const char *name, const char *type, const c
 static const char *const drop_names[TCPC_NR_DROPS] = {
 	[TCPC_DROP_RINGBUF] = "ringbuf", [TCPC_DROP_TW_MAP] = "tw_map",
 	[TCPC_DROP_KA_MAP] = "ka_map", [TCPC_DROP_UNSEEN] = "unseen",
-	[TCPC_DROP_STATES_LOST] = "states_lost",
+	[TCPC_DROP_STATES_LOST] = "states_lost", [TCPC_DROP_TW_SEEN] = "tw_rearm",
 };
 
 /* a tuple's labels: addresses as inet_ntop writes them, nothing to escape */
@@ -180,7 +180,7 @@ char *metrics__render(struct metrics *m, bool om, size_t *len)
 			record__tw_end_name(e), (unsigned long long)m->tw_ends[e]);
 
 	family(f, om, "tcpclose_events_lost_total", "counter",
-	       "Records lost (ring buffer full), connections not followed (map full), or whose end went unseen (sent partial).");
+	       "Records lost (ring buffer full), connections not followed (map full), whose end went unseen (sent partial), or whose 2MSL restart may be missing (tw_rearm).");
 	for (int d = 0; d < TCPC_NR_DROPS; d++)
 		if (drop_names[d])
 			fprintf(f, "tcpclose_events_lost_total{reason=\"%s\"} %llu\n",

@@ -157,6 +157,12 @@ void sink__print_lost(const struct tcpc_stats *st)
 		(unsigned long long)st->drops[TCPC_DROP_KA_MAP], (unsigned long long)st->join_lost,
 		(unsigned long long)st->state_missed, (unsigned long long)st->tw_live,
 		st->tw_bytes / 1048576.0, st->tw_head_bytes / 1048576.0);
+	if (st->drops[TCPC_DROP_TW_SEEN])
+		fprintf(stderr, "; %llu timewait re-arms lost (ring buffer full: their records may lack a restart)",
+			(unsigned long long)st->drops[TCPC_DROP_TW_SEEN]);
+	if (st->tw_unfollowed)
+		fprintf(stderr, "; %llu timewait sockets ended that were not followed",
+			(unsigned long long)st->tw_unfollowed);
 	/* the output closed or stalled: what never reached it */
 	if (st->unwritten || st->unwritten_other)
 		fprintf(stderr, "; not written (output closed or stalled): %llu records, %llu other lines",

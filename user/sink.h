@@ -18,7 +18,11 @@ struct tcpc_stats {
 	__u64 tw_bytes;			/* and the kernel memory they take, roughly */
 	__u64 tw_heads;			/* their records' heads, kept here */
 	__u64 tw_head_bytes;		/* and the memory those take */
-	__u64 join_lost;		/* records lost here: no memory to keep a head */
+	__u64 join_lost;		/* records lost here: no memory to keep a head, or (without
+					 * timewait entries) a head whose end never came */
+	__u64 tw_unfollowed;		/* without timewait entries: ends of timewait sockets not
+					 * followed (made before tcpclose and not found at start,
+					 * or their head lost and counted then) */
 	__u64 unwritten;		/* records delivered to the sink it could not write */
 	__u64 unwritten_other;		/* and other lines: transitions, reports, stuck */
 };

@@ -325,6 +325,8 @@ static void json_summary(struct sink *s, const struct tcpc_stats *st)
 	jw__uint(&w, "tw_heads", st->tw_heads);
 	jw__uint(&w, "tw_head_bytes", st->tw_head_bytes);
 	jw__uint(&w, "join_lost", st->join_lost);
+	jw__uint(&w, "tw_unfollowed", st->tw_unfollowed);
+	jw__uint(&w, "tw_rearm", st->drops[TCPC_DROP_TW_SEEN]);
 	jw__uint(&w, "unwritten", st->unwritten);
 	jw__uint(&w, "unwritten_other", st->unwritten_other);
 	jw__close(&w, '}');

@@ -44,14 +44,33 @@ struct tw_early {
 #define EARLY_MAX 1024
 
 /*
- * A head kept: its socket's address (never 0), which of that socket's heads it is, and its
- * encoding (head_codec.h), in a slot of its length
+ * A head kept: its socket's address (never 0), which of that socket's heads it is, its
+ * ports (whose it is, to the events of a socket without an entry: the address may be
+ * another socket's by then), the last walk that found its socket, and its encoding
+ * (head_codec.h), in a slot of its length
  */
 struct head {
 	__u64 tw;
 	__u32 serial;
+	__u16 sport, dport;
+	__u8 mark;
 	__u8 code[];
 } __attribute__((packed));
+
+/*
+ * Without entries: the events of sockets whose head has not come (yet): kept while their
+ * head may still come, a few microseconds behind in the ring buffer; an event older than
+ * EARLY_SEEN_NS than the newest is of a socket not followed (made before tcpclose started
+ * and not found by the walk, or its head lost), and is counted and forgotten.
+ */
+#define EARLY_SEEN_MAX 1024
+#define EARLY_SEEN_NS 1000000000ULL
+
+/*
+ * Without entries: heads displaced from the table by a new socket's at their address before
+ * their own socket's end came (it ended on another CPU meanwhile). A few at most.
+ */
+#define DISPLACED_MAX 1024
 
 _Static_assert(sizeof(struct head) + HEAD_CODEC_MAX <= SLOTS_MAX, "a head fits a slot");
 
@@ -80,25 +99,24 @@ struct tw_join {
 	struct head_codec codec;
 	struct tw_early early[EARLY_MAX];
 	int nearly;
+	struct tcpc_tw_seen early_seen[EARLY_SEEN_MAX];
+	int nearly_seen;
+	bool bare;		/* timewait sockets followed without entries */
+	__u64 now;		/* as tw_join__tick() said last */
+	__u32 displaced[DISPLACED_MAX];
+	int ndisplaced;
+	struct tw_join_stats stats;
 };
 
-struct tw_join *tw_join__new(void)
+struct tw_join *tw_join__new(bool bare)
 {
 	struct tw_join *j = calloc(1, sizeof(struct tw_join));
 
-	if (j)
-		head_codec__init(&j->codec);
-	return j;
-}
-
-void tw_join__free(struct tw_join *j)
-{
 	if (!j)
-		return;
-	free(j->rows);
-	slots__release(&j->heads);
-	head_codec__free(&j->codec);
-	free(j);
+		return NULL;
+	head_codec__init(&j->codec);
+	j->bare = bare;
+	return j;
 }
 
 static struct head *head__at(const struct tw_join *j, __u32 ref)
@@ -217,29 +235,60 @@ static void head__free(struct tw_join *j, __u32 ref)
 	slots__free(&j->heads, ref);
 }
 
-/* keep rec, encoded, as the head of its socket (rec->tw_sock), over any there */
-static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
+void tw_join__free(struct tw_join *j)
+{
+	if (!j)
+		return;
+	free(j->rows);
+	for (int i = 0; i < j->ndisplaced; i++)
+		head__free(j, j->displaced[i]);
+	slots__release(&j->heads);
+	head_codec__free(&j->codec);
+	free(j);
+}
+
+/* rec, encoded, as a new head of its socket (rec->tw_sock): its slot, or 0 without memory */
+static __u32 head__new(struct tw_join *j, const struct tcpc_conn *rec)
 {
 	__u8 buf[HEAD_CODEC_MAX];
 	struct head *head;
-	size_t len, at;
+	size_t len;
+	__u32 ref;
+
+	len = head_codec__encode(&j->codec, rec, buf);
+	if (!len || !(ref = slots__alloc(&j->heads, sizeof(*head) + len))) {
+		if (len)
+			head_codec__release(&j->codec, buf);
+		return 0;
+	}
+	head = head__at(j, ref);
+	head->tw = rec->tw_sock;
+	head->serial = j->serial++;
+	head->sport = rec->sport;
+	head->dport = rec->dport;
+	head->mark = 0;
+	memcpy(head->code, buf, len);
+	return ref;
+}
+
+/* keep rec, encoded, as the head of its socket (rec->tw_sock), over any there */
+static int join__put(struct tw_join *j, const struct tcpc_conn *rec)
+{
+	struct head *head;
+	size_t at;
 	__u32 ref;
 
 	/* at most three quarters full: probes stay short (a head replaced may grow it early) */
 	if ((j->n + 1) * 4 > j->cap * 3 && join__grow(j))
 		return -ENOMEM;
 	at = slot__find(j, rec->tw_sock);
-	len = head_codec__encode(&j->codec, rec, buf);
-	if (!len || !(ref = slots__alloc(&j->heads, sizeof(*head) + len))) {
-		if (len)
-			head_codec__release(&j->codec, buf);
+	ref = head__new(j, rec);
+	if (!ref)
 		return -ENOMEM;
-	}
 	head = head__at(j, ref);
-	head->tw = rec->tw_sock;
-	head->serial = j->serial++;
-	memcpy(head->code, buf, len);
 	if (j->rows[at].ref) {
+		/* the same socket's head, brought up to date: what the last walk said holds */
+		head->mark = head__at(j, j->rows[at].ref)->mark;
 		head__free(j, j->rows[at].ref);
 		j->rows[at].ref = ref;
 		return 0;
@@ -259,14 +308,13 @@ static void join__read(const struct tw_join *j, size_t i, struct tcpc_conn *rec)
 }
 
 /*
- * Forget the head in row i; the rows after it that probed past it move back (no tombstones),
- * and the table may shrink: every row may move, the callers are done with theirs.
+ * Empty row i, whose head the caller has freed or kept elsewhere; the rows after it that
+ * probed past it move back (no tombstones)
  */
-static void join__del(struct tw_join *j, size_t i)
+static void row__take(struct tw_join *j, size_t i)
 {
 	size_t k, home;
 
-	head__free(j, j->rows[i].ref);
 	j->rows[i].ref = 0;
 	j->n--;
 	for (k = (i + 1) & (j->cap - 1); j->rows[k].ref; k = (k + 1) & (j->cap - 1)) {
@@ -279,6 +327,16 @@ static void join__del(struct tw_join *j, size_t i)
 		j->rows[k].ref = 0;
 		i = k;
 	}
+}
+
+/*
+ * Forget the head in row i; the table may shrink: every row may move, the callers are done
+ * with theirs.
+ */
+static void join__del(struct tw_join *j, size_t i)
+{
+	head__free(j, j->rows[i].ref);
+	row__take(j, i);
 	join__shrink(j);
 }
 
@@ -432,12 +490,230 @@ static int join__event(struct tw_join *j, const struct tcpc_tw_event *ev, struct
 	return 1;
 }
 
+/* the peer's FIN in the timewait socket, if the record has none yet: rcv_nxt was its end */
+static void rec__peer_fin(struct tcpc_conn *r, const struct tcpc_tw_seen *ev)
+{
+	if (r->flags & TCPC_F_PEER_FIN)
+		return;
+	r->peer_fin_seq = ev->rcv_nxt - 1;
+	r->peer_fin_ack = ev->snd_nxt;
+	r->flags |= TCPC_F_PEER_FIN;
+}
+
+/*
+ * Bring r up to date with what its socket showed, as timewait__settle() an entry: an orphaned
+ * FIN_WAIT2 become TIME_WAIT when 2MSL was armed, or a TIME_WAIT whose 2MSL restarted
+ * since last seen (the resends in between, if several, count as one). Not where every
+ * re-arm is seen (TCPC_TWF_EXACT): each came as a re-arm, and a deadline a little later than
+ * noted then is the tick the kernel read after, no restart.
+ */
+static void rec__settle(struct tcpc_conn *r, const struct tcpc_tw_seen *ev)
+{
+	if (ev->substate != TCP_TIME_WAIT)
+		return;
+	rec__peer_fin(r, ev);
+	if (r->state == TCP_FIN_WAIT2) {
+		rec__enter(r, TCP_TIME_WAIT, ev->armed_ns);
+		r->tw_expires = ev->expires;
+	} else if (!(ev->flags & TCPC_TWF_EXACT) && (__s32)(ev->expires - r->tw_expires) > 0) {
+		rec__restarted(r, ev->armed_ns);
+		r->tw_expires = ev->expires;
+	}
+}
+
+/* a peer FIN re-armed the timer at ev->ns: TIME_WAIT begins, or 2MSL restarts */
+static void rec__rearmed(struct tcpc_conn *r, const struct tcpc_tw_seen *ev)
+{
+	rec__peer_fin(r, ev);
+	if (r->state == TCP_FIN_WAIT2)
+		rec__enter(r, TCP_TIME_WAIT, ev->ns);
+	else
+		rec__restarted(r, ev->ns);
+	r->tw_expires = ev->expires;
+}
+
+/*
+ * Apply ev to the record r it belongs to; 1 if that made it whole, into *out, as the entry's
+ * end made it (timewait__finish(), tw_join__complete()).
+ */
+static int rec__seen(struct tcpc_conn *r, const struct tcpc_tw_seen *ev, struct tcpc_conn *out)
+{
+	struct tcpc_tw_event end = { .type = TCPC_EV_TW_END };
+
+	switch (ev->what) {
+	case TCPC_TW_SEEN_MOVED:
+		if (ev->expires != r->tw_expires)
+			rec__settle(r, ev);
+		return 0;
+	case TCPC_TW_SEEN_REARM:
+		rec__rearmed(r, ev);
+		return 0;
+	case TCPC_TW_SEEN_END:
+		rec__settle(r, ev);
+		end.state = r->state;
+		end.tw_end = ev->tw_end;
+		end.flags = ev->flags & (TCPC_TWF_RST_SENT | TCPC_TWF_RST_SYN);
+		end.tw = ev->tw;
+		end.ns = ev->ns;
+		end.enter_ns = r->enter_ns;
+		tw_join__complete(r, &end, out);
+		return 1;
+	default:
+		rec__settle(r, ev);
+		return 0;
+	}
+}
+
+static bool head__is(const struct head *head, __u64 tw, __u16 sport, __u16 dport)
+{
+	return head->tw == tw && head->sport == sport && head->dport == dport;
+}
+
+/* the displaced head of tw with these ports: its index in j->displaced, or -1 */
+static int displaced__find(const struct tw_join *j, __u64 tw, __u16 sport, __u16 dport)
+{
+	for (int i = 0; i < j->ndisplaced; i++)
+		if (head__is(head__at(j, j->displaced[i]), tw, sport, dport))
+			return i;
+	return -1;
+}
+
+static void displaced__del(struct tw_join *j, int i)
+{
+	j->displaced[i] = j->displaced[--j->ndisplaced];
+}
+
+/* move the head in row i out of the table, its socket's end still to come */
+static void join__displace(struct tw_join *j, size_t i)
+{
+	__u32 ref = j->rows[i].ref;
+
+	if (j->ndisplaced == DISPLACED_MAX) {
+		/* the oldest: its end was lost, most likely */
+		head__free(j, j->displaced[0]);
+		displaced__del(j, 0);
+		j->stats.lost++;
+	}
+	j->displaced[j->ndisplaced++] = ref;
+	row__take(j, i);
+}
+
+/* forget the early events older than EARLY_SEEN_NS before now: their heads never came */
+static void early_seen__expire(struct tw_join *j, __u64 now)
+{
+	int k = 0;
+
+	for (int i = 0; i < j->nearly_seen; i++) {
+		if (j->early_seen[i].ns + EARLY_SEEN_NS < now) {
+			j->stats.no_head++;
+			continue;
+		}
+		j->early_seen[k++] = j->early_seen[i];
+	}
+	j->nearly_seen = k;
+}
+
+/* an event of a socket whose head is not here: kept for a while, in the order it came */
+static int early_seen__add(struct tw_join *j, const struct tcpc_tw_seen *ev)
+{
+	if (j->nearly_seen == EARLY_SEEN_MAX)
+		early_seen__expire(j, j->now);
+	if (j->nearly_seen == EARLY_SEEN_MAX) {
+		j->stats.no_head++;
+		return 0;
+	}
+	j->early_seen[j->nearly_seen++] = *ev;
+	return 0;
+}
+
+/*
+ * A head without entries: a socket made killed before its head came has its events early;
+ * the start-up walk's partial head of a socket the claim sent one for too (either first)
+ * is the lesser, and a head already here for another socket at the address is displaced.
+ */
+static int join__head_seen(struct tw_join *j, const struct tcpc_conn *head, struct tcpc_conn *out)
+{
+	struct tcpc_conn rec = *head;
+	long at = join__get(j, head->tw_sock);
+	int k = 0, done = 0;
+
+	if (at >= 0) {
+		const struct head *was = head__at(j, j->rows[at].ref);
+
+		if (head__is(was, head->tw_sock, head->sport, head->dport)) {
+			struct tcpc_conn kept;
+
+			join__read(j, at, &kept);
+			if ((head->flags & TCPC_F_PARTIAL) && !(kept.flags & TCPC_F_PARTIAL))
+				return 0;
+			if (!(head->flags & TCPC_F_PARTIAL) && !(kept.flags & TCPC_F_PARTIAL))
+				join__displace(j, at);	/* a new connection of the same ports */
+		} else {
+			join__displace(j, at);
+		}
+	}
+	/* its events that came first, in their order */
+	for (int i = 0; i < j->nearly_seen; i++) {
+		const struct tcpc_tw_seen *ev = &j->early_seen[i];
+
+		if (done || ev->tw != head->tw_sock || ev->sport != head->sport ||
+		    ev->dport != head->dport) {
+			j->early_seen[k++] = *ev;
+			continue;
+		}
+		done = rec__seen(&rec, ev, out);
+	}
+	j->nearly_seen = k;
+	if (done)
+		return 1;
+	return join__put(j, &rec);
+}
+
+static int join__seen(struct tw_join *j, const struct tcpc_tw_seen *ev, struct tcpc_conn *out)
+{
+	long at = join__get(j, ev->tw);
+	struct tcpc_conn rec;
+	int d, n;
+
+	if (at >= 0 && head__is(head__at(j, j->rows[at].ref), ev->tw, ev->sport, ev->dport)) {
+		join__read(j, at, &rec);
+		n = rec__seen(&rec, ev, out);
+		if (n) {
+			join__del(j, at);
+			return n;
+		}
+		return join__put(j, &rec);
+	}
+	d = displaced__find(j, ev->tw, ev->sport, ev->dport);
+	if (d < 0)
+		return early_seen__add(j, ev);
+	head_codec__decode(&j->codec, head__at(j, j->displaced[d])->code, &rec);
+	rec.tw_sock = ev->tw;
+	n = rec__seen(&rec, ev, out);
+	if (n) {
+		head__free(j, j->displaced[d]);
+		displaced__del(j, d);
+	} else {
+		/* brought up to date where it is: in the table, it would displace another */
+		__u32 ref = head__new(j, &rec);
+
+		if (!ref)
+			return -ENOMEM;
+		head__at(j, ref)->mark = head__at(j, j->displaced[d])->mark;
+		head__free(j, j->displaced[d]);
+		j->displaced[d] = ref;
+	}
+	return n;
+}
+
 int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out)
 {
 	__u8 type = *(const __u8 *)ev;
 
 	if (type == TCPC_EV_CLOSE)
-		return join__head(j, ev, out);
+		return j->bare ? join__head_seen(j, ev, out) : join__head(j, ev, out);
+	if (type == TCPC_EV_TW_SEEN)
+		return join__seen(j, ev, out);
 	return join__event(j, ev, out);
 }
 
@@ -481,8 +757,119 @@ void tw_join__forget(struct tw_join *j, const struct tw_join_ref *ref)
 
 size_t tw_join__count(const struct tw_join *j)
 {
-	return j->n;
+	return j->n + j->ndisplaced;
 }
+
+void tw_join__tick(struct tw_join *j, __u64 now)
+{
+	j->now = now;
+	if (j->nearly_seen)
+		early_seen__expire(j, now);
+}
+
+void tw_join__stats(const struct tw_join *j, struct tw_join_stats *st)
+{
+	*st = j->stats;
+}
+
+/* the head named by ref, in row 'row' of the table or (row -1) displaced */
+typedef void (*head_fn)(struct tw_join *j, __u32 ref, long row, void *ctx);
+
+/* fn on every head kept; fn may forget the one it is given, and only that one */
+static void join__each(struct tw_join *j, head_fn fn, void *ctx)
+{
+	struct tw_join_ref *refs;
+	long n = tw_join__heads(j, &refs);
+
+	/* by reference, not row: forgetting one moves rows */
+	for (long i = 0; i < n; i++) {
+		long at = join__get(j, refs[i].tw);
+
+		if (at >= 0)
+			fn(j, j->rows[at].ref, at, ctx);
+	}
+	free(refs);
+	for (int i = j->ndisplaced - 1; i >= 0; i--)
+		fn(j, j->displaced[i], -1 - i, ctx);
+}
+
+void tw_join__mark(struct tw_join *j, const struct tcpc_tw_found *f, __u8 mark)
+{
+	long at = join__get(j, f->tw);
+	int d;
+
+	if (at >= 0 && head__is(head__at(j, j->rows[at].ref), f->tw, f->sport, f->dport)) {
+		head__at(j, j->rows[at].ref)->mark = mark;
+		return;
+	}
+	d = displaced__find(j, f->tw, f->sport, f->dport);
+	if (d >= 0)
+		head__at(j, j->displaced[d])->mark = mark;
+}
+
+bool tw_join__forget_found(struct tw_join *j, const struct tcpc_tw_found *f)
+{
+	long at = join__get(j, f->tw);
+	int d;
+
+	if (at >= 0 && head__is(head__at(j, j->rows[at].ref), f->tw, f->sport, f->dport)) {
+		join__del(j, at);
+		return true;
+	}
+	d = displaced__find(j, f->tw, f->sport, f->dport);
+	if (d < 0)
+		return false;
+	head__free(j, j->displaced[d]);
+	displaced__del(j, d);
+	return true;
+}
+
+struct unmarked {
+	__u8 mark;
+	tw_join_record_fn fn;
+	void *ctx;
+	long n;
+};
+
+static void head__forget(struct tw_join *j, long row)
+{
+	if (row >= 0) {
+		join__del(j, row);
+	} else {
+		head__free(j, j->displaced[-1 - row]);
+		displaced__del(j, -1 - row);
+	}
+}
+
+static void unmarked__one(struct tw_join *j, __u32 ref, long row, void *ctx)
+{
+	struct unmarked *u = ctx;
+	const struct head *head = head__at(j, ref);
+	struct tcpc_tw_event end = { .type = TCPC_EV_TW_END, .flags = TCPC_TWF_END_UNSEEN };
+	struct tcpc_conn rec, whole;
+
+	if (head->mark == u->mark)
+		return;
+	head_codec__decode(&j->codec, head->code, &rec);
+	rec.tw_sock = head->tw;
+	/* as far as seen: its last state closed at the moment it began */
+	end.tw = head->tw;
+	end.state = rec.state;
+	end.ns = end.enter_ns = rec.enter_ns;
+	tw_join__complete(&rec, &end, &whole);
+	u->fn(u->ctx, &whole);
+	head__forget(j, row);
+	u->n++;
+}
+
+long tw_join__unmarked(struct tw_join *j, __u8 mark, tw_join_record_fn fn, void *ctx)
+{
+	struct unmarked u = { .mark = mark, .fn = fn, .ctx = ctx };
+
+	join__each(j, unmarked__one, &u);
+	return u.n;
+}
+
 
 size_t tw_join__bytes(const struct tw_join *j)
 {

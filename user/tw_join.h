@@ -9,6 +9,11 @@
  * killed within microseconds of being made may reach the ring buffer before its head: kept
  * until the head comes. Heads are kept encoded (head_codec.h), each in a slot of its length
  * (slots.h) named by 4 bytes in the table: about 70 bytes each, with the table's share.
+ *
+ * Without entries (bpf/timewait_noentry.bpf.h), the kernel keeps nothing of the socket: its
+ * events (struct tcpc_tw_seen) say what the socket showed, and this settles the record as
+ * the kernel settles an entry. They name the socket by its address and ports: a head whose
+ * address a new socket's head takes before its own end came is kept aside until it does.
  */
 #ifndef __TW_JOIN_H
 #define __TW_JOIN_H
@@ -20,12 +25,13 @@
 
 struct tw_join;
 
-struct tw_join *tw_join__new(void);
+/* bare: the timewait sockets are followed without entries */
+struct tw_join *tw_join__new(bool bare);
 void tw_join__free(struct tw_join *j);
 
 /*
- * Take an event of the ring buffer: a head (struct tcpc_conn with TCPC_F_TW_HEAD), or a
- * struct tcpc_tw_event. Returns 1 with a whole record in *out, 0 if none is whole yet, or
+ * Take an event of the ring buffer: a head (struct tcpc_conn with TCPC_F_TW_HEAD), a
+ * struct tcpc_tw_event, or without entries a struct tcpc_tw_seen. Returns 1 with a whole record in *out, 0 if none is whole yet, or
  * -ENOMEM (the head or event is then lost).
  */
 int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out);
@@ -48,6 +54,33 @@ void tw_join__forget(struct tw_join *j, const struct tw_join_ref *ref);
 /* heads kept now, and the bytes they take */
 size_t tw_join__count(const struct tw_join *j);
 size_t tw_join__bytes(const struct tw_join *j);
+
+/* what was not joined, without entries */
+struct tw_join_stats {
+	__u64 no_head;		/* events of sockets with no head (not followed, or the head
+				 * lost and counted then) */
+	__u64 lost;		/* heads given up on, their end never seen: counted as lost */
+};
+
+void tw_join__stats(const struct tw_join *j, struct tw_join_stats *st);
+
+/* the clock now: events kept for a head that has not come are forgotten after a second */
+void tw_join__tick(struct tw_join *j, __u64 now);
+
+/* a timewait socket a walk found: the head it has, if any, is marked with mark */
+void tw_join__mark(struct tw_join *j, const struct tcpc_tw_found *f, __u8 mark);
+
+/* forget the head of the socket f names, if there is one: its end will not come */
+bool tw_join__forget_found(struct tw_join *j, const struct tcpc_tw_found *f);
+
+typedef void (*tw_join_record_fn)(void *ctx, const struct tcpc_conn *rec);
+
+/*
+ * The heads kept that the walk which marked with mark did not find: their sockets went away
+ * unseen. Each is made whole as far as seen (TCPC_F_END_UNSEEN, its last state closed at the
+ * moment it began), given to fn, and forgotten. How many.
+ */
+long tw_join__unmarked(struct tw_join *j, __u8 mark, tw_join_record_fn fn, void *ctx);
 
 /* complete head with the end ev, as the BPF side would have: into *out */
 void tw_join__complete(const struct tcpc_conn *head, const struct tcpc_tw_event *ev,

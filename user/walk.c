@@ -241,6 +241,18 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode 
 
 int walk__mark(struct loader *l, const char *netns_path, __u8 mark)
 {
+	struct walk_out out = {};
+	const struct tcpc_tw_found *f;
+	int err;
+
 	l->skel->bss->iter_mark = mark;
-	return walk__sockets(l, netns_path, TCPC_ITER_MARK, NULL, NULL);
+	if (!l->tw_entryless)
+		return walk__sockets(l, netns_path, TCPC_ITER_MARK, NULL, NULL);
+	/* the timewait sockets have no entry to mark: their heads here are marked */
+	err = walk__sockets(l, netns_path, TCPC_ITER_MARK, NULL, &out);
+	f = (const void *)out.buf;
+	for (size_t i = 0; i < out.len / sizeof(*f); i++)
+		tw_join__mark(l->tw_heads, &f[i], mark);
+	free(out.buf);
+	return err;
 }

@@ -28,7 +28,10 @@ struct walk_out {
 int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode mode,
 		  __u64 gauges[TCPC_NR_STATES], struct walk_out *out);
 
-/* a TCPC_ITER_MARK walk: every followed socket that is still there gets walk_mark = mark */
+/*
+ * a TCPC_ITER_MARK walk: every followed socket that is still there gets walk_mark = mark in
+ * its entry, or without entries its head (tw_join__mark())
+ */
 int walk__mark(struct loader *l, const char *netns_path, __u8 mark);
 
 #endif /* __WALK_H */

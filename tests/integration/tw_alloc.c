@@ -3,7 +3,8 @@
  * tw_alloc: --tw-alloc chooses whether the timewait map is taken at start, and the start-up
  * line says which. Judged by the map the tracer loaded (BPF_F_NO_PREALLOC, and its memory
  * as the kernel counts it in fdinfo), not by what tcpclose prints. auto takes it at start up
- * to 262144 entries, on demand above.
+ * to 262144 entries, on demand above. Where no timewait socket needs an entry (records
+ * only, by default; --tw-entry always asks for them), the map has room for one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,18 @@ static unsigned long long tw_alloc__memlock(int fd)
 	return memlock;
 }
 
-static void tw_alloc__run(const char *max_tw, const char *mode, bool upfront)
+enum tw_alloc_want {
+	TW_ALLOC_ONDEMAND,
+	TW_ALLOC_UPFRONT,
+	TW_ALLOC_NONE,		/* no entries: the map unused */
+};
+
+static void tw_alloc__run(const char *max_tw, const char *mode, enum tw_alloc_want want)
 {
-	const char *const args[] = { "--max-tw", max_tw, "--tw-alloc", mode, NULL };
+	const char *const args[] = { "--max-tw", max_tw, "--tw-alloc", mode,
+				     want == TW_ALLOC_NONE ? NULL : "--tw-entry", "always", NULL };
 	unsigned long n = strtoul(max_tw, NULL, 10);
+	bool upfront = want == TW_ALLOC_UPFRONT;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	unsigned long long memlock;
@@ -46,13 +55,22 @@ static void tw_alloc__run(const char *max_tw, const char *mode, bool upfront)
 	char *err = NULL;
 	int fd = -1;
 
-	test__log("--max-tw %s --tw-alloc %s", max_tw, mode);
+	test__log("--max-tw %s --tw-alloc %s%s", max_tw, mode,
+		  want == TW_ALLOC_NONE ? "" : " --tw-entry always");
 	if (!ASSERT_OK(tracer__start(&t, NULL, args), "start tracer"))
 		goto out;
 	fd = tracer__map(&t, "tws");
 	if (!ASSERT_GE(fd, 0, "its tws map") ||
 	    !ASSERT_OK(bpf_obj_get_info_by_fd(fd, &info, &len), "the map's info"))
 		goto out;
+	if (want == TW_ALLOC_NONE) {
+		ASSERT_EQ(info.max_entries, 1, "no entries: room for one");
+		ASSERT_TRUE(info.map_flags & BPF_F_NO_PREALLOC, "and none taken");
+		err = tracer__stderr(&t);
+		ASSERT_NOT_NULL(strstr(err ?: "", "timewait sockets followed with no kernel memory"),
+				"the start-up line says so");
+		goto out;
+	}
 	ASSERT_EQ(info.max_entries, n, "as many entries as --max-tw");
 	ASSERT_EQ(!(info.map_flags & BPF_F_NO_PREALLOC), upfront, "preallocated, or not");
 	memlock = tw_alloc__memlock(fd);
@@ -78,9 +96,11 @@ out:
 
 void test_tw_alloc(void)
 {
-	tw_alloc__run("1000", "upfront", true);
-	tw_alloc__run("1000", "ondemand", false);
+	tw_alloc__run("1000", "upfront", TW_ALLOC_UPFRONT);
+	tw_alloc__run("1000", "ondemand", TW_ALLOC_ONDEMAND);
 	/* auto, on either side of where it stops taking the map at start */
-	tw_alloc__run("262144", "auto", true);
-	tw_alloc__run("262145", "auto", false);
+	tw_alloc__run("262144", "auto", TW_ALLOC_UPFRONT);
+	tw_alloc__run("262145", "auto", TW_ALLOC_ONDEMAND);
+	/* records only: none, whatever --tw-alloc says */
+	tw_alloc__run("1000", "upfront", TW_ALLOC_NONE);
 }

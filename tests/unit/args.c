@@ -40,6 +40,7 @@ void test_args_defaults(void)
 	ASSERT_EQ(p.opts.duration, 0, "runs until interrupted");
 	ASSERT_EQ(p.opts.backend, TCPC_BACKEND_AUTO, "backend chosen by probing");
 	ASSERT_EQ(p.opts.tw_alloc, TCPC_TW_ALLOC_AUTO, "timewait memory chosen by --max-tw");
+	ASSERT_FALSE(p.opts.tw_entry_always, "timewait entries only where needed");
 }
 
 void test_args_filters(void)
@@ -50,7 +51,8 @@ void test_args_filters(void)
 				    "-6", "-d", "3", "--transitions", "--hist", "-i", "10",
 				    "--ringbuf-size", "8192", "--max-tw", "1000",
 				    "--max-closing", "500", "--backend", "kprobe",
-				    "--tw-alloc", "ondemand", "--netns", "/proc/self/ns/net", NULL });
+				    "--tw-alloc", "ondemand", "--tw-entry", "always",
+				    "--netns", "/proc/self/ns/net", NULL });
 	ASSERT_EQ(p.res, ARGS_RUN, "all options accepted");
 	ASSERT_TRUE(p.opts.json && p.opts.timestamp && p.opts.transitions && p.opts.hist,
 		    "flags set");
@@ -65,6 +67,7 @@ void test_args_filters(void)
 	ASSERT_EQ(p.opts.max_closing, 500, "max-closing");
 	ASSERT_EQ(p.opts.backend, TCPC_BACKEND_KPROBE, "backend");
 	ASSERT_EQ(p.opts.tw_alloc, TCPC_TW_ALLOC_ONDEMAND, "tw-alloc");
+	ASSERT_TRUE(p.opts.tw_entry_always, "tw-entry");
 	ASSERT_NEQ(p.opts.netns, 0, "netns inode");
 	ASSERT_STREQ(p.opts.netns_path, "/proc/self/ns/net", "netns path kept");
 }
@@ -122,6 +125,8 @@ void test_args_errors(void)
 		     "unknown --tw-alloc");
 	expect_usage_of((const char *[]){ "tcpclose", "top", "--tw-alloc", "", NULL },
 			"tcpclose top: ", "empty --tw-alloc of top");
+	expect_usage((const char *[]){ "tcpclose", "--tw-entry", "never", NULL },
+		     "unknown --tw-entry");
 	expect_usage((const char *[]){ "tcpclose", "--port-pressure=0", NULL }, "0% pressure");
 	expect_usage((const char *[]){ "tcpclose", "--port-pressure=101", NULL }, "101% pressure");
 	expect_usage((const char *[]){ "tcpclose", "--port-pressure=8o", NULL }, "pressure junk");

@@ -24,9 +24,6 @@ static void random_record(struct tcpc_conn *r)
 	memset((__u8 *)&r->dport + sizeof(r->dport), 0,
 	       offsetof(struct tcpc_conn, flags) - offsetof(struct tcpc_conn, dport) -
 	       sizeof(r->dport));
-	memset((__u8 *)&r->tw_restarts + sizeof(r->tw_restarts), 0,
-	       offsetof(struct tcpc_conn, halfclosed_bytes) -
-	       offsetof(struct tcpc_conn, tw_restarts) - sizeof(r->tw_restarts));
 	/* as conn__enter() keeps them: each state visited listed once, in order; its dwell */
 	r->visited = 0;
 	memset(r->order, TCPC_NOT_CLOSING, sizeof(r->order));

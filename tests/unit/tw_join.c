@@ -37,7 +37,7 @@ static struct tcpc_tw_event tw_end(__u64 tw, __u8 state, __u8 how, __u64 enter_m
 /* FIN_WAIT2 in the timewait socket, then the peer's FIN, a resent one, and expiry */
 void test_tw_join_orderly(void)
 {
-	struct tw_join *j = tw_join__new();
+	struct tw_join *j = tw_join__new(false);
 	struct tcpc_conn h = head_fin_wait2(TW), rec;
 	struct tcpc_tw_event restart = { .type = TCPC_EV_TW_RESTART, .tw = TW, .ns = 400 * MS };
 	struct tcpc_tw_event end = tw_end(TW, 6 /* TIME_WAIT */, TCPC_TW_EXPIRED, 50, 60400);
@@ -70,7 +70,7 @@ void test_tw_join_orderly(void)
 /* how it ended, as timewait__finish() said it in the kernel */
 void test_tw_join_causes(void)
 {
-	struct tw_join *j = tw_join__new();
+	struct tw_join *j = tw_join__new(false);
 	struct tcpc_conn h = head_fin_wait2(TW), rec;
 	struct tcpc_tw_event end = tw_end(TW, 5, TCPC_TW_EXPIRED, 10, 60010);
 
@@ -107,7 +107,7 @@ void test_tw_join_causes(void)
 /* a socket killed as soon as it was made: its end in the ring buffer before its head */
 void test_tw_join_end_first(void)
 {
-	struct tw_join *j = tw_join__new();
+	struct tw_join *j = tw_join__new(false);
 	struct tcpc_conn h = head_fin_wait2(TW), rec;
 	struct tcpc_tw_event end = tw_end(TW, 5, TCPC_TW_RST, 10, 11);
 
@@ -125,7 +125,7 @@ void test_tw_join_end_first(void)
  */
 static void keep_end_every_other(const __u64 *key, int n)
 {
-	struct tw_join *j = tw_join__new();
+	struct tw_join *j = tw_join__new(false);
 	struct tcpc_conn h, rec;
 	struct tcpc_tw_event end;
 	int whole = 0, found = 0;
@@ -195,7 +195,7 @@ void test_tw_join_one_home(void)
  */
 void test_tw_join_forget(void)
 {
-	struct tw_join *j = tw_join__new();
+	struct tw_join *j = tw_join__new(false);
 	struct tcpc_conn h = head_fin_wait2(TW), rec;
 	struct tcpc_tw_event end = tw_end(TW, 6, TCPC_TW_EXPIRED, 50, 60050);
 	struct tw_join_ref *refs;
@@ -228,7 +228,7 @@ void test_tw_join_forget(void)
 void test_tw_join_burst_returned(void)
 {
 	enum { BURST = 200000, LEFT = 100 };
-	struct tw_join *j = tw_join__new();
+	struct tw_join *j = tw_join__new(false);
 	struct tcpc_tw_event end;
 	struct tcpc_conn h, rec;
 	size_t peak;
@@ -258,5 +258,171 @@ void test_tw_join_burst_returned(void)
 	ASSERT_EQ(found, LEFT, "each still found, its own");
 	ASSERT_LT(tw_join__bytes(j), 1 << 20, "the burst's memory given back");
 out:
+	tw_join__free(j);
+}
+
+/*
+ * Without entries: what a timewait socket's timer showed (struct tcpc_tw_seen), for the
+ * socket at TW with the head's ports; expires in jiffies, times in ms
+ */
+static struct tcpc_tw_seen seen(__u8 what, __u8 substate, __u32 expires, __u64 ms, __u64 armed_ms)
+{
+	return (struct tcpc_tw_seen){ .type = TCPC_EV_TW_SEEN, .what = what,
+				       .substate = substate, .expires = expires, .tw = TW,
+				       .rcv_nxt = 701, .snd_nxt = 101, .ns = ms * MS,
+				       .armed_ns = armed_ms * MS };
+}
+
+/* an orphaned FIN_WAIT2, the peer's FIN re-arming it (seen), a resend unseen, and expiry */
+void test_tw_join_bare_settles(void)
+{
+	struct tw_join *j = tw_join__new(true);
+	struct tcpc_conn h = head_fin_wait2(TW), rec;
+	struct tcpc_tw_seen moved = seen(TCPC_TW_SEEN_MOVED, 6, 1000, 400, 0);
+	struct tcpc_tw_seen rearm = seen(TCPC_TW_SEEN_REARM, 6, 16000, 400, 0);
+	struct tcpc_tw_seen end = seen(TCPC_TW_SEEN_END, 6, 17000, 64400, 4400);
+
+	if (!ASSERT_NOT_NULL(j, "a join"))
+		return;
+	h.tw_expires = 1000;
+	end.tw_end = TCPC_TW_EXPIRED;
+	ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "a head waits");
+	/* read before the re-arm: the deadline the head has, so no unseen re-arm before it */
+	ASSERT_EQ(tw_join__take(j, &moved, &rec), 0, "the deadline before the re-arm");
+	ASSERT_EQ(tw_join__take(j, &rearm, &rec), 0, "the peer's FIN");
+	/* a later deadline at the end: a resent FIN restarted 2MSL within its bucket */
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 1, "the end makes it whole");
+	ASSERT_EQ(tw_join__count(j), 0, "and forgets it");
+	ASSERT_EQ(rec.dwell_ns[TCPC_FIN_WAIT2], 390 * MS, "FIN_WAIT2 from the head to the FIN");
+	ASSERT_EQ(rec.dwell_ns[TCPC_TIME_WAIT], 64000 * MS, "TIME_WAIT to the end");
+	ASSERT_EQ(rec.tw_restarts, 1, "one restart, unseen but for its deadline");
+	ASSERT_EQ(rec.tw_restart_first_ns, 4400 * MS, "2MSL before the deadline");
+	ASSERT_EQ(rec.peer_fin_seq, 700, "the peer's FIN: rcv_nxt - 1");
+	ASSERT_EQ(rec.peer_fin_ack, 101, "acknowledging our FIN");
+	ASSERT_EQ(rec.tw_end, TCPC_TW_EXPIRED, "expired");
+	ASSERT_EQ(rec.cause, TCPC_CAUSE_NORMAL, "normal");
+	ASSERT_FALSE(rec.flags & TCPC_F_TW_HEAD, "whole: no head any more");
+	tw_join__free(j);
+
+	/* where every re-arm is seen, a later deadline at the end is no restart */
+	j = tw_join__new(true);
+	end.flags = TCPC_TWF_EXACT;
+	tw_join__take(j, &h, &rec);
+	tw_join__take(j, &rearm, &rec);
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 1, "whole");
+	ASSERT_EQ(rec.tw_restarts, 0, "no restart");
+	tw_join__free(j);
+}
+
+/* the FIN's re-arm unseen (within its bucket): TIME_WAIT began 2MSL before the deadline */
+void test_tw_join_bare_rearm_unseen(void)
+{
+	struct tw_join *j = tw_join__new(true);
+	struct tcpc_conn h = head_fin_wait2(TW), rec;
+	struct tcpc_tw_seen end = seen(TCPC_TW_SEEN_END, 6, 16000, 60500, 500);
+
+	h.tw_expires = 1000;
+	end.tw_end = TCPC_TW_EXPIRED;
+	tw_join__take(j, &h, &rec);
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 1, "whole");
+	ASSERT_EQ(rec.dwell_ns[TCPC_FIN_WAIT2], 490 * MS, "FIN_WAIT2 to when 2MSL was armed");
+	ASSERT_EQ(rec.dwell_ns[TCPC_TIME_WAIT], 60000 * MS, "TIME_WAIT from then");
+	ASSERT_EQ(rec.tw_restarts, 0, "the FIN that ended FIN_WAIT2 restarts nothing");
+	tw_join__free(j);
+}
+
+/*
+ * A socket at TW ends on another CPU while a new one at the same address sends its head:
+ * the first head is kept aside, and each end completes its own record
+ */
+void test_tw_join_bare_displaced(void)
+{
+	struct tw_join *j = tw_join__new(true);
+	struct tcpc_conn a = head_fin_wait2(TW), b = head_fin_wait2(TW), rec;
+	struct tcpc_tw_seen end_a = seen(TCPC_TW_SEEN_END, 5, 0, 20, 0);
+	struct tcpc_tw_seen end_b = seen(TCPC_TW_SEEN_END, 5, 0, 30, 0);
+
+	a.sport = end_a.sport = 1111;
+	b.sport = end_b.sport = 2222;
+	end_a.tw_end = TCPC_TW_RST;
+	end_b.tw_end = TCPC_TW_KILLED;
+	ASSERT_EQ(tw_join__take(j, &a, &rec), 0, "the first head");
+	ASSERT_EQ(tw_join__take(j, &b, &rec), 0, "the second, at the same address");
+	ASSERT_EQ(tw_join__count(j), 2, "both kept");
+	ASSERT_EQ(tw_join__take(j, &end_a, &rec), 1, "the first's end");
+	ASSERT_TRUE(rec.sport == 1111 && rec.tw_end == TCPC_TW_RST, "the first's record");
+	ASSERT_EQ(tw_join__take(j, &end_b, &rec), 1, "the second's end");
+	ASSERT_TRUE(rec.sport == 2222 && rec.tw_end == TCPC_TW_KILLED, "the second's record");
+	ASSERT_EQ(tw_join__count(j), 0, "none left");
+	tw_join__free(j);
+}
+
+/*
+ * An end before its head (killed as soon as made) waits for it; one whose head never comes
+ * is forgotten after a second and counted, and a later head at the address is not ended by it
+ */
+void test_tw_join_bare_early(void)
+{
+	struct tw_join *j = tw_join__new(true);
+	struct tcpc_conn h = head_fin_wait2(TW), rec;
+	struct tcpc_tw_seen end = seen(TCPC_TW_SEEN_END, 5, 0, 11, 0);
+	struct tw_join_stats st;
+
+	end.tw_end = TCPC_TW_RST;
+	tw_join__tick(j, 11 * MS);
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 0, "an end without its head waits");
+	ASSERT_EQ(tw_join__take(j, &h, &rec), 1, "its head makes it whole");
+	ASSERT_EQ(rec.tw_end, TCPC_TW_RST, "as the end said");
+	ASSERT_EQ(tw_join__take(j, &end, &rec), 0, "another end, no head");
+	tw_join__tick(j, 1012 * MS);
+	tw_join__stats(j, &st);
+	ASSERT_EQ(st.no_head, 1, "its socket not followed: counted after a second");
+	ASSERT_EQ(tw_join__take(j, &h, &rec), 0, "a later head waits for its own end");
+	ASSERT_EQ(tw_join__count(j), 1, "kept");
+	tw_join__free(j);
+}
+
+/* the start-up walk's partial head and the claim's for the same socket: the claim's is kept */
+void test_tw_join_bare_partial(void)
+{
+	struct tcpc_conn full = head_fin_wait2(TW), part = full, rec;
+	struct tcpc_tw_seen end = seen(TCPC_TW_SEEN_END, 5, 0, 20, 0);
+
+	part.flags |= TCPC_F_PARTIAL;
+	for (int order = 0; order < 2; order++) {
+		struct tw_join *j = tw_join__new(true);
+
+		tw_join__take(j, order ? &part : &full, &rec);
+		tw_join__take(j, order ? &full : &part, &rec);
+		ASSERT_EQ(tw_join__count(j), 1, "one head for one socket");
+		ASSERT_EQ(tw_join__take(j, &end, &rec), 1, "whole");
+		ASSERT_FALSE(rec.flags & TCPC_F_PARTIAL, "the claim's, either first");
+		tw_join__free(j);
+	}
+}
+
+static void count_unseen(void *ctx, const struct tcpc_conn *rec)
+{
+	*(int *)ctx += !!(rec->flags & TCPC_F_END_UNSEEN);
+}
+
+/* at exit: the heads the walk did not find are sent as gone unseen, those it found kept */
+void test_tw_join_bare_unmarked(void)
+{
+	struct tw_join *j = tw_join__new(true);
+	struct tcpc_conn a = head_fin_wait2(TW), b = head_fin_wait2(TW + 64), rec;
+	struct tcpc_tw_found found = { .tw = TW, .sport = a.sport, .dport = a.dport };
+	int unseen = 0;
+
+	tw_join__take(j, &a, &rec);
+	tw_join__take(j, &b, &rec);
+	tw_join__mark(j, &found, 7);
+	ASSERT_EQ(tw_join__unmarked(j, 7, count_unseen, &unseen), 1, "one not found");
+	ASSERT_EQ(unseen, 1, "sent as gone unseen");
+	ASSERT_TRUE(tw_join__find(j, TW, &rec), "the one found kept");
+	ASSERT_FALSE(tw_join__find(j, TW + 64, &rec), "the other forgotten");
+	/* a socket whose end the ring buffer lost is forgotten, not sent */
+	ASSERT_TRUE(tw_join__forget_found(j, &found), "forgotten by its socket");
+	ASSERT_EQ(tw_join__count(j), 0, "none left");
 	tw_join__free(j);
 }

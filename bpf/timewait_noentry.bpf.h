@@ -106,7 +106,7 @@ static __always_inline void noentry__rearmed(__u64 tw, __u64 expires, __u64 ns)
 	struct tcpc_tw_pending snap = {};
 
 	noentry__snapshot(&snap, tw);
-	/* an RST under tcp_rfc1337 re-arms a TIME_WAIT too; a FIN_WAIT2's re-arm is no FIN */
+	/* a re-arm that leaves it in FIN_WAIT2 is no peer FIN (as timewait__rearmed()) */
 	if (snap.substate != TCP_TIME_WAIT || noentry__filtered(tw, &snap))
 		return;
 	if (expires)

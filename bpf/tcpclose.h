@@ -541,9 +541,11 @@ enum tcpc_drop {
 				 * its deadline read before one) found the ring buffer full: its
 				 * record is sent, and may lack a restart of 2MSL */
 	TCPC_DROP_TW_END,		/* without timewait entries: a timewait socket's end found the
-				 * ring buffer full, and is named in tw_ends_lost; not counted
-				 * here as a record lost: user space counts it (ringbuf) if its
-				 * head had come, else the head's loss was counted already */
+				 * ring buffer full, and is named in tw_ends_lost if it has room;
+				 * not counted here as a record lost: user space counts it
+				 * (ringbuf) when it forgets a head by that name, else the head's
+				 * loss was counted already, or (not named) the head is sent
+				 * end_unseen at exit */
 	TCPC_NR_DROPS,
 };
 

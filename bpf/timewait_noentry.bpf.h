@@ -79,12 +79,13 @@ static __always_inline void noentry__send(__u8 what, __u64 tw, const struct tcpc
 			.tw = tw, .sport = p->sport, .dport = p->dport, .snd_nxt = p->snd_nxt,
 		};
 
-		/* user space forgets its head, and counts the record lost if it had one; with
-		 * no room to say which, the record is counted lost here */
-		if (bpf_map_push_elem(&tw_ends_lost, &lost, 0))
-			drop__count(TCPC_DROP_RINGBUF);
-		else
-			drop__count(TCPC_DROP_TW_END);
+		/*
+		 * User space forgets its head, and counts the record lost if it had one. With
+		 * no room to name it, the head stays, and at exit is sent as gone unseen
+		 * (end_unseen, counted unseen): as far as tcpclose saw it, counted once.
+		 */
+		bpf_map_push_elem(&tw_ends_lost, &lost, 0);
+		drop__count(TCPC_DROP_TW_END);
 	} else {
 		drop__count(TCPC_DROP_TW_SEEN);
 	}

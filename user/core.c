@@ -125,7 +125,6 @@ static __u8 core__next_mark(struct core *t)
 	return t->mark;
 }
 
-
 /*
  * Without entries: forget the heads of the sockets whose end the ring buffer lost (their
  * heads came first: read what is there first), and count each record lost

@@ -870,7 +870,6 @@ long tw_join__unmarked(struct tw_join *j, __u8 mark, tw_join_record_fn fn, void 
 	return u.n;
 }
 
-
 size_t tw_join__bytes(const struct tw_join *j)
 {
 	return slots__bytes(&j->heads) + j->cap * sizeof(*j->rows) +

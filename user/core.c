@@ -19,6 +19,9 @@
 /* how often core__sweep_heads() looks whether the ring buffer lost anything */
 #define SWEEP_NS (10 * 1000000000ULL)
 
+/* the longest the memory of heads gone waits for a poll that finds nothing to read */
+#define TRIM_NS (10 * 1000000000ULL)
+
 static void core__deliver(struct core *t, const struct tcpc_conn *rec)
 {
 	t->records++;
@@ -38,9 +41,9 @@ static void core__join(struct core *t, const void *ev)
 		t->join_lost++;
 }
 
-static int core__on_event(void *ctx, void *data, size_t size)
+/* one event, taken now */
+static int core__take(struct core *t, const void *data, size_t size)
 {
-	struct core *t = ctx;
 	__u8 type = *(const __u8 *)data;
 
 	if (type == TCPC_EV_CLOSE && size >= sizeof(struct tcpc_conn)) {
@@ -62,6 +65,52 @@ static int core__on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The most bytes of events the backlog holds, and a ring buffer more: past that, the ring
+ * buffer is left to fill (what it cannot take is counted lost, in the kernel) until the
+ * backlog is taken down. A million timewait ends are 56 MB.
+ */
+#define BACKLOG_MAX (64UL << 20)
+
+static int core__fill(void *ctx)
+{
+	struct core *t = ctx;
+
+	return ring_buffer__consume(t->loader.rb);
+}
+
+static void core__take_one(void *ctx, const void *ev, size_t size)
+{
+	core__take(ctx, ev, size);
+}
+
+static void core__prefetch(void *ctx, const void *ev, bool head)
+{
+	struct core *t = ctx;
+
+	tw_join__prefetch(t->loader.tw_heads, ev, head);
+}
+
+static const struct pump_ops core__pump_ops = {
+	.fill = core__fill,
+	.take = core__take_one,
+	.prefetch = core__prefetch,
+};
+
+/* the ring buffer's callback: the event copied to the backlog, its room freed at once */
+static int core__on_event(void *ctx, void *data, size_t size)
+{
+	struct core *t = ctx;
+
+	return pump__push(&t->pump, data, size);
+}
+
+/* every event sent by now, taken (pump.h): how many were read, or a negative errno */
+static int core__read(struct core *t)
+{
+	return pump__read(&t->pump);
+}
+
 void core__consume_with(struct core *t, const struct core_consumer *c)
 {
 	if (t->nconsumers < CORE_MAX_CONSUMERS)
@@ -71,6 +120,8 @@ void core__consume_with(struct core *t, const struct core_consumer *c)
 int core__open(struct core *t, const struct tcpc_opts *opts)
 {
 	t->filter_pid = opts->pid;
+	t->pump = (struct pump){ .ops = &core__pump_ops, .ctx = t, .max_bytes = BACKLOG_MAX,
+				 .source_bytes = opts->ringbuf_size };
 	return loader__open(&t->loader, opts, core__on_event, t);
 }
 
@@ -84,7 +135,13 @@ static int core__on_unseen(void *ctx, void *data, size_t size)
 	/* a timewait socket's end: its head was -p's, or it was not followed */
 	if (rec->type == TCPC_EV_CLOSE && t->filter_pid && rec->pid != t->filter_pid)
 		return 0;
-	return core__on_event(ctx, data, size);
+	return core__take(t, data, size);
+}
+
+/* an entry sent at exit that is no unseen end: delivered as any */
+static int core__on_entry(void *ctx, void *data, size_t size)
+{
+	return core__take(ctx, data, size);
 }
 
 void core__seed(struct core *t, const struct tcpc_opts *opts)
@@ -131,7 +188,7 @@ static __u8 core__next_mark(struct core *t)
  */
 static void core__forget_lost_ends(struct core *t)
 {
-	ring_buffer__consume(t->loader.rb);
+	core__read(t);
 	t->ends_lost += loader__forget_lost_ends(&t->loader);
 }
 
@@ -162,7 +219,7 @@ static void core__sweep_heads(struct core *t)
 		if (!loader__tw_followed(&t->loader, refs[i].tw))
 			refs[gone++] = refs[i];
 	/* a new socket's head at a forgotten one's address may come now: it is not forgotten */
-	ring_buffer__consume(t->loader.rb);
+	core__read(t);
 	for (long i = 0; i < gone; i++)
 		tw_join__forget(t->loader.tw_heads, &refs[i]);
 	free(refs);
@@ -170,16 +227,23 @@ static void core__sweep_heads(struct core *t)
 
 int core__poll(struct core *t, int timeout_ms)
 {
-	int err = ring_buffer__poll(t->loader.rb, timeout_ms);
+	/* events still queued: none to wait for */
+	int n = pump__queued(&t->pump) ? 0 : ring_buffer__poll(t->loader.rb, timeout_ms), err = n;
 	__u64 now;
 
 	if (err >= 0 || err == -EINTR)
-		err = ring_buffer__consume(t->loader.rb);
+		err = core__read(t);
 	if (err < 0 && err != -EINTR)
 		return err;
 	loader__settle_timewait(&t->loader, false);
 	now = clock__now_ns();
 	tw_join__tick(t->loader.tw_heads, now);
+	/* what a burst took goes back once it is over: nothing came in this poll */
+	if ((n <= 0 && err <= 0 && !pump__queued(&t->pump)) || now - t->trimmed_ns >= TRIM_NS) {
+		t->trimmed_ns = now;
+		tw_join__trim(t->loader.tw_heads);
+		backlog__trim(&t->pump.q);
+	}
 	if (now - t->swept_ns >= SWEEP_NS) {
 		t->swept_ns = now;
 		core__sweep_heads(t);
@@ -189,7 +253,7 @@ int core__poll(struct core *t, int timeout_ms)
 
 void core__consume(struct core *t)
 {
-	ring_buffer__consume(t->loader.rb);
+	core__read(t);
 }
 
 void core__drain(struct core *t, const struct tcpc_opts *opts)
@@ -200,10 +264,10 @@ void core__drain(struct core *t, const struct tcpc_opts *opts)
 
 	/* nothing changes from here on: what the programs sent is all there is to send */
 	loader__detach(&t->loader);
-	ring_buffer__consume(t->loader.rb);
+	core__read(t);
 	nanosleep(&settle, NULL);
 	loader__settle_timewait(&t->loader, true);
-	ring_buffer__consume(t->loader.rb);
+	core__read(t);
 	/* a head whose end the ring buffer lost is no socket gone unseen: its record was
 	 * counted lost */
 	if (t->loader.tw_entryless)
@@ -225,7 +289,7 @@ void core__drain(struct core *t, const struct tcpc_opts *opts)
 	}
 	/* their owner is unknown: -p wants none of them */
 	if (!opts->pid)
-		loader__flush_awaiting(&t->loader, core__on_event, t);
+		loader__flush_awaiting(&t->loader, core__on_entry, t);
 }
 
 void core__drops(struct core *t, __u64 drops[TCPC_NR_DROPS])
@@ -260,5 +324,6 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 
 void core__close(struct core *t)
 {
+	pump__free(&t->pump);
 	loader__close(&t->loader);
 }

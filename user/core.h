@@ -9,6 +9,7 @@
 #define __CORE_H
 
 #include <stdbool.h>
+#include "pump.h"
 #include "loader.h"
 #include "sink.h"
 
@@ -25,6 +26,7 @@ struct core {
 	struct loader loader;
 	struct core_consumer consumers[CORE_MAX_CONSUMERS];
 	int nconsumers;
+	struct pump pump;	/* the ring buffer's events, through a backlog, to core__take() */
 	__u64 records;		/* close records delivered */
 	__u64 transitions;	/* --transitions events delivered */
 	__u64 unseen_at_exit;	/* entries whose socket went away unseen, sent at exit */
@@ -32,6 +34,7 @@ struct core {
 	__u64 join_lost;	/* records lost in user space: no memory to keep a head */
 	__u64 swept_ns;		/* the last core__sweep_heads(), and the ring buffer's */
 	__u64 swept_ringbuf;	/* losses it had seen */
+	__u64 trimmed_ns;	/* the last tw_join__trim() */
 	__u32 filter_pid;	/* -p: what the exit's own sending must honour too */
 	__u8 mark;		/* the last TCPC_ITER_MARK walk's */
 	__u64 ends_lost;	/* without timewait entries: records whose end the ring buffer

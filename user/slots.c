@@ -143,6 +143,14 @@ __u32 slots__alloc(struct slots *s, size_t len)
 	if (!i && !(i = page__add(s, c)))
 		return 0;
 	p = &s->pages[i - 1];
+	/* an empty page used again (a new one has used none of it): kept, or waiting for
+	 * slots__trim() */
+	if (!p->used && p->bump) {
+		if (s->kept[c] == i)
+			s->kept[c] = 0;
+		else
+			s->empty--;
+	}
 	if (p->free) {
 		offset = (p->free - 1) * SLOTS_GRAIN;
 		memcpy(&p->free, p->mem + offset, sizeof(p->free));
@@ -154,8 +162,6 @@ __u32 slots__alloc(struct slots *s, size_t len)
 	/* full: no slot freed, and no whole one never used */
 	if (!p->free && p->bump + size > PAGE_BYTES)
 		room__remove(s, i);
-	if (s->kept[c] == i)
-		s->kept[c] = 0;
 	s->used += size;
 	return ref__make(i - 1, offset);
 }
@@ -175,11 +181,23 @@ void slots__free(struct slots *s, __u32 ref)
 	if (p->used)
 		return;
 	/* one empty page a size is kept, so that a size used on and off does not map and
-	 * unmap a page each time */
+	 * unmap a page each time; the others wait for slots__trim() */
 	if (!s->kept[c])
 		s->kept[c] = i;
 	else
+		s->empty++;
+}
+
+void slots__trim(struct slots *s)
+{
+	for (__u32 i = 1; s->empty && i <= s->npages; i++) {
+		struct slots_page *p = &s->pages[i - 1];
+
+		if (!p->mem || p->used || s->kept[p->class] == i)
+			continue;
 		page__return(s, i);
+		s->empty--;
+	}
 }
 
 size_t slots__bytes(const struct slots *s)

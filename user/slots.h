@@ -5,8 +5,10 @@
  * never 0, not by a pointer: a table of a million of them then costs 4 bytes a row, not 8,
  * and an object costs its size rounded up to 8 bytes, not malloc()'s 16-byte steps and its
  * 8-byte header. A freed slot is reused by a later object of its size. A page left empty
- * goes back to the system, but for one a size, kept for what comes next: what a burst took
- * (a million timewait sockets' heads) is returned when it is over.
+ * goes back to the system at the next slots__trim(), but for one a size, kept for what comes
+ * next: what a burst took (a million timewait sockets' heads) is returned when it is over,
+ * not page by page while it ends (each unmapping stops the other CPUs to flush their TLBs,
+ * as the reader races a namespace's purge for room in the ring buffer).
  */
 #ifndef __SLOTS_H
 #define __SLOTS_H
@@ -37,6 +39,7 @@ struct slots {
 	__u32 room[SLOTS_CLASSES + 1];	/* per size, the first page with room, plus 1; 0: none */
 	__u32 kept[SLOTS_CLASSES + 1];	/* per size, the empty page kept, plus 1; 0: none */
 	__u32 returned;			/* the first returned page's number, plus 1; 0: none */
+	__u32 empty;			/* pages empty and not kept, for slots__trim() */
 	size_t used;			/* bytes of the slots in use */
 };
 
@@ -44,6 +47,8 @@ struct slots {
 __u32 slots__alloc(struct slots *s, size_t len);
 void *slots__at(const struct slots *s, __u32 ref);
 void slots__free(struct slots *s, __u32 ref);
+/* the empty pages, but one a size, back to the system */
+void slots__trim(struct slots *s);
 /* the bytes a slot of len bytes takes */
 size_t slots__size(size_t len);
 /* the bytes the pages take, used or not, and the table of them */

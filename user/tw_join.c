@@ -206,16 +206,17 @@ static int join__grow(struct tw_join *j)
 }
 
 /*
- * Under an eighth full, half the rows (a quarter full then, far from growing again): the
- * table a burst of timewait sockets grew goes back as they go. Without memory to move it,
- * it stays as it is. malloc() keeps what is freed for itself unless told.
+ * Under an eighth full, to a quarter full or more (far from growing again): the table a
+ * burst of timewait sockets grew goes back once they are gone, not while they go. Without
+ * memory to move it, it stays as it is.
  */
-static void join__shrink(struct tw_join *j)
+static bool join__shrink(struct tw_join *j)
 {
-	if (j->cap <= JOIN_MIN_CAP || j->n * 8 >= j->cap)
-		return;
-	if (!join__resize(j, j->cap / 2))
-		malloc_trim(0);
+	size_t cap = j->cap;
+
+	while (cap > JOIN_MIN_CAP && j->n * 8 < cap)
+		cap /= 2;
+	return cap != j->cap && !join__resize(j, cap);
 }
 
 /* the row of key's head, or -1 */
@@ -329,15 +330,11 @@ static void row__take(struct tw_join *j, size_t i)
 	}
 }
 
-/*
- * Forget the head in row i; the table may shrink: every row may move, the callers are done
- * with theirs.
- */
+/* forget the head in row i; the rows after it may move, the callers are done with theirs */
 static void join__del(struct tw_join *j, size_t i)
 {
 	head__free(j, j->rows[i].ref);
 	row__take(j, i);
-	join__shrink(j);
 }
 
 static struct tw_early *early__find(struct tw_join *j, __u64 tw)
@@ -717,6 +714,45 @@ int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out)
 	return join__event(j, ev, out);
 }
 
+/* the timewait socket an event names, 0 if none */
+static __u64 event__tw(const void *ev)
+{
+	switch (*(const __u8 *)ev) {
+	case TCPC_EV_CLOSE:
+		return ((const struct tcpc_conn *)ev)->flags & TCPC_F_TW_HEAD ?
+			((const struct tcpc_conn *)ev)->tw_sock : 0;
+	case TCPC_EV_TW_RESTART:
+	case TCPC_EV_TW_END:
+		return ((const struct tcpc_tw_event *)ev)->tw;
+	case TCPC_EV_TW_SEEN:
+		return ((const struct tcpc_tw_seen *)ev)->tw;
+	}
+	return 0;
+}
+
+void tw_join__prefetch(const struct tw_join *j, const void *ev, bool head)
+{
+	__u64 key = event__tw(ev), h;
+	const __u8 *at;
+	size_t i;
+
+	if (!key || !j->cap)
+		return;
+	h = key__mix(key);
+	i = h & (j->cap - 1);
+	if (!head) {
+		__builtin_prefetch(&j->rows[i]);
+		return;
+	}
+	/* most keys sit in their home row; a head takes some 70 bytes: the lines of 96 */
+	if (j->rows[i].ref && j->rows[i].tag == (__u8)(h >> 56)) {
+		at = (const __u8 *)head__at(j, j->rows[i].ref);
+		__builtin_prefetch(at);
+		__builtin_prefetch(at + 48);
+		__builtin_prefetch(at + 95);
+	}
+}
+
 bool tw_join__find(const struct tw_join *j, __u64 tw, struct tcpc_conn *head)
 {
 	long at = join__get(j, tw);
@@ -765,6 +801,14 @@ void tw_join__tick(struct tw_join *j, __u64 now)
 	j->now = now;
 	if (j->nearly_seen)
 		early_seen__expire(j, now);
+}
+
+void tw_join__trim(struct tw_join *j)
+{
+	slots__trim(&j->heads);
+	/* malloc() keeps what is freed (the old rows) for itself unless told */
+	if (join__shrink(j))
+		malloc_trim(0);
 }
 
 void tw_join__stats(const struct tw_join *j, struct tw_join_stats *st)

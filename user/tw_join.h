@@ -36,6 +36,13 @@ void tw_join__free(struct tw_join *j);
  */
 int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out);
 
+/*
+ * A hint, for an event soon to be taken: bring its row of the table into the cache (head
+ * false), or, the row there by now, its head. Each is a cache miss in a table of many, and
+ * events taken one by one wait for both; a batch waits for them side by side (core.c).
+ */
+void tw_join__prefetch(const struct tw_join *j, const void *ev, bool head);
+
 /* the head of the record the timewait socket tw carries on, into *head; false if none */
 bool tw_join__find(const struct tw_join *j, __u64 tw, struct tcpc_conn *head);
 
@@ -66,6 +73,12 @@ void tw_join__stats(const struct tw_join *j, struct tw_join_stats *st);
 
 /* the clock now: events kept for a head that has not come are forgotten after a second */
 void tw_join__tick(struct tw_join *j, __u64 now);
+
+/*
+ * Give back what heads no longer kept took (the table's rows, their pages): costly, so not
+ * as they go, but when a burst of them is over (core.c)
+ */
+void tw_join__trim(struct tw_join *j);
 
 /* a timewait socket a walk found: the head it has, if any, is marked with mark */
 void tw_join__mark(struct tw_join *j, const struct tcpc_tw_found *f, __u8 mark);

@@ -222,8 +222,8 @@ void test_tw_join_forget(void)
 
 /*
  * A burst of 200,000 timewait sockets, then all but a hundred ended: the memory the burst
- * took goes back (the table shrinks, the heads' pages are returned), and the hundred left
- * are still found, each its own, after their rows moved
+ * took goes back once it is over (tw_join__trim(): the table shrinks, the heads' pages are
+ * returned), and the hundred left are still found, each its own, after their rows moved
  */
 void test_tw_join_burst_returned(void)
 {
@@ -256,7 +256,13 @@ void test_tw_join_burst_returned(void)
 	for (int i = 0; i < LEFT; i++)
 		found += tw_join__find(j, TW + (__u64)i * 64, &rec) && rec.sport == i;
 	ASSERT_EQ(found, LEFT, "each still found, its own");
+	ASSERT_GT(tw_join__bytes(j), peak / 2, "kept while the burst lasts");
+	tw_join__trim(j);
 	ASSERT_LT(tw_join__bytes(j), 1 << 20, "the burst's memory given back");
+	found = 0;
+	for (int i = 0; i < LEFT; i++)
+		found += tw_join__find(j, TW + (__u64)i * 64, &rec) && rec.sport == i;
+	ASSERT_EQ(found, LEFT, "each found after the table shrank");
 out:
 	tw_join__free(j);
 }

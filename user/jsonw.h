@@ -29,6 +29,14 @@ static inline void jw__sep(struct jsonw *w)
 		lb__write(&w->lb, w->spill);
 }
 
+/* an empty writer, a long line spilling to spill (NULL: cut short), as lb__start() */
+static inline void jw__start(struct jsonw *w, FILE *spill)
+{
+	lb__start(&w->lb);
+	w->first = false;
+	w->spill = spill;
+}
+
 static inline void jw__open(struct jsonw *w, char c)
 {
 	lb__char(&w->lb, c);

@@ -16,6 +16,15 @@ struct linebuf {
 	unsigned int len;
 };
 
+/*
+ * An empty line. Not "= {}": only what is written of the buffer is read, and clearing its
+ * 2 KiB for every record took a fifth of a text line's time.
+ */
+static inline void lb__start(struct linebuf *lb)
+{
+	lb->len = 0;
+}
+
 static inline void lb__pad(struct linebuf *lb, unsigned int n)
 {
 	if (n > sizeof(lb->buf) - 1 - lb->len)

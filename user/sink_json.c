@@ -101,8 +101,9 @@ static void jw__ms(struct jsonw *w, const char *key, __u64 ns)
 
 static void json_record(struct sink *s, const struct tcpc_conn *rec)
 {
-	struct jsonw w = { .spill = s->out };
+	struct jsonw w;
 
+	jw__start(&w, s->out);
 	jw__open(&w, '{');
 	jw__str(&w, "type", "close");
 	jw__time(&w, "ts", s, rec->end_ns);
@@ -160,8 +161,9 @@ static void json_record(struct sink *s, const struct tcpc_conn *rec)
 
 static void json_transition(struct sink *s, const struct tcpc_transition *t)
 {
-	struct jsonw w = {};
+	struct jsonw w;
 
+	jw__start(&w, NULL);
 	jw__open(&w, '{');
 	jw__str(&w, "type", "transition");
 	jw__time(&w, "ts", s, t->ts_ns);
@@ -214,8 +216,9 @@ static void jw__hist(struct jsonw *w, const char *key, const struct hist *h)
 
 static void json_report(struct sink *s, const struct tcpc_report *r)
 {
-	struct jsonw w = { .spill = s->out };
+	struct jsonw w;
 
+	jw__start(&w, s->out);
 	jw__open(&w, '{');
 	jw__str(&w, "type", r->hists ? "hist" : "gauges");
 	jw__double(&w, "ts", sink__wall_seconds(s, r->ts_ns), "%.6f");
@@ -242,8 +245,9 @@ static void json_stuck(struct sink *s, const struct tcpc_stuck *st, const struct
 		       int nh, __u64 ts_ns)
 {
 	char utf8[RECORD_COMM_UTF8_LEN];
-	struct jsonw w = { .spill = s->out };
+	struct jsonw w;
 
+	jw__start(&w, s->out);
 	jw__open(&w, '{');
 	jw__str(&w, "type", "stuck");
 	jw__double(&w, "ts", sink__wall_seconds(s, ts_ns), "%.6f");
@@ -270,9 +274,10 @@ static void json_stuck(struct sink *s, const struct tcpc_stuck *st, const struct
 
 static void json_port_pressure(struct sink *s, const struct pp_tuple *t, double threshold)
 {
-	struct jsonw w = {};
+	struct jsonw w;
 	char a[RECORD_ADDR_LEN];
 
+	jw__start(&w, NULL);
 	jw__open(&w, '{');
 	jw__str(&w, "type", "port_pressure");
 	jw__time(&w, "ts", s, t->ts_ns);
@@ -306,8 +311,9 @@ static void json_port_pressure(struct sink *s, const struct pp_tuple *t, double 
 
 static void json_summary(struct sink *s, const struct tcpc_stats *st)
 {
-	struct jsonw w = {};
+	struct jsonw w;
 
+	jw__start(&w, NULL);
 	jw__open(&w, '{');
 	jw__str(&w, "type", "lost");
 	jw__uint(&w, "delivered", st->records);

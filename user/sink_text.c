@@ -93,8 +93,9 @@ static void lb__endpoint(struct linebuf *lb, int family, const __u8 *addr, __u16
 
 static void print_endpoint(struct sink *s, int family, const __u8 *addr, __u16 port)
 {
-	struct linebuf lb = {};
+	struct linebuf lb;
 
+	lb__start(&lb);
 	lb__endpoint(&lb, family, addr, port);
 	lb__write(&lb, s->out);
 }
@@ -103,10 +104,11 @@ static void text_record(struct sink *s, const struct tcpc_conn *rec)
 {
 	const char *why = record__rst_reason_name(rec->rst_reason);
 	const char *end = record__tw_end_name(rec->tw_end);
-	struct linebuf lb = {};
+	struct linebuf lb;
 	char comm[RECORD_COMM_TEXT_LEN];
 	unsigned int end_at;
 
+	lb__start(&lb);
 	if (s->timestamp)
 		print_time(s, rec->end_ns);
 	lb__uint(&lb, rec->pid, 7);
@@ -162,8 +164,9 @@ static void text_transition(struct sink *s, const struct tcpc_transition *t)
 {
 	bool ka = t->newstate == TCPC_KEEPALIVE_UNANSWERED;
 	char comm[RECORD_COMM_TEXT_LEN];
-	struct linebuf lb = {};
+	struct linebuf lb;
 
+	lb__start(&lb);
 	if (s->timestamp)
 		print_time(s, t->ts_ns);
 	record__comm_text(!ka && t->pid ? t->comm : "-", comm, sizeof(comm));

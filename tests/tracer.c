@@ -280,6 +280,51 @@ int tracer__stop(struct tracer *t)
 	return tracer__stop_with(t, SIGINT);
 }
 
+/* the status lines in text so far (SIGUSR1's, and the exit's), and the last one's count */
+#define TRACER_FOLLOWED " timewait sockets still followed"
+
+static int tracer__followed_lines(const char *text, long long *last)
+{
+	const char *p, *q;
+	int n = 0;
+
+	for (p = text; p && (q = strstr(p, TRACER_FOLLOWED)); p = q + 1) {
+		/* "...; N timewait sockets still followed": N just before */
+		const char *d = q;
+
+		while (d > text && d[-1] >= '0' && d[-1] <= '9')
+			d--;
+		if (d == q)
+			continue;
+		*last = strtoll(d, NULL, 10);
+		n++;
+	}
+	return n;
+}
+
+long long tracer__followed(struct tracer *t, int timeout_ms)
+{
+	double deadline = clock__now_ms() + timeout_ms;
+	long long followed = -1;
+	char *text = tracer__stderr(t);
+	int before = tracer__followed_lines(text, &followed);
+
+	free(text);
+	if (!t->pid || kill(t->pid, SIGUSR1))
+		return -1;
+	for (;;) {
+		text = tracer__stderr(t);
+		if (tracer__followed_lines(text, &followed) > before) {
+			free(text);
+			return followed;
+		}
+		free(text);
+		if (clock__now_ms() > deadline)
+			return -1;
+		clock__sleep_ms(10);
+	}
+}
+
 int tracer__stop_with(struct tracer *t, int sig)
 {
 	double deadline = clock__now_ms() + TRACER_EXIT_MS;

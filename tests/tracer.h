@@ -44,6 +44,12 @@ int tracer__stop_with(struct tracer *t, int sig);
 /* an fd of its BPF map called name (its own, of the maps it holds), or -errno; close() it */
 int tracer__map(const struct tracer *t, const char *name);
 
+/*
+ * SIGUSR1, and the timewait sockets it says it follows now (its counts so far, on stderr):
+ * -1 if it said nothing within timeout_ms
+ */
+long long tracer__followed(struct tracer *t, int timeout_ms);
+
 /* what it printed on stderr so far; free() it */
 char *tracer__stderr(const struct tracer *t);
 void tracer__free(struct tracer *t);

@@ -442,7 +442,7 @@ run__scale()
 {
 	local cfg=$1 args=$2 tw_base json tw rss=0 mapb=0 live="" hwm=0 counts="- -" id="" conns
 	local rss_after=0
-	local slab0 slab1 tws0="" tws1="" tw_live_id="" map_rss=""
+	local slab0 slab1 tws0="" tws1="" map_rss=""
 
 	host__wait_quiet
 	netns__new
@@ -454,7 +454,6 @@ run__scale()
 		tracer__start tcpclose --netns "/run/netns/$NETNS" \
 			--max-tw "$(map__room "$SCALE_CONNS")" $args
 		id=$(proc__map_id "$TPID" tws)
-		tw_live_id=$(proc__map_id "$TPID" tw_live)
 		[ -n "$id" ] && tws0=$(map__memlock "$id")
 	fi
 	tw_base=$(tw__slab_active)
@@ -467,7 +466,7 @@ run__scale()
 	tw=$(netns__tw_count)
 	slab1=$(slab__kib)
 	if [ -n "$TPID" ]; then
-		live=$(tcpclose__tw_live "$TPID" "$tw_live_id")
+		live=$(tcpclose__followed "$TPID")
 		rss=$(proc__mem_kib "$TPID" VmRSS)
 		map_rss=$(proc__map_rss_kib "$TPID")
 		mapb=$(proc__map_bytes "$TPID")

@@ -123,7 +123,7 @@ static const char usage[] =
 "\n"
 "Records lost (ring buffer full) or connections not followed (map full) are counted and\n"
 "printed at exit (in JSON as {\"type\":\"lost\",...}), and so are records a closed or\n"
-"stalled reader of the output never got.\n"
+"stalled reader of the output never got; SIGUSR1 prints them so far on standard error.\n"
 "\n"
 "Exit status: 0 after a run (ended by -d or a signal); 1 if tracing failed while it ran;\n"
 "2 on a usage error, or when tracing cannot start (privileges, BTF, a --backend this\n"

@@ -41,7 +41,7 @@
  */
 #define EXIT_WRITE_GRACE_S 5
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, status_wanted;
 
 static void on_signal(int sig)
 {
@@ -55,17 +55,27 @@ static void on_alarm(int sig)
 	alarm(1);
 }
 
+/* SIGUSR1: the counts so far, as dd prints them */
+static void on_status(int sig)
+{
+	status_wanted = 1;
+}
+
 /*
  * A write blocked on a full pipe returns EINTR, the sink counts what it held as not
- * written, and the run ends with its summary.
+ * written, and the run ends with its summary. SIGUSR1 restarts a write (it ends nothing),
+ * but the poll returns: its counts are printed at once.
  */
 static void signals__install(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
+	struct sigaction status = { .sa_handler = on_status, .sa_flags = SA_RESTART };
 
 	signals__on_end(on_signal);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
+	sigemptyset(&status.sa_mask);
+	sigaction(SIGUSR1, &status, NULL);
 }
 
 /* the sink and --metrics as the tracer's consumers */
@@ -324,6 +334,11 @@ int main(int argc, char **argv)
 		}
 		if (sink__flush(&sink))
 			break;
+		if (status_wanted) {
+			status_wanted = 0;
+			core__stats(&t, &stats);
+			sink__so_far(&sink, &stats);
+		}
 		if (deadline && clock__now_s() >= deadline)
 			break;
 		if (opts.metrics && clock__now_s() >= next_metrics) {

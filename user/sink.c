@@ -146,10 +146,10 @@ void sink__summary(struct sink *s, struct tcpc_stats *st)
 	fflush(s->out);
 }
 
-void sink__print_lost(const struct tcpc_stats *st)
+static void sink__print_counts(const struct tcpc_stats *st, const char *when)
 {
-	fprintf(stderr, "tcpclose: %llu records (%llu sent late, at socket destruction; %llu without their first close states; %llu sent partial, their end unseen); lost: %llu (ring buffer full), %llu (timewait map full), %llu (keepalive map full), %llu (no memory for a head); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB in the kernel, %.1f MiB here)",
-		(unsigned long long)st->records, (unsigned long long)st->drops[TCPC_DROP_LATE],
+	fprintf(stderr, "tcpclose: %s%llu records (%llu sent late, at socket destruction; %llu without their first close states; %llu sent partial, their end unseen); lost: %llu (ring buffer full), %llu (timewait map full), %llu (keepalive map full), %llu (no memory for a head); state changes skipped by the kernel: %llu; %llu timewait sockets still followed (%.1f MiB in the kernel, %.1f MiB here)",
+		when, (unsigned long long)st->records, (unsigned long long)st->drops[TCPC_DROP_LATE],
 		(unsigned long long)st->drops[TCPC_DROP_STATES_LOST],
 		(unsigned long long)st->drops[TCPC_DROP_UNSEEN],
 		(unsigned long long)st->drops[TCPC_DROP_RINGBUF],
@@ -168,6 +168,18 @@ void sink__print_lost(const struct tcpc_stats *st)
 		fprintf(stderr, "; not written (output closed or stalled): %llu records, %llu other lines",
 			(unsigned long long)st->unwritten, (unsigned long long)st->unwritten_other);
 	fputc('\n', stderr);
+}
+
+void sink__print_lost(const struct tcpc_stats *st)
+{
+	sink__print_counts(st, "");
+}
+
+void sink__so_far(const struct sink *s, struct tcpc_stats *st)
+{
+	st->unwritten = s->unwritten;
+	st->unwritten_other = s->unwritten_other;
+	sink__print_counts(st, "so far ");
 }
 
 double sink__wall_seconds(const struct sink *s, __u64 mono_ns)

@@ -103,6 +103,9 @@ void sink__summary(struct sink *s, struct tcpc_stats *st);
 /* the closing count of what was delivered and lost, on stderr */
 void sink__print_lost(const struct tcpc_stats *st);
 
+/* the same while tracing goes on (SIGUSR1), on stderr: "tcpclose: so far N records ..." */
+void sink__so_far(const struct sink *s, struct tcpc_stats *st);
+
 /* a CLOCK_MONOTONIC time from the BPF side as wall-clock seconds */
 double sink__wall_seconds(const struct sink *s, __u64 mono_ns);
 

@@ -109,15 +109,23 @@ map__memlock()
 	bpftool__json map show id "$1" | jq '.bytes_memlock // 0'
 }
 
-# timewait sockets tcpclose follows now: the sum of its per-CPU "tw_live" counts (a dump of
-# "tws" itself would print every entry); the map's id if known, it takes seconds to find
-tcpclose__tw_live()
+# the timewait sockets tcpclose (PID $1, stderr in $WORK/err) follows now, as it says on
+# SIGUSR1 (its entries, or its heads without entries); "?" if it says nothing within 30 s
+tcpclose__followed()
 {
-	local id=${2:-}
+	local pid=$1 before i
 
-	[ -n "$id" ] || id=$(proc__map_id "$1" tw_live)
-	[ -n "$id" ] || { echo "?"; return; }
-	bpftool__json map dump id "$id" | jq '[.[].formatted.values[].value] | add // 0'
+	before=$(grep -c '^tcpclose: so far ' "$WORK/err" || true)
+	kill -USR1 "$pid" || { echo "?"; return; }
+	for i in $(seq 300); do
+		if [ "$(grep -c '^tcpclose: so far ' "$WORK/err" || true)" -gt "$before" ]; then
+			grep '^tcpclose: so far ' "$WORK/err" | tail -1 |
+				grep -o '[0-9]* timewait sockets still followed' | cut -d' ' -f1
+			return
+		fi
+		sleep 0.1
+	done
+	echo "?"
 }
 
 # the kernel's slab memory now, in KiB (/proc/meminfo: Slab)

@@ -182,14 +182,26 @@ static __u8 core__next_mark(struct core *t)
 	return t->mark;
 }
 
+/* names of lost ends taken from the kernel's queue at a time */
+#define LOST_ENDS_BATCH 256
+
 /*
- * Without entries: forget the heads of the sockets whose end the ring buffer lost (their
- * heads came first: read what is there first), and count each record lost
+ * Without entries: forget the heads of the sockets whose end the ring buffer lost, and count
+ * each record lost. Their names are taken first, the ring buffer read then: each head was
+ * sent before its end was lost, so it is taken before it is forgotten (read first, a head
+ * sent after the read and named before the names were taken would stay).
  */
 static void core__forget_lost_ends(struct core *t)
 {
-	core__read(t);
-	t->ends_lost += loader__forget_lost_ends(&t->loader);
+	struct tcpc_tw_found lost[LOST_ENDS_BATCH];
+	long n;
+
+	do {
+		n = loader__take_lost_ends(&t->loader, lost, LOST_ENDS_BATCH);
+		core__read(t);
+		for (long i = 0; i < n; i++)
+			t->ends_lost += tw_join__forget_found(t->loader.tw_heads, &lost[i]);
+	} while (n == LOST_ENDS_BATCH);
 }
 
 /*

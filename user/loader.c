@@ -461,14 +461,13 @@ int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, 
 	return n + tw_join__unmarked(l->tw_heads, mark, unseen__deliver, &to);
 }
 
-long loader__forget_lost_ends(struct loader *l)
+long loader__take_lost_ends(struct loader *l, struct tcpc_tw_found *f, long max)
 {
-	struct tcpc_tw_found f;
 	long n = 0;
 
-	while (!bpf_map__lookup_and_delete_elem(l->skel->maps.tw_ends_lost, NULL, 0, &f,
-						sizeof(f), 0))
-		n += tw_join__forget_found(l->tw_heads, &f);
+	while (n < max && !bpf_map__lookup_and_delete_elem(l->skel->maps.tw_ends_lost, NULL, 0,
+							    &f[n], sizeof(f[n]), 0))
+		n++;
 	return n;
 }
 

@@ -56,11 +56,11 @@ int loader__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, 
 			 int *timewait);
 
 /*
- * Without timewait entries: forget the heads of the sockets whose end the ring buffer had no
- * room for (the BPF side named them in 'tw_ends_lost'). How many it forgot: records lost
- * (a socket without a head lost its head too, counted then).
+ * Without timewait entries: up to max of the sockets whose end the ring buffer had no room
+ * for (the BPF side names them in 'tw_ends_lost'), taken from that queue into f: how many.
+ * Their heads are to be forgotten (tw_join__forget_found()) once what was sent before is read.
  */
-long loader__forget_lost_ends(struct loader *l);
+long loader__take_lost_ends(struct loader *l, struct tcpc_tw_found *f, long max);
 
 /* is the timewait socket tw followed now (an entry in 'tws')? */
 bool loader__tw_followed(struct loader *l, __u64 tw);

@@ -6,7 +6,8 @@
 /*
  * on_end for SIGINT, SIGTERM and SIGHUP (the terminal gone ends a run as SIGTERM does),
  * without SA_RESTART: a blocked poll or write returns EINTR and the run ends cleanly.
- * SIGPIPE is ignored: a closed pipe (| head) shows as a write error.
+ * SIGPIPE is ignored: a closed pipe (| head) shows as a write error. So is SIGUSR1, which
+ * asks the tracer for its counts so far (main.c installs that after this).
  */
 void signals__on_end(void (*on_end)(int sig));
 

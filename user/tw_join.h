@@ -39,7 +39,8 @@ int tw_join__take(struct tw_join *j, const void *ev, struct tcpc_conn *out);
 /*
  * A hint, for an event soon to be taken: bring its row of the table into the cache (head
  * false), or, the row there by now, its head. Each is a cache miss in a table of many, and
- * events taken one by one wait for both; a batch waits for them side by side (core.c).
+ * events taken one by one wait for both; taken a few at a time, they are waited for side by
+ * side (pump.c).
  */
 void tw_join__prefetch(const struct tw_join *j, const void *ev, bool head);
 

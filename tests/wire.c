@@ -133,6 +133,32 @@ bool wire__gone(const struct wire *w, const struct peer_conn *c, struct wire_whe
 	return false;
 }
 
+void wire__log_dumps(const struct wire *w, const struct peer_conn *c)
+{
+	const struct sswatch *ss = w->f.ss;
+
+	if (!ss)
+		return;
+	test__log("socket dumps: %llu made, %d sockets kept%s", (unsigned long long)ss->dumps,
+		  ss->nsocks, ss->overflow ? ", more not kept" : "");
+	for (int i = 0; i < ss->nsocks; i++) {
+		const struct sswatch_sock *s = &ss->socks[i];
+
+		if (s->sport != c->lport || s->dport != c->pport)
+			continue;
+		test__log("  cookie %llu: %d runs%s, last seen in dump %llu, gone_t1 %llu",
+			  (unsigned long long)s->cookie, s->nruns, s->overflow ? " (more lost)" : "",
+			  (unsigned long long)s->seen_dump, (unsigned long long)s->gone_t1);
+		for (int r = 0; r < s->nruns; r++)
+			test__log("    state %u%s: [%llu, %llu] .. [%llu, %llu]", s->runs[r].state,
+				  s->runs[r].timewait ? " (timewait)" : "",
+				  (unsigned long long)s->runs[r].first_t0,
+				  (unsigned long long)s->runs[r].first_t1,
+				  (unsigned long long)s->runs[r].last_t0,
+				  (unsigned long long)s->runs[r].last_t1);
+	}
+}
+
 /* is a socket with these ports in /proc/net/tcp or tcp6? */
 static bool wire__listed(const char *path, unsigned short lport, unsigned short rport)
 {

@@ -103,6 +103,8 @@ int wire__listen(const struct wire *w, unsigned short *port);
  * saw it go.
  */
 bool wire__gone(const struct wire *w, const struct peer_conn *c, struct wire_when *gone);
+/* what the socket dumps kept of c's ports, into the test's log: why wire__gone() said no */
+void wire__log_dumps(const struct wire *w, const struct peer_conn *c);
 
 /* wait until c's kernel end, a timewait socket, is gone from the namespace: 0 or -ETIMEDOUT */
 int wire__wait_gone(const struct peer_conn *c, int timeout_ms);

@@ -71,6 +71,8 @@ static void timers__fin_wait2(const char *backend, int family)
 		/* the timewait socket that carried FIN_WAIT2 expired between two dumps */
 		if (ASSERT_TRUE(wire__gone(&w, &c[i], &gone), "the dumps saw it go"))
 			wire__check_dwell(&w, rec, "FIN_WAIT2", wire__by(&ack[i]), gone, what[i]);
+		else
+			wire__log_dumps(&w, &c[i]);
 		if (test__failed())
 			fixture__dump(rec, what[i]);
 	}

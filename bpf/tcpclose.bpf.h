@@ -74,7 +74,7 @@ extern const volatile __u16 filter_dport;
 extern const volatile __u8 filter_family;
 extern const volatile __u8 emit_transitions;
 extern const volatile __u32 kernel_hz;
-extern const volatile __u8 emit_records;	/* 0 with --hist alone: histograms only */
+extern const volatile __u8 emit_records;	/* 0 with --hist alone (timewait heads go) */
 extern const volatile __u8 hist_enabled;
 extern const volatile __u64 stuck_ns;		/* --stuck threshold */
 extern const volatile __u32 ringbuf_batch;	/* bytes a CPU sends that wake the reader */

@@ -421,8 +421,9 @@ static __always_inline bool timewait__insert(__u64 tw, const struct tcpc_tw *t, 
 
 /*
  * Without an entry: send c as the head of tw's record, with the timer's deadline, which
- * user space settles the record by (user/tw_join.c); nothing is kept. Records are on, --hist
- * off (user/loader.c). A head lost is counted; the socket's end then finds no head.
+ * user space settles the record by (user/tw_join.c); nothing is kept. Sent with --hist alone
+ * too: user space counts the settled record's dwells, all of them (user/core.c). A head lost
+ * is counted; the socket's end then finds no head.
  */
 static __always_inline void timewait__follow_bare(__u64 tw, struct tcpc_closing *c,
 						  __u64 expires, __u64 tw_left_ns)

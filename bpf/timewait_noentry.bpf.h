@@ -2,8 +2,8 @@
 /*
  * Following a timewait socket without an entry (tw_entryless), what every backend shares.
  *
- * Where nothing needs the kernel to know a timewait socket at its end (records on; no
- * --hist, -p, --cgroup or --stuck: user/loader.c), its claim sends the record's head with
+ * Where nothing needs the kernel to know a timewait socket at its end (no -p, --cgroup,
+ * --stuck or top: user/loader.c), its claim sends the record's head with
  * the timer's deadline and keeps nothing (timewait__follow_bare()). What its timer shows
  * later is read from the socket itself, warm then (the kernel is at its timer), and sent as
  * struct tcpc_tw_seen: its deadline before a re-arm, a re-arm, its end. User space settles
@@ -12,6 +12,9 @@
  * delete were the largest part of a connection's BPF time at the steady state
  * (docs/COST.md). Every timewait socket the filters want is reported so; user space counts
  * the ends of those it has no head for (made before tcpclose, and not found by the walk).
+ * Heads and these events are sent with --hist alone too, where no other record is: user
+ * space counts the dwells of the records it settles, the kernel those of the records it
+ * sends whole.
  */
 #ifndef __TIMEWAIT_NOENTRY_BPF_H
 #define __TIMEWAIT_NOENTRY_BPF_H

@@ -24,6 +24,9 @@
 
 static void core__deliver(struct core *t, const struct tcpc_conn *rec)
 {
+	/* --hist alone: what comes is a timewait socket's record, for its dwells only */
+	if (!t->loader.records)
+		return;
 	t->records++;
 	for (int i = 0; i < t->nconsumers; i++)
 		t->consumers[i].record(t->consumers[i].ctx, rec);
@@ -35,9 +38,11 @@ static void core__join(struct core *t, const void *ev)
 	struct tcpc_conn whole;
 	int n = tw_join__take(t->loader.tw_heads, ev, &whole);
 
-	if (n > 0)
+	if (n > 0) {
+		if (t->hists)
+			hist__add_record(t->hists, &whole);
 		core__deliver(t, &whole);
-	else if (n < 0)
+	} else if (n < 0)
 		t->join_lost++;
 }
 
@@ -119,10 +124,21 @@ void core__consume_with(struct core *t, const struct core_consumer *c)
 
 int core__open(struct core *t, const struct tcpc_opts *opts)
 {
+	int err;
+
 	t->filter_pid = opts->pid;
 	t->pump = (struct pump){ .ops = &core__pump_ops, .ctx = t, .max_bytes = BACKLOG_MAX,
 				 .source_bytes = opts->ringbuf_size };
-	return loader__open(&t->loader, opts, core__on_event, t);
+	err = loader__open(&t->loader, opts, core__on_event, t);
+	if (err || !opts->hist || !t->loader.tw_entryless)
+		return err;
+	/* the kernel cannot count what it does not see end: a timewait socket without entry */
+	t->hists = calloc(TCPC_NR_STATES, sizeof(*t->hists));
+	if (!t->hists) {
+		fprintf(stderr, "tcpclose: out of memory for histograms\n");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* an entry sent at exit: counted as the BPF side counts one, delivered as it would be */
@@ -336,6 +352,7 @@ void core__stats(struct core *t, struct tcpc_stats *st)
 
 void core__close(struct core *t)
 {
+	free(t->hists);
 	pump__free(&t->pump);
 	loader__close(&t->loader);
 }

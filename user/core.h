@@ -9,6 +9,7 @@
 #define __CORE_H
 
 #include <stdbool.h>
+#include "hist.h"
 #include "pump.h"
 #include "loader.h"
 #include "sink.h"
@@ -39,6 +40,12 @@ struct core {
 	__u8 mark;		/* the last TCPC_ITER_MARK walk's */
 	__u64 ends_lost;	/* without timewait entries: records whose end the ring buffer
 				 * lost after their head came (the BPF side counts neither) */
+	/*
+	 * --hist without timewait entries: the dwells of the records settled here from a head
+	 * and its socket's events, [TCPC_NR_STATES], since start; the kernel counts those it
+	 * sends whole. NULL otherwise.
+	 */
+	struct hist *hists;
 };
 
 /* the consumers come first: a record may arrive as soon as the programs are attached */

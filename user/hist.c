@@ -18,6 +18,22 @@ void hist__bounds(unsigned int i, __u64 *lo, __u64 *hi)
 	*hi = *lo + (1ULL << (e - TCPC_HIST_SUB_BITS));
 }
 
+void hist__add_record(struct hist *h, const struct tcpc_conn *rec)
+{
+	if (rec->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN | TCPC_F_STATES_LOST))
+		return;
+	for (unsigned int s = 0; s < TCPC_NR_STATES; s++) {
+		__u64 us = rec->dwell_ns[s] / 1000;
+
+		if (!(rec->visited & (1U << s)))
+			continue;
+		h[s].counts[tcpc_hist_index(us)]++;
+		h[s].total++;
+		if (us > h[s].max_us)
+			h[s].max_us = us;
+	}
+}
+
 void hist__sum(struct hist *h)
 {
 	h->total = 0;

@@ -16,6 +16,13 @@ struct hist {
 	__u64 max_us;
 };
 
+/*
+ * Count the dwells of a record settled in user space into h[TCPC_NR_STATES], as the kernel
+ * counts one it sends whole (conn__send()): each close state it visited, in whole
+ * microseconds; none of a partial record, one whose end went unseen or one that lost states.
+ */
+void hist__add_record(struct hist *h, const struct tcpc_conn *rec);
+
 /* [lo, hi) in microseconds of bucket i */
 void hist__bounds(unsigned int i, __u64 *lo, __u64 *hi);
 

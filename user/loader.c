@@ -96,14 +96,14 @@ static __u32 ringbuf__batch(__u32 size, int ncpus)
 
 /*
  * Can timewait sockets be followed without an entry (bpf/timewait_noentry.bpf.h)? Only where
- * records are sent and nothing asks the kernel about a timewait socket: --hist counts the
- * TIME_WAIT dwell there, -p and --cgroup keep there the verdict its full socket had, and
- * the walks of --stuck and top read their ages from the entries.
+ * nothing asks the kernel about a timewait socket: -p and --cgroup keep there the verdict
+ * its full socket had, and the walks of --stuck and top read their ages from the entries.
+ * --hist counts the dwells of such a record in user space once it is settled (core.c); with
+ * --hist alone the heads are sent all the same, and no other record.
  */
-static bool tw_entry__needed(const struct tcpc_opts *opts, bool emit_records)
+static bool tw_entry__needed(const struct tcpc_opts *opts)
 {
-	return opts->tw_entry_always || !emit_records || opts->hist || opts->pid ||
-	       opts->cgroup_id || opts->stuck || opts->top;
+	return opts->tw_entry_always || opts->pid || opts->cgroup_id || opts->stuck || opts->top;
 }
 
 static int configure(struct loader *l, const struct tcpc_opts *opts)
@@ -135,8 +135,8 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 		break;
 	}
 	/* --hist alone wants no record per connection: the kernel only counts */
-	skel->rodata->emit_records = !opts->hist || opts->json || opts->metrics || opts->ladder ||
-				     opts->ladder_svg;
+	l->records = !opts->hist || opts->json || opts->metrics || opts->ladder || opts->ladder_svg;
+	skel->rodata->emit_records = l->records;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	/*
 	 * Each CPU wakes the reader after its share of a batch: all of them together leave at
@@ -145,7 +145,7 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	 */
 	skel->rodata->ringbuf_batch = ringbuf__batch(opts->ringbuf_size, libbpf_num_possible_cpus());
 	l->max_tw = opts->max_tw ? opts->max_tw : tw_buckets();
-	l->tw_entryless = !tw_entry__needed(opts, skel->rodata->emit_records);
+	l->tw_entryless = !tw_entry__needed(opts);
 	skel->rodata->tw_entryless = l->tw_entryless;
 	/* without entries the map is never used: one entry, taking no memory until then */
 	bpf_map__set_max_entries(skel->maps.tws, l->tw_entryless ? 1 : l->max_tw);

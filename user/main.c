@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	err = reporter__init(&rep, &opts, &t.loader);
+	err = reporter__init(&rep, &opts, &t);
 	if (err) {
 		fprintf(stderr, "tcpclose: out of memory for histograms\n");
 		goto cleanup;

@@ -9,11 +9,11 @@
 #include "report.h"
 #include "walk.h"
 
-int reporter__init(struct reporter *r, const struct tcpc_opts *opts, struct loader *l)
+int reporter__init(struct reporter *r, const struct tcpc_opts *opts, struct core *t)
 {
 	memset(r, 0, sizeof(*r));
 	r->opts = opts;
-	r->loader = l;
+	r->core = t;
 	r->last_ns = clock__now_ns();
 	if (!opts->hist)
 		return 0;
@@ -23,11 +23,27 @@ int reporter__init(struct reporter *r, const struct tcpc_opts *opts, struct load
 	return r->prev && r->cur && r->delta ? 0 : -ENOMEM;
 }
 
-/* the per-CPU histograms, summed over the CPUs */
+/* what core counted in user space (core.h), added to the kernel's */
+static void add_core_hists(struct reporter *r)
+{
+	const struct hist *own = r->core->hists;
+
+	for (int s = 0; own && s < TCPC_NR_STATES; s++) {
+		struct hist *h = &r->cur[s];
+
+		for (unsigned int i = 0; i < TCPC_HIST_BUCKETS; i++)
+			h->counts[i] += own[s].counts[i];
+		h->total += own[s].total;
+		if (own[s].max_us > h->max_us)
+			h->max_us = own[s].max_us;
+	}
+}
+
+/* the per-CPU histograms, summed over the CPUs, and core's */
 static int read_hists(struct reporter *r)
 {
-	struct tcpclose_bpf *skel = r->loader->skel;
-	int ncpus = r->loader->ncpus;
+	struct tcpclose_bpf *skel = r->core->loader.skel;
+	int ncpus = r->core->loader.ncpus;
 	struct tcpc_hist_chunk *chunks;
 	struct tcpc_hist_max *max;
 	__u32 key;
@@ -66,6 +82,7 @@ static int read_hists(struct reporter *r)
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			if (max[cpu].us[s] > r->cur[s].max_us)
 				r->cur[s].max_us = max[cpu].us[s];
+	add_core_hists(r);
 out:
 	free(chunks);
 	free(max);
@@ -92,7 +109,7 @@ void reporter__report(struct reporter *r, struct sink *s)
 		r->cur = swap;
 		rep.hists = r->delta;
 	}
-	err = walk__sockets(r->loader, r->opts->netns_path, TCPC_ITER_GAUGES, r->gauges, NULL);
+	err = walk__sockets(&r->core->loader, r->opts->netns_path, TCPC_ITER_GAUGES, r->gauges, NULL);
 	if (err == -ENOENT && r->opts->netns_path) {
 		/* the traced namespace is gone, and its sockets with it */
 		memset(r->gauges, 0, sizeof(r->gauges));

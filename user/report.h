@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Collect what -i and --hist report: the kernel's histograms and the close-state gauges. */
+/*
+ * Collect what -i and --hist report: the histograms (the kernel's, with what core counted of
+ * the records it settled) and the close-state gauges.
+ */
 #ifndef __REPORT_H
 #define __REPORT_H
 
 #include <stdbool.h>
 #include "args.h"
 #include "hist.h"
-#include "loader.h"
+#include "core.h"
 #include "sink.h"
 
 struct reporter {
 	const struct tcpc_opts *opts;
-	struct loader *loader;
+	struct core *core;
 	struct hist *prev;	/* [TCPC_NR_STATES]: the kernel's counts at the last report */
 	struct hist *cur;
 	struct hist *delta;
@@ -19,9 +22,10 @@ struct reporter {
 	__u64 last_ns;
 };
 
-int reporter__init(struct reporter *r, const struct tcpc_opts *opts, struct loader *l);
+int reporter__init(struct reporter *r, const struct tcpc_opts *opts, struct core *t);
 
-/* read the kernel's counts, and hand what changed since the last report to the sink */
+/* read the counts (the kernel's, and core's), and hand what changed since the last report to
+ * the sink */
 void reporter__report(struct reporter *r, struct sink *s);
 
 void reporter__free(struct reporter *r);

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hist_alone: --hist with no other output prints histograms and no record, and counts every
+ * close state of every connection, TIME_WAIT included, although no timewait socket takes an
+ * entry in the kernel: the kernel counts the records it sends whole, tcpclose those it settles
+ * from a timewait socket's head and end. Judged against the kernel: HIST_CONNS connections
+ * closed actively over loopback, their timewait sockets purged with the namespace. Each
+ * state's count is the number of connections (TIME_WAIT: TcpExtTW, less the records whose end
+ * went unseen, which the exit's summary counts), and every TIME_WAIT dwell lies between the
+ * shortest and the longest one could have had: from the last close to the purge's start, and
+ * from the first close to the purge's end.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include "fixture.h"
+#include "test.h"
+#include "tw.h"
+
+#define HIST_CONNS 2000
+#define HIST_PORTS 2
+#define SETTLE_MS 10000
+/* long enough that the dwell's bounds are far apart from the histogram's resolution */
+#define HIST_WAIT_MS 1500
+
+struct hist_line {
+	long long count;
+	double p50_ms, max_ms;
+};
+
+/* "STATE: count N  p50 X ms  p90 X ms  p99 X ms  max X ms" of the text's last report */
+static bool hist_alone__state(const char *text, const char *state, struct hist_line *h)
+{
+	char key[32];
+	const char *p = NULL, *q;
+
+	snprintf(key, sizeof(key), "\n%s: count ", state);
+	for (q = strstr(text, key); q; q = strstr(q + 1, key))
+		p = q;
+	return p && sscanf(p + strlen(key), "%lld p50 %lf ms p90 %*f ms p99 %*f ms max %lf ms",
+			   &h->count, &h->p50_ms, &h->max_ms) == 3;
+}
+
+/* the text's lines that are neither a report's nor its histograms': records */
+static int hist_alone__other_lines(char *text)
+{
+	char *line, *save = NULL;
+	int n = 0;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "close-state dwell of connections") || strstr(line, ": count ") ||
+		    strstr(line, "msecs") || strstr(line, " -> ") || strstr(line, "sockets now:") ||
+		    line[0] == '[')
+			continue;
+		if (n++ < 3)
+			test__log("not a histogram's: %.200s", line);
+	}
+	return n;
+}
+
+static char *hist_alone__read(int fd)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	char *text = calloc(1, size + 1);
+
+	if (text && pread(fd, text, size, 0) != size) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* the records whose end went unseen, from the exit's summary on stderr; -1 if none */
+static long long hist_alone__unseen(const struct tracer *t)
+{
+	char *err = tracer__stderr(t), *p;
+	long long n = -1;
+
+	p = err ? strstr(err, " sent partial, their end unseen") : NULL;
+	while (p && p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (p && *p >= '0' && *p <= '9')
+		n = strtoll(p, NULL, 10);
+	free(err);
+	return n;
+}
+
+void serial_test_hist_alone(void)
+{
+	static const char *const states[] = { "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "LAST_ACK" };
+	static const char *const args[] = { "--hist", NULL };
+	int lfds[HIST_PORTS] = { -1, -1 }, out = -1, i;
+	unsigned short ports[HIST_PORTS];
+	struct fixture f = { 0 };
+	double closes0, closes1, purge0, purge1, lo, hi;
+	struct hist_line h;
+	long long tw, unseen;
+	char *text = NULL;
+
+	f.ns.home = -1;
+	out = memfd_create("hist-alone", MFD_CLOEXEC);
+	if (!ASSERT_GE(out, 0, "memfd") ||
+	    !ASSERT_OK(netns__create(&f.ns, "tcpc-hist"), "scenario namespace"))
+		goto out;
+	f.ns_alive = true;
+	if (!ASSERT_OK(tracer__spawn(&f.tracer, &(struct tracer_spawn){ .netns_path = f.ns.path,
+									 .out_fd = out, .text = true },
+				     args), "tcpclose --hist") ||
+	    !tw__begin(&f, false) ||
+	    !ASSERT_OK(netns__sysctl("net.ipv4.tcp_tw_reuse", "0"), "tcp_tw_reuse=0"))
+		goto out;
+	for (i = 0; i < HIST_PORTS; i++) {
+		lfds[i] = sock__listen(4, &ports[i]);
+		if (!ASSERT_GE(lfds[i], 0, "listen"))
+			goto out;
+	}
+	closes0 = clock__now_ms();
+	if (!ASSERT_OK(tw__active_closes(lfds, ports, HIST_PORTS, HIST_CONNS), "active closes") ||
+	    !ASSERT_OK(tw__settle(0, SETTLE_MS), "connections settled"))
+		goto out;
+	closes1 = clock__now_ms();
+	for (i = 0; i < HIST_PORTS; i++) {
+		close(lfds[i]);
+		lfds[i] = -1;
+	}
+	if (!tw__end(&f))
+		goto out;
+	clock__sleep_ms(HIST_WAIT_MS);
+	purge0 = clock__now_ms();
+	if (!fixture__purge(&f))
+		goto out;
+	purge1 = clock__now_ms();
+	if (!ASSERT_OK(tracer__stop(&f.tracer), "tracer exits 0 after SIGINT"))
+		goto out;
+	text = hist_alone__read(out);
+	if (!ASSERT_NOT_NULL(text, "its output"))
+		goto out;
+	test__log("tcpclose --hist printed:\n%s", text);
+	for (i = 0; i < (int)(sizeof(states) / sizeof(states[0])); i++) {
+		if (ASSERT_TRUE(hist_alone__state(text, states[i], &h), states[i]))
+			ASSERT_EQ(h.count, HIST_CONNS, states[i]);
+	}
+	tw = nstat__get(&f.delta, "TcpExtTW");
+	unseen = hist_alone__unseen(&f.tracer);
+	ASSERT_EQ(tw, HIST_CONNS, "TcpExtTW: one timewait socket per connection");
+	ASSERT_GE(unseen, 0, "the summary's unseen count");
+	if (ASSERT_TRUE(hist_alone__state(text, "TIME_WAIT", &h), "TIME_WAIT")) {
+		ASSERT_EQ(h.count + unseen, tw, "TIME_WAIT count + unseen = TcpExtTW");
+		/*
+		 * The percentile is the middle of its bucket, at most 1/128 of it wide (hist.h):
+		 * the dwell it stands for is no more than half that below it. The max is exact.
+		 */
+		lo = purge0 - closes1;
+		hi = purge1 - closes0;
+		test__log("TIME_WAIT: p50 %.3f max %.3f ms, every dwell within [%.3f, %.3f] ms",
+			  h.p50_ms, h.max_ms, lo, hi);
+		ASSERT_GE(h.p50_ms * (1 + 1.0 / 256), lo, "TIME_WAIT p50 >= last close to purge");
+		ASSERT_LE(h.max_ms, hi, "TIME_WAIT max <= first close to the purge's end");
+	}
+	ASSERT_EQ(hist_alone__other_lines(text), 0, "no line but the histograms'");
+out:
+	free(text);
+	for (i = 0; i < HIST_PORTS; i++)
+		if (lfds[i] >= 0)
+			close(lfds[i]);
+	if (out >= 0)
+		close(out);
+	fixture__cleanup(&f);
+}

@@ -64,13 +64,23 @@ $(TEST_OUT) $(TEST_OUT)/unit $(TEST_OUT)/integration:
 # DEFINE_SERIAL_TEST(name) for "void serial_test_NAME(void)", which runs alone
 TEST_LIST = $(Q)sed -n -e 's/^void test_\([a-z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' \
 		    -e 's/^void serial_test_\([a-z0-9_]*\)(void)$$/DEFINE_SERIAL_TEST(\1)/p' \
-		    $^ /dev/null > $@.tmp && mv $@.tmp $@
+		    $(filter %.c,$^) /dev/null > $@.tmp && mv $@.tmp $@
 
-$(TEST_OUT)/unit_tests.h: $(UNIT_SRCS) | $(TEST_OUT)
+# which files there are, rewritten only when that changes: a test file removed makes the
+# list again too (its timestamp cannot)
+TEST_FILES = $(Q)echo '$(1)' | cmp -s - $@ || echo '$(1)' > $@
+
+$(TEST_OUT)/unit_files: FORCE | $(TEST_OUT)
+	$(call TEST_FILES,$(UNIT_SRCS))
+
+$(TEST_OUT)/integration_files: FORCE | $(TEST_OUT)
+	$(call TEST_FILES,$(INTEGRATION_SRCS))
+
+$(TEST_OUT)/unit_tests.h: $(UNIT_SRCS) $(TEST_OUT)/unit_files | $(TEST_OUT)
 	$(call msg,GEN,$@)
 	$(TEST_LIST)
 
-$(TEST_OUT)/integration_tests.h: $(INTEGRATION_SRCS) | $(TEST_OUT)
+$(TEST_OUT)/integration_tests.h: $(INTEGRATION_SRCS) $(TEST_OUT)/integration_files | $(TEST_OUT)
 	$(call msg,GEN,$@)
 	$(TEST_LIST)
 

@@ -134,10 +134,28 @@ slab__kib()
 	awk '$1 == "Slab:" { print $2 }' /proc/meminfo
 }
 
-# tcpclose's losses so far: keys 0, 2 and 5 of its per-CPU "drops" map, those that count
-# something lost (a record: ring buffer full, timewait map full; a socket's keepalive probes:
-# keepalive map full; enum tcpc_drop in bpf/tcpclose.h). The others count records sent
-# incomplete, which are delivered.
+# the index of a counter of enum tcpc_drop (bpf/tcpclose.h), by its name; nothing if none
+drop__index()
+{
+	awk -v name="$1" '
+		/^enum tcpc_drop \{/ { in_enum = 1; i = 0; next }
+		in_enum && /^\};/ { exit }
+		in_enum && match($0, /^\tTCPC_[A-Z0-9_]+/) {
+			if (substr($0, RSTART + 1, RLENGTH - 1) == name) { print i; exit }
+			i++
+		}' "$(dirname "${BASH_SOURCE[0]}")/../../bpf/tcpclose.h"
+}
+
+# the keys of tcpclose's per-CPU "drops" map that count something lost: a record (ring buffer
+# full, timewait map full) or a socket's keepalive probes (keepalive map full). The others
+# count records sent incomplete, which are delivered.
+DROP_KEYS=$(for d in TCPC_DROP_RINGBUF TCPC_DROP_TW_MAP TCPC_DROP_KA_MAP; do
+	drop__index "$d"
+done | paste -sd, -)
+[[ $DROP_KEYS =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] ||
+	{ echo "bench: no enum tcpc_drop in bpf/tcpclose.h to read the drops map by" >&2; exit 1; }
+
+# tcpclose's losses so far, from its "drops" map
 tcpclose__drops()
 {
 	local id
@@ -145,7 +163,7 @@ tcpclose__drops()
 	id=$(proc__map_id "$1" drops)
 	[ -n "$id" ] || { echo 0; return; }
 	bpftool__json map dump id "$id" |
-		jq '[.[] | select(.formatted.key | IN(0, 2, 5)) | .formatted.values[].value] | add // 0'
+		jq "[.[] | select(.formatted.key | IN($DROP_KEYS)) | .formatted.values[].value] | add // 0"
 }
 
 # tracing programs not ours (other people's tests, say): they would run on our load too

@@ -134,7 +134,8 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	default:
 		break;
 	}
-	/* --hist alone wants no record per connection: the kernel only counts */
+	/* --hist alone wants no record per connection: the kernel counts (timewait sockets'
+	 * heads and events still go, for user space to count) */
 	l->records = !opts->hist || opts->json || opts->metrics || opts->ladder || opts->ladder_svg;
 	skel->rodata->emit_records = l->records;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);

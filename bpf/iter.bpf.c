@@ -97,10 +97,24 @@ static __always_inline bool stuck_state(int state)
 	return state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT2 || state == TCP_LAST_ACK;
 }
 
+/* a timewait socket's row, but for its process, cgroup and age: its tuple is the socket's */
+static __always_inline void tw_row(struct tcpc_stuck *st, struct sock_common *skc, __u64 tw,
+				   int state, __u64 now)
+{
+	st->type = TCPC_EV_STUCK;
+	st->state = state;
+	st->close_state = state__index(state);
+	skc__read_tuple(skc, &st->family, &st->dport, &st->netns, st->saddr, st->daddr);
+	st->sport = skc->skc_num;
+	st->ts_ns = now;
+	st->tw = tw;
+}
+
 /*
  * --stuck, an orphaned FIN_WAIT2 (a timewait socket): no process holds it any more. Its
- * tuple is the socket's; its process and cgroup are in its record's head, which user space
- * has (user/tw_join.c) and fills in by tw.
+ * process and cgroup are in its record's head, which user space has (user/tw_join.c) and
+ * fills in by tw. Without entries (tw_entryless) its age is there too: every one is
+ * written, and user space keeps those stuck past the threshold (user/walk.c).
  */
 static __always_inline void report_stuck_tw(struct seq_file *seq, struct sock_common *skc,
 					    struct tcp_timewait_sock *tw, int state, __u64 now)
@@ -109,21 +123,20 @@ static __always_inline void report_stuck_tw(struct seq_file *seq, struct sock_co
 	struct tcpc_stuck st = {};
 	struct tcpc_tw *t;
 
+	if (tw_entryless) {
+		tw_row(&st, skc, key, state, now);
+		bpf_seq_write(seq, &st, sizeof(st));
+		return;
+	}
 	t = bpf_map_lookup_elem(&tws, &key);
 	if (!t || t->state != state)
 		return;
 	entered = tw__ns(t->enter_us, now);
 	if (now - entered < stuck_ns)
 		return;
-	st.type = TCPC_EV_STUCK;
-	st.state = state;
-	st.close_state = state__index(state);
+	tw_row(&st, skc, key, state, now);
 	st.partial = !!(t->flags & TCPC_TWF_PARTIAL);
-	skc__read_tuple(skc, &st.family, &st.dport, &st.netns, st.saddr, st.daddr);
-	st.sport = skc->skc_num;
 	st.age_ns = now - entered;
-	st.ts_ns = now;
-	st.tw = key;
 	bpf_seq_write(seq, &st, sizeof(st));
 }
 
@@ -169,6 +182,12 @@ static __always_inline void walk_held(struct seq_file *seq, struct sock_common *
 	skc__read_tuple(skc, &st.family, &st.dport, &st.netns, st.saddr, st.daddr);
 	st.sport = skc->skc_num;
 	st.ts_ns = bpf_ktime_get_ns();
+	if (tw && tw_entryless) {
+		/* whether it is followed, and by whom, its record's head says (user/walk.c) */
+		st.tw = key;
+		bpf_seq_write(seq, &st, sizeof(st));
+		return;
+	}
 	if (tw) {
 		/* followed: -p's, since it is followed only then; the process and cgroup are
 		 * its record's head's, which user space fills in by tw (user/tw_join.c) */

@@ -2,8 +2,9 @@
 /*
  * Following a timewait socket without an entry (tw_entryless), what every backend shares.
  *
- * Where nothing needs the kernel to know a timewait socket at its end (no -p, --cgroup,
- * --stuck or top: user/loader.c), its claim sends the record's head with
+ * Where nothing needs the kernel to know a timewait socket at its end (no -p or --cgroup:
+ * user/loader.c; the walks of --stuck and top name the socket, and user space gives it its
+ * head's process and age), its claim sends the record's head with
  * the timer's deadline and keeps nothing (timewait__follow_bare()). What its timer shows
  * later is read from the socket itself, warm then (the kernel is at its timer), and sent as
  * struct tcpc_tw_seen: its deadline before a re-arm, a re-arm, its end. User space settles

@@ -97,13 +97,14 @@ static __u32 ringbuf__batch(__u32 size, int ncpus)
 /*
  * Can timewait sockets be followed without an entry (bpf/timewait_noentry.bpf.h)? Only where
  * nothing asks the kernel about a timewait socket: -p and --cgroup keep there the verdict
- * its full socket had, and the walks of --stuck and top read their ages from the entries.
+ * its full socket had (without it every socket's end would be sent). The walks of --stuck
+ * and top read a timewait socket's process and age from its head here (walk.c).
  * --hist counts the dwells of such a record in user space once it is settled (core.c); with
  * --hist alone the heads are sent all the same, and no other record.
  */
 static bool tw_entry__needed(const struct tcpc_opts *opts)
 {
-	return opts->tw_entry_always || opts->pid || opts->cgroup_id || opts->stuck || opts->top;
+	return opts->tw_entry_always || opts->pid || opts->cgroup_id;
 }
 
 static int configure(struct loader *l, const struct tcpc_opts *opts)

@@ -81,6 +81,9 @@ static const char *count_held(struct core *t, struct top_table *table, struct po
 	struct tcpc_stuck *st;
 	int n, err;
 
+	/* the heads sent by now first: without entries, a timewait socket's process is its
+	 * head's (walk.c) */
+	core__consume(t);
 	err = walk__sockets(&t->loader, opts->netns_path, TCPC_ITER_HELD, NULL, &out);
 	st = (struct tcpc_stuck *)out.buf;
 	n = out.len / sizeof(*st);

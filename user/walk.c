@@ -172,20 +172,42 @@ static int walk_dir(struct loader *l, struct ns_set *set, const char *dir, const
 
 /*
  * A followed timewait socket's row names it (tcpc_stuck.tw): its process and cgroup are
- * its record's head's, which the BPF side sent when the socket took the connection on
+ * its record's head's, which the BPF side sent when the socket took the connection on.
+ * Without entries the walk names every timewait socket, followed or not: the head at its
+ * address is its own if the ports are, and gives its age too; a --stuck row is kept if
+ * that is past the threshold, a held one (top) whatever it is, as not followed (tw 0) if
+ * there is no such head. Returns how many rows are left.
  */
-static void walk__fill_heads(struct loader *l, struct walk_out *out)
+static size_t walk__fill_heads(struct loader *l, struct tcpc_stuck *st, size_t n, bool stuck)
 {
-	struct tcpc_stuck *st = (struct tcpc_stuck *)out->buf;
+	__u64 threshold = l->skel->rodata->stuck_ns;
 	struct tcpc_conn head;
+	size_t kept = 0;
 
-	for (size_t i = 0; i < out->len / sizeof(*st); i++) {
-		if (!st[i].tw || !tw_join__find(l->tw_heads, st[i].tw, &head))
+	for (size_t i = 0; i < n; i++) {
+		struct tcpc_stuck *row = &st[kept];
+		bool found;
+
+		*row = st[i];
+		found = row->tw && tw_join__find(l->tw_heads, row->tw, &head) &&
+			(!l->tw_entryless || (head.sport == row->sport && head.dport == row->dport));
+		if (row->tw && l->tw_entryless) {
+			if (found && head.state == row->state && row->ts_ns > head.enter_ns)
+				row->age_ns = row->ts_ns - head.enter_ns;
+			row->partial = found && (head.flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST));
+			if (stuck && (!found || row->age_ns < threshold))
+				continue;
+			if (!found)
+				row->tw = 0;
+		}
+		kept++;
+		if (!found)
 			continue;
-		st[i].pid = head.pid;
-		st[i].cgroup_id = head.cgroup_id;
-		memcpy(st[i].comm, head.comm, sizeof(st[i].comm));
+		row->pid = head.pid;
+		row->cgroup_id = head.cgroup_id;
+		memcpy(row->comm, head.comm, sizeof(row->comm));
 	}
+	return kept;
 }
 
 int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode mode,
@@ -235,7 +257,9 @@ int walk__sockets(struct loader *l, const char *netns_path, enum tcpc_iter_mode 
 	if (gauges)
 		memcpy(gauges, (const void *)l->skel->bss->gauges, sizeof(__u64) * TCPC_NR_STATES);
 	if (out && (mode == TCPC_ITER_STUCK || mode == TCPC_ITER_HELD))
-		walk__fill_heads(l, out);
+		out->len = walk__fill_heads(l, (struct tcpc_stuck *)out->buf,
+					    out->len / sizeof(struct tcpc_stuck),
+					    mode == TCPC_ITER_STUCK) * sizeof(struct tcpc_stuck);
 	return err;
 }
 

@@ -404,10 +404,13 @@ static void stuck__dump(const struct stuck_test *st)
 		fixture__dump(st->f.tracer.recs[i], "tracer");
 }
 
-/* the tracer runs first: the connections become stuck while it watches */
-void test_stuck_close_wait(void)
+/*
+ * The tracer runs first: the connections become stuck while it watches. The orphaned
+ * FIN_WAIT2 is a timewait socket: its age comes from its record's head in user space, or,
+ * with args' --tw-entry always, from its entry in the kernel.
+ */
+static void stuck_close_wait__run(const char *const *args)
 {
-	static const char *const args[] = { "--stuck", "2", "-i", "1", NULL };
 	struct stuck_test st;
 	double start_ts, release_ts;
 
@@ -442,6 +445,17 @@ out:
 	conns__close(&st.a);
 	conns__close(&st.b);
 	fixture__cleanup(&st.f);
+}
+
+void test_stuck_close_wait(void)
+{
+	stuck_close_wait__run((const char *const[]){ "--stuck", "2", "-i", "1", NULL });
+}
+
+void test_stuck_close_wait_entries(void)
+{
+	stuck_close_wait__run((const char *const[]){ "--stuck", "2", "-i", "1", "--tw-entry",
+						     "always", NULL });
 }
 
 /* stuck before tcpclose starts: its first scan, right at start-up, reports them all */

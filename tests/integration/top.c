@@ -288,6 +288,10 @@ static int start_top(struct tracer *t, int out_fd, bool text, const char *const 
 							.text = text }, args);
 }
 
+/*
+ * The JSON snapshots follow timewait sockets without entries (a timewait socket's process is
+ * its record's head's, in user space), the text ones with them (--tw-entry always)
+ */
 void test_top_snapshots(void)
 {
 	struct tracer recs = {}, top_json = {}, top_text = {};
@@ -300,8 +304,9 @@ void test_top_snapshots(void)
 	if (!ASSERT_OK(tracer__start(&recs, NULL, NULL), "tcpclose -j") ||
 	    !ASSERT_OK(start_top(&top_json, -1, false, NULL), "tcpclose top -j") ||
 	    !ASSERT_OK(start_top(&top_text, text_fd, true,
-				 (const char *[]){ "--max-groups", "2", "-k", "remote", NULL }),
-		       "tcpclose top --max-groups 2, not a terminal"))
+				 (const char *[]){ "--max-groups", "2", "-k", "remote",
+						   "--tw-entry", "always", NULL }),
+		       "tcpclose top --max-groups 2 --tw-entry always, not a terminal"))
 		goto out;
 	if (!scene__drive(&s))
 		goto out;

@@ -188,7 +188,8 @@ static size_t walk__fill_heads(struct loader *l, struct tcpc_stuck *st, size_t n
 		struct tcpc_stuck *row = &st[kept];
 		bool found;
 
-		*row = st[i];
+		if (kept != i)
+			*row = st[i];
 		found = row->tw && tw_join__find(l->tw_heads, row->tw, &head) &&
 			(!l->tw_entryless || (head.sport == row->sport && head.dport == row->dport));
 		if (row->tw && l->tw_entryless) {

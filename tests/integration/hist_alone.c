@@ -31,7 +31,7 @@
 
 enum {
 	HIST_FIN_WAIT1, HIST_FIN_WAIT2, HIST_CLOSE_WAIT, HIST_LAST_ACK,
-	HIST_TIME_WAIT,		/* last: h holds its line once all are read */
+	HIST_TIME_WAIT,
 	HIST_NR_STATES,
 };
 

@@ -462,8 +462,7 @@ static __always_inline void conn__send(struct tcpc_closing *c)
 	if (filter_cgroup && (c->flags & TCPC_F_PARTIAL) && (c->flags & TCPC_F_TW))
 		return;
 	/* a partial record's dwell is a lower bound: it would bias the percentiles */
-	if (hist_enabled && !(c->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN |
-					      TCPC_F_STATES_LOST)))
+	if (hist_enabled && !(c->flags & TCPC_F_DWELL_BOUNDS))
 		hist__add(c);
 	if (c->flags & TCPC_F_STATES_LOST)
 		drop__count(TCPC_DROP_STATES_LOST);

@@ -99,6 +99,14 @@ enum {
 					 * tcpc_tw_event, which user space joins to it */
 };
 
+/*
+ * A record whose dwells are bounds, not times: its first state began before tcpclose did,
+ * or its last went on past what tcpclose saw. Histograms and metrics leave it out. One that
+ * lost its first close states (TCPC_F_STATES_LOST) did not visit them: it saw each state it
+ * did visit from its start to its end, and counts.
+ */
+#define TCPC_F_DWELL_BOUNDS (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN)
+
 enum tcpc_event_type {
 	TCPC_EV_CLOSE = 1,	/* struct tcpc_conn: one close record, or its head */
 	TCPC_EV_TRANSITION,	/* struct tcpc_transition: --transitions */

@@ -459,7 +459,7 @@ static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, _
 	}
 	if (c->flags & TCPC_F_PARTIAL)
 		t.flags |= TCPC_TWF_PARTIAL;
-	if (c->flags & (TCPC_F_PARTIAL | TCPC_F_STATES_LOST))
+	if (c->flags & TCPC_F_DWELL_BOUNDS)
 		t.flags |= TCPC_TWF_NO_HIST;
 	if (!timewait__insert(tw, &t, now))
 		return;

@@ -61,14 +61,16 @@ static long long prom__sum_int(const struct tracer *t, const char *key)
 	return sum;
 }
 
-/* partial, or its end unseen: its dwells stay out of histograms and metrics */
+/*
+ * partial, or its end unseen: its dwells stay out of histograms and metrics (one without its
+ * first close states counts the states it visited)
+ */
 static bool prom__partial(json_object *rec)
 {
 	json_object *v;
 
 	return (json_object_object_get_ex(rec, "partial", &v) && json_object_get_boolean(v)) ||
-	       (json_object_object_get_ex(rec, "end_unseen", &v) && json_object_get_boolean(v)) ||
-	       (json_object_object_get_ex(rec, "states_lost", &v) && json_object_get_boolean(v));
+	       (json_object_object_get_ex(rec, "end_unseen", &v) && json_object_get_boolean(v));
 }
 
 /* records that go into the histograms: whole ones that visited state, for at most max_ms */

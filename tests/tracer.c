@@ -403,6 +403,19 @@ int tracer__count_closes(const struct tracer *t)
 	return n;
 }
 
+json_object *tracer__last(const struct tracer *t, const char *type)
+{
+	const char *ty;
+	int i;
+
+	for (i = t->nrecs - 1; i >= 0; i--) {
+		ty = json__str(t->recs[i], "type");
+		if (ty && !strcmp(ty, type))
+			return t->recs[i];
+	}
+	return NULL;
+}
+
 json_object *tracer__lost(const struct tracer *t)
 {
 	const char *type;

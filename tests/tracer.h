@@ -60,6 +60,8 @@ int tracer__wait_close(struct tracer *t, int lport, int rport, int timeout_ms);
 json_object *tracer__close(const struct tracer *t, int lport, int rport);
 int tracer__count_closes(const struct tracer *t);
 json_object *tracer__lost(const struct tracer *t);
+/* the last line it printed of "type" type ("hist", "gauges", ...), or NULL */
+json_object *tracer__last(const struct tracer *t, const char *type);
 
 /* reading records: absent or null keys give def / NULL / -1 */
 long long json__int(json_object *o, const char *key, long long def);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 #include "hist.h"
+#include "record.h"
 
 void hist__bounds(unsigned int i, __u64 *lo, __u64 *hi)
 {
@@ -20,7 +21,7 @@ void hist__bounds(unsigned int i, __u64 *lo, __u64 *hi)
 
 void hist__add_record(struct hist *h, const struct tcpc_conn *rec)
 {
-	if (rec->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN | TCPC_F_STATES_LOST))
+	if (!record__dwells_whole(rec))
 		return;
 	for (unsigned int s = 0; s < TCPC_NR_STATES; s++) {
 		__u64 us = rec->dwell_ns[s] / 1000;

@@ -47,8 +47,7 @@ void metrics__record(struct metrics *m, const struct tcpc_conn *rec)
 	if (rec->tw_end && rec->tw_end < METRICS_NR_TW_ENDS)
 		m->tw_ends[rec->tw_end]++;
 	/* as for --hist: a partial record's dwell is only a lower bound, an unseen end's none */
-	for (int s = 0; s < TCPC_NR_STATES && !(rec->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN | TCPC_F_STATES_LOST));
-	     s++) {
+	for (int s = 0; s < TCPC_NR_STATES && record__dwells_whole(rec); s++) {
 		/* whole microseconds, as the JSON records and --hist count them */
 		double secs = (rec->dwell_ns[s] / 1000) / 1e6;
 

@@ -53,6 +53,12 @@ static inline bool record__visited(const struct tcpc_conn *rec, enum tcpc_state 
 	return rec->visited & (1u << s);
 }
 
+/* its dwells are times, for histograms and metrics: none a bound (TCPC_F_DWELL_BOUNDS) */
+static inline bool record__dwells_whole(const struct tcpc_conn *rec)
+{
+	return !(rec->flags & TCPC_F_DWELL_BOUNDS);
+}
+
 static inline double record__dwell_ms(const struct tcpc_conn *rec, enum tcpc_state s)
 {
 	return rec->dwell_ns[s] / 1e6;

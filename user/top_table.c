@@ -177,8 +177,7 @@ void top_table__record(struct top_table *t, const struct tcpc_conn *rec)
 	if (rec->flags & (TCPC_F_RST_SENT | TCPC_F_RST_RECEIVED))
 		g->cur.resets++;
 	/* as --hist: a partial record's dwell is only a lower bound, an unseen end's none */
-	if (!record__visited(rec, TCPC_TIME_WAIT) ||
-	    (rec->flags & (TCPC_F_PARTIAL | TCPC_F_END_UNSEEN | TCPC_F_STATES_LOST)))
+	if (!record__visited(rec, TCPC_TIME_WAIT) || !record__dwells_whole(rec))
 		return;
 	if (!g->tw)
 		g->tw = calloc(1, sizeof(*g->tw));

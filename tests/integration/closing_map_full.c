@@ -6,6 +6,9 @@
  * ran), and the summary counts those records once each, apart from the losses. It used to
  * count every failed insert as a lost record ("96 lost" beside 100 records) and mark them
  * partial. With tcp_max_tw_buckets=0 no end waits in TIME_WAIT: all records are due at once.
+ * --hist counts each state a record visited, those without their first states too (they
+ * saw the states they visited whole): it left them out once, and went quiet when the map
+ * was full.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +21,11 @@
 #include "tracer.h"
 
 #define CONNECTIONS 50
+#define NR_HIST_STATES 4
+
+static const char *const hist_states[NR_HIST_STATES] = {
+	"FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "LAST_ACK",
+};
 #define MAX_CLOSING "16"
 #define RECORDS_MS 10000
 
@@ -34,11 +42,12 @@ static int sysctl_write(const char *path, int v)
 void test_closing_map_full(void)
 {
 	struct conn c[CONNECTIONS];
-	const char *const args[] = { "--max-closing", MAX_CLOSING, NULL };
-	int lfd = -1, n = 0, records = 0, flagged = 0, partial = 0, i;
+	const char *const args[] = { "--max-closing", MAX_CLOSING, "--hist", NULL };
+	int lfd = -1, n = 0, records = 0, flagged = 0, partial = 0, flagged_visits = 0, i, s;
+	int visits[NR_HIST_STATES] = {};
 	unsigned short port;
 	struct tracer t = {};
-	json_object *rec, *lost;
+	json_object *rec, *lost, *hist, *hstates;
 
 	for (i = 0; i < CONNECTIONS; i++)
 		c[i].cfd = c[i].sfd = -1;
@@ -66,13 +75,22 @@ void test_closing_map_full(void)
 	if (!ASSERT_OK(tracer__stop(&t), "tracer exits 0"))
 		goto out;
 	for (i = 0; i < t.nrecs; i++) {
+		bool lost_states;
+
 		rec = t.recs[i];
 		if (!json__str(rec, "type") || strcmp(json__str(rec, "type"), "close") ||
 		    (json__int(rec, "sport", -1) != port && json__int(rec, "dport", -1) != port))
 			continue;
 		records++;
-		flagged += json_object_get_boolean(json_object_object_get(rec, "states_lost"));
+		lost_states = json_object_get_boolean(json_object_object_get(rec, "states_lost"));
+		flagged += lost_states;
 		partial += json_object_get_boolean(json_object_object_get(rec, "partial"));
+		for (s = 0; s < NR_HIST_STATES; s++) {
+			if (!json__has_state(rec, hist_states[s]))
+				continue;
+			visits[s]++;
+			flagged_visits += lost_states;
+		}
 	}
 	lost = tracer__lost(&t);
 	test__log("records %d: %d without their first states; states_lost %lld", records, flagged,
@@ -83,6 +101,19 @@ void test_closing_map_full(void)
 	ASSERT_EQ(partial, 0, "none partial: all began while tcpclose ran");
 	ASSERT_EQ(json__int(lost, "ringbuf", -1) + json__int(lost, "map_full", -1), 0,
 		  "nothing lost");
+	/* the namespace is the test's own: these ends are all the histograms saw */
+	test__log("states visited by records without their first states: %d", flagged_visits);
+	ASSERT_GT(flagged_visits, 0, "records without their first states visited some");
+	hist = tracer__last(&t, "hist");
+	if (ASSERT_NOT_NULL(hist, "hist record at exit") &&
+	    ASSERT_TRUE(json_object_object_get_ex(hist, "states", &hstates), "hist states")) {
+		for (s = 0; s < NR_HIST_STATES; s++) {
+			json_object *h = NULL;
+
+			json_object_object_get_ex(hstates, hist_states[s], &h);
+			ASSERT_EQ(h ? json__int(h, "count", -1) : 0, visits[s], hist_states[s]);
+		}
+	}
 out:
 	if (test__failed())
 		tracer__dump_stderr(&t);

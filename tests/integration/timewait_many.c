@@ -115,19 +115,6 @@ static void timewait_many__check_merged(const struct tracer *t)
 		fixture__dump(example, "one of them");
 }
 
-static json_object *timewait_many__find(const struct tracer *t, const char *type)
-{
-	const char *ty;
-	int i;
-
-	for (i = t->nrecs - 1; i >= 0; i--) {
-		ty = json__str(t->recs[i], "type");
-		if (ty && !strcmp(ty, type))
-			return t->recs[i];
-	}
-	return NULL;
-}
-
 /*
  * The JSON prints a dwell rounded to the microsecond, the histogram counts it floored to
  * the microsecond and answers with the middle of a bucket at most 1/128 of its values wide:
@@ -267,7 +254,7 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	}
 	if (!hist)
 		goto out;
-	hstate = timewait_many__find(&f.tracer, "hist");
+	hstate = tracer__last(&f.tracer, "hist");
 	if (!ASSERT_NOT_NULL(hstate, "hist record at exit") ||
 	    !ASSERT_TRUE(json_object_object_get_ex(hstate, "states", &hstates), "hist states"))
 		goto out;

@@ -26,7 +26,7 @@ void hist__add_record(struct hist *h, const struct tcpc_conn *rec)
 	for (unsigned int s = 0; s < TCPC_NR_STATES; s++) {
 		__u64 us = rec->dwell_ns[s] / 1000;
 
-		if (!(rec->visited & (1U << s)))
+		if (!record__visited(rec, s))
 			continue;
 		h[s].counts[tcpc_hist_index(us)]++;
 		h[s].total++;

@@ -19,7 +19,7 @@ struct hist {
 /*
  * Count the dwells of a record settled in user space into h[TCPC_NR_STATES], as the kernel
  * counts one it sends whole (conn__send()): each close state it visited, in whole
- * microseconds; none of a partial record, one whose end went unseen or one that lost states.
+ * microseconds; none of a record whose dwells are bounds (record__dwells_whole()).
  */
 void hist__add_record(struct hist *h, const struct tcpc_conn *rec);
 

@@ -131,7 +131,7 @@ static __always_inline void report_stuck_tw(struct seq_file *seq, struct sock_co
 	t = bpf_map_lookup_elem(&tws, &key);
 	if (!t || t->state != state)
 		return;
-	entered = tw__ns(t->enter_us, now);
+	entered = tcpc_tw__enter_ns(t);
 	if (now - entered < stuck_ns)
 		return;
 	tw_row(&st, skc, key, state, now);
@@ -195,7 +195,7 @@ static __always_inline void walk_held(struct seq_file *seq, struct sock_common *
 		if (t) {
 			st.tw = key;
 			st.partial = !!(t->flags & TCPC_TWF_PARTIAL);
-			st.age_ns = st.ts_ns - tw__ns(t->enter_us, st.ts_ns);
+			st.age_ns = st.ts_ns - tcpc_tw__enter_ns(t);
 		} else if (filter_pid) {
 			return;
 		}

@@ -293,12 +293,15 @@ enum {
  * A connection while a timewait socket carries it on: the value of 'tws', keyed by the
  * socket. 32 bytes, so that a hash element (header, key and this, plus the allocator's 8)
  * fits the 96-byte slab: what the record needs of the timewait phase only; the rest was sent
- * in its head (TCPC_F_TW_HEAD) when the socket took the connection on. Times are the clock's
- * nanoseconds / 1024, modulo 2^32 (73 minutes, longer than 2MSL and tcp_fin_timeout); a
- * deadline, jiffies modulo 2^32.
+ * in its head (TCPC_F_TW_HEAD) when the socket took the connection on. A deadline is jiffies
+ * modulo 2^32 (it is never far from now); when its state began, the clock's nanoseconds /
+ * 1024 in 48 bits (8.9 years of uptime), as that can be long ago: an orphan's FIN_WAIT2
+ * began at close(), and a tcp_fin_timeout over 60 s keeps it in the full socket for all
+ * but the last 60 s; a peer that keeps resending its FIN restarts 2MSL for as long as it
+ * likes, and TIME_WAIT began at the first (tcpc_tw__enter_ns()).
  */
 struct tcpc_tw {
-	__u32 enter_us;		/* when its state began */
+	__u32 enter_lo;		/* when its state began: the low 32 bits, enter_hi the high 16 */
 	__u32 expires;		/* the timer's deadline the entry is up to date with */
 	__u32 rcv_nxt, snd_nxt;	/* the socket's, as last read */
 	__u16 sport, dport;	/* whose entry it is: the address may be another socket's since */
@@ -310,8 +313,23 @@ struct tcpc_tw {
 	__u8 cancel_kind;
 	__u32 cancel_expires;
 	__u8 cancel_substate;
-	__u8 pad[3];
+	__u8 pad;
+	__u16 enter_hi;
 };
+
+_Static_assert(sizeof(struct tcpc_tw) == 32, "a tws element is a 96-byte object");
+
+/* when t's state began, by the clock (bpf_ktime_get_ns()), to within 1024 ns */
+static inline __u64 tcpc_tw__enter_ns(const struct tcpc_tw *t)
+{
+	return ((__u64)t->enter_hi << 32 | t->enter_lo) << 10;
+}
+
+static inline void tcpc_tw__set_enter(struct tcpc_tw *t, __u64 ns)
+{
+	t->enter_lo = ns >> 10;
+	t->enter_hi = ns >> 42;
+}
 
 /* the timewait phase of a record whose head was sent (TCPC_F_TW_HEAD), for user space to join */
 struct tcpc_tw_event {

@@ -47,18 +47,6 @@ static __always_inline __u64 timewait__from_timer(const struct timer_list *timer
 	return (__u64)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
 }
 
-/* the clock in the entry's units (struct tcpc_tw): ns / 1024, modulo 2^32 */
-static __always_inline __u32 tw__us(__u64 ns)
-{
-	return ns >> 10;
-}
-
-/* the clock's reading an entry's time stands for, near now (within 36 minutes) */
-static __always_inline __u64 tw__ns(__u32 us, __u64 now)
-{
-	return ((now >> 10) - (__s32)((__u32)(now >> 10) - us)) << 10;
-}
-
 /* a deadline the entry keeps modulo 2^32, whole again: near jiffies now */
 static __always_inline __u64 tw__jiffies(__u32 j32)
 {
@@ -137,13 +125,13 @@ static __always_inline void timewait__hist(const struct tcpc_tw *t, __u8 state, 
  */
 static __always_inline void timewait__enter(struct tcpc_tw *t, __u8 state, __u64 ns)
 {
-	__u64 began = tw__ns(t->enter_us, ns);
+	__u64 began = tcpc_tw__enter_ns(t);
 
 	if (ns < began)
 		ns = began;
 	timewait__hist(t, t->state, ns - began);
 	t->state = state;
-	t->enter_us = tw__us(ns);
+	tcpc_tw__set_enter(t, ns);
 }
 
 /*
@@ -271,7 +259,7 @@ static __always_inline void timewait__send_end(__u64 tw, struct tcpc_tw *t, __u8
 	struct tcpc_tw_event ev = {
 		.type = TCPC_EV_TW_END, .state = t->state, .tw_end = tw_end, .flags = t->flags,
 		.rcv_nxt = t->rcv_nxt, .snd_nxt = t->snd_nxt, .tw = tw, .ns = now,
-		.enter_ns = tw__ns(t->enter_us, now),
+		.enter_ns = tcpc_tw__enter_ns(t),
 	};
 
 	if (ev.enter_ns > now)
@@ -286,7 +274,7 @@ static __always_inline void timewait__send_end(__u64 tw, struct tcpc_tw *t, __u8
  */
 static __always_inline void timewait__finish(__u64 tw, struct tcpc_tw *t, __u8 tw_end, __u64 now)
 {
-	__u64 began = tw__ns(t->enter_us, now);
+	__u64 began = tcpc_tw__enter_ns(t);
 
 	if (t->flags & TCPC_TWF_RST_SENT)
 		tw_end = TCPC_TW_RST;
@@ -446,8 +434,7 @@ static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, _
 					     __u64 tw_left_ns, __u64 now)
 {
 	struct tcpc_tw t = {
-		.enter_us = tw__us(c->enter_ns), .expires = expires, .sport = c->sport,
-		.dport = c->dport, .state = c->state,
+		.expires = expires, .sport = c->sport, .dport = c->dport, .state = c->state,
 	};
 
 	/* -p: no record will be sent; a timewait socket has no process of its own */
@@ -457,6 +444,7 @@ static __always_inline void timewait__follow(__u64 tw, struct tcpc_closing *c, _
 		timewait__follow_bare(tw, c, expires, tw_left_ns);
 		return;
 	}
+	tcpc_tw__set_enter(&t, c->enter_ns);
 	if (c->flags & TCPC_F_PARTIAL)
 		t.flags |= TCPC_TWF_PARTIAL;
 	if (c->flags & TCPC_F_DWELL_BOUNDS)

@@ -369,12 +369,6 @@ static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, _
 	return n;
 }
 
-/* the clock's reading a struct tcpc_tw time stands for (bpf/timewait.bpf.h: tw__ns()) */
-static __u64 tw__ns(__u32 us, __u64 now)
-{
-	return ((now >> 10) - (__s32)((__u32)(now >> 10) - us)) << 10;
-}
-
 /*
  * The timewait sockets followed that the walk which marked with mark did not find: each
  * gone unseen, its end sent to fn as the BPF side sends one, its state closed at the moment
@@ -383,7 +377,6 @@ static __u64 tw__ns(__u32 us, __u64 now)
 static int tws__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn fn, void *ctx)
 {
 	struct bpf_map *map = l->skel->maps.tws;
-	__u64 now = clock__now_ns();
 	size_t nkeys;
 	__u64 *keys = map__keys(map, &nkeys);
 	struct tcpc_tw t;
@@ -402,7 +395,7 @@ static int tws__flush_unseen(struct loader *l, __u8 mark, ring_buffer_sample_fn 
 		ev.flags = t.flags | TCPC_TWF_END_UNSEEN;
 		ev.rcv_nxt = t.rcv_nxt;
 		ev.snd_nxt = t.snd_nxt;
-		ev.enter_ns = ev.ns = tw__ns(t.enter_us, now);
+		ev.enter_ns = ev.ns = tcpc_tw__enter_ns(&t);
 		fn(ctx, &ev, sizeof(ev));
 		n++;
 	}

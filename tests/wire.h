@@ -15,8 +15,10 @@
  * change a to change b lies in [b.lo - a.hi, b.hi - a.lo]. The tracer reads a change with
  * bpf_ktime_get_ns(), inside its bracket; one it reads off the timer wheel (TIME_WAIT with
  * the tracepoint backend) is a jiffy coarse, and later still while the host holds its tick
- * up, which the socket dumps measure (sswatch worst_tick_lag_ns). So a dwell is judged
- * against the brackets widened by that, wire__tol_ms(), and by nothing else.
+ * up, which the socket dumps measure (sswatch worst_tick_lag_ns). So the dwell of a state a
+ * timewait socket holds (FIN_WAIT2, TIME_WAIT) and a restart are judged against the brackets
+ * widened by that, wire__tol_ms(); the dwell of any other, a full socket's only, against the
+ * brackets alone.
  */
 #ifndef TCPCLOSE_WIRE_H
 #define TCPCLOSE_WIRE_H
@@ -140,7 +142,8 @@ double wire__tol_ms(const struct wire *w);
 
 /*
  * The record's dwell in state, from the change that began it (in from) to the one that ended
- * it (in to), lies in [to.lo - from.hi, to.hi - from.lo], each end widened by wire__tol_ms()
+ * it (in to), lies in [to.lo - from.hi, to.hi - from.lo]; each end widened by wire__tol_ms()
+ * for FIN_WAIT2 and TIME_WAIT, whose ends may be read off the timer wheel
  */
 bool wire__check_dwell(const struct wire *w, json_object *rec, const char *state,
 		       struct wire_when from, struct wire_when to, const char *what);

@@ -393,25 +393,9 @@ static __always_inline bool conn__aborted_on_data(const struct tcpc_closing *c,
 	return c->rcv_shut_known && tp->data_segs_in != c->rcv_shut_data_segs;
 }
 
-/* count one dwell in close state s (enum tcpc_state) into the --hist histograms of this CPU */
-static __always_inline void hist__add_state(__u32 s, __u64 ns)
-{
-	struct tcpc_hist_max *max = percpu__get(&hist_max);
-	struct tcpc_hist_chunk *chunk;
-	__u64 us = ns / 1000;
-	__u32 i, key;
-
-	if (s >= TCPC_NR_STATES)
-		return;
-	i = tcpc_hist_index(us);
-	key = s * TCPC_HIST_CHUNKS + i / TCPC_HIST_SUB;
-	chunk = bpf_map_lookup_elem(&hists, &key);
-	/* atomic although per CPU: a softirq may interrupt this and count too */
-	if (chunk)
-		__sync_fetch_and_add(&chunk->count[i & (TCPC_HIST_SUB - 1)], 1);
-	if (max && us > max->us[s])
-		max->us[s] = us;
-}
+/* count one dwell in close state s (enum tcpc_state) into the --hist histograms of this CPU:
+ * a global function, verified once (hist.bpf.c) */
+int hist__add_state(__u64 s, __u64 ns);
 
 /* count a record's dwells but that of state 'skip' (one still going on) */
 static __always_inline void hist__add_before(const struct tcpc_closing *rec, __u32 skip)

@@ -16,7 +16,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <linux/capability.h>
-#include <bpf/btf.h>
 #include "check_job.h"
 #include "check_load.h"
 #include "core.h"
@@ -424,22 +423,9 @@ fail:
  */
 static bool check__tw_counted_at_expiry(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_member *m;
-	const struct btf_type *t;
-	bool found = false;
-	int id;
-
-	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "inet_timewait_sock", BTF_KIND_STRUCT);
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	m = t ? btf_members(t) : NULL;
-	for (int i = 0; t && i < btf_vlen(t) && !found; i++, m++)
-		found = !strcmp(btf__name_by_offset(btf, m->name_off), "tw_kill");
-	btf__free(btf);
-	return found;
+	return probe__btf_member("inet_timewait_sock", "tw_kill");
 }
+
 int check__main(int argc, char **argv)
 {
 	struct checker c = {};

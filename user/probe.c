@@ -141,6 +141,25 @@ bool probe__btf_struct(const char *name)
 	return found;
 }
 
+bool probe__btf_member(const char *type, const char *member)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	bool found = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !found; i++, m++)
+		found = !strcmp(btf__name_by_offset(btf, m->name_off), member);
+	btf__free(btf);
+	return found;
+}
+
 /*
  * The offset in bytes of member name in struct or union type id (0 for the type itself, no
  * name), looking into anonymous members as C does (6.2's pcpu_hot keeps preempt_count in an

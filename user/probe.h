@@ -12,6 +12,8 @@ int probe__tp_btf_nargs(const char *tp);
 bool probe__has_btf(void);
 /* does the kernel's BTF have struct name? (bpf_iter__tcp: iter/tcp is there) */
 bool probe__btf_struct(const char *name);
+/* does the kernel's struct type have a member of that name (at its top level)? */
+bool probe__btf_member(const char *type, const char *member);
 
 /* where the preempt count lives, which tells the BPF side softirq from process context */
 enum probe_preempt_count {

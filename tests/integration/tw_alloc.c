@@ -5,6 +5,12 @@
  * as the kernel counts it in fdinfo), not by what tcpclose prints. auto takes it at start up
  * to 262144 entries, on demand above. Where no timewait socket needs an entry (records
  * only, by default; --tw-entry always asks for them), the map has room for one.
+ *
+ * fdinfo's memlock is the memory the map has taken from 6.4 on (bpf_map_ops.map_mem_usage).
+ * Before, it is sized from the map's key, value and max_entries alone (for 1000 entries,
+ * taken at start or not: 40,960 bytes on 6.1, 106,496 on 5.10), and says
+ * nothing of when the memory is taken: there the map's flags, the kernel's own word on it,
+ * are what is judged.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +18,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
+#include "probe.h"
 #include "test.h"
 #include "tracer.h"
 
@@ -76,7 +83,9 @@ static void tw_alloc__run(const char *max_tw, const char *mode, enum tw_alloc_wa
 	memlock = tw_alloc__memlock(fd);
 	test__log("memlock %llu bytes, %.1f an entry", memlock, (double)memlock / n);
 	/* taken at start, every entry is counted now; on demand, none is while none is used */
-	if (upfront)
+	if (!probe__btf_member("bpf_map_ops", "map_mem_usage"))
+		test__log("this kernel's memlock is no measure of the memory taken (no map_mem_usage)");
+	else if (upfront)
 		ASSERT_GE(memlock, (unsigned long long)n * TW_ELEM_BYTES, "every entry taken now");
 	else
 		ASSERT_LT(memlock, (unsigned long long)n * TW_ELEM_BYTES, "no entry taken yet");

@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * timewait_many: 20,000 timewait sockets at once, all followed (as SIGUSR1 says), every one
- * reported, none lost; and the --hist percentiles of that run agree with the ones computed
- * from its own records. Once with an entry for each timewait socket in a preallocated map
- * (the kernel counts the histograms); once, with every CPU busy, without entries, where user
- * space completes each record from its head and its socket's events and counts the dwells
- * of those; and once so without --hist.
+ * timewait_many: 20,000 timewait sockets at once (fewer on a host too slow to make them well
+ * within 2MSL), all followed (as SIGUSR1 says), every one reported, none lost; and the
+ * --hist percentiles of that run agree with the ones computed from its own records. Once
+ * with an entry for each timewait socket in a preallocated map (the kernel counts the
+ * histograms); once, with every CPU busy, without entries, where user space completes each
+ * record from its head and its socket's events and counts the dwells of those; and once so
+ * without --hist.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "check_load.h"
 #include "fixture.h"
+#include "probe.h"
 #include "test.h"
 #include "tw.h"
 
 #define MANY_CONNS 20000
+/*
+ * The closes stop early past this, in whole batches: a host that makes them slower (an
+ * emulated guest with busy loops took 92 s for 20,000) makes fewer. The counts and the purge
+ * then still come before the first TIME_WAIT can expire, 2MSL after the first close, which
+ * every identity below takes for granted (the test fails if they do not).
+ */
+#define MANY_CLOSES_MS 30000
+#define MANY_BATCH 1000		/* a multiple of MANY_PORTS */
 #define MANY_PORTS 4		/* listeners: 5,000 client ports each, far from running short */
 /*
  * Room for all in the test's namespace, whatever the host's default: tcp_max_tw_buckets
@@ -184,12 +194,15 @@ static void timewait_many__run(int nbusy, const char *const *args)
 {
 	bool hist = !strcmp(args[0], "--hist");
 	json_object *lost, *hstate, *hstates = NULL;
-	long long tw, rsts, unseen, left = -1, followed;
+	long long tw, made, rsts, unseen, left = -1, followed;
+	/* 5.10 counts TcpExtTW as a timewait socket expires, not as it is made (KERNELS.md) */
+	bool tw_counted_at_expiry = probe__btf_member("inet_timewait_sock", "tw_kill");
 	struct check_load load = { 0 };
 	unsigned short ports[MANY_PORTS];
 	int lfds[MANY_PORTS], i;
 	struct fixture f;
-	double start;
+	double start, purge_ms;
+	int n;
 
 	for (i = 0; i < MANY_PORTS; i++)
 		lfds[i] = -1;
@@ -208,8 +221,11 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	if (nbusy && !ASSERT_OK(check_load__start(&load, nbusy), "busy loops"))
 		goto out;
 	start = clock__now_ms();
-	if (!ASSERT_OK(tw__active_closes(lfds, ports, MANY_PORTS, MANY_CONNS), "active closes") ||
-	    !ASSERT_OK(tw__settle(0, SETTLE_MS), "connections settled"))
+	for (n = 0; n < MANY_CONNS && clock__now_ms() - start < MANY_CLOSES_MS; n += MANY_BATCH)
+		if (!ASSERT_OK(tw__active_closes(lfds, ports, MANY_PORTS, MANY_BATCH),
+			       "active closes"))
+			goto out;
+	if (!ASSERT_OK(tw__settle(0, SETTLE_MS), "connections settled"))
 		goto out;
 	check_load__stop(&load);
 	/* the kernel's count of them all at once */
@@ -217,7 +233,7 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	/* what tcpclose says it follows now (SIGUSR1): its entries, or its heads without */
 	followed = tracer__followed(&f.tracer, 5000);
 	test__log("%d connections in %.0f ms; %lld timewait sockets at once, %lld followed",
-		  MANY_CONNS, clock__now_ms() - start, left, followed);
+		  n, clock__now_ms() - start, left, followed);
 	for (i = 0; i < MANY_PORTS; i++) {
 		close(lfds[i]);
 		lfds[i] = -1;
@@ -227,9 +243,15 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	tw = nstat__get(&f.delta, "TcpExtTW");
 	/* the few an RST killed early, if loopback reordered a server's ACK and FIN: tw.h */
 	rsts = nstat__get(&f.delta, "TcpOutRsts");
-	ASSERT_EQ(tw, MANY_CONNS, "TcpExtTW: one timewait socket per connection");
-	ASSERT_EQ(left + rsts, tw, "sockstat tw + TcpOutRsts = TcpExtTW");
-	if (!fixture__finish(&f))
+	/* made: one timewait socket per connection */
+	made = n;
+	ASSERT_EQ(tw, tw_counted_at_expiry ? 0 : made,
+		  "TcpExtTW: each one made (where it counts expiries: none)");
+	ASSERT_EQ(left + rsts, made, "sockstat tw + TcpOutRsts = timewait sockets made");
+	/* the namespace's deletion, the purge, begins now */
+	purge_ms = clock__now_ms() - start;
+	if (!fixture__finish(&f) ||
+	    !ASSERT_LT(purge_ms, TW_LEN_MS, "no TIME_WAIT could expire before the purge (ms)"))
 		goto out;
 	timewait_many__check_foreign(&f.tracer, ports);
 	timewait_many__check_merged(&f.tracer);
@@ -239,14 +261,14 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	unseen = json__int(lost, "unseen", -1);
 	test__log("%lld records with their end unseen (sent marked end_unseen)", unseen);
 	ASSERT_GE(unseen, 0, "lost.unseen");
-	ASSERT_EQ(tw__count(&f.tracer, "TIME_WAIT", NULL) + unseen, tw,
-		  "records with TIME_WAIT + unseen = TcpExtTW");
+	ASSERT_EQ(tw__count(&f.tracer, "TIME_WAIT", NULL) + unseen, made,
+		  "records with TIME_WAIT + unseen = timewait sockets made");
 	/* those whose socket the kernel ran no program for (unseen) were never followed */
 	ASSERT_EQ(followed + unseen, left, "followed at once (SIGUSR1) + unseen = sockstat tw");
 	ASSERT_EQ(tw__count(&f.tracer, NULL, "purged") + tw__count(&f.tracer, NULL, "rst") + unseen,
 		  left + rsts, "records ending purged or rst + unseen = sockstat tw + TcpOutRsts");
 	tw__check_count(&f.tracer, NULL, "rst", rsts, "records ending \"rst\" = TcpOutRsts");
-	if (!ASSERT_EQ(tracer__count_closes(&f.tracer), 2 * MANY_CONNS, "records: both ends of each"))
+	if (!ASSERT_EQ(tracer__count_closes(&f.tracer), 2 * n, "records: both ends of each"))
 		timewait_many__show_missing(&f.tracer, ports);
 	if (ASSERT_NOT_NULL(lost, "lost record")) {
 		test__log("lost record: %s", json_object_to_json_string(lost));

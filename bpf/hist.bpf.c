@@ -3,11 +3,11 @@
  * --hist: a dwell counted into this CPU's histograms. A global function, which the verifier
  * checks once, on its own, for any state and dwell: inlined, it was checked again on every
  * path that reaches one of its many callers (a record has six states to count, and records
- * are sent from a dozen places), and with entries (-p, --cgroup, --tw-entry always) and a
- * filter, tcpc_state took more than the million instructions the 5.10 and 6.1 verifiers
- * allow, and would not load there. It takes s as 64 bits: a global function's arguments are
- * unknown to the verifier, and the bound checked on a 32-bit one is lost to the zero
- * extension clang puts after it.
+ * are sent from a dozen places): with entries (-p, --cgroup, --tw-entry always) and a
+ * filter, the 5.10 and 6.1 verifiers walked more than the million instructions they allow
+ * through tcpc_state, which would not load there. It takes s as 64 bits: a global
+ * function's arguments are unknown to the verifier, and the bound checked on a 32-bit one is
+ * lost to the zero extension clang puts after the check.
  */
 #include "conn.bpf.h"
 

@@ -8,9 +8,8 @@
  *
  * fdinfo's memlock is the memory the map has taken from 6.4 on (bpf_map_ops.map_mem_usage).
  * Before, it is sized from the map's key, value and max_entries alone (for 1000 entries,
- * taken at start or not: 40,960 bytes on 6.1, 106,496 on 5.10), and says
- * nothing of when the memory is taken: there the map's flags, the kernel's own word on it,
- * are what is judged.
+ * taken at start or not: 40,960 bytes on 6.1, 106,496 on 5.10), and says nothing of when
+ * the memory is taken: there the map's flags, the kernel's own word on it, are judged.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -112,7 +112,7 @@ void test_filter_pid(void)
 	int go[2] = { -1, -1 }, lfd = -1, status, i, ours = 0, foreign = 0;
 	char pid[16], b = 'g';
 	const char *const args[] = { "--hist", "-p", pid, NULL };
-	json_object *lost, *example = NULL;
+	json_object *lost, *hist, *example = NULL;
 	long long tws;
 	unsigned short port;
 	struct fixture f;
@@ -207,12 +207,11 @@ void test_filter_pid(void)
 		ASSERT_EQ(json__int(lost, "delivered", -1), ours + foreign,
 			  "events through the ring buffer: the records printed");
 	/* the histograms count what the records say, no more */
-	ASSERT_EQ(filter_pid__hist_count(tracer__last(&f.tracer, "hist"), "TIME_WAIT"), OWN,
-		  "--hist: TIME_WAIT count");
-	ASSERT_EQ(filter_pid__hist_count(tracer__last(&f.tracer, "hist"), "CLOSE_WAIT"),
-		  OWN + MIXED, "--hist: CLOSE_WAIT count");
-	ASSERT_EQ(filter_pid__hist_count(tracer__last(&f.tracer, "hist"), "FIN_WAIT1"), OWN,
-		  "--hist: FIN_WAIT1 count");
+	hist = tracer__last(&f.tracer, "hist");
+	ASSERT_EQ(filter_pid__hist_count(hist, "TIME_WAIT"), OWN, "--hist: TIME_WAIT count");
+	ASSERT_EQ(filter_pid__hist_count(hist, "CLOSE_WAIT"), OWN + MIXED,
+		  "--hist: CLOSE_WAIT count");
+	ASSERT_EQ(filter_pid__hist_count(hist, "FIN_WAIT1"), OWN, "--hist: FIN_WAIT1 count");
 out:
 	if (test__failed())
 		tracer__dump_stderr(&f.tracer);

@@ -194,7 +194,7 @@ static void timewait_many__run(int nbusy, const char *const *args)
 {
 	bool hist = !strcmp(args[0], "--hist");
 	json_object *lost, *hstate, *hstates = NULL;
-	long long tw, made, rsts, unseen, left = -1, followed;
+	long long tw, rsts, unseen, left = -1, followed;
 	/* 5.10 counts TcpExtTW as a timewait socket expires, not as it is made (KERNELS.md) */
 	bool tw_counted_at_expiry = probe__btf_member("inet_timewait_sock", "tw_kill");
 	struct check_load load = { 0 };
@@ -202,7 +202,7 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	int lfds[MANY_PORTS], i;
 	struct fixture f;
 	double start, purge_ms;
-	int n;
+	int made;	/* connections, each leaving one timewait socket */
 
 	for (i = 0; i < MANY_PORTS; i++)
 		lfds[i] = -1;
@@ -221,7 +221,8 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	if (nbusy && !ASSERT_OK(check_load__start(&load, nbusy), "busy loops"))
 		goto out;
 	start = clock__now_ms();
-	for (n = 0; n < MANY_CONNS && clock__now_ms() - start < MANY_CLOSES_MS; n += MANY_BATCH)
+	for (made = 0; made < MANY_CONNS && clock__now_ms() - start < MANY_CLOSES_MS;
+	     made += MANY_BATCH)
 		if (!ASSERT_OK(tw__active_closes(lfds, ports, MANY_PORTS, MANY_BATCH),
 			       "active closes"))
 			goto out;
@@ -233,7 +234,7 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	/* what tcpclose says it follows now (SIGUSR1): its entries, or its heads without */
 	followed = tracer__followed(&f.tracer, 5000);
 	test__log("%d connections in %.0f ms; %lld timewait sockets at once, %lld followed",
-		  n, clock__now_ms() - start, left, followed);
+		  made, clock__now_ms() - start, left, followed);
 	for (i = 0; i < MANY_PORTS; i++) {
 		close(lfds[i]);
 		lfds[i] = -1;
@@ -243,8 +244,6 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	tw = nstat__get(&f.delta, "TcpExtTW");
 	/* the few an RST killed early, if loopback reordered a server's ACK and FIN: tw.h */
 	rsts = nstat__get(&f.delta, "TcpOutRsts");
-	/* made: one timewait socket per connection */
-	made = n;
 	ASSERT_EQ(tw, tw_counted_at_expiry ? 0 : made,
 		  "TcpExtTW: each one made (where it counts expiries: none)");
 	ASSERT_EQ(left + rsts, made, "sockstat tw + TcpOutRsts = timewait sockets made");
@@ -268,7 +267,7 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	ASSERT_EQ(tw__count(&f.tracer, NULL, "purged") + tw__count(&f.tracer, NULL, "rst") + unseen,
 		  left + rsts, "records ending purged or rst + unseen = sockstat tw + TcpOutRsts");
 	tw__check_count(&f.tracer, NULL, "rst", rsts, "records ending \"rst\" = TcpOutRsts");
-	if (!ASSERT_EQ(tracer__count_closes(&f.tracer), 2 * n, "records: both ends of each"))
+	if (!ASSERT_EQ(tracer__count_closes(&f.tracer), 2 * made, "records: both ends of each"))
 		timewait_many__show_missing(&f.tracer, ports);
 	if (ASSERT_NOT_NULL(lost, "lost record")) {
 		test__log("lost record: %s", json_object_to_json_string(lost));

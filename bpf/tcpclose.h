@@ -17,6 +17,7 @@
 						 * tcp_max_tw_buckets cannot be read */
 #define TCPC_MAX_TW_LIMIT	(1 << 24)	/* and at most, as --max-tw allows */
 #define TCPC_MAX_CLOSING		(1 << 16)	/* conns: full sockets while they close */
+#define TCPC_CONN_SLOTS			1024		/* conn_slots, in front of conns */
 #define TCPC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
 #define TCPC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
 #define TCPC_WAKEUP_BYTES	(64 * 1024)	/* records that wake the reader, at most */
@@ -213,6 +214,12 @@ struct tcpc_closing {
 };
 
 _Static_assert(sizeof(struct tcpc_closing) == 192, "a conns element is a 256-byte object");
+
+/* a value of conn_slots: the entry of the full socket sk, or free (sk 0) */
+struct tcpc_conn_slot {
+	__u64 sk;
+	struct tcpc_closing c;
+};
 
 /*
  * The record of c, ended at end_ns (0: not yet, a head), into rec: every byte written, as

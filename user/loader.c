@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "tcpclose.skel.h"
+#include "cas.h"
 #include "loader.h"
 #include "probe.h"
 
@@ -107,11 +108,25 @@ static bool tw_entry__needed(const struct tcpc_opts *opts)
 	return opts->tw_entry_always || opts->pid || opts->cgroup_id;
 }
 
+/*
+ * The slots in front of conns (bpf/conns.bpf.h): TCPC_CONN_SLOTS, or as many as half of
+ * --max-closing (a power of two), so that slots and hash together hold no more than it; none
+ * below 2, which a hash of the address cannot choose between.
+ */
+static __u32 conn_slots(__u32 max_closing)
+{
+	__u32 n = TCPC_CONN_SLOTS;
+
+	while (n > max_closing / 2)
+		n /= 2;
+	return n >= 2 ? n : 0;
+}
+
 static int configure(struct loader *l, const struct tcpc_opts *opts)
 {
 	struct tcpclose_bpf *skel = l->skel;
 	long long pc_off;
-	int nargs;
+	int nargs, err;
 
 	skel->rodata->filter_netns = opts->netns;
 	skel->rodata->filter_pid = opts->pid;
@@ -159,7 +174,16 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 				       bpf_map__map_flags(skel->maps.tws) & ~BPF_F_NO_PREALLOC);
 		l->tw_table_bytes = tws__upfront_bytes(skel->maps.tws, l->max_tw);
 	}
-	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing);
+	/* no slots where the kernel has no BPF atomics: it refuses a program that holds one */
+	l->conn_slots = 0;
+	if (cas__supported())
+		l->conn_slots = conn_slots(opts->max_closing);
+	else if ((err = cas__fail_programs(skel->obj)))
+		return fail("preparing the BPF programs for a kernel without BPF atomics", err);
+	skel->rodata->conn_slots_on = l->conn_slots > 0;
+	skel->rodata->conn_slots_bits = l->conn_slots ? __builtin_ctz(l->conn_slots) : 0;
+	bpf_map__set_max_entries(skel->maps.conn_slots, l->conn_slots ? l->conn_slots : 1);
+	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing - l->conn_slots);
 	/* a per-CPU copy of every bucket only for --hist: 37 KiB a CPU and close state */
 	if (!opts->hist)
 		bpf_map__set_max_entries(skel->maps.hists, 1);
@@ -340,18 +364,30 @@ static __u64 *map__keys(struct bpf_map *map, size_t *n)
 	return keys;
 }
 
+/* a taken entry pick() wants, forgotten already: its record to fn */
+static void conns__flush_one(struct tcpc_closing *c, ring_buffer_sample_fn fn, void *ctx)
+{
+	struct tcpc_conn rec;
+
+	/* ended (CLOSE, or as far as seen): when its last state began */
+	tcpc_closing__record(&rec, c, c->enter_ns, 0, 0);
+	fn(ctx, &rec, sizeof(rec));
+}
+
 /*
- * Hand fn the entries of 'conns' that pick() wants, each deleted first (a program must not
- * send it a second time); pick may finish the record. Returns how many.
+ * Hand fn the entries of 'conns' and its slots that pick() wants, each forgotten first (a
+ * program must not send it a second time); pick may finish the record. Returns how many.
+ * Only once the programs are detached: a slot is freed by a plain write, and conns_hashed
+ * is left as it is, as nothing reads it any more.
  */
 static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, __u8 mark),
 			__u8 mark, ring_buffer_sample_fn fn, void *ctx)
 {
-	struct bpf_map *map = l->skel->maps.conns;
+	struct bpf_map *map = l->skel->maps.conns, *slots = l->skel->maps.conn_slots;
 	size_t nkeys;
 	__u64 *keys = map__keys(map, &nkeys);
+	struct tcpc_conn_slot s;
 	struct tcpc_closing c;
-	struct tcpc_conn rec;
 	int n = 0;
 
 	for (size_t i = 0; i < nkeys; i++) {
@@ -359,13 +395,21 @@ static int conns__flush(struct loader *l, bool (*pick)(struct tcpc_closing *c, _
 		    !pick(&c, mark))
 			continue;
 		if (!bpf_map__delete_elem(map, &keys[i], sizeof(keys[i]), 0)) {
-			/* ended (CLOSE, or as far as seen): when its last state began */
-			tcpc_closing__record(&rec, &c, c.enter_ns, 0, 0);
-			fn(ctx, &rec, sizeof(rec));
+			conns__flush_one(&c, fn, ctx);
 			n++;
 		}
 	}
 	free(keys);
+	for (__u32 i = 0; i < l->conn_slots; i++) {
+		if (bpf_map__lookup_elem(slots, &i, sizeof(i), &s, sizeof(s), 0) || !s.sk ||
+		    !pick(&s.c, mark))
+			continue;
+		s.sk = 0;
+		if (!bpf_map__update_elem(slots, &i, sizeof(i), &s, sizeof(s), 0)) {
+			conns__flush_one(&s.c, fn, ctx);
+			n++;
+		}
+	}
 	return n;
 }
 

@@ -21,6 +21,7 @@ struct loader {
 	unsigned int walk_denied;	/* namespaces a walk could not enter (no CAP_SYS_ADMIN) */
 	unsigned long max_tw;		/* timewait sockets followed at once (--max-tw, or as
 					 * many as tcp_max_tw_buckets) */
+	__u32 conn_slots;		/* slots in front of 'conns' (bpf/conns.bpf.h), 0 if none */
 	bool records;			/* a record per connection is wanted: not --hist alone */
 	bool tw_entryless;		/* timewait sockets followed without entries in 'tws' */
 	bool tw_upfront;		/* 'tws' preallocated (--tw-alloc) */

@@ -126,14 +126,19 @@ static __always_inline long conns__insert(const void *sk, const struct tcpc_clos
 	if (conns_hashed && bpf_map_lookup_elem(&conns, &key))
 		return -EEXIST;
 	if (conn_slots_on && (s = slot__of(sk))) {
-		if (s->sk == key)
-			return -EEXIST;
-		/* the socket's later changes wait on its lock: none reads the entry before it
-		 * is written */
-		if (!s->sk && !__sync_val_compare_and_swap(&s->sk, 0, key)) {
+		__u64 holder = s->sk;
+
+		if (!holder)
+			holder = __sync_val_compare_and_swap(&s->sk, 0, key);
+		if (!holder) {
+			/* the socket's later changes wait on its lock: none reads the entry
+			 * before it is written */
 			__builtin_memcpy(&s->c, c, sizeof(s->c));
 			return 0;
 		}
+		/* sk's own, made meanwhile on another CPU if it was not before */
+		if (holder == key)
+			return -EEXIST;
 	}
 	return conns__hash(sk, c);
 }

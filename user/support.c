@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "support.h"
 #include "backend.h"
+#include "cas.h"
 #include "probe.h"
 
 static const char *yes_no(bool v)
@@ -72,6 +73,8 @@ int support__print(FILE *out)
 		pc == PROBE_PREEMPT_PERCPU ? "per CPU (BTF)" :
 		pc == PROBE_PREEMPT_PERCPU_KSYMS ? "per CPU (ksyms)" : "no",
 		"naming a process only in process context, never a softirq's");
+	fprintf(out, "%-34s %-18s %s\n", "BPF compare-and-swap", yes_no(cas__supported()),
+		"slots for closing connections, cheaper than the hash (5.12+)");
 	fprintf(out, "\nbackend: %s (auto picks fentry, then kprobe, then tracepoint; --backend forces one)\n",
 		backend__name(chosen));
 	if (!btf || !tp_btf || !iter || (chosen == TCPC_BACKEND_TRACEPOINT && !ksyms)) {

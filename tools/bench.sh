@@ -498,7 +498,7 @@ run__scale()
 # run's), which the no-tracer run has as well.
 run__closing()
 {
-	local cfg=$1 id="" m0="" m1="" slab0 slab1 json cw rss=0 counts="- -" hold tw_base
+	local cfg=$1 id="" m0="" m1="" ms="" slab0 slab1 json cw rss=0 counts="- -" hold tw_base
 
 	host__wait_quiet
 	netns__new
@@ -507,6 +507,9 @@ run__closing()
 			--max-closing "$(map__room "$CLOSING_CONNS")"
 		id=$(proc__map_id "$TPID" conns)
 		[ -n "$id" ] && m0=$(map__memlock "$id")
+		# the slots in front of conns, all taken at start (bpf/conns.bpf.h)
+		ms=$(proc__map_id "$TPID" conn_slots)
+		[ -n "$ms" ] && ms=$(map__memlock "$ms")
 	fi
 	tw_base=$(tw__slab_active)
 	slab0=$(slab__kib)
@@ -536,10 +539,11 @@ run__closing()
 	fi
 	raw__add closing cfg="$cfg" conns:="$(echo "$json" | jq .held)" close_wait:="$cw" \
 		conns_memlock0:="${m0:-null}" conns_memlock1:="${m1:-null}" \
+		slots_memlock:="${ms:-null}" \
 		slab_kib:="$((slab1 - slab0))" rss_kib:="$rss" delivered:="${counts% *}" \
 		lost:="${counts#* }"
 	log "closing ($cfg): CLOSE_WAIT $cw, slab +$((slab1 - slab0)) KiB," \
-		"conns memlock ${m0:--} to ${m1:--}, delivered/lost $(echo "$counts" | tr ' ' /)"
+		"conns memlock ${m0:--} to ${m1:--} and ${ms:-0} of slots, delivered/lost $(echo "$counts" | tr ' ' /)"
 }
 
 main()

@@ -393,7 +393,7 @@ class Bench:
         # the kernel's own slab growth for as many sockets (both ends), under no tracer
         base = next((c for c in closing if c.get("cfg") == "none"), None)
         out = ["| tracer | server ends held | CLOSE_WAIT sockets | slab growth MiB |"
-               " bytes / closing socket: conns memlock, slab above no tracer |"
+               " bytes / closing socket: conns and slots memlock, slab above no tracer |"
                " RSS MiB | records delivered / expected | lost |",
                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for c in closing:
@@ -407,8 +407,9 @@ class Bench:
             held = c["close_wait"]
             memlock = slab = "?"
             if held and c.get("conns_memlock1") is not None:
-                memlock = "%.0f" % ((c["conns_memlock1"] - (c.get("conns_memlock0") or 0))
-                                    / held)
+                # the hash's growth, and the slots in front of it, taken at start
+                memlock = "%.0f" % ((c["conns_memlock1"] - (c.get("conns_memlock0") or 0)
+                                     + (c.get("slots_memlock") or 0)) / held)
             if held and base is not None and base["close_wait"]:
                 own = base["slab_kib"] * 1024 / base["close_wait"] * held
                 slab = "%.0f" % ((c["slab_kib"] * 1024 - own) / held)

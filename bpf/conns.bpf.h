@@ -13,11 +13,11 @@
 #include "tcpclose.bpf.h"
 
 /*
- * Connections between their first close state and CLOSE that found their slot taken, and
- * those that outlive their CLOSE (kept for their owner), keyed by the full socket. Not
- * socket-local storage: creating that costs two allocations charged to the socket's memory
- * cgroup and two RCU frees per socket, several times what a hash element costs; and a
- * connection needs an entry only while it closes. --max-closing bounds it.
+ * Connections between their first close state and CLOSE whose slot another socket holds,
+ * keyed by the full socket. Not socket-local storage: creating that costs two allocations
+ * charged to the socket's memory cgroup and two RCU frees per socket, several times what a
+ * hash element costs; and a connection needs an entry only while it closes. --max-closing
+ * bounds it and the slots together.
  */
 TCPC_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -14,6 +14,7 @@
 #include "conns.h"
 #include "ss.h"
 #include "test.h"
+#include "probe.h"
 #include "tw.h"
 
 /* no step of a connection here waits this long: a stuck peer fails the test instead */
@@ -402,4 +403,9 @@ double tw__percentile(double *v, int n, int p)
 	if (rank < 1)
 		rank = 1;
 	return v[rank > n ? n - 1 : rank - 1];
+}
+
+bool tw__counted_at_expiry(void)
+{
+	return probe__btf_member("inet_timewait_sock", "tw_kill");
 }

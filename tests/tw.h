@@ -33,6 +33,9 @@
  * test__off_script()), and the runner runs it once more.
  */
 
+/* does this kernel count TcpExtTW as a timewait socket expires (5.10: KERNELS.md), not as it
+ * is made? Its BTF says, as tcpclose check reads it */
+bool tw__counted_at_expiry(void);
 int tw__settle(unsigned short port, int timeout_ms);
 
 int tw__connect(struct conn *c, int lfd, unsigned short lport, int bind_port);

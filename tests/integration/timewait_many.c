@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include "check_load.h"
 #include "fixture.h"
-#include "probe.h"
 #include "test.h"
 #include "tw.h"
 
@@ -195,8 +194,7 @@ static void timewait_many__run(int nbusy, const char *const *args)
 	bool hist = !strcmp(args[0], "--hist");
 	json_object *lost, *hstate, *hstates = NULL;
 	long long tw, rsts, unseen, left = -1, followed;
-	/* 5.10 counts TcpExtTW as a timewait socket expires, not as it is made (KERNELS.md) */
-	bool tw_counted_at_expiry = probe__btf_member("inet_timewait_sock", "tw_kill");
+	bool tw_counted_at_expiry = tw__counted_at_expiry();
 	struct check_load load = { 0 };
 	unsigned short ports[MANY_PORTS];
 	int lfds[MANY_PORTS], i;

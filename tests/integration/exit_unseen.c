@@ -21,6 +21,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
+#include "cas.h"
 #include "clock.h"
 #include "conns.h"
 #include "netns.h"
@@ -230,8 +231,12 @@ void test_exit_unseen(void)
 {
 	if (test__start_subtest("full"))
 		exit_unseen__run("conns", TCP_FIN_WAIT1, TCPC_FIN_WAIT1);
-	if (test__start_subtest("full_slot"))
-		exit_unseen__run("conn_slots", TCP_FIN_WAIT1, TCPC_FIN_WAIT1);
+	if (test__start_subtest("full_slot")) {
+		if (cas__supported())
+			exit_unseen__run("conn_slots", TCP_FIN_WAIT1, TCPC_FIN_WAIT1);
+		else
+			test__skip("this kernel has no BPF compare-and-swap (5.12+): no slots, every entry hashed");
+	}
 	/* a namespace's purge whose kills were not seen left 55 in half an hour of make soak */
 	if (test__start_subtest("timewait"))
 		exit_unseen__timewait(false);

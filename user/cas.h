@@ -23,7 +23,11 @@ bool cas__supported(void);
  */
 int cas__fail_insns(struct bpf_insn *insns, size_t n);
 
-/* the same in every program of obj, opened and not yet loaded: 0 or a negative errno */
+/*
+ * The same in every program of obj, opened and not yet loaded: 0 or a negative errno. Only
+ * the programs' own code: libbpf shows no subprogram before load, so a compare-and-swap
+ * belongs in code inlined into its program (bpf/conns.bpf.h's is), not in a global function.
+ */
 int cas__fail_programs(struct bpf_object *obj);
 
 #endif /* __CAS_H */

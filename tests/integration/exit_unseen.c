@@ -100,7 +100,7 @@ static void exit_unseen__run(const char *map_name, int state, int substate_idx)
 	    !ASSERT_OK(gone__put(map, map_name, &c), "the entry of a gone socket"))
 		goto out;
 	/* what the kernel still has of ours: the client's orphaned FIN_WAIT2, a timewait socket
-	 * (an earlier subtest's, at another port, this tracer does not follow) */
+	 * (an earlier subtest's were reset at its end) */
 	nsocks = conns__ss(&socks);
 	for (int i = 0; i < nsocks; i++)
 		live_tw += (socks[i].lport == port || socks[i].rport == port) &&

@@ -69,6 +69,6 @@ void test_cas_fail_programs(void)
 
 void test_cas_this_kernel(void)
 {
-	/* the project's kernel is 6.18: the guests' 5.10 says false (tools/vmtest.d) */
+	/* the project's kernel is 6.18; 5.10 says no (tcpclose features, docs/KERNELS.md) */
 	ASSERT_TRUE(cas__supported(), "this kernel takes a compare-and-swap");
 }

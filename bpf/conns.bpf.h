@@ -41,12 +41,11 @@ TCPC_MAP struct {
 } conn_slots SEC(".maps");
 
 /*
- * The slots in use: 1 << conn_slots_bits, at most TCPC_CONN_SLOTS (user/loader.c). Slots are
- * taken and freed by compare-and-swap, which needs BPF atomics (Linux 5.12); where the
- * kernel has none, user space leaves conn_slots_on 0 and loads every compare-and-swap as its
- * failure (user/cas.c): no slot is taken, and every entry is hashed.
+ * The slots in use: 1 << conn_slots_bits, at most TCPC_CONN_SLOTS (user/loader.c), and none
+ * if it is 0. Slots are taken and freed by compare-and-swap, which needs BPF atomics (Linux
+ * 5.12); where the kernel has none, user space leaves conn_slots_bits 0 and loads every
+ * compare-and-swap as its failure (user/cas.c): no slot is taken, and every entry is hashed.
  */
-extern const volatile __u8 conn_slots_on;
 extern const volatile __u8 conn_slots_bits;
 /* entries in conns now: 0 lets a lookup skip the hash, as it mostly may */
 extern __u64 conns_hashed;
@@ -78,7 +77,7 @@ static __always_inline struct tcpc_conn_slot *slot__held(const void *sk)
 {
 	struct tcpc_conn_slot *s;
 
-	if (!conn_slots_on)
+	if (!conn_slots_bits)
 		return NULL;
 	s = slot__of(sk);
 	return s && s->sk == (__u64)sk ? s : NULL;
@@ -125,7 +124,7 @@ static __always_inline long conns__insert(const void *sk, const struct tcpc_clos
 
 	if (conns_hashed && bpf_map_lookup_elem(&conns, &key))
 		return -EEXIST;
-	if (conn_slots_on && (s = slot__of(sk))) {
+	if (conn_slots_bits && (s = slot__of(sk))) {
 		__u64 holder = s->sk;
 
 		if (!holder)

@@ -24,7 +24,6 @@ const volatile __u8 tw_rearms_seen = 0;
 const volatile __u8 tw_entryless = 0;
 const volatile __u64 tw_kill_text[TW_KILL_NR][2] = {};
 const volatile __u8 tw_reset_by_stack = 0;
-const volatile __u8 conn_slots_on = 0;
 const volatile __u8 conn_slots_bits = 0;
 
 __u32 iter_mode;

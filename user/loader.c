@@ -180,7 +180,7 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 		l->conn_slots = conn_slots(opts->max_closing);
 	else if ((err = cas__fail_programs(skel->obj)))
 		return fail("preparing the BPF programs for a kernel without BPF atomics", err);
-	skel->rodata->conn_slots_on = l->conn_slots > 0;
+	/* 0: no slots; there are never fewer than 2 */
 	skel->rodata->conn_slots_bits = l->conn_slots ? __builtin_ctz(l->conn_slots) : 0;
 	bpf_map__set_max_entries(skel->maps.conn_slots, l->conn_slots ? l->conn_slots : 1);
 	bpf_map__set_max_entries(skel->maps.conns, opts->max_closing - l->conn_slots);

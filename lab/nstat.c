@@ -239,7 +239,7 @@ void nstat__free(struct nstat *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* wait until the namespace's counter reaches at_least; returns its value or -ETIMEDOUT */
+/* the current namespace's counter name now, 0 if it has none, or -errno */
 long long nstat__value(const char *name)
 {
 	struct nstat s;
@@ -252,6 +252,7 @@ long long nstat__value(const char *name)
 	return v;
 }
 
+/* wait until the namespace's counter reaches at_least; returns its value or -ETIMEDOUT */
 int nstat__wait(const char *name, long long at_least, int timeout_ms)
 {
 	double deadline = clock__now_ms() + timeout_ms;

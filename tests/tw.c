@@ -409,3 +409,21 @@ bool tw__counted_at_expiry(void)
 {
 	return probe__btf_member("inet_timewait_sock", "tw_kill");
 }
+
+long long tw__made(struct fixture *f, bool resets_killed)
+{
+	long long made, there = 0, rsts = 0, recycled = 0;
+
+	if (netns__enter(&f->ns))
+		return -EIO;
+	made = nstat__value("TcpExtTW");
+	if (tw__counted_at_expiry()) {
+		there = netns__tw_sockets();
+		rsts = resets_killed ? nstat__value("TcpOutRsts") : 0;
+		recycled = nstat__value("TcpExtTWRecycled");
+	}
+	netns__leave(&f->ns);
+	if (made < 0 || there < 0 || rsts < 0 || recycled < 0)
+		return -EIO;
+	return made + there + rsts + recycled;
+}

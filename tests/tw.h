@@ -36,6 +36,15 @@
 /* does this kernel count TcpExtTW as a timewait socket expires (5.10: KERNELS.md), not as it
  * is made? Its BTF says, as tcpclose check reads it */
 bool tw__counted_at_expiry(void);
+/*
+ * The timewait sockets made in f's namespace since it was made (its counters began at 0),
+ * read before the purge: TcpExtTW, where the kernel counts them as it makes them; where it
+ * counts them as they expire (5.10), those there now (sockstat), those expired (TcpExtTW),
+ * those a connect() took over (TcpExtTWRecycled) and, if resets_killed says every reset
+ * the namespace sent killed one (the reorder above, in a run with room for them all),
+ * TcpOutRsts. There a socket the test killed itself is counted nowhere. -EIO if unread.
+ */
+long long tw__made(struct fixture *f, bool resets_killed);
 int tw__settle(unsigned short port, int timeout_ms);
 
 int tw__connect(struct conn *c, int lfd, unsigned short lport, int bind_port);

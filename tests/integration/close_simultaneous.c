@@ -5,6 +5,7 @@
  */
 #include "fixture.h"
 #include "test.h"
+#include "tw.h"
 
 /* the nth FIN from sport to dport (the server's port serves every attempt); NULL; how many */
 static const struct tcp_seg *close_simultaneous__fin(const struct capture *cap,
@@ -66,14 +67,18 @@ void test_close_simultaneous(void)
 	/* nft may be removed only after it dropped resends too, on a slow host */
 	ASSERT_GE(f.res.drops, 2, "FINs the nft rule dropped");
 	/* every attempt, crossed or not, leaves both its ends in TIME_WAIT */
-	ASSERT_EQ(nstat__get(&f.delta, "TcpExtTW"), 2 * f.res.attempts,
-		  "TcpExtTW: both ends of every attempt in TIME_WAIT");
+	ASSERT_EQ(tw__made(&f, false), 2 * f.res.attempts,
+		  "timewait sockets made (tw.h): both ends of every attempt");
 	if (!fixture__finish(&f))
 		goto out;
 
 	/*
 	 * The wire: each end's FIN, resent at least once. The last ones crossed: each acks
-	 * nothing of the other's FIN, so neither end had the other's when it sent its last.
+	 * nothing of the other's FIN, so neither end had taken the other's in when it sent its
+	 * last. Not by their times: a segment's arrival is stamped as lo queues it for its
+	 * receiver (tcp_seg__rx()), which softirq may take in milliseconds later; in the
+	 * emulated 5.10 guest a FIN queued 2.4 ms before the other end's last left was taken
+	 * in after it.
 	 */
 	cport = f.res.client.port;
 	sport = f.res.server.port;
@@ -92,9 +97,6 @@ void test_close_simultaneous(void)
 	ASSERT_EQ(s1->ack, tcp_seg__fin_seq(c0), "server's last FIN does not ack the client's");
 	ASSERT_GE(fixture__ms(c0->ts, c1->ts), RESEND_MIN_MS, "client FIN resent after ms");
 	ASSERT_GE(fixture__ms(s0->ts, s1->ts), RESEND_MIN_MS, "server FIN resent after ms");
-	/* crossed: each last FIN left before the other one arrived */
-	ASSERT_TRUE(c1->ts < tcp_seg__rx(s1), "client FIN resent before the server's arrived");
-	ASSERT_TRUE(s1->ts < tcp_seg__rx(c1), "server FIN resent before the client's arrived");
 	test__log("wire: FINs %.3f ms apart, %d and %d sent, the last %.3f ms apart",
 		  fixture__ms(c0->ts, s0->ts), cfins, sfins, fixture__ms(c1->ts, s1->ts));
 

@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <time.h>
 #include "conns.h"
 #include "fixture.h"
 #include "ss.h"
@@ -75,6 +76,8 @@ struct pp_conn {
 	double t0, t1;		/* connect() called and returned */
 	double closed;		/* the client closed: TIME_WAIT begins after this */
 	double in_tw;		/* and ss showed it in TIME-WAIT by this */
+	long closed_sec;	/* the tick's monotonic second just before closed */
+	long in_tw_sec;		/* and just after in_tw (pp__coarse_sec()) */
 	unsigned short port;
 };
 
@@ -87,6 +90,8 @@ struct pp_run {
 	int nconns;
 	double fail_ts;		/* connect() that failed with EADDRNOTAVAIL was called */
 	double warn_seen;	/* the test first read a port_pressure record */
+	bool whole_seconds;	/* no tcp_tw_reuse_delay: reuse by whole seconds (before 6.14) */
+	double mono_offset;	/* CLOCK_REALTIME less CLOCK_MONOTONIC */
 	long long recycled, out_rsts;	/* TcpExtTWRecycled, TcpOutRsts over the run */
 };
 
@@ -186,6 +191,30 @@ static json_object *pp__warning(const struct tracer *t, int nth)
  * Until the client's socket, shut down, is CLOSE: the peer's FIN came and tcp_time_wait()
  * handed the connection to a timewait socket. When TIME_WAIT had begun by; 0 if not.
  */
+/*
+ * The monotonic second as of the last tick, which ktime_get_seconds() reads and
+ * CLOCK_MONOTONIC_COARSE too (the timekeeper's last update)
+ */
+static long pp__coarse_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+/* CLOCK_REALTIME less CLOCK_MONOTONIC, read between two readings of the latter */
+static double pp__mono_offset(void)
+{
+	struct timespec m0, m1;
+	double real;
+
+	clock_gettime(CLOCK_MONOTONIC, &m0);
+	real = conns__now();
+	clock_gettime(CLOCK_MONOTONIC, &m1);
+	return real - (m0.tv_sec + m1.tv_sec + (m0.tv_nsec + m1.tv_nsec) / 1e9) / 2;
+}
+
 static double pp__wait_tw(int fd)
 {
 	struct tcp_info ti;
@@ -226,6 +255,7 @@ static int pp__connect(struct pp_run *r)
 	c->port = ntohs(a.sin_port);
 	sfd = accept(r->lfd, NULL, NULL);
 	/* the client's FIN first: shut down, so that the socket tells when TIME_WAIT began */
+	c->closed_sec = pp__coarse_sec();
 	c->closed = conns__now();
 	shutdown(fd, SHUT_WR);
 	/* the server reads the client's FIN, then closes: its FIN puts the client in TIME_WAIT */
@@ -234,6 +264,7 @@ static int pp__connect(struct pp_run *r)
 		close(sfd);
 	}
 	c->in_tw = pp__wait_tw(fd);
+	c->in_tw_sec = pp__coarse_sec();
 	close(fd);
 	ASSERT_DBL(c->in_tw, >, 0, "the client's end in TIME_WAIT");
 	r->nconns++;
@@ -378,6 +409,8 @@ static bool pp__start(struct pp_run *r, const char *const *args, const char *reu
 		return false;
 	r->recycled = nstat__value("TcpExtTWRecycled");
 	r->out_rsts = nstat__value("TcpOutRsts");
+	r->whole_seconds = access("/proc/sys/net/ipv4/tcp_tw_reuse_delay", F_OK) != 0;
+	r->mono_offset = pp__mono_offset();
 	return true;
 }
 
@@ -463,10 +496,34 @@ static bool pp__has(const int *v, int n, int x)
 }
 
 /*
+ * Before 6.14 (no tcp_tw_reuse_delay), tcp_twsk_unique() took a TIME_WAIT once
+ * ktime_get_seconds() had passed the second of its last timestamp (tw_ts_recent_stamp, the
+ * second the peer's FIN came in) by more than one: whole seconds of the tick's clock, so
+ * from one to two seconds after. The stamp lies between the coarse seconds read before the
+ * client's FIN and after its TIME_WAIT; tcpclose compares it with the exact clock at its
+ * walk, between ws and we. Is a TIME_WAIT stamped 'stamp' reusable by 'at' (realtime)?
+ */
+static bool pp__reusable_by_secs(const struct pp_run *r, double at, long stamp)
+{
+	return (long)(at - r->mono_offset) - stamp >= 2;
+}
+
+/* may a TIME_WAIT that began between closed and in_tw be reusable by 'at' (realtime)? */
+static bool pp__reusable_at(const struct pp_run *r, const struct pp_conn *c, double at,
+			    bool surely)
+{
+	if (r->whole_seconds)
+		return surely ? pp__reusable_by_secs(r, at - CLOCK_MS, c->in_tw_sec)
+			      : pp__reusable_by_secs(r, at + CLOCK_MS, c->closed_sec);
+	return surely ? c->in_tw < at - REUSE_DELAY_MS / 1e3 - CLOCK_MS
+		      : c->closed < at - REUSE_DELAY_MS / 1e3 + CLOCK_MS;
+}
+
+/*
  * The TIME_WAITs a walk from ws to we could hand to connect(): of those ss showed in
- * TIME-WAIT both before and after it, every one that began over the delay before ws (it
- * began before ss showed it); of those it showed in either, at most the ones whose client
- * closed over the delay before we (it began after that).
+ * TIME-WAIT both before and after it, every one surely reusable by ws (it began before ss
+ * showed it); of those it showed in either, at most the ones that may be by we (it began
+ * after its client closed).
  */
 static void pp__check_reusable(const struct pp_run *r, json_object *w)
 {
@@ -482,14 +539,15 @@ static void pp__check_reusable(const struct pp_run *r, json_object *w)
 	nb = pp__tw_conns(r, b, ib);
 	for (int i = 0; i < na; i++) {
 		c = &r->conns[ia[i]];
-		lo += pp__has(ib, nb, ia[i]) && c->in_tw < ws - REUSE_DELAY_MS / 1e3 - CLOCK_MS;
-		hi += c->closed < we - REUSE_DELAY_MS / 1e3 + CLOCK_MS;
+		lo += pp__has(ib, nb, ia[i]) && pp__reusable_at(r, c, ws, true);
+		hi += pp__reusable_at(r, c, we, false);
 	}
 	for (int i = 0; i < nb; i++) {
 		c = &r->conns[ib[i]];
-		hi += !pp__has(ia, na, ib[i]) && c->closed < we - REUSE_DELAY_MS / 1e3 + CLOCK_MS;
+		hi += !pp__has(ia, na, ib[i]) && pp__reusable_at(r, c, we, false);
 	}
-	test__log("reusable %d, ss and the drive allow %d to %d", got, lo, hi);
+	test__log("reusable %d, ss and the drive allow %d to %d%s", got, lo, hi,
+		  r->whole_seconds ? " (whole seconds: no tcp_tw_reuse_delay)" : "");
 	ASSERT_GE(got, lo, "reusable: at least the TIME_WAITs older than the delay");
 	ASSERT_LE(got, hi, "reusable: at most the TIME_WAITs that may be older than the delay");
 }

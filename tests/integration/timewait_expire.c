@@ -59,7 +59,8 @@ void test_timewait_expire(void)
 		goto out;
 	tw__check_foreign(&f);
 
-	tw__check_count(&f.tracer, "TIME_WAIT", NULL, tw, "records with TIME_WAIT = timewait sockets made");
+	tw__check_count(&f.tracer, "TIME_WAIT", NULL, tw,
+			"records with TIME_WAIT = timewait sockets made");
 	tw__check_count(&f.tracer, "TIME_WAIT", "expired", tw - rsts,
 			"records expired = made - TcpOutRsts");
 	tw__check_count(&f.tracer, "TIME_WAIT", "rst", rsts, "records ending \"rst\" = TcpOutRsts");

@@ -188,10 +188,6 @@ static json_object *pp__warning(const struct tracer *t, int nth)
 }
 
 /*
- * Until the client's socket, shut down, is CLOSE: the peer's FIN came and tcp_time_wait()
- * handed the connection to a timewait socket. When TIME_WAIT had begun by; 0 if not.
- */
-/*
  * The monotonic second as of the last tick, which ktime_get_seconds() reads and
  * CLOCK_MONOTONIC_COARSE too (the timekeeper's last update)
  */
@@ -215,6 +211,10 @@ static double pp__mono_offset(void)
 	return real - (m0.tv_sec + m1.tv_sec + (m0.tv_nsec + m1.tv_nsec) / 1e9) / 2;
 }
 
+/*
+ * Until the client's socket, shut down, is CLOSE: the peer's FIN came and tcp_time_wait()
+ * handed the connection to a timewait socket. When TIME_WAIT had begun by; 0 if not.
+ */
 static double pp__wait_tw(int fd)
 {
 	struct tcp_info ti;

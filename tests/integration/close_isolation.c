@@ -6,16 +6,12 @@
  */
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "conns.h"
 #include "fixture.h"
+#include "probe.h"
 #include "test.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
 
 #define ISOLATION_RUNS 6
 #define NOISE_CONNECTIONS 300
@@ -56,19 +52,6 @@ static bool close_isolation__ours(const struct isolation_run *runs, int n, json_
 	return false;
 }
 
-/* does this kernel give a namespace a cookie no later one gets (SO_NETNS_COOKIE, 5.14)? */
-static bool close_isolation__netns_cookie(void)
-{
-	__u64 cookie;
-	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool ok = fd >= 0 && !getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /*
  * Records of no connection of ours: the traced namespace is gone by now, and a new one can
  * get its inode number; a filter by that number alone then lets the newcomer in. Without
@@ -80,7 +63,8 @@ static void close_isolation__check_foreign(const struct fixture *f,
 					   const struct isolation_run *runs, int n,
 					   double purge_begun)
 {
-	bool by_inode = !close_isolation__netns_cookie();
+	/* does this kernel give a namespace a cookie no later one gets (5.14)? */
+	bool by_inode = !probe__netns_cookie("/proc/self/ns/net");
 	json_object *rec, *example = NULL;
 	int i, ours = 0, foreign = 0, after = 0;
 	const char *type;

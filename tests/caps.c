@@ -148,7 +148,7 @@ static void caps__check_ids(pid_t pid, const char *field)
 	}
 }
 
-/* the tracer runs as nobody, in no group, with exactly these capabilities in effect */
+/* the tracer runs as nobody, in no group, with exactly these capabilities, none held back */
 void caps__check_creds(pid_t pid, unsigned long long want_caps)
 {
 	char value[128] = "";
@@ -159,6 +159,8 @@ void caps__check_creds(pid_t pid, unsigned long long want_caps)
 		ASSERT_STREQ(value, "", "the tracer's supplementary groups");
 	if (ASSERT_TRUE(caps__status(pid, "CapEff:", value, sizeof(value)), "CapEff in /proc"))
 		ASSERT_EQ(strtoull(value, NULL, 16), want_caps, "the tracer's CapEff");
+	if (ASSERT_TRUE(caps__status(pid, "CapPrm:", value, sizeof(value)), "CapPrm in /proc"))
+		ASSERT_EQ(strtoull(value, NULL, 16), want_caps, "the tracer's CapPrm");
 }
 
 /* kernel.kptr_restrict: set to value, the old one kept in old */

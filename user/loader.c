@@ -532,17 +532,46 @@ void loader__detach(struct loader *l)
 	}
 }
 
+int loader__bpf_usable(struct loader *l)
+{
+	__u64 *vals = calloc(l->ncpus, sizeof(__u64));
+	__u32 zero = 0;
+	int err = 0, fd;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(l->skel->maps.drops, &zero, sizeof(zero), vals,
+				 l->ncpus * sizeof(__u64), 0))
+		err = -errno;
+	free(vals);
+	if (err || !l->skel->links.tcpc_iter)
+		return err;
+	fd = bpf_iter_create(bpf_link__fd(l->skel->links.tcpc_iter));
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 void loader__drops(struct loader *l, __u64 drops[TCPC_NR_DROPS])
 {
 	__u64 *vals = calloc(l->ncpus, sizeof(__u64));
+	static bool warned;
 
 	memset(drops, 0, sizeof(__u64) * TCPC_NR_DROPS);
 	if (!vals)
 		return;
 	for (__u32 k = 0; k < TCPC_NR_DROPS; k++) {
 		if (bpf_map__lookup_elem(l->skel->maps.drops, &k, sizeof(k), vals,
-					 l->ncpus * sizeof(__u64), 0))
+					 l->ncpus * sizeof(__u64), 0)) {
+			/* a count that cannot be read must not pass for none lost */
+			if (!warned) {
+				warned = true;
+				fprintf(stderr, "tcpclose: reading the loss counts: %s (the counts shown leave them out)\n",
+					strerror(errno));
+			}
 			continue;
+		}
 		for (int cpu = 0; cpu < l->ncpus; cpu++)
 			drops[k] += vals[cpu];
 	}

@@ -70,7 +70,13 @@ bool loader__tw_followed(struct loader *l, __u64 tw);
 /* detach every program but the walks': at exit, so that nothing changes under them */
 void loader__detach(struct loader *l);
 
-/* the loss counters, summed over CPUs */
+/*
+ * 0 if this process may make the bpf() commands a run makes after start-up (read a map,
+ * start a walk), or -errno: --user asks, as it drops root (privs.c).
+ */
+int loader__bpf_usable(struct loader *l);
+
+/* the loss counters, summed over CPUs; a count it cannot read is said once on stderr */
 void loader__drops(struct loader *l, __u64 drops[TCPC_NR_DROPS]);
 
 /* timewait sockets followed now, and roughly the kernel memory that takes */

@@ -10,10 +10,8 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
-#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
 #include <unistd.h>
 #include "args.h"
 #include "cgroup.h"
@@ -23,6 +21,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "port_walk.h"
+#include "privs.h"
 #include "loader.h"
 #include "core.h"
 #include "ladder_svg.h"
@@ -141,20 +140,10 @@ static int exec_check(char **argv)
 }
 
 /* --user: give up root once everything that needs it is done */
-static int drop_privileges(const char *user)
+/* privs__drop()'s question: may the tracer, as it is now, still use its maps and walks? */
+static int can_bpf(void *loader)
 {
-	struct passwd *pw = getpwnam(user);
-
-	if (!pw) {
-		fprintf(stderr, "tcpclose: no user '%s' to run as (give an existing user, e.g. nobody)\n",
-			user);
-		return -ENOENT;
-	}
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
-		fprintf(stderr, "tcpclose: cannot become user '%s': %s\n", user, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return loader__bpf_usable(loader);
 }
 
 /* what --metrics shows besides the records: loss counts, and sockets per state now */
@@ -311,9 +300,14 @@ int main(int argc, char **argv)
 	if (opts.metrics)
 		metrics_refresh(&metrics, &t, &opts);
 	if (opts.user) {
-		err = drop_privileges(opts.user);
+		bool kept_bpf;
+
+		err = privs__drop(opts.user, can_bpf, &t.loader, &kept_bpf);
 		if (err)
 			goto cleanup;
+		if (kept_bpf)
+			fprintf(stderr, "tcpclose: running as '%s' with CAP_BPF: this kernel refuses a process without it the reading of tcpclose's own maps while kernel.unprivileged_bpf_disabled is set\n",
+				opts.user);
 	}
 
 	core__announce(&t, &opts);

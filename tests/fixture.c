@@ -314,7 +314,7 @@ static long long fixture__round(double us)
  */
 static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tcpc_conn *c)
 {
-	json_object *states = NULL;
+	json_object *states = NULL, *last = NULL;
 	int cause, tw_end;
 	size_t n;
 
@@ -345,6 +345,12 @@ static bool fixture__conn(json_object *rec, long long real_offset_ns, struct tcp
 	c->tw_end = tw_end;
 	c->end_ns = fixture__round(json__double(rec, "ts", 0) * 1e6) * 1000 - real_offset_ns;
 	c->start_ns = c->end_ns - fixture__round(json__double(rec, "duration_ms", 0) * 1e3) * 1000;
+	/* the last restart of 2MSL, printed from TIME_WAIT's start */
+	if (json_object_object_get_ex(rec, "tw_restart_last_ms", &last) && last) {
+		c->flags |= TCPC_F_TW_RESTART;
+		c->tw_restart_last_ns = c->end_ns - c->dwell_ns[TCPC_TIME_WAIT] +
+			fixture__round(json_object_get_double(last) * 1e3) * 1000;
+	}
 	return true;
 }
 

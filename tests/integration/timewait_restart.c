@@ -24,7 +24,7 @@ static void timewait_restart__run(const char *backend)
 	const struct tcp_seg *fin0, *fin_last, *ack_last;
 	unsigned short lport = 0;
 	char match[96], buf[16];
-	double end, restart, jiffy;
+	double end;
 	long drops;
 	struct fixture f;
 	json_object *rec;
@@ -99,22 +99,17 @@ static void timewait_restart__run(const char *backend)
 		ASSERT_TRUE(json__int(rec, "tw_restarts", -1) >= 1 &&
 			    json__int(rec, "tw_restarts", -1) <= fins - 1,
 			    "tw_restarts: between 1 and one per resend");
-	/* born in TIME_WAIT: TIME_WAIT from the first peer FIN, judged with the rest */
-	fixture__judge(&f, rec, 0, "client");
 	/*
-	 * The last resent FIN restarted the timer (tcp_timewait_state_process() reschedules it,
-	 * then answers): after that FIN arrived, before our ACK of it left, within the jiffy
-	 * of a restart dated from the timer's deadline.
+	 * Born in TIME_WAIT: TIME_WAIT from the first peer FIN, judged with the rest. So is the
+	 * last restart (tcp_timewait_state_process() reschedules the timer, then answers): after
+	 * the last resent FIN arrived, before our ACK of it left. Its lower bound is the coarse
+	 * clock when that FIN arrived, less a jiffy (check_wire__earliest()): a restart is dated
+	 * from the timer's deadline in jiffies, and a tick the host held up makes jiffies lag the
+	 * clock by more than one (5.10's emulated guest dated one 5 ms early at HZ=250).
 	 */
-	restart = fixture__ms(tcp_seg__rx(fin_last),
-			      end - json__dwell(rec, "TIME_WAIT") / 1e3 +
-			      json__double(rec, "tw_restart_last_ms", -1) / 1e3);
 	ack_last = capture__find_ack(&f.cap, p.cport, tcp_seg__fin_seq(fin0) + 1, fins - 1);
-	jiffy = timing__jiffy_ms(f.tracer.hz);
-	ASSERT_GE(restart, -jiffy, "restart after the last peer FIN arrived (ms, a jiffy)");
-	if (ASSERT_NOT_NULL(ack_last, "our ACK of the last peer FIN"))
-		ASSERT_LE(restart, fixture__ms(tcp_seg__rx(fin_last), tcp_seg__tx(ack_last)) + jiffy,
-			  "restart before our ACK of it left (ms, a jiffy)");
+	ASSERT_NOT_NULL(ack_last, "our ACK of the last peer FIN on the wire");
+	fixture__judge(&f, rec, 0, "client");
 	if (test__failed())
 		fixture__dump(rec, "client record");
 out:

@@ -73,6 +73,12 @@ struct scenario_result {
 	int attempts;			/* simultaneous: connections tried until the FINs crossed */
 	int connections;		/* churn: connections made, each with two closing ends */
 	int client_closed_first;	/* churn: of those, closed by the client first */
+	/*
+	 * churn: connections the server accepted from a client port whose last connection it
+	 * had closed first, its TIME_WAIT still there but for the run's taking over a minute:
+	 * the new connection's SYN (or the reset that answered our ACK of it) ended it
+	 */
+	int server_tw_taken;
 	int nconns;			/* the connections, in order; conns[0] is client/server */
 	struct scenario_conn conns[SCENARIO_MAX_CONNS];
 	long long tw_sockets;		/* timewait sockets the namespace had at the end */

@@ -41,6 +41,13 @@ socklen_t sock__addr(int family, unsigned short port, struct sockaddr_storage *s
 	}
 }
 
+static int sockaddr__port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
 int sock__port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -48,9 +55,17 @@ int sock__port(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return -errno;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return sockaddr__port(&ss);
+}
+
+int sock__peer_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	return sockaddr__port(&ss);
 }
 
 void sock__timeouts(int fd, int seconds)

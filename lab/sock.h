@@ -12,6 +12,8 @@ socklen_t sock__addr(int family, unsigned short port, struct sockaddr_storage *s
 
 /* the local port of fd, or -errno */
 int sock__port(int fd);
+/* and its peer's */
+int sock__peer_port(int fd);
 
 /* a stuck peer must end a read or write with an error, not hang it */
 void sock__timeouts(int fd, int seconds);

@@ -423,6 +423,8 @@ long long tw__made(struct fixture *f, bool resets_killed)
 		recycled = nstat__value("TcpExtTWRecycled");
 	}
 	netns__leave(&f->ns);
+	test__log("timewait sockets made: TcpExtTW %lld, in sockstat %lld, TcpOutRsts %lld, TcpExtTWRecycled %lld",
+		  made, there, rsts, recycled);
 	if (made < 0 || there < 0 || rsts < 0 || recycled < 0)
 		return -EIO;
 	return made + there + rsts + recycled;

@@ -75,8 +75,8 @@ struct scenario_result {
 	int client_closed_first;	/* churn: of those, closed by the client first */
 	/*
 	 * churn: connections the server accepted from a client port whose last connection it
-	 * had closed first, its TIME_WAIT still there but for the run's taking over a minute:
-	 * the new connection's SYN (or the reset that answered our ACK of it) ended it
+	 * had closed first: the new one's SYN (or the reset that answered our ACK of it) ended
+	 * that one's TIME_WAIT, unless it had expired (in a run of over a minute)
 	 */
 	int server_tw_taken;
 	int nconns;			/* the connections, in order; conns[0] is client/server */

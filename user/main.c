@@ -139,7 +139,6 @@ static int exec_check(char **argv)
 	return 2;
 }
 
-/* --user: give up root once everything that needs it is done */
 /* privs__drop()'s question: may the tracer, as it is now, still use its maps and walks? */
 static int can_bpf(void *loader)
 {
@@ -306,7 +305,7 @@ int main(int argc, char **argv)
 		if (err)
 			goto cleanup;
 		if (kept_bpf)
-			fprintf(stderr, "tcpclose: running as '%s' with CAP_BPF: this kernel refuses a process without it the reading of tcpclose's own maps while kernel.unprivileged_bpf_disabled is set\n",
+			fprintf(stderr, "tcpclose: running as '%s' with CAP_BPF kept: this kernel lets no process without it use the BPF maps it holds while kernel.unprivileged_bpf_disabled is set\n",
 				opts.user);
 	}
 

@@ -56,15 +56,22 @@ int privs__drop(const char *user, int (*can_bpf)(void *ctx), void *ctx, bool *ke
 	}
 	prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
 	/* a kernel without CAP_BPF (before 5.8) refuses the bit: keep nothing there */
-	if (caps_set(bpf_cap, 0))
+	if (caps_set(bpf_cap, 0)) {
 		bpf_cap = 0;
+		err = caps_set(0, 0);
+		if (err) {
+			fprintf(stderr, "tcpclose: cannot give up root's capabilities as user '%s': %s\n",
+				user, strerror(-err));
+			return err;
+		}
+	}
 	err = can_bpf(ctx);
 	if (err == -EPERM && bpf_cap) {
 		err = caps_set(bpf_cap, bpf_cap) ?: can_bpf(ctx);
 		*kept_bpf = !err;
 	}
 	if (err) {
-		fprintf(stderr, "tcpclose: as user '%s', the kernel refuses tcpclose its own BPF maps: %s (run without --user)\n",
+		fprintf(stderr, "tcpclose: as user '%s', the kernel refuses tcpclose the use of its own BPF maps: %s (run without --user)\n",
 			user, strerror(-err));
 		return err;
 	}

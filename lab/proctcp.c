@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* proctcp: lines of /proc/net/tcp{,6} (proctcp.h) */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,4 +45,20 @@ bool proctcp__busy(const char *line, const char *addr, unsigned short port)
 	if (st == TCP_TIME_WAIT_STATE)
 		return false;
 	return (lport == port && !strcmp(laddr, addr)) || (rport == port && !strcmp(raddr, addr));
+}
+
+int proctcp__busy_sockets(int family, unsigned short port)
+{
+	char line[512], addr[PROCTCP_ADDR_LEN];
+	int busy = 0;
+	FILE *f;
+
+	f = fopen(family == 6 ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
+	if (!f)
+		return -errno;
+	proctcp__loopback(family, addr);
+	while (fgets(line, sizeof(line), f))
+		busy += proctcp__busy(line, addr, port);
+	fclose(f);
+	return busy;
 }

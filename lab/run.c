@@ -436,36 +436,13 @@ static int run__reap(struct run *r)
 	return err;
 }
 
-/*
- * Count the sockets of the listener's connections that are not yet in TIME_WAIT: once there
- * are none, no segment of the scenario is still to come. /proc/net/tcp lists timewait
- * sockets too, with their substate, so an orphaned FIN_WAIT2 still counts as busy. They are
- * matched by address and port: by the port alone, a socket of another address that bind()
- * gave the same port number would be waited on until the settle timed out (500 clients of
- * 127.0.0.2 in metrics_slow_clients took the listener's port number in 3.7% of binds here).
- */
-static int settle__busy(int family, unsigned short port)
-{
-	char line[512], addr[PROCTCP_ADDR_LEN];
-	int busy = 0;
-	FILE *f;
-
-	f = fopen(family == 6 ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
-	if (!f)
-		return -errno;
-	proctcp__loopback(family, addr);
-	while (fgets(line, sizeof(line), f))
-		busy += proctcp__busy(line, addr, port);
-	fclose(f);
-	return busy;
-}
-
+/* until no socket of the scenario's connections has a segment still to come (proctcp.h) */
 static int run__settle(struct run *r)
 {
 	double deadline = clock__now_ms() + SETTLE_TIMEOUT_MS;
 	int busy;
 
-	while ((busy = settle__busy(r->family, r->port)) > 0) {
+	while ((busy = proctcp__busy_sockets(r->family, r->port)) > 0) {
 		if (clock__now_ms() > deadline)
 			return run__fail(r, -ETIMEDOUT,
 					 "%d sockets of port %u not closed after %d s", busy,

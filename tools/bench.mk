@@ -10,10 +10,12 @@
 BENCH_OUT := tools/$(OUTPUT)
 CHURN := $(BENCH_OUT)/churn
 FLOOR := $(BENCH_OUT)/floor
+BPF_LINES := $(BENCH_OUT)/bpf-lines
+OPCOST := $(BENCH_OUT)/opcost
 
 .PHONY: bench bench-bins
 
-bench-bins: $(CHURN) $(FLOOR)
+bench-bins: $(CHURN) $(FLOOR) $(BPF_LINES) $(OPCOST)
 
 $(BENCH_OUT):
 	$(Q)mkdir -p $@
@@ -23,6 +25,14 @@ $(CHURN): tools/churn.c | $(BENCH_OUT)
 	$(Q)$(CC) $(CFLAGS) -pthread $(LDFLAGS) $< -o $@
 
 $(FLOOR): tools/bench/floor.c | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@
+
+$(BPF_LINES): tools/bench/bpf_lines.c | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@
+
+$(OPCOST): tools/bench/opcost.c | $(BENCH_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@
 

@@ -15,6 +15,7 @@ const volatile __u8 emit_records = 1;
 const volatile __u8 hist_enabled = 0;
 const volatile __u64 stuck_ns = 0;
 const volatile __u32 ringbuf_batch = TCPC_WAKEUP_BYTES;
+const volatile __u32 ringbuf_wake_bytes = 0;
 const volatile __u64 filter_cgroup = 0;
 const volatile __u32 filter_cgroup_level = 0;
 const volatile __u8 filter_laddr = 0;

@@ -77,7 +77,8 @@ extern const volatile __u32 kernel_hz;
 extern const volatile __u8 emit_records;	/* 0 with --hist alone (timewait heads go) */
 extern const volatile __u8 hist_enabled;
 extern const volatile __u64 stuck_ns;		/* --stuck threshold */
-extern const volatile __u32 ringbuf_batch;	/* bytes a CPU sends that wake the reader */
+extern const volatile __u32 ringbuf_batch;	/* bytes a CPU sends between asking the ring */
+extern const volatile __u32 ringbuf_wake_bytes;	/* unread bytes that wake the reader */
 extern const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id (its inode) */
 extern const volatile __u32 filter_cgroup_level;	/* its depth below the root */
 extern const volatile __u8 filter_laddr;	/* --laddr given: local address in 'laddrs' */
@@ -298,11 +299,14 @@ static __always_inline void *percpu__get(void *map)
 }
 
 /*
- * Wake the reader only when a batch (ringbuf_batch bytes from this CPU, set at load) has
- * piled up: a wakeup per event (the default) costs an irq_work each, more than the rest of
- * the program. Counted per CPU, not asked of the ring buffer (BPF_RB_AVAIL_DATA): that
- * reads the consumer's position, a cache line the reader writes after every record, and
- * cost a close more than its map operations. User space polls every 100 ms anyway.
+ * Wake the reader only when it has fallen behind. A wake-up is an irq_work, a self-IPI:
+ * one per record would cost more than the rest of the program, and the reader polls every
+ * 100 ms anyway. So each CPU counts what it sends (ringbuf_batch bytes, set at load), and
+ * at each batch asks the ring how much is unread (BPF_RB_AVAIL_DATA: it reads the
+ * consumer's position, a line the reader writes, which asked at every record cost a close
+ * more than its map operations): the reader is woken only if ringbuf_wake_bytes are, a
+ * sixteenth of the ring. A reader that keeps up is left to its polls; one that falls
+ * behind is woken at the first count after it did (docs/COST.md, "Fewer wake-ups").
  */
 static __always_inline __u64 ringbuf__flags(__u32 bytes)
 {
@@ -314,6 +318,8 @@ static __always_inline __u64 ringbuf__flags(__u32 bytes)
 	if (*unwoken < ringbuf_batch)
 		return BPF_RB_NO_WAKEUP;
 	*unwoken = 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < ringbuf_wake_bytes)
+		return BPF_RB_NO_WAKEUP;
 	return BPF_RB_FORCE_WAKEUP;
 }
 

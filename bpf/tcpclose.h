@@ -20,7 +20,7 @@
 #define TCPC_CONN_SLOTS			1024		/* conn_slots, in front of conns */
 #define TCPC_MAX_KEEPALIVE	(1 << 14)	/* kas: sockets with keepalive probes counted */
 #define TCPC_MAX_CIDRS		64		/* laddrs, raddrs: --laddr, --raddr */
-#define TCPC_WAKEUP_BYTES	(64 * 1024)	/* records that wake the reader, at most */
+#define TCPC_WAKEUP_BYTES	(64 * 1024)	/* bytes a CPU sends between asking the ring, at most */
 #define TCPC_TW_ENDS_LOST	8192		/* tw_ends_lost: timewait ends the ring buffer
 						 * had no room for, until user space reads them */
 

@@ -156,11 +156,13 @@ static int configure(struct loader *l, const struct tcpc_opts *opts)
 	skel->rodata->emit_records = l->records;
 	bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	/*
-	 * Each CPU wakes the reader after its share of a batch: all of them together leave at
-	 * most a sixteenth of the ring buffer unread (a small --ringbuf-size must not fill
-	 * before the reader is woken), one of them at most TCPC_WAKEUP_BYTES.
+	 * Each CPU asks the ring how much is unread after its share of a batch: all of them
+	 * together after at most a sixteenth of the ring buffer (a small --ringbuf-size must not
+	 * fill before the reader is woken), one of them after at most TCPC_WAKEUP_BYTES. The
+	 * reader is woken if a sixteenth is unread (bpf/tcpclose.bpf.h, ringbuf__flags()).
 	 */
 	skel->rodata->ringbuf_batch = ringbuf__batch(opts->ringbuf_size, libbpf_num_possible_cpus());
+	skel->rodata->ringbuf_wake_bytes = opts->ringbuf_size / 16;
 	l->max_tw = opts->max_tw ? opts->max_tw : tw_buckets();
 	l->tw_entryless = !tw_entry__needed(opts);
 	skel->rodata->tw_entryless = l->tw_entryless;

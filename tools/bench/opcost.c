@@ -50,6 +50,11 @@ static int prog__load(const char *name, const struct bpf_insn *body, size_t n)
 	size_t cnt = 0;
 	int fd;
 
+	/* the loop's own five instructions around the body */
+	if (n + 5 > ARRAY_SIZE(insns)) {
+		fprintf(stderr, "opcost: %s: a body of %zu instructions does not fit\n", name, n);
+		return -E2BIG;
+	}
 	/* r6 counts down the loop; the body sits between its start and its test */
 	insns[cnt++] = MOV_K(BPF_REG_6, LOOPS);
 	memcpy(&insns[cnt], body, n * sizeof(*body));
